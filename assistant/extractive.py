@@ -1,0 +1,243 @@
+"""The offline default answerer: no model, the answer is composed of the best-supported sentences of the top passages.
+
+Sentences are scored by overlap with the (expanded, stemmed) query, weighted by how rare each query term is among the
+candidates, and by the rank of their passage. Page furniture, labels, headings and injected instructions are never
+candidates. Council-aware: "hvad blev besluttet om X" gives a decision trail in date order; recommendations are marked
+as such; repeated decisions on the same case are shown with their dates.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass, field
+from typing import Sequence
+
+from assistant.citations import MARKER_RE, content_tokens, split_sentences
+from assistant.prompts import looks_like_instruction
+from byraad.types import Hit
+
+MAX_SENTENCES = 5
+MAX_PER_CHUNK = 2
+MAX_WORDS = 70
+DECISION_Q_RE = re.compile(r"\b(beslut\w*|vedt[ao]g\w*|vedtaget|besluttede|afgjort|afgjorde|udfald\w*)\b", re.I)
+_RECOMMEND_RE = re.compile(r"\b(indstiller|indstilles|anbefaler|anbefales|anbefaling\w*|foreslår|foreslås)\b", re.I)
+_LABEL_RE = re.compile(
+    r"^\s*(mødedato|mødetidspunkt|mødested|deltagere|afbud|fraværende|sagsnr|sagsnummer|j\.? ?nr|side \d+ af|"
+    r"punkt \d+\w?\s*:|beslutning for punkt|bilag \d*|resumé|indstilling\s*$|sagsfremstilling\s*$|med venlig hilsen|"
+    r"kære\b|dagsorden\s*$|referat\s*$|tid\s*:|sted\s*:|emne\s*:|til\s*:|fra\s*:|dato\s*:)", re.I)
+_DECISION_WORDS = content_tokens("beslutning besluttet besluttede beslutte vedtaget vedtog blev hvad om")
+_KIND_NOUN = {"minutes": "referatet", "agenda": "dagsordenen", "indstilling": "indstillingen",
+              "handbook": "håndbogen", "report": "rapporten"}
+
+
+@dataclass
+class Composed:
+    """An extractive answer: text with [n] markers, the keys used (1-based positions in the hits) and notes."""
+
+    text: str
+    keys: list[int] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    pieces: list[str] = field(default_factory=list)     # the text in display order, for streaming
+
+
+@dataclass
+class _Cand:
+    key: int
+    pos: int
+    text: str
+    toks: frozenset[str]
+    score: float = 0.0
+
+
+def is_decision(hit: Hit) -> bool:
+    return hit.chunk.meta.get("chunk_type") == "decision"
+
+
+def is_recommendation(hit: Hit, sentence: str = "") -> bool:
+    """A recommendation (indstilling/anbefaling/forslag), not a decision."""
+    if is_decision(hit):
+        return False
+    return bool(_RECOMMEND_RE.search(sentence or hit.chunk.text)) or hit.chunk.meta.get("kind") == "indstilling"
+
+
+def _junk(s: str, decision: bool) -> bool:
+    words = s.split()
+    if looks_like_instruction(s) or _LABEL_RE.match(s) or len(words) > MAX_WORDS:
+        return True
+    if not re.search(r"[a-zæøå]", s) or s.rstrip().endswith(":"):
+        return True
+    if decision:
+        return False
+    if len(words) < 4:
+        return True
+    # A heading: no sentence end and short.
+    return not re.search(r"[.!?)\]\"']$", s.rstrip()) and len(words) < 10
+
+
+def _date_word(meta) -> str:
+    from ingest.chunking import format_date
+
+    if "meeting_date" in meta or meta.get("meeting_undated"):
+        return format_date(meta.get("meeting_date"))
+    return ""
+
+
+def _genitive(name: str) -> str:
+    return name if name[-1:].lower() in "sxz" else name + "s"
+
+
+def _source_phrase(hit: Hit) -> str:
+    m = hit.chunk.meta
+    noun = _KIND_NOUN.get(str(m.get("kind", "")), "materialet")
+    body, date = str(m.get("body", "")), _date_word(m)
+    if body and noun in ("referatet", "dagsordenen"):
+        return f"{noun} af {_genitive(body)} møde {'den ' + date if date and date != 'udateret' else '(udateret)'}"
+    return f"{noun} «{m.get('title', '')}»" if noun != "materialet" and m.get("title") else noun
+
+
+def _cite(sentence: str, key: int) -> str:
+    s = sentence.rstrip()
+    if s[-1:] in ".!?":
+        return f"{s[:-1].rstrip()} [{key}]{s[-1]}"
+    return f"{s} [{key}]."
+
+
+def _candidates(hits: Sequence[Hit]) -> list[_Cand]:
+    out = []
+    for key, h in enumerate(hits, 1):
+        dec = is_decision(h)
+        for pos, s in enumerate(split_sentences(MARKER_RE.sub(" ", h.chunk.text))):
+            if not _junk(s, dec):
+                out.append(_Cand(key, pos, s, content_tokens(s)))
+    return out
+
+
+def _score(cands: list[_Cand], qtoks: frozenset[str], hits: Sequence[Hit]) -> None:
+    n = len(cands) + 1
+    df = {t: 1 + sum(1 for c in cands if t in c.toks) for t in qtoks}
+    w = {t: math.log(1 + n / df[t]) for t in qtoks}
+    total = sum(w.values()) or 1.0
+    for c in cands:
+        cov = sum(w[t] for t in c.toks & qtoks) / total
+        c.score = cov / (1 + 0.2 * (c.key - 1)) if cov else 0.0
+
+
+def _select(cands: list[_Cand]) -> list[_Cand]:
+    ranked = sorted((c for c in cands if c.score > 0), key=lambda c: (-c.score, c.key, c.pos))
+    if not ranked:
+        return []
+    floor = 0.3 * ranked[0].score
+    chosen: list[_Cand] = []
+    per: dict[int, int] = {}
+    for c in ranked:
+        if c.score < floor or len(chosen) >= MAX_SENTENCES:
+            break
+        if per.get(c.key, 0) >= MAX_PER_CHUNK:
+            continue
+        if any(len(c.toks & o.toks) / max(1, len(c.toks | o.toks)) > 0.7 for o in chosen):
+            continue        # near-duplicate (the same passage in two documents)
+        chosen.append(c)
+        per[c.key] = per.get(c.key, 0) + 1
+    return sorted(chosen, key=lambda c: (c.key, c.pos))
+
+
+def compose(question: str, expanded: str, hits: Sequence[Hit], period: str = "") -> Composed:
+    """Compose the extractive answer from the hits (keys are 1-based positions in `hits`); empty text = nothing."""
+    qtoks = content_tokens(f"{question} {expanded}")
+    if DECISION_Q_RE.search(question):
+        trail = _decision_trail(qtoks - _DECISION_WORDS, hits, period)
+        if trail.text:
+            return trail
+    cands = _candidates(hits)
+    _score(cands, qtoks, hits)
+    chosen = _select(cands)
+    if not chosen:
+        return Composed("")
+    notes: list[str] = []
+    recs = sorted({c.key for c in chosen if is_recommendation(hits[c.key - 1], c.text)})
+    keys = list(dict.fromkeys(c.key for c in chosen))
+    docs = {hits[k - 1].chunk.doc_id for k in keys}
+    if recs and len(recs) == len(keys):
+        lead = "Materialet indeholder en indstilling/anbefaling – ikke en beslutning:"
+    elif len(docs) == 1:
+        lead = f"Ifølge {_source_phrase(hits[keys[0] - 1])}:"
+    else:
+        lead = "Ifølge materialet:"
+    if recs:
+        notes.append(f"Kilde {', '.join(f'[{k}]' for k in recs)} er en indstilling/anbefaling, ikke en beslutning.")
+    if DECISION_Q_RE.search(question):
+        notes.append("Der blev ikke fundet en beslutning om emnet blandt kilderne; svaret bygger på sagens øvrige tekst.")
+    notes.extend(_undated_notes(hits, keys))
+    if period:
+        lead = lead[:-1] + f" (perioden {period}):"
+        notes.append(f"Søgningen er afgrænset til perioden {period}.")
+    pieces = [lead + "\n"] + [(" " if i else "") + _cite(c.text, c.key) for i, c in enumerate(chosen)]
+    return Composed("".join(pieces), keys, notes, pieces)
+
+
+def _undated_notes(hits: Sequence[Hit], keys: Sequence[int]) -> list[str]:
+    und = [k for k in keys if hits[k - 1].chunk.meta.get("meeting_undated")]
+    return [f"Kilde {', '.join(f'[{k}]' for k in und)} stammer fra et udateret møde."] if und else []
+
+
+def _decision_trail(topic: frozenset[str], hits: Sequence[Hit], period: str) -> Composed:
+    """The decisions on the topic in date order, with body and meeting date (undated last, shown as 'udateret')."""
+    rows = []
+    for key, h in enumerate(hits, 1):
+        m = h.chunk.meta
+        if not is_decision(h):
+            continue
+        about = content_tokens(f"{m.get('item_title', '')} {h.chunk.text}")
+        if topic and not (topic & about):
+            continue
+        date = m.get("meeting_date")
+        rows.append((isinstance(date, int), date if isinstance(date, int) else 0, key, h))
+    if not rows:
+        return Composed("")
+    rows.sort(key=lambda r: (not r[0], r[1], r[2]))
+    notes: list[str] = []
+    lines = []
+    for _, _, key, h in rows:
+        m = h.chunk.meta
+        sents = [s for s in split_sentences(h.chunk.text) if not looks_like_instruction(s)
+                 and not _LABEL_RE.match(s)][:3]
+        if not sents:
+            continue
+        where = ", ".join(x for x in (_date_word(m) or "udateret", str(m.get("body", "")),
+                                      f"punkt {m['item_no']}" if m.get("item_no") else "") if x)
+        title = f" ({m['item_title']})" if m.get("item_title") else ""
+        body = " ".join(sents)
+        lines.append(f"- {where}{title}: {_cite(body, key)}\n")
+    if not lines:
+        return Composed("")
+    keys = [r[2] for r in rows]
+    notes.extend(_supersession_notes(rows))
+    notes.extend(_undated_notes(hits, keys))
+    if period:
+        notes.append(f"Søgningen er afgrænset til perioden {period}.")
+    lead = "Der er truffet følgende beslutning" + ("er" if len(lines) > 1 else "") + \
+        (f" (perioden {period})" if period else "") + ":\n"
+    return Composed(lead + "".join(lines).rstrip("\n"), keys, notes, [lead, *lines])
+
+
+def _supersession_notes(rows) -> list[str]:
+    """When the same case (case number or item title) was decided at several meetings, say which is the latest."""
+    from ingest.chunking import format_date
+
+    groups: dict[str, list] = {}
+    for dated, date, key, h in rows:
+        m = h.chunk.meta
+        g = str(m.get("case_number") or " ".join(sorted(content_tokens(str(m.get("item_title", ""))))))
+        if g.strip() and m.get("item_title") != "Lukket punkt":
+            groups.setdefault(g, []).append((dated, date, key, h))
+    notes = []
+    for g, rs in groups.items():
+        dates = sorted({d for ok, d, _, _ in rs if ok})
+        if len(rs) > 1 and len(dates) > 1:
+            latest = max((r for r in rs if r[0]), key=lambda r: r[1])
+            earlier = ", ".join(format_date(d) for d in dates[:-1])
+            notes.append(f"Sagen {'(' + g + ') ' if rs[0][3].chunk.meta.get('case_number') else ''}er behandlet "
+                         f"flere gange: den seneste beslutning [{latest[2]}] fra {format_date(latest[1])} kan afløse "
+                         f"den tidligere fra {earlier}.")
+    return notes

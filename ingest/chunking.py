@@ -1,0 +1,206 @@
+"""Structure-following chunking: one agenda item, decision or section per chunk where it fits,
+split by a token budget (tiktoken, with LangChain's recursive splitter) with overlap where it does not.
+
+Every character of the repaired text is owned by the innermost unit that covers it (embedded agenda item >
+item > meeting > section > plain text), so nested structures are chunked once, by their most specific unit.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any
+
+from byraad.access import most_restrictive
+from byraad.settings import Settings
+from byraad.types import CLOSED_PREFIX, AgendaItem, Chunk, Meeting, ParsedDocument, Section
+
+MIN_CHARS = 25          # segments shorter than this are furniture, except decisions ("Godkendt.")
+
+
+@dataclass(frozen=True)
+class _Unit:
+    kind: str                       # meeting | item | decision | section | text
+    meeting: Meeting | None = None
+    item: AgendaItem | None = None
+    section: Section | None = None
+
+
+def chunk_document(doc: ParsedDocument, s: Settings) -> tuple[list[Chunk], list[str]]:
+    """Chunks of a parsed document plus, for each, the passage as it stands in the source."""
+    units, owner = _assign_owners(doc)
+    splitter = _splitter(s.chunk_tokens, s.chunk_overlap, s.tokenizer)
+    chunks: list[Chunk] = []
+    sources: list[str] = []
+    for unit_idx, start, end in _runs(owner):
+        unit = units[unit_idx] if unit_idx >= 0 else _Unit("text")
+        seg = doc.text[start:end]
+        lead = len(seg) - len(seg.lstrip())
+        seg = seg.strip()
+        if len(seg) < (1 if unit.kind == "decision" else MIN_CHARS):
+            continue
+        start += lead
+        for piece, off in _split(splitter, seg, s.chunk_tokens, s.tokenizer):
+            c_start = start + off
+            c_end = c_start + len(piece)
+            meta = _meta(doc, unit, c_start, c_end, piece)
+            header = _header(doc, unit, meta)
+            embed_text = f"{header}\n{piece}"
+            cid = hashlib.sha256(f"{doc.doc_id}\x00{len(chunks)}\x00{embed_text}".encode()).hexdigest()[:24]
+            meta["chunk_id"] = cid
+            meta["index"] = len(chunks)
+            meta["header"] = header
+            chunks.append(Chunk(chunk_id=cid, doc_id=doc.doc_id, text=piece, embed_text=embed_text, meta=meta))
+            rs, re_ = doc.raw_span(c_start, c_end)
+            sources.append(doc.raw_text[rs:re_])
+    return chunks, sources
+
+
+def _assign_owners(doc: ParsedDocument) -> tuple[list[_Unit], list[int]]:
+    """Give each character of the text the index of its innermost unit (-1 = plain text)."""
+    n = len(doc.text)
+    owner = [-1] * n
+    units: list[_Unit] = []
+
+    def claim(unit: _Unit, a: int, b: int) -> None:
+        a, b = max(0, a), min(n, b)
+        if b > a:
+            units.append(unit)
+            owner[a:b] = [len(units) - 1] * (b - a)
+
+    for sec in sorted(doc.sections, key=lambda x: (x.start, -(x.end - x.start))):
+        claim(_Unit("section", section=sec), sec.start, sec.end)
+    for m in sorted(doc.meetings, key=lambda x: -(x.end - x.start)):     # outer meetings first, embedded overwrite
+        claim(_Unit("meeting", meeting=m), m.start, m.end)
+        for it in m.items:
+            dec_in = it.decision and it.start <= it.decision_start < it.end
+            claim(_Unit("item", meeting=m, item=it), it.start, it.decision_start if dec_in else it.end)
+            if dec_in:
+                claim(_Unit("decision", meeting=m, item=it), it.decision_start, it.end)
+        # An embedded agenda inside an item: re-claim nested meetings later in this loop (they are smaller).
+    return units, owner
+
+
+def _runs(owner: list[int]) -> list[tuple[int, int, int]]:
+    """Contiguous runs of equal owner: (owner, start, end)."""
+    out: list[tuple[int, int, int]] = []
+    i, n = 0, len(owner)
+    while i < n:
+        j = i
+        o = owner[i]
+        while j < n and owner[j] == o:
+            j += 1
+        out.append((o, i, j))
+        i = j
+    return out
+
+
+@lru_cache(maxsize=8)
+def _splitter(tokens: int, overlap: int, encoding: str) -> Any:
+    from langchain_text_splitters import RecursiveCharacterTextSplitter
+
+    from vectorstore.tokens import get_encoding
+
+    enc = get_encoding(encoding)
+    return RecursiveCharacterTextSplitter(
+        chunk_size=tokens, chunk_overlap=overlap,
+        length_function=lambda t: len(enc.encode(t, disallowed_special=())),
+        separators=["\n\n", "\n", ". ", "; ", ", ", " ", ""],
+        keep_separator="end", add_start_index=True, strip_whitespace=True,
+    )
+
+
+def _split(splitter: Any, text: str, tokens: int, encoding: str) -> list[tuple[str, int]]:
+    """Pieces of a segment with their offsets inside it (one piece when it fits)."""
+    from vectorstore.tokens import get_encoding
+
+    if len(get_encoding(encoding).encode(text, disallowed_special=())) <= tokens:
+        return [(text, 0)]
+    out = []
+    for d in splitter.create_documents([text]):
+        off = d.metadata.get("start_index", -1)
+        if off < 0 or text[off:off + len(d.page_content)] != d.page_content:
+            off = text.find(d.page_content)
+        out.append((d.page_content, max(off, 0)))
+    return out
+
+
+def _meta(doc: ParsedDocument, unit: _Unit, start: int, end: int, text: str) -> dict[str, Any]:
+    """Flat metadata for one chunk (no None values: Chroma rejects them)."""
+    from ingest.structure import body_key
+
+    m, it, sec = unit.meeting, unit.item, unit.section
+    p1, p2 = doc.page_at(start), doc.page_at(max(start, end - 1))
+    levels = [doc.access]
+    if it is not None and unit.kind != "decision":
+        levels.append(it.access)
+    if sec is not None:
+        levels.append(sec.access)
+    access = most_restrictive(*levels)
+    meta: dict[str, Any] = {
+        "doc_id": doc.doc_id, "path": doc.path, "title": doc.title, "kind": doc.kind,
+        "chunk_type": unit.kind, "access": access,
+        "char_start": start, "char_end": end,
+        "content_hash": hashlib.sha256(text.encode()).hexdigest()[:16],
+    }
+    if p1:
+        meta.update(page_start=p1.number, page_label_start=p1.label)
+    if p2:
+        meta.update(page_end=p2.number, page_label_end=p2.label)
+    if doc.doc_date:
+        meta["doc_date"] = doc.doc_date
+    if m is not None:
+        meta["body"] = m.body
+        meta["body_key"] = body_key(m.body) if m.body else ""
+        meta["meeting_undated"] = m.date is None
+        meta["meeting_embedded"] = m.embedded
+        meta["meeting_start"] = m.start
+        if m.date:
+            meta["meeting_date"] = m.date
+        if m.date_hint:
+            meta["date_hint"] = m.date_hint
+            meta["date_hint_reason"] = m.date_hint_reason
+        for k in ("time", "place"):
+            if getattr(m, k):
+                meta[f"meeting_{k}"] = getattr(m, k)
+    if it is not None:
+        closed = it.access.startswith(CLOSED_PREFIX) or it.access == "closed"
+        meta["item_no"] = it.number
+        # A closed item's title can itself be confidential; its public decision chunk shows a neutral title.
+        meta["item_title"] = "Lukket punkt" if (closed and unit.kind == "decision") else it.title
+        meta["item_closed"] = closed
+        if it.case_number:
+            meta["case_number"] = it.case_number
+        if it.section:
+            meta["item_part"] = it.section
+        if it.decision:
+            meta["has_decision"] = True
+    if sec is not None:
+        meta["section"] = sec.title[:200]
+        if sec.section_id:
+            meta["section_id"] = sec.section_id
+    return meta
+
+
+def format_date(d: int | None) -> str:
+    """YYYYMMDD → '18. februar 2025'; None → 'udateret'."""
+    if not d:
+        return "udateret"
+    months = ["januar", "februar", "marts", "april", "maj", "juni", "juli", "august", "september",
+              "oktober", "november", "december"]
+    y, mo, day = d // 10000, d // 100 % 100, d % 100
+    return f"{day}. {months[mo - 1]} {y}" if 1 <= mo <= 12 else str(d)
+
+
+def _header(doc: ParsedDocument, unit: _Unit, meta: dict[str, Any]) -> str:
+    """The short contextual header embedded with the chunk: document › meeting › item/section."""
+    parts = [doc.title or doc.path]
+    if unit.meeting is not None:
+        parts.append(" ".join(x for x in (unit.meeting.body or "Møde", format_date(unit.meeting.date)) if x))
+    if unit.item is not None:
+        label = f"Punkt {unit.item.number}: {meta['item_title']}"
+        parts.append(("Beslutning – " + label) if unit.kind == "decision" else label)
+    elif unit.section is not None:
+        parts.append(" ".join(x for x in (unit.section.section_id, unit.section.title[:120]) if x))
+    return " › ".join(parts)

@@ -1,0 +1,328 @@
+"""Incremental, crash-safe ingestion of folders into the index.
+
+Each run converges the index to what a clean build of the current folders would give:
+- a document's chunks are first written to the catalog as 'pending' (write-ahead), then to the vector store,
+  then marked 'complete'; a run killed anywhere leaves pending rows that the next run undoes and redoes;
+- unchanged files (same content hash) are skipped without embedding; renamed or duplicated files are recognised
+  by their content hash; content no file points at any more is removed;
+- finally the store's ids are reconciled with the catalog (orphans deleted, missing vectors re-added) and the
+  BM25 index is rebuilt from the catalog when anything changed.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import sys
+import time
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterator, Mapping, Sequence
+
+from byraad.settings import Settings
+from byraad.types import ParsedDocument
+from ingest.chunking import chunk_document
+from ingest.loaders import SUPPORTED_EXTENSIONS, LoadError
+from ingest.parse import file_digest, parse_file
+from ingest.report import IngestReport
+from vectorstore.index import Index
+
+
+class IngestLocked(RuntimeError):
+    """Another ingest run holds the lock on this data directory."""
+
+
+@dataclass(frozen=True)
+class SourceFile:
+    path: Path          # absolute
+    rel: str            # relative to its root (prefixed with the root's name when several roots)
+    root: str           # absolute root
+    size: int
+    mtime: float
+
+
+def scan(roots: Sequence[Path]) -> tuple[list[SourceFile], list[dict]]:
+    """Every candidate file under the roots (sorted), plus the unsupported ones to report."""
+    files: list[SourceFile] = []
+    skipped: list[dict] = []
+    multi = len(roots) > 1
+    for root in roots:
+        root = root.resolve()
+        if not root.exists():
+            raise FileNotFoundError(f"findes ikke: {root}")
+        base = root.parent if root.is_file() else root
+        candidates = [root] if root.is_file() else sorted(p for p in root.rglob("*") if p.is_file())
+        for p in candidates:
+            rel_parts = p.relative_to(base).parts
+            if any(part.startswith(".") or part.startswith("~$") for part in rel_parts):
+                continue  # hidden files, editor lock files
+            rel = "/".join(rel_parts)
+            if multi and not root.is_file():
+                rel = f"{root.name}/{rel}"
+            if p.suffix.lower() not in SUPPORTED_EXTENSIONS:
+                skipped.append({"path": rel, "reason": f"filtypen {p.suffix or '(ingen)'} understøttes ikke"})
+                continue
+            st = p.stat()
+            files.append(SourceFile(p, rel, str(base if root.is_file() else root), st.st_size, st.st_mtime))
+    return files, skipped
+
+
+@contextmanager
+def ingest_lock(data_dir: Path) -> Iterator[None]:
+    """One ingest at a time per data directory (a second run fails fast with a clear message)."""
+    data_dir.mkdir(parents=True, exist_ok=True)
+    with open(data_dir / "ingest.lock", "w") as fh:
+        try:
+            fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise IngestLocked("en anden indlæsning kører allerede på dette indeks; prøv igen, når den er færdig") from None
+        try:
+            yield
+        finally:
+            fcntl.flock(fh, fcntl.LOCK_UN)
+
+
+def ingest_paths(roots: Sequence[str | Path], settings: Settings, *, index: Index | None = None,
+                 prune: bool = False, rebuild: bool = False, progress: bool = True,
+                 environ: Mapping[str, str] | None = None) -> IngestReport:
+    """Ingest folders/files into the index of `settings`; returns (and saves) the report."""
+    started = time.time()
+    roots = [Path(r) for r in roots]
+    own_index = index is None
+    index = index or Index(settings, environ=environ)
+    rep = IngestReport(collection=index.collection, roots=[str(r.resolve()) for r in roots], rebuilt=rebuild)
+    with ingest_lock(settings.data_path):
+        if rebuild:
+            index.reset()
+        files, rep.skipped = scan(roots)
+        _recover(index, rep)
+        _sync_files(index, files, rep, settings, prune, progress)
+        _collect_garbage(index, rep)
+        _reconcile_store(index, rep)
+        index.bm25()  # rebuild BM25 now if anything changed, so the first question is fast
+        rep.totals = index.catalog.stats()
+        rep.duration_s = round(time.time() - started, 2)
+        index.catalog.add_run(started, rep.to_dict())
+        rep.save(settings.data_path / "reports" / f"ingest-{time.strftime('%Y%m%d-%H%M%S', time.localtime(started))}.json")
+        rep.save(settings.data_path / "reports" / "latest.json")
+    if own_index:
+        index.close()
+    return rep
+
+
+def _recover(index: Index, rep: IngestReport) -> None:
+    """Undo what a killed run left half-done: its pending/deleting documents are removed from the store."""
+    cat = index.catalog
+    undone = 0
+    for doc_id, state in cat.doc_states().items():
+        if state != "complete":
+            ids = cat.chunk_ids(doc_id)
+            if ids:
+                index.store.delete(ids)
+            cat.forget_document(doc_id)
+            undone += 1
+    if undone:
+        rep.repaired["afbrudte dokumenter ryddet op"] = undone
+
+
+def _sync_files(index: Index, files: list[SourceFile], rep: IngestReport, s: Settings, prune: bool,
+                progress: bool) -> None:
+    cat = index.catalog
+    known = cat.files()
+    states = cat.doc_states()
+    seen_paths = {f.rel for f in files}
+    roots = {f.root for f in files} | set(rep.roots)
+    # Files gone from the folders: renames are recognised by content below; the rest are removed with --prune.
+    gone = {p: row for p, row in known.items() if p not in seen_paths and row[0] in roots}
+    gone_by_doc: dict[str, list[str]] = {}
+    for p, (_, d, _, _) in gone.items():
+        if d:
+            gone_by_doc.setdefault(d, []).append(p)
+
+    hashed: list[tuple[SourceFile, str]] = []
+    for f in files:
+        row = known.get(f.rel)
+        if row and row[1] and row[2] == f.size and row[3] == f.mtime:
+            hashed.append((f, row[1]))      # unchanged size+mtime: trust the stored hash (re-ingest stays fast)
+            continue
+        try:
+            hashed.append((f, file_digest(f.path)[:16]))
+        except OSError as e:
+            rep.failed.append({"path": f.rel, "code": "unreadable", "reason": f"kan ikke læses: {e.strerror}"})
+    # One canonical path per content: the one the index already uses if it is still there, else the first.
+    paths_of: dict[str, list[str]] = {}
+    for f, doc_id in hashed:
+        paths_of.setdefault(doc_id, []).append(f.rel)
+    canonical: dict[str, str] = {}
+    for doc_id, paths in paths_of.items():
+        indexed = (cat.doc_info(doc_id) or {}).get("path") if states.get(doc_id) == "complete" else None
+        canonical[doc_id] = indexed if indexed in paths else paths[0]
+
+    todo: list[tuple[SourceFile, str, bool]] = []
+    for f, doc_id in hashed:
+        row = known.get(f.rel)
+        was = row[1] if row else None
+        if f.rel != canonical[doc_id]:
+            rep.duplicates.append({"path": f.rel, "same_as": canonical[doc_id]})
+            cat.set_file(f.rel, f.root, doc_id, f.size, f.mtime)
+            continue
+        if states.get(doc_id) == "complete":
+            if was == doc_id:
+                rep.unchanged.append(f.rel)
+                if row[2] != f.size or row[3] != f.mtime:
+                    cat.set_file(f.rel, f.root, doc_id, f.size, f.mtime)
+                continue
+            old_path = (cat.doc_info(doc_id) or {}).get("path", "")
+            if old_path != f.rel:
+                # The content is indexed under a path that is gone: a rename (no re-embedding).
+                _rename(index, doc_id, f.rel)
+                rep.renamed.append({"from": old_path, "to": f.rel})
+                for p in gone_by_doc.pop(doc_id, []):
+                    cat.remove_file(p)
+                    gone.pop(p, None)
+            cat.set_file(f.rel, f.root, doc_id, f.size, f.mtime)
+            if was and was != doc_id:
+                rep.changed.append(f.rel)
+            continue
+        todo.append((f, doc_id, bool(was)))
+
+    for p in sorted(gone):
+        if prune:
+            cat.remove_file(p)
+            rep.removed.append(p)
+        else:
+            rep.missing.append(p)
+    if todo:
+        _ingest_new(index, todo, rep, s, progress)
+
+
+def _ingest_new(index: Index, todo: list[tuple[SourceFile, str, bool]], rep: IngestReport, s: Settings,
+                progress: bool) -> None:
+    """Parse and chunk new or changed files, then embed and store them one document at a time (write-ahead)."""
+    cat = index.catalog
+    max_bytes = s.max_file_mb * 1024 * 1024
+    parsed = []
+    bar = _progress_bar(len(todo), progress, "Læser filer", "fil")
+    for f, doc_id, existed in todo:
+        bar.set_postfix_str(f.rel[-40:], refresh=False)
+        try:
+            doc = parse_file(f.path, f.rel, doc_id, max_bytes=max_bytes)
+            chunks, sources = chunk_document(doc, s)
+            if not chunks:
+                raise LoadError("ingen brugbar tekst fundet i filen", "empty")
+            parsed.append((f, doc, chunks, sources, existed))
+        except LoadError as e:
+            _fail(cat, f, rep, getattr(e, "code", "invalid"), str(e), existed)
+        except Exception as e:  # a parser bug must cost only this file
+            _fail(cat, f, rep, "error", f"uventet fejl under læsning: {type(e).__name__}: {e}"[:300], existed)
+        bar.update(1)
+    bar.close()
+    bar = _progress_bar(sum(len(p[2]) for p in parsed), progress, "Indlejrer", "stk")
+    try:
+        for f, doc, chunks, sources, existed in parsed:
+            bar.set_postfix_str(f.rel[-40:], refresh=False)
+            info = _doc_info(doc)
+            cat.begin_document(doc.doc_id, f.rel, doc.title, doc.kind, info, chunks, sources)
+            vectors: list = []
+            for i in range(0, len(chunks), s.batch_size):
+                batch = chunks[i:i + s.batch_size]
+                vectors += index.embedder.embed_documents([c.embed_text for c in batch])
+                bar.update(len(batch))
+            index.store.upsert(chunks, vectors)
+            cat.complete_document(doc.doc_id)
+            cat.set_file(f.rel, f.root, doc.doc_id, f.size, f.mtime)
+            (rep.changed if existed else rep.new).append(f.rel)
+            rep.chunks_added += len(chunks)
+            rep.embedded += len(chunks)
+            _note_structure(doc, info, rep)
+    finally:
+        bar.close()
+
+
+def _fail(cat, f: SourceFile, rep: IngestReport, code: str, reason: str, existed: bool) -> None:
+    rep.failed.append({"path": f.rel, "code": code, "reason": reason})
+    if existed:
+        # The index must match the folder: the previous version of a now-broken file goes.
+        cat.remove_file(f.rel)
+        rep.warnings.append({"path": f.rel, "warning": "den tidligere version er fjernet fra indekset, fordi den nye ikke kunne læses"})
+
+
+def _rename(index: Index, doc_id: str, new_path: str) -> None:
+    chunks = index.catalog.chunks(doc_id=doc_id)
+    moved = [type(c)(c.chunk_id, c.doc_id, c.text, c.embed_text, {**c.meta, "path": new_path}) for c in chunks]
+    index.store.update_metadata(moved)
+    index.catalog.rename_document(doc_id, new_path, moved)
+
+
+def _collect_garbage(index: Index, rep: IngestReport) -> None:
+    """Remove documents that no known file points at any more (changed, failed or pruned files)."""
+    cat = index.catalog
+    live = cat.referenced_docs()
+    for doc_id, state in cat.doc_states().items():
+        if doc_id not in live:
+            ids = cat.chunk_ids(doc_id)
+            cat.mark_deleting(doc_id)
+            if ids:
+                index.store.delete(ids)
+            cat.forget_document(doc_id)
+            rep.chunks_removed += len(ids)
+
+
+def _reconcile_store(index: Index, rep: IngestReport) -> None:
+    """Make the vector store hold exactly the catalog's complete chunks."""
+    cat = index.catalog
+    want = set(cat.chunk_ids(state="complete"))
+    have = index.store.ids()
+    extra = sorted(have - want)
+    if extra:
+        index.store.delete(extra)
+        rep.repaired["forældreløse vektorer slettet"] = len(extra)
+    missing = sorted(want - have)
+    if missing:
+        chunks = cat.chunks(missing)
+        vectors = index.embedder.embed_documents([c.embed_text for c in chunks])
+        index.store.upsert(chunks, vectors)
+        rep.embedded += len(chunks)
+        rep.repaired["manglende vektorer genskabt"] = len(chunks)
+
+
+def _doc_info(doc: ParsedDocument) -> dict:
+    """What the catalog keeps about a document for status and reports."""
+    meetings = [{"body": m.body, "date": m.date, "date_hint": m.date_hint, "embedded": m.embedded,
+                 "items": len(m.items), "kind": m.kind,
+                 "closed": [it.number for it in m.items if it.access != "public" and it.access != "internal"]}
+                for m in doc.meetings]
+    return {"meetings": meetings, "sections": len(doc.sections), "access": doc.access,
+            "access_reason": doc.access_reason, "doc_date": doc.doc_date, "pages": len(doc.pages),
+            "warnings": list(doc.warnings), "meta": dict(doc.meta)}
+
+
+def _note_structure(doc: ParsedDocument, info: dict, rep: IngestReport) -> None:
+    rep.meetings += len(doc.meetings)
+    for m in doc.meetings:
+        rep.items += len(m.items)
+        if m.date is None:
+            rep.undated_meetings.append({"path": doc.path, "body": m.body,
+                                         "hint": f"{m.date_hint} ({m.date_hint_reason})" if m.date_hint else ""})
+        for it in m.items:
+            if it.access.startswith("closed"):
+                rep.closed_items.append({"path": doc.path, "item": it.number, "access": it.access,
+                                         "reason": it.access_reason})
+    if doc.access != "public":
+        rep.warnings.append({"path": doc.path, "warning": f"adgang '{doc.access}': {doc.access_reason}"})
+    for w in doc.warnings:
+        rep.warnings.append({"path": doc.path, "warning": w})
+
+
+class _NoBar:
+    def update(self, n: int = 1) -> None: ...
+    def set_postfix_str(self, s: str, refresh: bool = True) -> None: ...
+    def close(self) -> None: ...
+
+
+def _progress_bar(total: int, enabled: bool, desc: str, unit: str):
+    """A tqdm bar on stderr (a no-op when disabled or when there is nothing to do)."""
+    if not enabled or total == 0:
+        return _NoBar()
+    from tqdm import tqdm
+    return tqdm(total=total, desc=desc, unit=unit, file=sys.stderr, mininterval=0.5, dynamic_ncols=True)

@@ -1,0 +1,10 @@
+#!/usr/bin/env bash
+# Debian packages the test suite needs (browser tests, OCR, old .doc files). Idempotent; skipped where not root.
+set -euo pipefail
+PKGS=(chromium)
+missing=()
+for p in "${PKGS[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
+if [ ${#missing[@]} -eq 0 ]; then exit 0; fi
+if [ "$(id -u)" != "0" ]; then echo "install-system-deps: not root, skipping ${missing[*]}" >&2; exit 0; fi
+apt-get update -qq >/dev/null
+DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null

@@ -1,0 +1,91 @@
+"""BM25Index: Danish tokenisation, ranking, access restriction inside ranking, persistence."""
+
+from __future__ import annotations
+
+import pytest
+
+from vectorstore.bm25 import BM25Index, tokenize
+
+IDS = ["a:1", "a:2", "b:1", "b:2", "c:1"]
+TEXTS = [
+    "Børne- og Ungdomsudvalget godkendte skolernes budget for 2024.",
+    "Teknisk Udvalg drøftede vejenes vedligeholdelse og cykelstier.",
+    "Udvalget besluttede at lukke Østergades børnehave. Børnehaven lukker i 2025.",
+    "Økonomiudvalget: budgetopfølgning, børnehaver og skoler i Århus.",
+    "Referat af mødet. Intet at bemærke.",
+]
+
+
+@pytest.fixture(scope="module")
+def index():
+    return BM25Index.build(IDS, TEXTS)
+
+
+def test_tokenize_danish():
+    toks = tokenize("Børnehaverne på ØSTERGADE og i Århus")
+    assert "på" not in toks and "og" not in toks and "i" not in toks     # Danish stop words
+    assert all(t == t.lower() for t in toks)
+    assert any(t.startswith("børnehav") for t in toks) and "århus" in toks and "østergad" in toks
+    assert tokenize("børnehaven")[0] == tokenize("børnehaver")[0]       # stemmed to one form
+
+
+def test_search_ranks_matching_docs(index):
+    hits = index.search("lukning af børnehaven på Østergade", 3)
+    assert hits[0][0] == "b:1"
+    assert all(s > 0 for _, s in hits)
+    assert [s for _, s in hits] == sorted((s for _, s in hits), reverse=True)
+
+
+def test_only_matching_docs_returned(index):
+    hits = index.search("cykelstier", 5)
+    assert [cid for cid, _ in hits] == ["a:2"]
+
+
+def test_allowed_applies_before_top_k(index):
+    full = index.search("børnehave", 1)
+    assert full[0][0] == "b:1"
+    hits = index.search("børnehave", 1, allowed={"b:2", "a:1"})
+    assert [cid for cid, _ in hits] == ["b:2"]             # not [] : restriction happens before top-k
+    assert index.search("børnehave", 5, allowed=set()) == []
+    assert index.search("børnehave", 5, allowed={"zz:9"}) == []
+
+
+def test_scores_independent_of_allowed(index):
+    free = dict(index.search("budget børnehave", 5))
+    masked = dict(index.search("budget børnehave", 5, allowed={"b:2", "a:1"}))
+    assert masked and all(free[c] == pytest.approx(s) for c, s in masked.items())
+
+
+def test_empty_cases(index, tmp_path):
+    assert index.search("", 5) == []
+    assert index.search("og i på", 5) == []             # only stop words
+    assert index.search("xyzzyq", 5) == []
+    assert index.search("budget", 0) == []
+    empty = BM25Index.build([], [])
+    assert len(empty) == 0 and empty.search("budget", 5) == []
+    empty.save(tmp_path / "e")
+    assert len(BM25Index.load(tmp_path / "e")) == 0
+
+
+def test_build_validates():
+    with pytest.raises(ValueError):
+        BM25Index.build(["a"], ["x", "y"])
+    with pytest.raises(ValueError):
+        BM25Index.build(["a", "a"], ["x", "y"])
+
+
+def test_save_load_roundtrip_and_replace(index, tmp_path):
+    d = tmp_path / "bm25"
+    index.save(d)
+    again = BM25Index.load(d)
+    assert len(again) == len(IDS)
+    assert again.search("budget skoler", 5) == index.search("budget skoler", 5)
+    other = BM25Index.build(["z:1"], ["Helt andet om budget"])
+    other.save(d)                                        # replaces the old index whole
+    assert BM25Index.load(d).search("budget", 5)[0][0] == "z:1"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["bm25"]     # no temp dirs left behind
+
+
+def test_load_missing_raises(tmp_path):
+    with pytest.raises(FileNotFoundError):
+        BM25Index.load(tmp_path / "nothing")

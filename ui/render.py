@@ -1,0 +1,181 @@
+"""Pure presentation helpers (no Streamlit): answer → view dict, citation links, highlighted passages, Markdown.
+
+A "view" is the plain dict an answer is shown and stored as, so a reopened conversation looks exactly like the live
+one without touching the index again.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+import time
+from typing import Any, Iterable, Mapping
+
+from byraad.types import Answer, Citation, Hit
+from ingest.chunking import format_date
+
+KIND_LABELS = {"agenda": "Dagsordener", "minutes": "Referater", "indstilling": "Indstillinger",
+               "handbook": "Håndbog", "report": "Rapporter og notater", "other": "Andet"}
+_CITE = re.compile(r"\[(\d+(?:\s*,\s*\d+)*)\]")
+
+
+def mode_label(mode: str) -> str:
+    """How the answer was written, in plain Danish."""
+    if not mode or mode == "extractive":
+        return "Uddrag fra kilderne (ingen sprogmodel)"
+    return f"Sprogmodel ({mode})"
+
+
+def cited_view(c: Citation, context: str = "") -> dict[str, Any]:
+    d = {k: getattr(c, k) for k in ("key", "chunk_id", "title", "path", "pages", "quote", "source_text", "body",
+                                    "meeting_date", "item_no", "item_title", "kind")}
+    d["context"] = context or c.source_text or c.quote
+    return d
+
+
+def hit_view(h: Hit) -> dict[str, Any]:
+    m = h.chunk.meta
+    ps, pe = m.get("page_label_start") or m.get("page_start"), m.get("page_label_end") or m.get("page_end")
+    pages = "" if ps in (None, "") else (str(ps) if ps == pe or pe in (None, "") else f"{ps}-{pe}")
+    return {"chunk_id": h.chunk.chunk_id, "title": str(m.get("title") or m.get("path") or ""),
+            "path": str(m.get("path") or ""), "pages": pages, "body": str(m.get("body") or ""),
+            "meeting_date": m.get("meeting_date") if isinstance(m.get("meeting_date"), int) else None,
+            "item_no": str(m.get("item_no") or ""), "item_title": str(m.get("item_title") or ""),
+            "kind": str(m.get("kind") or ""), "snippet": _shorten(h.chunk.text, 300)}
+
+
+def answer_view(a: Answer, contexts: Mapping[str, str] | None = None, filters_text: str = "") -> dict[str, Any]:
+    """The stored/rendered form of an Answer; `contexts` maps chunk id → surrounding source text."""
+    contexts = contexts or {}
+    cited = {c.chunk_id for c in a.citations}
+    return {
+        "question": a.question, "text": a.text, "refused": a.refused, "mode": a.mode, "period": a.period,
+        "filters": dict(a.filters), "filters_text": filters_text, "notes": list(a.notes),
+        "settings_fingerprint": a.settings_fingerprint, "standalone_query": a.standalone_query,
+        "citations": [cited_view(c, contexts.get(c.chunk_id, "")) for c in a.citations],
+        "sources": [hit_view(h) for h in a.hits if h.chunk.chunk_id not in cited],
+        "ts": time.time(),
+    }
+
+
+def link_citations(text: str, anchor_prefix: str) -> str:
+    """Escape the answer for HTML and turn every [n] (and [1, 3]) into links to the sources below."""
+    out, last = [], 0
+    for m in _CITE.finditer(text):
+        out.append(html.escape(text[last:m.start()], quote=False))
+        nums = [n.strip() for n in m.group(1).split(",")]
+        links = ", ".join(f'<a href="#{anchor_prefix}-{n}" target="_self" class="byraad-cite">{n}</a>' for n in nums)
+        out.append(f"[{links}]")
+        last = m.end()
+    out.append(html.escape(text[last:], quote=False))
+    return "".join(out)
+
+
+def source_line(s: Mapping[str, Any]) -> str:
+    """"Titel · Udvalg · 18. februar 2025 · punkt 3: Titel · s. 3-4" for a citation or source."""
+    parts = [str(s.get("title") or s.get("path") or "Ukendt dokument")]
+    if s.get("body"):
+        parts.append(str(s["body"]))
+    if s.get("kind") != "handbook" or s.get("meeting_date"):
+        parts.append(format_date(s.get("meeting_date")))
+    if s.get("item_no"):
+        parts.append(f"punkt {s['item_no']}" + (f": {_clean_title(s.get('item_title', ''))}" if s.get("item_title") else ""))
+    if s.get("pages"):
+        parts.append(f"s. {s['pages']}")
+    return " · ".join(parts)
+
+
+def _clean_title(t: str) -> str:
+    # Table-of-contents leaders ("Vandløb ........ 2") are noise on screen.
+    return re.sub(r"\s*\.{3,}.*$", "", str(t)).strip()
+
+
+def _fuzzy_pattern(passage: str) -> re.Pattern | None:
+    """A regex finding the passage in the source despite line breaks, hyphenation and spacing differences."""
+    words = re.findall(r"\w+", passage)
+    if not words:
+        return None
+    word_pats = [r"(?:-?\s*|\u00ad)?".join(re.escape(ch) for ch in w) for w in words]
+    try:
+        return re.compile(r"\W+".join(word_pats), re.IGNORECASE)
+    except re.error:
+        return None
+
+
+def find_passage(context: str, passages: Iterable[str]) -> tuple[int, int] | None:
+    """The span of the first passage found in the context (exactly, then fuzzily), or None."""
+    for p in passages:
+        p = (p or "").strip()
+        if not p:
+            continue
+        i = context.find(p)
+        if i >= 0:
+            return i, i + len(p)
+        pat = _fuzzy_pattern(p[:1500])
+        m = pat.search(context) if pat else None
+        if m:
+            return m.start(), m.end()
+    return None
+
+
+def highlight_html(context: str, passages: Iterable[str]) -> tuple[str, bool]:
+    """HTML of the context with the cited passage in <mark>; False when the passage could not be located."""
+    passages = list(passages)
+    span = find_passage(context, passages)
+    style = 'style="white-space: pre-wrap; font-size: 0.92em; border-left: 3px solid #c9a227; padding-left: .6em"'
+    if span is None:
+        quote = next((p for p in passages if p), "")
+        body = (f"<mark class=\"byraad-mark\">{html.escape(quote)}</mark>\n\n" if quote else "") + html.escape(context)
+        return f'<div class="byraad-source" {style}>{body}</div>', False
+    s, e = span
+    body = (html.escape(context[:s]) + f'<mark class="byraad-mark">{html.escape(context[s:e])}</mark>'
+            + html.escape(context[e:]))
+    return f'<div class="byraad-source" {style}>{body}</div>', True
+
+
+def describe_filters(flt: Mapping[str, Any], body_names: Mapping[str, str] | None = None) -> str:
+    """The active filters in words ("" when none)."""
+    body_names = body_names or {}
+    parts = []
+    if flt.get("bodies"):
+        parts.append("Udvalg: " + ", ".join(body_names.get(b, b) for b in flt["bodies"]))
+    if flt.get("kinds"):
+        parts.append("Type: " + ", ".join(KIND_LABELS.get(k, k).lower() for k in flt["kinds"]))
+    if flt.get("date_from") or flt.get("date_to"):
+        a = format_date(flt["date_from"]) if flt.get("date_from") else "…"
+        b = format_date(flt["date_to"]) if flt.get("date_to") else "…"
+        parts.append(f"Periode: {a} – {b}")
+    return "; ".join(parts)
+
+
+def conversation_markdown(title: str, views: list[Mapping[str, Any]], user: str = "") -> str:
+    """A conversation with its sources as a Markdown document (for download)."""
+    lines = [f"# {title or 'Samtale'}", "", f"Eksporteret {time.strftime('%d-%m-%Y %H:%M')}"
+             + (f" af {user}" if user else "") + " fra byråds-GPT.", ""]
+    for i, v in enumerate(views, 1):
+        lines += [f"## {i}. {v['question']}", ""]
+        if v.get("filters_text"):
+            lines += [f"*{v['filters_text']}*", ""]
+        lines += [v["text"], ""]
+        if v.get("period"):
+            lines += [f"Periode: {v['period']}", ""]
+        if v.get("citations"):
+            lines.append("**Kilder**")
+            lines.append("")
+            for c in v["citations"]:
+                lines.append(f"[{c['key']}] {source_line(c)} — fil: {c['path']}")
+                if c.get("quote"):
+                    lines.append(f"> {_shorten(c['quote'], 600)}")
+                lines.append("")
+        if v.get("sources"):
+            lines.append("**Andre relevante kilder**" if not v.get("refused") else "**Måske relevant**")
+            lines.append("")
+            lines += [f"- {source_line(s)} — fil: {s['path']}" for s in v["sources"]]
+            lines.append("")
+        lines += [f"*Svarform: {mode_label(v.get('mode', ''))}; indstillinger {v.get('settings_fingerprint', '')}*", ""]
+    return "\n".join(lines)
+
+
+def _shorten(text: str, n: int) -> str:
+    text = " ".join(str(text).split())
+    return text if len(text) <= n else text[: n - 1].rstrip() + "…"

@@ -1,0 +1,94 @@
+"""Local users (the embedded default sign-in): `<data_dir>/users.sqlite`, passwords hashed with scrypt + salt.
+
+A password is never stored in clear: each user gets a random 16-byte salt and the scrypt hash of the password.
+Production sites sign in through OIDC instead (see ui/auth.py and ui/README.md); this store is the fallback.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import os
+import re
+import sqlite3
+import time
+from pathlib import Path
+
+from byraad.access import User
+
+# scrypt cost: n=2**14, r=8 → ~16 MB and ~50 ms per check; slow enough against guessing, fast enough to sign in.
+_N, _R, _P = 2**14, 8, 1
+_NAME = re.compile(r"^[\w.@-]{1,64}$")
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS users (name TEXT PRIMARY KEY, groups TEXT NOT NULL, salt BLOB NOT NULL,
+    hash BLOB NOT NULL, params TEXT NOT NULL, created REAL, last_login REAL);
+"""
+
+
+def hash_password(password: str, salt: bytes, params: str = f"scrypt:{_N}:{_R}:{_P}") -> bytes:
+    """The scrypt hash of a password with the given salt and parameters ("scrypt:n:r:p")."""
+    _, n, r, p = params.split(":")
+    return hashlib.scrypt(password.encode("utf-8"), salt=salt, n=int(n), r=int(r), p=int(p), dklen=32)
+
+
+def parse_groups(text: str) -> tuple[str, ...]:
+    """"byraadsmedlem, udvalg:teknik" → ("byraadsmedlem", "udvalg:teknik"), always including "public"."""
+    groups = [g.strip() for g in text.split(",") if g.strip()]
+    return tuple(dict.fromkeys(["public", *groups]))
+
+
+class UserStore:
+    """Local user accounts: add, remove, list and verify a password."""
+
+    def __init__(self, path: str | Path) -> None:
+        self.path = Path(path)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self.db = sqlite3.connect(str(self.path), timeout=30, check_same_thread=False, isolation_level=None)
+        self.db.executescript(SCHEMA)
+
+    @classmethod
+    def for_settings(cls, settings) -> "UserStore":
+        return cls(settings.data_path / "users.sqlite")
+
+    def close(self) -> None:
+        self.db.close()
+
+    def add(self, name: str, groups: tuple[str, ...] | list[str], password: str) -> User:
+        """Create or replace a user (replacing resets the password)."""
+        if not _NAME.match(name):
+            raise ValueError("brugernavnet må kun indeholde bogstaver, tal og . _ @ - (højst 64 tegn)")
+        if len(password) < 8:
+            raise ValueError("adgangskoden skal være mindst 8 tegn")
+        groups = tuple(dict.fromkeys(["public", *groups]))
+        salt = os.urandom(16)
+        params = f"scrypt:{_N}:{_R}:{_P}"
+        self.db.execute(
+            "INSERT OR REPLACE INTO users(name, groups, salt, hash, params, created) VALUES(?,?,?,?,?,?)",
+            (name, ",".join(groups), salt, hash_password(password, salt, params), params, time.time()),
+        )
+        return User(name, groups)
+
+    def remove(self, name: str) -> bool:
+        return self.db.execute("DELETE FROM users WHERE name=?", (name,)).rowcount > 0
+
+    def list(self) -> list[dict]:
+        rows = self.db.execute("SELECT name, groups, created, last_login FROM users ORDER BY name")
+        return [{"name": n, "groups": g.split(","), "created": c, "last_login": ll} for n, g, c, ll in rows]
+
+    def get(self, name: str) -> User | None:
+        row = self.db.execute("SELECT groups FROM users WHERE name=?", (name,)).fetchone()
+        return User(name, tuple(row[0].split(","))) if row else None
+
+    def verify(self, name: str, password: str) -> User | None:
+        """The user when name and password match, else None (constant-time hash comparison)."""
+        row = self.db.execute("SELECT groups, salt, hash, params FROM users WHERE name=?", (name,)).fetchone()
+        if row is None:
+            # Spend the same time as a real check so timing does not reveal which names exist.
+            hash_password(password, b"\0" * 16)
+            return None
+        groups, salt, stored, params = row
+        if not hmac.compare_digest(hash_password(password, salt, params), stored):
+            return None
+        self.db.execute("UPDATE users SET last_login=? WHERE name=?", (time.time(), name))
+        return User(name, tuple(groups.split(",")))

@@ -1,0 +1,136 @@
+"""BM25Index: lexical retrieval over chunk texts with bm25s, the Snowball Danish stemmer and Danish stop words.
+
+The access filter is applied inside ranking (`allowed`), never after top-k, so a chunk the user may not
+see can neither appear nor push a visible chunk out of the top k.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import uuid
+from functools import lru_cache
+from pathlib import Path
+from typing import Iterable, Sequence
+
+IDS_FILE = "ids.json"
+FORMAT = 1
+# Words of letters/digits; single letters carry no information, but digits do ("§ 5", "punkt 3").
+TOKEN_RE = re.compile(r"\w\w+|\d", re.UNICODE)
+
+
+@lru_cache(maxsize=1)
+def _stemmer():
+    import Stemmer
+
+    return Stemmer.Stemmer("danish")
+
+
+@lru_cache(maxsize=1)
+def _stopwords() -> frozenset[str]:
+    from bm25s.stopwords import STOPWORDS_DANISH
+
+    return frozenset(STOPWORDS_DANISH)
+
+
+def tokenize(text: str) -> list[str]:
+    """Lowercase, split into words (æøå are letters), drop Danish stop words, stem."""
+    words = [w for w in TOKEN_RE.findall(text.lower()) if w not in _stopwords()]
+    return _stemmer().stemWords(words) if words else []
+
+
+class BM25Index:
+    """A bm25s index plus the chunk ids of its rows."""
+
+    def __init__(self, ids: Sequence[str], model=None) -> None:
+        self.ids = list(ids)
+        self._pos = {cid: i for i, cid in enumerate(self.ids)}
+        self._model = model             # None for an empty corpus
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+    @classmethod
+    def build(cls, ids: Sequence[str], texts: Sequence[str]) -> "BM25Index":
+        """Index texts (chunk texts, words already joined by repair) under their chunk ids."""
+        if len(ids) != len(texts):
+            raise ValueError("ids and texts differ in length")
+        if len(set(ids)) != len(ids):
+            raise ValueError("duplicate chunk ids")
+        if not ids:
+            return cls([], None)
+        import bm25s
+
+        model = bm25s.BM25()
+        model.index([tokenize(t) for t in texts], show_progress=False)
+        return cls(ids, model)
+
+    def _mask(self, allowed: Iterable[str]):
+        import numpy as np
+
+        mask = np.zeros(len(self.ids), dtype=bool)
+        for cid in allowed:
+            i = self._pos.get(cid)
+            if i is not None:
+                mask[i] = True
+        return mask
+
+    def search(self, query: str, k: int, allowed: set[str] | None = None) -> list[tuple[str, float]]:
+        """Top-k (chunk_id, score) with score > 0, best first; `allowed` restricts the candidates."""
+        import numpy as np
+
+        if self._model is None or k <= 0:
+            return []
+        tokens = [t for t in tokenize(query) if t in self._model.vocab_dict]
+        if not tokens:
+            return []
+        scores = np.asarray(self._model.get_scores(tokens), dtype=np.float64)
+        if allowed is not None:
+            scores = np.where(self._mask(allowed), scores, 0.0)
+        cand = np.flatnonzero(scores > 0)
+        if cand.size == 0:
+            return []
+        if cand.size > k:
+            cand = cand[np.argpartition(-scores[cand], k - 1)[:k]]
+        # Ties broken by chunk id so results are deterministic.
+        order = sorted(cand.tolist(), key=lambda i: (-scores[i], self.ids[i]))
+        return [(self.ids[i], float(scores[i])) for i in order]
+
+    # --- persistence -------------------------------------------------------------------------
+    def save(self, directory: str | Path) -> None:
+        """Write the index to `directory`, replacing it as a whole (temp dir, then rename)."""
+        target = Path(directory)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        tmp = target.parent / f".{target.name}.tmp-{uuid.uuid4().hex[:8]}"
+        tmp.mkdir()
+        try:
+            if self._model is not None:
+                self._model.save(str(tmp), show_progress=False)
+            (tmp / IDS_FILE).write_text(json.dumps({"format": FORMAT, "ids": self.ids}), encoding="utf-8")
+            old = None
+            if target.exists():
+                old = target.parent / f".{target.name}.old-{uuid.uuid4().hex[:8]}"
+                os.rename(target, old)
+            os.rename(tmp, target)
+            if old is not None:
+                shutil.rmtree(old, ignore_errors=True)
+        finally:
+            if tmp.exists():
+                shutil.rmtree(tmp, ignore_errors=True)
+
+    @classmethod
+    def load(cls, directory: str | Path) -> "BM25Index":
+        """Read an index written by save(); FileNotFoundError when there is none."""
+        d = Path(directory)
+        data = json.loads((d / IDS_FILE).read_text(encoding="utf-8"))
+        if data.get("format") != FORMAT:
+            raise ValueError(f"BM25 index in {d} has format {data.get('format')}, expected {FORMAT}; rebuild it")
+        ids = data["ids"]
+        if not ids:
+            return cls([], None)
+        import bm25s
+
+        model = bm25s.BM25.load(str(d), show_progress=False, verbosity=0)
+        return cls(ids, model)

@@ -1,0 +1,64 @@
+"""One filter type for every retriever: translated to a Chroma `where` and evaluated on metadata for BM25.
+
+Access is part of the filter, so a chunk the user may not see never reaches ranking.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from byraad.types import Meta
+
+
+@dataclass(frozen=True)
+class Filter:
+    """Restrictions on chunks. `access=None` means all-access (the secretariat's own checks)."""
+
+    access: tuple[str, ...] | None = ("public",)
+    bodies: tuple[str, ...] = ()        # body_key slugs
+    kinds: tuple[str, ...] = ()
+    doc_ids: tuple[str, ...] = ()
+    date_from: int | None = None        # YYYYMMDD inclusive; undated chunks are then excluded
+    date_to: int | None = None
+
+    def is_empty(self) -> bool:
+        """True when nothing but (possibly) access is restricted."""
+        return not (self.bodies or self.kinds or self.doc_ids or self.date_from or self.date_to)
+
+    def to_where(self) -> dict[str, Any] | None:
+        """The Chroma `where` clause for this filter (None when nothing is restricted)."""
+        clauses: list[dict[str, Any]] = []
+        if self.access is not None:
+            # An empty permission set must match nothing; "$in": [] is rejected by Chroma.
+            clauses.append({"access": {"$in": list(self.access) or ["\x00none"]}})
+        if self.bodies:
+            clauses.append({"body_key": {"$in": list(self.bodies)}})
+        if self.kinds:
+            clauses.append({"kind": {"$in": list(self.kinds)}})
+        if self.doc_ids:
+            clauses.append({"doc_id": {"$in": list(self.doc_ids)}})
+        if self.date_from is not None:
+            clauses.append({"meeting_date": {"$gte": int(self.date_from)}})
+        if self.date_to is not None:
+            clauses.append({"meeting_date": {"$lte": int(self.date_to)}})
+        if not clauses:
+            return None
+        return clauses[0] if len(clauses) == 1 else {"$and": clauses}
+
+    def matches(self, meta: Meta) -> bool:
+        """Evaluate the same filter on a chunk's metadata (missing access counts as closed)."""
+        if self.access is not None and meta.get("access") not in self.access:
+            return False
+        if self.bodies and meta.get("body_key") not in self.bodies:
+            return False
+        if self.kinds and meta.get("kind") not in self.kinds:
+            return False
+        if self.doc_ids and meta.get("doc_id") not in self.doc_ids:
+            return False
+        date = meta.get("meeting_date")
+        if self.date_from is not None and not (isinstance(date, int) and date >= self.date_from):
+            return False
+        if self.date_to is not None and not (isinstance(date, int) and date <= self.date_to):
+            return False
+        return True
