@@ -68,6 +68,8 @@ def clean_markers(text: str, k: int) -> tuple[str, list[int]]:
 def split_sentences(text: str) -> list[str]:
     """Sentences of Danish text: lines, then sentence ends not after abbreviations; markers stay with their sentence."""
     out: list[str] = []
+    # A line break inside a sentence (a line not ending a sentence, the next starting lowercase) is no boundary.
+    text = re.sub(r"(?<![.!?:;])[ \t]*\n[ \t]*(?=[a-zæøå])", " ", text)
     for line in text.split("\n"):
         line = line.strip()
         if not line:

@@ -20,6 +20,9 @@ from byraad.types import Hit
 MAX_SENTENCES = 5
 MAX_PER_CHUNK = 2
 MAX_WORDS = 70
+MIN_COVERAGE = 0.3          # the best sentence must cover this (IDF-weighted) share of the question's words
+_BULLET_RE = re.compile(r"^\s*(?:[-•▪–*]|\d{1,2}[.)]|[a-z][)])\s+")
+_CASE_IN_TITLE_RE = re.compile(r"\s*(?:Sagsnr|Sagsnummer|J\.? ?nr)\.?\s*:.*$", re.I)
 DECISION_Q_RE = re.compile(r"\b(beslut\w*|vedt[ao]g\w*|vedtaget|besluttede|afgjort|afgjorde|udfald\w*)\b", re.I)
 _RECOMMEND_RE = re.compile(r"\b(indstiller|indstilles|anbefaler|anbefales|anbefaling\w*|foreslår|foreslås)\b", re.I)
 _LABEL_RE = re.compile(
@@ -27,6 +30,12 @@ _LABEL_RE = re.compile(
     r"punkt \d+\w?\s*:|beslutning for punkt|bilag \d*|resumé|indstilling\s*$|sagsfremstilling\s*$|med venlig hilsen|"
     r"kære\b|dagsorden\s*$|referat\s*$|tid\s*:|sted\s*:|emne\s*:|til\s*:|fra\s*:|dato\s*:)", re.I)
 _DECISION_WORDS = content_tokens("beslutning besluttet besluttede beslutte vedtaget vedtog blev hvad om")
+# Question fillers: words that say what kind of answer is wanted, not what it is about.
+_FILLER = content_tokens("står stå fremgår fremgå handler gælder findes nævnt nævnes sagt skrevet mange meget "
+                         "hvornår hvordan hvorfor hvem hvilke hvilken hvilket hvad kan skal vil materialet "
+                         "oplyst oplyses præcis egentlig")
+_PROCEDURAL_RE = re.compile(r"^(godkendelse af (dagsorden|referat)|eventuelt|meddelelser|orientering fra formanden)",
+                            re.I)
 _KIND_NOUN = {"minutes": "referatet", "agenda": "dagsordenen", "indstilling": "indstillingen",
               "handbook": "håndbogen", "report": "rapporten"}
 
@@ -63,6 +72,8 @@ def is_recommendation(hit: Hit, sentence: str = "") -> bool:
 
 def _junk(s: str, decision: bool) -> bool:
     words = s.split()
+    if s.rstrip()[-1:] in ",;-–":
+        return True         # a fragment of a list or of a broken line
     if looks_like_instruction(s) or _LABEL_RE.match(s) or len(words) > MAX_WORDS:
         return True
     if not re.search(r"[a-zæøå]", s) or s.rstrip().endswith(":"):
@@ -87,13 +98,22 @@ def _genitive(name: str) -> str:
     return name if name[-1:].lower() in "sxz" else name + "s"
 
 
+def item_title(meta) -> str:
+    """The item title for display (without a case number glued to it by the layout)."""
+    return _CASE_IN_TITLE_RE.sub("", str(meta.get("item_title", ""))).strip()
+
+
+def doc_title(meta) -> str:
+    return str(meta.get("title", "")).lstrip("# ").strip()
+
+
 def _source_phrase(hit: Hit) -> str:
     m = hit.chunk.meta
     noun = _KIND_NOUN.get(str(m.get("kind", "")), "materialet")
     body, date = str(m.get("body", "")), _date_word(m)
     if body and noun in ("referatet", "dagsordenen"):
         return f"{noun} af {_genitive(body)} møde {'den ' + date if date and date != 'udateret' else '(udateret)'}"
-    return f"{noun} «{m.get('title', '')}»" if noun != "materialet" and m.get("title") else noun
+    return f"{noun} «{doc_title(m)}»" if noun != "materialet" and doc_title(m) else noun
 
 
 def _cite(sentence: str, key: int) -> str:
@@ -108,26 +128,40 @@ def _candidates(hits: Sequence[Hit]) -> list[_Cand]:
     for key, h in enumerate(hits, 1):
         dec = is_decision(h)
         for pos, s in enumerate(split_sentences(MARKER_RE.sub(" ", h.chunk.text))):
+            s = _BULLET_RE.sub("", s).strip()
             if not _junk(s, dec):
                 out.append(_Cand(key, pos, s, content_tokens(s)))
     return out
 
 
-def _score(cands: list[_Cand], qtoks: frozenset[str], hits: Sequence[Hit]) -> None:
+def _score(cands: list[_Cand], qtoks: frozenset[str], core: frozenset[str], hits: Sequence[Hit]) -> float:
+    """Score candidates in place; return the best sentence's coverage of the question's own words.
+
+    Coverage is IDF-weighted over the candidates and counts words only (a year alone is no answer); expansion terms
+    (glossary, spelling variants) count as matches but not in the denominator. A sentence also gets a share of its
+    passage's coverage (the subject is often named in the sentence before) and is discounted by passage rank."""
     n = len(cands) + 1
+    words = {t for t in qtoks if not t.isdigit()}
+    core_w = {t for t in core if not t.isdigit()} or words
     df = {t: 1 + sum(1 for c in cands if t in c.toks) for t in qtoks}
     w = {t: math.log(1 + n / df[t]) for t in qtoks}
-    total = sum(w.values()) or 1.0
+    total = sum(w[t] for t in core_w) or 1.0
+    passage = {key: content_tokens(h.chunk.embed_text) for key, h in enumerate(hits, 1)}
+    best = 0.0
     for c in cands:
-        cov = sum(w[t] for t in c.toks & qtoks) / total
-        c.score = cov / (1 + 0.2 * (c.key - 1)) if cov else 0.0
+        cov = min(1.0, sum(w[t] for t in c.toks & words) / total)
+        nums = 0.1 * len(c.toks & (qtoks - words))
+        ctx = min(1.0, sum(w[t] for t in passage[c.key] & words) / total)
+        best = max(best, cov)
+        c.score = (0.75 * cov + 0.25 * ctx + nums) / (1 + 0.15 * (c.key - 1)) if cov else 0.0
+    return best
 
 
 def _select(cands: list[_Cand]) -> list[_Cand]:
     ranked = sorted((c for c in cands if c.score > 0), key=lambda c: (-c.score, c.key, c.pos))
     if not ranked:
         return []
-    floor = 0.3 * ranked[0].score
+    floor = 0.5 * ranked[0].score
     chosen: list[_Cand] = []
     per: dict[int, int] = {}
     for c in ranked:
@@ -142,15 +176,23 @@ def _select(cands: list[_Cand]) -> list[_Cand]:
     return sorted(chosen, key=lambda c: (c.key, c.pos))
 
 
+def topic_tokens(question: str) -> frozenset[str]:
+    """What a question is about: its content words without fillers, decision verbs and numbers."""
+    return frozenset(t for t in content_tokens(question) - _FILLER - _DECISION_WORDS if not t.isdigit())
+
+
 def compose(question: str, expanded: str, hits: Sequence[Hit], period: str = "") -> Composed:
     """Compose the extractive answer from the hits (keys are 1-based positions in `hits`); empty text = nothing."""
-    qtoks = content_tokens(f"{question} {expanded}")
+    core = content_tokens(question) - _FILLER
+    qtoks = core | (content_tokens(expanded) - _FILLER)
     if DECISION_Q_RE.search(question):
-        trail = _decision_trail(qtoks - _DECISION_WORDS, hits, period)
+        topic = frozenset(t for t in qtoks - _DECISION_WORDS if not t.isdigit())
+        trail = _decision_trail(topic, hits, period)
         if trail.text:
             return trail
     cands = _candidates(hits)
-    _score(cands, qtoks, hits)
+    if _score(cands, qtoks, core, hits) < MIN_COVERAGE:
+        return Composed("")
     chosen = _select(cands)
     if not chosen:
         return Composed("")
@@ -170,7 +212,7 @@ def compose(question: str, expanded: str, hits: Sequence[Hit], period: str = "")
         notes.append("Der blev ikke fundet en beslutning om emnet blandt kilderne; svaret bygger på sagens øvrige tekst.")
     notes.extend(_undated_notes(hits, keys))
     if period:
-        lead = lead[:-1] + f" (perioden {period}):"
+        lead = lead[:-1] + (f" (perioden {period}):" if "(" not in period else ":")
         notes.append(f"Søgningen er afgrænset til perioden {period}.")
     pieces = [lead + "\n"] + [(" " if i else "") + _cite(c.text, c.key) for i, c in enumerate(chosen)]
     return Composed("".join(pieces), keys, notes, pieces)
@@ -186,9 +228,9 @@ def _decision_trail(topic: frozenset[str], hits: Sequence[Hit], period: str) -> 
     rows = []
     for key, h in enumerate(hits, 1):
         m = h.chunk.meta
-        if not is_decision(h):
+        if not is_decision(h) or (_PROCEDURAL_RE.match(item_title(m)) and not (topic & content_tokens(item_title(m)))):
             continue
-        about = content_tokens(f"{m.get('item_title', '')} {h.chunk.text}")
+        about = content_tokens(h.chunk.embed_text)
         if topic and not (topic & about):
             continue
         date = m.get("meeting_date")
@@ -206,7 +248,7 @@ def _decision_trail(topic: frozenset[str], hits: Sequence[Hit], period: str) -> 
             continue
         where = ", ".join(x for x in (_date_word(m) or "udateret", str(m.get("body", "")),
                                       f"punkt {m['item_no']}" if m.get("item_no") else "") if x)
-        title = f" ({m['item_title']})" if m.get("item_title") else ""
+        title = f" ({item_title(m)})" if item_title(m) else ""
         body = " ".join(sents)
         lines.append(f"- {where}{title}: {_cite(body, key)}\n")
     if not lines:
@@ -217,7 +259,7 @@ def _decision_trail(topic: frozenset[str], hits: Sequence[Hit], period: str) -> 
     if period:
         notes.append(f"Søgningen er afgrænset til perioden {period}.")
     lead = "Der er truffet følgende beslutning" + ("er" if len(lines) > 1 else "") + \
-        (f" (perioden {period})" if period else "") + ":\n"
+        (f" (perioden {period})" if period and "(" not in period else "") + ":\n"
     return Composed(lead + "".join(lines).rstrip("\n"), keys, notes, [lead, *lines])
 
 

@@ -45,17 +45,20 @@ class Glossary:
             if t and t not in norm and all(normalise_for_match(o) != t for o in out):
                 out.append(term)
 
-        for abbr, longs, rx in self._abbr:
-            if rx.search(text):
-                for lf in longs:
-                    add(lf)
-        for lf_norm, abbr in self._long:
-            if lf_norm and re.search(rf"(?<!\w){re.escape(lf_norm)}(?!\w)", norm):
-                add(abbr)
         for group in self._var:
             if any(re.search(rf"(?<!\w){re.escape(vn)}(?!\w)", norm) for _, vn in group):
                 for v, _ in group:
                     add(v)
+        # Abbreviations and long forms are looked up in the question and in its other spellings ("OK'24" → OK24).
+        full = " ".join([text, *out])
+        full_norm = normalise_for_match(full)
+        for abbr, longs, rx in self._abbr:
+            if rx.search(full):
+                for lf in longs:
+                    add(lf)
+        for lf_norm, abbr in self._long:
+            if lf_norm and re.search(rf"(?<!\w){re.escape(lf_norm)}(?!\w)", full_norm):
+                add(abbr)
         return out
 
     def most_recent_election(self, today: int) -> int | None:

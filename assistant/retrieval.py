@@ -12,6 +12,7 @@ import math
 import re
 import time
 from dataclasses import dataclass, field, replace
+from functools import lru_cache
 from typing import Mapping, Sequence
 
 from assistant.audit import AuditLog
@@ -28,7 +29,7 @@ MODES = ("hybrid", "dense", "bm25")
 DUP_OVERLAP = 0.85          # shingle containment above which two chunks count as the same passage
 SHINGLE = 5
 SHORT_WORDS = 20            # shorter texts ("Godkendt.") are compared with their header, not by shingles
-BOOST_RANKS = 0.5           # a hit inside a hinted date window gains half a first-place RRF vote
+BOOST_PLACES = 3            # a hit inside a hinted date window gains what climbing ~3 places at the top is worth
 
 
 @dataclass(frozen=True)
@@ -164,7 +165,7 @@ class Retriever:
                 e[slot] = h.dense_score if slot == 2 else h.bm25_score
         if query.date_boost:
             lo, hi = query.date_boost
-            bonus = BOOST_RANKS / (rk + 1)
+            bonus = date_bonus(rk)
             for e in acc.values():
                 m = e[1].meta
                 d = m.get("meeting_date") or m.get("date_hint") or m.get("doc_date")
@@ -217,18 +218,22 @@ class Retriever:
         if not dense and not lex:
             return True
         dense_ok = bool(dense) and max(h.dense_score or 0.0 for h in dense) >= self.settings.min_score
-        lex_ok = self.lexical_share(query.question, lex[:3]) >= self.settings.min_bm25_share
+        lex_ok = self.lexical_share(query.question, lex[:3], drop_dates=bool(query.period)) >= self.settings.min_bm25_share
         if mode == "dense":
             return not dense_ok
         if mode == "bm25":
             return not lex_ok
         return not (dense_ok or lex_ok)
 
-    def lexical_share(self, question: str, hits: Sequence[Hit]) -> float:
-        """The largest IDF-weighted share of the question's terms found in one of `hits` (0..1)."""
+    def lexical_share(self, question: str, hits: Sequence[Hit], drop_dates: bool = False) -> float:
+        """The largest IDF-weighted share of the question's terms found in one of `hits` (0..1). With
+        `drop_dates`, years and month names do not count (the date filter or boost already handles them)."""
         from vectorstore.bm25 import tokenize
 
         terms = set(tokenize(question))
+        if drop_dates:
+            terms -= _date_terms()
+            terms = {t for t in terms if not re.fullmatch(r"(19|20)\d\d", t)}
         if not terms or not hits:
             return 0.0
         idf = self._idf(terms)
@@ -291,6 +296,20 @@ class Retriever:
             d = m.get("meeting_date") or m.get("date_hint") or m.get("doc_date")
             return (0 if isinstance(d, int) else 1, d if isinstance(d, int) else 0) + _doc_order(c)
         return sorted(out, key=key)
+
+
+def date_bonus(rrf_k: int) -> float:
+    """The score bonus of a hit inside a hinted date window (small: a few places near the top)."""
+    return 1.0 / (rrf_k + 1) - 1.0 / (rrf_k + 1 + BOOST_PLACES)
+
+
+@lru_cache(maxsize=1)
+def _date_terms() -> frozenset[str]:
+    from assistant.query import MONTH_NAMES
+    from vectorstore.bm25 import tokenize
+
+    return frozenset(tokenize(" ".join(MONTH_NAMES + ["år", "måned", "sidste", "foråret", "efteråret", "sommeren",
+                                                    "vinteren", "valget", "kommunalvalget", "sommerferien"])))
 
 
 def _dup(a: tuple, b: tuple) -> bool:

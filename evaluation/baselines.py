@@ -164,12 +164,15 @@ def naive_answer(question: str, hits: Sequence[Hit], llm: Any = None) -> Answer:
 
 
 def _extract(question: str, hits: Sequence[Hit], n_sentences: int = 2) -> str:
-    """Extractive answer: the passages' sentences that share most stemmed content words with the question.
-
-    Uses the project's extractive composer when it offers a hits-only entry point; otherwise this simple
-    sentence scorer (never refusing), which is what a naive extractive RAG does.
+    """Extractive answer: the project's extractive composer (assistant.extractive.compose) over the passages;
+    when it finds nothing, the passages' sentences sharing most content words with the question (never refusing).
     """
+    from assistant.extractive import compose
     from evaluation.metrics import content_words
+
+    composed = compose(question, question, hits)
+    if composed.text.strip():
+        return composed.text
 
     q = set(content_words(question))
     scored: list[tuple[float, int, str, int]] = []

@@ -7,7 +7,7 @@ R = min(10, max(#evidences, #relevant chunks retrieved)) relevant chunks, so the
 
 Answers:
 - **correctness** (answerable cases; a refusal counts as wrong): every number of the gold answer occurs in the
-  answer exactly (after removing thousands separators; "17.00" ≠ "17"), and ≥ 60 % of the gold answer's other
+  answer exactly, as often as in the gold answer (after removing thousands separators; "17.00" ≠ "17"), and ≥ 60 % of the gold answer's other
   content words (Danish stop words dropped, Snowball-stemmed) occur in the answer. Citation markers are ignored.
 - **citation precision** (citations of non-refused answers to cases with evidence, micro-averaged): a citation is
   supported when its passage matches the case evidence; for LLM answers also when the answer sentences carrying
@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections import defaultdict
+from collections import Counter, defaultdict
 from functools import lru_cache
 from typing import Any, Iterable, Mapping, Sequence
 
@@ -87,8 +87,9 @@ def _canon_number(tok: str) -> str:
     return tok.replace(",", ".")
 
 
-def numbers(text: str) -> set[str]:
-    return {_canon_number(m) for m in _NUM.findall(normalise_for_match(text))}
+def numbers(text: str) -> Counter[str]:
+    """The numbers of a text with their counts (canonical form)."""
+    return Counter(_canon_number(m) for m in _NUM.findall(normalise_for_match(text)))
 
 
 def content_words(text: str) -> list[str]:
@@ -109,7 +110,7 @@ def answer_correct(gold: str, answer: str) -> tuple[bool, float]:
     """(correct, token recall): all gold numbers present exactly and content-word recall ≥ TOKEN_RECALL."""
     answer = _CITE.sub(" ", answer)
     rec = token_recall(gold, answer)
-    nums_ok = numbers(gold) <= numbers(answer)
+    nums_ok = not (numbers(gold) - numbers(answer))   # every gold number, as often as in the gold
     return nums_ok and rec >= TOKEN_RECALL, rec
 
 

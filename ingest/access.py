@@ -32,12 +32,13 @@ CLOSED_LINE = re.compile(r"^\s?\(?(?:lukket\s+punkt|fortroligt|lukket)\)?\s*:?\s
 # A reference to the closed agenda inside an open item ("drøftet under punkt 4 på den lukkede
 # dagsorden"): we cannot tell what of the item belongs there, so the item is closed to be safe.
 CLOSED_REFERENCE = re.compile(
-    r"\blukkede?\s+(?:dagsorden|punkt|del\b)|\bfor\s+lukkede\s+døre\b", re.IGNORECASE
+    r"\b(?:på|under|i)\s+(?:den\s+)?lukkede?\s+(?:dagsorden|del\s+af\s+mødet|møde)\b|\bfor\s+lukkede\s+døre\b",
+    re.IGNORECASE,
 )
 # Document-level internal markers: short lines of their own near the top or in a letterhead.
 INTERNAL_LINE = re.compile(
-    r"^\s?(?:internt(?:\s+notat|\s+dokument)?|til\s+intern\s+brug|kun\s+til\s+intern\s+brug|"
-    r"fortroligt|fortrolig)\s*[.:!]?\s*$",
+    r"^\s?(?:(?:internt|fortroligt?)(?:\s+(?:notat|dokument|materiale))?(?:\s*[-–:]\s*.{0,60})?|"
+    r"(?:kun\s+)?til\s+intern\s+brug.{0,40}|.{0,60}\bmå\s+ikke\s+offentliggøres.{0,20})\s*[.:!]?\s*$",
     re.IGNORECASE | re.MULTILINE,
 )
 RAADMAND = re.compile(r"rådmandsmøde|raadmandsmoede|rådmandskreds|raadmandskreds", re.IGNORECASE)
@@ -71,12 +72,3 @@ def document_access(text: str, path: str, title: str, kind: str,
         return INTERNAL, "rådmandsmøde-referat: internt ledelsesdokument i forvaltningen, ikke et offentligt udvalgsreferat"
     return PUBLIC, ""
 
-
-def more_restrictive(a: str, b: str) -> str:
-    """The stricter of two levels (closed > internal > public); `a` wins ties."""
-    rank = {PUBLIC: 0, INTERNAL: 1}
-
-    def r(level: str) -> int:
-        return rank.get(level, 2)
-
-    return b if r(b) > r(a) else a

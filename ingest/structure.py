@@ -26,12 +26,13 @@ __all__ = ["Structure", "analyse", "body_key", "parse_danish_date"]
 PUNKT = re.compile(r"^Punkt\s+(\d{1,3}[a-z]?)\s*:\s*(.*)$")
 BESL = re.compile(r"^Beslutning\s+for\s+[Pp]unkt\s+(\d{1,3}[a-z]?)\s*:?\s*(.*)$")
 NUM_ITEM = re.compile(r"^(\d{1,2})\.\s*([A-ZÆØÅ0-9\"”“'‘(].*)$")
+TOC_LEADER = re.compile(r"(?:\.{3,}|…+|\s\.\s\.\s\.)\s*\d{1,4}\s*$")   # "2. Meddelelser ........ 1"
 TIMEBOX = re.compile(r"\s*\((?:ca\.\s*)?\d+\s*min\.?\)\s*$", re.IGNORECASE)
 DATE_HEADER = re.compile(r"^(\d{1,2}-\d{1,2}-\d{4})(?:\s+(\d{1,2}[:.]\d{2})(?:\s*[-–]\s*(\d{1,2}[:.]\d{2}))?)?$")
 INFO = re.compile(r"^Information\s*:\s*(.*)$")
 REFERAT = re.compile(r"^Referat\s*:?$")
 TITLE = re.compile(r"^(Referat|Dagsorden)\s+(?:fra|for|til)\s+(?:mødet\s+i\s+)?(.+?)\s*$", re.IGNORECASE)
-LABEL = re.compile(r"^(Emne|Mødedato|Mødetidspunkt|Mødetid|Mødested|Deltagere|Deltagende|Afbud|Fraværende)"
+LABEL = re.compile(r"^(Emne|Mødedato|Mødetidspunkt|Mødetid|Mødested|Deltagere|Deltagende|Øvrige deltagere|Afbud|Fraværende)"
                    r"(?:\s*:\s*|\s+|$)(.*)$")
 INFO_NAME = re.compile(r"([A-ZÆØÅ][\wæøå]+(?:\s+[A-ZÆØÅ][\wæøå.]*){0,3})\s+"
                        r"(?:deltager|deltog|tager\s+referat|er\s+referent)\b")
@@ -99,7 +100,12 @@ def _lines(text: str) -> list[_L]:
     raw: list[_L] = []
     pos = 0
     for part in text.split("\n"):
-        raw.append(_L(pos, pos + len(part), part.strip()))
+        s = part.strip()
+        if s.startswith("#"):                # "# Punkt 1: …" from DOCX/Markdown: keep the heading marks
+            core = s.lstrip("#").strip()     # only where the rest is a meeting line
+            if _is_anchor(core) or TITLE.match(core):
+                s = core
+        raw.append(_L(pos, pos + len(part), s))
         pos += len(part) + 1
     out: list[_L] = []
     i = 0
@@ -177,17 +183,20 @@ def _header_block(lines: list[_L], i: int) -> tuple[dict[str, str], list[str], l
             continue
         m = LABEL.match(s)
         if m and not (cur == "Emne" and not fields.get("Emne")):
-            label = {"Deltagende": "Deltagere", "Fraværende": "Afbud", "Mødetidspunkt": "Mødetid"}.get(m.group(1), m.group(1))
+            label = {"Deltagende": "Deltagere", "Øvrige deltagere": "Deltagere", "Fraværende": "Afbud",
+                     "Mødetidspunkt": "Mødetid"}.get(m.group(1), m.group(1))
             value = m.group(2).strip()
-            fields[label] = value
+            fields[label] = fields.get(label) or value
             if label in people and value:
                 people[label].extend(_split_names(value))
             cur, blanks = label, 0
             j += 1
             continue
         lst = people.get(cur)
-        if lst is not None and lst and lst[-1].count("(") > lst[-1].count(")"):
-            lst[-1] = f"{lst[-1]} {s}"          # a parenthesised note that wraps onto the next line
+        wrapped = lst and (lst[-1].count("(") > lst[-1].count(")")      # a note wrapping onto the next line
+                           or len(re.sub(r"\(.*?\)", "", lst[-1]).split()) > 6)   # or a sentence, not a name
+        if lst is not None and wrapped and not LABEL.match(s) and len(s) < 90:
+            lst[-1] = f"{lst[-1]} {s}"
         elif cur == "Emne" and not fields.get("Emne") and not _is_anchor(s):
             fields["Emne"] = s
         elif lst is not None and _namelike(s) and not NUM_ITEM.match(s) and len(s) < 90:
@@ -234,7 +243,7 @@ def _scan(text: str, lines: list[_L]) -> list[_MB]:
         if i < skip_to or not s:
             continue
         if m := PUNKT.match(s):
-            if cur is None or (cur.punkt and _num(m.group(1)) <= _num(cur.punkt[-1][1])) or (cur.nums and not cur.punkt):
+            if cur is None or (cur.punkt and _num(m.group(1)) <= _num(cur.punkt[-1][1])):
                 new_top(ln.start)
             close_emb(ln.start)
             cur.punkt.append((i, m.group(1), m.group(2).strip()))
@@ -261,7 +270,7 @@ def _scan(text: str, lines: list[_L]) -> list[_MB]:
                 skip_to = j + 1
         elif LABEL.match(s):
             fields, parts, absent, j = _header_block(lines, i)
-            if "Mødedato" not in fields and not ("Emne" in fields and ({"Mødetid", "Mødested"} & fields.keys())):
+            if "Mødedato" not in fields and len({"Emne", "Mødetid", "Mødested", "Deltagere", "Afbud"} & fields.keys()) < 2:
                 continue
             if cur is not None and cur.punkt:            # inside a "Punkt N:" item: an attached agenda
                 close_emb(ln.start)
@@ -283,14 +292,15 @@ def _scan(text: str, lines: list[_L]) -> list[_MB]:
             elif title_body and not target.embedded:
                 target.body = title_body[1]
             skip_to = j
-        elif NUM_ITEM.match(s):
+        elif NUM_ITEM.match(s) and not TOC_LEADER.search(s):
             (emb or cur or _MB(0)).nums.append(i)
         elif s.lower().startswith("dagsorden kort"):
             if emb or cur:
                 (emb or cur).kort = i
         elif m := TITLE.match(s):
             if ln.start < 1500 and len(s) < 120:
-                title_body = (ln.start, m.group(2).strip())
+                body = re.sub(r"\s+(?:den\s+)?\d{1,2}\.\s.*$", "", m.group(2).strip())
+                title_body = (ln.start, re.sub(r"(?i)^(?:\w*møde[t]?\s+i\s+)", "", body))
         if CLOSED_HEADING.match(s) or OPEN_HEADING.match(s):
             target = emb or cur
             if target is not None:
@@ -341,7 +351,7 @@ def _punkt_items(text: str, lines: list[_L], mb: _MB, stops: set[int]) -> list[A
             for cont in lines[li + 1:li + 3]:       # a title wrapped onto the next line(s), no blank between
                 c = cont.s
                 if (not c or _is_anchor(c) or len(c) >= 80 or c.endswith((".", ":")) or c == "."
-                        or c[:1] in "•-–▪"):
+                        or c[:1] in "•-–▪" or re.match(r"^[\wæøåÆØÅ/. -]{2,30}:", c)):
                     break
                 clean = f"{clean} {c}"
         end, decision, dstart = nxt, "", -1
@@ -371,7 +381,7 @@ def _num_title(lines: list[_L], i: int) -> str:
         return f"{title} {nxt}"
     after = lines[jj + 1].s if jj + 1 < len(lines) else ""
     isolated = not after or bool(re.match(r"^[\wæøåÆØÅ/ -]{2,30}:", after)) or bool(NUM_ITEM.match(after))
-    if (jj == i + 1 and isolated and len(title) > 40 and len(nxt) < 70 and nxt[:1].isupper()
+    if (jj <= i + 2 and isolated and len(title) > 40 and len(nxt) < 70 and nxt[:1].isupper()
             and ":" not in nxt and not re.search(r"[.!?]$", nxt) and not NUM_ITEM.match(nxt)
             and not _is_anchor(nxt)):
         return f"{title} {nxt}"
@@ -661,7 +671,7 @@ def _heading_title(lines: list[_L]) -> str:
     """The first isolated, short heading line near the top ("Referat fra Udvalget for …"), before any item."""
     nonblank = [i for i, ln in enumerate(lines) if ln.s][:8]
     for i in nonblank:
-        s = lines[i].s
+        s = lines[i].s.lstrip("#").strip()
         if s.lower().rstrip(":") in _SKIP_TITLES:
             continue
         if REFERAT.match(s):
@@ -713,7 +723,7 @@ def _doc_date(lines: list[_L]) -> int | None:
     return None
 
 
-def _merge_agenda_and_minutes(tops: list[_MB], lines: list[_L]) -> list[_MB]:
+def _merge_agenda_and_minutes(tops: list[_MB]) -> list[_MB]:
     """An undated agenda part followed by a "Referat" part of the same meeting (same item numbers and
     titles, corpus-notes §3.2 B+C) is one meeting with items in both parts."""
     out: list[_MB] = []
@@ -805,7 +815,11 @@ def analyse(text: str, path: str, title_hint: str = "") -> Structure:
         elif mb.items:
             mb.kind = "agenda"
     tops = [mb for mb in tops if mb.items or mb.date or mb.children or mb.participants]
-    for mb in tops:
+    title_m = TITLE.match(heading) if heading else None
+    for k, mb in enumerate(tops):
+        if not mb.body and k == 0 and title_m:
+            mb.body = re.sub(r"(?i)^(?:\w*møde[t]?\s+i\s+)", "", title_m.group(2).strip())
+            mb.body = re.sub(r"\s+(?:den\s+)?\d{1,2}\.\s.*$", "", mb.body)
         if not mb.body:
             src = f"{heading} {title_hint}"
             if RAADMAND.search(src):
@@ -815,7 +829,7 @@ def analyse(text: str, path: str, title_hint: str = "") -> Structure:
                 warnings.append("Mødeorganet står ikke i teksten; \"Rådmandsmøde\" er udledt af teksten "
                                 "(\"rådmandskredsen\"/\"rådmandsmødet\") eller filnavnet.")
         mb.participants += [n for n in _info_people(text, lines, mb) if n not in mb.participants]
-    tops = _merge_agenda_and_minutes(tops, lines)
+    tops = _merge_agenda_and_minutes(tops)
     for mb in tops:
         # The agenda/minutes part is known only now (after merging); set access and part per item.
         part = "minutes" if mb.kind == "minutes" else "agenda"

@@ -57,6 +57,10 @@ def test_kill_nine_at_random_points_then_rerun_converges(tmp_path):
     _corpus(folder, 60)
     env = dict(os.environ, PYTHONPATH=str(ROOT))
     rng = random.Random(2024)
+    # Time one full run (on another data dir) so the kills land inside a run whatever the machine's speed.
+    t0 = time.monotonic()
+    subprocess.run(_ingest_cmd(tmp_path / "timing", folder), env=env, cwd=tmp_path, check=True, capture_output=True)
+    full = time.monotonic() - t0
     kills = 0
     for cycle in range(5):
         if cycle == 2:
@@ -65,7 +69,7 @@ def test_kill_nine_at_random_points_then_rerun_converges(tmp_path):
                 p.unlink()                               # and some disappear
         proc = subprocess.Popen(_ingest_cmd(data, folder), env=env, cwd=tmp_path,
                                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        time.sleep(rng.uniform(0.8, 4.0))
+        time.sleep(rng.uniform(0.15, 0.85) * full)
         if proc.poll() is None:
             proc.send_signal(signal.SIGKILL)
             kills += 1

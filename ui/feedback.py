@@ -2,7 +2,8 @@
 
 One JSONL record per rated answer (agreed with evaluation/feedback.py, which turns 👎 records into candidate test
 cases): {"question", "answer", "refused", "citations": [{"key", "chunk_id", "title", "path", "pages", "quote"}],
-"rating": "up"|"down", "comment", "settings_fingerprint", "user", "ts"}.
+"rating": "up"|"down", "comment", "settings_fingerprint", "user", "ts"}; plus "sources" (the citations with their
+"source_text"), "settings": {"fingerprint", "mode"} and "timestamp" under the names evaluation/feedback.py reads.
 """
 
 from __future__ import annotations
@@ -36,8 +37,12 @@ def feedback_record(view: Mapping[str, Any], rating: str, comment: str, user: st
         "settings_fingerprint": view.get("settings_fingerprint", ""),
         "user": user,
         "ts": time.time(),
-        # Extra context for evaluators (ignored by the converter): other sources and the filters used.
-        "sources": [{k: s.get(k) for k in ("chunk_id", "title", "path", "pages")} for s in view.get("sources", [])],
+        # The same citations with their raw passage under the names evaluation/feedback.py reads, plus context.
+        "sources": [{k: c.get(k) for k in (*CITATION_KEYS, "source_text")} for c in view.get("citations", [])],
+        "settings": {"fingerprint": view.get("settings_fingerprint", ""), "mode": view.get("mode", "")},
+        "timestamp": time.strftime("%Y-%m-%dT%H:%M:%S"),
+        "other_sources": [{k: s.get(k) for k in ("chunk_id", "title", "path", "pages")}
+                          for s in view.get("sources", [])],
         "filters": view.get("filters", {}),
         "mode": view.get("mode", ""),
     }

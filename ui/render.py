@@ -114,7 +114,11 @@ def find_passage(context: str, passages: Iterable[str]) -> tuple[int, int] | Non
         pat = _fuzzy_pattern(p[:1500])
         m = pat.search(context) if pat else None
         if m:
-            return m.start(), m.end()
+            end = m.end()
+            # \w-patterns stop before closing punctuation the passage itself has ("… vedtaget.").
+            while end < len(context) and p[-1:] in ".,;:!?)»”\"" and context[end] in ".,;:!?)»”\"":
+                end += 1
+            return m.start(), end
     return None
 
 

