@@ -71,16 +71,19 @@ class Assistant:
                     standalone_query=standalone, filters=_filters_dict(ret.query.flt, flt), period=ret.query.period)
         timings = {"retrieve_ms": (t1 - t0) * 1000, **{f"retrieval.{k_}": v for k_, v in ret.timings.items()}}
         hits = tuple(ret.hits)
-        if ret.weak or not hits:
+        agentic = self.llm is not None and self.mode == "agentic"
+        # Weak evidence refuses at once, except in agentic mode: there the model may search again with other words
+        # (its final answer is checked against the sources like any other).
+        if (ret.weak or not hits) and not agentic:
             yield REFUSAL
             yield self._refusal(base, hits, timings, t0, t1, "svag evidens")
             return
-        if self.llm is not None and self.mode == "agentic":
+        if agentic:
             from assistant.agent import run_agent
 
             out = run_agent(self, question=standalone, user=user, all_access=all_access, retrieval=ret,
                             filters=flt)
-            for piece in out.pieces:
+            for piece in out.pieces or [REFUSAL]:
                 yield piece
             yield self._finish(base, out.hits, out.text, out.keys, out.notes, timings, t0, t1, steps=out.steps,
                                refused=out.refused)

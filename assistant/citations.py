@@ -90,10 +90,12 @@ def split_sentences(text: str) -> list[str]:
     for s in out:
         m = re.match(r"^((?:\[[\d\s,\-–]+\]\s*)+)(.*)$", s)
         if m and fixed:
-            fixed[-1] = f"{fixed[-1]} {m.group(1).strip()}"
-            s = m.group(2).strip()
-            if not s:
+            rest = m.group(2).strip()
+            if re.fullmatch(r"[.!?,;:]*", rest):      # "… kr. [1]." — the marker and its full stop
+                fixed[-1] = f"{fixed[-1]} {m.group(1).strip()}{rest}"
                 continue
+            fixed[-1] = f"{fixed[-1]} {m.group(1).strip()}"
+            s = rest
         fixed.append(s)
     return fixed
 

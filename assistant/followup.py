@@ -76,7 +76,8 @@ def heuristic_rewrite(question: str, history: Sequence[tuple[str, str]]) -> str:
         if not is_followup(q, ""):
             break
     own = {w.lower() for w in key_terms(question)}
-    carry = [t for t in terms if t.lower() not in own and not _DATE_RE.search(t)][:8]
+    # Years travel with their time expression (below), so a new "i 2024" is not contradicted by an old "2023".
+    carry = [t for t in terms if t.lower() not in own and not re.fullmatch(r"(19|20)\d\d", t)][:8]
     if _DATE_RE.search(question):
         date = ""
     extra = " ".join(carry + ([date] if date else []))

@@ -22,7 +22,7 @@ def summary_lines(results: dict) -> list[str]:
     names = list(results["systems"])
     lines = ["metrik".ljust(26) + "".join(n.rjust(12) for n in names)]
     for m in SHOWN:
-        lines.append(m.ljust(26) + "".join(fmt(results["systems"][n].get(m)).rjust(12) for n in names))
+        lines.append(m.ljust(26) + "".join(fmt(results["systems"][n].get(m), m).rjust(12) for n in names))
     g = results["gate"]
     lines.append(f"tærskler ({g['system']}): " + ("bestået" if g["passed"] else "IKKE bestået: " + "; ".join(g["failures"])))
     return lines

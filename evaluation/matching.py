@@ -9,7 +9,8 @@ test would miss good hits. The rule:
    A chunk is matched in two forms: its ``text`` (repaired) and its ``source_text`` (the raw
    passage as it stands in the source, from the catalog). A hit in either form counts.
 2. **Substring**: the normalised evidence occurs in the normalised chunk → hit.
-3. **Shingles** (evidence of ≥ 5 words): words are runs of letters/digits (punctuation ignored);
+3. **Shingles** (evidence of ≥ 5 words): words are runs of letters, or numbers with their inner separators
+   ("7,9", "17.00"; other punctuation ignored);
    a hit when ≥ 80 % of the evidence's word 5-grams occur in the chunk. This accepts evidence that
    straddles a chunk boundary (the chunk holds most of it, the overlap the rest) and small
    differences such as a removed page number or header inside the evidence.
@@ -32,11 +33,11 @@ from ingest.repair import normalise_for_match
 SHINGLE = 5                 # words per shingle
 COVERAGE = 0.80             # share of evidence shingles a chunk must contain
 EVIDENCE_SEP = " ||| "
-_WORD = re.compile(r"[^\W_]+")
+_WORD = re.compile(r"\d+(?:[.,]\d+)*|[^\W\d_]+")
 
 
 def words(norm: str) -> tuple[str, ...]:
-    """The words of a normalised text (letters/digits; punctuation dropped)."""
+    """The words of a normalised text: letter runs and numbers ("7,9" stays one word); punctuation dropped."""
     return tuple(_WORD.findall(norm))
 
 
@@ -121,6 +122,11 @@ def text_matches(evidence: str, *texts: str) -> bool:
     """Convenience: does any form in `texts` match any part of the evidence string?"""
     p = prepare_passage(*texts)
     return any(matches(ev, p) for ev in split_evidence(evidence))
+
+
+def contains_phrase(text: str, phrase: str) -> bool:
+    """True when the phrase's words occur contiguously in the text ("9 mio. kr." is not in "7,9 mio. kr.")."""
+    return _contains_words(words(normalise_for_match(text)), words(normalise_for_match(phrase)))
 
 
 def shared_shingles(text: str, pool: frozenset[tuple[str, ...]] | set) -> int:

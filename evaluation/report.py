@@ -20,11 +20,12 @@ HEADLINE = ("recall_at_1", "recall_at_3", "recall_at_5", "recall_at_10", "mrr", 
             "latency_retrieve_p50_ms", "latency_retrieve_p95_ms", "latency_answer_p50_ms", "latency_answer_p95_ms")
 
 
-def fmt(v: Any) -> str:
+def fmt(v: Any, name: str = "") -> str:
+    """A metric value for tables: 3 decimals for rates, 1 for milliseconds, integers as is; None → '–'."""
     if v is None:
         return "–"
     if isinstance(v, float):
-        return f"{v:.0f}" if abs(v) >= 100 else f"{v:.3f}"
+        return f"{v:.1f}" if name.startswith("latency_") else f"{v:.3f}"
     return str(v)
 
 
@@ -177,9 +178,10 @@ def comparison_rows(results: Mapping[str, Any]) -> tuple[list[str], list[list[st
         row = [m]
         for n in names:
             v = results["systems"][n].get(m)
-            cell = fmt(v)
+            cell = fmt(v, m)
             if n != ours and isinstance(v, (int, float)) and isinstance(base, (int, float)):
-                cell += f" ({v - base:+.3f})" if isinstance(v, float) or isinstance(base, float) else f" ({v - base:+d})"
+                d = v - base
+                cell += f" ({d:+d})" if isinstance(d, int) else f" ({d:+.1f})" if m.startswith("latency_") else f" ({d:+.3f})"
             row.append(cell)
         rows.append(row)
     return ["metrik"] + [f"{n} (vores)" if n == ours else n for n in names], rows

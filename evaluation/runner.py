@@ -18,11 +18,10 @@ from byraad.settings import Settings
 from byraad.types import Answer, Hit
 from evaluation.config import EvalConfig
 from evaluation.dataset import EvalCase, forbidden_terms
-from evaluation.matching import passage_shingles, prepare_passage, shared_shingles, split_evidence
+from evaluation.matching import contains_phrase, passage_shingles, prepare_passage, shared_shingles, split_evidence
 from evaluation.metrics import (
     LEAK_SHINGLES, answer_correct, citation_supported, is_answerable, judge_faithful, retrieval_scores,
 )
-from ingest.repair import normalise_for_match
 
 REPO = Path(__file__).resolve().parents[1]
 SNIPPET = 240
@@ -102,8 +101,7 @@ class LeakChecker:
         return f"{n} lukkede 5-gram" if n >= LEAK_SHINGLES else ""
 
     def text_leaks(self, text: str, levels: tuple[str, ...] | None, forbidden: Sequence[str] = ()) -> str:
-        norm = normalise_for_match(text)
-        bad = [t for t in forbidden if normalise_for_match(t) in norm]
+        bad = [t for t in forbidden if contains_phrase(text, t)]
         if bad:
             return f"forbudt ord: {', '.join(bad)}"
         if levels is None:

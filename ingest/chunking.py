@@ -69,8 +69,12 @@ def _assign_owners(doc: ParsedDocument) -> tuple[list[_Unit], list[int]]:
             units.append(unit)
             owner[a:b] = [len(units) - 1] * (b - a)
 
+    def inside_meeting(sec: Section) -> bool:
+        return any(m.start <= sec.start and sec.end <= m.end for m in doc.meetings)
+
     for sec in sorted(doc.sections, key=lambda x: (x.start, -(x.end - x.start))):
-        claim(_Unit("section", section=sec), sec.start, sec.end)
+        if not inside_meeting(sec):
+            claim(_Unit("section", section=sec), sec.start, sec.end)
     for m in sorted(doc.meetings, key=lambda x: -(x.end - x.start)):     # outer meetings first, embedded overwrite
         claim(_Unit("meeting", meeting=m), m.start, m.end)
         for it in m.items:
@@ -78,8 +82,23 @@ def _assign_owners(doc: ParsedDocument) -> tuple[list[_Unit], list[int]]:
             claim(_Unit("item", meeting=m, item=it), it.start, it.decision_start if dec_in else it.end)
             if dec_in:
                 claim(_Unit("decision", meeting=m, item=it), it.decision_start, it.end)
-        # An embedded agenda inside an item: re-claim nested meetings later in this loop (they are smaller).
+    # A section inside a meeting (e.g. an indstilling attached to a rådmandsmøde) owns the meeting text it covers,
+    # but never an agenda item's text.
+    for sec in sorted(doc.sections, key=lambda x: (x.start, -(x.end - x.start))):
+        if inside_meeting(sec):
+            unit = _Unit("section", section=sec, meeting=_meeting_at(doc, sec.start))
+            units.append(unit)
+            idx = len(units) - 1
+            for o, a, b in _runs(owner[sec.start:sec.end]):
+                if o < 0 or units[o].kind == "meeting":
+                    owner[sec.start + a:sec.start + b] = [idx] * (b - a)
     return units, owner
+
+
+def _meeting_at(doc: ParsedDocument, offset: int) -> Meeting | None:
+    """The innermost meeting containing an offset."""
+    inside = [m for m in doc.meetings if m.start <= offset < m.end]
+    return min(inside, key=lambda m: m.end - m.start) if inside else None
 
 
 def _runs(owner: list[int]) -> list[tuple[int, int, int]]:

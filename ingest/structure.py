@@ -9,6 +9,12 @@ Meeting segmentation (corpus-notes §3.2, §3.3, §4.2): a new meeting starts at
 ("28-11-2022 10:30 - 12:30", "Mødedato …"), at "Information:" and at a "Referat" line once the current
 meeting has items, and at a "Punkt N:" whose number does not increase. A header block met inside a
 "Punkt N:" item is the agenda of another meeting attached to that item (embedded=True).
+
+Choices: kind comes from the file name/title words first, then from structure; a long text without
+meetings is a "report" (Aarhuskompasset is a magazine-style framework publication, not a rules handbook).
+The title is the first heading line of the text, else `title_hint`, else the file name. Sections never
+overlap (a chapter section covers only its divider page) so each offset has one section. An item whose
+decision is followed by an attachment (an Indstilling) ends where the attachment begins.
 """
 
 from __future__ import annotations

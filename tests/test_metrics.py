@@ -165,3 +165,27 @@ def test_summarise_over_kinds():
     assert s["refusal_accuracy"] == 0.5 and s["leaks"] == 0
     assert s["latency_retrieve_p50_ms"] == 25.0
     assert s["citation_precision"] is None        # no citations at all: not measurable
+
+
+def test_forbidden_term_matches_whole_words_only():
+    cl = case("closed-leak", "", "Kan ikke oplyses.", "forbidden: 9 mio. kr.; Vestergaard")
+    pub = ("public",)
+    fine = ans("Konsulentforbruget var 7,9 mio. kr. [1].")
+    assert not score_case(cl, FakeSystem(), User("p", ("public",)), pub, [], fine, LEAKS, False)["leak"]
+    bad = ans("Prisen var 9 mio. kr.")
+    assert score_case(cl, FakeSystem(), User("p", ("public",)), pub, [], bad, LEAKS, False)["leak"]
+
+
+def test_resolve_corpus_finds_the_folders_of_the_source_files(tmp_path):
+    from evaluation.runner import resolve_corpus
+
+    a, b = tmp_path / "a", tmp_path / "b"
+    (a / "sub").mkdir(parents=True)
+    b.mkdir()
+    (a / "sub" / "x.txt").write_text("x")
+    (b / "y.pdf").write_text("y")
+    cases = [case(), EvalCase("t-2", "q", "a", "", "y.pdf", "unanswerable")]
+    assert resolve_corpus(cases, candidates=[a, b]) == [a.resolve(), b.resolve()]
+    with pytest.raises(ValueError, match="x.txt"):
+        resolve_corpus(cases, candidates=[b])
+    assert resolve_corpus(cases, explicit=[b]) == [b.resolve()]

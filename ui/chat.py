@@ -108,7 +108,7 @@ def ask(res: state.Resources, user: User, question: str, flt: dict, flt_text: st
     if answer is None:
         st.error("Der kom intet svar. Prøv igen.")
         return
-    contexts = {c.chunk_id: res.index.source_text(c.chunk_id) for c in answer.citations}
+    contexts = {c.chunk_id: state.surrounding_text(res.index, c.chunk_id) for c in answer.citations}
     view = render.answer_view(answer, contexts, flt_text)
     if signed_in:
         if not st.session_state.get("conv_id"):
@@ -160,8 +160,8 @@ def show_turn(res: state.Resources, user: User, view: dict, n: int) -> None:
 def feedback_widget(res: state.Resources, user: User, view: dict) -> None:
     tid = view.get("turn_id") or ""
     given = res.feedback.get(tid, user.name)
-    c1, c2, c3 = st.columns([1, 1, 8])
-    for col, rating, icon in ((c1, "up", "👍"), (c2, "down", "👎")):
+    c1, c2, c3 = st.columns([2, 2, 6])
+    for col, rating, icon in ((c1, "up", "👍 Godt svar"), (c2, "down", "👎 Dårligt svar")):
         if col.button(icon, key=f"fb-{rating}-{tid}", help="Godt svar" if rating == "up" else "Dårligt svar",
                       type="primary" if given and given["rating"] == rating else "secondary"):
             given = res.feedback.record(tid, view, rating, (given or {}).get("comment", ""), user.name)

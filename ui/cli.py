@@ -38,7 +38,7 @@ def serve_command(settings: Settings, port: int, host: str,
     argv = [sys.executable, "-m", "streamlit", "run", str(APP),
             "--server.headless", "true", "--browser.gatherUsageStats", "false",
             "--server.port", str(port), "--server.address", host,
-            "--server.fileWatcherType", "none", "--server.maxUploadSize", str(settings.max_file_mb)]
+            "--server.fileWatcherType", "none", "--client.toolbarMode", "minimal", "--server.maxUploadSize", str(settings.max_file_mb)]
     env = dict(os.environ if environ is None else environ)
     env.update(settings_env(settings))
     return argv, env

