@@ -15,7 +15,7 @@ from typing import Any, Iterable
 
 import click
 
-from byraad.access import ANONYMOUS, User
+from byraad.access import User
 from byraad.types import Answer, Hit
 
 

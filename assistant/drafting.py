@@ -32,10 +32,12 @@ def _questions(topic: str, background: str, hits: list[Hit], keys: list[int]) ->
     qs = [f"Hvad er den aktuelle status for {t}?"]
     decisions = [hits[k - 1] for k in keys if extractive.is_decision(hits[k - 1])]
     if decisions:
-        m = decisions[-1].chunk.meta
-        when = format_date(m.get("meeting_date")) if m.get("meeting_date") else "det seneste møde"
-        body = m.get("body") or "udvalget"
-        qs.append(f"Hvordan er {body}s beslutning fra {when} fulgt op, og hvad er resultatet indtil nu?")
+        dated = [h for h in decisions if isinstance(h.chunk.meta.get("meeting_date"), int)]
+        m = (max(dated, key=lambda h: h.chunk.meta["meeting_date"]) if dated else decisions[0]).chunk.meta
+        when = f"den {format_date(m['meeting_date'])}" if dated else "(udateret møde)"
+        body = str(m.get("body") or "udvalget")
+        body = body if body.endswith("s") else body + "s"
+        qs.append(f"Hvordan er {body} beslutning {when} fulgt op, og hvad er resultatet indtil nu?")
     if _MONEY_RE.search(background):
         qs.append(f"Hvad er de samlede udgifter til {t}, og hvordan er de finansieret?")
     if len(qs) < 3 and _TIME_RE.search(background):

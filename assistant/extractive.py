@@ -128,7 +128,12 @@ def _candidates(hits: Sequence[Hit]) -> list[_Cand]:
     for key, h in enumerate(hits, 1):
         dec = is_decision(h)
         for pos, s in enumerate(split_sentences(MARKER_RE.sub(" ", h.chunk.text))):
+            bullet = _BULLET_RE.match(s)
             s = _BULLET_RE.sub("", s).strip()
+            if s[:1].islower():
+                if not bullet and not dec:
+                    continue        # the tail of a broken sentence, not a sentence
+                s = s[0].upper() + s[1:]        # a list item shown as a sentence
             if not _junk(s, dec):
                 out.append(_Cand(key, pos, s, content_tokens(s)))
     return out

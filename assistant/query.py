@@ -27,7 +27,8 @@ _YEAR = r"((?:19|20)\d\d)"
 _DIGRAPHS = (("aa", "å"), ("oe", "ø"), ("ae", "æ"))
 _KEEP = re.compile(r"^aarhus|^aalborg|^aabenraa|^aakirkeby", re.IGNORECASE)   # proper names keep their "aa"
 _DAGES = re.compile(r"\b(\d+)\s*-?\s*dages\s*-?\s*(forespørgsl?e?r?\w*)", re.IGNORECASE)
-_PARA = re.compile(r"§\s*(\d+)\s*(?:,\s*stk\.?\s*|[,.]\s*)(\d+)|(?<![\d§.,])(\d{1,2})[,.](\d)(?=-udvalg)", re.IGNORECASE)
+_PARA = re.compile(r"§\s*(\d+)\s*(?:,\s*stk\.?\s*|[,.]\s*)(\d+)|(?<![\d§.,])(\d{1,2})[,.](\d)(?=-udvalg)",
+                   re.IGNORECASE)
 
 
 def spelling_variants(text: str, known: Callable[[str], bool] | None = None) -> list[str]:
@@ -39,7 +40,8 @@ def spelling_variants(text: str, known: Callable[[str], bool] | None = None) -> 
         low = word.lower()
         if len(low) < 3 or _KEEP.match(low):
             continue
-        for direction in (0, 1):        # all ASCII digraphs → æøå, and all æøå → ASCII ("Århus" → "aarhus")
+        # All ASCII digraphs → æøå, and all æøå → ASCII ("Århus" → "aarhus").
+        for direction in (0, 1):
             v = low
             for ascii_, dk in _DIGRAPHS:
                 v = v.replace(ascii_, dk) if direction == 0 else v.replace(dk, ascii_)
@@ -92,8 +94,8 @@ def _year(y: int, words: str | None = None, explicit: bool = True) -> Period:
 
 _SEASONS = {"forår": (3, 5), "sommer": (6, 8), "efterår": (9, 11), "vinter": (12, 2)}
 _SEASON_RE = re.compile(rf"\b(?:i\s+)?(forår|sommer|efterår|vinter)(?:et|en)?\s*(?:{_YEAR})?", re.IGNORECASE)
-_RANGE_RE = re.compile(rf"\b(?:fra|mellem)\s+{_YEAR}\s+(?:til|og)\s+{_YEAR}\b|(?<![\d-]){_YEAR}\s*[-–]\s*{_YEAR}(?![\d])",
-                       re.IGNORECASE)
+_RANGE_RE = re.compile(rf"\b(?:fra|mellem)\s+{_YEAR}\s+(?:til|og)\s+{_YEAR}\b"
+                       rf"|(?<![\d-]){_YEAR}\s*[-–]\s*{_YEAR}(?![\d])", re.IGNORECASE)
 _MONTH_RE = re.compile(rf"\b(?:i\s+)?({_MONTH_ALT})\.?(?:\s+(?:måned\s+)?{_YEAR})?\b(?!\.\d)", re.IGNORECASE)
 _YEAR_RE = re.compile(rf"\b(i|fra|siden|efter|før|inden|indtil|til|i\s+løbet\s+af|i\s+året|året|primo|ultimo|"
                       rf"starten\s+af|begyndelsen\s+af|slutningen\s+af|udgangen\s+af)?\s*{_YEAR}\b(?![-–]\d)",

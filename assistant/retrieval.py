@@ -29,6 +29,7 @@ MODES = ("hybrid", "dense", "bm25")
 DUP_OVERLAP = 0.85          # shingle containment above which two chunks count as the same passage
 SHINGLE = 5
 SHORT_WORDS = 20            # shorter texts ("Godkendt.") are compared with their header, not by shingles
+RELAX_GAIN = 0.2            # undated material must match this much better before a question's date stops filtering
 BOOST_PLACES = 3            # a hit inside a hinted date window gains what climbing ~3 places at the top is worth
 
 
@@ -66,6 +67,7 @@ class Retriever:
         self.glossary = load_glossary(settings.glossary_file or None)
         self._sig_cache: dict[str, tuple] = {}
         self._tok_cache: dict[str, frozenset[str]] = {}
+        self._vec_cache: dict[str, list[float]] = {}
 
     @property
     def today(self) -> dt.date:
@@ -121,17 +123,20 @@ class Retriever:
                                  date_from=date_from, date_to=date_to, all_access=all_access)
         timings = {"query_ms": (time.perf_counter() - t0) * 1000}
         hits, weak = self._search(query, k, mode, timings)
-        if weak and date_from is None and date_to is None and (query.flt.date_from or query.flt.date_to):
-            # A date taken from the question found nothing usable (e.g. the answer sits in an undated report):
-            # search everything with the period as a boost, and say so in the period.
-            f = query.flt
-            relaxed = replace(query, flt=replace(f, date_from=None, date_to=None),
-                              date_boost=(f.date_from or 0, f.date_to or 99991231),
-                              period=f"{query.period} (intet brugbart dateret materiale fra perioden; "
-                                     f"der er søgt i alt materiale)")
-            hits2, weak2 = self._search(relaxed, k, mode, timings)
-            if not weak2:
-                query, hits, weak = relaxed, hits2, weak2
+        if date_from is None and date_to is None and (query.flt.date_from or query.flt.date_to):
+            undated_better = self._undated_matches_better(query)
+            if weak or undated_better:
+                # The date taken from the question found nothing usable, or the passage that matches the question
+                # is undated (a report, a handbook) and so invisible to a date filter: search everything with the
+                # period as a boost instead, and say so in the period.
+                f = query.flt
+                relaxed = replace(query, flt=replace(f, date_from=None, date_to=None),
+                                  date_boost=(f.date_from or 0, f.date_to or 99991231),
+                                  period=f"{query.period} (intet dateret materiale fra perioden svarede godt; "
+                                         f"der er søgt i alt materiale)")
+                hits2, weak2 = self._search(relaxed, k, mode, timings)
+                if undated_better or not weak2:
+                    query, hits, weak = relaxed, hits2, weak2
         timings["total_ms"] = (time.perf_counter() - t0) * 1000
         if self.audit is not None:
             self.audit.record(_user_name(user, all_access), question, [h.chunk.chunk_id for h in hits], refused=weak)
@@ -140,7 +145,8 @@ class Retriever:
     def _search(self, query: Query, k: int, mode: str, timings: dict[str, float]) -> tuple[list[Hit], bool]:
         s = self.settings
         t = time.perf_counter()
-        dense = self.index.dense_search(query.expanded, s.retrieve_k, query.flt) if mode != "bm25" else []
+        dense = (self.index.dense_search(query.expanded, s.retrieve_k, query.flt,
+                                         vector=self._query_vector(query.expanded)) if mode != "bm25" else [])
         t1 = time.perf_counter()
         lex = self.index.lexical_search(query.expanded, s.retrieve_k, query.flt) if mode != "dense" else []
         t2 = time.perf_counter()
@@ -151,6 +157,27 @@ class Retriever:
         timings["bm25_ms"] = timings.get("bm25_ms", 0.0) + (t2 - t1) * 1000
         timings["fuse_ms"] = timings.get("fuse_ms", 0.0) + (time.perf_counter() - t2) * 1000
         return hits, weak
+
+    def _query_vector(self, text: str) -> list[float]:
+        """The query embedding, cached (UI reruns, evaluation modes and relaxed searches reuse it)."""
+        v = self._vec_cache.get(text)
+        if v is None:
+            v = self.index.embedder.embed_query(text)
+            if len(self._vec_cache) >= 512:
+                self._vec_cache.pop(next(iter(self._vec_cache)))
+            self._vec_cache[text] = v
+        return v
+
+    def _undated_matches_better(self, query: Query) -> bool:
+        """True when, without the date filter, the best BM25 match is undated and covers clearly more of the
+        question (≥ RELAX_GAIN of its weighted terms) than anything inside the period."""
+        k = self.settings.retrieve_k
+        inside = self.index.lexical_search(query.expanded, k, query.flt)[:3]
+        outside = self.index.lexical_search(query.expanded, k, replace(query.flt, date_from=None, date_to=None))[:3]
+        if not outside or isinstance(outside[0].chunk.meta.get("meeting_date"), int):
+            return False
+        gain = self.lexical_share(query.question, outside, True) - self.lexical_share(query.question, inside, True)
+        return gain >= RELAX_GAIN
 
     def _fuse(self, dense: list[Hit], lex: list[Hit], query: Query) -> list[Hit]:
         """Reciprocal rank fusion over ≤ 2×retrieve_k candidates, plus the date boost; best first."""
@@ -218,7 +245,8 @@ class Retriever:
         if not dense and not lex:
             return True
         dense_ok = bool(dense) and max(h.dense_score or 0.0 for h in dense) >= self.settings.min_score
-        lex_ok = self.lexical_share(query.question, lex[:3], drop_dates=bool(query.period)) >= self.settings.min_bm25_share
+        share = self.lexical_share(query.question, lex[:3], drop_dates=bool(query.period))
+        lex_ok = share >= self.settings.min_bm25_share
         if mode == "dense":
             return not dense_ok
         if mode == "bm25":

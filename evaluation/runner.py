@@ -66,6 +66,27 @@ def eval_settings(base: Settings, cfg: EvalConfig, roots: Sequence[Path]) -> Set
     return Settings.from_mapping({**base.public_dict(), **overrides})
 
 
+class CachingEmbedder:
+    """Wraps an Embedder and remembers query vectors: a system asks each question twice (retrieve, then
+    answer), so it is embedded once. Cleared between systems, so each system's retrieval latency includes it."""
+
+    def __init__(self, inner: Any) -> None:
+        self.inner = inner
+        self.id, self.dim = inner.id, inner.dim
+        self._queries: dict[str, list[float]] = {}
+
+    def embed_documents(self, texts: Sequence[str]) -> list[list[float]]:
+        return self.inner.embed_documents(texts)
+
+    def clear(self) -> None:
+        self._queries.clear()
+
+    def embed_query(self, text: str) -> list[float]:
+        if text not in self._queries:
+            self._queries[text] = self.inner.embed_query(text)
+        return self._queries[text]
+
+
 # --------------------------------------------------------------------------- leaks
 
 class LeakChecker:
@@ -166,13 +187,16 @@ def score_case(case: EvalCase, system: Any, user: User, levels: tuple[str, ...] 
 # --------------------------------------------------------------------------- running
 
 def run_systems(cases: Sequence[EvalCase], systems: Sequence[Any], leaks: LeakChecker, cfg: EvalConfig,
-                judge: Any = None, llm_judged: bool = False, progress: bool = True) -> dict[str, list[dict]]:
+                judge: Any = None, llm_judged: bool = False, progress: bool = True,
+                cache: CachingEmbedder | None = None) -> dict[str, list[dict]]:
     """Every system over every case; exceptions of one case are recorded (``error``), never fatal."""
     council = User("eval-byraadsmedlem", tuple(cfg.council_groups))
     public = User("eval-offentlig", tuple(cfg.public_groups))
     lv = {council.name: leaks.levels(council), public.name: leaks.levels(public)}
     out: dict[str, list[dict]] = {}
     for system in systems:
+        if cache is not None:
+            cache.clear()
         bar = _bar(len(cases), progress, f"eval {system.name}")
         rows = []
         for case in cases:
@@ -210,8 +234,9 @@ def _bar(total: int, enabled: bool, desc: str):
 
 
 def build_systems(names: Sequence[str], settings: Settings, roots: Sequence[Path], cfg: EvalConfig,
-                  environ: Mapping[str, str] | None = None, progress: bool = True) -> tuple[list[Any], LeakChecker, Any]:
-    """Ingest the corpus (incremental) and build the requested systems; returns (systems, leak checker, llm)."""
+                  environ: Mapping[str, str] | None = None, progress: bool = True) -> tuple[list[Any], LeakChecker, Any, Any]:
+    """Ingest the corpus (incremental) and build the requested systems; returns (systems, leak checker, llm,
+    the caching embedder)."""
     from assistant.assistant import Assistant
     from assistant.llm import make_llm
     from assistant.retrieval import Retriever
@@ -219,7 +244,9 @@ def build_systems(names: Sequence[str], settings: Settings, roots: Sequence[Path
     from ingest.pipeline import ingest_paths
     from vectorstore.index import Index
 
-    index = Index(settings, environ=environ)
+    from vectorstore.factory import make_embedder
+
+    index = Index(settings, embedder=CachingEmbedder(make_embedder(settings, environ)), environ=environ)
     rep = ingest_paths(list(roots), settings, index=index, progress=progress, environ=environ)
     if progress:
         print(f"korpus: {rep.totals}", file=sys.stderr)
@@ -234,7 +261,7 @@ def build_systems(names: Sequence[str], settings: Settings, roots: Sequence[Path
                                     answer_k=cfg.naive_k, llm=llm, progress=progress))
         else:
             systems.append(OurSystem(name, name, retriever, assistant, index))
-    return systems, LeakChecker(index.all_chunks(), table), llm
+    return systems, LeakChecker(index.all_chunks(), table), llm, index.embedder
 
 
 def evaluate(testset: str | Path, out_dir: str | Path, base: Settings, cfg: EvalConfig,
@@ -251,9 +278,10 @@ def evaluate(testset: str | Path, out_dir: str | Path, base: Settings, cfg: Eval
     roots = resolve_corpus(cases, corpus or cfg.corpus)
     settings = eval_settings(base, cfg, roots)
     names = tuple(systems or cfg.systems)
-    built, leaks, llm = build_systems(names, settings, roots, cfg, environ, progress)
+    built, leaks, llm, cache = build_systems(names, settings, roots, cfg, environ, progress)
     judge = llm if (cfg.judge and llm is not None) else None
-    records = run_systems(cases, built, leaks, cfg, judge=judge, llm_judged=llm is not None, progress=progress)
+    records = run_systems(cases, built, leaks, cfg, judge=judge, llm_judged=llm is not None, progress=progress,
+                          cache=cache)
     summaries = {name: summarise(rows) for name, rows in records.items()}
     gate = cfg.gate_system if cfg.gate_system in summaries else names[0]
     failures = check_thresholds(summaries[gate], cfg.thresholds)

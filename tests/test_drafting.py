@@ -21,7 +21,10 @@ def test_extractive_draft_template(tmp_path):
     assert check_answer(background, list(a.hits)).ok     # the background is supported by what it cites
     questions = re.findall(r"^\d\. .+\?$", a.text, flags=re.M)
     assert 2 <= len(questions) <= 3 and "cykelstien langs Skovvej" in questions[0]
-    assert any("udgifter" in q for q in questions)       # the background mentions mio. kr.
+    assert any("beslutning" in q for q in questions)     # a decision is in the background: ask for follow-up
+    money = Assistant(s, idx).draft_question("budgettet til vintertjeneste")
+    assert "6,2 mio. kr." in money.text and any("udgifter" in q for q in re.findall(r"^\d\. .+$", money.text,
+                                                                                     flags=re.M))
 
 
 def test_draft_refuses_off_topic(tmp_path):

@@ -189,6 +189,17 @@ def test_question_date_relaxed_when_period_has_no_evidence(tmp_path):
     assert "u1" not in {h.chunk.chunk_id for h in res.hits}
 
 
+def test_question_date_relaxed_when_undated_material_matches_better(tmp_path):
+    idx, s = build_index(tmp_path, corpus(), min_score=0.99, min_bm25_share=0.01)    # nothing counts as weak
+    r = Retriever(idx, s, today=TODAY)
+    res = r.retrieve("Hvor mange sider bilag fik Teknisk Udvalg i 2024?", k=3, mode="bm25")
+    assert not res.weak and res.query.flt.date_from is None and "u1" in {h.chunk.chunk_id for h in res.hits}
+    # When the better match is dated (outside the period) the question's date keeps filtering.
+    res = r.retrieve("Hvad får beboerne på plejehjemmet af cykler og cykelstier på Randersvej i 2024?", k=3, mode="bm25")
+    assert res.query.flt.date_from == 20240101 and res.query.period == "2024"
+    assert {h.chunk.chunk_id for h in res.hits} == {"b1"}
+
+
 def test_weak_evidence(tmp_path):
     idx, s = build_index(tmp_path, corpus(), min_score=0.99, min_bm25_share=0.5)
     r = Retriever(idx, s, today=TODAY)

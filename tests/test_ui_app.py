@@ -186,3 +186,25 @@ def test_conversations_stored_and_reopened(app, env):
     assert len(app.session_state["turns"]) == 1
     assert app.session_state["turns"][0]["question"].startswith("Hvad besluttede")
     assert any("Gem samtalen" in d.label for d in app.sidebar.get("download_button"))
+
+
+def test_draft_question_mode(app, monkeypatch):
+    """The draft mode calls Assistant.draft_question with the user's identity and shows a copyable draft."""
+    from byraad.types import Answer
+
+    seen = {}
+
+    def fake_draft(self, topic, user=None, **filters):
+        seen.update(topic=topic, user=user, filters=filters)
+        return Answer(topic, f"Spørgsmål til forvaltningen om {topic}: hvad er status? [1]", (), (), False, "fp")
+
+    import assistant.assistant as aa
+    monkeypatch.setattr(aa.Assistant, "draft_question", fake_draft)
+    app.sidebar.radio(key="nav").set_value("draft")
+    app.run()
+    app.text_area(key="draft_topic").input("Solbjerg Bæk")
+    app.button(key="draft_go").click()
+    app.run()
+    assert not app.exception
+    assert seen["topic"] == "Solbjerg Bæk" and seen["user"].name == "anonym"
+    assert any("hvad er status?" in c.value for c in app.code)

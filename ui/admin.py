@@ -116,7 +116,7 @@ def admin_page(res: state.Resources, user: User) -> None:
             for d in stt.get("restricted_documents", []):
                 st.write(f"- begrænset adgang: {d['path']} ({d['access']})")
             with st.expander(f"Alle dokumenter ({stt['documents']})"):
-                st.dataframe(stt["documents_list"], use_container_width=True, hide_index=True)
+                st.dataframe(stt["documents_list"], width="stretch", hide_index=True)
     with ingest_tab:
         _ingest_section(res)
     with runs_tab:
@@ -178,7 +178,7 @@ def _feedback_section(res: state.Resources) -> None:
         st.markdown("**Seneste 👎**")
         st.dataframe([{"Tid": _when(r["ts"]), "Bruger": r["user"], "Spørgsmål": r["question"],
                        "Kommentar": r["comment"], "Svar": r["answer"][:200]} for r in downs],
-                     use_container_width=True, hide_index=True)
+                     width="stretch", hide_index=True)
     c1, c2 = st.columns(2)
     c1.download_button("⬇️ Alle tilbagemeldinger (JSONL)", res.feedback.export_jsonl(), "feedback.jsonl",
                        mime="application/jsonl", key="fb_all")

@@ -84,7 +84,9 @@ def sidebar(res: "state.Resources", user: User) -> None:
     if cfg is not None:
         if st.button(cfg["label"], key="oidc_login", type="primary"):
             st.login(cfg["provider"]) if cfg["provider"] else st.login()
-    with st.expander("Log ind med lokal bruger", expanded=cfg is None):
+    # With SSO configured the local form is secondary (folded away); without it, it is the way in.
+    box = st.expander("Log ind med lokal bruger") if cfg is not None else st.container()
+    with box:
         with st.form("login", clear_on_submit=True):
             name = st.text_input("Brugernavn", key="login_name")
             password = st.text_input("Adgangskode", type="password", key="login_password")

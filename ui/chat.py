@@ -59,14 +59,14 @@ def _mode(res: state.Resources) -> str:
 
 
 def sidebar_conversations(res: state.Resources, user: User, signed_in: bool) -> None:
-    if st.button("➕ Ny samtale", key="new_conv", use_container_width=True):
+    if st.button("➕ Ny samtale", key="new_conv", width="stretch"):
         state.new_conversation()
         st.rerun()
     views = state.turns()
     if views:
         md = render.conversation_markdown(views[0]["question"], views, user.name)
         st.download_button("⬇️ Gem samtalen (Markdown)", md, file_name="samtale.md", mime="text/markdown",
-                           key="export_md", use_container_width=True)
+                           key="export_md", width="stretch")
     if not signed_in:
         return
     convs = res.conversations.list(user.name)
@@ -74,7 +74,7 @@ def sidebar_conversations(res: state.Resources, user: User, signed_in: bool) -> 
         st.subheader("Tidligere samtaler")
     for c in convs:
         label = ("▸ " if c["id"] == st.session_state.get("conv_id") else "") + (c["title"] or "Samtale")[:60]
-        if st.button(label, key=f"conv-{c['id']}", use_container_width=True):
+        if st.button(label, key=f"conv-{c['id']}", width="stretch"):
             st.session_state["conv_id"] = c["id"]
             st.session_state["turns"] = res.conversations.turns(c["id"], user.name)
             st.rerun()

@@ -56,6 +56,12 @@ def build_resources(settings: Settings, environ: Mapping[str, str]) -> Resources
     from vectorstore.index import Index
 
     index = Index(settings, environ=environ)
+    # Create the lazily built backends now, once: their first creation is not thread-safe (two sessions racing
+    # into chromadb.PersistentClient fail), and it keeps the first question fast.
+    index.store.count()
+    index.embedder
+    if index.catalog.stats()["chunks"]:
+        index.bm25()
     return Resources(settings, index, make_assistant(settings, index, environ),
                      ConversationStore.for_settings(settings), FeedbackStore.for_settings(settings),
                      UserStore.for_settings(settings), environ)

@@ -24,8 +24,6 @@ def wait_idle(page: Page) -> None:
 
 def sign_in(page: Page, name: str, password: str) -> None:
     side = page.locator('[data-testid="stSidebar"]')
-    if not side.get_by_label("Brugernavn").is_visible():
-        side.get_by_text("Log ind med lokal bruger").click()
     side.get_by_label("Brugernavn").fill(name)
     side.get_by_label("Adgangskode").fill(password)
     side.get_by_role("button", name="Log ind").click()
