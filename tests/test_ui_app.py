@@ -21,7 +21,7 @@ from streamlit.testing.v1 import AppTest  # noqa: E402
 def env(tmp_path_factory):
     """A data dir with the sample corpus ingested, two local users, and the corpus folder as a copy."""
     from ingest.pipeline import ingest_paths
-    from ui.users import UserStore
+    from byraad.users import UserStore
 
     base = tmp_path_factory.mktemp("ui")
     corpus = base / "corpus"

@@ -14,7 +14,7 @@ from ui import render
 from ui.auth import oidc_config, user_from_claims
 from ui.conversations import ConversationStore
 from ui.feedback import FeedbackStore
-from ui.users import UserStore
+from byraad.users import UserStore
 
 
 def test_users_hash_and_verify(tmp_path):

@@ -71,7 +71,7 @@ def register(main: click.Group) -> None:
     @click.pass_obj
     def users_add(obj, name: str, groups: str, password_stdin: bool) -> None:
         """Opret eller opdatér en bruger."""
-        from ui.users import UserStore, parse_groups
+        from byraad.users import UserStore, parse_groups
 
         if password_stdin:
             password = sys.stdin.readline().rstrip("\r\n")
@@ -90,7 +90,7 @@ def register(main: click.Group) -> None:
     @click.pass_obj
     def users_list(obj) -> None:
         """Vis brugerne og deres grupper."""
-        from ui.users import UserStore
+        from byraad.users import UserStore
 
         store = UserStore.for_settings(obj.settings)
         rows = store.list()
@@ -105,7 +105,7 @@ def register(main: click.Group) -> None:
     @click.pass_obj
     def users_remove(obj, name: str) -> None:
         """Slet en bruger."""
-        from ui.users import UserStore
+        from byraad.users import UserStore
 
         store = UserStore.for_settings(obj.settings)
         ok = store.remove(name)

@@ -52,7 +52,7 @@ def make_assistant(settings: Settings, index, environ: Mapping[str, str]):
 def build_resources(settings: Settings, environ: Mapping[str, str]) -> Resources:
     from ui.conversations import ConversationStore
     from ui.feedback import FeedbackStore
-    from ui.users import UserStore
+    from byraad.users import UserStore
     from vectorstore.index import Index
 
     index = Index(settings, environ=environ)

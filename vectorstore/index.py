@@ -39,18 +39,24 @@ class Index:
         self._chunks_gen = -1
 
     # --- lazily built backends (heavy imports only when needed) ------------------------------
+    # Both are created under the lock: Streamlit sessions run in threads and chromadb's shared client
+    # is not safe to construct twice at the same moment.
     @property
     def embedder(self) -> Embedder:
         if self._embedder is None:
-            from vectorstore.factory import make_embedder
-            self._embedder = make_embedder(self.settings, self._environ)
+            with self._lock:
+                if self._embedder is None:
+                    from vectorstore.factory import make_embedder
+                    self._embedder = make_embedder(self.settings, self._environ)
         return self._embedder
 
     @property
     def store(self) -> VectorStore:
         if self._store is None:
-            from vectorstore.factory import make_store
-            self._store = make_store(self.settings, self.collection)
+            with self._lock:
+                if self._store is None:
+                    from vectorstore.factory import make_store
+                    self._store = make_store(self.settings, self.collection)
         return self._store
 
     def reset(self) -> None:

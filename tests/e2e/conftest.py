@@ -66,7 +66,7 @@ def served(tmp_path_factory):
         pytest.skip("Debian chromium is not installed (scripts/install-system-deps.sh)")
     pytest.importorskip("playwright.sync_api")
     from ingest.pipeline import ingest_paths
-    from ui.users import UserStore
+    from byraad.users import UserStore
 
     base = tmp_path_factory.mktemp("e2e")
     corpus = base / "corpus"
