@@ -20,6 +20,7 @@ from byraad.types import Hit
 MAX_SENTENCES = 5
 MAX_PER_CHUNK = 2
 MAX_WORDS = 70
+PASSAGE_WEIGHT = 0.6         # how much the top passage's own coverage (header included) counts towards answering
 MIN_COVERAGE = 0.3          # the best sentence must cover this (IDF-weighted) share of the question's words
 _BULLET_RE = re.compile(r"^\s*(?:[-•▪–*]|\d{1,2}[.)]|[a-z][)])\s+")
 _CASE_IN_TITLE_RE = re.compile(r"\s*(?:Sagsnr|Sagsnummer|J\.? ?nr)\.?\s*:.*$", re.I)
@@ -157,8 +158,10 @@ def _score(cands: list[_Cand], qtoks: frozenset[str], core: frozenset[str], hits
         cov = min(1.0, sum(w[t] for t in c.toks & words) / total)
         nums = 0.1 * len(c.toks & (qtoks - words))
         ctx = min(1.0, sum(w[t] for t in passage[c.key] & words) / total)
-        best = max(best, cov)
-        c.score = (0.75 * cov + 0.25 * ctx + nums) / (1 + 0.15 * (c.key - 1)) if cov else 0.0
+        best = max(best, cov, PASSAGE_WEIGHT * ctx if c.key == 1 else 0.0)
+        # A paraphrased question may share no word with the answering sentence; the top passage (whose header
+        # names the item) then still lends its sentences a score, so the answer quotes it instead of refusing.
+        c.score = (0.75 * cov + 0.25 * ctx + nums) / (1 + 0.15 * (c.key - 1)) if cov or c.key == 1 else 0.0
     return best
 
 

