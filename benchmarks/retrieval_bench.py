@@ -45,7 +45,6 @@ def bench_shared(data_dir: Path) -> dict:
     ingest_paths([SHARED / "corpus"], s, index=idx, progress=True)
     qs = [json.loads(line)["question"] for line in open(ROOT / "evaluation/testsets/shared_corpus.jsonl")]
     r = Retriever(idx, s)
-    a = Assistant(s, idx, retriever=r)
     users = [None, User("bm", ("byraadsmedlem",))]
     for q in qs[:3]:
         r.retrieve(q)

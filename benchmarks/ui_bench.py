@@ -55,7 +55,8 @@ def main() -> None:
     from playwright.sync_api import sync_playwright
 
     from byraad.settings import Settings
-    from tests.e2e.conftest import CHROMIUM, CHROMIUM_ARGS, start_app, stop_app
+    from tests.e2e.conftest import CHROMIUM, CHROMIUM_ARGS, start_app
+    from tests.servers import stop
     from tests.e2e.helpers import open_app, wait_idle
 
     s = Settings.load(None, {"data_dir": a.data_dir, "embedder": a.embedder}, os.environ)
@@ -89,7 +90,7 @@ def main() -> None:
             b.close()
         out["rss_mb_after"] = rss_mb(proc.pid)
     finally:
-        stop_app(proc)
+        stop(proc)
     ft = [r["first_token_s"] for r in out["runs"]]
     fa = [r["full_answer_s"] for r in out["runs"]]
     out["median_first_token_s"] = statistics.median(ft)

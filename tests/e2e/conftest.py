@@ -4,15 +4,13 @@ and Debian's chromium driven by Playwright (no browser download)."""
 from __future__ import annotations
 
 import shutil
-import socket
 import subprocess
-import time
-import urllib.request
 from pathlib import Path
 
 import pytest
 
 from byraad.settings import Settings
+from tests.servers import free_port, stop, wait_for_http
 
 ROOT = Path(__file__).resolve().parents[2]
 SAMPLE = ROOT / "sample_corpus"
@@ -21,12 +19,6 @@ CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync", "--disable-quic", "--no-first-run"]
 PASSWORDS = {"sekr": "hemmelig-1234", "anna": "anna-kodeord"}
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def start_app(settings: Settings, log_path: Path) -> tuple[subprocess.Popen, str]:
@@ -38,25 +30,8 @@ def start_app(settings: Settings, log_path: Path) -> tuple[subprocess.Popen, str
     log = open(log_path, "w")
     proc = subprocess.Popen(argv, env=env, cwd=str(ROOT), stdout=log, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
-    deadline = time.time() + 60
-    while time.time() < deadline:
-        if proc.poll() is not None:
-            raise RuntimeError(f"the app exited: {log_path.read_text()[-2000:]}")
-        try:
-            if urllib.request.urlopen(url + "/_stcore/health", timeout=2).read().strip() == b"ok":
-                return proc, url
-        except OSError:
-            time.sleep(0.3)
-    proc.terminate()
-    raise RuntimeError("the app did not start within 60 s")
-
-
-def stop_app(proc: subprocess.Popen) -> None:
-    proc.terminate()
-    try:
-        proc.wait(10)
-    except subprocess.TimeoutExpired:
-        proc.kill()
+    wait_for_http(url + "/_stcore/health", proc, 60, log_path, "the app", healthy=lambda body: body.strip() == b"ok")
+    return proc, url
 
 
 @pytest.fixture(scope="module")
@@ -80,7 +55,7 @@ def served(tmp_path_factory):
     ARTIFACTS.mkdir(exist_ok=True)
     proc, url = start_app(s, base / "app.log")
     yield url, s
-    stop_app(proc)
+    stop(proc)
     shutil.copy(base / "app.log", ARTIFACTS / "e2e-app.log")
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
 import time
 from pathlib import Path
 
@@ -91,8 +90,6 @@ def test_sessions_while_ingesting(served, browser):
     admin.screenshot(path=str(ARTIFACTS / "e2e-concurrency-admin.png"), full_page=True)
 
     for i, (page, q) in enumerate(zip(pages, questions)):
-        users = page.locator('[data-testid="stChatMessage"]').filter(has=page.locator(
-            '[data-testid="stChatMessageAvatarUser"], [data-testid="chatAvatarIcon-user"]'))
         main = page.locator('[data-testid="stMain"], [data-testid="stAppViewContainer"]').first.inner_text()
         assert q in main, f"session {i} lost its question"
         others = [o for o in questions if o != q and o in main]

@@ -3,17 +3,15 @@
 from __future__ import annotations
 
 import shutil
-import socket
 import subprocess
 import sys
-import time
-import urllib.request
 import uuid
 from pathlib import Path
 
 import pytest
 
 from byraad.settings import Settings
+from tests.servers import free_port, stop, wait_for_http
 from tests.test_store_contract import ROWS, StoreContract
 from vectorstore.chroma_store import ChromaStore
 from vectorstore.factory import make_store
@@ -21,43 +19,22 @@ from vectorstore.factory import make_store
 pytestmark = pytest.mark.integration
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
 def chroma_url(tmp_path_factory):
     exe = Path(sys.executable).parent / "chroma"
     exe = str(exe) if exe.exists() else shutil.which("chroma")
     assert exe, "the chroma CLI (installed with chromadb) was not found"
-    port = _free_port()
+    port = free_port()
     data = tmp_path_factory.mktemp("chroma-server")
     log = open(data / "server.log", "wb")
     proc = subprocess.Popen([exe, "run", "--path", str(data / "db"), "--host", "127.0.0.1", "--port", str(port)],
                             stdout=log, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                with urllib.request.urlopen(f"{url}/api/v2/heartbeat", timeout=2) as r:
-                    if r.status == 200:
-                        break
-            except OSError:
-                pass
-            if proc.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError(f"chroma server did not start:\n{(data / 'server.log').read_text()[-2000:]}")
-            time.sleep(0.2)
+        wait_for_http(f"{url}/api/v2/heartbeat", proc, 60, data / "server.log", "chroma server", interval=0.2)
         yield url
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+        stop(proc, timeout=15)
         log.close()
 
 

