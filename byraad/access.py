@@ -27,6 +27,11 @@ def rank(level: str | None) -> int:
     return 3
 
 
+def is_closed(level: str | None) -> bool:
+    """True for a closed-agenda level (of one body or unknown), and for missing/unknown levels."""
+    return rank(level) >= 2
+
+
 def most_restrictive(*levels: str | None) -> str:
     """The most restrictive of some levels (None/unknown → closed; two bodies' closed levels → closed)."""
     out = PUBLIC

@@ -12,9 +12,9 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
-from byraad.access import most_restrictive
+from byraad.access import is_closed, most_restrictive
 from byraad.settings import Settings
-from byraad.types import CLOSED_PREFIX, AgendaItem, Chunk, Meeting, ParsedDocument, Section
+from byraad.types import AgendaItem, Chunk, Meeting, ParsedDocument, Section
 
 MIN_CHARS = 25          # segments shorter than this are furniture, except decisions ("Godkendt.")
 
@@ -184,7 +184,7 @@ def _meta(doc: ParsedDocument, unit: _Unit, start: int, end: int, text: str) -> 
             if getattr(m, k):
                 meta[f"meeting_{k}"] = getattr(m, k)
     if it is not None:
-        closed = it.access.startswith(CLOSED_PREFIX) or it.access == "closed"
+        closed = is_closed(it.access)
         meta["item_no"] = it.number
         # A closed item's title can itself be confidential; its public decision chunk shows a neutral title.
         meta["item_title"] = "Lukket punkt" if (closed and unit.kind == "decision") else it.title

@@ -11,6 +11,7 @@ Each run converges the index to what a clean build of the current folders would 
 
 from __future__ import annotations
 
+import dataclasses
 import fcntl
 import sys
 import time
@@ -19,6 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterator, Mapping, Sequence
 
+from byraad.access import is_closed
 from byraad.settings import Settings
 from byraad.types import ParsedDocument
 from ingest.chunking import chunk_document
@@ -153,10 +155,8 @@ def _sync_files(index: Index, files: list[SourceFile], rep: IngestReport, s: Set
     paths_of: dict[str, list[str]] = {}
     for f, doc_id in hashed:
         paths_of.setdefault(doc_id, []).append(f.rel)
-    canonical: dict[str, str] = {}
-    for doc_id, paths in paths_of.items():
-        indexed = (cat.doc_info(doc_id) or {}).get("path") if states.get(doc_id) == "complete" else None
-        canonical[doc_id] = indexed if indexed in paths else paths[0]
+    indexed = {d: (cat.doc_info(d) or {}).get("path", "") for d in paths_of if states.get(d) == "complete"}
+    canonical = {d: indexed[d] if indexed.get(d) in paths else paths[0] for d, paths in paths_of.items()}
 
     todo: list[tuple[SourceFile, str, bool]] = []
     for f, doc_id in hashed:
@@ -172,7 +172,7 @@ def _sync_files(index: Index, files: list[SourceFile], rep: IngestReport, s: Set
                 if row[2] != f.size or row[3] != f.mtime:
                     cat.set_file(f.rel, f.root, doc_id, f.size, f.mtime)
                 continue
-            old_path = (cat.doc_info(doc_id) or {}).get("path", "")
+            old_path = indexed[doc_id]
             if old_path != f.rel:
                 # The content is indexed under a path that is gone: a rename (no re-embedding).
                 _rename(index, doc_id, f.rel)
@@ -249,7 +249,7 @@ def _fail(cat, f: SourceFile, rep: IngestReport, code: str, reason: str, existed
 
 def _rename(index: Index, doc_id: str, new_path: str) -> None:
     chunks = index.catalog.chunks(doc_id=doc_id)
-    moved = [type(c)(c.chunk_id, c.doc_id, c.text, c.embed_text, {**c.meta, "path": new_path}) for c in chunks]
+    moved = [dataclasses.replace(c, meta={**c.meta, "path": new_path}) for c in chunks]
     index.store.update_metadata(moved)
     index.catalog.rename_document(doc_id, new_path, moved)
 
@@ -290,7 +290,7 @@ def _doc_info(doc: ParsedDocument) -> dict:
     """What the catalog keeps about a document for status and reports."""
     meetings = [{"body": m.body, "date": m.date, "date_hint": m.date_hint, "embedded": m.embedded,
                  "items": len(m.items), "kind": m.kind,
-                 "closed": [it.number for it in m.items if it.access != "public" and it.access != "internal"]}
+                 "closed": [it.number for it in m.items if is_closed(it.access)]}
                 for m in doc.meetings]
     return {"meetings": meetings, "sections": len(doc.sections), "access": doc.access,
             "access_reason": doc.access_reason, "doc_date": doc.doc_date, "pages": len(doc.pages),
@@ -305,7 +305,7 @@ def _note_structure(doc: ParsedDocument, info: dict, rep: IngestReport) -> None:
             rep.undated_meetings.append({"path": doc.path, "body": m.body,
                                          "hint": f"{m.date_hint} ({m.date_hint_reason})" if m.date_hint else ""})
         for it in m.items:
-            if it.access.startswith("closed"):
+            if is_closed(it.access):
                 rep.closed_items.append({"path": doc.path, "item": it.number, "access": it.access,
                                          "reason": it.access_reason})
     if doc.access != "public":

@@ -84,18 +84,15 @@ class Catalog:
         """doc_id → state for every document row."""
         return dict(self.db.execute("SELECT doc_id, state FROM docs"))
 
+    _DOC_COLUMNS = "SELECT doc_id, path, title, kind, n_chunks, info, state FROM docs"
+
     def doc_info(self, doc_id: str) -> dict | None:
-        row = self.db.execute("SELECT path, title, kind, n_chunks, info, state FROM docs WHERE doc_id=?", (doc_id,)).fetchone()
-        if row is None:
-            return None
-        info = json.loads(row[4] or "{}")
-        info.update(path=row[0], title=row[1], kind=row[2], n_chunks=row[3], state=row[5], doc_id=doc_id)
-        return info
+        row = self.db.execute(self._DOC_COLUMNS + " WHERE doc_id=?", (doc_id,)).fetchone()
+        return _row_info(row) if row else None
 
     def documents(self) -> list[dict]:
         """Every complete document with its info."""
-        ids = [r[0] for r in self.db.execute("SELECT doc_id FROM docs WHERE state='complete' ORDER BY path")]
-        return [self.doc_info(d) for d in ids]  # type: ignore[misc]
+        return [_row_info(r) for r in self.db.execute(self._DOC_COLUMNS + " WHERE state='complete' ORDER BY path")]
 
     def begin_document(self, doc_id: str, path: str, title: str, kind: str, info: dict, chunks: Sequence[Chunk],
                        source_texts: Sequence[str]) -> None:
@@ -201,6 +198,12 @@ class Catalog:
             "chunks": one("SELECT COUNT(*) FROM chunks c JOIN docs d ON d.doc_id=c.doc_id WHERE d.state='complete'"),
             "pending": one("SELECT COUNT(*) FROM docs WHERE state!='complete'"),
         }
+
+
+def _row_info(row: tuple) -> dict:
+    info = json.loads(row[5] or "{}")
+    info.update(doc_id=row[0], path=row[1], title=row[2], kind=row[3], n_chunks=row[4], state=row[6])
+    return info
 
 
 def _row_chunk(row: tuple) -> Chunk:

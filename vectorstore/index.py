@@ -26,7 +26,7 @@ class Index:
                  environ: Mapping[str, str] | None = None) -> None:
         self.settings = settings
         self.collection = settings.collection_name()
-        self.dir = settings.data_path / "indexes" / self.collection
+        self.dir = index_dir(settings)
         self.dir.mkdir(parents=True, exist_ok=True)
         self.catalog = Catalog(self.dir / "catalog.sqlite")
         self._embedder = embedder
