@@ -10,7 +10,7 @@ from __future__ import annotations
 import calendar
 import datetime as dt
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Callable
 
 from assistant.glossary import Glossary
@@ -108,7 +108,23 @@ _ELECTION_RE = re.compile(rf"\b(efter|før|siden|inden)\s+(?:det\s+seneste\s+|si
 _SUMMER_BREAK_RE = re.compile(rf"\b(før|inden|efter)\s+sommerferien(?:\s+(?:i\s+)?{_YEAR})?", re.IGNORECASE)
 
 
+# Words whose year names the subject (a fiscal or plan year), not when a meeting was held: the 2023 accounts are
+# approved in 2024, the 2025–2028 budget in 2024. With such a word, a whole-year window is a boost, not a filter.
+_FISCAL_RE = re.compile(r"\b(budget\w*|regnskab\w*|overskud\w*|underskud\w*|udgift\w*|regning\w*|forbrug\w*|"
+                        r"bevilling\w*|overslagsår\w*|takst\w*)", re.IGNORECASE)
+
+
 def parse_period(question: str, today: dt.date, elections: list[int]) -> Period | None:
+    """The date window a question talks about, or None (see _parse_period); a whole-year window qualifying a
+    fiscal word ("overskuddet i 2023", "budget 2025-2028") is only a boost."""
+    p = _parse_period(question, today, elections)
+    if (p is not None and p.explicit and p.date_from and p.date_to and p.date_from % 10000 == 101
+            and p.date_to % 10000 == 1231 and _FISCAL_RE.search(question)):
+        return replace(p, explicit=False)
+    return p
+
+
+def _parse_period(question: str, today: dt.date, elections: list[int]) -> Period | None:
     """The date window a question talks about, or None. Explicit calendar periods ("i 2023", "i november 2022",
     "sidste år", "sidste måned", "første halvår 2024", a written date) are filters; hints ("efter valget",
     "før sommerferien 2024", "i foråret 2023", "i starten af 2023", "i november" without a year) are boosts."""

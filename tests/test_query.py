@@ -42,6 +42,10 @@ def period(q: str, today: dt.date = TODAY):
     ("Hvor mange sider fik udvalget i 2023 og i 2024?", (20230101, 20241231, "2023–2024", True)),
     ("Hvad skete fra 2022 til 2024?", (20220101, 20241231, "2022–2024", True)),
     ("sager 2022-2024", (20220101, 20241231, "2022–2024", True)),
+    # A year qualifying a fiscal word names the subject (decided in another year): a boost, not a filter.
+    ("Hvor stort var overskuddet på driften i 2023?", (20230101, 20231231, "2023", False)),
+    ("Hvornår er fristen for ændringsforslag til budget 2025-2028?", (20250101, 20281231, "2025–2028", False)),
+    ("Hvad var kommunens regning for konsulenter i 2023?", (20230101, 20231231, "2023", False)),
     ("Hvad er sket siden 2023?", (20230101, None, "fra 2023", True)),
     ("Hvad blev besluttet før 2023?", (None, 20221231, "til og med 2022", True)),
     ("første halvår 2024", (20240101, 20240630, "første halvår 2024", True)),
