@@ -13,6 +13,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Sequence
 
+from assistant.answer_types import holds, wanted
 from assistant.citations import MARKER_RE, content_tokens, split_sentences
 from assistant.prompts import looks_like_instruction
 from byraad.types import Hit
@@ -202,6 +203,14 @@ def compose(question: str, expanded: str, hits: Sequence[Hit], period: str = "")
     if _score(cands, qtoks, core, hits) < MIN_COVERAGE:
         return Composed("")
     chosen = _select(cands)
+    kind = wanted(question)
+    if kind and not any(holds(c.text, kind) for c in chosen):
+        # None of the sentences can hold the kind of answer asked for: take the best one that can, if it is
+        # nearly as good, else say the material does not answer (it only talks around the question).
+        best = max((c.score for c in chosen), default=0.0)
+        typed = sorted((c for c in cands if c.score >= 0.5 * best and c.score > 0 and holds(c.text, kind)),
+                       key=lambda c: -c.score)
+        chosen = sorted([typed[0]] + chosen[:MAX_SENTENCES - 1], key=lambda c: (c.key, c.pos)) if typed else []
     if not chosen:
         return Composed("")
     notes: list[str] = []

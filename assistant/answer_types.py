@@ -1,0 +1,47 @@
+"""What kind of answer a question asks for, and whether a sentence can hold one.
+
+"Hvornår …?", "Hvilken dato …?" want a date; "Hvor mange …?", "Hvad koster …?" want a number. An extractive
+answer whose sentences hold no such thing quotes related text without answering — the near-miss that should be a
+refusal ("the material talks about the meeting but never says when it was").
+"""
+
+from __future__ import annotations
+
+import re
+
+_MONTHS = ("januar|februar|marts|april|maj|juni|juli|august|september|oktober|november|december|"
+           r"jan|feb|mar|apr|jun|jul|aug|sep|sept|okt|nov|dec")
+_DAY_DATE = re.compile(rf"\b\d{{1,2}}\.\s*(?:{_MONTHS})\b|\b\d{{1,2}}[./-]\d{{1,2}}[./-]\d{{2,4}}\b|\b\d{{4}}-\d{{2}}-\d{{2}}\b",
+                       re.I)
+_WHEN = re.compile(rf"\b(?:{_MONTHS})\b|\b(?:19|20)\d{{2}}\b|\b(?:kvartal|halvår|uge|mandag|tirsdag|onsdag|torsdag|"
+                   r"fredag|lørdag|søndag|primo|ultimo|forår\w*|sommer\w*|efterår\w*|vinter\w*|jul\w*|påske\w*)\b", re.I)
+_NUMBER = re.compile(r"\d|\b(?:en|et|én|ét|to|tre|fire|fem|seks|syv|otte|ni|ti|elleve|tolv|tyve|tredive|fyrre|"
+                     r"halvtreds|hundrede|tusind|million\w*|milliard\w*|halv\w*|dobbelt\w*|flertal\w*|alle|ingen)\b",
+                     re.I)
+
+_Q_DAY = re.compile(r"\b(?:hvilken|hvilke|præcise?)\s+(?:dato|datoer|dag)\b", re.I)
+_Q_WHEN = re.compile(r"\bhvornår\b|\bhvilket\s+(?:år|tidspunkt)\b|\bhvilken\s+(?:måned|periode)\b", re.I)
+_Q_NUMBER = re.compile(r"\bhvor\s+(?:mange|meget|stor|store|stort|lang|længe|høj|højt|dyr|dyrt|mange\s+penge)\b|"
+                       r"\bhvad\s+(?:koste\w*|beløb\w*)\b|\bhvilket\s+beløb\b|\bhvor\s+mange\s+procent\b", re.I)
+
+
+def wanted(question: str) -> str:
+    """'day', 'when', 'number' or '' (no particular kind of answer)."""
+    if _Q_DAY.search(question):
+        return "day"
+    if _Q_WHEN.search(question):
+        return "when"
+    if _Q_NUMBER.search(question):
+        return "number"
+    return ""
+
+
+def holds(sentence: str, kind: str) -> bool:
+    """True when the sentence can hold an answer of that kind."""
+    if kind == "day":
+        return bool(_DAY_DATE.search(sentence))
+    if kind == "when":
+        return bool(_DAY_DATE.search(sentence) or _WHEN.search(sentence))
+    if kind == "number":
+        return bool(_NUMBER.search(sentence))
+    return True
