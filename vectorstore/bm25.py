@@ -47,6 +47,7 @@ class BM25Index:
     def __init__(self, ids: Sequence[str], model=None) -> None:
         self.ids = list(ids)
         self._pos = {cid: i for i, cid in enumerate(self.ids)}
+        self._mask_cache: dict = {}     # frozenset of allowed ids → mask
         self._model = model             # None for an empty corpus
 
     def __len__(self) -> int:
@@ -68,6 +69,18 @@ class BM25Index:
         return cls(ids, model)
 
     def _mask(self, allowed: Iterable[str]):
+        """Boolean mask over the index for the allowed ids; cached for frozensets (the Index passes the same
+        frozenset for the same filter, so a 100k-chunk mask is built once, not per query)."""
+        if isinstance(allowed, frozenset):
+            mask = self._mask_cache.get(allowed)
+            if mask is None:
+                if len(self._mask_cache) >= 64:
+                    self._mask_cache.pop(next(iter(self._mask_cache)))
+                mask = self._mask_cache[allowed] = self._build_mask(allowed)
+            return mask
+        return self._build_mask(allowed)
+
+    def _build_mask(self, allowed: Iterable[str]):
         import numpy as np
 
         mask = np.zeros(len(self.ids), dtype=bool)
