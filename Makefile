@@ -4,7 +4,7 @@ VENV    ?= .venv
 BIN     := $(VENV)/bin
 PORT    ?= 8501
 
-.PHONY: install install-test run ingest serve test test-fast bench eval clean
+.PHONY: install install-test run ingest test test-fast bench clean
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV)
@@ -40,8 +40,12 @@ test: install-test
 test-fast: install
 	$(BIN)/python -m pytest -q
 
+# Benchmarks on ../shared (figures go to benchmarks/results/); the UI benchmark needs `make install-test` (browser).
 bench: install
-	$(BIN)/python benchmarks/run_all.py
+	$(BIN)/python benchmarks/ingest_bench.py
+	$(BIN)/python benchmarks/retrieval_bench.py shared
+	$(BIN)/python benchmarks/retrieval_bench.py synthetic --n 100000
+	$(BIN)/python benchmarks/eval_shared.py
 
 clean:
 	rm -rf .byraad
