@@ -49,7 +49,10 @@ class Settings:
     agent_max_seconds: float = 60.0
     glossary_file: str = ""                 # extra abbreviations (TOML), merged over the built-in glossary
     groups_file: str = ""                   # group → access levels (TOML), merged over the defaults
-    ocr: bool = False
+    ocr: bool = True                        # OCR pages without a text layer when tesseract is installed
+    ocr_lang: str = "dan"                   # tesseract language(s), e.g. "dan+eng"
+    portal_url: str = ""                    # meeting portal (FirstAgenda Publication) listing URL for `byraad sync`
+    sync_dir: str = "portal"                # where `byraad sync` stores fetched pages (then ingested like any folder)
 
     # --- construction -------------------------------------------------------------------------
     @classmethod

@@ -152,6 +152,8 @@ class Citation:
     item_no: str = ""
     item_title: str = ""
     kind: str = ""
+    ocr: bool = False           # the passage comes from OCR of a scanned page (may contain recognition errors)
+    case_number: str = ""
 
 
 @dataclass(frozen=True)

@@ -28,6 +28,19 @@ _MAX_WARNINGS = 20
 _PDF_LOCK = threading.Lock()  # logger/warnings capture is process-global: one PDF at a time
 
 
+@dataclass(frozen=True)
+class LoadOptions:
+    """What a loader may do beyond reading text; built from Settings by the pipeline."""
+
+    max_bytes: int = 200 * 1024 * 1024
+    ocr: bool = False               # OCR pages without a text layer (needs tesseract); else "needs_ocr"
+    ocr_lang: str = "dan"
+
+    @classmethod
+    def from_settings(cls, s) -> "LoadOptions":
+        return cls(max_bytes=s.max_file_mb * 1024 * 1024, ocr=s.ocr, ocr_lang=s.ocr_lang)
+
+
 class LoadError(Exception):
     """A file that cannot be loaded; str(e) is one plain-language line, `code` is machine-readable."""
 

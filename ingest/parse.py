@@ -6,8 +6,9 @@ import hashlib
 from pathlib import Path
 
 from byraad.types import PageSpan, ParsedDocument
-from ingest.loaders import load_file
+from ingest.loaders import LoadedFile, LoadOptions, load_file
 from ingest.repair import repair
+from ingest.sources import source_for
 from ingest.structure import analyse
 
 
@@ -21,10 +22,22 @@ def file_digest(path: Path) -> str:
 
 
 def parse_file(path: Path, rel_path: str | None = None, doc_id: str | None = None,
-               max_bytes: int = 200 * 1024 * 1024) -> ParsedDocument:
-    """Parse one file; raises ingest.loaders.LoadError with a one-line reason on bad input."""
+               max_bytes: int = 200 * 1024 * 1024, opts: LoadOptions | None = None) -> ParsedDocument:
+    """Parse one file; raises ingest.loaders.LoadError with a one-line reason on bad input.
+
+    `opts` (built from Settings) wins over `max_bytes`, which is kept for callers without settings.
+    """
     path = Path(path)
-    loaded = load_file(path, max_bytes=max_bytes)
+    opts = opts or LoadOptions(max_bytes=max_bytes)
+    src = source_for(path)
+    if src is not None:
+        return src.parse(path, rel_path or path.name, doc_id or file_digest(path)[:16], opts)
+    return parse_loaded(load_file(path, max_bytes=opts.max_bytes), path, rel_path, doc_id)
+
+
+def parse_loaded(loaded: LoadedFile, path: Path, rel_path: str | None = None,
+                 doc_id: str | None = None) -> ParsedDocument:
+    """Repair and analyse already-loaded text (also used by structured sources for their member files)."""
     rep = repair(loaded.raw_text, loaded.page_starts or (0,))
     starts = list(rep.page_starts) or [0]
     labels = list(loaded.page_labels) or [str(i + 1) for i in range(len(starts))]

@@ -24,9 +24,10 @@ from byraad.access import is_closed
 from byraad.settings import Settings
 from byraad.types import ParsedDocument
 from ingest.chunking import chunk_document
-from ingest.loaders import SUPPORTED_EXTENSIONS, LoadError
+from ingest.loaders import SUPPORTED_EXTENSIONS, LoadError, LoadOptions
 from ingest.parse import file_digest, parse_file
 from ingest.report import IngestReport
+from ingest.sources import package_digest, package_members, source_for
 from vectorstore.index import Index
 
 
@@ -44,7 +45,11 @@ class SourceFile:
 
 
 def scan(roots: Sequence[Path]) -> tuple[list[SourceFile], list[dict]]:
-    """Every candidate file under the roots (sorted), plus the unsupported ones to report."""
+    """Every candidate file under the roots (sorted), plus the unsupported ones to report.
+
+    A package (an ESDH export: one XML referencing PDFs/Word files) is one SourceFile: its size is the sum and
+    its mtime the newest of all its files, and its members are not listed on their own.
+    """
     files: list[SourceFile] = []
     skipped: list[dict] = []
     multi = len(roots) > 1
@@ -54,19 +59,39 @@ def scan(roots: Sequence[Path]) -> tuple[list[SourceFile], list[dict]]:
             raise FileNotFoundError(f"findes ikke: {root}")
         base = root.parent if root.is_file() else root
         candidates = [root] if root.is_file() else sorted(p for p in root.rglob("*") if p.is_file())
+        visible = []
         for p in candidates:
             rel_parts = p.relative_to(base).parts
             if any(part.startswith(".") or part.startswith("~$") for part in rel_parts):
                 continue  # hidden files, editor lock files
+            visible.append((p, rel_parts))
+        owned: set[Path] = set()
+        members_of: dict[Path, list[Path]] = {}
+        for p, _ in visible:
+            if source_for(p) is not None:
+                members = [m.resolve() for m in package_members(p)]
+                if members:
+                    members_of[p] = members
+                    owned.update(members)
+        for p, rel_parts in visible:
+            if p.resolve() in owned and p not in members_of:
+                continue  # ingested as part of its package
             rel = "/".join(rel_parts)
             if multi and not root.is_file():
                 rel = f"{root.name}/{rel}"
-            if p.suffix.lower() not in SUPPORTED_EXTENSIONS:
+            if p.suffix.lower() not in SUPPORTED_EXTENSIONS and source_for(p) is None:
                 skipped.append({"path": rel, "reason": f"filtypen {p.suffix or '(ingen)'} understøttes ikke"})
                 continue
-            st = p.stat()
-            files.append(SourceFile(p, rel, str(base if root.is_file() else root), st.st_size, st.st_mtime))
+            stats = [p.stat()] + [m.stat() for m in members_of.get(p, []) if m.exists()]
+            files.append(SourceFile(p, rel, str(base if root.is_file() else root),
+                                    sum(st.st_size for st in stats), max(st.st_mtime for st in stats)))
     return files, skipped
+
+
+def source_digest(path: Path) -> str:
+    """Content id of a source: the file's sha256, or for a package the hash over all its files."""
+    members = [m for m in package_members(path) if m.exists()]
+    return package_digest(path, members) if members else file_digest(path)
 
 
 @contextmanager
@@ -148,7 +173,7 @@ def _sync_files(index: Index, files: list[SourceFile], rep: IngestReport, s: Set
             hashed.append((f, row[1]))      # unchanged size+mtime: trust the stored hash (re-ingest stays fast)
             continue
         try:
-            hashed.append((f, file_digest(f.path)[:16]))
+            hashed.append((f, source_digest(f.path)[:16]))
         except OSError as e:
             rep.failed.append({"path": f.rel, "code": "unreadable", "reason": f"kan ikke læses: {e.strerror}"})
     # One canonical path per content: the one the index already uses if it is still there, else the first.
@@ -200,13 +225,13 @@ def _ingest_new(index: Index, todo: list[tuple[SourceFile, str, bool]], rep: Ing
                 progress: bool) -> None:
     """Parse and chunk new or changed files, then embed and store them one document at a time (write-ahead)."""
     cat = index.catalog
-    max_bytes = s.max_file_mb * 1024 * 1024
+    opts = LoadOptions.from_settings(s)
     parsed = []
     bar = _progress_bar(len(todo), progress, "Læser filer", "fil")
     for f, doc_id, existed in todo:
         bar.set_postfix_str(f.rel[-40:], refresh=False)
         try:
-            doc = parse_file(f.path, f.rel, doc_id, max_bytes=max_bytes)
+            doc = parse_file(f.path, f.rel, doc_id, opts=opts)
             chunks, sources = chunk_document(doc, s)
             if not chunks:
                 raise LoadError("ingen brugbar tekst fundet i filen", "empty")

@@ -13,7 +13,7 @@ from byraad.cli import main
 SAMPLE = Path(__file__).resolve().parents[1] / "sample_corpus"
 HIT_KEYS = {"rank", "score", "chunk_id", "source", "title", "pages", "text", "source_text", "meta"}
 CIT_KEYS = {"key", "chunk_id", "title", "path", "pages", "quote", "source_text", "body", "meeting_date", "item_no",
-            "item_title", "kind"}
+            "item_title", "kind", "ocr", "case_number"}
 
 pytestmark = pytest.mark.skipif(not SAMPLE.exists(), reason="sample corpus missing")
 
