@@ -15,7 +15,8 @@ _DAY_DATE = re.compile(rf"\b\d{{1,2}}\.\s*(?:{_MONTHS})\b|\b\d{{1,2}}[./-]\d{{1,
                        re.I)
 _WHEN = re.compile(rf"\b(?:{_MONTHS})\b|\b(?:19|20)\d{{2}}\b|\b(?:kvartal|halvår|uge|mandag|tirsdag|onsdag|torsdag|"
                    r"fredag|lørdag|søndag|primo|ultimo|forår\w*|sommer\w*|efterår\w*|vinter\w*|jul\w*|påske\w*)\b", re.I)
-_NUMBER = re.compile(r"\d|\b(?:en|et|én|ét|to|tre|fire|fem|seks|syv|otte|ni|ti|elleve|tolv|tyve|tredive|fyrre|"
+# Not "en"/"et": as articles they occur in nearly every Danish sentence and would let any sentence pass.
+_NUMBER = re.compile(r"\d|\b(?:én|ét|to|tre|fire|fem|seks|syv|otte|ni|ti|elleve|tolv|tyve|tredive|fyrre|"
                      r"halvtreds|hundrede|tusind|million\w*|milliard\w*|halv\w*|dobbelt\w*|flertal\w*|alle|ingen)\b",
                      re.I)
 
@@ -25,14 +26,21 @@ _Q_NUMBER = re.compile(r"\bhvor\s+(?:mange|meget|stor|store|stort|lang|længe|h�
                        r"\bhvad\s+(?:koste\w*|beløb\w*)\b|\bhvilket\s+beløb\b|\bhvor\s+mange\s+procent\b", re.I)
 
 
+_Q_PERSON = re.compile(r"^\s*(?:og\s+)?hvem\b|\bhvad\s+hedder\s+(?:den|det|de)\b", re.I)
+# A name: a capitalised word that does not start the sentence (persons, bodies, parties, places).
+_NAME = re.compile(r"(?<=[\w,;:)–-] )[A-ZÆØÅ][a-zæøåé]+")
+
+
 def wanted(question: str) -> str:
-    """'day', 'when', 'number' or '' (no particular kind of answer)."""
+    """'day', 'when', 'number', 'person' or '' (no particular kind of answer)."""
     if _Q_DAY.search(question):
         return "day"
     if _Q_WHEN.search(question):
         return "when"
     if _Q_NUMBER.search(question):
         return "number"
+    if _Q_PERSON.search(question):
+        return "person"
     return ""
 
 
@@ -44,4 +52,6 @@ def holds(sentence: str, kind: str) -> bool:
         return bool(_DAY_DATE.search(sentence) or _WHEN.search(sentence))
     if kind == "number":
         return bool(_NUMBER.search(sentence))
+    if kind == "person":
+        return bool(_NAME.search(sentence))
     return True

@@ -37,6 +37,9 @@ class Assistant:
 
             retriever = Retriever(index, settings)
         self.retriever = retriever
+        from assistant.facts import install_glossary
+
+        install_glossary(retriever, index)      # committee abbreviations/aliases from the ingested council facts
 
     @property
     def mode(self) -> str:
@@ -65,6 +68,13 @@ class Assistant:
         if unknown:
             raise TypeError(f"unknown filter(s): {', '.join(sorted(unknown))}")
         standalone = standalone_query(question, history, self.llm)
+        who = ALL_ACCESS_USER if all_access else user
+        direct = None if flt else self._direct(standalone, who)
+        if direct is not None:      # council facts, or the trail of a case named by its number
+            base = dict(question=question, settings_fingerprint=self.settings.fingerprint(), mode=self.mode,
+                        standalone_query=standalone, filters={}, period="")
+            yield from self._yield_direct(direct, base, {}, t0)
+            return
         ret = self.retriever.retrieve(standalone, user, k=k, mode=mode, all_access=all_access, **flt)
         t1 = time.perf_counter()
         base = dict(question=question, settings_fingerprint=self.settings.fingerprint(), mode=self.mode,
@@ -77,6 +87,9 @@ class Assistant:
         if (ret.weak or not hits) and not agentic:
             yield REFUSAL
             yield self._refusal(base, hits, timings, t0, t1, "svag evidens")
+            return
+        if not agentic and not flt and (direct := self._direct(standalone, who, hits)) is not None:
+            yield from self._yield_direct(direct, dict(base, period=""), timings, t0)   # the case's whole history
             return
         if agentic:
             from assistant.agent import run_agent
@@ -108,6 +121,20 @@ class Assistant:
         return draft(self, topic, user, all_access=all_access, **filters)
 
     # --- internals ----------------------------------------------------------------------------
+    def _direct(self, question: str, who, hits: tuple[Hit, ...] = ()):
+        """A structured answer (assistant.case.DirectAnswer): council facts, or a case trail for a question naming a
+        case number — or, given hits, asking for the history of their case; None otherwise."""
+        from assistant import case, facts
+
+        if not hits and (ans := facts.direct_answer(question, self.retriever, who)) is not None:
+            return ans
+        return case.direct_answer(question, self.retriever, who, hits)
+
+    def _yield_direct(self, d, base: dict, timings: dict, t0: float) -> Iterator[str | Answer]:
+        t1 = time.perf_counter()
+        yield from d.pieces
+        yield self._finish(base, d.hits, d.text, d.keys, d.notes, timings, t0, t1, steps=(d.step,))
+
     def _generate(self, base: dict, question: str, hits: tuple[Hit, ...], period: str, timings: dict,
                   t0: float, t1: float) -> Iterator[str | Answer]:
         """LLM path: stream, yield each sentence once it is complete and supported, then check the whole reply."""
@@ -150,8 +177,14 @@ class Assistant:
                     have.add(c.chunk_id)
                     extra.append(Hit(chunk=c, score=0.0, rank=len(hits) + len(extra) + 1))
 
-        cases = list(dict.fromkeys(str(h.chunk.meta["case_number"]) for h in hits[:3]
-                                   if h.chunk.meta.get("case_number")))
+        from assistant.case import case_key, find_case_numbers
+
+        named = find_case_numbers(question) + [str(h.chunk.meta["case_number"]) for h in hits[:3]
+                                               if h.chunk.meta.get("case_number")]
+        by_key: dict[str, str] = {}
+        for c in named:
+            by_key.setdefault(case_key(c), c)       # one lookup per case, however it is spelt
+        cases = list(by_key.values())
         if hasattr(self.retriever, "case_history"):
             for case in cases[:2]:
                 add(self.retriever.case_history(case, who))

@@ -210,7 +210,8 @@ def make_citation(key: int, hit: Hit, index=None, citing: str = "", max_quote: i
     return Citation(key=key, chunk_id=c.chunk_id, title=str(m.get("title", "")), path=str(m.get("path", "")),
                     pages=page_label(m), quote=quote, source_text=src, body=str(m.get("body", "")),
                     meeting_date=int(date) if isinstance(date, int) else None, item_no=str(m.get("item_no", "")),
-                    item_title=str(m.get("item_title", "")), kind=str(m.get("kind", "")))
+                    item_title=str(m.get("item_title", "")), kind=str(m.get("kind", "")),
+                    ocr=bool(m.get("ocr", False)), case_number=str(m.get("case_number", "")))
 
 
 def citations_for(text: str, keys: Sequence[int], hits: Sequence[Hit], index=None) -> tuple[Citation, ...]:

@@ -1,4 +1,5 @@
-"""`byraad ask` and `byraad retrieve`: the assistant and the retriever from the command line.
+"""`byraad ask`, `byraad retrieve` and `byraad case`: the assistant, the retriever and a case's history from the
+command line.
 
 The CLI acts as a user: `--user NAME` (looked up in <data_dir>/users.sqlite when that store exists; `--groups` adds
 groups), `--all-access` for the secretariat's own checks, and otherwise public material only.
@@ -103,6 +104,27 @@ def render_answer(a: Answer) -> str:
     return "\n".join(lines).rstrip()
 
 
+def render_trail(trail) -> str:
+    """The trail for a terminal (byraad case)."""
+    if not trail.treatments:
+        return f"Ingen behandlinger af sag {trail.case_number} fundet i det materiale, du har adgang til."
+    out = [f"Sagsforløb for {trail.case_number} ({len(trail.treatments)} behandling"
+           f"{'er' if len(trail.treatments) > 1 else ''})", ""]
+    for i, t in enumerate(trail.treatments, 1):
+        head = ", ".join(x for x in (t.body, t.meeting_kind, f"punkt {t.item_no}" if t.item_no else "") if x)
+        out.append(f"{i}. {t.date_text} – {head}" + (f": {t.item_title}" if t.item_title else ""))
+        if t.recommendation:
+            out.append(f"   Indstilling: {t.recommendation}")
+        if t.decision:
+            out.append(f"   Beslutning: {t.decision}")
+        elif t.summary:
+            out.append(f"   {t.summary}")
+        if not t.decision:
+            out.append("   (ingen beslutning i materialet)")
+        out.append(f"   Kilde: {t.path}" + (f", side {t.pages}" if t.pages else ""))
+    return "\n".join(out)
+
+
 def _questions(path: str) -> Iterable[dict]:
     with open(path, encoding="utf-8") as f:
         for no, line in enumerate(f, 1):
@@ -149,6 +171,9 @@ def _setup(obj, user_name, groups, all_access, bodies, kinds, docs, date_from, d
         click.echo("Fejl: indekset er tomt – kør `byraad ingest` først.", err=True)
         sys.exit(2)
     retriever = Retriever(index, s, audit=AuditLog(s.data_path / "audit.sqlite"))
+    from assistant.facts import install_glossary
+
+    install_glossary(retriever, index)      # committee abbreviations from the ingested council facts
     user = None if all_access else lookup_user(s, user_name, groups)
     filters = {"bodies": tuple(bodies), "kinds": tuple(kinds), "doc_ids": tuple(docs),
                "date_from": _date(date_from), "date_to": _date(date_to, end=True)}
@@ -164,7 +189,7 @@ def _batch(question: str | None, questions: str | None) -> list[dict]:
 
 
 def register(main: click.Group) -> None:
-    """Add `ask` and `retrieve` to the byraad command group."""
+    """Add `ask`, `retrieve` and `case` to the byraad command group."""
 
     @main.command()
     @_common
@@ -217,3 +242,25 @@ def register(main: click.Group) -> None:
                     click.echo(f"{d['rank']:>2}. {d['score']:.4f}  {d['title']}"
                                + (f", side {d['pages']}" if d["pages"] else "") + f"  ({d['source']})")
                     click.echo("    " + " ".join(h.chunk.text.split())[:200])
+
+    @main.command("case")
+    @click.argument("case_number")
+    @click.option("--user", "user_name", help="Brugernavn (slås op i brugerlageret).")
+    @click.option("--groups", help="Grupper, kommasepareret.")
+    @click.option("--all-access", is_flag=True, help="Se alt materiale (sekretariatets egne tjek).")
+    @click.option("--json", "as_json", is_flag=True, help="JSON på stdout.")
+    @click.pass_obj
+    def case(obj, case_number, user_name, groups, all_access, as_json):
+        """Vis en sags forløb: hver behandling i datoorden med indstilling og beslutning (exit 1: ingen fundet).
+
+        CASE_NUMBER fx SAG-2023-00412, "EMN-2023-009780" eller "Sagsnr. 27.00.00-A00-1-22"."""
+        from assistant.assistant import ALL_ACCESS_USER
+        from assistant.case import case_trail
+
+        index, retriever, user, _ = _setup(obj, user_name, groups, all_access, (), (), (), None, None)
+        trail = case_trail(retriever, case_number, ALL_ACCESS_USER if all_access else user)
+        if as_json:
+            click.echo(json.dumps(trail.to_dict(), ensure_ascii=False, indent=2))
+        else:
+            click.echo(render_trail(trail))
+        sys.exit(0 if trail.treatments else 1)

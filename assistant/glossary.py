@@ -27,10 +27,12 @@ class Glossary:
     abbreviations: dict[str, list[str]] = field(default_factory=dict)
     variants: dict[str, list[str]] = field(default_factory=dict)
     elections: list[int] = field(default_factory=list)
+    aliases: dict[str, list[str]] = field(default_factory=dict)     # one way: alias → long forms (not back)
 
     def __post_init__(self) -> None:
         # Short abbreviations ("BA", "FA", "KU") are only recognised in capitals: in lower case they are words.
         self._abbr = [(a, longs, _word_re(a, len(a) <= 2)) for a, longs in self.abbreviations.items()]
+        self._abbr += [(a, longs, _word_re(a, len(a) <= 2)) for a, longs in self.aliases.items()]
         self._long = [(normalise_for_match(lf), a) for a, longs in self.abbreviations.items() for lf in longs]
         self._var = [[(v, normalise_for_match(v)) for v in group] for group in self.variants.values()]
 
@@ -60,6 +62,14 @@ class Glossary:
             if lf_norm and re.search(rf"(?<!\w){re.escape(lf_norm)}(?!\w)", full_norm):
                 add(abbr)
         return out
+
+    def extended(self, abbreviations: dict[str, list[str]], aliases: dict[str, list[str]] | None = None) -> "Glossary":
+        """A copy with more abbreviations (their long forms added to any existing ones) and one-way aliases, e.g. the
+        committees of the council facts (assistant.facts)."""
+        abbr = {a: list(v) for a, v in self.abbreviations.items()}
+        for a, longs in abbreviations.items():
+            abbr[a] = list(dict.fromkeys([*abbr.get(a, []), *longs]))
+        return Glossary(abbr, dict(self.variants), list(self.elections), {**self.aliases, **(aliases or {})})
 
     def most_recent_election(self, today: int) -> int | None:
         """The latest municipal election on or before `today` (YYYYMMDD)."""

@@ -93,6 +93,56 @@ def info(obj: Ctx) -> None:
     click.echo(json.dumps(d, ensure_ascii=False, indent=2))
 
 
+@main.command()
+@click.option("--url", help="Mødeportalens oversigtsside (standard: portal_url fra indstillingerne).")
+@click.option("--dest", type=click.Path(file_okay=False), help="Mappe til de hentede sider (standard: sync_dir).")
+@click.option("--limit", type=click.IntRange(min=1), help="Hent højst de første N møder på oversigten.")
+@click.option("--bilag/--no-bilag", default=True, show_default=True, help="Hent også punkternes bilag (PDF).")
+@click.option("--max-bilag-mb", type=click.IntRange(min=1), default=20, show_default=True,
+              help="Største bilag, der hentes.")
+@click.option("--timeout", type=click.FloatRange(min=1), default=30.0, show_default=True, help="Sekunder pr. hentning.")
+@click.option("--dry-run", is_flag=True, help="Vis hvad der ville blive hentet, uden at hente eller skrive.")
+@click.option("--ingest", "then_ingest", is_flag=True, help="Indlæs mappen bagefter (som `byraad ingest DEST`).")
+@click.option("--json", "as_json", is_flag=True, help="Skriv rapporten som JSON på stdout.")
+@click.option("--quiet", is_flag=True, help="Ingen statuslinje på stderr.")
+@click.pass_obj
+def sync(obj: Ctx, url, dest, limit, bilag, max_bilag_mb, timeout, dry_run, then_ingest, as_json, quiet) -> None:
+    """Hent nye og ændrede dagsordener/referater fra mødeportalen (FirstAgenda) til en mappe."""
+    from ingest.sync import SyncError, sync_portal
+
+    s = obj.settings
+    url = url or s.portal_url
+    if not url:
+        raise click.UsageError("ingen portal-adresse: brug --url eller sæt portal_url i byraad.toml "
+                               "(eller BYRAAD_PORTAL_URL)")
+    dest = dest or s.sync_dir
+    try:
+        rep = sync_portal(url, dest, limit=limit, dry_run=dry_run, bilag=bilag, max_bilag_mb=max_bilag_mb,
+                          timeout=timeout, progress=not quiet)
+    except SyncError as e:
+        click.echo(f"Fejl: {e}", err=True)
+        sys.exit(1)
+    out: dict = {"sync": rep.to_dict()}
+    ok = rep.ok
+    if then_ingest and not dry_run:
+        from ingest.pipeline import IngestLocked, ingest_paths
+
+        try:
+            irep = ingest_paths([dest], s, progress=not quiet, environ=os.environ)
+        except IngestLocked as e:
+            click.echo(f"Fejl: {e}", err=True)
+            sys.exit(3)
+        out["ingest"] = irep.to_dict()
+        ok = ok and irep.ok
+    if as_json:
+        click.echo(json.dumps(out, ensure_ascii=False, indent=2))
+    else:
+        click.echo(rep.render())
+        if "ingest" in out:
+            click.echo(irep.render())
+    sys.exit(0 if ok else 1)
+
+
 def _register_optional_commands() -> None:
     """Commands whose modules are added by later parts of the project."""
     import importlib

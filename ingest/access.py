@@ -26,7 +26,7 @@ OPEN_HEADING = re.compile(
     re.IGNORECASE | re.MULTILINE,
 )
 # Markers in an item title, or as a line of their own in an item body.
-CLOSED_TITLE = re.compile(r"\(?\b(?:lukket\s+punkt|fortroligt?)\b\)?", re.IGNORECASE)
+CLOSED_TITLE = re.compile(r"\(?\b(?:lukket\s+punkt|fortroligt?)\b\)?|^\s*lukket\s*:", re.IGNORECASE)   # "Lukket: Køb af …"
 CLOSED_LINE = re.compile(r"^\s?\(?(?:lukket\s+punkt|fortroligt|lukket)\)?\s*:?\s*$",
                          re.IGNORECASE | re.MULTILINE)
 # A reference to the closed agenda inside an open item ("drøftet under punkt 4 på den lukkede

@@ -83,16 +83,28 @@ def _assign_owners(doc: ParsedDocument) -> tuple[list[_Unit], list[int]]:
             if dec_in:
                 claim(_Unit("decision", meeting=m, item=it), it.decision_start, it.end)
     # A section inside a meeting (e.g. an indstilling attached to a rådmandsmøde) owns the meeting text it covers,
-    # but never an agenda item's text.
+    # but never an agenda item's text, except a section that lies inside one item (an ESDH/portal attachment of
+    # that item): it owns the item text it covers and its chunks name both the item and the attachment.
     for sec in sorted(doc.sections, key=lambda x: (x.start, -(x.end - x.start))):
         if inside_meeting(sec):
-            unit = _Unit("section", section=sec, meeting=_meeting_at(doc, sec.start))
+            m = _meeting_at(doc, sec.start)
+            it = _item_around(m, sec)
+            unit = _Unit("section", section=sec, meeting=m, item=it)
             units.append(unit)
             idx = len(units) - 1
             for o, a, b in _runs(owner[sec.start:sec.end]):
-                if o < 0 or units[o].kind == "meeting":
+                if o < 0 or units[o].kind == "meeting" or (
+                        it is not None and units[o].kind == "item" and units[o].item is it):
                     owner[sec.start + a:sec.start + b] = [idx] * (b - a)
     return units, owner
+
+
+def _item_around(m: Meeting | None, sec: Section) -> AgendaItem | None:
+    """The agenda item of `m` whose text contains the whole section, if any."""
+    for it in (m.items if m else ()):
+        if it.start <= sec.start and sec.end <= it.end:
+            return it
+    return None
 
 
 def _meeting_at(doc: ParsedDocument, offset: int) -> Meeting | None:
@@ -167,6 +179,8 @@ def _meta(doc: ParsedDocument, unit: _Unit, start: int, end: int, text: str) -> 
         meta.update(page_start=p1.number, page_label_start=p1.label)
     if p2:
         meta.update(page_end=p2.number, page_label_end=p2.label)
+    if p1 and p2 and _ocr_pages(doc) & set(range(p1.number, p2.number + 1)):
+        meta["ocr"] = True      # text recognised from a scanned page: may hold recognition errors
     if doc.doc_date:
         meta["doc_date"] = doc.doc_date
     if m is not None:
@@ -200,6 +214,11 @@ def _meta(doc: ParsedDocument, unit: _Unit, start: int, end: int, text: str) -> 
         if sec.section_id:
             meta["section_id"] = sec.section_id
     return meta
+
+
+def _ocr_pages(doc: ParsedDocument) -> set[int]:
+    """Page numbers (1-based) whose text came from OCR: the loader's flat meta "ocr_pages" = "3,4,5"."""
+    return {int(x) for x in str(doc.meta.get("ocr_pages", "")).split(",") if x.strip().isdigit()}
 
 
 def format_date(d: int | None) -> str:

@@ -1,8 +1,9 @@
-"""Read one file (PDF, TXT, Markdown, DOCX) into raw text with page offsets, or fail with a LoadError.
+"""Read one file (PDF, TXT, Markdown, DOCX, old Word .doc) into raw text with page offsets, or fail with a LoadError.
 
 The loaders only extract; cleaning (de-hyphenation, furniture removal) happens later. Every
 failure a user can cause (wrong format, broken file, scanned PDF, password) becomes a LoadError
-whose message is one plain English line for the ingest report.
+whose message is one plain English line for the ingest report. PDF pages without a text layer are
+OCR'ed (ingest.ocr) when LoadOptions.ocr is on and tesseract is installed; .doc files go through ingest.doc.
 """
 
 from __future__ import annotations
@@ -16,9 +17,10 @@ import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 
-SUPPORTED_EXTENSIONS = (".pdf", ".txt", ".md", ".markdown", ".docx")
+SUPPORTED_EXTENSIONS = (".pdf", ".txt", ".md", ".markdown", ".docx", ".doc")
 PAGE_JOIN = "\n\f\n"
-LOAD_ERROR_CODES = ("unsupported", "empty", "corrupt", "encrypted", "needs_ocr", "too_large", "not_pdf", "decode")
+LOAD_ERROR_CODES = ("unsupported", "empty", "corrupt", "encrypted", "needs_ocr", "too_large", "not_pdf", "decode",
+                    "needs_tool")
 
 _OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"   # old .doc, and password-protected .docx
 _ENCRYPTED_PACKAGE = "EncryptedPackage".encode("utf-16-le")
@@ -62,25 +64,33 @@ class LoadedFile:
     warnings: tuple[str, ...] = ()
 
 
-def load_file(path: Path, max_bytes: int = 200 * 1024 * 1024) -> LoadedFile:
-    """Load `path` by its extension. Raises LoadError for anything unusable (OSError if missing)."""
+def load_file(path: Path, max_bytes: int = 200 * 1024 * 1024, opts: LoadOptions | None = None) -> LoadedFile:
+    """Load `path` by its extension. Raises LoadError for anything unusable (OSError if missing).
+
+    `opts` (built from Settings) wins over `max_bytes`; without it OCR is off.
+    """
     path = Path(path)
+    opts = opts or LoadOptions(max_bytes=max_bytes)
     ext = path.suffix.lower()
-    if ext == ".doc":
-        raise LoadError("old Word .doc format is not supported; save it as .docx or PDF", "unsupported")
     if ext not in SUPPORTED_EXTENSIONS:
         shown = ext or "(no extension)"
-        raise LoadError(f"unsupported file type {shown}; supported: PDF, TXT, Markdown, DOCX", "unsupported")
+        raise LoadError(f"unsupported file type {shown}; supported: PDF, TXT, Markdown, DOCX, DOC", "unsupported")
     size = path.stat().st_size  # before reading: never pull a huge file into memory
-    if size > max_bytes:
-        raise LoadError(f"file is too large ({_mb(size)}; limit {_mb(max_bytes)})", "too_large")
+    if size > opts.max_bytes:
+        raise LoadError(f"file is too large ({_mb(size)}; limit {_mb(opts.max_bytes)})", "too_large")
     if size == 0:
         raise LoadError("file is empty", "empty")
     data = path.read_bytes()
     if ext == ".pdf":
-        return _load_pdf(data)
-    if ext == ".docx":
-        return _load_docx(data)
+        return _load_pdf(data, opts)
+    if ext in (".doc", ".docx") and data.startswith(_OLE_MAGIC) and _ENCRYPTED_PACKAGE not in data:
+        from ingest.doc import load_doc  # an old .doc, also when it was renamed to .docx
+
+        return load_doc(path, data)
+    if ext == ".doc" and not data.startswith((b"PK", _OLE_MAGIC)):
+        raise LoadError("file ends in .doc but is not a Word document", "corrupt")
+    if ext in (".doc", ".docx"):
+        return _load_docx(data)   # a .doc that is really a .docx is read as one
     return _load_text(data, markdown=ext in (".md", ".markdown"))
 
 
@@ -110,10 +120,11 @@ class _Capture(logging.Handler):
         self.messages.append(record.getMessage())
 
 
-def _load_pdf(data: bytes) -> LoadedFile:
+def _load_pdf(data: bytes, opts: LoadOptions | None = None) -> LoadedFile:
     # The spec allows junk before the header; real readers look in the first KB.
     if b"%PDF-" not in data[:1024]:
         raise LoadError("file ends in .pdf but is not a PDF", "not_pdf")
+    opts = opts or LoadOptions()
     logger = logging.getLogger("pypdf")
     with _PDF_LOCK:
         capture, old_propagate = _Capture(), logger.propagate
@@ -122,7 +133,7 @@ def _load_pdf(data: bytes) -> LoadedFile:
         try:
             with warnings.catch_warnings(record=True) as caught:
                 warnings.simplefilter("always")
-                result = _read_pdf(data)
+                result = _read_pdf_ocr(data, opts)
             noise = capture.messages + [str(w.message) for w in caught]
         finally:
             logger.removeHandler(capture)
@@ -144,6 +155,29 @@ def _add_warnings(loaded: LoadedFile, noise: list[str]) -> LoadedFile:
                       loaded.meta, loaded.warnings + tuple(extra))
 
 
+def _read_pdf_ocr(data: bytes, opts: LoadOptions) -> LoadedFile:
+    """_read_pdf, then OCR of the pages without a text layer when the options allow it and tesseract is here."""
+    try:
+        loaded = _read_pdf(data)
+    except LoadError as e:
+        if e.code != "needs_ocr":
+            raise
+        loaded = None
+    if loaded is not None and not loaded.meta.get("empty_pages", 1):
+        return loaded
+    from ingest import ocr
+
+    why_not = ocr.unavailable(opts.ocr_lang) if opts.ocr else "OCR is turned off (enable it in the settings)"
+    if why_not is None:
+        return ocr.with_ocr(data, loaded, opts.ocr_lang)
+    if loaded is None:
+        raise LoadError(f"scanned PDF without a text layer: needs OCR; {why_not}", "needs_ocr")
+    if not loaded.meta.get("empty_pages"):
+        return loaded
+    return LoadedFile(loaded.raw_text, loaded.page_starts, loaded.page_labels, loaded.title, loaded.meta,
+                      loaded.warnings + (f"no OCR: {why_not}",))
+
+
 def _read_pdf(data: bytes) -> LoadedFile:
     from pypdf import PdfReader
     from pypdf.errors import DependencyError
@@ -163,14 +197,25 @@ def _read_pdf(data: bytes) -> LoadedFile:
     if n_pages == 0:
         raise LoadError("PDF has no pages", "empty")
 
+    from ingest.tables import layout_text, may_have_table, rows_from_layout
+
     warns: list[str] = []
     pages: list[str] = []
+    table_rows = table_pages = n_prev = 0
     for i in range(n_pages):
         try:
             text = reader.pages[i].extract_text() or ""
         except Exception as e:  # one bad page must not lose the others; keep it so numbering stays true
             warns.append(f"page {i + 1} could not be read ({type(e).__name__})")
             text = ""
+        n = 0
+        if text.strip() and (may_have_table(text) or n_prev):    # a table may run on from the page before
+            # Layout mode only locates table cells; the default text (sane reading order) stays the base.
+            try:
+                text, n = rows_from_layout(text, layout_text(reader.pages[i]))
+            except Exception:  # layout mode is a refinement: a page it cannot render keeps its plain text
+                n = 0
+        table_rows, table_pages, n_prev = table_rows + n, table_pages + (n > 0), n
         pages.append(unicodedata.normalize("NFC", text))
     empty = sum(1 for p in pages if not p.strip())
     if empty == n_pages:
@@ -181,7 +226,11 @@ def _read_pdf(data: bytes) -> LoadedFile:
     labels = _page_labels(reader, n_pages, warns)
     raw_text, starts = _offsets(pages)
     meta: dict = {"format": "pdf", "page_count": n_pages, "pages_approximate": False, "empty_pages": empty}
+    if table_rows:
+        meta.update(table_rows=table_rows, table_pages=table_pages)
     title, created = _pdf_info(reader)
+    if re.fullmatch(r"(?i)(?:microsoft \w+ - )?[\w .()-]*\.(?:docx?|rtf|odt|xlsx?|pptx?|pdf|tmp)", title):
+        title = ""   # a file name as title ("02.DOCX") says nothing; the heading or the file's own name does
     if created:
         meta["pdf_created"] = created
     return LoadedFile(raw_text, starts, labels, title, meta, tuple(warns))

@@ -4,6 +4,12 @@ Stages, in order: characters → page furniture → vertical-text runs → de-hy
 re-flow (with duplicate removal). Every stage is a sequence of edits on a (text, map) pair,
 where ``map[i]`` is the offset in the raw text that ``text[i]`` came from, so a citation can
 always show the passage as it stands in the source. See corpus-notes.md §2.1–2.3 and §4.2–4.3.
+
+Page furniture also covers running header/footer blocks of PDFs (the same run of lines, page numbers masked,
+at the top or bottom of at least 3 pages and 40% of them: "Udvalg / Referat / Åbent referat / Dato: … /
+Side 4"; the first copy stays) and a page number alone at a page edge ("2 of 5", "Side 4"). Re-flow keeps
+table rows ("a | b | c", see ingest.tables) and table-of-contents lines (leaders shortened to " … ") as lines,
+keeps a caption on the line above its table, and does not glue a short heading onto the sentence before it.
 """
 
 from __future__ import annotations
@@ -119,6 +125,12 @@ _KLIK = re.compile(r"Klik her for at angive tekst\.?")
 _FURNITURE = re.compile(
     r"^\s*(?:\d{1,3}|[.·,;:]|KAP \d{1,2}|\d{0,3}\s*\|?\s*Deloitte \d{4}\s*©?|©.{0,40})\s*$")
 _ATTACH = re.compile(r"^\s*Punkt \d+[a-z]?, Bilag \d+[a-z]?:")
+# A printed page number on a line of its own: "Side 4", "3 of 5", "Side 2 / 9" (only removed at a page edge).
+_PAGE_NO = re.compile(r"^\s*(?:[Ss]ide\s+[\d#]+(?:\s*(?:af|of|/)\s*[\d#]+)?|[\d#]+\s*(?:af|of|/)\s*[\d#]+"
+                      r"|[Pp]age\s+[\d#]+(?:\s+of\s+[\d#]+)?)\s*$")
+_BLOCK_MAX = 6                     # lines in a running header or footer block
+# A table-of-contents line: title, dot leader, page number ("Godkendelse af dagsorden....... 3").
+_TOC_LINE = re.compile(r"(?:\.{4,}|…{2,}|(?:\. ){3,})\s*\d{1,4}\s*$")
 _GLUED = re.compile(r"^(.*?[A-Za-zÆØÅæøåé.!?)”\"])([ ]+\d{1,3})$")
 # Words after which a trailing number is content, not a page number ("side 12", "kr. 100").
 _NUM_WORDS = {"side", "sider", "s.", "nr.", "nr", "kl.", "kap.", "kapitel", "punkt", "pkt.", "bilag",
@@ -130,6 +142,43 @@ _NUM_WORDS = {"side", "sider", "s.", "nr.", "nr", "kl.", "kap.", "kapitel", "pun
 
 def _key(line: str) -> str:
     return " ".join(line.split())
+
+
+def _page_key(key: str) -> str:
+    """A line with its page number masked: "Side 4 af 9" → "Side # af #", "3 of 5" → "# of #"."""
+    return re.sub(r"(?i)\b(side|page)\s+\d+|\b\d+(\s*(?:af|of|/)\s*)\d+\b",
+                  lambda m: f"{m.group(1)} #" if m.group(1) else f"#{m.group(2)}#", key)
+
+
+def _running_blocks(text: str, lines: list[tuple[int, int]], by_page: dict[int, list[int]]) -> set[int]:
+    """Lines of a running header/footer block: the longest run of lines at the top (bottom) of a page
+    that is the same, digits aside, on at least 3 pages and 40% of them ("Udvalget / Referat / Dato: … /
+    Side 4"). Matching whole page-top sequences, not single lines, keeps a title that merely repeats a
+    header line ("Referat" on the front page) as content."""
+    def nkey(k: int) -> str:
+        return _page_key(_key(text[lines[k][0]:lines[k][1]]))
+
+    out: set[int] = set()
+    need = max(3, 0.4 * len(by_page))
+    for bottom in (False, True):
+        seqs = {p: [nkey(k) for k in (ks[::-1][:_BLOCK_MAX] if bottom else ks[:_BLOCK_MAX])]
+                for p, ks in by_page.items()}
+        for n in range(_BLOCK_MAX, 0, -1):
+            common = Counter(tuple(s[:n]) for s in seqs.values() if len(s) > n)
+            for tpl, c in common.items():
+                if c < need or not any(sum(ch.isalpha() for ch in x) >= 4 or _PAGE_NO.match(x) for x in tpl):
+                    continue
+                for p, s in seqs.items():
+                    if tuple(s[:n]) == tpl:
+                        ks = by_page[p][::-1] if bottom else by_page[p]
+                        out.update(ks[:n])
+    return out
+
+
+def _edge_page_numbers(text: str, lines: list[tuple[int, int]], by_page: dict[int, list[int]]) -> set[int]:
+    """A page number alone as the first or last line of a page ("3 of 5", "Side 4")."""
+    return {k for ks in by_page.values() for k in {ks[0], ks[-1]}
+            if _PAGE_NO.match(text[lines[k][0]:lines[k][1]])}
 
 
 def _furniture(text: str, omap: list[int], raw_pages: Sequence[int],
@@ -149,6 +198,9 @@ def _furniture(text: str, omap: list[int], raw_pages: Sequence[int],
         page_ends.add(ks[-1])
     if len(by_page) <= 1:
         page_ends = set()           # no page breaks known: no glued page numbers to strip
+    running = _running_blocks(text, lines, by_page) if len(by_page) >= 3 else set()
+    if len(by_page) >= 2:
+        running |= _edge_page_numbers(text, lines, by_page)
     counts = Counter(_key(text[lines[k][0]:lines[k][1]]) for k in edge)
     seen: set[str] = set()
     ed = _Edit(text, omap)
@@ -161,10 +213,14 @@ def _furniture(text: str, omap: list[int], raw_pages: Sequence[int],
             continue
         repeated = (_ATTACH.match(line) or (k in edge and counts[key] >= 3 and len(key) >= 6
                                              and any(c.isalpha() for c in key)))
-        if _SIDE.match(line) or _FURNITURE.match(line) or (repeated and key in seen):
+        run_key = "\x00" + _page_key(key) if k in running else ""
+        if (_SIDE.match(line) or _FURNITURE.match(line) or (repeated and key in seen)
+                or (run_key and (run_key in seen or _PAGE_NO.match(key)))):
             stats["furniture_lines"] += 1
             continue
         seen.add(key)
+        if run_key:
+            seen.add(run_key)       # the first copy of a running header stays: it may be the only title
         klik = _KLIK.search(line)
         if klik:
             stats["furniture_lines"] += 1
@@ -173,7 +229,7 @@ def _furniture(text: str, omap: list[int], raw_pages: Sequence[int],
             ed.keep(s, s + klik.start())
             ed.keep(s + klik.end(), nl)
             continue
-        glued = _GLUED.match(line) if k in page_ends else None
+        glued = _GLUED.match(line) if k in page_ends and not _TOC_LINE.search(line) else None
         words = glued.group(1).split() if glued else []
         # "… løsninger. 38" after a full stop, or "kommende byråd 128" after a few words of prose.
         if words and (_terminal(words[-1]) or len(words) >= 3) and words[-1].lower() not in _NUM_WORDS:
@@ -259,11 +315,20 @@ def _dehyphenate(text: str, omap: list[int], stats: Counter) -> tuple[str, list[
 
 _MONTHS = "januar|februar|marts|april|maj|juni|juli|august|september|oktober|november|december"
 _BULLET = re.compile(r"^(?:[•▪▫◦●○■□►▶→✓✔*·]|[-−–](?=\s)|o(?=\s))")
-_NUMBERED = re.compile(rf"^(?:\d{{1,2}}[.)]|[a-zA-Z]\)|At \d+\))\s*(?!(?:{_MONTHS})\b)(?=\S)")
+_NUMBERED = re.compile(rf"^(?:\d{{1,2}}[.)]|\d{{3}}\.(?=\s+[A-ZÆØÅ])|\d{{1,2}}(?=\s+[A-ZÆØÅ][a-zæøå])|[a-zA-Z]\)|[a-h]\.(?=\s+[A-ZÆØÅ])|At \d+\))\s*(?!(?:{_MONTHS})\b)(?=\S)")
+_WEEKDAYS = "mandag|tirsdag|onsdag|torsdag|fredag|lørdag|søndag"
 _HEAD = re.compile(
-    r"^(?:(?:Beslutning for )?Punkt \d+[a-z]?\s*[:,]|B\d+(?:\.\d+)+\b|\d{2}-\d{2}-\d{4} \d{1,2}[:.]\d{2}"
+    r"^(?:#{1,6}\s|(?:Beslutning for )?Punkt \d+[a-z]?\s*[:,]|B\d+(?:\.\d+)+\b|\d{2}-\d{2}-\d{4} \d{1,2}[:.]\d{2}"
     r"|(?:Mødedato|Mødetidspunkt|Mødested|Deltagere|Afbud|Fraværende|Dato \d)"
-    r"|(?:Til|Fra) [A-ZÆØÅ][^.!?:]{0,60}$|Referat$|Dagsorden kort)")
+    r"|(?:Til|Fra) [A-ZÆØÅ][^.!?:]{0,60}$|Referat$|Dagsorden kort"
+    rf"|(?i:{_WEEKDAYS})(?:\s+den|\s+d\.)?\s+\d{{1,2}}\.)")          # "tirsdag den 4. december 2012, kl. 13:00"
+# Decision headings: "Beslutninger", "Beslutning i Udvalget for … den 20-06-2013", "Udvalgets beslutning den 4.12.2012".
+_DECISION_HEAD = re.compile(r"^(?:Beslutning(?:er)?$|Beslutning i .{3,90}? den \d|\S.{2,80}?s beslutning den \d)")
+# "Lolan Ottesen (A) - formand": one member per line in an attendance list.
+_MEMBER = re.compile(r"^[A-ZÆØÅ][\w'’.-]+(?:\s+[A-ZÆØÅ][\w'’.-]*){1,4}\s+\([A-ZÆØÅ]{1,3}\)(?:\s*[-–,]\s*[\wæøå ]{2,30})?$")
+_CAPTION = re.compile(r"^(?:Tabel|Tab\.|Figur|Fig\.|Skema|Oversigt)\s*\d", re.IGNORECASE)
+# "… jf. figur" / "5.5. Sygehushenviste …": a section number after these words continues the sentence.
+_REF_WORDS = {"figur", "tabel", "afsnit", "kapitel", "bilag", "boks", "jf.", "se", "side", "punkt", "pkt."}
 _LABEL = re.compile(r"^([A-ZÆØÅ][\wæøåÆØÅ&/.\- ]{0,40}):(?:\s|$)")
 _TABLE = re.compile(r"\S {3,}\S|\s\d[\d.,]*%?\s+\d[\d.,]*%?$")
 _CONNECT = {"og", "eller", "i", "af", "til", "med", "for", "om", "på", "de", "den", "det", "en", "et", "at",
@@ -272,15 +337,17 @@ _CONNECT = {"og", "eller", "i", "af", "til", "med", "for", "om", "på", "de", "d
 
 def _kind(line: str) -> str:
     """'head' (label/heading), 'table', 'item' (bullet/numbered) or 'para' for a stripped line."""
-    if _HEAD.match(line):
+    if _HEAD.match(line) or ("eslutning" in line and _DECISION_HEAD.match(line)):
         return "head"
-    if _TABLE.search(line) and len(line) <= 120:
+    if line[-1:].isdigit() and _TOC_LINE.search(line[-60:]):
+        return "toc"
+    if " | " in line or (_TABLE.search(line) and len(line) <= 120):
         return "table"
     label = _LABEL.match(line)
     if label and len(label.group(1).split()) <= 5:
         # "Emne:" alone is a heading; "Baggrund/formål: Byrådet …" is a label whose value may wrap.
         return "item" if line[label.end():].strip() else "head"
-    if _BULLET.match(line) or _NUMBERED.match(line):
+    if _BULLET.match(line) or _NUMBERED.match(line) or _MEMBER.match(line):
         return "item"
     letters = [c for c in line if c.isalpha()]
     if len(letters) >= 3 and all(c.isupper() for c in letters):
@@ -292,20 +359,24 @@ def _terminal(line: str) -> bool:
     return line.rstrip("\"”’')»").endswith((".", "!", "?", ":"))
 
 
-def _joins(kind: str, prev: str, nxt: str, blank: bool, wrap: int, new_page: bool) -> bool:
+def _joins(kind: str, prev: str, nxt: str, blank: bool, wrap: int, new_page: bool, after: str = "") -> bool:
     """Whether line `nxt` continues the open block of `kind` whose last line is `prev`.
 
     `wrap`: a line at least this long that ends without punctuation was wrapped by the layout.
     `new_page`: `nxt` opens a page; a capitalised line there is usually a new heading.
+    `after`: the line after `nxt` ("" when none or after a blank line).
     """
     first = nxt[0]
-    lower = first.islower() or first in ",;)]" or first.isdigit()
-    if kind == "table":
+    # "36Folkesundhedsrapporten …" is a footnote (number glued to its text), not a continuation
+    lower = (first.islower() or first in ",;)]" or first.isdigit()) and not re.match(r"\d{1,3}[A-ZÆØÅ]", nxt)
+    if kind in ("table", "toc"):
         return False
     if kind == "head":              # a heading split over two lines: "B1.1 … i faste" / "udvalg mv."
         caps = not any(c.islower() for c in prev)
         return lower and not (blank or new_page or caps or _terminal(prev) or _ATTACH.match(prev))
     if lower:
+        return True
+    if prev.endswith((" -", " –")) and not blank:     # "Kultur og Fritid -" / "Lokalt engagement."
         return True
     words = prev.split()
     if prev.endswith(",") or words[-1].lower() in _CONNECT:
@@ -315,7 +386,11 @@ def _joins(kind: str, prev: str, nxt: str, blank: bool, wrap: int, new_page: boo
     if kind == "item" and re.match(r"\d{1,2}\.", prev):
         return False                # "4. Videreudvikling af …" is an item title, the body follows
     if _terminal(prev):
-        return not blank and len(prev) >= wrap
+        # a short unpunctuated line after a full stop, with no lower-case continuation below, is a heading
+        # ("… i Ballerup Kommune." / "Kvalitetsstandarder og servicemål" / "Med hjemmel i …")
+        heading = len(nxt) < wrap and not _terminal(nxt) and not after[:1].islower() \
+            and nxt.split()[-1].lower() not in _CONNECT and not nxt.endswith(",")
+        return not blank and len(prev) >= wrap and not heading
     return len(prev) >= wrap
 
 
@@ -342,9 +417,10 @@ def _blocks(text: str, starts: list[int],
     lines = _lines(text)
     wraps = _wraps(text, lines, starts)
     last_page = -1
-    for (s, e), wrap in zip(lines, wraps):
+    cores = [text[s:e].strip() for s, e in lines]
+    for k, ((s, e), wrap) in enumerate(zip(lines, wraps)):
         seg = text[s:e]
-        core = seg.strip()
+        core = cores[k]
         if not core:
             blank = True
             continue
@@ -357,11 +433,17 @@ def _blocks(text: str, starts: list[int],
             bkind, spans = blocks[-1]
             prev = text[spans[-1][0]:spans[-1][1]]
             dash_cont = core[0] == "–" and core[2:3].islower() and not _terminal(prev)
-            if (kind == "para" or dash_cont) and bkind in ("para", "item", "head") \
-                    and _joins(bkind, prev, core, blank, wrap, new_page):
+            ref_cont = (kind == "item" and re.match(r"\d{1,2}\.\d", core) is not None and not blank
+                        and prev.split()[-1].lower() in _REF_WORDS)
+            if (kind == "para" or dash_cont or ref_cont) and bkind in ("para", "item", "head") \
+                    and _joins(bkind, prev, core, blank, wrap, new_page, cores[k + 1] if k + 1 < len(cores) else ""):
                 spans.append((s, e))
                 blank = False
                 continue
+            caption = sum(b - a for a, b in spans) <= 200 and len(spans) <= 3 and (
+                not _terminal(prev) or _CAPTION.match(text[spans[0][0]:spans[0][1]]) is not None)
+            if kind == "table" and bkind == "para" and caption:
+                blocks[-1] = ("caption", spans)   # a caption stays on the line above its table
         blocks.append((kind, [(s, e)]))
         blank = False
     return blocks
@@ -442,13 +524,19 @@ def _reflow(text: str, omap: list[int], raw_pages: Sequence[int], stats: Counter
     prev_kind, prev_end = "", 0
     for kind, spans in blocks:
         if prev_kind:
-            ed.put("\n\n" if "para" in (kind, prev_kind) else "\n", prev_end)
+            ed.put("\n\n" if "para" in (kind, prev_kind) or kind == "caption" else "\n", prev_end)
         for n, (s, e) in enumerate(spans):
             if n:
                 ed.put(" ", spans[n - 1][1])
                 stats["reflowed_lines"] += 1
             if kind == "table" or kind == "head" and len(spans) == 1:
                 ed.keep(s, e)
+                continue
+            if kind == "toc":   # "Godkendelse af dagsorden.......... 3" → "Godkendelse af dagsorden … 3"
+                m = re.search(r"\s*(?:\.{4,}|…{2,}|(?:\. ){3,})[.\s…]*(?=\d{1,4}\s*$)", text[s:e])
+                ed.keep(s, s + m.start())
+                ed.put(" … ", s + m.start())
+                ed.keep(s + m.end(), e)
                 continue
             pos = s          # prose: collapse runs of spaces inside the line
             for m in re.finditer(r" {2,}", text[s:e]):

@@ -10,6 +10,15 @@ Meeting segmentation (corpus-notes §3.2, §3.3, §4.2): a new meeting starts at
 meeting has items, and at a "Punkt N:" whose number does not increase. A header block met inside a
 "Punkt N:" item is the agenda of another meeting attached to that item (embedded=True).
 
+PDF minutes and agenda items (FirstAgenda, eDoc, Acadre exports; tests/test_corpus_pdf_golden.py): a table of
+contents never yields items (dotted leaders, or the lines after "Indholdsfortegnelse" ending in a page number);
+a front page "Referat / <udvalg> / tirsdag den 4. december 2012, kl. 13:00 i <sted>" gives body, date, time and
+place, and "Tilstede"/"Medlemmer"/"Afbud/Fraværende" the attendance; "N. Title" followed by "Sagsnr.:" is a
+case-file item, also with running numbers ("715."); decisions follow "Beslutninger", "Beslutning i <udvalg> den
+<dato>" or "<Udvalg>s beslutning den <dato> Punkt N" (of several, the one dated with the meeting). A file that
+is one agenda item takes body and date from its decision heading and its title from the item. A report's
+numbered table of contents names its chapter sections.
+
 Choices: kind comes from the file name/title words first, then from structure; a long text without
 meetings is a "report" (Aarhuskompasset is a magazine-style framework publication, not a rules handbook).
 The title is the first heading line of the text, else `title_hint`, else the file name. Sections never
@@ -37,12 +46,34 @@ TIMEBOX = re.compile(r"\s*\((?:ca\.\s*)?\d+\s*min\.?\)\s*$", re.IGNORECASE)
 DATE_HEADER = re.compile(r"^(\d{1,2}-\d{1,2}-\d{4})(?:\s+(\d{1,2}[:.]\d{2})(?:\s*[-–]\s*(\d{1,2}[:.]\d{2}))?)?$")
 INFO = re.compile(r"^Information\s*:\s*(.*)$")
 REFERAT = re.compile(r"^Referat\s*:?$")
-TITLE = re.compile(r"^(Referat|Dagsorden)\s+(?:fra|for|til)\s+(?:mødet\s+i\s+)?(.+?)\s*$", re.IGNORECASE)
-LABEL = re.compile(r"^(Emne|Mødedato|Mødetidspunkt|Mødetid|Mødested|Deltagere|Deltagende|Øvrige deltagere|Afbud|Fraværende)"
-                   r"(?:\s*:\s*|\s+|$)(.*)$")
+TITLE = re.compile(r"^(Referat|Dagsorden)\s+(?:(?:fra|for|til|af)\s+)?(?:mødet\s+i\s+)?(.+?)\s*$", re.IGNORECASE)
+# Meeting labels; the attendance words of PDF minutes ("Tilstede", "Medlemmer", …) only as a line of their own.
+LABEL = re.compile(r"^(?:(Emne|Mødedato|Mødetidspunkt|Mødetid|Mødested|Deltagere|Deltagende|Øvrige deltagere|Afbud|"
+                   r"Fraværende)(?:\s*:\s*|\s+|$)(.*)|(Tilstede|Til stede|Medlemmer|Afbud/Fraværende|Sekretær|"
+                   r"Referent)\s*:?\s*())$")
+# Front matter of a minutes/agenda PDF: "tirsdag den 4. december 2012, kl. 13:00 i Mødecenter C" / "Torsdag
+# den 20. juni 2013 Kl. 10:30" (the weekday makes it the meeting's own date, not a date in running text).
+WEEKDAY_DATE = re.compile(r"^(?:man|tirs|ons|tors|fre|lør|søn)dag\s+(?:den\s+|d\.\s*)?(\d{1,2}\.?\s*\w+\.?\s+\d{4}|"
+                          r"\d{1,2}[-./]\d{1,2}[-./]\d{2,4})\s*,?\s*(?:kl\.?\s*(\d{1,2}[:.]\d{2})(?:\s*[-–]\s*"
+                          r"\d{1,2}[:.]\d{2})?)?\s*(.*)$", re.IGNORECASE)
+KL_TIME = re.compile(r"\bkl\.?\s*(\d{1,2}[:.]\d{2})(?:\s*[-–]\s*(\d{1,2}[:.]\d{2}))?", re.IGNORECASE)
+# Decision headings of numbered items: "Beslutninger", "Beslutning:", "Beslutning i Udvalget for … den 20-06-2013",
+# "Sundheds- og Forebyggelsesudvalgets beslutning den 04.12.2012 Punkt 1".
+DEC_HEAD = re.compile(r"^(?:Beslutning(?:er)?(?:\s*:\s*(?P<inline>.*))?|Beslutning i (?P<body1>.{3,100}?) den (?P<date1>\S+)"
+                      r"|(?P<body2>\S.{2,90}?)s beslutning den (?P<date2>[\d.\-/]+)(?:\s+[Pp]unkt\s+(?P<n>\d+))?)\s*$")
+# Where a decision text ends: an all-caps heading ("BESLUTNINGSFORSLAG FRA DD") or a case-file section label.
+DEC_STOP = re.compile(r"^(?:Bilag|Resum[eé]|Sagsfremstilling|Supplerende [Ss]agsfremstilling|Indstilling|Baggrund|"
+                      r"Sammendrag|Beslutningspunkter|Sagsforløb|Økonomi.{0,40}|Følgende deltog ikke.*|Underskriftsside|"
+                      r"Beslutningen træffes af|Lovgrundlag|Høring)\s*:?$")
+CASE_LINE = re.compile(r"^(?:(?:EMN|SAG|SGN|GEO|ACA)-\d{2,4}-\d{2,8}|(?:Sagsnr|Sags\.?nr|Sagsnummer|Sag nr)\.?\s*:.*)$")
+NUM_ITEM_LONG = re.compile(r"^(\d{1,4})\.\s+([A-ZÆØÅ0-9\"”“'‘(].*)$")   # "715. Kulturkommune 2017 …" (running numbers)
+BODY_WORDS = re.compile(r"udvalg|byråd|kommunalbestyrelse|magistrat|rådet\b|nævn|bestyrelse", re.IGNORECASE)
+LETTERHEAD = re.compile(r"^(?:Dato|Tlf|Telefon|Direkte|E-?mail|Mail|Kontakt|Sagsnr|Sags\.?nr|Dok\.?\s?nr|J\.?\s?nr|"
+                        r"Journalnr|Ref|CVR|EAN|www\.)\b", re.IGNORECASE)
+TOC_HEAD = re.compile(r"^(?:indholdsfortegnelse|indhold)\s*:?$", re.IGNORECASE)
 INFO_NAME = re.compile(r"([A-ZÆØÅ][\wæøå]+(?:\s+[A-ZÆØÅ][\wæøå.]*){0,3})\s+"
                        r"(?:deltager|deltog|tager\s+referat|er\s+referent)\b")
-CASE = re.compile(r"\b(?:EMN|SAG|SGN|GEO|ACA)-\d{2,4}-\d{2,8}\b|(?:[Ss]agsnr\.?|[Ss]agsnummer|Sag)\s*:\s*"
+CASE = re.compile(r"\b(?:EMN|SAG|SGN|GEO|ACA)-\d{2,4}-\d{2,8}\b|(?:[Ss]agsnr\.?|[Ss]agsnummer|Sag)\s*:\s*(?:\|\s*)?"
                   r"([A-ZÆØÅ0-9][A-ZÆØÅ0-9./-]*\d[A-ZÆØÅ0-9./-]*)")
 ATTACH_CUT = re.compile(r"^(?:Indstilling|Punkt\s+\d+,\s*Bilag\s+\d+:.*|.*\b[Ss]ide\s+\d+\s+af\s+\d+)\s*$")
 NAME = re.compile(r"[A-ZÆØÅ][\w.'’-]*(?:\s+[\w.'’-]+){0,5}")
@@ -96,9 +127,12 @@ class _MB:
     date_hint: int | None = None
     date_hint_reason: str = ""
     date_text: str = ""        # the written "Mødedato" value, kept to report unreadable dates
+    front: bool = False        # date/body come from a PDF front page ("Referat / Udvalg / tirsdag den …")
+    case_items: list[int] = field(default_factory=list)   # "N. Title" lines followed by "Sagsnr.:"
+    decs: list[int] = field(default_factory=list)         # decision headings (DEC_HEAD)
 
     def has_items(self) -> bool:
-        return bool(self.punkt or self.besl or self.nums)
+        return bool(self.punkt or self.besl or self.nums or self.case_items)
 
 
 def _lines(text: str) -> list[_L]:
@@ -109,7 +143,7 @@ def _lines(text: str) -> list[_L]:
         s = part.strip()
         if s.startswith("#"):                # "# Punkt 1: …" from DOCX/Markdown: keep the heading marks
             core = s.lstrip("#").strip()     # only where the rest is a meeting line
-            if _is_anchor(core) or TITLE.match(core):
+            if _is_anchor(core) or TITLE.match(core) or DEC_HEAD.match(core):
                 s = core
         raw.append(_L(pos, pos + len(part), s))
         pos += len(part) + 1
@@ -127,6 +161,31 @@ def _lines(text: str) -> list[_L]:
                 continue
         out.append(ln)
         i += 1
+    return out
+
+
+def _toc_lines(lines: list[_L]) -> set[int]:
+    """Lines of a table of contents: dotted-leader lines anywhere, and after an "Indholdsfortegnelse"
+    heading the lines ending in a page number plus the short group headings between them ("Åbent
+    referat"). TOC lines are never agenda items (the items follow with their full text)."""
+    out = {i for i, ln in enumerate(lines) if ln.s and TOC_LEADER.search(ln.s)}
+    for i, ln in enumerate(lines):
+        if not TOC_HEAD.match(ln.s):
+            continue
+        misses = 0
+        for j in range(i + 1, min(len(lines), i + 80)):
+            s = lines[j].s
+            if not s:
+                continue
+            if _is_anchor(s) or CASE_LINE.match(s):
+                break
+            if TOC_LEADER.search(s) or re.search(r"\D\s\d{1,3}$", s):
+                out.add(j)
+                misses = 0
+            elif len(s) <= 40 and not s.endswith((".", ":")) and misses < 2:
+                misses += 1           # a group heading inside the TOC, or a wrapped entry
+            else:
+                break
     return out
 
 
@@ -189,9 +248,11 @@ def _header_block(lines: list[_L], i: int) -> tuple[dict[str, str], list[str], l
             continue
         m = LABEL.match(s)
         if m and not (cur == "Emne" and not fields.get("Emne")):
+            name = m.group(1) or m.group(3)
             label = {"Deltagende": "Deltagere", "Øvrige deltagere": "Deltagere", "Fraværende": "Afbud",
-                     "Mødetidspunkt": "Mødetid"}.get(m.group(1), m.group(1))
-            value = m.group(2).strip()
+                     "Mødetidspunkt": "Mødetid", "Tilstede": "Deltagere", "Til stede": "Deltagere",
+                     "Medlemmer": "Deltagere", "Afbud/Fraværende": "Afbud"}.get(name, name)
+            value = (m.group(2) or "").strip()
             fields[label] = fields.get(label) or value
             if label in people and value:
                 people[label].extend(_split_names(value))
@@ -205,7 +266,8 @@ def _header_block(lines: list[_L], i: int) -> tuple[dict[str, str], list[str], l
             lst[-1] = f"{lst[-1]} {s}"
         elif cur == "Emne" and not fields.get("Emne") and not _is_anchor(s):
             fields["Emne"] = s
-        elif lst is not None and _namelike(s) and not NUM_ITEM.match(s) and len(s) < 90:
+        elif (lst is not None and _namelike(s) and not NUM_ITEM.match(s) and len(s) < 90
+              and not TOC_HEAD.match(s) and not (s.isupper() and len(s) > 3)):      # not "INDHOLDSFORTEGNELSE"
             lst.extend(_split_names(s))
         else:
             break
@@ -244,9 +306,10 @@ def _scan(text: str, lines: list[_L]) -> list[_MB]:
         return cur
 
     skip_to = -1
+    toc = _toc_lines(lines)
     for i, ln in enumerate(lines):
         s = ln.s
-        if i < skip_to or not s:
+        if i < skip_to or not s or i in toc:
             continue
         if m := PUNKT.match(s):
             if cur is None or (cur.punkt and _num(m.group(1)) <= _num(cur.punkt[-1][1])):
@@ -284,13 +347,16 @@ def _scan(text: str, lines: list[_L]) -> list[_MB]:
                 cur.children.append(emb)
                 target = emb
             else:
-                if cur is None or cur.has_items() or cur.date:
+                if cur is None or cur.has_items() or (cur.date and not (cur.front and "Mødedato" not in fields)):
                     new_top(title_body[0] if (title_body and not tops) else ln.start)
                 target = cur
-            target.date = parse_danish_date(fields.get("Mødedato", ""))
-            target.date_text = fields.get("Mødedato", "")
-            target.time = re.sub(r"(?i)^kl\.?\s*", "", fields.get("Mødetid", "")).strip()
-            target.place = fields.get("Mødested", "")
+            if "Mødedato" in fields or not target.front:
+                target.date = parse_danish_date(fields.get("Mødedato", ""))
+                target.date_text = fields.get("Mødedato", "")
+                target.time = re.sub(r"(?i)^kl\.?\s*", "", fields.get("Mødetid", "")).strip()
+                if not target.time and (kl := KL_TIME.search(fields.get("Mødedato", ""))):
+                    target.time = " - ".join(x for x in kl.groups() if x)    # "Onsdag d. 27. august 2025 kl. 16:00"
+                target.place = fields.get("Mødested", "")
             target.participants += parts
             target.absentees += absent
             if fields.get("Emne"):
@@ -298,6 +364,19 @@ def _scan(text: str, lines: list[_L]) -> list[_MB]:
             elif title_body and not target.embedded:
                 target.body = title_body[1]
             skip_to = j
+        elif (m := WEEKDAY_DATE.match(s)) and (
+                cur is None and ln.start < 1500 and BODY_WORDS.search(_body_line(lines, i, 0)[1])
+                or cur is not None and not cur.front and not cur.has_items() and not cur.date
+                and ln.start - cur.start < 800):
+            skip_to = _front_matter(lines, i, m, cur if cur is not None else new_top(_body_line(lines, i, 0)[0]))
+        elif DEC_HEAD.match(s) and (emb or cur) is not None:
+            (emb or cur).decs.append(i)
+        elif (m := NUM_ITEM_LONG.match(s)) and _case_follows(lines, i):
+            if cur is None:
+                new_top(ln.start)            # a file that is one agenda item ("2. Bygningsvedligeholdelse …")
+            (emb or cur).case_items.append(i)
+            if NUM_ITEM.match(s):
+                (emb or cur).nums.append(i)
         elif NUM_ITEM.match(s) and not TOC_LEADER.search(s):
             (emb or cur or _MB(0)).nums.append(i)
         elif s.lower().startswith("dagsorden kort"):
@@ -305,7 +384,7 @@ def _scan(text: str, lines: list[_L]) -> list[_MB]:
                 (emb or cur).kort = i
         elif m := TITLE.match(s):
             if ln.start < 1500 and len(s) < 120:
-                body = re.sub(r"\s+(?:den\s+)?\d{1,2}\.\s.*$", "", m.group(2).strip())
+                body = re.sub(r"\s+(?:den\s+|d\.\s*)?\d{1,2}(?:\.\s|[-./]\d).*$", "", m.group(2).strip())
                 title_body = (ln.start, re.sub(r"(?i)^(?:\w*møde[t]?\s+i\s+)", "", body))
         if CLOSED_HEADING.match(s) or OPEN_HEADING.match(s):
             target = emb or cur
@@ -318,6 +397,66 @@ def _scan(text: str, lines: list[_L]) -> list[_MB]:
         for c in t.children:
             c.end = min(c.end if c.end >= 0 else t.end, t.end)
     return tops
+
+
+def _case_follows(lines: list[_L], i: int) -> bool:
+    """An "N. Title" line whose case number follows within two lines: a case-file agenda item."""
+    j = i
+    for _ in range(2):
+        j = _next_nonblank(lines, j, 2)
+        if j < 0:
+            return False
+        if CASE_LINE.match(lines[j].s):
+            return True
+    return False
+
+
+def _body_line(lines: list[_L], i: int, floor: int) -> tuple[int, str]:
+    """(offset, text) of the body named just above a front-page date line, skipping "Referat",
+    "Åbent referat" and the like; (offset of line i, "") when there is none."""
+    for k in range(i - 1, max(-1, i - 5), -1):
+        s = lines[k].s
+        if lines[k].start < floor:
+            break
+        if not s or REFERAT.match(s) or re.match(r"(?i)^(?:åbent|lukket|ekstraordinært|ordinært)\s", s) \
+                or s.lower() in ("dagsorden", "referat"):
+            continue
+        if _is_anchor(s) or len(s) > 120 or s.endswith("."):
+            break
+        # "Udvalget for plan, udvikling og kultur (PUK) Ekstraordinært PUK": the body ends at its abbreviation
+        return lines[k].start, re.sub(r"^(.*?\([A-ZÆØÅ]{2,8}\))\s+\S.*$", r"\1", s)
+    return lines[i].start, ""
+
+
+def _front_matter(lines: list[_L], i: int, m: re.Match, mb: _MB) -> int:
+    """Date, time, place and body from a front-page date line; returns the index after the place lines."""
+    mb.front = True
+    mb.date = parse_danish_date(m.group(1))
+    mb.date_text = m.group(1)
+    mb.time = (m.group(2) or "").replace(".", ":")
+    rest = m.group(3).strip()
+    if not mb.time and (kl := KL_TIME.search(rest)):
+        mb.time, rest = kl.group(1).replace(".", ":"), rest[kl.end():].strip()
+    place, j = [re.sub(r"^(?:i|på)\s+", "", rest)] if rest else [], i + 1
+    k = _next_nonblank(lines, i, 2)
+    if not mb.time and k > 0 and (kl := re.match(r"(?i)kl\.?\s*(\d{1,2}[:.]\d{2})\s*$", lines[k].s)):
+        mb.time, j = kl.group(1).replace(".", ":"), k + 1          # "Torsdag den 20. juni 2013" / "Kl. 10:30"
+    while j < len(lines) and len(place) < 4:     # "Kaløvig Kursuscenter" / "Præstekravevej 46" / "8410 Rønde"
+        s = lines[j].s
+        if s and (_is_anchor(s) or len(s) > 80 or s.endswith((".", ":")) or TOC_HEAD.match(s)
+                  or re.match(r"(?i)^(?:åbent|lukket)\s", s)):
+            break
+        if s:
+            place.append(s)
+        elif place:
+            k = _next_nonblank(lines, j, 2)
+            if k < 0 or _is_anchor(lines[k].s):
+                break
+        j += 1
+    mb.place = re.sub(r"\s+(?:Medlemmer|Deltagere|Tilstede|Fraværende|Afbud)$", "", ", ".join(place))
+    if not mb.body:
+        mb.body = _body_line(lines, i, mb.start)[1]
+    return j
 
 
 # ---------------------------------------------------------------- agenda items
@@ -353,11 +492,17 @@ def _punkt_items(text: str, lines: list[_L], mb: _MB, stops: set[int]) -> list[A
         start = lines[li].start
         nxt = lines[mb.punkt[k + 1][0]].start if k + 1 < len(mb.punkt) else mb.end
         clean = TIMEBOX.sub("", title).strip()
-        if clean == title.strip() and not re.search(r"[.:!?]$", clean):
+        case_at = next((j for j in range(li + 1, min(len(lines), li + 6)) if CASE_LINE.match(lines[j].s)), -1)
+        if case_at > 0 and all(not lines[j].s or (len(lines[j].s) < 100 and not _is_anchor(lines[j].s)
+                                                 and not DEC_HEAD.match(lines[j].s)) for j in range(li + 1, case_at)):
+            # FirstAgenda: the title runs up to its case-number line ("… Havnens" / "Perles fremtid …" / "EMN-…")
+            clean = " ".join([clean] + [lines[j].s for j in range(li + 1, case_at) if lines[j].s])
+        elif clean == title.strip() and not re.search(r"[.:!?]$", clean):
             for cont in lines[li + 1:li + 3]:       # a title wrapped onto the next line(s), no blank between
                 c = cont.s
                 if (not c or _is_anchor(c) or len(c) >= 80 or c.endswith((".", ":")) or c == "."
-                        or c[:1] in "•-–▪" or re.match(r"^[\wæøåÆØÅ/. -]{2,30}:", c)):
+                        or c[:1] in "•-–▪" or re.match(r"^[\wæøåÆØÅ/. -]{2,30}:", c)
+                        or CASE_LINE.match(c) or DEC_HEAD.match(c)):
                     break
                 clean = f"{clean} {c}"
         end, decision, dstart = nxt, "", -1
@@ -369,14 +514,65 @@ def _punkt_items(text: str, lines: list[_L], mb: _MB, stops: set[int]) -> list[A
             dec = seg.strip()
             if dec and dec != ".":
                 decision, dstart = dec, lines[j].end + len(seg) - len(seg.lstrip())
+        else:
+            decision, dstart = _decision(text, lines, mb, li, nxt)
+            if not decision and CLOSED_TITLE.search(clean) and case_at > 0:
+                decision, dstart = _closed_decision(text, lines, case_at, nxt)
         items.append(AgendaItem(number=n, title=clean, start=start, end=end, decision=decision,
                                 decision_start=dstart))
     return items
 
 
+def _decision(text: str, lines: list[_L], mb: _MB, li: int, end: int) -> tuple[str, int]:
+    """(decision text, offset) under a decision heading (DEC_HEAD) inside an item; of several (an item
+    treated at several meetings) the one dated with this meeting, else the last."""
+    cands = [d for d in mb.decs if d > li and lines[d].start < end]
+    if not cands:
+        return "", -1
+    dated = [d for d in cands if mb.date and _dec_date(lines[d].s) == mb.date]
+    d = (dated or cands)[-1]
+    m = DEC_HEAD.match(lines[d].s)
+    if m.group("inline"):
+        parts = [(lines[d].start + m.start("inline"), lines[d].end)]
+    else:
+        parts = []
+    for j in range(d + 1, len(lines)):
+        ln = lines[j]
+        if ln.start >= end or (ln.s and _dec_stop(ln.s)):
+            break
+        if ln.s:
+            parts.append((ln.start, ln.end))
+    while parts and text[parts[-1][0]:parts[-1][1]].strip() in (".", ""):
+        parts.pop()                                 # a stray "." line after the decision
+    if not parts:
+        return "", -1
+    return text[parts[0][0]:parts[-1][1]].strip(), parts[0][0]
+
+
+def _closed_decision(text: str, lines: list[_L], case_at: int, end: int) -> tuple[str, int]:
+    """A closed item published with its decision only (FirstAgenda "Lukket: …"): the short text after the
+    case number is the decision."""
+    j = _next_nonblank(lines, case_at, 2)
+    if j < 0 or lines[j].start >= end:
+        return "", -1
+    seg = text[lines[j].start:end].strip()
+    return (seg, lines[j].start) if 0 < len(seg) <= 600 else ("", -1)
+
+
+def _dec_stop(s: str) -> bool:
+    letters = [c for c in s if c.isalpha()]
+    return bool(DEC_HEAD.match(s) or DEC_STOP.match(s) or PUNKT.match(s) or CASE_LINE.match(s)
+                or (len(letters) >= 6 and all(c.isupper() for c in letters)))
+
+
+def _dec_date(s: str) -> int | None:
+    m = DEC_HEAD.match(s)
+    return parse_danish_date(m.group("date1") or m.group("date2") or "") if m else None
+
+
 def _num_title(lines: list[_L], i: int) -> str:
     """Title of an "N. Title" item, joined with a wrapped continuation line."""
-    title = NUM_ITEM.match(lines[i].s).group(2).strip()
+    title = (NUM_ITEM.match(lines[i].s) or NUM_ITEM_LONG.match(lines[i].s)).group(2).strip()
     if re.search(r"[.:!?]$", title):
         return title
     jj = _next_nonblank(lines, i, 2)
@@ -428,9 +624,17 @@ def _drop_nested_lists(lines: list[_L], cands: list[int]) -> list[int]:
     return out
 
 
-def _num_items(lines: list[_L], mb: _MB) -> list[AgendaItem]:
+def _num_items(text: str, lines: list[_L], mb: _MB) -> list[AgendaItem]:
     """Items "N. Title" forming an increasing sequence 1, 2, 3 …; after "Dagsorden kort:" the detailed
-    second occurrence is used, and numbered lists inside item bodies are skipped."""
+    second occurrence is used, and numbered lists inside item bodies are skipped. Case-file items
+    ("715. Title" / "Sagsnr.: …", running numbers) are taken as they come, in increasing order."""
+    if mb.case_items:
+        chain = []
+        for i in mb.case_items:
+            if not chain or _num(NUM_ITEM_LONG.match(lines[i].s).group(1)) > _num(
+                    NUM_ITEM_LONG.match(lines[chain[-1]].s).group(1)):
+                chain.append(i)
+        return _chain_items(text, lines, mb, chain)
     cands = [i for i in mb.nums
              if len(lines[i].s) <= 160 and not lines[i].s.rstrip().endswith(",")]
     if mb.kort >= 0:
@@ -449,11 +653,17 @@ def _num_items(lines: list[_L], mb: _MB) -> list[AgendaItem]:
         if _num(NUM_ITEM.match(lines[i].s).group(1)) == exp:
             chain.append(i)
             exp += 1
+    return _chain_items(text, lines, mb, chain)
+
+
+def _chain_items(text: str, lines: list[_L], mb: _MB, chain: list[int]) -> list[AgendaItem]:
     items = []
     for k, i in enumerate(chain):
         end = lines[chain[k + 1]].start if k + 1 < len(chain) else mb.end
-        items.append(AgendaItem(number=NUM_ITEM.match(lines[i].s).group(1), title=_num_title(lines, i),
-                                start=lines[i].start, end=end))
+        decision, dstart = _decision(text, lines, mb, i, end)
+        items.append(AgendaItem(number=(NUM_ITEM.match(lines[i].s) or NUM_ITEM_LONG.match(lines[i].s)).group(1),
+                                title=_num_title(lines, i),
+                                start=lines[i].start, end=end, decision=decision, decision_start=dstart))
     return items
 
 
@@ -652,6 +862,27 @@ def _heading_sections(lines: list[_L], kind: str) -> list[_Sec]:
     return out
 
 
+def _toc_sections(lines: list[_L]) -> list[_Sec]:
+    """Sections named by a table of contents: each numbered entry ("3. Værested …… 2", "1. Forord 3")
+    found again, in order, as a line of its own after the contents."""
+    toc = sorted(_toc_lines(lines))
+    entries = []
+    for i in toc:
+        s = re.sub(r"\s*(?:\.{3,}|…+|(?:\s\.){3,})?\s*\d{1,4}\s*$", "", lines[i].s)
+        if m := re.match(r"^(\d{1,2}(?:\.\d{1,2})*)\.?\s+(\S.{1,120})$", s):
+            entries.append((m.group(1), m.group(2).strip()))
+    out: list[_Sec] = []
+    j = toc[-1] + 1 if toc else 0
+    for num, title in entries if len(entries) >= 2 else []:
+        keys = (_norm(f"{num}. {title}"), _norm(f"{num} {title}"))
+        for k in range(j, len(lines)):
+            if _norm(lines[k].s) in keys:
+                out.append((lines[k].start, num, title))
+                j = k + 1
+                break
+    return out if len(out) >= 2 else []
+
+
 def _tile(found: list[_Sec], end: int) -> list[Section]:
     """Sections that do not overlap: each runs to the next one's start."""
     found = sorted(set(found))
@@ -675,8 +906,9 @@ _KIND_WORDS = (
 
 def _heading_title(lines: list[_L]) -> str:
     """The first isolated, short heading line near the top ("Referat fra Udvalget for …"), before any item."""
-    nonblank = [i for i, ln in enumerate(lines) if ln.s][:8]
-    for i in nonblank:
+    # A memo's letterhead ("Dato: …", "Tlf. dir.: …", "Sagsnr: …") comes before its heading: not counted.
+    nonblank = [i for i, ln in enumerate(lines) if ln.s and not LETTERHEAD.match(ln.s)][:8]
+    for n, i in enumerate(nonblank):
         s = lines[i].s.lstrip("#").strip()
         if s.lower().rstrip(":") in _SKIP_TITLES:
             continue
@@ -685,9 +917,14 @@ def _heading_title(lines: list[_L]) -> str:
         if PUNKT.match(s) or BESL.match(s) or LABEL.match(s) or NUM_ITEM.match(s) or INFO.match(s):
             return ""
         isolated = (i == 0 or not lines[i - 1].s) and (i + 1 >= len(lines) or not lines[i + 1].s)
+        if len(s) > 200:
+            break                 # running text has begun: no heading above it
+        if n == 0 and isolated and s.endswith(".") and len(s.split()) <= 10 and ". " not in s:
+            s = s[:-1]            # "Politik for Kultur og Fritid - Lokalt engagement." on a front page
         if (isolated and len(s) <= 100 and len(s.split()) <= 14 and not s[:1].islower()
-                and not s.endswith((",", "-", "."))):
-            if len(s.split()) == 1 and s.lower() not in _GENERIC_TITLES:
+                and not s.endswith((",", "-", ".")) and not (n > 0 and s.endswith(":"))):
+            # "Notat" / "Prioritering af midler …": the word names the kind only (meeting papers keep theirs)
+            if len(s.split()) == 1 and s.lower() not in ("referat", "dagsorden", "indstilling"):
                 j = _next_nonblank(lines, i, 3)
                 nxt = lines[j].s if j >= 0 else ""
                 if nxt and len(nxt) < 80 and len(nxt.split()) >= 2 and not nxt.endswith(".") and not _is_anchor(nxt):
@@ -715,7 +952,9 @@ def _doc_date(lines: list[_L]) -> int | None:
     page-header date followed by "Side N af M". Meeting dates are not document dates."""
     for i, ln in enumerate(lines):
         s = ln.s
-        m = re.match(r"^Dato\s*:?\s+(.+)$", s)
+        m = re.match(r"^(?:Dato|Ajourført|Opdateret|Revideret)\s*:?\s+(.+)$", s)
+        if ln.start < 1500 and (g := re.match(r"^Godkendt\b.{0,80}?\bden\s+(\d.+)$", s)):
+            m = g             # "Godkendt af byrådet, Syddjurs Kommune den 30. april 2009"
         if m:
             near = any(re.match(r"^(Til|Fra)\s", x.s) for x in lines[max(0, i - 6):i + 7])
             d = parse_danish_date(m.group(1))
@@ -793,6 +1032,19 @@ def _info_people(text: str, lines: list[_L], mb: _MB) -> list[str]:
     return names
 
 
+def _from_decisions(lines: list[_L], mb: _MB) -> None:
+    """An undated meeting (a file holding one agenda item) takes body and date from its decision headings
+    ("Sundheds- og Forebyggelsesudvalgets beslutning den 04.12.2012 Punkt 2") when they all agree: the
+    date is written there, as the date the body decided the item."""
+    if mb.date or not mb.items:
+        return
+    heads = {(m.group("body1") or m.group("body2") or "", _dec_date(lines[d].s))
+             for d in mb.decs if (m := DEC_HEAD.match(lines[d].s)) and _dec_date(lines[d].s)}
+    if len(heads) == 1:
+        body, mb.date = heads.pop()
+        mb.body = mb.body or body.strip()
+
+
 def _to_meeting(mb: _MB) -> Meeting:
     return Meeting(body=mb.body, date=mb.date, start=mb.start, end=mb.end, date_hint=mb.date_hint,
                    date_hint_reason=mb.date_hint_reason, time=mb.time, place=mb.place,
@@ -812,8 +1064,8 @@ def analyse(text: str, path: str, title_hint: str = "") -> Structure:
 
     for mb in tops:
         for c in mb.children:
-            c.items = _finish_items(text, c, _num_items(lines, c), "agenda", warnings)
-        mb.items = _punkt_items(text, lines, mb, stops) if mb.punkt else _num_items(lines, mb)
+            c.items = _finish_items(text, c, _num_items(text, lines, c), "agenda", warnings)
+        mb.items = _punkt_items(text, lines, mb, stops) if mb.punkt else _num_items(text, lines, mb)
         if mb.referat or any(it.decision for it in mb.items):
             mb.kind = "minutes"
         elif path_kind in ("minutes", "agenda"):
@@ -821,6 +1073,8 @@ def analyse(text: str, path: str, title_hint: str = "") -> Structure:
         elif mb.items:
             mb.kind = "agenda"
     tops = [mb for mb in tops if mb.items or mb.date or mb.children or mb.participants]
+    for mb in tops:
+        _from_decisions(lines, mb)
     title_m = TITLE.match(heading) if heading else None
     for k, mb in enumerate(tops):
         if not mb.body and k == 0 and title_m:
@@ -855,11 +1109,15 @@ def analyse(text: str, path: str, title_hint: str = "") -> Structure:
     if title.islower():
         title = title[:1].upper() + title[1:]
     kind = _kind(path, title, text, meetings, bool(indst))
+    one = [it for m in meetings for it in m.items]
+    if not heading and len(one) == 1 and len(meetings) == 1:
+        title = one[0].title              # a file that is one agenda item is named by it (kind set above)
 
     found: list[_Sec] = []
     if not meetings:
         found += _report_sections(text, lines, warnings) if kind in ("report", "other") else []
         found += _heading_sections(lines, kind)
+        found += [s for s in _toc_sections(lines) if s[0] not in {f[0] for f in found}]
     sections = sorted(_tile(indst, ind_end) + _tile(found, len(text)), key=lambda x: x.start)
     sections = [_section_access(s, meetings) for s in sections]
 

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Debian packages the test suite needs (browser tests, OCR, old .doc files). Idempotent; skipped where not root.
 set -euo pipefail
-PKGS=(chromium)
+# tesseract-ocr(-dan): OCR of scanned PDF pages; jbig2dec: pypdf decodes JBIG2 scans with it; antiword, catdoc: old .doc
+PKGS=(chromium tesseract-ocr tesseract-ocr-dan jbig2dec antiword catdoc fonts-dejavu-core)
 missing=()
 for p in "${PKGS[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
 if [ ${#missing[@]} -eq 0 ]; then exit 0; fi

@@ -1,6 +1,6 @@
 """Texts of the fictional Solbjerg Kommune sample corpus (all names and facts are invented).
 
-TEXT_FILES: file name -> exact text (.md/.txt). PDF_FILES: specs with explicit pages ("# " lines are
+TEXT_FILES: file name -> exact text (.md/.txt/.toml). PDF_FILES: specs with explicit pages ("# " lines are
 bold headings; a line ending in "-" is a hyphenated break on purpose). DOCX_FILES: block lists.
 See scripts/SAMPLE_CORPUS.md for what each file is for.
 """
@@ -343,7 +343,113 @@ Forældrebestyrelsen på Bakkeskolen forventes at modsætte sig sammenlægningen
 Bakkekvarteret bliver op til 2,4 km længere.
 """
 
+BYRAADSFAKTA = """
+# Byrådsfakta for Solbjerg Kommune. Vedligeholdes af Borgmesterens Sekretariat.
+# Formatet er beskrevet i docs/case-and-facts.md. Personer skrives "Navn (partibogstav)".
+
+kommune = "Solbjerg Kommune"
+valgperiode = "2022-2025"
+antal_medlemmer = 25
+kommunaldirektoer = "Lars Mikkelsen"
+opdateret = 2025-01-20
+
+[borgmester]
+navn = "Hanne Kjærgaard (A)"
+omraade = "formand for Økonomiudvalget og øverste daglige leder af kommunens administration"
+
+[[viceborgmester]]
+titel = "1. viceborgmester"
+navn = "Peter Holm Laursen (V)"
+
+[[viceborgmester]]
+titel = "2. viceborgmester"
+navn = "Ahmed Rahimi (F)"
+
+[[parti]]
+navn = "Socialdemokratiet"
+bogstav = "A"
+mandater = 9
+
+[[parti]]
+navn = "Venstre"
+bogstav = "V"
+mandater = 6
+
+[[parti]]
+navn = "SF - Socialistisk Folkeparti"
+bogstav = "F"
+mandater = 4
+aliaser = ["SF"]
+
+[[parti]]
+navn = "Det Konservative Folkeparti"
+bogstav = "C"
+mandater = 3
+aliaser = ["De Konservative", "Konservative"]
+
+[[parti]]
+navn = "Enhedslisten"
+bogstav = "Ø"
+mandater = 2
+
+[[parti]]
+navn = "Radikale Venstre"
+bogstav = "B"
+mandater = 1
+aliaser = ["De Radikale", "Radikale"]
+
+[[udvalg]]
+navn = "Økonomiudvalget"
+forkortelse = "ØU"
+formand = "Hanne Kjærgaard (A)"
+naestformand = "Peter Holm Laursen (V)"
+medlemmer = ["Hanne Kjærgaard (A)", "Peter Holm Laursen (V)", "Mette Dalsgaard (A)", "Ahmed Rahimi (F)",
+             "Birgitte Vang (C)", "Rasmus Juhl (V)", "Frederik Lund (A)"]
+opgaver = "kommunens økonomi, budget og regnskab, personale, digitalisering og den overordnede planlægning"
+
+[[udvalg]]
+navn = "Teknik- og Miljøudvalget"
+forkortelse = "TMU"
+formand = "Peter Holm Laursen (V)"
+naestformand = "Lise Bech Andersen (A)"
+medlemmer = ["Peter Holm Laursen (V)", "Lise Bech Andersen (A)", "Jonas Krogh (A)", "Karina Mølgaard (F)",
+             "Søren Ebbesen (V)", "Thomas Brix (C)", "Nanna Østergaard (Ø)"]
+aliaser = ["teknikudvalget", "udvalget for teknik og miljø"]
+opgaver = "veje, stier og trafiksikkerhed, vintertjeneste, natur og vandløb, affald, lokalplaner og byggesager"
+
+[[udvalg]]
+navn = "Børne- og Skoleudvalget"
+forkortelse = "BSU"
+formand = "Mette Dalsgaard (A)"
+naestformand = "Kasper Winther (V)"
+medlemmer = ["Mette Dalsgaard (A)", "Kasper Winther (V)", "Frederik Lund (A)", "Sofie Nygaard (F)",
+             "Lone Damgaard (C)", "Ida Halberg (B)", "Mikkel Aagaard (Ø)"]
+aliaser = ["skoleudvalget", "udvalget for børn og skoler"]
+opgaver = "folkeskoler, skolestruktur, dagtilbud, pasningsordninger og ungdomsskolen"
+
+[[udvalg]]
+navn = "Social- og Sundhedsudvalget"
+forkortelse = "SSU"
+formand = "Ahmed Rahimi (F)"
+naestformand = "Camilla Bundgaard (A)"
+medlemmer = ["Ahmed Rahimi (F)", "Camilla Bundgaard (A)", "Henrik Juul Sørensen (A)", "Maria Holst (V)",
+             "Bo Frandsen (F)", "Lone Damgaard (C)", "Nanna Østergaard (Ø)"]
+aliaser = ["sundhedsudvalget"]
+opgaver = "ældrepleje, hjemmehjælp, sundhed og forebyggelse, handicap og socialpsykiatri"
+
+[[udvalg]]
+navn = "Kultur- og Fritidsudvalget"
+forkortelse = "KFU"
+formand = "Birgitte Vang (C)"
+naestformand = "Anders Kirk Mortensen (V)"
+medlemmer = ["Birgitte Vang (C)", "Anders Kirk Mortensen (V)", "Charlotte Kirkegaard (A)", "Pia Lauridsen (A)",
+             "Maria Holst (V)", "Ida Halberg (B)", "Bo Frandsen (F)"]
+aliaser = ["kulturudvalget"]
+opgaver = "biblioteker, idrætsanlæg, svømmehallen, foreninger, kulturhuse og tilskud til fritidsaktiviteter"
+"""
+
 TEXT_FILES = {
+    "byraadsfakta.toml": BYRAADSFAKTA,
     "haandbog-byraadet.md": HAANDBOG,
     "referat-byraadet-2023-06-22.txt": BYRAAD_2023_06_22,
     "referat-teknik-og-miljoeudvalget-2023-11-09.txt": TMU_2023_11_09,

@@ -16,7 +16,9 @@ from byraad.types import Chunk, Hit
     ("Hvor mange medarbejdere er der i Byrådsservice?", "number"),
     ("Hvad koster cykelstien?", "number"),
     ("Hvor lang tid var sat af til punktet?", "number"),
-    ("Hvem deltog i mødet?", ""),
+    ("Hvem deltog i mødet?", "person"),
+    ("Hvad hedder den nye sekretariatsmedarbejder?", "person"),
+    ("Hvad hedder prøvehandling 2?", ""),
     ("Hvad blev besluttet om cykelstien?", ""),
 ])
 def test_wanted(question, kind):
@@ -31,6 +33,11 @@ def test_holds():
     assert not holds("Der er ca. tre uger til vinteren står for døren.", "day")
     assert holds("Der er ansat tolv medarbejdere.", "number") and holds("Prisen er 4,2 mio. kr.", "number")
     assert not holds("Byrådsmedlemmer kan deltage i relevante kurser.", "number")
+    # "en"/"et" are articles, not the number one: they must not make any sentence a number answer.
+    assert not holds("Der er et stort behov for en ny plan.", "number")
+    assert holds("Konstitueret stabschef Kristian Dalsgaard gjorde opmærksom på sagen.", "person")
+    assert holds("Sagen blev rejst af Anna Jensen.", "person")
+    assert not holds("Forpersonen bød velkommen til den nye sekretariatsmedarbejder.", "person")
 
 
 def _hit(key: int, text: str, title: str) -> Hit:

@@ -169,6 +169,26 @@ class StoreContract:
         assert again.count() == len(ROWS)
         assert ids_of(again.query(Q, 2, Filter())) == ["d1:0001", "d1:0002"]
 
+    def test_reopen_sees_every_access_level(self, open_store, filled):
+        again = open_store()
+        if again is filled:
+            pytest.skip("store is not persistent")
+        assert set(ids_of(again.query(Q, 10, None))) == {c.chunk_id for c, _ in ROWS}
+        assert ids_of(again.query(Q, 1, Filter(access=("internal",)))) == ["d2:0002"]
+        assert ids_of(again.query(Q, 5, Filter(access=("closed:bu", "closed")))) == ["d2:0001", "d3:0002"]
+
+    def test_access_change_by_upsert_leaves_no_copy(self, open_store, filled):
+        old = ROWS[1][0]
+        closed = Chunk(old.chunk_id, old.doc_id, old.text, "", {**old.meta, "access": "closed:bu"})
+        filled.upsert([closed], [ROWS[1][1]])
+        for s in {id(filled): filled, id(again := open_store()): again}.values():
+            assert s.count() == len(ROWS) and len(s.ids()) == len(ROWS)
+            assert old.chunk_id not in ids_of(s.query(Q, 10, Filter()))
+            assert ids_of(s.query(Q, 2, Filter(access=("closed:bu",)))) == ["d1:0002", "d2:0001"]
+            assert [h.chunk.chunk_id for h in s.query(Q, 10, None)].count(old.chunk_id) == 1
+        filled.delete([old.chunk_id])
+        assert old.chunk_id not in filled.ids() and filled.count() == len(ROWS) - 1
+
     def test_many_rows_are_batched(self, store):
         n = 6000        # above Chroma's max batch size (5461)
         rng = np.random.default_rng(0)

@@ -185,7 +185,23 @@ def test_conversations_stored_and_reopened(app, env):
     app.run()
     assert len(app.session_state["turns"]) == 1
     assert app.session_state["turns"][0]["question"].startswith("Hvad besluttede")
-    assert any("Gem samtalen" in d.label for d in app.sidebar.get("download_button"))
+    labels = [d.label for d in app.sidebar.get("download_button")]
+    assert any("Markdown" in lbl for lbl in labels) and any("PDF" in lbl for lbl in labels)
+
+
+def test_ocr_and_case_number_in_source_panel(app):
+    """A citation from an OCR'ed page with a case number says so in its source panel; others do not."""
+    _ask(app, "Hvad besluttede Teknik- og Miljøudvalget om Solbjerg Bæk?")
+    v = app.session_state["turns"][-1]
+    assert len(v["citations"]) >= 1
+    first = dict(v["citations"][0], ocr=True, case_number="06.02.00-P20-1-24")
+    app.session_state["turns"] = [dict(v, citations=[first] + v["citations"][1:])]
+    app.run()
+    assert not app.exception
+    labels = [e.label for e in app.expander if e.label.startswith("[")]
+    assert "(OCR – kan indeholde læsefejl)" in labels[0] and "Sagsnr. 06.02.00-P20-1-24" in labels[0]
+    assert not any("OCR" in lbl for lbl in labels[1:])
+    assert any("Sagsnr. 06.02.00-P20-1-24" in c.value for c in app.caption)
 
 
 def test_draft_question_mode(app, monkeypatch):

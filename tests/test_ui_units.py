@@ -92,6 +92,78 @@ def test_render_answer_view_links_and_highlight():
         "Udvalg: B; Periode: 1. januar 2024 – 31. december 2024"
 
 
+def _pdf_views() -> list[dict]:
+    """An answered turn citing an undated OCR'ed page with a case number, and a refused turn."""
+    hb = Citation(1, "h1", "Håndbog for Byrådet", "haandbog.pdf", "7", "Spørgetiden er “højst 30 minutter” – også "
+                  "for borgere fra Ærø.", kind="report", ocr=True, case_number="00.01.00-A00-3-24")
+    ans = _answer()
+    a = Answer("Hvor lang er spørgetiden på møder i æøå-kommunen?", "Højst 30 minutter [1], og skolerne [2].",
+               (hb, ans.citations[0]), ans.hits, False, "fp-pdf", mode="llama-cpp")
+    r = Answer("Hvad koster en elefant på månen?", "Det kan jeg ikke finde i materialet.", (), ans.hits[1:], True,
+               "fp-pdf")
+    return [render.answer_view(a, filters_text="Udvalg: Byrådet"), render.answer_view(r)]
+
+
+def _pdf_text(data: bytes) -> str:
+    import io
+
+    from pypdf import PdfReader
+
+    assert data.startswith(b"%PDF-")
+    # Words only: where the PDF wrapped a line does not matter.
+    return " ".join(" ".join(p.extract_text() for p in PdfReader(io.BytesIO(data)).pages).split())
+
+
+def test_citation_ocr_and_case_number_shown():
+    v = _pdf_views()[0]
+    hb, ref = v["citations"]
+    assert hb["ocr"] and hb["case_number"] == "00.01.00-A00-3-24" and not ref["ocr"]
+    line = render.source_line(hb)
+    assert line.endswith("(OCR – kan indeholde læsefejl)") and "Sagsnr. 00.01.00-A00-3-24" in line
+    assert "OCR" not in render.source_line(ref) and "Sagsnr." not in render.source_line(ref)
+    # A hit's chunk metadata carries the same facts for "other sources".
+    meta = {"title": "Skannet referat", "path": "s.pdf", "case_number": "27.00.00-G01-1-23", "ocr": True}
+    hv = render.hit_view(Hit(Chunk("s1", "d", "tekst", "x", meta), 1.0))
+    assert "Sagsnr. 27.00.00-G01-1-23" in render.source_line(hv) and "OCR" in render.source_line(hv)
+    # Views stored before these fields existed still render.
+    assert render.source_line({"title": "Gammel", "kind": "minutes"}) == "Gammel · udateret"
+    assert "udateret" in line
+
+
+def test_conversation_pdf_export():
+    import time
+
+    from ui import pdf_export
+
+    pytest.importorskip("fpdf")
+    views = _pdf_views()
+    assert pdf_export.find_font(), "no Unicode TTF font found (install fonts-dejavu-core)"
+    text = _pdf_text(pdf_export.conversation_pdf(views[0]["question"], views, "anna", now=1_700_000_000))
+    assert views[0]["question"] in text and "æøå" in text
+    assert "Håndbog for Byrådet" in text and "Referat · Byrådet · 25. april 2024 · punkt 3: Skoler" in text
+    assert "udateret" in text and "s. 7" in text and "Sagsnr. 00.01.00-A00-3-24" in text
+    assert "(OCR – kan indeholde læsefejl)" in text
+    assert "“højst 30 minutter”" in text and "Ærø" in text           # quoted passage, typographic quotes kept
+    assert "Højst 30 minutter [1], og skolerne [2]." in text
+    assert "Sprogmodel (llama-cpp)" in text and "Uddrag fra kilderne" in text     # each turn's answer mode
+    assert "anna" in text and time.strftime("%d-%m-%Y", time.localtime(1_700_000_000)) in text and "Filtre: Udvalg: Byrådet" in text
+    # The refused turn says so, and lists its maybe-relevant source.
+    refused = text.split(views[1]["question"])[1]
+    assert "Ikke i materialet: Det kan jeg ikke finde i materialet." in refused and "Måske relevant" in refused
+
+
+def test_conversation_pdf_without_unicode_font(monkeypatch):
+    """No TTF on the machine: core font, Latin-1 text, typographic quotes simplified — never a failed download."""
+    from ui import pdf_export
+
+    pytest.importorskip("fpdf")
+    monkeypatch.setattr(pdf_export, "find_font", lambda: None)
+    views = _pdf_views()
+    text = _pdf_text(pdf_export.conversation_pdf("Samtale", views, "anna"))
+    assert views[0]["question"] in text and "Håndbog for Byrådet" in text
+    assert '"højst 30 minutter" - også' in text
+
+
 def test_conversations_per_user(tmp_path):
     cs = ConversationStore(tmp_path / "app.sqlite")
     v = render.answer_view(_answer())

@@ -11,7 +11,7 @@ from typing import Any, Iterator
 import streamlit as st
 
 from byraad.access import User
-from ui import render, state
+from ui import pdf_export, render, state
 
 log = logging.getLogger("byraad.ui")
 REFUSAL_FALLBACK = "Det kan jeg ikke finde i materialet."
@@ -64,9 +64,18 @@ def sidebar_conversations(res: state.Resources, user: User, signed_in: bool) -> 
         st.rerun()
     views = state.turns()
     if views:
-        md = render.conversation_markdown(views[0]["question"], views, user.name)
-        st.download_button("⬇️ Gem samtalen (Markdown)", md, file_name="samtale.md", mime="text/markdown",
-                           key="export_md", width="stretch")
+        title = views[0]["question"]
+        md = render.conversation_markdown(title, views, user.name)
+        st.caption("Gem samtalen med kilder:")
+        c1, c2 = st.columns(2)
+        c1.download_button("⬇️ Markdown", md, file_name="samtale.md", mime="text/markdown", key="export_md",
+                           width="stretch", help="Gem samtalen med kilder som Markdown")
+        if pdf_export.available():
+            # Made only when clicked (on Streamlit's download thread), from a snapshot of the turns shown now.
+            snapshot, name = [dict(v) for v in views], user.name
+            c2.download_button("⬇️ PDF", lambda: pdf_export.conversation_pdf(title, snapshot, name, refusal_text()),
+                               file_name="samtale.pdf", mime="application/pdf", key="export_pdf", width="stretch",
+                               help="Gem samtalen med kilder som PDF")
     if not signed_in:
         return
     convs = res.conversations.list(user.name)
@@ -142,7 +151,9 @@ def show_turn(res: state.Resources, user: User, view: dict, n: int) -> None:
         for c in view.get("citations", []):
             st.markdown(f'<div id="{prefix}-{c["key"]}"></div>', unsafe_allow_html=True)
             with st.expander(f"[{c['key']}] {render.source_line(c)}"):
-                st.caption(f"Fil: {c['path']}")
+                st.caption(f"Fil: {c['path']}" + (f" · Sagsnr. {c['case_number']}" if c.get("case_number") else ""))
+                if c.get("ocr"):
+                    st.caption(f"{render.OCR_NOTE}: teksten er læst maskinelt fra en skannet side.")
                 body, found = render.highlight_html(c.get("context") or "", [c.get("source_text", ""), c.get("quote", "")])
                 if not found:
                     st.caption("Det citerede afsnit er vist øverst; det kunne ikke findes ordret i kildeteksten.")

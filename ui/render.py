@@ -26,9 +26,14 @@ def mode_label(mode: str) -> str:
     return f"Sprogmodel ({mode})"
 
 
+OCR_NOTE = "(OCR – kan indeholde læsefejl)"
+
+
 def cited_view(c: Citation, context: str = "") -> dict[str, Any]:
     d = {k: getattr(c, k) for k in ("key", "chunk_id", "title", "path", "pages", "quote", "source_text", "body",
                                     "meeting_date", "item_no", "item_title", "kind")}
+    d["ocr"] = bool(getattr(c, "ocr", False))
+    d["case_number"] = str(getattr(c, "case_number", "") or "")
     d["context"] = context or c.source_text or c.quote
     return d
 
@@ -41,7 +46,8 @@ def hit_view(h: Hit) -> dict[str, Any]:
             "path": str(m.get("path") or ""), "pages": pages, "body": str(m.get("body") or ""),
             "meeting_date": m.get("meeting_date") if isinstance(m.get("meeting_date"), int) else None,
             "item_no": str(m.get("item_no") or ""), "item_title": str(m.get("item_title") or ""),
-            "kind": str(m.get("kind") or ""), "snippet": _shorten(h.chunk.text, 300)}
+            "kind": str(m.get("kind") or ""), "case_number": str(m.get("case_number") or ""),
+            "ocr": bool(m.get("ocr")), "snippet": _shorten(h.chunk.text, 300)}
 
 
 def answer_view(a: Answer, contexts: Mapping[str, str] | None = None, filters_text: str = "") -> dict[str, Any]:
@@ -72,7 +78,8 @@ def link_citations(text: str, anchor_prefix: str) -> str:
 
 
 def source_line(s: Mapping[str, Any]) -> str:
-    """"Titel · Udvalg · 18. februar 2025 · punkt 3: Titel · s. 3-4" for a citation or source."""
+    """"Titel · Udvalg · 18. februar 2025 · punkt 3: Titel · s. 3-4 · Sagsnr. …" for a citation or source, with
+    the OCR caveat after it when the passage was read by OCR."""
     parts = [str(s.get("title") or s.get("path") or "Ukendt dokument")]
     if s.get("body"):
         parts.append(str(s["body"]))
@@ -82,7 +89,11 @@ def source_line(s: Mapping[str, Any]) -> str:
         parts.append(f"punkt {s['item_no']}" + (f": {_clean_title(s.get('item_title', ''))}" if s.get("item_title") else ""))
     if s.get("pages"):
         parts.append(f"s. {s['pages']}")
-    return " · ".join(parts)
+    if s.get("case_number"):
+        parts.append(f"Sagsnr. {s['case_number']}")
+    line = " · ".join(parts)
+    # Old stored views have no "ocr" key: they were never marked, so nothing is claimed for them.
+    return f"{line} {OCR_NOTE}" if s.get("ocr") else line
 
 
 def _clean_title(t: str) -> str:

@@ -13,7 +13,7 @@ import shutil
 import uuid
 from functools import lru_cache
 from pathlib import Path
-from typing import Iterable, Sequence
+from typing import Any, Iterable, Sequence
 
 IDS_FILE = "ids.json"
 FORMAT = 1
@@ -90,8 +90,9 @@ class BM25Index:
                 mask[i] = True
         return mask
 
-    def search(self, query: str, k: int, allowed: set[str] | None = None) -> list[tuple[str, float]]:
-        """Top-k (chunk_id, score) with score > 0, best first; `allowed` restricts the candidates."""
+    def search(self, query: str, k: int, allowed: Any = None) -> list[tuple[str, float]]:
+        """Top-k (chunk_id, score) with score > 0, best first; `allowed` restricts the candidates: a set of ids,
+        or a boolean numpy mask over `ids` (the Index's metadata columns, no per-query id lookups)."""
         import numpy as np
 
         if self._model is None or k <= 0:
@@ -101,7 +102,10 @@ class BM25Index:
             return []
         scores = np.asarray(self._model.get_scores(tokens), dtype=np.float64)
         if allowed is not None:
-            scores = np.where(self._mask(allowed), scores, 0.0)
+            mask = allowed if isinstance(allowed, np.ndarray) else self._mask(allowed)
+            if mask.shape != scores.shape:
+                raise ValueError(f"allowed mask has {mask.size} rows, the index {scores.size}")
+            scores = np.where(mask, scores, 0.0)
         cand = np.flatnonzero(scores > 0)
         if cand.size == 0:
             return []

@@ -37,6 +37,7 @@ class Source:
 
 
 _REGISTRY: list[Source] = []
+_BUILTIN_LOADED = False
 
 
 def register(source: Source) -> None:
@@ -48,6 +49,8 @@ def _load_builtin() -> None:
     # Imported lazily so `ingest.sources` stays importable while a format module is broken or absent.
     import importlib
 
+    global _BUILTIN_LOADED
+    _BUILTIN_LOADED = True
     for mod in ("ingest.sources.firstagenda", "ingest.sources.esdh", "ingest.sources.facts"):
         try:
             importlib.import_module(mod)
@@ -58,7 +61,7 @@ def _load_builtin() -> None:
 
 def sources() -> list[Source]:
     """All registered structured formats."""
-    if not _REGISTRY:
+    if not _BUILTIN_LOADED:     # not "if not _REGISTRY": importing one format module registers only that one
         _load_builtin()
     return list(_REGISTRY)
 

@@ -72,3 +72,34 @@ def test_member_journey(served, browser):
     assert page.locator('[data-testid="stMetric"]').count() == 0
     page.screenshot(path=str(ARTIFACTS / "e2e-6-admin-refused.png"), full_page=True)
     ctx.close()
+
+
+def test_pdf_export_download(served, browser):
+    """The sidebar's PDF button downloads the conversation: question, answer and cited sources, with æøå intact."""
+    import io
+
+    from pypdf import PdfReader
+
+    url, _ = served
+    ctx = browser.new_context(viewport={"width": 1400, "height": 1000}, accept_downloads=True)
+    page = ctx.new_page()
+    open_app(page, url)
+    question = "Hvad besluttede Teknik- og Miljøudvalget om Solbjerg Bæk?"
+    ask(page, question)
+    msg = page.locator('[data-testid="stChatMessage"]').last
+    expect(msg.locator("a.byraad-cite").first).to_be_visible()      # answered with sources, not refused
+    titles = msg.locator('[data-testid="stExpander"] summary')
+    first_source = titles.first.inner_text()          # "[1] Titel · Udvalg · dato …"
+    side = page.locator('[data-testid="stSidebar"]')
+    expect(side.get_by_role("button", name="Markdown")).to_be_visible()
+    with page.expect_download(timeout=TIMEOUT) as dl:
+        side.get_by_role("button", name="PDF").click()
+    d = dl.value
+    assert d.suggested_filename == "samtale.pdf"
+    data = open(d.path(), "rb").read()
+    assert data.startswith(b"%PDF-")
+    text = " ".join(" ".join(p.extract_text() for p in PdfReader(io.BytesIO(data)).pages).split())
+    assert question in text and "Kilder" in text, text
+    title = first_source.split("]", 1)[1].split(" · ")[0].strip()
+    assert title and title in text, (title, text[:500])
+    ctx.close()
