@@ -23,7 +23,8 @@ _NUMBER = re.compile(r"\d|\b(?:én|ét|to|tre|fire|fem|seks|syv|otte|ni|ti|ellev
 _Q_DAY = re.compile(r"\b(?:hvilken|hvilke|præcise?)\s+(?:dato|datoer|dag)\b", re.I)
 _Q_WHEN = re.compile(r"\bhvornår\b|\bhvilket\s+(?:år|tidspunkt)\b|\bhvilken\s+(?:måned|periode)\b", re.I)
 _Q_NUMBER = re.compile(r"\bhvor\s+(?:mange|meget|stor|store|stort|lang|længe|høj|højt|dyr|dyrt|mange\s+penge)\b|"
-                       r"\bhvad\s+(?:koste\w*|beløb\w*)\b|\bhvilket\s+beløb\b|\bhvor\s+mange\s+procent\b", re.I)
+                       r"\bhvad\s+(?:koste\w*|beløb\w*)\b|\bhvilket\s+beløb\b|\bhvor\s+mange\s+procent\b|"
+                       r"\bhvilke(?:t)?\s+tal\b", re.I)
 
 
 _Q_PERSON = re.compile(r"^\s*(?:og\s+)?hvem\b|\bhvad\s+hedder\s+(?:den|det|de)\b", re.I)

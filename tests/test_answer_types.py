@@ -19,6 +19,7 @@ from byraad.types import Chunk, Hit
     ("Hvem deltog i mødet?", "person"),
     ("Hvad hedder den nye sekretariatsmedarbejder?", "person"),
     ("Hvad hedder prøvehandling 2?", ""),
+    ("Hvilke tal har Esbjerg for flygtninge i beskæftigelse?", "number"),
     ("Hvad blev besluttet om cykelstien?", ""),
 ])
 def test_wanted(question, kind):

@@ -4,7 +4,6 @@ duplicates and the exactness of the offset map (unit cases plus the real shared 
 from __future__ import annotations
 
 import random
-import time
 import unicodedata
 from pathlib import Path
 
@@ -312,9 +311,7 @@ def load(name: str) -> tuple[str, Repaired]:
 def test_corpus_offset_map_invariants(path):
     raw = path.read_text(encoding="utf-8")
     starts = guess_page_starts(raw)
-    t0 = time.perf_counter()
-    r = repair(raw, starts)
-    assert time.perf_counter() - t0 < 2.0
+    r = repair(raw, starts)     # speed is measured by benchmarks/ingest_bench.py, not asserted here
     check_map(raw, r, len(starts))
     assert "\ufffd" not in r.text and "\t" not in r.text
     assert not any(line.endswith(" ") for line in r.text.split("\n"))

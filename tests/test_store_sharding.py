@@ -239,9 +239,11 @@ def brute(vectors: dict, idx: Index, q: np.ndarray, k: int, flt: Filter) -> list
 
 
 @pytest.mark.parametrize("consts", [
-    {},                                                     # defaults: small index, nearest always
-    {"POOL_CHEAP": 0, "EXACT_MAX": 10**6},                  # selective filters → stored vectors
-    {"POOL_CHEAP": 0, "EXACT_MAX": 0, "POOL_MAX": 64, "POOL_SLACK": 0.01},   # escalation, then filtered query
+    {},                                                     # defaults: the cost model picks
+    {"EXACT_ROW_MS": 0.0},                                  # stored vectors whenever a filter is set
+    {"EXACT_ROW_MS": 1e9},                                  # nearest pools only
+    {"EXACT_ROW_MS": 1e9, "POOL_MAX": 64, "POOL_SLACK": 0.01},                  # pools grow, then stored vectors
+    {"EXACT_ROW_MS": 1e9, "EXACT_MAX": 0, "POOL_MAX": 64, "POOL_SLACK": 0.01},  # ... then Chroma's filtered query
 ])
 def test_index_dense_search_agrees_with_brute_force(big_index, monkeypatch, consts):
     idx, vectors = big_index

@@ -232,31 +232,26 @@ class ChromaStore:
     def update_metadata(self, chunks: Sequence[Chunk]) -> None:
         """Replace metadata (and text) of existing chunks without re-embedding; unknown ids are ignored. A chunk
         whose level changed moves to the new shard with its stored vector."""
-        want = {c.chunk_id: c for c in chunks}
+        want = {c.chunk_id: (c, clean_meta(c)) for c in chunks}
         for level, col in self.refresh().items():
             for batch in self._batches(list(want)):
-                cur = col.get(ids=list(batch), include=["documents", "metadatas"])
-                prev = {i: (d, m or {}) for i, d, m in zip(cur["ids"], cur["documents"], cur["metadatas"])}
-                here = [want[i] for i in batch if i in prev and level_of(clean_meta(want[i])) == level]
-                moved = [want[i] for i in batch if i in prev and level_of(clean_meta(want[i])) != level]
-                if here:
-                    col.update(ids=[c.chunk_id for c in here], metadatas=[
-                        {**clean_meta(c), **{k: None for k in prev[c.chunk_id][1] if k not in clean_meta(c)}}
-                        for c in here])
-                    # Chroma re-embeds changed documents unless given vectors: pass the stored ones back.
-                    changed = [c for c in here if c.text != prev[c.chunk_id][0]]
-                    if changed:
-                        emb = col.get(ids=[c.chunk_id for c in changed], include=["embeddings"])
-                        vec = dict(zip(emb["ids"], emb["embeddings"]))
-                        col.update(ids=[c.chunk_id for c in changed], documents=[c.text for c in changed],
-                                   embeddings=[vec[c.chunk_id] for c in changed])
+                cur = col.get(ids=list(batch), include=["documents", "metadatas", "embeddings"])
+                rows = [(want.pop(i), d, m or {}, v)        # found: done with it (moved rows are not updated twice)
+                        for i, d, m, v in zip(cur["ids"], cur["documents"], cur["metadatas"], cur["embeddings"])]
+                stay = [r for r in rows if level_of(r[0][1]) == level]
+                moved = [r for r in rows if level_of(r[0][1]) != level]
+                if stay:
+                    # Chroma merges metadata: keys no longer present are set to None to remove them.
+                    col.update(ids=[c.chunk_id for (c, _), *_ in stay],
+                               metadatas=[{**meta, **{k: None for k in old if k not in meta}}
+                                          for (_, meta), _, old, _ in stay])
+                    changed = [(c, v) for (c, _), doc, _, v in stay if c.text != doc]
+                    if changed:     # Chroma re-embeds a changed document unless given a vector: pass the stored one
+                        col.update(ids=[c.chunk_id for c, _ in changed], documents=[c.text for c, _ in changed],
+                                   embeddings=[v for _, v in changed])
                 if moved:
-                    emb = col.get(ids=[c.chunk_id for c in moved], include=["embeddings"])
-                    vec = dict(zip(emb["ids"], emb["embeddings"]))
-                    col.delete(ids=[c.chunk_id for c in moved])
-                    self.upsert(moved, [vec[c.chunk_id] for c in moved])
-                for c in moved:
-                    want.pop(c.chunk_id, None)      # moved rows must not be updated again in their new shard
+                    col.delete(ids=[c.chunk_id for (c, _), *_ in moved])   # first: a crash loses, never doubles
+                    self.upsert([c for (c, _), *_ in moved], [v for *_, v in moved])
 
     def delete(self, chunk_ids: Sequence[str]) -> None:
         if not chunk_ids:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import math
 import shutil
 import threading
+from dataclasses import replace
 from pathlib import Path
 from typing import Any, Mapping, Sequence
 
@@ -18,13 +19,16 @@ from vectorstore.catalog import Catalog
 from vectorstore.filters import Filter
 from vectorstore.protocols import Embedder, VectorStore
 
-# Dense search with a filter beyond access: the store's shards give the nearest chunks of the permitted levels and
-# we keep those the filter admits. The candidate pool is sized from the filter's selectivity (known exactly from
-# the columns); small admitted sets are scored directly from their stored vectors instead.
-POOL_SLACK = 2.0        # fetch this many times the candidates the selectivity says are needed
-POOL_CHEAP = 1000       # nearest-1000 costs ~18 ms at 100k chunks: always fine
-POOL_MAX = 8000         # beyond this a filtered store query is the better deal
-EXACT_MAX = 1000        # reading this many stored vectors costs ~80 ms at 100k chunks
+# Dense search with a filter beyond access, per permitted access level (= store shard): the shard gives its nearest
+# chunks and we keep those the filter admits; the candidate pool is sized from the filter's selectivity in that
+# level, known exactly from the columns. When reading the admitted chunks' stored vectors is cheaper than the pool
+# (few admitted, e.g. a small closed shard), they are scored directly. Costs measured at 100k chunks.
+POOL_SLACK = 1.5        # fetch this many times the candidates the selectivity says are needed (binomial: a
+                        # random 1/70 filter leaves < k of k·1.5 expected survivors in ~0.5 % of queries)
+POOL_MAX = 8000         # beyond this a pool stops growing; then stored vectors or Chroma's filtered query
+NEAREST_MS, NEAREST_ROW_MS = 7.0, 0.015     # a nearest-n query: fixed cost + per row returned
+EXACT_ROW_MS = 0.08     # reading one stored vector
+EXACT_MAX = 1000        # the most admitted chunks scored from stored vectors after the pool gave up
 
 
 class MetaColumns:
@@ -49,6 +53,7 @@ class MetaColumns:
         self._dated = np.fromiter((isinstance(d, int) for d in dates), bool, n)
         self._dates = np.fromiter((d if isinstance(d, int) else 0 for d in dates), np.int64, n)
         self._masks: dict[Filter, Any] = {}
+        self._levels: dict[Filter, list] = {}
 
     def __len__(self) -> int:
         return len(self.ids)
@@ -59,16 +64,27 @@ class MetaColumns:
         vocab = self._vocab[key]
         return np.isin(self._codes[key], [vocab[v] for v in wanted if v in vocab])
 
-    def group(self, mask, key: str) -> dict[Any, list[str]]:
-        """The ids under `mask`, grouped by their value of one of KEYS."""
+    def levels(self, flt: Filter) -> list[tuple[Any, int, int]]:
+        """(level, chunks of that level, of them admitted by flt) for each access level with admitted chunks."""
         import numpy as np
 
-        names = {code: value for value, code in self._vocab[key].items()}
-        codes = self._codes[key]
-        out: dict[Any, list[str]] = {}
-        for i in np.flatnonzero(mask):
-            out.setdefault(names[int(codes[i])], []).append(self.ids[i])
-        return out
+        got = self._levels.get(flt)
+        if got is None:
+            codes, vocab = self._codes["access"], self._vocab["access"]
+            total = np.bincount(codes, minlength=len(vocab))
+            admitted = np.bincount(codes[self.mask(flt)], minlength=len(vocab))
+            got = [(lv, int(total[c]), int(admitted[c])) for lv, c in vocab.items() if admitted[c]]
+            if len(self._levels) >= 256:
+                self._levels = {}       # replaced, not cleared: other threads may be reading the old one
+            self._levels[flt] = got
+        return got
+
+    def admitted(self, flt: Filter, level: Any) -> list[str]:
+        """Ids of one access level that flt admits."""
+        import numpy as np
+
+        code = self._vocab["access"][level]
+        return [self.ids[i] for i in np.flatnonzero(self.mask(flt) & (self._codes["access"] == code))]
 
     def mask(self, flt: Filter):
         """Read-only boolean mask over `ids`: True where `flt.matches(meta)` (cached per filter)."""
@@ -87,7 +103,7 @@ class MetaColumns:
                 m &= self._dated & (self._dates <= flt.date_to)
             m.flags.writeable = False
             if len(self._masks) >= 256:
-                self._masks.pop(next(iter(self._masks)))
+                self._masks = {}
             self._masks[flt] = m
         return m
 
@@ -244,37 +260,34 @@ class Index:
 
     def _dense_sharded(self, store: Any, vec: Sequence[float], k: int, flt: Filter, cols: MetaColumns
                        ) -> list[tuple[str, float]]:
-        """(id, score) best first over a sharded store, every id admitted by `flt` per the catalog metadata."""
-        mask = cols.mask(flt)
-        matched = int(mask.sum())
-        if matched == 0:
-            return []
-        searched = int(cols.mask(Filter(access=flt.access)).sum())
-        # +1: a pool larger than what the shards hold comes back short, which proves it exhausted them.
-        pool = k if flt.is_empty() else min(searched + 1, k + math.ceil(k * POOL_SLACK * searched / matched))
-        if pool > POOL_CHEAP and matched <= EXACT_MAX:
-            return self._dense_exact(store, vec, k, mask)
-        pos = cols.pos
+        """(id, score) best first over a sharded store, every id admitted by `flt` per the catalog metadata: each
+        level's own top k (exact: enough admitted in its pool, or its shard exhausted), merged."""
+        out: list[tuple[str, float]] = []
+        for level, searched, matched in cols.levels(flt):
+            out += self._dense_level(store, vec, k, flt, cols, level, searched, matched)
+        return sorted(out, key=lambda t: (-t[1], t[0]))[:k]
+
+    def _dense_level(self, store: Any, vec: Sequence[float], k: int, flt: Filter, cols: MetaColumns, level: Any,
+                     searched: int, matched: int) -> list[tuple[str, float]]:
+        shard = (level if isinstance(level, str) else None,)        # the store keeps non-text levels unset
+        # +1: a pool larger than the shard comes back short, which proves the shard exhausted.
+        pool = k if matched == searched else min(searched + 1, k + math.ceil(k * POOL_SLACK * searched / matched))
+        if matched * EXACT_ROW_MS < NEAREST_MS + pool * NEAREST_ROW_MS:
+            return store.exact(vec, cols.admitted(flt, level), shard)[:k]
+        mask, pos = cols.mask(flt), cols.pos
         while True:
-            got = store.nearest(vec, pool, flt.access)
+            got = store.nearest(vec, pool, shard)
             keep = [(cid, s) for cid, s in got if cid in pos and mask[pos[cid]]]
-            # Enough admitted, or the shards are exhausted: the admitted top k are exact.
             if len(keep) >= k or len(got) < pool:
                 return keep[:k]
             if pool >= POOL_MAX:
                 break
-            pool = min(POOL_MAX, pool * 4)
+            # Too few survived (the filter correlates with the query): grow by the survival rate seen.
+            pool = min(POOL_MAX, max(pool * 2, math.ceil(pool * POOL_SLACK * k / max(len(keep), 1))))
         if matched <= EXACT_MAX:
-            return self._dense_exact(store, vec, k, mask)
-        return [(h.chunk.chunk_id, h.score) for h in store.query(vec, k, flt)
+            return store.exact(vec, cols.admitted(flt, level), shard)[:k]
+        return [(h.chunk.chunk_id, h.score) for h in store.query(vec, k, replace(flt, access=shard))
                 if h.chunk.chunk_id in pos and mask[pos[h.chunk.chunk_id]]]
-
-    def _dense_exact(self, store: Any, vec: Sequence[float], k: int, mask) -> list[tuple[str, float]]:
-        """Score the admitted chunks from their stored vectors, each looked up in its own level's shard only."""
-        out: list[tuple[str, float]] = []
-        for level, ids in self.columns().group(mask, "access").items():
-            out += store.exact(vec, ids, (level if isinstance(level, str) else None,))
-        return sorted(out, key=lambda t: (-t[1], t[0]))[:k]
 
     def lexical_search(self, query: str, k: int, flt: Filter | None) -> list[Hit]:
         """BM25 over chunks; disallowed chunks are masked before ranking."""
