@@ -47,7 +47,7 @@ def parse_loaded(loaded: LoadedFile, path: Path, rel_path: str | None = None,
         for i, s in enumerate(starts)
     )
     title_hint = loaded.title or path.stem.replace("-", " ").replace("_", " ")
-    st = analyse(rep.text, rel_path or path.name, title_hint)
+    st = analyse(rep.text, rel_path or path.name, title_hint, ocr="1" in str(loaded.meta.get("ocr_pages")).split(","))
     meta = {k: v for k, v in loaded.meta.items() if isinstance(v, (str, int, float, bool))}
     meta.update({f"repair_{k}": v for k, v in rep.stats.items()})
     return ParsedDocument(

@@ -3,9 +3,10 @@
 The listing page names the meetings; each meeting page is fetched with If-None-Match/If-Modified-Since and
 compared by sha256, so a rerun fetches only what changed. Pages land in the sync folder under stable names
 (<dagsorden|referat>-<body>-<YYYY-MM-DD>.html), attachments in "<page stem>.bilag/" (the page's package, see
-ingest.sources.firstagenda). A hidden manifest (.byraad-sync.json: url, file, sha256, fetched_at, etag,
-last_modified, status) records what was fetched. Every file is written to a hidden temp file and renamed, so a
-killed run never leaves a half-written page. The folder is then ingested like any other (`byraad ingest DIR`).
+ingest.sources.firstagenda; pages and listing are read by ingest.sources.htmldom). A hidden manifest
+(.byraad-sync.json: url, file, sha256, fetched_at, etag, last_modified, status) records what was fetched. Every
+file is written to a hidden temp file and renamed, so a killed run never leaves a half-written page. The folder is
+then ingested like any other (`byraad ingest DIR`).
 
 Attachments of closed items are never fetched: the folder is ingested with public access by default.
 Attachment ids are immutable on the portal, so an attachment already on disk is not asked for again.
@@ -19,7 +20,6 @@ import fcntl
 import hashlib
 import json
 import os
-import re
 import socket
 import sys
 import time
@@ -32,14 +32,11 @@ from pathlib import Path
 from typing import Callable, Iterator
 
 from ingest.access import body_key
+from ingest.sources.htmldom import ListingEntry, direct_pdf, is_meeting_page, read_listing
 
 MANIFEST = ".byraad-sync.json"
 SHOW = 20                   # failures listed in the text report (all are in --json)
 USER_AGENT = "byraad-gpt-sync/0.1"
-_SLUG_DATE = re.compile(r"d\.(\d{2})-(\d{2})-(\d{4})")
-_SLUG_TIME = re.compile(r"kl\.(\d{1,2})[.:](\d{2})")
-_ARIA = re.compile(r"(\d{2})-(\d{2})-(\d{4})\s+(.+?)\s+(Dagsorden|Referat|Tillæg\w*)\s*$", re.IGNORECASE)
-_DMY = re.compile(r"(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})")
 
 
 class SyncError(RuntimeError):
@@ -55,18 +52,6 @@ class Response:
     status: int
     body: bytes
     headers: dict[str, str]
-
-
-@dataclass(frozen=True)
-class ListingEntry:
-    """One meeting link on the listing page."""
-
-    url: str
-    meeting_id: str
-    body: str
-    date: int | None
-    time: str
-    kind: str                   # agenda | minutes
 
 
 @dataclass
@@ -144,39 +129,7 @@ def fetch(url: str, headers: dict[str, str] | None = None, timeout: float = 30.0
         raise FetchError(f"forbindelsesfejl ({e})") from None
 
 
-# ---------------------------------------------------------------- listing
-
-def read_listing(html: str, base_url: str) -> list[ListingEntry]:
-    """Meeting links (agenda and minutes) of a portal listing page, in page order, without duplicates."""
-    from ingest.dates import to_int
-    from ingest.sources.firstagenda import parse_html
-
-    out: dict[str, ListingEntry] = {}
-    for a in parse_html(html).find_all("a"):
-        href = a.attrs.get("href", "")
-        q = urllib.parse.urlparse(href)
-        mid = urllib.parse.parse_qs(q.query).get("id", [""])[0]
-        if not q.path.rstrip("/").endswith("/vis") or not mid:
-            continue
-        url = urllib.parse.urljoin(base_url, href)
-        slug = urllib.parse.unquote(q.query)
-        strongs = [s.text() for s in a.find_all("strong")]
-        aria = _ARIA.search(a.attrs.get("aria-label", ""))
-        if aria:
-            body, kind_word = aria.group(4), aria.group(5)
-            d = (aria.group(3), aria.group(2), aria.group(1))
-        else:
-            body = strongs[0] if strongs else ""
-            kind_word = strongs[1] if len(strongs) > 1 else slug.split("-", 1)[0]
-            m = _SLUG_DATE.search(slug) or _DMY.search(a.text())
-            d = (m.group(3), m.group(2), m.group(1)) if m else None
-        date = to_int(int(d[0]), int(d[1]), int(d[2])) if d else None
-        t = _SLUG_TIME.search(slug)
-        out.setdefault(url, ListingEntry(url=url, meeting_id=mid, body=body, date=date,
-                                         time=f"{int(t.group(1)):02d}{t.group(2)}" if t else "",
-                                         kind="minutes" if kind_word.lower().startswith("referat") else "agenda"))
-    return list(out.values())
-
+# ---------------------------------------------------------------- file names
 
 def file_name(e: ListingEntry, taken: set[str]) -> str:
     """Stable file name body+date+kind; the time, then the meeting id, tell two meetings of a day apart."""
@@ -247,8 +200,6 @@ def sync_portal(url: str, dest: str | Path, *, limit: int | None = None, dry_run
         raise SyncError(f"mødeportalen kan ikke hentes: {url}: {e}") from None
     entries = read_listing(listing.body.decode("utf-8", errors="replace"), url)
     if not entries:
-        from ingest.sources.firstagenda import is_meeting_page
-
         if is_meeting_page(listing.body[:256 * 1024]):
             raise SyncError(f"{url} er en mødeside, ikke portalens oversigt over møder")
         rep.warnings.append("ingen møder fundet på oversigtssiden (portalens forside bygger listen med JavaScript; "
@@ -318,8 +269,6 @@ def _save(dest: Path, manifest: dict) -> None:
 def _sync_page(e: ListingEntry, name: str, prev: dict, dest: Path, manifest: dict, rep: SyncReport,
                get: Callable[..., Response], timeout: float) -> bool:
     """Fetch one meeting page if new or changed; True when the page is on disk afterwards."""
-    from ingest.sources.firstagenda import is_meeting_page
-
     path = dest / name
     have = path.exists() and bool(prev.get("sha256"))
     headers = {}
@@ -358,7 +307,8 @@ def _sync_page(e: ListingEntry, name: str, prev: dict, dest: Path, manifest: dic
 def _sync_bilag(dest: Path, manifest: dict, urls: list[str], rep: SyncReport, get: Callable[..., Response],
                 timeout: float, max_bytes: int, progress: bool) -> None:
     """Fetch attachment PDFs of open items that are not on disk yet, for the pages synced in this run."""
-    from ingest.sources.firstagenda import BILAG_SUFFIX, read_page
+    from ingest.sources.firstagenda import bilag_path
+    from ingest.sources.htmldom import read_page
 
     todo: list[tuple[str, Path, str, str]] = []
     for url in urls:
@@ -368,54 +318,36 @@ def _sync_bilag(dest: Path, manifest: dict, urls: list[str], rep: SyncReport, ge
             continue
         page = read_page(path.read_text(encoding="utf-8", errors="replace"))
         for it in page.items:
+            if it.closed:
+                rep.bilag_skipped_closed += len(it.attachments)
+                continue
             for aid, title, href in it.attachments:
-                if it.closed:
-                    rep.bilag_skipped_closed += 1
-                    continue
-                if not aid or not href:
-                    continue
-                stem = (body_key(title)[:60] or "bilag")
-                target = path.with_name(path.stem + BILAG_SUFFIX) / f"{stem}--{aid}.pdf"
-                if not target.exists():
-                    todo.append((_direct_pdf(urllib.parse.urljoin(url, href)), target, title, row["file"]))
+                target = bilag_path(path, aid, title)
+                if aid and href and not target.exists():
+                    todo.append((direct_pdf(urllib.parse.urljoin(url, href)), target, title, row["file"]))
     bar = _bar(len(todo), progress, "Henter bilag")
     try:
         for link, target, title, page_file in todo:
+            entry = {"file": str(target.relative_to(dest)), "title": title, "page": page_file, "fetched_at": _now()}
             try:
                 r = get(link, timeout=timeout, max_bytes=max_bytes)
                 if not r.body.lstrip()[:5].startswith(b"%PDF-"):
                     raise FetchError("svaret er ikke en PDF")
                 write_atomic(target, r.body)
-                manifest["bilag"][link] = {"file": str(target.relative_to(dest)), "title": title, "page": page_file,
-                                           "sha256": hashlib.sha256(r.body).hexdigest(), "size": len(r.body),
-                                           "fetched_at": _now(), "status": "new", "error": ""}
+                manifest["bilag"][link] = {**entry, "sha256": hashlib.sha256(r.body).hexdigest(), "size": len(r.body),
+                                           "status": "new", "error": ""}
                 rep.bilag_new += 1
             except FetchError as err:
-                manifest["bilag"][link] = {"file": str(target.relative_to(dest)), "title": title, "page": page_file,
-                                           "fetched_at": _now(), "status": "failed", "error": str(err)}
-                rep.bilag_failed.append({"url": link, "file": str(target.relative_to(dest)), "reason": str(err)})
+                manifest["bilag"][link] = {**entry, "status": "failed", "error": str(err)}
+                rep.bilag_failed.append({"url": link, "file": entry["file"], "reason": str(err)})
             bar.update(1)
     finally:
         bar.close()
 
 
-def _direct_pdf(url: str) -> str:
-    """The portal's attachment link opens a viewer; redirectDirectlyToPdf=true returns the PDF itself."""
-    if "redirectDirectlyToPdf=" in url:
-        return re.sub(r"redirectDirectlyToPdf=(?:false|0)", "redirectDirectlyToPdf=true", url)
-    return url + ("&" if "?" in url else "?") + "redirectDirectlyToPdf=true"
-
-
-class _NoBar:
-    def update(self, n: int = 1) -> None: ...
-    def set_postfix_str(self, s: str, refresh: bool = True) -> None: ...
-    def close(self) -> None: ...
-
-
 def _bar(total: int, enabled: bool, desc: str):
-    """A tqdm bar on stderr, or a no-op."""
-    if not enabled or total == 0:
-        return _NoBar()
+    """A tqdm bar on stderr; disabled (a no-op) when progress is off or there is nothing to do."""
     from tqdm import tqdm
 
-    return tqdm(total=total, desc=desc, unit="stk", file=sys.stderr, mininterval=0.5, dynamic_ncols=True)
+    return tqdm(total=total, desc=desc, unit="stk", file=sys.stderr, mininterval=0.5, dynamic_ncols=True,
+                disable=not enabled or total == 0)

@@ -23,7 +23,7 @@ from vectorstore import chroma_store as cs
 from vectorstore import index as index_mod
 from vectorstore.chroma_store import LAYOUT, LAYOUT_KEY, ChromaStore, shard_name
 from vectorstore.filters import Filter
-from vectorstore.index import Index, MetaColumns
+from vectorstore.index import Index, MetaColumns, VectorCache
 
 NAME_RE = re.compile(r"^[a-zA-Z0-9][a-zA-Z0-9._-]*[a-zA-Z0-9]$")
 
@@ -120,6 +120,19 @@ def test_access_change_leaves_no_stale_copy(filled):
     assert all(old.chunk_id not in ids for ids in held(filled).values())
 
 
+def test_update_metadata_new_text_keeps_vector_also_when_moving(filled):
+    a, b = ROWS[0][0], ROWS[1][0]
+    filled.update_metadata([Chunk(a.chunk_id, a.doc_id, "Ny tekst A", "", dict(a.meta)),
+                            Chunk(b.chunk_id, b.doc_id, "Ny tekst B", "", {**b.meta, "access": "internal"})])
+    hit = filled.query(Q, 1, Filter())[0]
+    assert (hit.chunk.chunk_id, hit.chunk.text) == (a.chunk_id, "Ny tekst A")
+    assert hit.score == pytest.approx(float(np.dot(Q, ROWS[0][1])), abs=1e-4)
+    got = {h.chunk.chunk_id: h for h in filled.query(Q, 5, Filter(access=("internal",)))}
+    assert got[b.chunk_id].chunk.text == "Ny tekst B" and got[b.chunk_id].chunk.meta["access"] == "internal"
+    assert got[b.chunk_id].score == pytest.approx(float(np.dot(Q, ROWS[1][1])), abs=1e-4)
+    assert b.chunk_id not in held(filled)["public"] and filled.count() == len(ROWS)
+
+
 def test_chunk_without_access_is_only_seen_by_all_access(opener):
     store = opener()
     store.upsert([Chunk("n:1", "n", "t", "", {"doc_id": "n"})], [unit(1)])
@@ -161,23 +174,25 @@ def test_drop_removes_every_shard(filled):
     assert not names & (left - {filled.name}) and filled.count() == 0
 
 
-def test_nearest_and_exact_agree_with_query(filled):
+def test_nearest_and_vectors_agree_with_query(filled):
     for access in (("public",), ("public", "closed:bu", "internal"), None):
         want = [(h.chunk.chunk_id, h.score) for h in filled.query(Q, 10, Filter(access=access))]
         got = filled.nearest(Q, 10, access)
         assert [c for c, _ in got] == [c for c, _ in want]
         assert [s for _, s in got] == pytest.approx([s for _, s in want], abs=1e-4)
-        ex = filled.exact(Q, [c for c, _ in want] + ["no-such-id"], access)
-        assert [c for c, _ in ex] == [c for c, _ in want]
-        assert [s for _, s in ex] == pytest.approx([s for _, s in want], abs=1e-4)
-    assert filled.nearest(Q, 5, ()) == [] and filled.exact(Q, ["d2:0001"], ("public",)) == []
+        ids, mat = filled.vectors([c for c, _ in want] + ["no-such-id"], access)
+        assert sorted(ids) == sorted(c for c, _ in want) and mat.shape == (len(want), len(Q))
+        cos = mat @ np.asarray(Q) / np.linalg.norm(mat, axis=1)
+        assert dict(zip(ids, cos)) == pytest.approx(dict(want), abs=1e-4)
+    assert filled.nearest(Q, 5, ()) == [] and filled.vectors(["d2:0001"], ("public",))[0] == []
 
 
 # --- Index: columns, dense fast paths, BM25 masks -------------------------------------------------
 def random_metas(rng: random.Random, n: int) -> list[dict]:
     out = []
     for i in range(n):
-        m = {"doc_id": f"d{i % 37}", "access": rng.choice(["public", "public", "internal", "closed:bu", "closed", None]),
+        access = rng.choice(["public", "public", "internal", "closed:bu", "closed", None])
+        m = {"doc_id": f"d{i % 37}", "access": access,
              "body_key": rng.choice(["bu", "tm", "kb", None]), "kind": rng.choice(["minutes", "agenda", "handbook"]),
              "meeting_date": rng.choice([None, "2023", 20210101 + rng.randrange(5) * 10000 + rng.randrange(12) * 100])}
         out.append({k: v for k, v in m.items() if v is not None or rng.random() < 0.3})
@@ -238,17 +253,19 @@ def brute(vectors: dict, idx: Index, q: np.ndarray, k: int, flt: Filter) -> list
     return sorted(ok, key=lambda c: (-sims[c], c))[:k]
 
 
-@pytest.mark.parametrize("consts", [
-    {},                                                     # defaults: the cost model picks
-    {"EXACT_ROW_MS": 0.0},                                  # stored vectors whenever a filter is set
-    {"EXACT_ROW_MS": 1e9},                                  # nearest pools only
-    {"EXACT_ROW_MS": 1e9, "POOL_MAX": 64, "POOL_SLACK": 0.01},                  # pools grow, then stored vectors
-    {"EXACT_ROW_MS": 1e9, "EXACT_MAX": 0, "POOL_MAX": 64, "POOL_SLACK": 0.01},  # ... then Chroma's filtered query
+@pytest.mark.parametrize("consts, cache_mb", [
+    ({}, 512),                                              # defaults: the cost model picks
+    ({"EXACT_ROW_MS": 0.0}, 512),                           # vectors whenever a filter is set, cached
+    ({"EXACT_ROW_MS": 0.0}, 0),                             # ... read from the store every time
+    ({"CACHED_ROW_MS": 1e9}, 512),                          # nearest pools only
+    ({"CACHED_ROW_MS": 1e9, "POOL_MAX": 64, "POOL_SLACK": 0.01}, 512),               # pools grow, then vectors
+    ({"CACHED_ROW_MS": 1e9, "EXACT_MAX": 0, "POOL_MAX": 64, "POOL_SLACK": 0.01}, 0),  # ... then Chroma's filter
 ])
-def test_index_dense_search_agrees_with_brute_force(big_index, monkeypatch, consts):
+def test_index_dense_search_agrees_with_brute_force(big_index, monkeypatch, consts, cache_mb):
     idx, vectors = big_index
     for name, value in consts.items():
         monkeypatch.setattr(index_mod, name, value)
+    monkeypatch.setattr(idx, "vectors", VectorCache(cache_mb << 20))
     rng = random.Random(2)
     qrng = np.random.default_rng(9)
     for _ in range(25):
@@ -258,6 +275,41 @@ def test_index_dense_search_agrees_with_brute_force(big_index, monkeypatch, cons
         hits = idx.dense_search("", 10, flt, vector=q)
         assert [h.chunk.chunk_id for h in hits] == brute(vectors, idx, q, 10, flt), flt
         assert all(flt.matches(h.chunk.meta) for h in hits) and [h.rank for h in hits] == list(range(1, len(hits) + 1))
+        assert [h.score for h in hits] == sorted((h.score for h in hits), reverse=True)
+
+
+def test_vector_cache_budget_and_scores():
+    rng = np.random.default_rng(4)
+    mat = rng.standard_normal((10, 8)).astype(np.float32)
+    ids = [f"v{i}" for i in range(10)]
+    cache = VectorCache(max_bytes=4 * 8 * 6)            # room for 6 rows
+    cache.add(ids, mat)
+    assert len(cache) == 6 and cache.missing(ids) == ids[6:] and cache.full and cache._mat.nbytes <= 4 * 8 * 6
+    q = rng.standard_normal(8)
+    want = sorted(((i, float(r @ q / np.linalg.norm(r) / np.linalg.norm(q))) for i, r in zip(ids, mat)),
+                  key=lambda t: -t[1])
+    got = cache.score(q, ids, 10, (ids[6:], mat[6:]))   # rows beyond the budget come as extra
+    assert [i for i, _ in got] == [i for i, _ in want] and [s for _, s in got] == pytest.approx([s for _, s in want])
+    assert cache.score(q, ids, 3, (ids[6:], mat[6:])) == got[:3]
+    assert [i for i, _ in cache.score(q, ["v1", "v8", "zz"], 5)] == ["v1"]
+    cache.add(["v1", "v7"], mat[[1, 7]])                # known ids are not added twice; a full cache takes nothing
+    assert len(cache) == 6 and cache.score(q, ["v1"], 1)[0][1] == pytest.approx(dict(want)["v1"])
+
+
+def test_warm_vectors_then_selective_filters_read_nothing(big_index, monkeypatch):
+    idx, vectors = big_index
+    monkeypatch.setattr(index_mod, "WARM_MIN", 10)
+    monkeypatch.setattr(idx, "vectors", VectorCache(512 << 20))
+    monkeypatch.setattr(idx, "_warmer", None)
+    idx.warm_vectors(wait=True)
+    assert len(idx.vectors) == N_BIG
+    reads = []
+    real = idx.store.vectors
+    monkeypatch.setattr(idx.store, "vectors", lambda *a: reads.append(a) or real(*a))
+    q = np.asarray(unit(1, 1)[:1] * 16, dtype=np.float32)
+    for flt in (Filter(doc_ids=("d3",)), Filter(access=None, date_from=20230101, date_to=20230131)):
+        assert [h.chunk.chunk_id for h in idx.dense_search("", 10, flt, vector=q)] == brute(vectors, idx, q, 10, flt)
+    assert reads == []
 
 
 def test_index_common_filters_never_scan_in_chroma(big_index):

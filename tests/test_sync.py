@@ -1,6 +1,6 @@
 """`byraad sync` against a local HTTP server (127.0.0.1) serving the saved portal pages: first fetch, reruns that
-fetch nothing, a changed page, 404s, attachments (closed items skipped), an unreachable portal, then ingestion of
-the synced folder and a search over it."""
+fetch nothing, a changed page, 404s, attachments (closed items skipped; chunked inside their item), an unreachable
+portal, then ingestion of the synced folder and a search over it."""
 
 from __future__ import annotations
 
@@ -222,7 +222,13 @@ def test_attachments_fetched_once_and_ingested_with_the_page(portal, tmp_path):
         assert irep.ok and irep.new == [MINUTES_FILE]            # one package: page + its attachments
         hits = idx.lexical_search("trafiksikkerhed", 3, Filter())
         assert hits and hits[0].chunk.meta["path"] == MINUTES_FILE
-        assert hits[0].chunk.meta["chunk_type"] == "section" and hits[0].chunk.meta["body"] == "Teknisk Udvalg"
+        m = hits[0].chunk.meta
+        assert m["chunk_type"] == "section" and m["body"] == "Teknisk Udvalg"
+        # the attachment is chunked inside its item: the chunk names the item and the attachment (its place in
+        # the item's list on the page)
+        listed = json.loads(parse_file(dest / MINUTES_FILE, MINUTES_FILE).meta[f"item_{m['item_no']}_bilag"])
+        no, n = m["section_id"].split("-")[1:]
+        assert no == m["item_no"] and m["section"] == listed[int(n) - 1]["title"] and m["item_title"]
     finally:
         idx.close()
 

@@ -319,25 +319,21 @@ class ChromaStore:
 
         return [(cid, 1.0 - float(d)) for cid, d in self._read(run)]
 
-    def exact(self, vector: Sequence[float], ids: Sequence[str], access: tuple[str, ...] | None
-              ) -> list[tuple[str, float]]:
-        """(chunk id, cosine) of the given chunks of the permitted levels, best first, from their stored vectors
-        (for small candidate sets, where this beats Chroma's scanning filtered query)."""
+    def vectors(self, ids: Sequence[str], access: tuple[str, ...] | None) -> tuple[list[str], Any]:
+        """The stored vectors (float32 rows) of those of `ids` that the permitted levels' shards hold, and their
+        ids in row order (~0.05-0.1 ms a row at 100k chunks: for small sets, or to fill a cache)."""
         import numpy as np
 
-        q = np.asarray(vector, dtype=np.float32)
-        q = q / (np.linalg.norm(q) or 1.0)
-
-        def run() -> list[tuple[str, float]]:
-            out: list[tuple[str, float]] = []
+        def run() -> tuple[list[str], Any]:
+            found: list[str] = []
+            rows: list[Any] = []
             for col in self._searched(access):
                 for batch in self._batches(list(ids)):
                     got = col.get(ids=list(batch), include=["embeddings"])
                     if len(got["ids"]):
-                        m = np.asarray(got["embeddings"], dtype=np.float32)
-                        sims = m @ q / np.maximum(np.linalg.norm(m, axis=1), 1e-12)
-                        out += zip(got["ids"], map(float, sims))
-            return sorted(dict(out).items(), key=lambda t: (-t[1], t[0]))
+                        found += got["ids"]
+                        rows.append(np.asarray(got["embeddings"], dtype=np.float32))
+            return found, (np.concatenate(rows) if rows else np.zeros((0, 0), dtype=np.float32))
 
         return self._read(run)
 

@@ -27,8 +27,13 @@ POOL_SLACK = 1.5        # fetch this many times the candidates the selectivity s
                         # random 1/70 filter leaves < k of k·1.5 expected survivors in ~0.5 % of queries)
 POOL_MAX = 8000         # beyond this a pool stops growing; then stored vectors or Chroma's filtered query
 NEAREST_MS, NEAREST_ROW_MS = 7.0, 0.015     # a nearest-n query: fixed cost + per row returned
-EXACT_ROW_MS = 0.08     # reading one stored vector
+EXACT_ROW_MS = 0.08     # reading one stored vector from the store
+CACHED_ROW_MS = 0.001   # scoring one vector held in the VectorCache
 EXACT_MAX = 1000        # the most admitted chunks scored from stored vectors after the pool gave up
+VECTOR_CACHE_MB = 512   # memory the VectorCache may take (100k chunks × 384 dims = 154 MB)
+WARM_MIN = 20_000       # from this many chunks on, the first dense search starts caching every vector in the
+                        # background, so selective filters (a month, a document) are scored in memory
+WARM_BATCH = 2000
 
 
 class MetaColumns:
@@ -108,6 +113,76 @@ class MetaColumns:
         return m
 
 
+class VectorCache:
+    """Unit-length chunk vectors by id, in one growing float32 matrix, for exact scoring of filtered candidate sets.
+    An id fixes its vector (chunk ids hash the embedded text; each embedder has its own collection), so entries
+    never go stale; ids that left the catalog are just never asked for again."""
+
+    def __init__(self, max_bytes: int) -> None:
+        self.max_bytes = max_bytes
+        self._pos: dict[str, int] = {}
+        self._mat: Any = None
+        self._lock = threading.Lock()
+
+    def __len__(self) -> int:
+        return len(self._pos)
+
+    @property
+    def full(self) -> bool:
+        return self._mat is not None and (len(self._pos) + 1) * self._mat.shape[1] * 4 > self.max_bytes
+
+    def missing(self, ids: Sequence[str]) -> list[str]:
+        return [i for i in ids if i not in self._pos]
+
+    def add(self, ids: Sequence[str], mat) -> None:
+        """Cache rows (normalised) while the memory budget lasts."""
+        import numpy as np
+
+        if not len(ids):
+            return
+        mat = np.asarray(mat, dtype=np.float32)
+        mat = mat / np.maximum(np.linalg.norm(mat, axis=1, keepdims=True), 1e-12)
+        with self._lock:
+            new = [(cid, row) for cid, row in zip(ids, mat) if cid not in self._pos]
+            n, cap = len(self._pos), self.max_bytes // (4 * mat.shape[1])
+            new = new[:max(0, cap - n)]
+            if not new:
+                return
+            if self._mat is None or self._mat.shape[0] < n + len(new):
+                grown = np.empty((min(max(2 * (n + len(new)), 1024), cap), mat.shape[1]), np.float32)
+                if self._mat is not None:
+                    grown[:n] = self._mat[:n]
+                self._mat = grown       # readers holding the old matrix still see their rows
+            self._mat[n:n + len(new)] = [row for _, row in new]
+            for i, (cid, _) in enumerate(new):
+                self._pos[cid] = n + i  # after the row is written: a reader never sees an unwritten row
+
+    def score(self, vector: Sequence[float], ids: Sequence[str], k: int,
+              extra: tuple[Sequence[str], Any] = ((), None)) -> list[tuple[str, float]]:
+        """The top k (id, cosine) among those of `ids` that are cached or in `extra` (ids, rows), best first."""
+        import numpy as np
+
+        q = np.asarray(vector, dtype=np.float32)
+        q = q / (np.linalg.norm(q) or 1.0)
+        pos, mat = self._pos, self._mat
+        # einsum, not `@`: OpenBLAS threads a matrix-vector product and, on busy cores, its spinning threads
+        # turn 0.2 ms into 20 ms.
+        have = [i for i in ids if i in pos]
+        rows = mat[np.fromiter((pos[i] for i in have), np.int64, len(have))] if have else None
+        names, sims = list(have), [np.einsum("ij,j->i", rows, q)] if have else []
+        if len(extra[0]):
+            seen = set(have)
+            keep = [j for j, i in enumerate(extra[0]) if i not in seen]
+            m = np.asarray(extra[1], dtype=np.float32)[keep]
+            names += [extra[0][j] for j in keep]
+            sims.append(np.einsum("ij,j->i", m, q) / np.maximum(np.linalg.norm(m, axis=1), 1e-12))
+        if not names:
+            return []
+        allsims = np.concatenate(sims)
+        top = np.argpartition(-allsims, k - 1)[:k] if len(names) > k else np.arange(len(names))
+        return sorted(((names[i], float(allsims[i])) for i in top), key=lambda t: (-t[1], t[0]))
+
+
 class Index:
     """Everything retrieval and ingestion need for one collection."""
 
@@ -129,6 +204,10 @@ class Index:
         self._state: tuple[int, dict[str, Chunk], MetaColumns] | None = None
         self._bm25_state: tuple[int, Any] | None = None
         self._perm: tuple[Any, MetaColumns, Any] | None = None     # (bm25, columns, bm25 row → column row)
+        self.vectors = VectorCache(VECTOR_CACHE_MB << 20)
+        self._warmer: threading.Thread | None = None
+        self._warm_gen = -1
+        self._closed = False
 
     # --- lazily built backends (heavy imports only when needed) ------------------------------
     # Both are created under the lock: Streamlit sessions run in threads and chromadb's shared client
@@ -164,6 +243,7 @@ class Index:
         self.dir.mkdir(parents=True, exist_ok=True)
         self.catalog = Catalog(self.dir / "catalog.sqlite")
         self._state, self._bm25_state, self._perm = None, None, None
+        self.vectors = VectorCache(VECTOR_CACHE_MB << 20)
 
     # --- chunk cache, metadata columns and BM25 ---------------------------------------------------
     def _current(self) -> tuple[int, dict[str, Chunk], MetaColumns]:
@@ -247,12 +327,14 @@ class Index:
         if k <= 0:
             return []
         vec = vector if vector is not None else self.embedder.embed_query(query)
-        _, chunks, cols = self._current()
+        gen, chunks, cols = self._current()
         store = self.store
         if not hasattr(store, "nearest"):
             # A plain VectorStore takes the whole filter in its query.
             scored = [(h.chunk.chunk_id, h.score) for h in store.query(vec, k, flt)]
         else:
+            if len(chunks) >= WARM_MIN and self._warm_gen != gen:
+                self.warm_vectors()     # at most once per catalog generation
             scored = self._dense_sharded(store, vec, k, flt or Filter(access=None), cols)
         # The store holds display text only; give hits the full catalog chunk (and drop stale ids).
         scored = [(cid, s) for cid, s in scored if cid in chunks][:k]
@@ -272,8 +354,11 @@ class Index:
         shard = (level if isinstance(level, str) else None,)        # the store keeps non-text levels unset
         # +1: a pool larger than the shard comes back short, which proves the shard exhausted.
         pool = k if matched == searched else min(searched + 1, k + math.ceil(k * POOL_SLACK * searched / matched))
-        if matched * EXACT_ROW_MS < NEAREST_MS + pool * NEAREST_ROW_MS:
-            return store.exact(vec, cols.admitted(flt, level), shard)[:k]
+        nearest_ms = NEAREST_MS + pool * NEAREST_ROW_MS
+        if matched * CACHED_ROW_MS < nearest_ms:    # scoring the admitted chunks directly might be cheaper
+            ids = cols.admitted(flt, level)
+            if len(self.vectors.missing(ids)) * EXACT_ROW_MS + matched * CACHED_ROW_MS < nearest_ms:
+                return self._dense_exact(store, vec, k, ids, shard)
         mask, pos = cols.mask(flt), cols.pos
         while True:
             got = store.nearest(vec, pool, shard)
@@ -285,9 +370,44 @@ class Index:
             # Too few survived (the filter correlates with the query): grow by the survival rate seen.
             pool = min(POOL_MAX, max(pool * 2, math.ceil(pool * POOL_SLACK * k / max(len(keep), 1))))
         if matched <= EXACT_MAX:
-            return store.exact(vec, cols.admitted(flt, level), shard)[:k]
+            return self._dense_exact(store, vec, k, cols.admitted(flt, level), shard)
         return [(h.chunk.chunk_id, h.score) for h in store.query(vec, k, replace(flt, access=shard))
                 if h.chunk.chunk_id in pos and mask[pos[h.chunk.chunk_id]]]
+
+    def _dense_exact(self, store: Any, vec: Sequence[float], k: int, ids: list[str], shard: tuple
+                     ) -> list[tuple[str, float]]:
+        """Cosine of the given chunks from their vectors: cached ones from memory, the rest read from the store."""
+        miss = self.vectors.missing(ids)
+        got: tuple[Sequence[str], Any] = store.vectors(miss, shard) if miss else ((), None)
+        self.vectors.add(*got)
+        return self.vectors.score(vec, ids, k, got)
+
+    def warm_vectors(self, wait: bool = False) -> None:
+        """Start caching every chunk's vector in a background thread (big catalogs only; see WARM_MIN)."""
+        store = self.store
+        gen, chunks, cols = self._current()
+        if len(chunks) < WARM_MIN or not hasattr(store, "vectors") or self.vectors.max_bytes <= 0:
+            return
+        with self._lock:
+            if self._warmer is None or not self._warmer.is_alive():
+                self._warm_gen = gen
+                self._warmer = threading.Thread(target=self._warm, args=(store, cols), daemon=True,
+                                                name="byraad-vector-cache")
+                self._warmer.start()
+        if wait:
+            self._warmer.join()
+
+    def _warm(self, store: Any, cols: MetaColumns) -> None:
+        for level, _, _ in cols.levels(Filter(access=None)):
+            ids = self.vectors.missing(cols.admitted(Filter(access=None), level))
+            for i in range(0, len(ids), WARM_BATCH):
+                if self._closed or self.vectors.full:
+                    return
+                try:
+                    shard = (level if isinstance(level, str) else None,)
+                    self.vectors.add(*store.vectors(ids[i:i + WARM_BATCH], shard))
+                except Exception:  # noqa: BLE001 - a cache: a failed fill only leaves searches on the slower path
+                    return
 
     def lexical_search(self, query: str, k: int, flt: Filter | None) -> list[Hit]:
         """BM25 over chunks; disallowed chunks are masked before ranking."""
@@ -309,6 +429,7 @@ class Index:
         return self.catalog.source_text(chunk_id)
 
     def close(self) -> None:
+        self._closed = True
         self.catalog.close()
 
 
