@@ -219,6 +219,9 @@ def main() -> None:
     args = ap.parse_args()
     data = Path(args.data_dir or f"/tmp/byraad-bench-{args.mode}")
     res = bench_shared(data, not args.no_ingest) if args.mode == "shared" else bench_synthetic(data, args.n, args.reps)
+    # Thread settings of the numeric libraries shape latency on a busy 2-core box (OpenMP/OpenBLAS spin-waiting).
+    res["env"] = {k: os.environ[k] for k in ("OMP_NUM_THREADS", "OMP_WAIT_POLICY", "OPENBLAS_NUM_THREADS")
+                  if k in os.environ}
     out = ROOT / "benchmarks" / "results" / f"retrieval-{args.mode}.json"
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(res, indent=2))

@@ -3,11 +3,16 @@ split by a token budget (tiktoken, with LangChain's recursive splitter) with ove
 
 Every character of the repaired text is owned by the innermost unit that covers it (embedded agenda item >
 item > meeting > section > plain text), so nested structures are chunked once, by their most specific unit.
+
+A table (consecutive "a | b | c" rows, caption on the line above) split over several chunks: each later chunk's
+header (and so its embed_text) repeats the caption and the header row, so the chunk reads alone; its `text`
+stays the exact source span, so citations and offsets are unchanged.
 """
 
 from __future__ import annotations
 
 import hashlib
+import re
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
@@ -17,6 +22,8 @@ from byraad.settings import Settings
 from byraad.types import AgendaItem, Chunk, Meeting, ParsedDocument, Section
 
 MIN_CHARS = 25          # segments shorter than this are furniture, except decisions ("Godkendt.")
+TABLE_GAP = 6           # a table's rows may be this many lines apart (a wrapped row, a blank line) and still be one table
+CONTEXT_CHARS = 200     # at most this much of a caption / header row is repeated in a later chunk's header
 
 
 @dataclass(frozen=True)
@@ -41,11 +48,13 @@ def chunk_document(doc: ParsedDocument, s: Settings) -> tuple[list[Chunk], list[
         if len(seg) < (1 if unit.kind == "decision" else MIN_CHARS):
             continue
         start += lead
-        for piece, off in _split(splitter, seg, s.chunk_tokens, s.tokenizer):
+        pieces = _split(splitter, seg, s.chunk_tokens, s.tokenizer)
+        tables = _tables(seg) if len(pieces) > 1 and " | " in seg else []
+        for piece, off in pieces:
             c_start = start + off
             c_end = c_start + len(piece)
             meta = _meta(doc, unit, c_start, c_end, piece)
-            header = _header(doc, unit, meta)
+            header = "\n".join(x for x in (_header(doc, unit, meta), _table_context(tables, off)) if x)
             embed_text = f"{header}\n{piece}"
             cid = hashlib.sha256(f"{doc.doc_id}\x00{len(chunks)}\x00{embed_text}".encode()).hexdigest()[:24]
             meta["chunk_id"] = cid
@@ -55,6 +64,62 @@ def chunk_document(doc: ParsedDocument, s: Settings) -> tuple[list[Chunk], list[
             rs, re_ = doc.raw_span(c_start, c_end)
             sources.append(doc.raw_text[rs:re_])
     return chunks, sources
+
+
+@dataclass(frozen=True)
+class _Table:
+    """A table inside one segment: offsets of its first row and of its last row's end, caption and header row."""
+
+    start: int
+    end: int
+    caption: str            # the short line just above the first row ("" when there is none)
+    head: str               # the first row when its cells are labels, not data ("" otherwise)
+
+
+def _tables(seg: str) -> list[_Table]:
+    """Tables of a segment: runs of rows (lines with " | ") of one cell count, at most TABLE_GAP lines apart."""
+    lines, pos = [], 0
+    for raw in seg.split("\n"):
+        lines.append((pos, pos + len(raw), raw.strip()))
+        pos += len(raw) + 1
+    out: list[_Table] = []
+    k = 0
+    while k < len(lines):
+        s = lines[k][2]
+        if " | " not in s:
+            k += 1
+            continue
+        cells, last = s.count(" | "), k
+        j = k + 1
+        while j < len(lines) and j - last <= TABLE_GAP:
+            if " | " in lines[j][2]:
+                gap = [x for _, _, x in lines[last + 1:j]]
+                # a different cell count, or a blank line and one short line above the row: a new table
+                # with its caption ("Færdigbehandlede sager i 2024"); other lines between rows are a row
+                # the extraction broke up, and the table goes on.
+                captioned = len(gap) >= 2 and bool(gap[-1]) and not gap[-2] and sum(map(bool, gap)) == 1
+                if lines[j][2].count(" | ") != cells or captioned:
+                    break
+                last = j
+            j += 1
+        caption = next((x for _, _, x in reversed(lines[max(0, k - 2):k]) if x), "")   # a blank line allowed
+        caption = caption if " | " not in caption and len(caption) <= 160 else ""
+        labels = [c.strip() for c in s.split(" | ")]
+        is_head = any(labels) and all(len(c) <= 40 and not re.fullmatch(r"[\d\s.,%:/+-]+", c) for c in labels)
+        out.append(_Table(lines[k][0], lines[last][1], caption[:CONTEXT_CHARS], s[:CONTEXT_CHARS] if is_head else ""))
+        k = last + 1
+    return out
+
+
+def _table_context(tables: list[_Table], off: int) -> str:
+    """What to repeat for a chunk starting at `off` inside a table whose caption (and header row, unless the
+    chunk starts with it) is in an earlier chunk."""
+    for tb in tables:
+        if tb.start <= off < tb.end:
+            parts = [f"{tb.caption} (fortsat)" if tb.caption and off > tb.start else tb.caption,
+                     tb.head if off > tb.start else ""]
+            return "\n".join(x for x in parts if x)
+    return ""
 
 
 def _assign_owners(doc: ParsedDocument) -> tuple[list[_Unit], list[int]]:
@@ -239,6 +304,8 @@ def _header(doc: ParsedDocument, unit: _Unit, meta: dict[str, Any]) -> str:
     if unit.item is not None:
         label = f"Punkt {unit.item.number}: {meta['item_title']}"
         parts.append(("Beslutning – " + label) if unit.kind == "decision" else label)
+        if unit.section is not None:    # an attachment of the item: every chunk of it names the attachment too
+            parts.append(unit.section.title[:120])
     elif unit.section is not None:
         parts.append(" ".join(x for x in (unit.section.section_id, unit.section.title[:120]) if x))
     return " › ".join(parts)

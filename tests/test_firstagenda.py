@@ -253,6 +253,8 @@ def test_attachments_are_package_members_inside_their_item(tmp_path):
         "section", "1", "Cykelsti på Ådalsvej", "Indstilling om cykelsti", "bilag-1-1")
     assert (m["page_label_start"], m["page_label_end"], m["access"], m["meeting_date"]) == (
         "1 (punkt 1, bilag 1)", "2 (punkt 1, bilag 1)", "public", 20250112)
+    # the header embedded with every chunk of the attachment names both the item and the attachment
+    assert m["header"].endswith("Punkt 1: Cykelsti på Ådalsvej › Indstilling om cykelsti")
     # the item's decision is still a chunk of its own, holding only the decision
     dec1 = [c for c in chunks if c.meta["chunk_type"] == "decision" and c.meta["item_no"] == "1"]
     assert [c.text for c in dec1] == ["Godkendt."] and "section" not in dec1[0].meta

@@ -243,7 +243,7 @@ class Index:
         self.dir.mkdir(parents=True, exist_ok=True)
         self.catalog = Catalog(self.dir / "catalog.sqlite")
         self._state, self._bm25_state, self._perm = None, None, None
-        self.vectors = VectorCache(VECTOR_CACHE_MB << 20)
+        self.vectors, self._warm_gen = VectorCache(VECTOR_CACHE_MB << 20), -1
 
     # --- chunk cache, metadata columns and BM25 ---------------------------------------------------
     def _current(self) -> tuple[int, dict[str, Chunk], MetaColumns]:
