@@ -140,7 +140,8 @@ class Settings:
 
 
 # Bump when chunk text/metadata layout changes so old collections are not reused.
-INDEX_SCHEMA = 1
+# 2: PDF structure (items, tables, headers), attachment sections inside items, ocr/table metadata, chunk headers.
+INDEX_SCHEMA = 2
 
 
 def _coerce(name: str, raw: Any, typ: type) -> Any:
