@@ -36,6 +36,8 @@ _LABEL_RE = re.compile(
     r"^\s*(mødedato|mødetidspunkt|mødested|deltagere|afbud|fraværende|sagsnr|sagsnummer|j\.? ?nr|side \d+ af|"
     r"punkt \d+\w?\s*:|beslutning for punkt|bilag \d*|resumé|indstilling\s*$|sagsfremstilling\s*$|med venlig hilsen|"
     r"kære\b|dagsorden\s*$|referat\s*$|tid\s*:|sted\s*:|emne\s*:|til\s*:|fra\s*:|dato\s*:)", re.I)
+_WHO_WORDS = content_tokens("byrådet byråd udvalget udvalg kommunen kommune kommunalbestyrelsen magistraten "
+                            "rådmanden politikerne mødet møde")
 _DECISION_WORDS = content_tokens("beslutning besluttet besluttede beslutte vedtaget vedtog blev hvad om")
 # Question fillers: words that say what kind of answer is wanted, not what it is about.
 _FILLER = content_tokens("står stå fremgår fremgå handler gælder findes nævnt nævnes sagt skrevet mange meget "
@@ -250,6 +252,9 @@ def _undated_notes(hits: Sequence[Hit], keys: Sequence[int]) -> list[str]:
 
 def _decision_trail(topic: frozenset[str], hits: Sequence[Hit], period: str) -> Composed:
     """The decisions on the topic in date order, with body and meeting date (undated last, shown as 'udateret')."""
+    # "byrådet"/"udvalget" name who decided, not what about: "Hvad besluttede byrådet om vindmøller?" must not list
+    # every decision of the byråd. Without anything else in the question, every decision found counts.
+    topic = (topic - _WHO_WORDS) or topic
     rows = []
     for key, h in enumerate(hits, 1):
         m = h.chunk.meta

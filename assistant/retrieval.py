@@ -158,6 +158,10 @@ class Retriever:
         timings["fuse_ms"] = timings.get("fuse_ms", 0.0) + (time.perf_counter() - t2) * 1000
         return hits, weak
 
+    def clear_query_cache(self) -> None:
+        """Forget cached query vectors (the evaluation clears them between systems so each pays its embedding)."""
+        self._vec_cache.clear()
+
     def _query_vector(self, text: str) -> list[float]:
         """The query embedding, cached (UI reruns, evaluation modes and relaxed searches reuse it)."""
         v = self._vec_cache.get(text)

@@ -197,6 +197,10 @@ def run_systems(cases: Sequence[EvalCase], systems: Sequence[Any], leaks: LeakCh
     for system in systems:
         if cache is not None:
             cache.clear()
+        for other in systems:   # the Retriever keeps query vectors of its own, shared by hybrid/dense/bm25
+            clear = getattr(getattr(other, "retriever", None), "clear_query_cache", None)
+            if clear is not None:
+                clear()
         bar = _bar(len(cases), progress, f"eval {system.name}")
         rows = []
         for case in cases:

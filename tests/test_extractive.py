@@ -88,3 +88,16 @@ def test_fast():
               "Hvornår besvares skriftlige spørgsmål?"):
         compose(q, q, h)
     assert (time.perf_counter() - t) / 3 < 0.05
+
+
+def test_decision_trail_needs_the_topic_not_just_the_body():
+    """'byrådet' names who decided, not what about: a decision on another matter is no answer about vindmøller."""
+    body = ("dx", "x.txt", "Referat fra Byrådet", "minutes", "decision", "Byrådet", 20250827, "3",
+            "Havnens Perle, salg af grund", "", "public", "Byrådet godkendte salget af grunden.")
+    q = "Hvad besluttede byrådet om vindmøller?"
+    comp = compose(q, q, [Hit(chunk=make_chunk(0, body), score=1.0, rank=1)])
+    assert "Der er truffet følgende beslutning" not in comp.text
+    # the same decision is listed when the question names its topic
+    q2 = "Hvad besluttede byrådet om Havnens Perle?"
+    comp2 = compose(q2, q2, [Hit(chunk=make_chunk(0, body), score=1.0, rank=1)])
+    assert comp2.text.startswith("Der er truffet følgende beslutning") and "[1]" in comp2.text
