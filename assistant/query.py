@@ -109,9 +109,11 @@ _SUMMER_BREAK_RE = re.compile(rf"\b(før|inden|efter)\s+sommerferien(?:\s+(?:i\s
 
 
 # Words whose year names the subject (a fiscal or plan year), not when a meeting was held: the 2023 accounts are
-# approved in 2024, the 2025–2028 budget in 2024. With such a word, a whole-year window is a boost, not a filter.
+# approved in 2024, the 2025–2028 budget in 2024, and "what will it cost in 2013" was decided in 2012. With such a
+# word, a whole-year window is a boost, not a filter.
 _FISCAL_RE = re.compile(r"\b(budget\w*|regnskab\w*|overskud\w*|underskud\w*|udgift\w*|regning\w*|forbrug\w*|"
-                        r"bevilling\w*|overslagsår\w*|takst\w*)", re.IGNORECASE)
+                        r"bevilling\w*|overslagsår\w*|takst\w*|kost(?:er|e|ede|ede|ning\w*)\b|pris\w*|gebyr\w*|"
+                        r"beløb\w*)", re.IGNORECASE)
 
 
 def parse_period(question: str, today: dt.date, elections: list[int]) -> Period | None:

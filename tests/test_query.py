@@ -45,6 +45,8 @@ def period(q: str, today: dt.date = TODAY):
     # A year qualifying a fiscal word names the subject (decided in another year): a boost, not a filter.
     ("Hvor stort var overskuddet på driften i 2023?", (20230101, 20231231, "2023", False)),
     ("Hvornår er fristen for ændringsforslag til budget 2025-2028?", (20250101, 20281231, "2025–2028", False)),
+    ("Hvad kommer et døgn på Torvevej til at koste i 2013?", (20130101, 20131231, "2013", False)),
+    ("Hvad var prisen for snerydningen i 2024?", (20240101, 20241231, "2024", False)),
     ("Hvad var kommunens regning for konsulenter i 2023?", (20230101, 20231231, "2023", False)),
     ("Hvad er sket siden 2023?", (20230101, None, "fra 2023", True)),
     ("Hvad blev besluttet før 2023?", (None, 20221231, "til og med 2022", True)),
