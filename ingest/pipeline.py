@@ -176,9 +176,6 @@ def _sync_files(index: Index, files: list[SourceFile], rep: IngestReport, s: Set
             hashed.append((f, source_digest(f.path)[:16]))
         except OSError as e:
             rep.failed.append({"path": f.rel, "code": "unreadable", "reason": f"kan ikke læses: {e.strerror}"})
-    # A loose file that is also a member of a package (the same PDF exported in an ESDH package and saved on its own)
-    # is already indexed as part of the package: reported as a duplicate of it, not indexed twice.
-    in_package = _package_member_digests(hashed)
     # One canonical path per content: the one the index already uses if it is still there, else the first.
     paths_of: dict[str, list[str]] = {}
     for f, doc_id in hashed:
@@ -190,11 +187,6 @@ def _sync_files(index: Index, files: list[SourceFile], rep: IngestReport, s: Set
     for f, doc_id in hashed:
         row = known.get(f.rel)
         was = row[1] if row else None
-        if doc_id in in_package:
-            pkg_rel, pkg_doc = in_package[doc_id]
-            rep.duplicates.append({"path": f.rel, "same_as": pkg_rel})
-            cat.set_file(f.rel, f.root, pkg_doc, f.size, f.mtime)
-            continue
         if f.rel != canonical[doc_id]:
             rep.duplicates.append({"path": f.rel, "same_as": canonical[doc_id]})
             cat.set_file(f.rel, f.root, doc_id, f.size, f.mtime)
@@ -227,18 +219,6 @@ def _sync_files(index: Index, files: list[SourceFile], rep: IngestReport, s: Set
             rep.missing.append(p)
     if todo:
         _ingest_new(index, todo, rep, s, progress)
-
-
-def _package_member_digests(hashed: list[tuple[SourceFile, str]]) -> dict[str, tuple[str, str]]:
-    """Content id of every member file of the packages among `hashed` → (package path, package content id)."""
-    out: dict[str, tuple[str, str]] = {}
-    for f, doc_id in hashed:
-        for m in package_members(f.path):
-            try:
-                out.setdefault(file_digest(m)[:16], (f.rel, doc_id))
-            except OSError:
-                continue        # a missing member is the package's own warning
-    return out
 
 
 def _ingest_new(index: Index, todo: list[tuple[SourceFile, str, bool]], rep: IngestReport, s: Settings,

@@ -373,27 +373,6 @@ def test_ingest_synthetic_package_as_one_document(tmp_path):
     assert "5,1 mio" in text and "4,2 mio" not in text
 
 
-def test_loose_copy_of_a_package_member_is_a_duplicate_not_a_second_document(tmp_path):
-    """The same PDF saved on its own next to the ESDH export is indexed once, as part of its package; a loose copy
-    indexed before the package arrived is removed from the index when it does."""
-    folder = tmp_path / "corpus"
-    (folder / "loose").mkdir(parents=True)
-    make_edoc(tmp_path / "staging" / "tmu-2024-03-14")
-    (folder / "loose" / "tegning.pdf").write_bytes((tmp_path / "staging" / "tmu-2024-03-14" / "B11.PDF").read_bytes())
-    rep0, chunks0 = _run(folder, tmp_path)
-    assert rep0.new == ["loose/tegning.pdf"] and {c.meta["path"] for c in chunks0} == {"loose/tegning.pdf"}
-
-    (tmp_path / "staging" / "tmu-2024-03-14").rename(folder / "tmu-2024-03-14")     # the package arrives
-    rep, chunks = _run(folder, tmp_path)
-    assert rep.duplicates == [{"path": "loose/tegning.pdf", "same_as": "tmu-2024-03-14/export.xml"}]
-    assert {c.meta["path"] for c in chunks} == {"tmu-2024-03-14/export.xml"}
-    assert sum("4,2 mio" in c.text for c in chunks) == 1
-
-    rep2, chunks2 = _run(folder, tmp_path)      # stable on a rerun
-    assert not rep2.new and not rep2.changed and rep2.duplicates == rep.duplicates
-    assert {c.chunk_id for c in chunks2} == {c.chunk_id for c in chunks}
-
-
 @needs_shared
 def test_ingest_real_acadre_package_and_change_one_attachment(tmp_path):
     folder = _acadre_copy(tmp_path)
