@@ -16,7 +16,6 @@ as failed (not saved), with that reason.
 
 from __future__ import annotations
 
-import fcntl
 import hashlib
 import json
 import os
@@ -26,12 +25,12 @@ import time
 import urllib.error
 import urllib.parse
 import urllib.request
-from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Callable, Iterator
+from typing import Callable
 
 from ingest.access import body_key
+from ingest.locks import exclusive
 from ingest.sources.htmldom import ListingEntry, direct_pdf, is_meeting_page, read_listing
 
 MANIFEST = ".byraad-sync.json"
@@ -246,19 +245,9 @@ def _run(url: str, dest: Path, entries: list[ListingEntry], rep: SyncReport, bil
             _save(dest, manifest)
 
 
-@contextmanager
-def _lock(dest: Path) -> Iterator[None]:
+def _lock(dest: Path):
     """One sync at a time per folder (the manifest is rewritten at the end of a run)."""
-    dest.mkdir(parents=True, exist_ok=True)
-    with open(dest / ".byraad-sync.lock", "w") as fh:
-        try:
-            fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            raise SyncError(f"en anden synkronisering kører allerede i {dest}") from None
-        try:
-            yield
-        finally:
-            fcntl.flock(fh, fcntl.LOCK_UN)
+    return exclusive(dest / ".byraad-sync.lock", lambda: SyncError(f"en anden synkronisering kører allerede i {dest}"))
 
 
 def _save(dest: Path, manifest: dict) -> None:
