@@ -14,7 +14,9 @@ from dataclasses import asdict, dataclass, field
 from typing import Any, Sequence
 
 from assistant.citations import split_sentences
+from assistant.extractive import item_title
 from assistant.prompts import looks_like_instruction, page_label
+from assistant.retrieval import case_key as retrieval_case_key
 from byraad.types import Chunk, Hit
 from ingest.chunking import format_date
 
@@ -33,7 +35,6 @@ _REC_INLINE = re.compile(r"^indstilling\s*:\s*(.+)$", re.IGNORECASE)
 _GLUED_HEAD = re.compile(r"^(.*?[.!?])\s+(\S+(?:\s+\S+){0,4}\s+indstilling|indstilling)\s*$", re.IGNORECASE)
 _LABEL = re.compile(r"^(punkt\s+\d+\w?\s*:|beslutning\s+for\s+punkt|sagsnr|sagsnummer|resum[eé]\s*$|bilag\b|"
                     r"side\s+\d+\s+af|sagsfremstilling\s*$|#)", re.IGNORECASE)
-_CASE_IN_TITLE = re.compile(r"\s*(?:Sagsnr|Sagsnummer|J\.? ?nr)\.?\s*:.*$", re.IGNORECASE)
 MAX_REC = 400
 MAX_DECISION_SENTENCES = 3
 
@@ -47,8 +48,8 @@ def normalise_case_number(s: str) -> str:
 
 
 def case_key(s: str) -> str:
-    """Comparison key (the same rule as Retriever.case_history: no spaces or dashes, upper case)."""
-    return re.sub(r"[\s\-–]+", "", normalise_case_number(s))
+    """Comparison key of a case number as written anywhere (prefix words dropped, then Retriever.case_history's rule)."""
+    return retrieval_case_key(normalise_case_number(s))
 
 
 def find_case_numbers(text: str) -> list[str]:
@@ -147,7 +148,7 @@ def _treatment(cs: list[Chunk]) -> Treatment:
         summary, sum_chunk = " ".join(_sentences(items[0].text)[:1]), items[0].chunk_id
     status = "beslutning" if decision else ("dagsorden" if kind == "dagsorden" else
                                              "indstilling" if rec else "behandlet")
-    title = _CASE_IN_TITLE.sub("", str(m.get("item_title", ""))).strip()
+    title = item_title(m)
     return Treatment(
         date=m.get("meeting_date") if isinstance(m.get("meeting_date"), int) else None,
         date_hint=m.get("date_hint") if isinstance(m.get("date_hint"), int) else None,

@@ -318,9 +318,9 @@ class Retriever:
 
     def case_history(self, case_number: str, user) -> list[Chunk]:
         """Chunks with a case number across meetings, oldest first (undated last)."""
-        want = _case_key(case_number)
+        want = case_key(case_number)
         flt = Filter(access=self.access_for(user))
-        out = self._open(flt, lambda m: bool(want) and _case_key(str(m.get("case_number", ""))) == want, user,
+        out = self._open(flt, lambda m: bool(want) and case_key(str(m.get("case_number", ""))) == want, user,
                          f"[case_history] {case_number}")
 
         def key(c: Chunk):
@@ -360,7 +360,8 @@ def _doc_order(c: Chunk) -> tuple:
     return (c.doc_id, int(c.meta.get("char_start", 0) or 0), int(c.meta.get("index", 0) or 0))
 
 
-def _case_key(s: str) -> str:
+def case_key(s: str) -> str:
+    """How case numbers are compared: no spaces or dashes, upper case ("emn - 2023-1" = "EMN2023-1" = "EMN20231")."""
     return re.sub(r"[\s\-–]+", "", s).upper()
 
 
