@@ -16,7 +16,6 @@ maps every repaired offset to the member's raw text. See docs/sources-esdh.md.
 
 from __future__ import annotations
 
-import inspect
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -205,13 +204,7 @@ class _Builder:
 def _load(path: Path, opts: "LoadOptions"):
     from ingest.loaders import load_file
 
-    try:    # load_file may grow an `opts` parameter (OCR settings); pass it when it does
-        takes_opts = "opts" in inspect.signature(load_file).parameters
-    except (TypeError, ValueError):
-        takes_opts = False
-    if takes_opts:
-        return load_file(path, max_bytes=opts.max_bytes, opts=opts)
-    return load_file(path, max_bytes=opts.max_bytes)
+    return load_file(path, opts=opts)
 
 
 def _from_text(text: str) -> _Content | None:
