@@ -12,22 +12,21 @@ Each run converges the index to what a clean build of the current folders would 
 from __future__ import annotations
 
 import dataclasses
-import fcntl
 import sys
 import time
-from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterator, Mapping, Sequence
+from typing import Mapping, Sequence
 
 from byraad.access import is_closed
 from byraad.settings import Settings
 from byraad.types import ParsedDocument
 from ingest.chunking import chunk_document
 from ingest.loaders import SUPPORTED_EXTENSIONS, LoadError, LoadOptions
+from ingest.locks import exclusive
 from ingest.parse import file_digest, parse_file
 from ingest.report import IngestReport
-from ingest.sources import package_digest, package_members, source_for
+from ingest.sources import package_digest, source_for
 from vectorstore.index import Index
 
 
@@ -42,6 +41,7 @@ class SourceFile:
     root: str           # absolute root
     size: int
     mtime: float
+    members: tuple[Path, ...] = ()     # for a package: the files it references (part of its content id)
 
 
 def scan(roots: Sequence[Path]) -> tuple[list[SourceFile], list[dict]]:
@@ -65,48 +65,35 @@ def scan(roots: Sequence[Path]) -> tuple[list[SourceFile], list[dict]]:
             if any(part.startswith(".") or part.startswith("~$") for part in rel_parts):
                 continue  # hidden files, editor lock files
             visible.append((p, rel_parts))
-        owned: set[Path] = set()
-        members_of: dict[Path, list[Path]] = {}
-        for p, _ in visible:
-            if source_for(p) is not None:
-                members = [m.resolve() for m in package_members(p)]
-                if members:
-                    members_of[p] = members
-                    owned.update(members)
+        # Each file's format is looked up once: claims() may read the file's first bytes.
+        claimed = {p: source_for(p) for p, _ in visible}
+        members_of = {p: [m.resolve() for m in src.members(p)] for p, src in claimed.items() if src is not None}
+        owned = {m for ms in members_of.values() for m in ms}
         for p, rel_parts in visible:
-            if p.resolve() in owned and p not in members_of:
+            if p.resolve() in owned and not members_of.get(p):
                 continue  # ingested as part of its package
             rel = "/".join(rel_parts)
             if multi and not root.is_file():
                 rel = f"{root.name}/{rel}"
-            if p.suffix.lower() not in SUPPORTED_EXTENSIONS and source_for(p) is None:
+            if p.suffix.lower() not in SUPPORTED_EXTENSIONS and claimed[p] is None:
                 skipped.append({"path": rel, "reason": f"filtypen {p.suffix or '(ingen)'} understøttes ikke"})
                 continue
-            stats = [p.stat()] + [m.stat() for m in members_of.get(p, []) if m.exists()]
+            members = tuple(m for m in members_of.get(p, ()) if m.exists())
+            stats = [p.stat()] + [m.stat() for m in members]
             files.append(SourceFile(p, rel, str(base if root.is_file() else root),
-                                    sum(st.st_size for st in stats), max(st.st_mtime for st in stats)))
+                                    sum(st.st_size for st in stats), max(st.st_mtime for st in stats), members))
     return files, skipped
 
 
-def source_digest(path: Path) -> str:
+def source_digest(f: SourceFile) -> str:
     """Content id of a source: the file's sha256, or for a package the hash over all its files."""
-    members = [m for m in package_members(path) if m.exists()]
-    return package_digest(path, members) if members else file_digest(path)
+    return package_digest(f.path, list(f.members)) if f.members else file_digest(f.path)
 
 
-@contextmanager
-def ingest_lock(data_dir: Path) -> Iterator[None]:
+def ingest_lock(data_dir: Path):
     """One ingest at a time per data directory (a second run fails fast with a clear message)."""
-    data_dir.mkdir(parents=True, exist_ok=True)
-    with open(data_dir / "ingest.lock", "w") as fh:
-        try:
-            fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            raise IngestLocked("en anden indlæsning kører allerede på dette indeks; prøv igen, når den er færdig") from None
-        try:
-            yield
-        finally:
-            fcntl.flock(fh, fcntl.LOCK_UN)
+    return exclusive(data_dir / "ingest.lock", lambda: IngestLocked(
+        "en anden indlæsning kører allerede på dette indeks; prøv igen, når den er færdig"))
 
 
 def ingest_paths(roots: Sequence[str | Path], settings: Settings, *, index: Index | None = None,
@@ -173,7 +160,7 @@ def _sync_files(index: Index, files: list[SourceFile], rep: IngestReport, s: Set
             hashed.append((f, row[1]))      # unchanged size+mtime: trust the stored hash (re-ingest stays fast)
             continue
         try:
-            hashed.append((f, source_digest(f.path)[:16]))
+            hashed.append((f, source_digest(f)[:16]))
         except OSError as e:
             rep.failed.append({"path": f.rel, "code": "unreadable", "reason": f"kan ikke læses: {e.strerror}"})
     # One canonical path per content: the one the index already uses if it is still there, else the first.
