@@ -9,12 +9,17 @@ no access levels), LangChain's ``RecursiveCharacterTextSplitter(chunk_size=1000,
 embedder (via ``LCEmbeddings``) in a ``langchain_chroma.Chroma`` collection, the top 4 chunks as context, and
 an answer from them that never refuses unless nothing was retrieved. For recall@k curves it retrieves
 ``k`` (10) chunks; only the first ``naive_k`` (4) are given to the answerer.
+
+``naive-bm25`` is the same raw chunks ranked by BM25 (the project's Danish BM25: stemmed, stop words dropped)
+instead of the embedder: the lexical half of the naive pipeline, to separate "what is indexed" from "how it is
+ranked".
 """
 
 from __future__ import annotations
 
 import hashlib
 import re
+from functools import lru_cache
 from pathlib import Path
 from typing import Any, Sequence
 
@@ -54,6 +59,11 @@ def _rel_files(roots: Sequence[Path]) -> list[tuple[Path, str]]:
 
 def naive_chunks(roots: Sequence[Path]) -> list[Chunk]:
     """Raw file text split with RecursiveCharacterTextSplitter(1000, 200); meta: path, title, page_start."""
+    return list(_naive_chunks(tuple(Path(r).resolve() for r in roots)))
+
+
+@lru_cache(maxsize=4)
+def _naive_chunks(roots: tuple[Path, ...]) -> tuple[Chunk, ...]:
     from bisect import bisect_right
 
     from langchain_text_splitters import RecursiveCharacterTextSplitter
@@ -75,10 +85,52 @@ def naive_chunks(roots: Sequence[Path]) -> list[Chunk]:
             meta = {"path": rel, "title": Path(rel).name, "page_start": page, "page_end": page,
                     "char_start": start, "access": "(ingen adgangsstyring)"}
             out.append(Chunk(chunk_id=cid, doc_id=rel, text=doc.page_content, embed_text=doc.page_content, meta=meta))
-    return out
+    return tuple(out)
 
 
-class NaiveRAG:
+class _NaiveAnswers:
+    """The naive pipelines' answer: the first answer_k retrieved passages, via naive_answer."""
+
+    answer_k: int
+    llm: Any
+    _last: tuple[str, list[Hit]] | None
+
+    def retrieve(self, question: str, user: Any, k: int) -> list[Hit]:
+        raise NotImplementedError
+
+    def answer(self, question: str, user: Any) -> Answer:
+        if self._last is not None and self._last[0] == question and len(self._last[1]) >= self.answer_k:
+            hits = self._last[1][:self.answer_k]
+        else:
+            hits = self.retrieve(question, user, self.answer_k)[:self.answer_k]
+        return naive_answer(question, hits, self.llm)
+
+    def source_text(self, chunk: Chunk) -> str:
+        return ""
+
+
+class NaiveBM25(_NaiveAnswers):
+    """BM25 over the naive pipeline's chunks (raw text, RecursiveCharacterTextSplitter(1000, 200))."""
+
+    name = "naive-bm25"
+
+    def __init__(self, roots: Sequence[Path], answer_k: int = 4, llm: Any = None) -> None:
+        from vectorstore.bm25 import BM25Index
+
+        self.answer_k, self.llm = answer_k, llm
+        chunks = naive_chunks(roots)
+        self.chunks = {c.chunk_id: c for c in chunks}
+        self.bm25 = BM25Index.build(list(self.chunks), [c.text for c in chunks])
+        self._last = None
+
+    def retrieve(self, question: str, user: Any, k: int) -> list[Hit]:
+        hits = [Hit(chunk=self.chunks[cid], score=float(s), bm25_score=float(s), rank=i)
+                for i, (cid, s) in enumerate(self.bm25.search(question, k), start=1)]
+        self._last = (question, hits)
+        return hits
+
+
+class NaiveRAG(_NaiveAnswers):
     """The naive LangChain RAG baseline (see the module docstring). The Chroma collection is cached on disk."""
 
     name = "naive"
@@ -122,16 +174,6 @@ class NaiveRAG:
             hits.append(Hit(chunk=chunk, score=1.0 - float(dist), dense_score=1.0 - float(dist), rank=rank))
         self._last = (question, hits)
         return hits
-
-    def answer(self, question: str, user: Any) -> Answer:
-        if self._last is not None and self._last[0] == question and len(self._last[1]) >= self.answer_k:
-            hits = self._last[1][:self.answer_k]
-        else:
-            hits = self.retrieve(question, user, self.answer_k)[:self.answer_k]
-        return naive_answer(question, hits, self.llm)
-
-    def source_text(self, chunk: Chunk) -> str:
-        return ""
 
 
 def _citations(hits: Sequence[Hit]) -> tuple[Citation, ...]:

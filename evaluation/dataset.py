@@ -1,7 +1,9 @@
 """Evaluation test sets: load, validate and check the gold evidence of JSONL test cases.
 
 One case per line: id, question, answer, evidence, source_file, kind, optional notes and paraphrased.
-Evidence is one or more verbatim passages of the source file joined with " ||| ".
+Evidence is one or more verbatim passages of the source file joined with " ||| "; a case whose parts come from
+different files names them in ``source_file`` joined the same way, in the order of the parts. Fields this format
+does not know are dropped with a warning (other teams' sets carry their own), never an error.
 Dependency-free (stdlib only) so evaluators can load a set without the rest of the stack;
 only evidence checks against PDF sources import pypdf, lazily.
 """
@@ -16,7 +18,10 @@ from pathlib import Path
 KINDS = (
     "fact", "number", "date", "person", "decision", "list",
     "comparison", "multi-hop", "unanswerable", "closed-leak",
+    "multi", "partial",     # the external set's kinds (../shared/eval/README.md)
 )
+# multi: two evidence parts (possibly from two files); partial: the material answers only part of the question,
+# the evidence is the passage for the part it answers.
 # unanswerable: evidence must be empty (the system must refuse).
 # closed-leak: evidence is optional: the public passage that mentions the closed matter, if any.
 NO_EVIDENCE_KINDS = ("unanswerable",)
@@ -25,6 +30,7 @@ EVIDENCE_SEP = " ||| "
 EVIDENCE_MIN, EVIDENCE_MAX = 20, 300
 REQUIRED = ("id", "question", "answer", "evidence", "source_file", "kind")
 OPTIONAL = ("notes", "paraphrased")
+EMPTY_ANSWER_KINDS = ("unanswerable",)   # the external set leaves their answer empty
 
 
 class TestsetError(ValueError):
@@ -54,6 +60,11 @@ def evidence_parts(case: EvalCase) -> list[str]:
     return case.evidence.split(EVIDENCE_SEP)
 
 
+def source_files(case: EvalCase) -> list[str]:
+    """The case's source file(s): one, or several joined with " ||| " (one per evidence part, in order)."""
+    return [f.strip() for f in case.source_file.split(EVIDENCE_SEP) if f.strip()]
+
+
 def forbidden_terms(case: EvalCase) -> list[str]:
     """Strings a closed-leak answer must not contain, from notes "forbidden: a; b | remark"."""
     if not case.notes.startswith("forbidden:"):
@@ -62,7 +73,7 @@ def forbidden_terms(case: EvalCase) -> list[str]:
     return [t.strip() for t in terms.split(";") if t.strip()]
 
 
-def _case_from_obj(obj: object, where: str) -> EvalCase:
+def _case_from_obj(obj: object, where: str, warnings: list[str]) -> EvalCase:
     if not isinstance(obj, dict):
         raise TestsetError(f"{where}: expected a JSON object, got {type(obj).__name__}")
     missing = [k for k in REQUIRED if k not in obj]
@@ -70,13 +81,15 @@ def _case_from_obj(obj: object, where: str) -> EvalCase:
         raise TestsetError(f"{where}: missing required field(s): {', '.join(missing)}")
     unknown = sorted(set(obj) - set(REQUIRED) - set(OPTIONAL))
     if unknown:
-        raise TestsetError(f"{where}: unknown field(s): {', '.join(unknown)}")
+        warnings.append(f"{where}: unknown field(s) ignored: {', '.join(unknown)}")
     for key in REQUIRED + ("notes",):
         if key in obj and not isinstance(obj[key], str):
             raise TestsetError(f"{where}: field {key!r} must be a string")
     if "paraphrased" in obj and not isinstance(obj["paraphrased"], bool):
         raise TestsetError(f"{where}: field 'paraphrased' must be true or false")
     for key in ("id", "question", "answer"):
+        if key == "answer" and obj.get("kind") in EMPTY_ANSWER_KINDS:
+            continue
         if not obj[key].strip():
             raise TestsetError(f"{where}: field {key!r} is empty")
     kind = obj["kind"]
@@ -91,6 +104,10 @@ def _case_from_obj(obj: object, where: str) -> EvalCase:
             raise TestsetError(f"{where}: kind {kind!r} needs evidence")
         if case.evidence and not case.source_file:
             raise TestsetError(f"{where}: evidence given but source_file is empty")
+        files = source_files(case)
+        if len(files) > 1 and len(files) != len(evidence_parts(case)):
+            raise TestsetError(f"{where}: {len(files)} source files for {len(evidence_parts(case))} evidence parts "
+                               "(several files are given one per part, in order)")
         for part in evidence_parts(case):
             if not EVIDENCE_MIN <= len(part) <= EVIDENCE_MAX:
                 raise TestsetError(
@@ -99,9 +116,12 @@ def _case_from_obj(obj: object, where: str) -> EvalCase:
     return case
 
 
-def load_testset(path: str | Path) -> list[EvalCase]:
-    """Load and validate a JSONL test set; raise TestsetError naming the line on bad input."""
+def load_testset(path: str | Path, warnings: list[str] | None = None) -> list[EvalCase]:
+    """Load and validate a JSONL test set; raise TestsetError naming the line on bad input.
+
+    Unknown fields are not errors: each is reported in `warnings` (when given, else as a Python warning)."""
     path = Path(path)
+    notes: list[str] = [] if warnings is None else warnings
     cases: list[EvalCase] = []
     seen: dict[str, int] = {}
     for lineno, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
@@ -112,11 +132,16 @@ def load_testset(path: str | Path) -> list[EvalCase]:
             obj = json.loads(line)
         except json.JSONDecodeError as exc:
             raise TestsetError(f"{where}: invalid JSON: {exc.msg}") from exc
-        case = _case_from_obj(obj, where)
+        case = _case_from_obj(obj, where, notes)
         if case.id in seen:
             raise TestsetError(f"{where}: duplicate id {case.id!r} (first on line {seen[case.id]})")
         seen[case.id] = lineno
         cases.append(case)
+    if warnings is None and notes:
+        import warnings as _w
+
+        for n in notes:
+            _w.warn(n, stacklevel=2)
     return cases
 
 
@@ -148,14 +173,18 @@ def check_evidence(cases: list[EvalCase], corpus_dir: str | Path) -> list[str]:
         parts = evidence_parts(case)
         if not parts:
             continue
-        if case.source_file not in texts:
-            p = corpus_dir / case.source_file
-            texts[case.source_file] = source_text(p) if p.is_file() else None
-        text = texts[case.source_file]
-        if text is None:
-            problems.append(f"{case.id}: source file not found: {case.source_file}")
+        files = source_files(case)
+        for f in files:
+            if f not in texts:
+                p = corpus_dir / f
+                texts[f] = source_text(p) if p.is_file() else None
+        lost = [f for f in files if texts[f] is None]
+        if lost:
+            problems.append(f"{case.id}: source file not found: {', '.join(lost)}")
             continue
         for i, part in enumerate(parts, start=1):
+            name = files[i - 1] if len(files) == len(parts) else files[0]
+            text = str(texts[name])
             if part in text:
                 continue
             ws = " ".join(part.split())
@@ -164,5 +193,5 @@ def check_evidence(cases: list[EvalCase], corpus_dir: str | Path) -> list[str]:
             elif normalise(part) in normalise(text):
                 problems.append(f"{case.id}: evidence {i} found only after de-hyphenation/casefolding")
             else:
-                problems.append(f"{case.id}: evidence {i} not found in {case.source_file}: {part[:50]!r}")
+                problems.append(f"{case.id}: evidence {i} not found in {name}: {part[:50]!r}")
     return problems

@@ -19,6 +19,12 @@ test would miss good hits. The rule:
 
 A case with several evidences is hit by a chunk that matches *any* of them; its recall@k is the
 share of its evidences matched by at least one chunk in the top k.
+
+``rule="external"`` is instead the rule of the external development set (``../shared/eval/README.md``): both
+texts lowercased, words split by a hyphen at a line break joined, every run of non-word characters reduced to one
+space; a hit when the evidence is a substring of the passage or ≥ 80 % of its word tokens occur in the passage
+(a bag-of-words test, looser than the shingles above). Select it with ``[eval] matching = "external"``; results on
+that set are reported with it.
 """
 
 from __future__ import annotations
@@ -32,6 +38,8 @@ from ingest.repair import normalise_for_match
 
 SHINGLE = 5                 # words per shingle
 COVERAGE = 0.80             # share of evidence shingles a chunk must contain
+EXTERNAL_TOKENS = 0.80      # external rule: share of the evidence's word tokens the passage must contain
+RULES = ("project", "external")
 EVIDENCE_SEP = " ||| "
 _WORD = re.compile(r"\d+(?:[.,]\d+)*|[^\W\d_]+")
 
@@ -63,6 +71,7 @@ class Passage:
     norms: tuple[str, ...]
     words: tuple[tuple[str, ...], ...]
     shingles: tuple[frozenset[tuple[str, ...]], ...]
+    raws: tuple[str, ...] = ()      # the texts as given (for the external rule)
 
 
 def prepare_evidence(text: str) -> Evidence:
@@ -81,7 +90,8 @@ def prepare_passage(*texts: str) -> Passage:
     """Prepare the forms of one passage (e.g. repaired text and source text); cached by content."""
     norms = tuple(dict.fromkeys(normalise_for_match(t) for t in texts if t and t.strip()))
     ws = tuple(words(n) for n in norms)
-    return Passage(norms, ws, tuple(shingles(w) for w in ws))
+    raws = tuple(dict.fromkeys(t for t in texts if t and t.strip()))
+    return Passage(norms, ws, tuple(shingles(w) for w in ws), raws)
 
 
 def _contains_words(hay: Sequence[str], needle: Sequence[str]) -> bool:
@@ -108,14 +118,39 @@ def coverage(ev: Evidence, passage: Passage) -> float:
     return best
 
 
-def matches(ev: Evidence, passage: Passage) -> bool:
+def external_norm(text: str) -> str:
+    """The external set's normalisation: lowercase, line-break hyphens joined, non-word runs → one space."""
+    text = text.lower()
+    text = re.sub(r"(\w)-[ \t]*\r?\n[ \t]*(\w)", r"\1\2", text)
+    return re.sub(r"\W+", " ", text).strip()
+
+
+@lru_cache(maxsize=65536)
+def _external_form(text: str) -> tuple[str, frozenset[str]]:
+    norm = external_norm(text)
+    return norm, frozenset(norm.split())
+
+
+def external_contains(passage: str, part: str) -> bool:
+    """The external set's rule: the part is a substring of the passage, or ≥ 80 % of its tokens occur in it."""
+    p, ptoks = _external_form(passage)
+    e, _ = _external_form(part)
+    if e and e in p:
+        return True
+    tokens = e.split()
+    return bool(tokens) and sum(t in ptoks for t in tokens) / len(tokens) >= EXTERNAL_TOKENS
+
+
+def matches(ev: Evidence, passage: Passage, rule: str = "project") -> bool:
     """True when the passage contains the evidence by the rule in the module docstring."""
+    if rule == "external":
+        return any(external_contains(t, ev.raw) for t in passage.raws)
     return coverage(ev, passage) >= COVERAGE
 
 
-def matched_parts(evs: Sequence[Evidence], passage: Passage) -> set[int]:
+def matched_parts(evs: Sequence[Evidence], passage: Passage, rule: str = "project") -> set[int]:
     """Indices of the evidences the passage matches."""
-    return {i for i, ev in enumerate(evs) if matches(ev, passage)}
+    return {i for i, ev in enumerate(evs) if matches(ev, passage, rule)}
 
 
 def text_matches(evidence: str, *texts: str) -> bool:

@@ -16,6 +16,7 @@ Answers:
   cases refused.
 - **leaks**: cases where a hit or citation comes from a chunk the probing user may not see, or the answer text
   shares ≥ LEAK_SHINGLES word 5-grams with text that only non-permitted chunks contain.
+- **all_parts_at_10**: cases with ≥ 2 evidence parts whose parts are all in the top 10 (two-passage questions).
 - **latency**: p50/p95 of retrieval and answer time (ms).
 - **faithfulness** (optional, LLM judge): share of non-refused answers the judge calls fully supported.
 """
@@ -46,9 +47,10 @@ def is_answerable(kind: str) -> bool:
 
 # --------------------------------------------------------------------------- retrieval
 
-def retrieval_scores(evs: Sequence[Evidence], passages: Sequence[Passage], ks: Sequence[int] = KS) -> dict[str, Any]:
-    """recall@k, reciprocal rank, nDCG@10 and per-rank matches of a ranked list of passages."""
-    per_rank = [sorted(matched_parts(evs, p)) for p in passages]
+def retrieval_scores(evs: Sequence[Evidence], passages: Sequence[Passage], ks: Sequence[int] = KS,
+                     rule: str = "project") -> dict[str, Any]:
+    """recall@k, reciprocal rank, nDCG@10 and per-rank matches of a ranked list of passages (matching `rule`)."""
+    per_rank = [sorted(matched_parts(evs, p, rule)) for p in passages]
     n = max(len(evs), 1)
     recall = {}
     for k in ks:
@@ -121,9 +123,10 @@ def cited_sentences(answer: str, key: int) -> str:
     return " ".join(out)
 
 
-def citation_supported(evs: Sequence[Evidence], passage: Passage, answer: str, key: int, judge_overlap: bool) -> bool:
+def citation_supported(evs: Sequence[Evidence], passage: Passage, answer: str, key: int, judge_overlap: bool,
+                       rule: str = "project") -> bool:
     """A cited passage supports the answer when it matches the case evidence, or (LLM answers) by overlap."""
-    if evs and matched_parts(evs, passage):
+    if evs and matched_parts(evs, passage, rule):
         return True
     if judge_overlap:
         claim = cited_sentences(answer, key)
@@ -186,6 +189,9 @@ def summarise(records: Sequence[Mapping[str, Any]], ks: Sequence[int] = KS) -> d
     for k in ks:
         out[f"recall_at_{k}"] = _mean(r["recall"][str(k)] for r in retr)
     out["mrr"] = _mean(r["rr"] for r in retr)
+    # Questions that need two (or more) passages: all of them in the top 10.
+    out["all_parts_at_10"] = _mean(1.0 if r["recall"]["10"] >= 1.0 else 0.0
+                                   for r in retr if r.get("evidence_count", 0) >= 2 and "10" in r["recall"])
     out["ndcg_at_10"] = _mean(r["ndcg10"] for r in retr)
     out["answer_correctness"] = _mean(1.0 if r["correct"] else 0.0 for r in answerable)
     out["citation_precision"] = _mean(1.0 if c else 0.0 for c in cits)

@@ -8,6 +8,9 @@ every case is checked for leaks (see evaluation.metrics).
 from __future__ import annotations
 
 import hashlib
+import json
+import os
+import shutil
 import sys
 import time
 from pathlib import Path
@@ -17,7 +20,7 @@ from byraad.access import User, load_group_table, permitted_levels
 from byraad.settings import Settings
 from byraad.types import Answer, Hit
 from evaluation.config import EvalConfig
-from evaluation.dataset import EvalCase, forbidden_terms
+from evaluation.dataset import EvalCase, forbidden_terms, source_files
 from evaluation.matching import contains_phrase, passage_shingles, prepare_passage, shared_shingles, split_evidence
 from evaluation.metrics import (
     LEAK_SHINGLES, answer_correct, citation_supported, is_answerable, judge_faithful, retrieval_scores,
@@ -45,7 +48,7 @@ def resolve_corpus(cases: Sequence[EvalCase], explicit: Sequence[str | Path] = (
         return roots
     cands = [c.resolve() for c in (candidates if candidates is not None else default_corpus_candidates()) if c.is_dir()]
     roots: list[Path] = []
-    for f in sorted({c.source_file for c in cases if c.source_file}):
+    for f in sorted({f for c in cases for f in source_files(c)}):
         home = next((c for c in cands if any(p.name == Path(f).name for p in c.rglob(Path(f).name))), None)
         if home is None:
             raise ValueError(f"source file {f!r} not found in {', '.join(map(str, cands)) or 'any corpus folder'}; "
@@ -64,6 +67,80 @@ def eval_settings(base: Settings, cfg: EvalConfig, roots: Sequence[Path]) -> Set
         key = hashlib.sha256("\x00".join(sorted(map(str, roots))).encode()).hexdigest()[:8]
         overrides["data_dir"] = str(Path(base.data_dir) / "eval" / f"{'+'.join(r.name for r in roots)}-{key}")
     return Settings.from_mapping({**base.public_dict(), **overrides})
+
+
+# --------------------------------------------------------------------------- reusing an index
+
+STAMP = "eval-index.json"           # in an eval data dir: what its index was built from
+REUSE_ENV = "BYRAAD_EVAL_INDEXES"   # more folders (os.pathsep-separated) whose eval data dirs may be reused
+
+
+def corpus_hash(roots: Sequence[Path]) -> str:
+    """Hash of the corpus as ingestion sees it: every file's path (as the index names it) and content hash."""
+    from ingest.pipeline import scan, source_digest
+
+    files, _ = scan([Path(r) for r in roots])
+    h = hashlib.sha256()
+    for f in files:
+        h.update(f"{f.rel}\x00{source_digest(f)}\n".encode())
+    return h.hexdigest()[:16]
+
+
+def index_settings_fingerprint(settings: Settings) -> str:
+    """What besides the corpus decides the index contents: collection (embedder, chunking, schema) and loading."""
+    from ingest.loaders import LoadOptions
+
+    opts = LoadOptions.from_settings(settings)
+    key = {"collection": settings.collection_name(), "max_bytes": opts.max_bytes, "ocr": opts.ocr,
+           "ocr_lang": opts.ocr_lang, "tesseract": bool(opts.ocr and shutil.which("tesseract"))}
+    return hashlib.sha256(json.dumps(key, sort_keys=True).encode()).hexdigest()[:16]
+
+
+def _stamp(data_dir: Path) -> dict:
+    try:
+        return json.loads((data_dir / STAMP).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+
+
+def _generation(settings: Settings) -> int | None:
+    from vectorstore.catalog import Catalog
+    from vectorstore.index import index_dir
+
+    path = index_dir(settings) / "catalog.sqlite"
+    if not path.is_file():
+        return None
+    cat = Catalog(path)
+    try:
+        return cat.generation()
+    finally:
+        cat.close()
+
+
+def reusable_index(settings: Settings, corpus: str, fingerprint: str, base: Path,
+                   environ: Mapping[str, str] | None = None) -> Path | None:
+    """An eval data dir (under <base>/eval or a folder of $BYRAAD_EVAL_INDEXES) whose index was built from the same
+    corpus content with the same index settings and has not been written to since; None when there is none."""
+    env = os.environ if environ is None else environ
+    homes = [base / "eval"] + [Path(p) for p in env.get(REUSE_ENV, "").split(os.pathsep) if p.strip()]
+    own = Path(settings.data_dir)
+    cands = [own] + sorted(d for h in homes if h.is_dir() for d in h.iterdir() if d.is_dir() and d != own)
+    for d in cands:
+        st = _stamp(d)
+        if st.get("corpus") != corpus or st.get("fingerprint") != fingerprint:
+            continue
+        if _generation(settings.replace(data_dir=str(d))) == st.get("generation"):
+            return d
+    return None
+
+
+def write_stamp(settings: Settings, corpus: str, fingerprint: str, roots: Sequence[Path]) -> None:
+    gen = _generation(settings)
+    data = {"corpus": corpus, "fingerprint": fingerprint, "generation": gen, "roots": [str(r) for r in roots],
+            "collection": settings.collection_name(), "written": time.strftime("%Y-%m-%d %H:%M:%S")}
+    tmp = Path(settings.data_dir) / f".{STAMP}.tmp"
+    tmp.write_text(json.dumps(data, indent=1), encoding="utf-8")
+    tmp.replace(Path(settings.data_dir) / STAMP)
 
 
 class CachingEmbedder:
@@ -143,11 +220,11 @@ def hit_row(h: Hit, matched: Sequence[int], leak: str) -> dict[str, Any]:
 
 
 def score_case(case: EvalCase, system: Any, user: User, levels: tuple[str, ...] | None, hits: Sequence[Hit],
-               answer: Answer | None, leaks: LeakChecker, llm_judged: bool) -> dict[str, Any]:
+               answer: Answer | None, leaks: LeakChecker, llm_judged: bool, rule: str = "project") -> dict[str, Any]:
     """One cases.jsonl row: retrieval scores, answer scores and leaks of one system on one case."""
     evs = split_evidence(case.evidence)
     passages = [prepare_passage(h.chunk.text, system.source_text(h.chunk)) for h in hits]
-    rs = retrieval_scores(evs, passages)
+    rs = retrieval_scores(evs, passages, rule=rule)
     leak_reasons = []
     rows = []
     for h, matched in zip(hits, rs["matches"]):
@@ -173,7 +250,8 @@ def score_case(case: EvalCase, system: Any, user: User, levels: tuple[str, ...] 
             if why:
                 leak_reasons.append(f"kilde [{c.key}]: {why}")
             rec["citations"].append({"key": c.key, "chunk_id": c.chunk_id, "title": c.title, "pages": c.pages,
-                                     "supported": citation_supported(evs, p, answer.text, c.key, llm_judged),
+                                     "supported": citation_supported(evs, p, answer.text, c.key, llm_judged,
+                                                                     rule),
                                      "leak": why})
         if not answer.refused:
             why = leaks.text_leaks(answer.text, levels, forbidden_terms(case))
@@ -209,13 +287,13 @@ def run_systems(cases: Sequence[EvalCase], systems: Sequence[Any], leaks: LeakCh
                 t0 = time.perf_counter()
                 hits = system.retrieve(case.question, user, cfg.k)
                 t1 = time.perf_counter()
-                answer = system.answer(case.question, user)
+                answer = system.answer(case.question, user) if cfg.answers else None
                 t2 = time.perf_counter()
-                rec = score_case(case, system, user, lv[user.name], hits, answer, leaks, llm_judged)
+                rec = score_case(case, system, user, lv[user.name], hits, answer, leaks, llm_judged, cfg.matching)
                 rec["t_retrieve_ms"] = round((t1 - t0) * 1000, 1)
-                rec["t_answer_ms"] = round((t2 - t1) * 1000, 1)
+                rec["t_answer_ms"] = round((t2 - t1) * 1000, 1) if answer is not None else None
                 rec["faithful"] = None
-                if judge is not None and not answer.refused:
+                if judge is not None and answer is not None and not answer.refused:
                     rec["faithful"] = judge_faithful(judge, case.question, answer.text,
                                                      [c.quote for c in answer.citations] or
                                                      [h.chunk.text for h in answer.hits])
@@ -238,22 +316,24 @@ def _bar(total: int, enabled: bool, desc: str):
 
 
 def build_systems(names: Sequence[str], settings: Settings, roots: Sequence[Path], cfg: EvalConfig,
-                  environ: Mapping[str, str] | None = None, progress: bool = True) -> tuple[list[Any], LeakChecker, Any, Any]:
-    """Ingest the corpus (incremental) and build the requested systems; returns (systems, leak checker, llm,
-    the caching embedder)."""
+                  environ: Mapping[str, str] | None = None, progress: bool = True,
+                  reuse: bool = False) -> tuple[list[Any], LeakChecker, Any, Any]:
+    """Ingest the corpus (incremental; skipped with `reuse`, when the data dir's index is known to hold exactly this
+    corpus) and build the requested systems; returns (systems, leak checker, llm, the caching embedder)."""
     from assistant.assistant import Assistant
     from assistant.llm import make_llm
     from assistant.retrieval import Retriever
-    from evaluation.baselines import NaiveRAG, OurSystem
+    from evaluation.baselines import NaiveBM25, NaiveRAG, OurSystem
     from ingest.pipeline import ingest_paths
     from vectorstore.index import Index
 
     from vectorstore.factory import make_embedder
 
     index = Index(settings, embedder=CachingEmbedder(make_embedder(settings, environ)), environ=environ)
-    rep = ingest_paths(list(roots), settings, index=index, progress=progress, environ=environ)
-    if progress:
-        print(f"korpus: {rep.totals}", file=sys.stderr)
+    if not reuse:
+        rep = ingest_paths(list(roots), settings, index=index, progress=progress, environ=environ)
+        if progress:
+            print(f"korpus: {rep.totals}", file=sys.stderr)
     table = load_group_table(settings.groups_file or None)
     llm = make_llm(settings, environ)
     retriever = Retriever(index, settings, group_table=table)
@@ -263,6 +343,8 @@ def build_systems(names: Sequence[str], settings: Settings, roots: Sequence[Path
         if name == "naive":
             systems.append(NaiveRAG(roots, index.embedder, settings.embedder, settings.data_path / "naive-chroma",
                                     answer_k=cfg.naive_k, llm=llm, progress=progress))
+        elif name == "naive-bm25":
+            systems.append(NaiveBM25(roots, answer_k=cfg.naive_k, llm=llm))
         else:
             systems.append(OurSystem(name, name, retriever, assistant, index))
     return systems, LeakChecker(index.all_chunks(), table), llm, index.embedder
@@ -278,11 +360,22 @@ def evaluate(testset: str | Path, out_dir: str | Path, base: Settings, cfg: Eval
     from evaluation.report import write_report
 
     started = time.time()
-    cases = load_testset(testset)
+    warnings: list[str] = []
+    cases = load_testset(testset, warnings)
+    for w in warnings:
+        print(f"advarsel: {w}", file=sys.stderr)
     roots = resolve_corpus(cases, corpus or cfg.corpus)
     settings = eval_settings(base, cfg, roots)
+    corpus_key, fp = corpus_hash(roots), index_settings_fingerprint(settings)
+    found = reusable_index(settings, corpus_key, fp, Path(base.data_dir), environ)
+    if found is not None:
+        settings = settings.replace(data_dir=str(found))
+        if progress:
+            print(f"genbruger indekset i {found} (samme korpus og indstillinger)", file=sys.stderr)
     names = tuple(systems or cfg.systems)
-    built, leaks, llm, cache = build_systems(names, settings, roots, cfg, environ, progress)
+    built, leaks, llm, cache = build_systems(names, settings, roots, cfg, environ, progress, reuse=found is not None)
+    if found is None:
+        write_stamp(settings, corpus_key, fp, roots)
     judge = llm if (cfg.judge and llm is not None) else None
     records = run_systems(cases, built, leaks, cfg, judge=judge, llm_judged=llm is not None, progress=progress,
                           cache=cache)
@@ -291,6 +384,8 @@ def evaluate(testset: str | Path, out_dir: str | Path, base: Settings, cfg: Eval
     failures = check_thresholds(summaries[gate], cfg.thresholds)
     results = {
         "testset": str(Path(testset).resolve()), "cases": len(cases), "corpus": [str(r) for r in roots],
+        "matching": cfg.matching, "answers": cfg.answers, "warnings": warnings, "index_reused": found is not None,
+        "data_dir": settings.data_dir,
         "settings": settings.public_dict(), "settings_fingerprint": settings.fingerprint(),
         "systems": summaries, "per_kind": {n: per_kind(rows) for n, rows in records.items()},
         "gate": {"system": gate, "thresholds": dict(cfg.thresholds), "failures": failures, "passed": not failures},

@@ -69,3 +69,17 @@ def test_multi_evidence_parts_matched_separately():
     assert matched_parts(evs, prepare_passage("Byrådet, mødedato 22. juni 2023.")) == {0}
     assert matched_parts(evs, prepare_passage("Punkt 4. Vedtaget med 22 stemmer mod 3.")) == {1}
     assert matched_parts(evs, prepare_passage("Mødedato 22. juni 2023 … vedtaget med 22 stemmer mod 3")) == {0, 1}
+
+
+def test_external_rule_is_the_readme_rule():
+    from evaluation.matching import external_contains, matched_parts, prepare_passage, split_evidence
+
+    # substring after its normalisation (punctuation runs → one space, line-break hyphen joined)
+    assert external_contains("Mødet i ud-\nvalget: 18. februar 2025, kl. 17.00", "udvalget 18. februar 2025")
+    # 80 % of the tokens in any order counts (the project rule wants 5-gram shingles)
+    ev = "Byrådet vedtog planen med 22 stemmer mod 3"
+    shuffled = "med 22 stemmer mod 3 vedtog byrådet i går hele planen"
+    assert external_contains(shuffled, ev)
+    p, evs = prepare_passage(shuffled), split_evidence(ev)
+    assert matched_parts(evs, p, "external") == {0} and matched_parts(evs, p) == set()
+    assert not external_contains("Byrådet vedtog budgettet", ev)     # 2 of 9 tokens

@@ -189,3 +189,29 @@ def test_resolve_corpus_finds_the_folders_of_the_source_files(tmp_path):
     with pytest.raises(ValueError, match="x.txt"):
         resolve_corpus(cases, candidates=[b])
     assert resolve_corpus(cases, explicit=[b]) == [b.resolve()]
+
+
+def test_all_parts_at_10_counts_only_multi_part_cases():
+    two = EvalCase("m-1", "q", "a", "Vedtaget med 22 stemmer mod 3. ||| Regnskabet viser et overskud på 38,4 mio.",
+                   "x.txt", "multi")
+    both = chunk("b", "Vedtaget med 22 stemmer mod 3. Regnskabet viser et overskud på 38,4 mio. kr.")
+    half = chunk("h", "Vedtaget med 22 stemmer mod 3.")
+    recs = [score_case(two, FakeSystem(), COUNCIL, LV, [Hit(both, 1.0, rank=1)], None, LEAKS, False),
+            score_case(two, FakeSystem(), COUNCIL, LV, [Hit(half, 1.0, rank=1)], None, LEAKS, False),
+            score_case(case(), FakeSystem(), COUNCIL, LV, [Hit(PUB, 1.0, rank=1)], None, LEAKS, False)]
+    s = summarise(recs)
+    assert s["all_parts_at_10"] == 0.5
+    assert s["answer_correctness"] is None        # retrieval-only rows have no answers
+
+
+def test_resolve_corpus_with_multi_file_source(tmp_path):
+    from evaluation.runner import resolve_corpus
+
+    a, b = tmp_path / "corpus", tmp_path / "corpus-pdf"
+    a.mkdir()
+    b.mkdir()
+    (a / "x.txt").write_text("x")
+    (b / "y.pdf").write_text("y")
+    multi = EvalCase("m-1", "q", "a", "første del af evidensen her ||| anden del af evidensen her",
+                     "corpus/x.txt ||| corpus-pdf/y.pdf", "multi")
+    assert sorted(resolve_corpus([multi], candidates=[a, b])) == [a.resolve(), b.resolve()]
