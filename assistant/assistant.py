@@ -17,12 +17,11 @@ from assistant.citations import (MARKER_RE, MIN_SUPPORT, check_answer, citations
 from assistant.followup import standalone_query
 from assistant.llm import LLM
 from assistant.prompts import REFUSAL, SYSTEM_PROMPT, answer_prompt
-from byraad.access import User
+from byraad.access import ALL_ACCESS_USER, User  # noqa: F401 - ALL_ACCESS_USER re-exported (cli, agent)
 from byraad.settings import Settings
 from byraad.types import Answer, Hit
 
 FILTER_KEYS = ("bodies", "kinds", "doc_ids", "date_from", "date_to")
-ALL_ACCESS_USER = User("sekretariat", ("sekretariat",))
 
 
 class Assistant:

@@ -302,6 +302,15 @@ class Retriever:
             self.audit.record(_user_name(user, False), label, [c.chunk_id for c in out])
         return out
 
+    def context(self, chunk_id: str, user, all_access: bool = False, max_chars: int = 6000) -> str:
+        """The text around a chunk that this user may see (Index.context with the user's access), audited.
+        "" when the user may not see the chunk itself."""
+        flt = Filter(access=self.access_for(user, all_access))
+        text, used = self.index.context(chunk_id, flt, max_chars=max_chars)
+        if self.audit is not None:
+            self.audit.record(_user_name(user, all_access), f"[context] {chunk_id}", used)
+        return text
+
     def open_item(self, doc_id: str, item_no: str, user) -> list[Chunk]:
         """Every chunk of an agenda item the user may see, in document order."""
         flt = Filter(access=self.access_for(user), doc_ids=(doc_id,))
@@ -366,5 +375,6 @@ def case_key(s: str) -> str:
 
 
 def _user_name(user: User | None, all_access: bool) -> str:
-    name = user.name if user is not None else "anonym"
-    return f"{name} (all-access)" if all_access else name
+    from byraad.access import audit_name
+
+    return audit_name(user, all_access)

@@ -57,6 +57,17 @@ class User:
 
 
 ANONYMOUS = User("anonym", ("public",))
+# The one identity of the all-access power (`--all-access` in ask/retrieve/case, the agent's own look-ups): the
+# audit log names it the same way wherever it is used.
+ALL_ACCESS_NAME = "all-access"
+ALL_ACCESS_USER = User(ALL_ACCESS_NAME, ("sekretariat",))
+
+
+def audit_name(user: User | None, all_access: bool = False) -> str:
+    """How the audit log names who retrieved: the user's name, or ALL_ACCESS_NAME for the all-access power."""
+    if all_access:
+        return ALL_ACCESS_NAME
+    return user.name if user is not None else ANONYMOUS.name
 
 
 def load_group_table(extra_file: str | Path | None = None) -> dict[str, list[str]]:

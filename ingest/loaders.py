@@ -20,7 +20,7 @@ from pathlib import Path
 SUPPORTED_EXTENSIONS = (".pdf", ".txt", ".md", ".markdown", ".docx", ".doc")
 PAGE_JOIN = "\n\f\n"
 LOAD_ERROR_CODES = ("unsupported", "empty", "corrupt", "encrypted", "needs_ocr", "too_large", "not_pdf", "decode",
-                    "needs_tool")
+                    "needs_tool", "outside", "dtd", "timeout")
 
 _OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"   # old .doc, and password-protected .docx
 _ENCRYPTED_PACKAGE = "EncryptedPackage".encode("utf-16-le")

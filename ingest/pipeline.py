@@ -45,43 +45,57 @@ class SourceFile:
 
 
 def scan(roots: Sequence[Path]) -> tuple[list[SourceFile], list[dict]]:
-    """Every candidate file under the roots (sorted), plus the unsupported ones to report.
+    """Every candidate file under the roots (sorted), plus the skipped ones to report (unsupported types, and links
+    that are not followed: outside the root, dangling, looping or to a folder; see ingest.paths).
 
     A package (an ESDH export: one XML referencing PDFs/Word files) is one SourceFile: its size is the sum and
-    its mtime the newest of all its files, and its members are not listed on their own.
+    its mtime the newest of all its files, and its members are not listed on their own. A package whose XML
+    cannot be read owns every file of its folder: the package fails as a whole and none of them is ingested loose.
     """
+    from ingest.paths import refusal, walk
+
     files: list[SourceFile] = []
     skipped: list[dict] = []
     multi = len(roots) > 1
     for root in roots:
-        root = root.resolve()
+        root = Path(root).resolve()     # the root itself is what the secretariat named; links below it are checked
         if not root.exists():
             raise FileNotFoundError(f"findes ikke: {root}")
-        base = root.parent if root.is_file() else root
-        candidates = [root] if root.is_file() else sorted(p for p in root.rglob("*") if p.is_file())
-        visible = []
-        for p in candidates:
-            rel_parts = p.relative_to(base).parts
-            if any(part.startswith(".") or part.startswith("~$") for part in rel_parts):
-                continue  # hidden files, editor lock files
-            visible.append((p, rel_parts))
+        single = not root.is_dir()
+        base = root.parent if single else root
+        found, refused = ([root], []) if single else walk(root)
+
+        def rel_of(p: Path) -> str:
+            rel = "/".join(p.relative_to(base).parts)
+            return f"{root.name}/{rel}" if multi and not single else rel
+
+        for p, code, reason in refused:
+            skipped.append({"path": rel_of(p), "code": code, "reason": reason})
         # Each file's format is looked up once: claims() may read the file's first bytes.
-        claimed = {p: source_for(p) for p, _ in visible}
-        members_of = {p: [m.resolve() for m in src.members(p)] for p, src in claimed.items() if src is not None}
+        claimed = {p: source_for(p) for p in found}
+        members_of: dict[Path, list[Path]] = {}
+        for p, src in claimed.items():
+            if src is None:
+                continue
+            try:
+                ms = [Path(m) for m in src.members(p)]
+            except Exception:  # noqa: BLE001 - unreadable package: it owns its whole folder, parse reports why
+                ms = [q for q in found if q != p and p.parent in q.parents and claimed[q] is None]
+            # A member is read only when it lies inside the root (ingest.paths); the reader checks it again.
+            members_of[p] = [m for m in ms if refusal(m, base) is None]
         owned = {m for ms in members_of.values() for m in ms}
-        for p, rel_parts in visible:
-            if p.resolve() in owned and not members_of.get(p):
+        for p in found:
+            if p in owned and not members_of.get(p):
                 continue  # ingested as part of its package
-            rel = "/".join(rel_parts)
-            if multi and not root.is_file():
-                rel = f"{root.name}/{rel}"
+            rel = rel_of(p)
             if p.suffix.lower() not in SUPPORTED_EXTENSIONS and claimed[p] is None:
-                skipped.append({"path": rel, "reason": f"filtypen {p.suffix or '(ingen)'} understøttes ikke"})
+                skipped.append({"path": rel, "code": "unsupported",
+                                "reason": f"filtypen {p.suffix or '(ingen)'} understøttes ikke"})
                 continue
             members = tuple(m for m in members_of.get(p, ()) if m.exists())
             stats = [p.stat()] + [m.stat() for m in members]
-            files.append(SourceFile(p, rel, str(base if root.is_file() else root),
-                                    sum(st.st_size for st in stats), max(st.st_mtime for st in stats), members))
+            files.append(SourceFile(p, rel, str(base), sum(st.st_size for st in stats),
+                                    max(st.st_mtime for st in stats), members))
     return files, skipped
 
 
@@ -156,6 +170,9 @@ def _sync_files(index: Index, files: list[SourceFile], rep: IngestReport, s: Set
     hashed: list[tuple[SourceFile, str]] = []
     for f in files:
         row = known.get(f.rel)
+        if f.size == 0:     # empty files all share one hash: each is reported as empty, never as a duplicate
+            _fail(cat, f, rep, "empty", "filen er tom", bool(row and row[1]))
+            continue
         if row and row[1] and row[2] == f.size and row[3] == f.mtime:
             hashed.append((f, row[1]))      # unchanged size+mtime: trust the stored hash (re-ingest stays fast)
             continue

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import re
+import unicodedata
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -51,8 +53,10 @@ class IngestReport:
         tmp.replace(path)
 
     def render(self) -> str:
-        """A plain-language Danish summary for the terminal."""
+        """A plain-language Danish summary for the terminal. File names and reasons are shown safely: a name with a
+        line break or another control character is quoted with it escaped, so no file can print a line of its own."""
         t = self.totals
+        q, c_ = quote_name, one_line
         lines = [
             f"Indlæsning færdig på {self.duration_s:.1f} s → samling {self.collection}",
             f"  Filer: {len(self.new)} nye, {len(self.changed)} ændrede, {len(self.unchanged)} uændrede, "
@@ -65,27 +69,44 @@ class IngestReport:
         if t:
             lines.append(f"  Indekset nu: {t.get('documents', 0)} dokumenter, {t.get('chunks', 0)} tekststykker")
         for r in self.renamed:
-            lines.append(f"  OMDØBT   {r['from']} → {r['to']} (ikke indlejret igen)")
+            lines.append(f"  OMDØBT   {q(r['from'])} → {q(r['to'])} (ikke indlejret igen)")
         for d in self.duplicates:
-            lines.append(f"  DUBLET   {d['path']} har samme indhold som {d['same_as']}")
+            lines.append(f"  DUBLET   {q(d['path'])} har samme indhold som {q(d['same_as'])}")
         for p in self.removed:
-            lines.append(f"  FJERNET  {p}")
+            lines.append(f"  FJERNET  {q(p)}")
         if self.missing:
             lines.append(f"  {len(self.missing)} fil(er) findes ikke længere i mappen, men er bevaret i indekset "
                          "(kør med --prune for at fjerne dem):")
-            lines += [f"  MANGLER  {p}" for p in self.missing]
+            lines += [f"  MANGLER  {q(p)}" for p in self.missing]
         for u in self.undated_meetings:
             hint = f" (formodet: {u['hint']})" if u.get("hint") else ""
-            lines.append(f"  UDATERET {u['path']}: {u['body'] or 'møde'}{hint}")
+            lines.append(f"  UDATERET {q(u['path'])}: {c_(u['body'] or 'møde')}{c_(hint)}")
         for c in self.closed_items:
-            lines.append(f"  LUKKET   {c['path']}: punkt {c['item']} → adgang {c['access']}")
+            lines.append(f"  LUKKET   {q(c['path'])}: punkt {c_(str(c['item']))} → adgang {c_(c['access'])}")
         for w in self.warnings:
-            lines.append(f"  NB       {w['path']}: {w['warning']}")
+            lines.append(f"  NB       {q(w['path'])}: {c_(w['warning'])}")
         for k, v in self.repaired.items():
             if v:
                 lines.append(f"  REPARERET {k}: {v}")
         for s in self.skipped:
-            lines.append(f"  SPRUNGET OVER {s['path']}: {s['reason']}")
+            lines.append(f"  SPRUNGET OVER {q(s['path'])}: {c_(s['reason'])}")
         for f in self.failed:
-            lines.append(f"  FEJL     {f['path']}: {f['reason']}")
+            lines.append(f"  FEJL     {q(f['path'])}: {c_(f['reason'])}")
         return "\n".join(lines)
+
+
+_UNSAFE = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+
+
+def quote_name(name: str) -> str:
+    """A file name as it may be printed: unchanged when plain; otherwise in quotes with control characters (line
+    breaks, terminal escapes, direction overrides) escaped, and leading/trailing spaces visible."""
+    name = str(name)
+    if not _UNSAFE.search(name) and name == name.strip() and name:
+        return name
+    return json.dumps(unicodedata.normalize("NFC", name), ensure_ascii=False)
+
+
+def one_line(text: str) -> str:
+    """A reason or warning on one line: control characters shown escaped, never acted on."""
+    return _UNSAFE.sub(lambda m: m.group(0).encode("unicode_escape").decode("ascii"), str(text))

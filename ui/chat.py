@@ -117,7 +117,7 @@ def ask(res: state.Resources, user: User, question: str, flt: dict, flt_text: st
     if answer is None:
         st.error("Der kom intet svar. Prøv igen.")
         return
-    contexts = {c.chunk_id: state.surrounding_text(res.index, c.chunk_id) for c in answer.citations}
+    contexts = {c.chunk_id: state.surrounding_text(res.assistant.retriever, c.chunk_id, user) for c in answer.citations}
     view = render.answer_view(answer, contexts, flt_text)
     if signed_in:
         if not st.session_state.get("conv_id"):

@@ -76,7 +76,9 @@ class ConversationStore:
         if not self.owns(conv_id, user):
             return []
         rows = self.db.execute("SELECT id, view FROM turns WHERE conv_id=? ORDER BY idx", (conv_id,))
-        return [dict(json.loads(v), turn_id=i) for i, v in rows]
+        from ui.render import safe_stored_view
+
+        return [dict(safe_stored_view(json.loads(v)), turn_id=i) for i, v in rows]
 
     def title(self, conv_id: str) -> str:
         row = self.db.execute("SELECT title FROM conversations WHERE id=?", (conv_id,)).fetchone()

@@ -60,8 +60,19 @@ def answer_view(a: Answer, contexts: Mapping[str, str] | None = None, filters_te
         "settings_fingerprint": a.settings_fingerprint, "standalone_query": a.standalone_query,
         "citations": [cited_view(c, contexts.get(c.chunk_id, "")) for c in a.citations],
         "sources": [hit_view(h) for h in a.hits if h.chunk.chunk_id not in cited],
-        "ts": time.time(),
+        "ts": time.time(), "context_checked": True,
     }
+
+
+def safe_stored_view(view: Mapping[str, Any]) -> dict[str, Any]:
+    """A stored view as it may be shown again: views saved before contexts were access-checked (no
+    "context_checked") keep only each citation's own retrieved passage, never the widened context."""
+    v = dict(view)
+    if not v.get("context_checked"):
+        v["citations"] = [dict(c, context=c.get("source_text") or c.get("quote") or "")
+                          for c in v.get("citations", [])]
+        v["context_checked"] = True
+    return v
 
 
 def link_citations(text: str, anchor_prefix: str) -> str:

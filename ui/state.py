@@ -148,36 +148,8 @@ def turns() -> list[dict]:
     return st.session_state["turns"]
 
 
-def surrounding_text(index, chunk_id: str, max_chars: int = 6000) -> str:
-    """The source text around a chunk: its whole agenda item or section (or its neighbours), as it stands in the
-    source, so a short cited passage ("Godkendt.") is seen in its context."""
-    chunk = index.all_chunks().get(chunk_id)
-    if chunk is None:
-        return index.source_text(chunk_id)
-    siblings = index.catalog.chunks(doc_id=chunk.doc_id)
-    pos = next((i for i, c in enumerate(siblings) if c.chunk_id == chunk_id), 0)
-    m = chunk.meta
-
-    def same_unit(c) -> bool:
-        o = c.meta
-        if m.get("item_no"):
-            return o.get("item_no") == m.get("item_no") and o.get("meeting_start") == m.get("meeting_start")
-        if m.get("section_id") or m.get("section"):
-            return (o.get("section_id"), o.get("section")) == (m.get("section_id"), m.get("section"))
-        return False
-
-    lo = hi = pos
-    while lo > 0 and same_unit(siblings[lo - 1]) and pos - lo < 4:
-        lo -= 1
-    while hi + 1 < len(siblings) and same_unit(siblings[hi + 1]) and hi - pos < 4:
-        hi += 1
-    if lo == hi:      # no unit to widen to: one neighbour on each side
-        lo, hi = max(pos - 1, 0), min(pos + 1, len(siblings) - 1)
-    parts = [index.source_text(c.chunk_id) or c.text for c in siblings[lo:hi + 1]]
-    text = "\n".join(p.strip("\n") for p in parts)
-    if len(text) > max_chars:
-        own = index.source_text(chunk_id)
-        at = max(text.find(own), 0)
-        start = max(0, at - max_chars // 2)
-        text = ("…" if start else "") + text[start:start + max_chars] + "…"
-    return text
+def surrounding_text(retriever, chunk_id: str, user: User) -> str:
+    """The source text around a cited chunk that `user` may see (its agenda item or section, or its neighbours), as
+    it stands in the source, so a short cited passage ("Godkendt.") is seen in its context. Access-checked and
+    audited in one place (Retriever.context → Index.context); "" when the user may not see the chunk."""
+    return retriever.context(chunk_id, user)

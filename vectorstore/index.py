@@ -428,6 +428,48 @@ class Index:
     def source_text(self, chunk_id: str) -> str:
         return self.catalog.source_text(chunk_id)
 
+    def context(self, chunk_id: str, flt: Filter, max_chars: int = 6000, reach: int = 4) -> tuple[str, list[str]]:
+        """The source text around a chunk, from chunks `flt` (with access) admits only: its agenda item or section
+        (up to `reach` chunks either side), else one neighbour either side. Widening stops at the first chunk the
+        filter does not admit, so text a user may not see never joins the context. Returns (text, chunk ids used);
+        ("", []) when the chunk itself is not admitted or unknown. This is the one way to read a chunk's
+        surroundings (chat context, saved conversations, feedback, exports all take their text from it)."""
+        chunk = self.all_chunks().get(chunk_id)
+        if chunk is None or not flt.matches(chunk.meta):
+            return "", []
+        siblings = self.catalog.chunks(doc_id=chunk.doc_id)
+        pos = next((i for i, c in enumerate(siblings) if c.chunk_id == chunk_id), None)
+        if pos is None:
+            return "", []
+        m = chunk.meta
+
+        def same_unit(c: Chunk) -> bool:
+            o = c.meta
+            if m.get("item_no"):
+                return o.get("item_no") == m.get("item_no") and o.get("meeting_start") == m.get("meeting_start")
+            if m.get("section_id") or m.get("section"):
+                return (o.get("section_id"), o.get("section")) == (m.get("section_id"), m.get("section"))
+            return False
+
+        def ok(i: int, unit: bool) -> bool:
+            return 0 <= i < len(siblings) and flt.matches(siblings[i].meta) and (not unit or same_unit(siblings[i]))
+
+        lo = hi = pos
+        while ok(lo - 1, True) and pos - lo < reach:
+            lo -= 1
+        while ok(hi + 1, True) and hi - pos < reach:
+            hi += 1
+        if lo == hi:      # no unit to widen to: one admitted neighbour on each side
+            lo, hi = (pos - 1 if ok(pos - 1, False) else pos), (pos + 1 if ok(pos + 1, False) else pos)
+        used = siblings[lo:hi + 1]
+        texts = {c.chunk_id: self.source_text(c.chunk_id) or c.text for c in used}
+        text = "\n".join(texts[c.chunk_id].strip("\n") for c in used)
+        if len(text) > max_chars:
+            at = max(text.find(texts[chunk_id]), 0)
+            start = max(0, at - max_chars // 2)
+            text = ("…" if start else "") + text[start:start + max_chars] + "…"
+        return text, [c.chunk_id for c in used]
+
     def close(self) -> None:
         self._closed = True
         self.catalog.close()

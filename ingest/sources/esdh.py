@@ -47,6 +47,7 @@ class Doc:
     access: str = PUBLIC
     access_reason: str = ""
     public_title: str = ""          # what a public reader may see of a non-public attachment ("" = nothing)
+    missing: str = ""               # why `ref` has no `path` (not in the package, a link out of it, …)
 
 
 @dataclass
@@ -84,25 +85,71 @@ class Package:
 
 # ---------------------------------------------------------------- helpers for the system modules
 
-def resolve(base: Path, ref: str) -> Path | None:
-    """The file `ref` (relative to `base`, any case, / or \\) names, or None. Never leaves `base`."""
+def locate(base: Path, ref: str, root: Path | None = None) -> tuple[Path | None, str]:
+    """The file `ref` (relative to `base`, any case, / or \\) names, and "" — or None and why it is not read.
+    Never leaves `root` (default `base`, the package's folder): an absolute or escaping reference is looked up by its
+    file name inside `base`, and a found file whose real location (links resolved) is outside `root` is refused
+    (ingest.paths, the same rule as the folder scan)."""
+    from ingest.paths import refusal
+
     parts = [p for p in re.split(r"[\\/]+", ref.strip()) if p and p != "."]
     if not parts or parts[-1] == "..":
-        return None
+        return None, f"filen {ref!r} findes ikke i pakken"
     if ".." in parts or re.fullmatch(r"[A-Za-z]:", parts[0]) or ref.strip()[:1] in "/\\":
         parts = parts[-1:]      # an absolute or escaping path: only its file name, looked up inside base
     cur = base
     for part in parts:
         if not cur.is_dir():
-            return None
+            return None, f"filen {ref!r} findes ikke i pakken"
         hit = cur / part
-        if not hit.exists():
+        if not hit.exists() and not hit.is_symlink():
             low = part.lower()
             hit = next((c for c in sorted(cur.iterdir()) if c.name.lower() == low), None)
             if hit is None:
-                return None
+                return None, f"filen {ref!r} findes ikke i pakken"
         cur = hit
-    return cur if parts and cur.is_file() else None
+    why = refusal(cur, root or base, "pakkens mappe")
+    if why is not None:
+        return None, f"filen {ref!r}: {why[1]}"
+    return (cur, "") if cur.is_file() else (None, f"filen {ref!r} findes ikke i pakken")
+
+
+def resolve(base: Path, ref: str, root: Path | None = None) -> Path | None:
+    """The file `ref` names inside the package (see locate), or None."""
+    return locate(base, ref, root)[0]
+
+
+def read_xml(path: Path, system: str):
+    """Parse a package XML; LoadError("corrupt") when damaged, LoadError("dtd") when it declares a document type
+    with its own definitions (entities could expand without bound or name files outside the package)."""
+    import xml.etree.ElementTree as ET
+
+    from ingest.loaders import LoadError
+
+    try:
+        data = Path(path).read_bytes()
+    except OSError as e:
+        raise LoadError(f"{system} XML cannot be read ({e.strerror or e})", "corrupt") from e
+    if re.search(rb"<!DOCTYPE[^>\[]*\[|<!ENTITY", data[:1 << 20]) or b"<!ENTITY" in data:
+        raise LoadError(f"{system} XML declares its own document type (inline DTD); such files are not read",
+                        "dtd")
+    if system == "eDoc":
+        data = _BAD_REF.sub(_fix_ref, data)
+    try:
+        return ET.fromstring(data)
+    except ET.ParseError as e:
+        raise LoadError(f"damaged {system} XML ({e})", "corrupt") from e
+
+
+_BAD_REF = re.compile(rb"&#(x[0-9a-fA-F]+|[0-9]+);")
+
+
+def _fix_ref(m: re.Match) -> bytes:
+    """Blank character references XML 1.0 forbids (eDoc writes &#xC; form feeds)."""
+    v = m.group(1).decode()
+    cp = int(v[1:], 16) if v[0] in "xX" else int(v)
+    ok = cp in (9, 10, 13) or 0x20 <= cp <= 0xD7FF or 0xE000 <= cp <= 0xFFFD or 0x10000 <= cp <= 0x10FFFF
+    return m.group(0) if ok else b" "
 
 
 def parse_datetime(s: str) -> tuple[int | None, str]:
@@ -130,7 +177,8 @@ def head(path: Path, n: int = 16384) -> str:
 
 def root_tag(text: str) -> str:
     """Name of the first element after the XML prolog, comments and doctype."""
-    m = re.match(r"\ufeff?\s*(?:(?:<\?.*?\?>|<!--.*?-->|<!DOCTYPE[^>]*>)\s*)*<([A-Za-z_][\w.:-]*)", text, re.S)
+    m = re.match(r"\ufeff?\s*(?:(?:<\?.*?\?>|<!--.*?-->|<!DOCTYPE[^>\[]*(?:\[.*?\]\s*)?>)\s*)*<([A-Za-z_][\w.:-]*)",
+                 text, re.S)
     return m.group(1) if m else ""
 
 
@@ -241,7 +289,7 @@ def _content(d: Doc, opts: "LoadOptions", who: str, warnings: list[str]) -> tupl
                                 tuple(loaded.page_labels), paged, ocr), ""
             reason = "filen indeholder ingen tekst"
     elif d.ref:
-        reason = f"filen {d.ref} findes ikke i pakken"
+        reason = d.missing or f"filen {d.ref} findes ikke i pakken"
     if reason:
         used = " Teksten fra XML-filen bruges i stedet." if d.text.strip() else ""
         warnings.append(f"{who}: {reason}{used}")
@@ -388,10 +436,8 @@ def claims(path: Path) -> bool:
 def members(path: Path) -> list[Path]:
     """Every existing file the package XML references (missing ones are reported by parse)."""
     mod = _system(Path(path))
-    try:
-        return mod.members(Path(path)) if mod else []
-    except Exception:  # a damaged XML is reported by parse; scanning the folder must go on
-        return []
+    # A damaged XML raises: the folder scan then gives the package its whole folder and parse reports why.
+    return mod.members(Path(path)) if mod else []
 
 
 def parse(path: Path, rel: str, doc_id: str, opts: "LoadOptions") -> ParsedDocument:

@@ -21,23 +21,32 @@ from pathlib import Path
 
 from byraad.types import CLOSED, PUBLIC
 from ingest.access import closed_level
-from ingest.sources.esdh import Doc, Item, Package, head, parse_datetime, resolve, root_tag
+from ingest.sources.esdh import Doc, Item, Package, head, locate, parse_datetime, read_xml, resolve, root_tag
 
 _OPEN_NAMES = {"åben", "aaben", "offentlig"}
 
 
 def claims(path: Path) -> bool:
-    text = head(path, 16384)
-    return root_tag(text) == "root" and 'name="producedAgenda"' in text
+    """By content; a file named as Acadre names its publication (XML_<n>.xml) is claimed also when its head is
+    damaged or cut short, so a damaged package fails as a whole instead of its files being read loose."""
+    text, named = head(path, 16384), re.fullmatch(r"xml_\d+\.xml", Path(path).name, re.IGNORECASE) is not None
+    tag = root_tag(text)
+    return (tag == "root" and ('name="producedAgenda"' in text or named)) or (not tag and named)
+
+
+def files_folder(base: Path, name: str) -> Path | None:
+    """The package's files folder `name`, only when it lies inside the package folder `base` (no absolute path,
+    no "..", no link out of it: ingest.paths)."""
+    from ingest.paths import contained
+
+    if not name or re.match(r"[A-Za-z]:|[\\/]", name) or ".." in re.split(r"[\\/]+", name):
+        return None
+    folder = base / name
+    return folder if folder.is_dir() and contained(folder, base) else None
 
 
 def _xml(path: Path) -> ET.Element:
-    from ingest.loaders import LoadError
-
-    try:
-        return ET.fromstring(Path(path).read_bytes())
-    except (ET.ParseError, OSError) as e:
-        raise LoadError(f"damaged Acadre XML ({e})", "corrupt") from e
+    return read_xml(path, "Acadre")
 
 
 def _attrs(fields: ET.Element | None) -> dict[str, str]:
@@ -65,27 +74,29 @@ def _chosen(root: ET.Element) -> dict[str, str] | None:
 def members(path: Path) -> list[Path]:
     root, base, out = _xml(path), Path(path).parent, []
     for p in _produced(root):
-        folder = p.get("filesfolder", "")
-        if not folder:
+        folder = files_folder(base, p.get("filesfolder", ""))
+        if folder is None:
             continue
         for key in ("xmlfilename", "docfilename", "pdffilename"):
-            if p.get(key) and (f := resolve(base, f"{folder}/{p[key]}")) is not None:
+            if p.get(key) and (f := resolve(folder, p[key], base)) is not None:
                 out.append(f)
-        inner = resolve(base, f"{folder}/{p.get('xmlfilename', '')}") if p.get("xmlfilename") else None
+        inner = resolve(folder, p["xmlfilename"], base) if p.get("xmlfilename") else None
         if inner is not None:
             for enc in _xml(inner).iter("table"):
                 if enc.get("name") == "enclosure":
-                    f = _enclosure_file(base / folder, _named(enc.find("fields")).get("filename", ""))
+                    f, _ = _enclosure_file(folder, _named(enc.find("fields")).get("filename", ""), base)
                     if f is not None:
                         out.append(f)
     return list(dict.fromkeys(out))
 
 
-def _enclosure_file(folder: Path, name: str) -> Path | None:
-    """The enclosure file, or a PDF rendering of it with the same stem (real page numbers for citations)."""
+def _enclosure_file(folder: Path, name: str, base: Path) -> tuple[Path | None, str]:
+    """The enclosure file, or a PDF rendering of it with the same stem (real page numbers for citations); or None
+    and why. Never outside the package folder `base`."""
     if not name:
-        return None
-    return resolve(folder, Path(name).stem + ".pdf") or resolve(folder, name)
+        return None, ""
+    pdf, _ = locate(folder, Path(name).stem + ".pdf", base)
+    return (pdf, "") if pdf is not None else locate(folder, name, base)
 
 
 class _Html(HTMLParser):
@@ -142,7 +153,9 @@ def read(path: Path) -> Package:
     kind = {"1": "agenda", "2": "minutes"}.get(prod.get("type", ""), "minutes" if "referat" in
                                                prod.get("comment", "").lower() else "agenda")
     date, time = parse_datetime(meeting.get("date", ""))
-    folder = base / prod["filesfolder"]
+    folder = files_folder(base, prod["filesfolder"])
+    if folder is None:
+        raise LoadError(f"Acadre files folder {prod['filesfolder']!r} is not a folder inside the package", "outside")
     pkg = Package("Acadre", body, date, kind, time=time, meeting_name=meeting.get("name", ""),
                   meta={"agenda_access": prod.get("access", ""), "agenda_comment": prod.get("comment", "")})
     agenda_level, agenda_reason = _level(prod.get("access", ""), prod.get("accessid", ""), body, "Dagsordenen",
@@ -153,19 +166,21 @@ def read(path: Path) -> Package:
     if others:
         pkg.meta["not_used"] = "; ".join(o for o in others if o)
     inner_ref = prod.get("xmlfilename", "")
-    inner = resolve(folder, inner_ref) if inner_ref else None
+    inner = resolve(folder, inner_ref, base) if inner_ref else None
     if inner is None:
         pkg.warnings.append(f"punktstrukturen {prod['filesfolder']}/{inner_ref} findes ikke; hele dokumentet bruges "
                             "uden punktinddeling")
         ref = prod.get("docfilename", "")
-        pkg.extra.append(Doc(prod.get("comment") or "Dokument", ref, resolve(folder, ref) if ref else None,
-                             access=agenda_level, access_reason=agenda_reason))
+        path_, missing = locate(folder, ref, base) if ref else (None, "")
+        pkg.extra.append(Doc(prod.get("comment") or "Dokument", ref, path_, access=agenda_level,
+                             access_reason=agenda_reason, missing=missing))
         return pkg
-    _read_items(_xml(inner), folder, pkg, agenda_level, agenda_reason)
+    _read_items(_xml(inner), folder, pkg, agenda_level, agenda_reason, base)
     return pkg
 
 
-def _read_items(x: ET.Element, folder: Path, pkg: Package, agenda_level: str, agenda_reason: str) -> None:
+def _read_items(x: ET.Element, folder: Path, pkg: Package, agenda_level: str, agenda_reason: str,
+                base: Path) -> None:
     from byraad.access import most_restrictive
 
     tables = list(x.iter("table"))
@@ -216,8 +231,9 @@ def _read_items(x: ET.Element, folder: Path, pkg: Package, agenda_level: str, ag
                                      f"Bilag {j} til punkt {number}", pkg.warnings)
             desc = " ".join(e.get("description", "").split())
             ref = e.get("filename", "")
-            item.attachments.append(Doc(name, ref, _enclosure_file(folder, ref), access=alevel, access_reason=areason,
-                                        summary="" if desc == name else desc))
+            path_, missing = _enclosure_file(folder, ref, base)
+            item.attachments.append(Doc(name, ref, path_, access=alevel, access_reason=areason,
+                                        summary="" if desc == name else desc, missing=missing))
         pkg.items.append(item)
     if not pkg.items:
         pkg.warnings.append("Acadre-pakken indeholder ingen dagsordenspunkter")

@@ -18,32 +18,21 @@ from pathlib import Path
 
 from byraad.types import CLOSED, PUBLIC
 from ingest.access import closed_level
-from ingest.sources.esdh import CASE, Doc, Item, Package, head, parse_datetime, resolve, root_tag
+from ingest.sources.esdh import CASE, Doc, Item, Package, head, locate, parse_datetime, read_xml, resolve, root_tag
 
 PUBLISH = "SKAL PUBLICERES"
 _PUBLIC_VALUES = {"åben", "åbent", "aaben", "offentlig", "public", "ja", "true", "1"}
-_BAD_REF = re.compile(rb"&#(x[0-9a-fA-F]+|[0-9]+);")
 
 
 def claims(path: Path) -> bool:
-    text = head(path, 4096)
-    return root_tag(text) == "Meeting" and ("<Committee" in text or "<MeetingAgendaTypes" in text)
+    """By content (root element Meeting); a file named as eDoc names its export whose head cannot be read is claimed
+    too, so a damaged package fails as a whole instead of its files being read loose."""
+    tag = root_tag(head(path, 4096))
+    return tag == "Meeting" or (not tag and Path(path).name.lower() == "edocagendapublishing.xml")
 
 
 def _xml(path: Path) -> ET.Element:
-    """Parse, first blanking character references XML 1.0 forbids (eDoc writes &#xC; form feeds)."""
-    from ingest.loaders import LoadError
-
-    def fix(m: re.Match) -> bytes:
-        v = m.group(1).decode()
-        cp = int(v[1:], 16) if v[0] in "xX" else int(v)
-        ok = cp in (9, 10, 13) or 0x20 <= cp <= 0xD7FF or 0xE000 <= cp <= 0xFFFD or 0x10000 <= cp <= 0x10FFFF
-        return m.group(0) if ok else b" "
-
-    try:
-        return ET.fromstring(_BAD_REF.sub(fix, Path(path).read_bytes()))
-    except ET.ParseError as e:
-        raise LoadError(f"damaged eDoc XML ({e})", "corrupt") from e
+    return read_xml(path, "eDoc")
 
 
 def _t(el: ET.Element | None, tag: str) -> str:
@@ -123,17 +112,19 @@ def read(path: Path) -> Package:
             case = _t(doc, "CaseLogicIdentifier") or _t(el.find("Document/Case"), "CaseLogicIdentifier")
             if not case and (m := CASE.search(full[:800])):
                 case = m.group(1)
+            path_, missing = locate(base, ref) if ref else (None, "")
             item = Item(number=number, title=title, public_title=_t(doc, "NeutralTitle"),
-                        content=Doc(title, ref, resolve(base, ref) if ref else None, full,
+                        content=Doc(title, ref, path_, full, missing=missing,
                                     summary="" if summary.lower() == body.lower() else summary),
                         case_number=case, access=access, access_reason=reason, decision_pattern=pattern)
             for k, a in enumerate(doc.findall("Attachments/Attachment") if doc is not None else [], 1):
                 aref = _t(a, "PDFDocument")
                 atitle = _t(a, "Title") or _t(a, "NeutralTitle") or f"Bilag {k}"
                 alevel, areason = _level(agenda_type, a, body, f"Bilag {k} til punkt {number}", pkg.warnings)
-                item.attachments.append(Doc(atitle, aref, resolve(base, aref) if aref else None, _full(a),
-                                            summary=_t(a, "Summary"), access=alevel, access_reason=areason,
-                                            public_title=_t(a, "NeutralTitle")))
+                apath, amissing = locate(base, aref) if aref else (None, "")
+                item.attachments.append(Doc(atitle, aref, apath, _full(a), summary=_t(a, "Summary"), access=alevel,
+                                            access_reason=areason, public_title=_t(a, "NeutralTitle"),
+                                            missing=amissing))
             pkg.items.append(item)
         if (ref := _t(t, "PDFDocument")) and resolve(base, ref) is None:
             pkg.warnings.append(f"dagsordenens samlede PDF {ref} findes ikke i pakken")
