@@ -18,7 +18,7 @@ from typing import Any, Mapping
 
 CONFIG_FILE = "byraad.toml"
 # Settings that change how fast an answer comes, never what it says: left out of fingerprint().
-_NOT_SHAPING = frozenset({"embed_cache"})
+_NOT_SHAPING = frozenset({"embed_cache", "max_unpacked_mb", "load_isolated", "load_timeout_s", "load_memory_mb"})
 ENV_PREFIX = "BYRAAD_"
 
 
@@ -36,6 +36,10 @@ class Settings:
     chunk_overlap: int = 50
     tokenizer: str = "cl100k_base"
     max_file_mb: int = 200                  # larger files are refused with a clear reason
+    max_unpacked_mb: int = 256              # what a .docx may unpack to (decompression bombs are refused)
+    load_isolated: bool = True              # run the file loaders in a worker process with the limits below
+    load_timeout_s: float = 300.0           # wall time one file may take to load (OCR included)
+    load_memory_mb: int = 2048              # address space of the loader process
     batch_size: int = 32                    # chunks embedded per batch
     llm: str = "extractive"                 # extractive | openai:<model> | llamacpp:<path.gguf>
     llm_base_url: str = ""

@@ -37,10 +37,20 @@ class LoadOptions:
     max_bytes: int = 200 * 1024 * 1024
     ocr: bool = False               # OCR pages without a text layer (needs tesseract); else "needs_ocr"
     ocr_lang: str = "dan"
+    # Work per file (decompression bombs, pathological files): what a .docx may unpack to, and how many characters
+    # of text a file may give; checked before expanding. Time and memory are limited by ingest.sandbox when
+    # `isolate` is on (the pipeline's default; direct load_file calls run in-process).
+    max_unpacked: int = 256 * 1024 * 1024
+    max_text_chars: int = 20_000_000
+    isolate: bool = False
+    timeout_s: float = 300.0
+    max_memory: int = 2048 * 1024 * 1024
 
     @classmethod
     def from_settings(cls, s) -> "LoadOptions":
-        return cls(max_bytes=s.max_file_mb * 1024 * 1024, ocr=s.ocr, ocr_lang=s.ocr_lang)
+        return cls(max_bytes=s.max_file_mb * 1024 * 1024, ocr=s.ocr, ocr_lang=s.ocr_lang,
+                   max_unpacked=s.max_unpacked_mb * 1024 * 1024, isolate=s.load_isolated,
+                   timeout_s=float(s.load_timeout_s), max_memory=s.load_memory_mb * 1024 * 1024)
 
 
 class LoadError(Exception):
@@ -81,6 +91,10 @@ def load_file(path: Path, max_bytes: int = 200 * 1024 * 1024, opts: LoadOptions 
     if size == 0:
         raise LoadError("file is empty", "empty")
     data = path.read_bytes()
+    return _text_limit(_load_data(path, ext, data, opts), opts)
+
+
+def _load_data(path: Path, ext: str, data: bytes, opts: LoadOptions) -> LoadedFile:
     if ext == ".pdf":
         return _load_pdf(data, opts)
     if ext in (".doc", ".docx") and data.startswith(_OLE_MAGIC) and _ENCRYPTED_PACKAGE not in data:
@@ -90,8 +104,40 @@ def load_file(path: Path, max_bytes: int = 200 * 1024 * 1024, opts: LoadOptions 
     if ext == ".doc" and not data.startswith((b"PK", _OLE_MAGIC)):
         raise LoadError("file ends in .doc but is not a Word document", "corrupt")
     if ext in (".doc", ".docx"):
-        return _load_docx(data)   # a .doc that is really a .docx is read as one
+        return _load_docx(data, opts)   # a .doc that is really a .docx is read as one
     return _load_text(data, markdown=ext in (".md", ".markdown"))
+
+
+def _text_limit(loaded: LoadedFile, opts: LoadOptions) -> LoadedFile:
+    """Refuse a file whose text exceeds the per-file limit (every later step's work grows with it)."""
+    if len(loaded.raw_text) > opts.max_text_chars:
+        raise LoadError(f"the file holds too much text ({len(loaded.raw_text):,} characters; limit "
+                        f"{opts.max_text_chars:,})", "too_large")
+    return loaded
+
+
+# A .docx member larger than this, expanding more than BOMB_RATIO times, is a decompression bomb: real Word XML
+# compresses 5-20 times, highly repetitive tables ~50 times.
+BOMB_MIN_BYTES = 4 * 1024 * 1024
+BOMB_RATIO = 100
+
+
+def check_zip(data: bytes, opts: LoadOptions) -> None:
+    """Refuse a zip package (.docx) before anything is unpacked: the declared sizes (which bound what zipfile will
+    ever return) must stay within opts.max_unpacked, and no large member may expand like a bomb."""
+    import zipfile
+
+    try:
+        infos = zipfile.ZipFile(io.BytesIO(data)).infolist()
+    except (zipfile.BadZipFile, ValueError, OSError) as e:
+        raise LoadError("damaged Word file that cannot be read", "corrupt") from e
+    total = sum(i.file_size for i in infos)
+    if total > opts.max_unpacked:
+        raise LoadError(f"Word file unpacks to {_mb(total)}; limit {_mb(opts.max_unpacked)}", "too_large")
+    for i in infos:
+        if i.file_size > BOMB_MIN_BYTES and i.file_size > BOMB_RATIO * max(i.compress_size, 1):
+            raise LoadError(f"Word file member {i.filename!r} expands {i.file_size // max(i.compress_size, 1)} "
+                            f"times to {_mb(i.file_size)} (a decompression bomb)", "too_large")
 
 
 def _mb(n: int) -> str:
@@ -339,13 +385,14 @@ def _markdown_title(text: str) -> str:
 
 # ---------------------------------------------------------------- DOCX
 
-def _load_docx(data: bytes) -> LoadedFile:
+def _load_docx(data: bytes, opts: LoadOptions | None = None) -> LoadedFile:
     if data.startswith(_OLE_MAGIC):
         if _ENCRYPTED_PACKAGE in data:
             raise LoadError("password-protected Word file; remove the password and add it again", "encrypted")
         raise LoadError("old Word .doc file saved as .docx; save it as a real .docx or PDF", "unsupported")
     if not data.startswith(b"PK"):
         raise LoadError("damaged Word file (not a .docx package)", "corrupt")
+    check_zip(data, opts or LoadOptions())
     try:
         from docx import Document
 

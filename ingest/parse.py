@@ -32,7 +32,9 @@ def parse_file(path: Path, rel_path: str | None = None, doc_id: str | None = Non
     src = source_for(path)
     if src is not None:
         return src.parse(path, rel_path or path.name, doc_id or file_digest(path)[:16], opts)
-    return parse_loaded(load_file(path, opts=opts), path, rel_path, doc_id)
+    from ingest.sandbox import load
+
+    return parse_loaded(load(path, opts), path, rel_path, doc_id)
 
 
 def parse_loaded(loaded: LoadedFile, path: Path, rel_path: str | None = None,

@@ -250,9 +250,9 @@ class _Builder:
 
 
 def _load(path: Path, opts: "LoadOptions"):
-    from ingest.loaders import load_file
+    from ingest.sandbox import load     # under the per-file time and memory limits
 
-    return load_file(path, opts=opts)
+    return load(path, opts)
 
 
 def _from_text(text: str) -> _Content | None:

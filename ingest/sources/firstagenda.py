@@ -53,8 +53,13 @@ def members(path: Path) -> list[Path]:
     The whole folder belongs to the page, so an attachment the page no longer references is not ingested as a
     loose (public) PDF; parse() uses only the ones the page references ("…--<attachment id>.pdf").
     """
+    from ingest.paths import contained, refusal
+
     folder = path.with_name(path.stem + BILAG_SUFFIX)
-    return sorted(folder.glob("*.pdf")) if folder.is_dir() else []
+    if not folder.is_dir() or not contained(folder, path.parent):
+        return []
+    # The same rule as the folder scan (ingest.paths): a link out of the page's folder is never read.
+    return sorted(p for p in folder.glob("*.pdf") if refusal(p, path.parent, "sidens mappe") is None)
 
 
 def bilag_path(path: Path, attachment_id: str, title: str) -> Path:
@@ -171,11 +176,11 @@ class _Writer:
                 self._attachment(it, n, name or f.stem, f, access)
 
     def _attachment(self, it: PortalItem, n: int, name: str, f: Path, access: str) -> None:
-        from ingest.loaders import load_file
         from ingest.repair import repair
+        from ingest.sandbox import load     # under the per-file time and memory limits
 
         try:
-            loaded = load_file(f, opts=self.opts)
+            loaded = load(f, self.opts)
         except (LoadError, OSError) as e:
             self.warnings.append(f"bilag {f.name} til punkt {it.number} kunne ikke læses: {e}")
             return
