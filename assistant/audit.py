@@ -30,12 +30,15 @@ class AuditLog:
 
     def __init__(self, path: str | Path) -> None:
         self.path = Path(path)
-        self.path.parent.mkdir(parents=True, exist_ok=True)
+        from byraad.private import private_dir, private_file
+
+        private_dir(self.path.parent)
         self._lock = threading.Lock()
         self._db = sqlite3.connect(str(self.path), check_same_thread=False, isolation_level=None)
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute("PRAGMA synchronous=NORMAL")
         self._db.execute(_SCHEMA)
+        private_file(self.path)
 
     def record(self, user: str, question: str, chunk_ids: Sequence[str], refused: bool | None = None) -> None:
         """Store one retrieval. `chunk_ids` must be ids (strings without whitespace), never passages."""
@@ -65,4 +68,6 @@ class AuditLog:
     @classmethod
     def for_settings(cls, settings) -> "AuditLog":
         """The audit log of a data directory (<data_dir>/audit.sqlite)."""
-        return cls(settings.data_path / "audit.sqlite")
+        from byraad.private import private_dir
+
+        return cls(private_dir(settings.data_path, tighten=True) / "audit.sqlite")

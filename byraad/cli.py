@@ -39,6 +39,9 @@ def _load_settings(config: str | None, overrides: dict) -> Settings:
 def main(ctx: click.Context, config, data_dir, embedder, llm, chroma_url) -> None:
     """byråds-GPT: spørg byrådets dagsordener, referater og håndbog — med kilder."""
     overrides = {"data_dir": data_dir, "embedder": embedder, "llm": llm, "chroma_url": chroma_url}
+    from byraad.private import private_umask
+
+    private_umask()     # the data directory holds closed text and password hashes: files 0600, folders 0700
     ctx.obj = Ctx(_load_settings(config, overrides))
 
 

@@ -43,13 +43,18 @@ class UserStore:
 
     def __init__(self, path: str | Path) -> None:
         self.path = Path(path)
-        self.path.parent.mkdir(parents=True, exist_ok=True)
+        from byraad.private import private_dir, private_file
+
+        private_dir(self.path.parent)
         self.db = sqlite3.connect(str(self.path), timeout=30, check_same_thread=False, isolation_level=None)
         self.db.executescript(SCHEMA)
+        private_file(self.path)
 
     @classmethod
     def for_settings(cls, settings) -> "UserStore":
-        return cls(settings.data_path / "users.sqlite")
+        from byraad.private import private_dir
+
+        return cls(private_dir(settings.data_path, tighten=True) / "users.sqlite")
 
     def close(self) -> None:
         self.db.close()

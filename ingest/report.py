@@ -50,6 +50,9 @@ class IngestReport:
         path.parent.mkdir(parents=True, exist_ok=True)
         tmp = path.with_suffix(".tmp")
         tmp.write_text(json.dumps(self.to_dict(), ensure_ascii=False, indent=2), encoding="utf-8")
+        from byraad.private import private_file
+
+        private_file(tmp)       # names of closed items and files: for the secretariat only
         tmp.replace(path)
 
     def render(self) -> str:

@@ -358,3 +358,50 @@ def test_scan_does_not_descend_into_linked_folders_inside(tmp_path):
     files, skipped = scan([corpus])
     assert [f.rel for f in files] == ["a/x.txt"]
     assert {x["path"]: x["code"] for x in skipped} == {"b": "symlink_dir", "a/self": "symlink_dir"}
+
+
+# ---------------------------------------------------------------- 10.6 the data directory is private
+
+def _modes(root: Path) -> dict[str, str]:
+    out = {".": oct(root.stat().st_mode & 0o777)}
+    for p in root.rglob("*"):
+        if not p.is_symlink():
+            out[str(p.relative_to(root))] = oct(p.stat().st_mode & 0o777)
+    return out
+
+
+def test_data_directory_is_private_after_cli_ingest_and_users(tmp_path):
+    import subprocess
+    import sys
+
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "referat.txt").write_text("Referat\n\nCykelstien blev godkendt.\n", encoding="utf-8")
+    data = tmp_path / "data"
+    env = dict(os.environ, PYTHONPATH=str(ROOT), BYRAAD_EMBEDDER="hash:64")
+    old = os.umask(0o022)       # a typical service umask: without our own, files would be 0644
+    try:
+        for args in (["ingest", str(corpus), "--quiet"], ["ask", "cykelstien", "--json"]):
+            subprocess.run([sys.executable, "-m", "byraad.cli", "--data-dir", str(data), *args], env=env,
+                           check=True, capture_output=True, timeout=600)
+    finally:
+        os.umask(old)
+    from byraad.users import UserStore
+
+    UserStore.for_settings(settings_for(data)).add("anna", ["byraadsmedlem"], "kodeord-1234")
+    modes = _modes(data)
+    assert any(k.endswith("catalog.sqlite") for k in modes) and "audit.sqlite" in modes and "users.sqlite" in modes
+    bad = {k: m for k, m in modes.items() if m != ("0o700" if (data / k).is_dir() else "0o600")}
+    assert not bad, bad
+
+
+def test_existing_world_readable_data_directory_is_tightened(tmp_path):
+    data = tmp_path / "data"
+    (data / "reports").mkdir(parents=True)
+    (data / "reports" / "latest.json").write_text("{}", encoding="utf-8")
+    os.chmod(data, 0o755)
+    os.chmod(data / "reports", 0o755)
+    os.chmod(data / "reports" / "latest.json", 0o644)
+    Index(settings_for(data)).close()
+    modes = _modes(data)
+    assert modes["."] == "0o700" and modes["reports"] == "0o700" and modes["reports/latest.json"] == "0o600"

@@ -23,6 +23,9 @@ st.set_page_config(page_title="byråds-GPT", page_icon="🏛️", layout="wide")
 PAGES = {"chat": "💬 Spørg materialet", "draft": "✍️ Formulér spørgsmål til forvaltningen",
          "admin": "⚙️ Administration"}
 
+from byraad.private import private_umask  # noqa: E402
+
+private_umask()     # files the app creates (conversations, feedback, index) are private to the service user
 res = state.resources(os.environ)
 user = auth.resolve_user(res)
 signed_in = user.name != "anonym"

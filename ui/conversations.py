@@ -25,9 +25,12 @@ CREATE INDEX IF NOT EXISTS turns_conv ON turns(conv_id, idx);
 
 def connect(path: str | Path) -> sqlite3.Connection:
     """A connection to app.sqlite safe to share between Streamlit's session threads."""
-    Path(path).parent.mkdir(parents=True, exist_ok=True)
+    from byraad.private import private_dir, private_file
+
+    private_dir(Path(path).parent)
     db = sqlite3.connect(str(path), timeout=30, check_same_thread=False, isolation_level=None)
     db.execute("PRAGMA journal_mode=WAL")
+    private_file(path)
     return db
 
 
@@ -40,7 +43,9 @@ class ConversationStore:
 
     @classmethod
     def for_settings(cls, settings) -> "ConversationStore":
-        return cls(settings.data_path / "app.sqlite")
+        from byraad.private import private_dir
+
+        return cls(private_dir(settings.data_path, tighten=True) / "app.sqlite")
 
     def create(self, user: str, title: str) -> str:
         cid = uuid.uuid4().hex

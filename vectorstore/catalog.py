@@ -37,12 +37,18 @@ class Catalog:
     def __init__(self, path: str | Path) -> None:
         self.path = Path(path)
         if str(path) != ":memory:":
-            self.path.parent.mkdir(parents=True, exist_ok=True)
+            from byraad.private import private_dir
+
+            private_dir(self.path.parent)       # the data directory itself is made private by Index
         # check_same_thread=False: Streamlit serves sessions from several threads; writes are serialised by SQLite.
         self.db = sqlite3.connect(str(path), timeout=30, check_same_thread=False, isolation_level=None)
         self.db.execute("PRAGMA journal_mode=WAL")
         self.db.execute("PRAGMA synchronous=NORMAL")
         self.db.executescript(SCHEMA)
+        if str(path) != ":memory:":
+            from byraad.private import private_file
+
+            private_file(self.path)
 
     def close(self) -> None:
         self.db.close()

@@ -191,6 +191,9 @@ class Index:
         self.settings = settings
         self.collection = settings.collection_name()
         self.dir = index_dir(settings)
+        from byraad.private import private_dir
+
+        private_dir(settings.data_path, tighten=True)     # closed text lives here: 0700, files 0600
         self.dir.mkdir(parents=True, exist_ok=True)
         self.catalog = Catalog(self.dir / "catalog.sqlite")
         self._embedder = embedder
