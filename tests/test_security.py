@@ -23,6 +23,14 @@ SAMPLE = ROOT / "sample_corpus"
 # The closed item 7 of Byrådet 25 April 2024 (SAG-2024-00077): bidder and amount are closed, "Godkendt." is public.
 CLOSED_77 = ("Vestergaard Byg", "3.250.000", "Kim Vestergaard")
 BYRAAD_MEMBER = User("bm", ("byraadsmedlem", "udvalg:byraadet"))
+RAADMAND = """Referat
+Rådmandsmøde, Sundhed og Omsorg
+Mødedato: 2. juni 2025
+
+Punkt 1: Konstituering af ny forvaltningschef
+Rådmanden orienterede om rekrutteringen af en ny forvaltningschef til Sundhed og Omsorg.
+Beslutning: Taget til efterretning.
+"""
 
 
 def settings_for(data: Path, **kw) -> Settings:
@@ -83,8 +91,12 @@ def sample(tmp_path_factory):
     if not SAMPLE.exists():
         pytest.skip("sample_corpus is absent")
     base = tmp_path_factory.mktemp("sample")
+    corpus = base / "corpus"
+    shutil.copytree(SAMPLE, corpus)
+    # Internal material with a body of its own and the newest date: neither may show in an anonymous list.
+    (corpus / "referat-raadmandsmoede-2025-06-02.txt").write_text(RAADMAND, encoding="utf-8")
     s = settings_for(base / "data")
-    ingest_paths([SAMPLE], s, progress=False)
+    ingest_paths([corpus], s, progress=False)
     from ui.state import make_assistant
 
     idx = Index(s)
@@ -405,3 +417,25 @@ def test_existing_world_readable_data_directory_is_tightened(tmp_path):
     Index(settings_for(data)).close()
     modes = _modes(data)
     assert modes["."] == "0o700" and modes["reports"] == "0o700" and modes["reports/latest.json"] == "0o600"
+
+
+# ---------------------------------------------------------------- 14.7 lists, counts and dates from what a user may see
+
+def test_filter_values_come_from_what_the_user_may_see(sample):
+    from ui.state import facets
+
+    s, idx, asst, _ = sample
+    chunks = list(idx.all_chunks().values())
+    public_bodies = {c.meta.get("body_key") for c in chunks if c.meta.get("access") == "public"}
+    hidden_only = {c.meta.get("body_key") for c in chunks if c.meta.get("access") != "public"
+                   and c.meta.get("body_key")} - public_bodies
+    assert hidden_only, "the sample corpus must have a body that occurs only in internal/closed material"
+    anon = facets(idx, ANONYMOUS)
+    everyone = facets(idx, User("sekr", ("sekretariat",)))
+    assert not hidden_only & set(anon["bodies"]) and hidden_only <= set(everyone["bodies"])
+    public_dates = [d for c in chunks if c.meta.get("access") == "public"
+                    for d in (c.meta.get("meeting_date"), c.meta.get("doc_date")) if isinstance(d, int)]
+    assert anon["newest_material"] == max(public_dates)
+    assert everyone["newest_material"] >= anon["newest_material"]
+    names = {everyone["bodies"][b] for b in hidden_only}
+    assert not any(n in json.dumps(anon, ensure_ascii=False) for n in names)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from html import unescape
 import shutil
 from pathlib import Path
 
@@ -90,7 +91,7 @@ def test_chat_turn_with_citations(app, env):
     html = _text(app)
     # [n] became a link to the source anchor below the answer.
     assert 'href="#kilde-0-' in html and 'id="kilde-0-' in html
-    labels = [e.label for e in app.expander]
+    labels = [unescape(e.label) for e in app.expander]     # labels are escaped: document text stays text
     assert any(lbl.startswith(f"[{v['citations'][0]['key']}]") for lbl in labels)
     assert '<mark class="byraad-mark">' in html
     assert "Svarform: Uddrag fra kilderne" in html
@@ -198,10 +199,10 @@ def test_ocr_and_case_number_in_source_panel(app):
     app.session_state["turns"] = [dict(v, citations=[first] + v["citations"][1:])]
     app.run()
     assert not app.exception
-    labels = [e.label for e in app.expander if e.label.startswith("[")]
+    labels = [unescape(e.label) for e in app.expander if unescape(e.label).startswith("[")]
     assert "(OCR – kan indeholde læsefejl)" in labels[0] and "Sagsnr. 06.02.00-P20-1-24" in labels[0]
     assert not any("OCR" in lbl for lbl in labels[1:])
-    assert any("Sagsnr. 06.02.00-P20-1-24" in c.value for c in app.caption)
+    assert any("Sagsnr. 06.02.00-P20-1-24" in unescape(c.value) for c in app.caption)
 
 
 def test_draft_question_mode(app, monkeypatch):

@@ -14,6 +14,7 @@ import streamlit as st
 
 from byraad.access import User
 from ui import state
+from ui.render import as_text
 
 
 def save_uploads(folder: str | Path, files: list[tuple[str, bytes]]) -> list[Path]:
@@ -107,14 +108,14 @@ def admin_page(res: state.Resources, user: User) -> None:
                 st.write(f"Seneste indlæsning: {_when(lr.get('finished'))} — {len(lr.get('new') or [])} nye, "
                          f"{len(lr.get('changed') or [])} ændrede, {len(lr.get('failed') or [])} fejlede")
                 for f in lr.get("failed") or []:
-                    st.error(f"Fejlede: {f['path']} — {f['reason']}")
+                    st.error(as_text(f"Fejlede: {f['path']} — {f['reason']}"))
             if stt.get("pending"):
                 st.warning(f"{stt['pending']} dokument(er) blev afbrudt under indlæsning; kør indlæsningen igen.")
             st.markdown(f"**Udaterede møder ({len(stt['undated_meetings'])})**")
             for u in stt["undated_meetings"]:
-                st.write(f"- {u['path']}: {u['body'] or 'møde uden angivet udvalg'}")
+                st.markdown("- " + as_text(f"{u['path']}: {u['body'] or 'møde uden angivet udvalg'}"))
             for d in stt.get("restricted_documents", []):
-                st.write(f"- begrænset adgang: {d['path']} ({d['access']})")
+                st.markdown("- " + as_text(f"begrænset adgang: {d['path']} ({d['access']})"))
             with st.expander(f"Alle dokumenter ({stt['documents']})"):
                 st.dataframe(stt["documents_list"], width="stretch", hide_index=True)
     with ingest_tab:
@@ -134,7 +135,7 @@ def _ingest_section(res: state.Resources) -> None:
     if folder is None:
         st.error("Der er ingen dokumentmappe i indstillingerne (corpus_dirs).")
         return
-    st.write(f"Dokumentmappe: `{folder}`. Læg filer her, eller upload dem nedenfor. Indlæsningen tager kun nye og "
+    st.markdown(f"Dokumentmappe: {as_text(folder)}. Læg filer her, eller upload dem nedenfor. Indlæsningen tager kun nye og "
              "ændrede filer med.")
     ups = st.file_uploader("Upload dokumenter (PDF, Word, tekst)", accept_multiple_files=True, key="uploads")
     if st.button("Indlæs nu", type="primary", key="run_ingest"):
@@ -153,7 +154,7 @@ def _ingest_section(res: state.Resources) -> None:
             st.error("En anden indlæsning kører allerede. Vent, til den er færdig, og prøv igen.")
             return
         except Exception as e:
-            st.error(f"Indlæsningen fejlede: {type(e).__name__}: {e}")
+            st.error(as_text(f"Indlæsningen fejlede: {type(e).__name__}: {e}"))
             return
         st.session_state["last_report"] = rep
     rep = st.session_state.get("last_report")
@@ -163,9 +164,9 @@ def _ingest_section(res: state.Resources) -> None:
             f"{len(rep['unchanged'])} uændrede, {len(rep['failed'])} fejlede. Indekset har nu "
             f"{rep['totals'].get('documents', 0)} dokumenter.")
         for f in rep["failed"]:
-            st.error(f"{f['path']}: {f['reason']}")
+            st.error(as_text(f"{f['path']}: {f['reason']}"))
         for u in rep["undated_meetings"]:
-            st.write(f"Udateret møde: {u['path']}")
+            st.markdown(as_text(f"Udateret møde: {u['path']}"))
         with st.expander("Hele rapporten"):
             st.json(rep, expanded=False)
 

@@ -39,9 +39,9 @@ with st.sidebar:
         st.session_state["nav"] = "chat"
     st.radio("Side", pages, format_func=PAGES.get, key="nav", label_visibility="collapsed",
              on_change=lambda: st.query_params.pop("side", None))
-    chat.sidebar_info(res)
+    chat.sidebar_info(res, user)
     st.divider()
-    flt, flt_text = chat.sidebar_filters(res)
+    flt, flt_text = chat.sidebar_filters(res, user)
     st.divider()
     chat.sidebar_conversations(res, user, signed_in)
 

@@ -72,8 +72,10 @@ def sidebar(res: "state.Resources", user: User) -> None:
     """Sign-in form (or who is signed in and a sign-out button)."""
     cfg = oidc_config(_secrets())
     if user.name != ANONYMOUS.name or user.groups != ANONYMOUS.groups:
-        st.markdown(f"Logget ind som **{user.name}**")
-        st.caption("Grupper: " + ", ".join(g for g in user.groups if g != "public"))
+        from ui.render import as_text
+
+        st.markdown(f"Logget ind som **{as_text(user.name)}**")
+        st.caption(as_text("Grupper: " + ", ".join(g for g in user.groups if g != "public")))
         if st.button("Log ud", key="logout"):
             state.set_user(ANONYMOUS)
             if cfg is not None and getattr(st.user, "is_logged_in", False):

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import html
 import logging
 import re
 import uuid
@@ -26,9 +25,9 @@ def refusal_text() -> str:
 
 
 # --- sidebar ---------------------------------------------------------------------------------------------------------
-def sidebar_filters(res: state.Resources) -> tuple[dict[str, Any], str]:
-    """Filter widgets; returns the keyword filters for the Assistant and their description."""
-    f = state.facets(res.index)
+def sidebar_filters(res: state.Resources, user: User) -> tuple[dict[str, Any], str]:
+    """Filter widgets (values from what `user` may see); returns the keyword filters and their description."""
+    f = state.facets(res.index, user, res.assistant.retriever.group_table)
     st.subheader("Afgræns søgningen")
     bodies = st.multiselect("Udvalg / organ", list(f["bodies"]), format_func=lambda k: f["bodies"].get(k, k),
                             key="f_bodies", placeholder="Alle")
@@ -47,8 +46,8 @@ def sidebar_filters(res: state.Resources) -> tuple[dict[str, Any], str]:
     return flt, render.describe_filters(flt, f["bodies"])
 
 
-def sidebar_info(res: state.Resources) -> None:
-    f = state.facets(res.index)
+def sidebar_info(res: state.Resources, user: User) -> None:
+    f = state.facets(res.index, user, res.assistant.retriever.group_table)
     from ingest.chunking import format_date
     newest = format_date(f["newest_material"]) if f.get("newest_material") else "intet materiale indlæst"
     st.caption(f"Nyeste materiale: **{newest}**  \nSvarform: **{render.mode_label(_mode(res))}**")
@@ -94,7 +93,7 @@ def _deltas(stream: Iterator, holder: dict) -> Iterator[str]:
     """Text deltas for st.write_stream; the final Answer is kept aside."""
     for part in stream:
         if isinstance(part, str):
-            yield part
+            yield render.as_text(part)      # streamed as Markdown: document text must stay text
         else:
             holder["answer"] = part
 
@@ -104,7 +103,7 @@ def ask(res: state.Resources, user: User, question: str, flt: dict, flt_text: st
     views = state.turns()
     history = [(v["question"], v["text"]) for v in views]
     with st.chat_message("user"):
-        st.markdown(html.escape(question))
+        st.markdown(render.as_text(question))
     with st.chat_message("assistant"):
         holder: dict = {}
         try:
@@ -131,7 +130,7 @@ def ask(res: state.Resources, user: User, question: str, flt: dict, flt_text: st
 
 def show_turn(res: state.Resources, user: User, view: dict, n: int) -> None:
     with st.chat_message("user"):
-        st.markdown(html.escape(view["question"]))
+        st.markdown(render.as_text(view["question"]))
     with st.chat_message("assistant"):
         prefix = f"kilde-{n}"
         if view.get("refused"):
@@ -145,13 +144,14 @@ def show_turn(res: state.Resources, user: User, view: dict, n: int) -> None:
             facts.insert(0, f"Periode: {view['period']}")
         st.caption(" · ".join(facts))
         for note in view.get("notes", []):
-            st.info(note)
+            st.info(render.as_text(note))
         if view.get("citations"):
             st.markdown("**Kilder**")
         for c in view.get("citations", []):
             st.markdown(f'<div id="{prefix}-{c["key"]}"></div>', unsafe_allow_html=True)
-            with st.expander(f"[{c['key']}] {render.source_line(c)}"):
-                st.caption(f"Fil: {c['path']}" + (f" · Sagsnr. {c['case_number']}" if c.get("case_number") else ""))
+            with st.expander(render.as_text(f"[{c['key']}] {render.source_line(c)}")):
+                st.caption(render.as_text(f"Fil: {c['path']}" + (f" · Sagsnr. {c['case_number']}"
+                                                                 if c.get("case_number") else "")))
                 if c.get("ocr"):
                     st.caption(f"{render.OCR_NOTE}: teksten er læst maskinelt fra en skannet side.")
                 body, found = render.highlight_html(c.get("context") or "", [c.get("source_text", ""), c.get("quote", "")])
@@ -163,8 +163,8 @@ def show_turn(res: state.Resources, user: User, view: dict, n: int) -> None:
             label = "Måske relevant" if view.get("refused") else "Andre relevante kilder"
             with st.expander(f"{label} ({len(others)})", expanded=bool(view.get("refused"))):
                 for s in others:
-                    st.markdown(f"- **{html.escape(render.source_line(s))}**  \n  {html.escape(s.get('snippet', ''))}",
-                                unsafe_allow_html=True)
+                    st.markdown(f"- **{render.as_text(render.source_line(s))}**  \n  "
+                                f"{render.as_text(s.get('snippet', ''))}")
         feedback_widget(res, user, view)
 
 
@@ -218,4 +218,4 @@ def draft_page(res: state.Resources, user: User, flt: dict) -> None:
     st.markdown("**Udkast** (kopiér med knappen i feltets hjørne):")
     st.code(re.sub(r"\n{3,}", "\n\n", a.text), language=None, wrap_lines=True)
     for c in a.citations:
-        st.caption(f"[{c.key}] {render.source_line(render.cited_view(c))}")
+        st.caption(render.as_text(f"[{c.key}] {render.source_line(render.cited_view(c))}"))

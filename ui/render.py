@@ -75,16 +75,28 @@ def safe_stored_view(view: Mapping[str, Any]) -> dict[str, Any]:
     return v
 
 
+# Every character Markdown (CommonMark + Streamlit's extensions: :color[…], :icon:, $math$, ~~, tables) or HTML
+# could act on. Written as a numeric character reference it is shown as itself both in Markdown text and inside our
+# own HTML blocks, and can never start an image, a link, a tag or an entity.
+_ACTIVE = frozenset("&<>\"'\\`*_{}[]()#+-.!|~$:^=@%/")
+
+
+def as_text(s: str) -> str:
+    """User or document text as Markdown/HTML source that shows it literally: `![x](http://…)` stays those
+    characters (the browser fetches nothing), `<b>` is not a tag, `**` is not bold. Line breaks are kept."""
+    return "".join(f"&#{ord(ch)};" if ch in _ACTIVE else ch for ch in str(s))
+
+
 def link_citations(text: str, anchor_prefix: str) -> str:
-    """Escape the answer for HTML and turn every [n] (and [1, 3]) into links to the sources below."""
+    """The answer as text (as_text) with every [n] (and [1, 3]) a link to the source below — the only links shown."""
     out, last = [], 0
     for m in _CITE.finditer(text):
-        out.append(html.escape(text[last:m.start()], quote=False))
+        out.append(as_text(text[last:m.start()]))
         nums = [n.strip() for n in m.group(1).split(",")]
         links = ", ".join(f'<a href="#{anchor_prefix}-{n}" target="_self" class="byraad-cite">{n}</a>' for n in nums)
         out.append(f"[{links}]")
         last = m.end()
-    out.append(html.escape(text[last:], quote=False))
+    out.append(as_text(text[last:]))
     return "".join(out)
 
 
@@ -151,11 +163,11 @@ def highlight_html(context: str, passages: Iterable[str]) -> tuple[str, bool]:
     style = 'style="white-space: pre-wrap; font-size: 0.92em; border-left: 3px solid #c9a227; padding-left: .6em"'
     if span is None:
         quote = next((p for p in passages if p), "")
-        body = (f"<mark class=\"byraad-mark\">{html.escape(quote)}</mark>\n\n" if quote else "") + html.escape(context)
+        body = (f"<mark class=\"byraad-mark\">{as_text(quote)}</mark>\n\n" if quote else "") + as_text(context)
         return f'<div class="byraad-source" {style}>{body}</div>', False
     s, e = span
-    body = (html.escape(context[:s]) + f'<mark class="byraad-mark">{html.escape(context[s:e])}</mark>'
-            + html.escape(context[e:]))
+    body = (as_text(context[:s]) + f'<mark class="byraad-mark">{as_text(context[s:e])}</mark>'
+            + as_text(context[e:]))
     return f'<div class="byraad-source" {style}>{body}</div>', True
 
 

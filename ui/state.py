@@ -79,22 +79,29 @@ def resources(environ: Mapping[str, str]) -> Resources:
     return _cached_resources(key, dict(environ))
 
 
-# --- catalog facts, cached per catalog generation (cheap to check, costly to recompute) ----------------------------
+# --- catalog facts per user, cached per catalog generation (cheap to check, costly to recompute) -----------------
 _facet_lock = threading.Lock()
-_facet_cache: dict[tuple[str, int], dict] = {}
+_facet_cache: dict[tuple, dict] = {}
 
 
-def facets(index) -> dict:
-    """Filter values from the catalog: bodies (body_key → name), kinds, date range, newest material."""
+def facets(index, user: User | None, group_table: dict | None = None) -> dict:
+    """Filter values a user may see: bodies (body_key → name), kinds, date range and newest material — computed
+    only from the chunks the user's access levels admit (the same Filter as retrieval), so a body or a date that
+    occurs only in internal or closed material is not revealed by a list, a count or "newest material"."""
+    from byraad.access import permitted_levels
+    from vectorstore.filters import Filter
+
+    levels = permitted_levels(user, group_table)
     gen = index.catalog.generation()
-    key = (str(index.dir), gen)
+    key = (str(index.dir), gen, levels)
     with _facet_lock:
         if key in _facet_cache:
             return _facet_cache[key]
     bodies: dict[str, str] = {}
     kinds: set[str] = set()
     dates: list[int] = []
-    for c in index.all_chunks().values():
+    newest: list[int] = []
+    for c in index.chunks_where(Filter(access=levels)):
         m = c.meta
         if m.get("body_key") and m.get("body"):
             bodies.setdefault(str(m["body_key"]), str(m["body"]))
@@ -102,12 +109,13 @@ def facets(index) -> dict:
             kinds.add(str(m["kind"]))
         if isinstance(m.get("meeting_date"), int):
             dates.append(m["meeting_date"])
-    from ingest.status import index_status
+        newest += [d for d in (m.get("meeting_date"), m.get("doc_date")) if isinstance(d, int)]
     out = {"bodies": dict(sorted(bodies.items(), key=lambda kv: kv[1])), "kinds": sorted(kinds),
            "date_min": min(dates) if dates else None, "date_max": max(dates) if dates else None,
-           "newest_material": index_status(index.settings).get("newest_material")}
+           "newest_material": max(newest) if newest else None}
     with _facet_lock:
-        _facet_cache.clear()
+        if len(_facet_cache) > 64 or any(k[1] != gen for k in _facet_cache):
+            _facet_cache.clear()
         _facet_cache[key] = out
     return out
 
@@ -132,7 +140,7 @@ def set_user(user: User) -> None:
     st.session_state["user"] = user
     st.session_state["nav"] = "chat"
     new_conversation()
-    for k in [k for k in st.session_state if str(k).startswith(("fb-", "draft"))]:
+    for k in [k for k in st.session_state if str(k).startswith(("fb-", "draft", "f_"))]:
         del st.session_state[k]
 
 
