@@ -55,12 +55,15 @@ def surfaces(asst, user: User, question: str, tmp: Path) -> str:
     from ui.conversations import ConversationStore
     from ui.feedback import FeedbackStore
 
+    import html
+    import re
+
     a = asst.answer(question, user)
     contexts = {c.chunk_id: asst.retriever.context(c.chunk_id, user) for c in a.citations}
     view = render.answer_view(a, contexts, "")
     parts = [a.text, json.dumps(view, ensure_ascii=False)]
     for c in view["citations"]:
-        parts.append(render.highlight_html(c["context"], [c["source_text"], c["quote"]])[0])
+        parts.append(html.unescape(render.highlight_html(c["context"], [c["source_text"], c["quote"]])[0]))
     parts += [s["snippet"] for s in view["sources"]]
     convs = ConversationStore(tmp / "app.sqlite")
     cid = convs.create(user.name, question)
@@ -69,7 +72,7 @@ def surfaces(asst, user: User, question: str, tmp: Path) -> str:
     fb = FeedbackStore(tmp / "app.sqlite")
     fb.record("t-" + cid, view, "down", "", user.name)
     parts.append(fb.export_jsonl())
-    parts.append(render.conversation_markdown(question, [view], user.name))
+    parts.append(re.sub(r"\\(.)", r"\1", render.conversation_markdown(question, [view], user.name)))
     if pdf_export.available():
         import io
 

@@ -88,7 +88,8 @@ def test_render_answer_view_links_and_highlight():
     assert "25. april 2024" in line and "punkt 3: Skoler" in line and "s. 2-3" in line
     assert "udateret" in render.source_line({"title": "X", "kind": "minutes"})
     md = render.conversation_markdown("T", [v])
-    assert "[1] Referat · Byrådet · 25. april 2024" in md and "Andre relevante kilder" in md
+    assert "\\[1\\] Referat · Byrådet · 25. april 2024" in md and "Andre relevante kilder" in md
+    assert "Svarform: Uddrag fra kilderne \\(ingen sprogmodel\\)" in md      # text escaped for Markdown viewers
     assert render.describe_filters({"bodies": ["b"], "date_from": 20240101, "date_to": 20241231}, {"b": "B"}) == \
         "Udvalg: B; Periode: 1. januar 2024 – 31. december 2024"
 

@@ -103,7 +103,7 @@ def ask(res: state.Resources, user: User, question: str, flt: dict, flt_text: st
     views = state.turns()
     history = [(v["question"], v["text"]) for v in views]
     with st.chat_message("user"):
-        st.markdown(render.as_text(question))
+        st.markdown(render.text_block(question), unsafe_allow_html=True)
     with st.chat_message("assistant"):
         holder: dict = {}
         try:
@@ -130,7 +130,7 @@ def ask(res: state.Resources, user: User, question: str, flt: dict, flt_text: st
 
 def show_turn(res: state.Resources, user: User, view: dict, n: int) -> None:
     with st.chat_message("user"):
-        st.markdown(render.as_text(view["question"]))
+        st.markdown(render.text_block(view["question"]), unsafe_allow_html=True)
     with st.chat_message("assistant"):
         prefix = f"kilde-{n}"
         if view.get("refused"):

@@ -79,25 +79,49 @@ def safe_stored_view(view: Mapping[str, Any]) -> dict[str, Any]:
 # could act on. Written as a numeric character reference it is shown as itself both in Markdown text and inside our
 # own HTML blocks, and can never start an image, a link, a tag or an entity.
 _ACTIVE = frozenset("&<>\"'\\`*_{}[]()#+-.!|~$:^=@%/")
+# GFM turns bare addresses into links after references are decoded; a word joiner (invisible) after the scheme or
+# "www" and before "@" keeps them text where Markdown is the only way to show something (labels, captions, stream).
+_AUTOLINK = re.compile(r"(?i)(https?|ftp|mailto|www)|@")
+WORD_JOINER = "\u2060"
+
+
+def _refs(s: str, newline: bool) -> str:
+    s = str(s).replace("\r\n", "\n").replace("\r", "\n")
+    return "".join(f"&#{ord(ch)};" if ch in _ACTIVE or (newline and ch == "\n") else ch for ch in s)
 
 
 def as_text(s: str) -> str:
-    """User or document text as Markdown/HTML source that shows it literally: `![x](http://…)` stays those
-    characters (the browser fetches nothing), `<b>` is not a tag, `**` is not bold. Line breaks are kept."""
-    return "".join(f"&#{ord(ch)};" if ch in _ACTIVE else ch for ch in str(s))
+    """User or document text as Markdown source that shows it literally (labels, captions, the streamed answer):
+    `![x](http://…)` stays those characters (the browser fetches nothing), `<b>` is not a tag, `**` is not bold, a
+    bare address is no link."""
+    s = _AUTOLINK.sub(lambda m: m.group(0) + WORD_JOINER if m.group(1) else WORD_JOINER + "@", str(s))
+    return _refs(s, newline=False)
+
+
+def as_html(s: str) -> str:
+    """User or document text inside one of our HTML blocks: every active character and every line break as a
+    character reference, so the block never ends (a blank line would hand the rest to Markdown) and nothing in it
+    is a tag, a link or an image. Shown with `white-space: pre-wrap`."""
+    return _refs(s, newline=True)
+
+
+def text_block(s: str, cls: str = "byraad-text") -> str:
+    """User or document text as one HTML block shown exactly as written (line breaks kept)."""
+    return f'<div class="{cls}" style="white-space: pre-wrap">{as_html(s)}</div>'
 
 
 def link_citations(text: str, anchor_prefix: str) -> str:
-    """The answer as text (as_text) with every [n] (and [1, 3]) a link to the source below — the only links shown."""
+    """The answer as text (as_html, one HTML block) with every [n] (and [1, 3]) a link to the source below — the
+    only links shown."""
     out, last = [], 0
     for m in _CITE.finditer(text):
-        out.append(as_text(text[last:m.start()]))
+        out.append(as_html(text[last:m.start()]))
         nums = [n.strip() for n in m.group(1).split(",")]
         links = ", ".join(f'<a href="#{anchor_prefix}-{n}" target="_self" class="byraad-cite">{n}</a>' for n in nums)
         out.append(f"[{links}]")
         last = m.end()
-    out.append(as_text(text[last:]))
-    return "".join(out)
+    out.append(as_html(text[last:]))
+    return '<div class="byraad-answer" style="white-space: pre-wrap">' + "".join(out) + "</div>"
 
 
 def source_line(s: Mapping[str, Any]) -> str:
@@ -163,11 +187,11 @@ def highlight_html(context: str, passages: Iterable[str]) -> tuple[str, bool]:
     style = 'style="white-space: pre-wrap; font-size: 0.92em; border-left: 3px solid #c9a227; padding-left: .6em"'
     if span is None:
         quote = next((p for p in passages if p), "")
-        body = (f"<mark class=\"byraad-mark\">{as_text(quote)}</mark>\n\n" if quote else "") + as_text(context)
+        body = (f"<mark class=\"byraad-mark\">{as_html(quote)}</mark>&#10;&#10;" if quote else "") + as_html(context)
         return f'<div class="byraad-source" {style}>{body}</div>', False
     s, e = span
-    body = (as_text(context[:s]) + f'<mark class="byraad-mark">{as_text(context[s:e])}</mark>'
-            + as_text(context[e:]))
+    body = (as_html(context[:s]) + f'<mark class="byraad-mark">{as_html(context[s:e])}</mark>'
+            + as_html(context[e:]))
     return f'<div class="byraad-source" {style}>{body}</div>', True
 
 
@@ -186,31 +210,47 @@ def describe_filters(flt: Mapping[str, Any], body_names: Mapping[str, str] | Non
     return "; ".join(parts)
 
 
+_MD_ACTIVE = re.compile(r"([\\`*_{}\[\]()!|~<>$&])")
+_MD_LINE_START = re.compile(r"(?m)^(\s*)([#>+=-]|\d+[.)])")
+
+
+def md_escape(s: str) -> str:
+    """Text for a Markdown file (the export): inline Markdown/HTML characters backslash-escaped, and a line that would
+    start a heading, quote or list too, so a viewer shows `![x](http://…)` as written and fetches nothing."""
+    def line(m: re.Match) -> str:
+        lead = m.group(2)
+        return m.group(1) + (lead[:-1] + "\\" + lead[-1] if lead[0].isdigit() else "\\" + lead)
+
+    return _MD_LINE_START.sub(line, _MD_ACTIVE.sub(r"\\\1", str(s)))
+
+
 def conversation_markdown(title: str, views: list[Mapping[str, Any]], user: str = "") -> str:
-    """A conversation with its sources as a Markdown document (for download)."""
-    lines = [f"# {title or 'Samtale'}", "", f"Eksporteret {time.strftime('%d-%m-%Y %H:%M')}"
-             + (f" af {user}" if user else "") + " fra byråds-GPT.", ""]
+    """A conversation with its sources as a Markdown document (for download); user and document text escaped."""
+    e = md_escape
+    lines = [f"# {e(title or 'Samtale')}", "", f"Eksporteret {time.strftime('%d-%m-%Y %H:%M')}"
+             + (f" af {e(user)}" if user else "") + " fra byråds-GPT.", ""]
     for i, v in enumerate(views, 1):
-        lines += [f"## {i}. {v['question']}", ""]
+        lines += [f"## {i}. {e(v['question'])}", ""]
         if v.get("filters_text"):
-            lines += [f"*{v['filters_text']}*", ""]
-        lines += [v["text"], ""]
+            lines += [f"*{e(v['filters_text'])}*", ""]
+        lines += [e(v["text"]), ""]
         if v.get("period"):
-            lines += [f"Periode: {v['period']}", ""]
+            lines += [f"Periode: {e(v['period'])}", ""]
         if v.get("citations"):
             lines.append("**Kilder**")
             lines.append("")
             for c in v["citations"]:
-                lines.append(f"[{c['key']}] {source_line(c)} — fil: {c['path']}")
+                lines.append(f"\\[{c['key']}\\] {e(source_line(c))} — fil: {e(c['path'])}")
                 if c.get("quote"):
-                    lines.append(f"> {_shorten(c['quote'], 600)}")
+                    lines.append(f"> {e(_shorten(c['quote'], 600))}")
                 lines.append("")
         if v.get("sources"):
             lines.append("**Andre relevante kilder**" if not v.get("refused") else "**Måske relevant**")
             lines.append("")
-            lines += [f"- {source_line(s)} — fil: {s['path']}" for s in v["sources"]]
+            lines += [f"- {e(source_line(s))} — fil: {e(s['path'])}" for s in v["sources"]]
             lines.append("")
-        lines += [f"*Svarform: {mode_label(v.get('mode', ''))}; indstillinger {v.get('settings_fingerprint', '')}*", ""]
+        lines += [f"*Svarform: {e(mode_label(v.get('mode', '')))}; indstillinger {v.get('settings_fingerprint', '')}*",
+                  ""]
     return "\n".join(lines)
 
 
