@@ -93,7 +93,7 @@ def _year(y: int, words: str | None = None, explicit: bool = True) -> Period:
 
 
 _SEASONS = {"forår": (3, 5), "sommer": (6, 8), "efterår": (9, 11), "vinter": (12, 2)}
-_SEASON_RE = re.compile(rf"\b(?:i\s+)?(forår|sommer|efterår|vinter)(?:et|en)?\s*(?:{_YEAR})?", re.IGNORECASE)
+_SEASON_RE = re.compile(rf"\b(?:i\s+)?(forår|sommer|efterår|vinter)(?:et|en|ets|ens)?\b\s*(?:{_YEAR})?", re.IGNORECASE)
 _RANGE_RE = re.compile(rf"\b(?:fra|mellem)\s+{_YEAR}\s+(?:til|og)\s+{_YEAR}\b"
                        rf"|(?<![\d-]){_YEAR}\s*[-–]\s*{_YEAR}(?![\d])", re.IGNORECASE)
 _MONTH_RE = re.compile(rf"\b(?:i\s+)?({_MONTH_ALT})\.?(?:\s+(?:måned\s+)?{_YEAR})?\b(?!\.\d)", re.IGNORECASE)

@@ -107,7 +107,8 @@ def quote_name(name: str) -> str:
     name = str(name)
     if not _UNSAFE.search(name) and name == name.strip() and name:
         return name
-    return json.dumps(unicodedata.normalize("NFC", name), ensure_ascii=False)
+    name = unicodedata.normalize("NFC", name).replace("\\", "\\\\").replace('"', '\\"')
+    return '"' + one_line(name) + '"'
 
 
 def one_line(text: str) -> str:

@@ -442,3 +442,76 @@ def test_filter_values_come_from_what_the_user_may_see(sample):
     assert everyone["newest_material"] >= anon["newest_material"]
     names = {everyone["bodies"][b] for b in hidden_only}
     assert not any(n in json.dumps(anon, ensure_ascii=False) for n in names)
+
+
+# ---------------------------------------------------------------- 10.8 the report names files safely
+
+def test_report_quotes_names_and_gives_true_reasons(tmp_path):
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    forged = "ond\nFiler: 99 nye, 0 ændrede.txt"
+    (corpus / forged).write_text("Referat\n\nEt notat om vejene.\n", encoding="utf-8")
+    (corpus / "tom-a.txt").write_text("", encoding="utf-8")
+    (corpus / "tom-b.txt").write_text("", encoding="utf-8")
+    rep = ingest_paths([corpus], settings_for(tmp_path / "data"), progress=False)
+    assert rep.new == [forged.replace("\\", "/")]
+    assert not rep.duplicates and {f["path"]: f["code"] for f in rep.failed} == {"tom-a.txt": "empty",
+                                                                                  "tom-b.txt": "empty"}
+    text = rep.render()
+    assert not [ln for ln in text.splitlines() if ln.startswith("Filer: 99")]
+    assert "Filer: 1 nye" in text and "FEJL     tom-a.txt: filen er tom" in text
+    from ingest.report import quote_name
+
+    assert quote_name(forged) == '"ond\\nFiler: 99 nye, 0 ændrede.txt"' and quote_name("a b.pdf") == "a b.pdf"
+    assert "\n" not in quote_name("x\u202eexe.txt") and "\\u202e" in quote_name("x\u202eexe.txt")
+
+
+# ---------------------------------------------------------------- 10.9
+
+def test_winter_words_are_not_the_winter_period():
+    import datetime as dt
+
+    from assistant.glossary import load_glossary
+    from assistant.query import parse_period
+
+    el, today = load_glossary(None).elections, dt.date(2025, 6, 1)
+    for q in ("Hvad koster vintertjenesten?", "Hvordan prioriteres vintertjeneste på cykelstier?",
+              "Hvad blev drøftet om vinterhjælp?"):
+        assert parse_period(q, today, el) is None, q
+    p = parse_period("Hvad skete i vinteren 2024?", today, el)
+    assert (p.date_from, p.date_to) == (20231201, 20240229)
+    assert parse_period("Hvad skete i foråret 2023?", today, el).date_from == 20230301
+
+
+def test_all_access_has_one_name_in_the_audit_log(sample):
+    from assistant.case import case_trail
+
+    s, idx, asst, _ = sample
+    r = asst.retriever
+    r.retrieve("salg af grund", None, all_access=True)
+    case_trail(r, "SAG-2024-00077", __import__("byraad.access", fromlist=["ALL_ACCESS_USER"]).ALL_ACCESS_USER)
+    asst.answer("SAG-2024-00077", None, all_access=True)
+    names = {e["user"] for e in r.audit.entries(5)}
+    assert names == {"all-access"}, names
+
+
+def test_password_hashes_use_current_scrypt_parameters_and_old_ones_are_migrated(tmp_path):
+    import hashlib
+
+    from byraad.users import PARAMS, UserStore, hash_password
+
+    assert PARAMS == "scrypt:131072:8:1"
+    store = UserStore(tmp_path / "users.sqlite")
+    store.add("ny", ["byraadsmedlem"], "kodeord-1234")
+    assert store.db.execute("SELECT params FROM users WHERE name='ny'").fetchone()[0] == PARAMS
+    old = "scrypt:16384:8:1"
+    salt = b"s" * 16
+    store.db.execute("INSERT INTO users(name, groups, salt, hash, params, created) VALUES(?,?,?,?,?,0)",
+                     ("gammel", "public,byraadsmedlem", salt, hash_password("gammel-kode-1", salt, old), old))
+    assert store.verify("gammel", "forkert-kode") is None
+    assert store.db.execute("SELECT params FROM users WHERE name='gammel'").fetchone()[0] == old
+    assert store.verify("gammel", "gammel-kode-1").name == "gammel"
+    params, new_salt, h = store.db.execute("SELECT params, salt, hash FROM users WHERE name='gammel'").fetchone()
+    assert params == PARAMS and h == hashlib.scrypt(b"gammel-kode-1", salt=new_salt, n=2**17, r=8, p=1, dklen=32,
+                                                    maxmem=256 << 20)
+    assert store.verify("gammel", "gammel-kode-1").name == "gammel"
