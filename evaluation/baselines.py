@@ -43,6 +43,10 @@ class OurSystem:
     def answer(self, question: str, user: Any) -> Answer:
         return self.assistant.answer(question, user, mode=self.mode)
 
+    def context(self, chunk_id: str, user: Any) -> str:
+        """The text the chat app shows around a citation for this user (access-checked: Retriever.context)."""
+        return self.retriever.context(chunk_id, user)
+
     def source_text(self, chunk: Chunk) -> str:
         try:
             return self.index.source_text(chunk.chunk_id) or ""

@@ -257,9 +257,37 @@ def score_case(case: EvalCase, system: Any, user: User, levels: tuple[str, ...] 
             why = leaks.text_leaks(answer.text, levels, forbidden_terms(case))
             if why:
                 leak_reasons.append(f"svar: {why}")
+        leak_reasons += surface_leaks(case, system, user, levels, answer, leaks)
     rec["leak"] = bool(leak_reasons)
     rec["leak_reasons"] = leak_reasons
     return rec
+
+
+def surface_leaks(case: EvalCase, system: Any, user: User, levels: tuple[str, ...] | None, answer: Answer,
+                  leaks: LeakChecker) -> list[str]:
+    """Leaks on the other surfaces a user sees with an answer (issue 10): the context shown around each citation
+    (systems that have one), the "maybe relevant" sources, and the conversation as exported (Markdown)."""
+    import re
+
+    from ui.render import answer_view, conversation_markdown
+
+    out, forbidden = [], forbidden_terms(case)
+    cited = {c.chunk_id for c in answer.citations}
+    for h in answer.hits:
+        if h.chunk.chunk_id not in cited and (why := leaks.chunk_leaks(h.chunk.chunk_id, h.chunk.text, levels)):
+            out.append(f"måske relevant {h.chunk.chunk_id}: {why}")
+    contexts: dict[str, str] = {}
+    context_of = getattr(system, "context", None)
+    if context_of is not None:
+        for c in answer.citations:
+            contexts[c.chunk_id] = context_of(c.chunk_id, user)
+            if why := leaks.text_leaks(contexts[c.chunk_id], levels, forbidden):
+                out.append(f"tekst omkring kilde [{c.key}]: {why}")
+    export = re.sub(r"\\(.)", r"\1", conversation_markdown(case.question, [answer_view(answer, contexts)], user.name))
+    export = export.replace(case.question, "")      # the question is the user's own words
+    if why := leaks.text_leaks(export, levels, forbidden):
+        out.append(f"eksport: {why}")
+    return out
 
 
 # --------------------------------------------------------------------------- running

@@ -515,3 +515,51 @@ def test_password_hashes_use_current_scrypt_parameters_and_old_ones_are_migrated
     assert params == PARAMS and h == hashlib.scrypt(b"gammel-kode-1", salt=new_salt, n=2**17, r=8, p=1, dklen=32,
                                                     maxmem=256 << 20)
     assert store.verify("gammel", "gammel-kode-1").name == "gammel"
+
+
+def test_esdh_overview_context_has_no_closed_item_text(tmp_path):
+    """The package's public overview chunk sits right before the closed item; its context for an anonymous reader
+    stops there (10.1, ESDH form)."""
+    edoc_closed(tmp_path / "corpus" / "pkg")
+    s = settings_for(tmp_path / "data")
+    ingest_paths([tmp_path / "corpus"], s, progress=False)
+    from ui.state import make_assistant
+
+    idx = Index(s)
+    try:
+        asst = make_assistant(s, idx, {})
+        public = [c for c in idx.catalog.chunks() if c.meta.get("access") == "public"]
+        assert public
+        secr = User("s", ("sekretariat",))
+        assert any("Hemmelighuset" in asst.retriever.context(c.chunk_id, secr) for c in public)     # guard
+        for c in public:
+            assert "Hemmelighuset" not in asst.retriever.context(c.chunk_id, ANONYMOUS)
+        assert "77.777.777" not in surfaces(asst, ANONYMOUS, "Punkter på mødet i Teknik- og Miljøudvalget", tmp_path)
+    finally:
+        idx.close()
+
+
+# ---------------------------------------------------------------- the evaluators' leak suite covers these surfaces
+
+def test_eval_leak_suite_checks_context_sources_and_export(sample):
+    """`byraad eval` closed-leak cases: the context around a citation, "maybe relevant" and the export are checked;
+    a system whose context widened into the closed item is caught, the real one passes."""
+    from evaluation.baselines import OurSystem
+    from evaluation.dataset import EvalCase
+    from evaluation.runner import LeakChecker, surface_leaks
+
+    s, idx, asst, _ = sample
+    case = EvalCase(id="t", question="SAG-2024-00077", answer="", evidence="", source_file="", kind="closed-leak",
+                    notes="forbidden: Vestergaard Byg; 3.250.000")
+    ours = OurSystem("hybrid", "hybrid", asst.retriever, asst, idx)
+    leaks = LeakChecker(idx.all_chunks(), asst.retriever.group_table)
+    levels = leaks.levels(ANONYMOUS)
+    answer = ours.answer(case.question, ANONYMOUS)
+    assert answer.citations and surface_leaks(case, ours, ANONYMOUS, levels, answer, leaks) == []
+
+    class Widening(OurSystem):      # the old surrounding_text: neighbours without an access check
+        def context(self, chunk_id, user):
+            return self.retriever.context(chunk_id, User("x", ("sekretariat",)))
+
+    bad = surface_leaks(case, Widening("old", "hybrid", asst.retriever, asst, idx), ANONYMOUS, levels, answer, leaks)
+    assert any(r.startswith("tekst omkring kilde") for r in bad), bad

@@ -19,6 +19,7 @@ from byraad.settings import Settings
 from tests.e2e.conftest import ARTIFACTS, CHROMIUM, SAMPLE, start_app
 from tests.e2e.helpers import TIMEOUT, ask, open_app, sign_in, wait_idle
 from tests.servers import stop
+from tests.test_security import RAADMAND
 
 pytestmark = pytest.mark.integration
 
@@ -27,14 +28,6 @@ QUESTIONS = ["SAG-2024-00077", "Hvad blev besluttet om salg af grunden på Indus
              "Hvem købte grunden på Industrivej 14, og for hvor meget?",
              "Hvad står der om punkt 7 på Byrådets møde 25. april 2024?"]
 PASSWORDS = {"udvalg": "udvalg-kodeord-1", "anna": "anna-kodeord"}
-RAADMAND = """Referat
-Rådmandsmøde, Sundhed og Omsorg
-Mødedato: 2. juni 2025
-
-Punkt 1: Konstituering af ny forvaltningschef
-Rådmanden orienterede om rekrutteringen af en ny forvaltningschef til Sundhed og Omsorg.
-Beslutning: Taget til efterretning.
-"""
 
 
 class _Counter(http.server.BaseHTTPRequestHandler):
@@ -84,20 +77,8 @@ def app(tmp_path_factory, tracker):
     users.close()
     ARTIFACTS.mkdir(exist_ok=True)
     proc, url = start_app(s, base / "app.log")
-    yield url, s
+    yield url, s, base / "app.log"
     stop(proc)
-
-
-@pytest.fixture(scope="module")
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    from tests.e2e.conftest import CHROMIUM_ARGS
-
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
-        yield b
-        b.close()
 
 
 def _main_text(page) -> str:
@@ -149,13 +130,19 @@ def _session(browser, url: str, who: str | None) -> str:
 
 
 def test_anonymous_and_committee_member_see_the_same_questions_differently(app, browser):
-    url, _ = app
+    url, settings, log = app
     anonymous = _session(browser, url, None)
     member = _session(browser, url, "udvalg")
     assert [p for p in CLOSED if p in member], "guard: the committee member must see the closed item"
     leaked = [p for p in CLOSED if p in anonymous]
     assert not leaked, leaked
     assert "SAG-2024-00077" in anonymous       # the anonymous visitor did get answers about the case
+    logged = log.read_text(encoding="utf-8", errors="replace")     # the app's log holds no passage text either
+    assert not [p for p in CLOSED if p in logged]
+    from assistant.audit import AuditLog
+
+    audit = str(AuditLog(settings.data_path / "audit.sqlite").entries(10_000))
+    assert not [p for p in CLOSED if p in audit] and "[context]" in audit
 
 
 def _body_options(page) -> list[str]:
@@ -169,7 +156,7 @@ def _body_options(page) -> list[str]:
 
 
 def test_body_list_and_newest_material_from_what_the_user_may_see(app, browser):
-    url, _ = app
+    url = app[0]
     ctx = browser.new_context(viewport={"width": 1280, "height": 1000})
     page = ctx.new_page()
     open_app(page, url)
@@ -179,13 +166,15 @@ def test_body_list_and_newest_material_from_what_the_user_may_see(app, browser):
     assert anon_bodies and not [b for b in anon_bodies if "Rådmand" in b], anon_bodies
     assert "2. juni 2025" not in anon_side and "Nyeste materiale" in anon_side
     sign_in(page, "anna", PASSWORDS["anna"])        # a council member may see internal material
-    assert any("Rådmand" in b for b in _body_options(page))
-    assert "2. juni 2025" in side.inner_text()
+    expect(side).to_contain_text("2. juni 2025", timeout=TIMEOUT)
+    wait_idle(page)
+    member_bodies = _body_options(page)
+    assert any("Rådmand" in b for b in member_bodies), member_bodies
     ctx.close()
 
 
 def test_markdown_in_questions_and_documents_is_shown_as_text(app, browser, tracker):
-    url, _ = app
+    url = app[0]
     _Counter.hits.clear()
     ctx = browser.new_context(viewport={"width": 1280, "height": 1000})
     page = ctx.new_page()
