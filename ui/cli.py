@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import dataclasses
 import os
-import subprocess
 import sys
 from pathlib import Path
 from typing import Mapping
@@ -55,10 +54,11 @@ def register(main: click.Group) -> None:
         """Start chat-appen (Streamlit) med de aktuelle indstillinger."""
         argv, env = serve_command(obj.settings, port, host)
         click.echo(f"byråds-GPT kører på http://{host}:{port}  (Ctrl+C stopper)", err=True)
-        try:
-            sys.exit(subprocess.call(argv, env=env))
-        except KeyboardInterrupt:
-            sys.exit(0)
+        sys.stdout.flush()
+        sys.stderr.flush()
+        # Replace this process with Streamlit (same pid): a service manager or script that stops `byraad serve`
+        # (SIGTERM/SIGINT to its pid) stops the app itself, and no child is left serving the port.
+        os.execve(argv[0], argv, env)
 
     @main.group()
     def users() -> None:
