@@ -2,10 +2,17 @@
 
 A password is never stored in clear: each user gets a random 16-byte salt and the scrypt hash of the password.
 Production sites sign in through OIDC instead (see ui/auth.py and ui/README.md); this store is the fallback.
+
+Failed sign-ins are counted here too, per user name and per client (IP address), so neither a reload nor a new tab
+or browser starts the count again. The first failures are free; then each failure locks the name (or client) for a
+delay that doubles (30 s, 1 min, 2 min, … at most 15 min), and while it is locked no password is even checked.
+A count is forgotten an hour after its last failure; a successful sign-in clears the name's count, not the client's
+(one valid account must not reset guessing at the others). `byraad users unlock NAME` clears a name at once.
 """
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import hmac
 import os
@@ -26,9 +33,16 @@ PARAMS = f"scrypt:{_N}:{_R}:{_P}"
 _CONCURRENT = threading.BoundedSemaphore(2)
 _NAME = re.compile(r"^[\w.@-]{1,64}$")
 
+# Lockout: free failures per key kind (a client address is shared by everyone behind one office NAT, so it gets
+# more), the first delay, its ceiling, and how long after the last failure a count is forgotten.
+FREE_FAILURES = {"name": 5, "client": 20}
+BASE_DELAY, MAX_DELAY, FORGET_AFTER = 30.0, 900.0, 3600.0
+
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS users (name TEXT PRIMARY KEY, groups TEXT NOT NULL, salt BLOB NOT NULL,
     hash BLOB NOT NULL, params TEXT NOT NULL, created REAL, last_login REAL);
+CREATE TABLE IF NOT EXISTS login_failures (kind TEXT NOT NULL, key TEXT NOT NULL, count INTEGER NOT NULL,
+    last REAL NOT NULL, locked_until REAL NOT NULL DEFAULT 0, PRIMARY KEY (kind, key));
 """
 
 
@@ -110,3 +124,64 @@ class UserStore:
                             (new_salt, hash_password(password, new_salt), PARAMS, name, params))
         self.db.execute("UPDATE users SET last_login=? WHERE name=?", (time.time(), name))
         return User(name, tuple(groups.split(",")))
+
+    # --- lockout ----------------------------------------------------------------------------------------------------
+    @staticmethod
+    def _keys(name: str, client: str | None) -> list[tuple[str, str]]:
+        keys = [("name", name.strip().lower())]
+        if client:
+            keys.append(("client", client))
+        return keys
+
+    def locked_for(self, name: str, client: str | None = None, now: float | None = None) -> float:
+        """Seconds until `name` (and `client`) may try a password again; 0 when a try is allowed now."""
+        now = time.time() if now is None else now
+        wait = 0.0
+        for kind, key in self._keys(name, client):
+            row = self.db.execute("SELECT locked_until FROM login_failures WHERE kind=? AND key=?",
+                                  (kind, key)).fetchone()
+            if row:
+                wait = max(wait, row[0] - now)
+        return max(wait, 0.0)
+
+    def record_failure(self, name: str, client: str | None = None, now: float | None = None) -> float:
+        """Count one failed sign-in for the name and the client; returns the lock now in force (seconds)."""
+        now = time.time() if now is None else now
+        with self._lock_tx():
+            for kind, key in self._keys(name, client):
+                row = self.db.execute("SELECT count, last FROM login_failures WHERE kind=? AND key=?",
+                                      (kind, key)).fetchone()
+                count = 1 if row is None or now - row[1] > FORGET_AFTER else row[0] + 1
+                free = FREE_FAILURES[kind]
+                locked_until = now + min(BASE_DELAY * 2 ** (count - free), MAX_DELAY) if count >= free else 0.0
+                self.db.execute("INSERT OR REPLACE INTO login_failures(kind, key, count, last, locked_until) "
+                                "VALUES(?,?,?,?,?)", (kind, key, count, now, locked_until))
+        return self.locked_for(name, client, now)
+
+    def clear_failures(self, name: str) -> None:
+        """Forget a name's failed sign-ins (after a successful sign-in, or `byraad users unlock`)."""
+        self.db.execute("DELETE FROM login_failures WHERE kind='name' AND key=?", (name.strip().lower(),))
+
+    def login(self, name: str, password: str, client: str | None = None,
+              now: float | None = None) -> tuple[User | None, float]:
+        """(user, 0) on success; (None, seconds locked) otherwise. A locked name or client is refused before the
+        password is checked, so guessing during a lock learns nothing."""
+        wait = self.locked_for(name, client, now)
+        if wait > 0:
+            return None, wait
+        user = self.verify(name, password) if name and password else None
+        if user is None:
+            return None, self.record_failure(name, client, now)
+        self.clear_failures(name)
+        return user, 0.0
+
+    @contextlib.contextmanager
+    def _lock_tx(self):
+        """A write transaction (BEGIN IMMEDIATE), so two sessions failing at once both count."""
+        self.db.execute("BEGIN IMMEDIATE")
+        try:
+            yield
+        except BaseException:
+            self.db.execute("ROLLBACK")
+            raise
+        self.db.execute("COMMIT")

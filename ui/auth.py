@@ -6,15 +6,12 @@ an explicit table in secrets.toml ([byraad_auth.group_map]); unmapped claim valu
 
 from __future__ import annotations
 
-import time
 from typing import Any, Mapping
 
 import streamlit as st
 
 from byraad.access import ANONYMOUS, User
 from ui import state
-
-MAX_FAILURES, LOCK_SECONDS = 5, 60
 
 
 def _secrets() -> Mapping[str, Any]:
@@ -97,17 +94,32 @@ def sidebar(res: "state.Resources", user: User) -> None:
             _local_login(res, name.strip(), password)
 
 
+def client_address() -> str:
+    """The client's address for the per-client lockout ("lokal" for connections from this machine)."""
+    try:
+        ip = st.context.ip_address
+    except Exception:
+        ip = None
+    return ip if isinstance(ip, str) and ip else "lokal"
+
+
+def wait_text(seconds: float) -> str:
+    """30 → "30 sekunder", 120 → "2 minutter" (rounded up)."""
+    s = max(1, int(-(-seconds // 1)))
+    if s < 90:
+        return f"{s} sekund" + ("er" if s != 1 else "")
+    m = -(-s // 60)
+    return f"{m} minutter"
+
+
 def _local_login(res: "state.Resources", name: str, password: str) -> None:
-    fails = st.session_state.get("login_failures", [])
-    fails = [t for t in fails if time.time() - t < LOCK_SECONDS]
-    if len(fails) >= MAX_FAILURES:
-        st.error("For mange forsøg. Vent et minut og prøv igen.")
-        return
-    u = res.users.verify(name, password) if name and password else None
+    # Failures are counted in the users store (per name and per client), not in the tab: a reload does not reset them.
+    u, wait = res.users.login(name, password, client_address())
     if u is None:
-        st.session_state["login_failures"] = fails + [time.time()]
-        st.error("Forkert brugernavn eller adgangskode.")
+        if wait > 0:
+            st.error(f"For mange mislykkede forsøg. Prøv igen om {wait_text(wait)}.")
+        else:
+            st.error("Forkert brugernavn eller adgangskode.")
         return
-    st.session_state["login_failures"] = []
     state.set_user(u)
     st.rerun()

@@ -100,6 +100,18 @@ def register(main: click.Group) -> None:
         for r in rows:
             click.echo(f"{r['name']}\t{','.join(r['groups'])}")
 
+    @users.command("unlock")
+    @click.argument("name")
+    @click.pass_obj
+    def users_unlock(obj, name: str) -> None:
+        """Ophæv spærringen efter for mange mislykkede login-forsøg."""
+        from byraad.users import UserStore
+
+        store = UserStore.for_settings(obj.settings)
+        store.clear_failures(name)
+        store.close()
+        click.echo(f"Spærringen af {name} er ophævet")
+
     @users.command("remove")
     @click.argument("name")
     @click.pass_obj
