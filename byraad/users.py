@@ -55,6 +55,19 @@ def hash_password(password: str, salt: bytes, params: str = PARAMS) -> bytes:
                               maxmem=need + (16 << 20))
 
 
+@contextlib.contextmanager
+def write_transaction(db: sqlite3.Connection):
+    """BEGIN IMMEDIATE … COMMIT on an autocommit connection: concurrent sessions' read-then-write steps do not
+    interleave (two failures at once both count; a one-time code is spent once)."""
+    db.execute("BEGIN IMMEDIATE")
+    try:
+        yield
+    except BaseException:
+        db.execute("ROLLBACK")
+        raise
+    db.execute("COMMIT")
+
+
 def parse_groups(text: str) -> tuple[str, ...]:
     """"byraadsmedlem, udvalg:teknik" → ("byraadsmedlem", "udvalg:teknik"), always including "public"."""
     groups = [g.strip() for g in text.split(",") if g.strip()]
@@ -147,7 +160,7 @@ class UserStore:
     def record_failure(self, name: str, client: str | None = None, now: float | None = None) -> float:
         """Count one failed sign-in for the name and the client; returns the lock now in force (seconds)."""
         now = time.time() if now is None else now
-        with self._lock_tx():
+        with write_transaction(self.db):
             for kind, key in self._keys(name, client):
                 row = self.db.execute("SELECT count, last FROM login_failures WHERE kind=? AND key=?",
                                       (kind, key)).fetchone()
@@ -174,14 +187,3 @@ class UserStore:
             return None, self.record_failure(name, client, now)
         self.clear_failures(name)
         return user, 0.0
-
-    @contextlib.contextmanager
-    def _lock_tx(self):
-        """A write transaction (BEGIN IMMEDIATE), so two sessions failing at once both count."""
-        self.db.execute("BEGIN IMMEDIATE")
-        try:
-            yield
-        except BaseException:
-            self.db.execute("ROLLBACK")
-            raise
-        self.db.execute("COMMIT")

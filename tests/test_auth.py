@@ -131,3 +131,73 @@ def test_lockout_survives_a_reload_in_the_app(tmp_path, monkeypatch):
     s.clear_failures("anna")
     _login(reloaded, "anna", "anna-kodeord")
     assert reloaded.session_state["user"].name == "anna"
+
+
+# --- sessions (ui/sessions.py) ------------------------------------------------------------------------------------------
+def test_session_secret_is_private_and_stable(tmp_path):
+    import os
+    import stat
+
+    from ui.sessions import SessionStore
+
+    a = SessionStore(tmp_path)
+    key = tmp_path / "session.key"
+    assert stat.S_IMODE(key.stat().st_mode) == 0o600
+    os.chmod(key, 0o644)                      # loosened by hand: made private again, same secret
+    b = SessionStore(tmp_path)
+    assert stat.S_IMODE(key.stat().st_mode) == 0o600 and a.secret == b.secret and len(a.secret) >= 32
+
+
+def test_session_cookie_signed_expiring_revocable(tmp_path):
+    from ui.sessions import LOCAL_HOURS, SessionStore
+
+    store = SessionStore(tmp_path)
+    sess, token = store.create("anna", now=T0)
+    assert store.get(token, now=T0 + 10).user == "anna"
+    assert store.get(token, now=T0 + LOCAL_HOURS * 3600 + 1) is None              # expired
+    v, sid, exp, mac = token.split(".")
+    assert store.get(".".join([v, sid, str(int(exp) + 3600 * 24 * 365), mac]), now=T0) is None   # longer life
+    flipped = mac[:-1] + ("A" if mac[-1] != "A" else "B")
+    assert store.get(".".join([v, sid, exp, flipped]), now=T0) is None             # signature
+    other, _ = SessionStore(tmp_path / "other").create("anna", now=T0)
+    assert store.get(".".join([v, other.sid, exp, mac]), now=T0) is None            # another id, same mac
+    assert store.get("", now=T0) is None and store.get("v1.x.y.z", now=T0) is None
+    # A cookie signed with another server's secret is refused even for a live id.
+    foreign = SessionStore(tmp_path / "other").token(sess.sid, sess.expires)
+    assert store.get(foreign, now=T0) is None
+    store.revoke(sess.sid)
+    assert store.get(token, now=T0 + 10) is None                                    # signed out
+
+
+def test_session_handoff_code_is_single_use_and_short_lived(tmp_path):
+    from ui.sessions import HANDOFF_SECONDS, SessionStore
+
+    store = SessionStore(tmp_path)
+    sess, token = store.create("", now=T0)
+    assert sess.owner.startswith("anon:") and sess.sid not in sess.owner
+    code = store.handoff(token, now=T0)
+    assert code not in token
+    assert store.redeem(code, now=T0 + 1) == (token, int(sess.expires - T0 - 1))
+    assert store.redeem(code, now=T0 + 2) is None                                   # spent
+    late = store.handoff(token, now=T0)
+    assert store.redeem(late, now=T0 + HANDOFF_SECONDS + 1) is None                 # too late
+    raw = __import__("sqlite3").connect(tmp_path / "users.sqlite")
+    assert sess.sid not in str(raw.execute("SELECT * FROM sessions").fetchall())     # only a hash is stored
+
+
+def test_removing_or_resetting_a_user_ends_their_sessions(tmp_path, monkeypatch):
+    from byraad.cli import main
+    from ui.sessions import SessionStore
+
+    monkeypatch.chdir(tmp_path)
+    r = CliRunner()
+    add = ["--data-dir", "d", "users", "add", "anna", "--password-stdin"]
+    assert r.invoke(main, add, input="anna-kodeord\n").exit_code == 0
+    store = SessionStore(tmp_path / "d")
+    _, token = store.create("anna")
+    _, anon = store.create("")
+    assert r.invoke(main, add, input="nyt-kodeord-1\n").exit_code == 0
+    assert store.get(token) is None and store.get(anon) is not None
+    _, token = store.create("anna")
+    assert r.invoke(main, ["--data-dir", "d", "users", "remove", "anna"]).exit_code == 0
+    assert store.get(token) is None

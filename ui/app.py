@@ -54,3 +54,4 @@ elif page == "draft":
     chat.draft_page(res, user, flt)
 else:
     chat.chat_page(res, user, flt, flt_text, signed_in)
+auth.remember_conversation(res)     # the session's conversation, restored on the next page load

@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import logging
 import re
-import uuid
 from typing import Any, Iterator
 
 import streamlit as st
 
 from byraad.access import User
-from ui import pdf_export, render, state
+from ui import auth, pdf_export, render, state
 
 log = logging.getLogger("byraad.ui")
 REFUSAL_FALLBACK = "Det kan jeg ikke finde i materialet."
@@ -118,12 +117,11 @@ def ask(res: state.Resources, user: User, question: str, flt: dict, flt_text: st
         return
     contexts = {c.chunk_id: state.surrounding_text(res.assistant.retriever, c.chunk_id, user) for c in answer.citations}
     view = render.answer_view(answer, contexts, flt_text)
-    if signed_in:
-        if not st.session_state.get("conv_id"):
-            st.session_state["conv_id"] = res.conversations.create(user.name, question)
-        view["turn_id"] = res.conversations.add_turn(st.session_state["conv_id"], user.name, view)
-    else:
-        view["turn_id"] = uuid.uuid4().hex
+    # Stored for everyone (an anonymous visitor's under its session, so a reload does not lose it).
+    owner = auth.conversation_owner(res, user)
+    if not st.session_state.get("conv_id"):
+        st.session_state["conv_id"] = res.conversations.create(owner, question)
+    view["turn_id"] = res.conversations.add_turn(st.session_state["conv_id"], owner, view)
     views.append(view)
     st.rerun()
 

@@ -12,7 +12,8 @@ import click
 
 from byraad.settings import ENV_PREFIX, Settings
 
-APP = Path(__file__).resolve().parent / "app.py"
+# ui/server.py serves ui/app.py plus the session-cookie route (an st.App).
+APP = Path(__file__).resolve().parent / "server.py"
 
 
 def settings_env(settings: Settings) -> dict[str, str]:
@@ -41,6 +42,14 @@ def serve_command(settings: Settings, port: int, host: str,
     env = dict(os.environ if environ is None else environ)
     env.update(settings_env(settings))
     return argv, env
+
+
+def _end_sessions(settings: Settings, name: str) -> None:
+    from ui.sessions import SessionStore
+
+    store = SessionStore(settings.data_path)
+    store.revoke_user(name)
+    store.close()
 
 
 def register(main: click.Group) -> None:
@@ -80,6 +89,7 @@ def register(main: click.Group) -> None:
         store = UserStore.for_settings(obj.settings)
         try:
             user = store.add(name, parse_groups(groups), password)
+            _end_sessions(obj.settings, name)        # a new password or new groups: signed-in browsers sign in again
         except ValueError as e:
             raise click.UsageError(str(e)) from None
         finally:
@@ -122,6 +132,7 @@ def register(main: click.Group) -> None:
         store = UserStore.for_settings(obj.settings)
         ok = store.remove(name)
         store.close()
+        _end_sessions(obj.settings, name)
         if not ok:
             click.echo(f"Ingen bruger ved navn {name}", err=True)
             sys.exit(1)
