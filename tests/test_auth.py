@@ -201,3 +201,12 @@ def test_removing_or_resetting_a_user_ends_their_sessions(tmp_path, monkeypatch)
     _, token = store.create("anna")
     assert r.invoke(main, ["--data-dir", "d", "users", "remove", "anna"]).exit_code == 0
     assert store.get(token) is None
+
+
+def test_oidc_session_age_rule():
+    from ui.auth import oidc_session_live
+
+    assert oidc_session_live({"auth_time": T0 - 3600}, 12, now=T0)
+    assert not oidc_session_live({"auth_time": T0 - 13 * 3600}, 12, now=T0)
+    assert oidc_session_live({"iat": T0 - 60}, 12, now=T0)                # no auth_time: the token's issue time
+    assert not oidc_session_live({}, 12, now=T0)                          # no time at all: refused
