@@ -11,8 +11,12 @@ from byraad.users import UserStore
 T0 = 1_900_000_000.0
 
 
+CHEAP = "scrypt:1024:8:1"      # these tests count failures, not hash strength: users stored with cheap parameters
+
+
 @pytest.fixture()
-def store(tmp_path):
+def store(tmp_path, monkeypatch):
+    monkeypatch.setattr(users_mod, "PARAMS", CHEAP)
     s = UserStore(tmp_path / "users.sqlite")
     s.add("anna", ["byraadsmedlem"], "anna-kodeord")
     s.add("bo", ["byraadsmedlem"], "bo-kodeord-1")
@@ -61,7 +65,7 @@ def test_lockout_per_client_across_names(store):
     """Guessing many names from one client locks the client, whatever name it tries next (even a real one)."""
     free = users_mod.FREE_FAILURES["client"]
     for i in range(free):
-        store.login(f"navn{i}", "forkert", "10.9.9.9", now=T0 + i)
+        store.record_failure(f"navn{i}", "10.9.9.9", now=T0 + i)
     user, wait = store.login("anna", "anna-kodeord", "10.9.9.9", now=T0 + free)
     assert user is None and wait > 0
     assert store.login("anna", "anna-kodeord", "10.0.0.5", now=T0 + free)[0].name == "anna"   # other client
@@ -83,6 +87,7 @@ def test_unlock_command(tmp_path, monkeypatch):
     from byraad.cli import main
 
     monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr(users_mod, "PARAMS", CHEAP)
     r = CliRunner()
     assert r.invoke(main, ["--data-dir", "d", "users", "add", "anna", "--password-stdin"],
                     input="anna-kodeord\n").exit_code == 0
@@ -114,6 +119,7 @@ def test_lockout_survives_a_reload_in_the_app(tmp_path, monkeypatch):
     for k, v in {"BYRAAD_DATA_DIR": str(tmp_path / "data"), "BYRAAD_EMBEDDER": "hash:64",
                  "BYRAAD_CORPUS_DIRS": str(tmp_path / "tom"), "BYRAAD_LLM": "extractive"}.items():
         monkeypatch.setenv(k, v)
+    monkeypatch.setattr(users_mod, "PARAMS", CHEAP)
     s = UserStore(tmp_path / "data" / "users.sqlite")
     s.add("anna", ["byraadsmedlem"], "anna-kodeord")
     at = AppTest.from_file(APP, default_timeout=60)
