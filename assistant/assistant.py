@@ -8,20 +8,42 @@ Answer keeps the closest hits, which the UI shows as "måske relevant".
 from __future__ import annotations
 
 import time
-from dataclasses import replace
-from typing import Any, Iterator, Sequence
+from dataclasses import dataclass, field, replace
+from typing import Any, Iterator, Mapping, Sequence
 
-from assistant import extractive
+from assistant import case, extractive, facts
+from assistant.agent import run_agent
+from assistant.audit import AuditLog
 from assistant.citations import (MARKER_RE, MIN_SUPPORT, check_answer, citations_for, content_tokens, keys_in,
                                  split_sentences, support)
+from assistant.drafting import draft
 from assistant.followup import standalone_query
-from assistant.llm import LLM
+from assistant.llm import LLM, make_llm
 from assistant.prompts import REFUSAL, SYSTEM_PROMPT, answer_prompt
-from byraad.access import ALL_ACCESS_USER, User  # noqa: F401 - ALL_ACCESS_USER re-exported (cli, agent)
+from assistant.retrieval import Retriever
+from byraad.access import Access, User
 from byraad.settings import Settings
 from byraad.types import Answer, Hit
+from vectorstore.filters import Filter
+from vectorstore.index import Index
 
-FILTER_KEYS = ("bodies", "kinds", "doc_ids", "date_from", "date_to")
+_FROM_SETTINGS: Any = object()
+
+
+def build_assistant(settings: Settings, index: Index | None = None, *, environ: Mapping[str, str] | None = None,
+                    llm: LLM | None = _FROM_SETTINGS, audit: bool = True) -> "Assistant":
+    """The one wiring of Index + Retriever + Assistant, used by the chat app, the CLI and the evaluation.
+
+    index: built from the settings when not given; llm: `make_llm(settings, environ)` unless given (None = the
+    extractive answerer; may raise ValueError/ImportError for a bad `llm` setting); audit: record every retrieval
+    in <data_dir>/audit.sqlite. Groups come from settings.groups_file, the glossary from settings.glossary_file plus
+    the ingested council facts (the Retriever's own)."""
+    if index is None:
+        index = Index(settings, environ=environ)
+    if llm is _FROM_SETTINGS:
+        llm = make_llm(settings, environ)
+    retriever = Retriever(index, settings, audit=AuditLog(settings.data_path / "audit.sqlite") if audit else None)
+    return Assistant(settings, index, llm=llm, retriever=retriever)
 
 
 class Assistant:
@@ -31,14 +53,7 @@ class Assistant:
         self.settings = settings
         self.index = index
         self.llm = llm
-        if retriever is None:
-            from assistant.retrieval import Retriever
-
-            retriever = Retriever(index, settings)
-        self.retriever = retriever
-        from assistant.facts import install_glossary
-
-        install_glossary(retriever, index)      # committee abbreviations/aliases from the ingested council facts
+        self.retriever = retriever if retriever is not None else Retriever(index, settings)
 
     @property
     def mode(self) -> str:
@@ -47,99 +62,86 @@ class Assistant:
         return "agentic" if self.settings.agentic and getattr(self.llm, "supports_tools", False) else self.llm.id
 
     # --- public API ---------------------------------------------------------------------------
-    def answer(self, question: str, user: User | None = None, history: Sequence[tuple[str, str]] = (),
-               *, all_access: bool = False, mode: str = "hybrid", **filters: Any) -> Answer:
+    def answer(self, question: str, user: User | Access | None = None, history: Sequence[tuple[str, str]] = (),
+               *, all_access: bool = False, mode: str = "hybrid", k: int | None = None, **filters: Any) -> Answer:
         """The grounded answer to a question (history: earlier (question, answer) pairs of the conversation)."""
         result = None
-        for item in self.stream(question, user, history, all_access=all_access, mode=mode, **filters):
+        for item in self.stream(question, user, history, all_access=all_access, mode=mode, k=k, **filters):
             result = item
         assert isinstance(result, Answer)
         return result
 
-    def stream(self, question: str, user: User | None = None, history: Sequence[tuple[str, str]] = (),
-               *, all_access: bool = False, mode: str = "hybrid", **filters: Any) -> Iterator[str | Answer]:
+    def stream(self, question: str, user: User | Access | None = None, history: Sequence[tuple[str, str]] = (),
+               *, all_access: bool = False, mode: str = "hybrid", k: int | None = None,
+               **filters: Any) -> Iterator[str | Answer]:
         """Text deltas, then the final Answer. With an LLM only checked sentences are yielded; the final Answer is
-        authoritative (a reply that fails the check ends as a refusal, which the UI shows instead)."""
-        t0 = time.perf_counter()
-        k = filters.pop("k", None)
-        flt = {key: filters[key] for key in FILTER_KEYS if filters.get(key) not in (None, (), [], "")}
-        unknown = set(filters) - set(FILTER_KEYS)
-        if unknown:
-            raise TypeError(f"unknown filter(s): {', '.join(sorted(unknown))}")
-        standalone = standalone_query(question, history, self.llm)
-        who = ALL_ACCESS_USER if all_access else user
-        direct = None if flt else self._direct(standalone, who)
-        if direct is not None:      # council facts, or the trail of a case named by its number
-            base = dict(question=question, settings_fingerprint=self.settings.fingerprint(), mode=self.mode,
-                        standalone_query=standalone, filters={}, period="")
-            yield from self._yield_direct(direct, base, {}, t0)
+        authoritative (a reply that fails the check ends as a refusal, which the UI shows instead).
+
+        The edge of the question path: the access (who, which levels) and the Filter (bodies, kinds, doc_ids, dates;
+        unknown keywords are a TypeError, and access is never one of them) are settled here, once, and passed down."""
+        turn = _Turn(question, self.settings.fingerprint(), self.mode, time.perf_counter())
+        flt = Filter.content(**filters)
+        access = self.retriever.access(user, all_access)
+        turn.standalone = standalone = standalone_query(question, history, self.llm)
+        if flt.is_empty() and (direct := self._direct(standalone, access)) is not None:
+            yield from self._yield_direct(direct, turn)     # council facts, or the trail of a case named by its number
             return
-        ret = self.retriever.retrieve(standalone, user, k=k, mode=mode, all_access=all_access, **flt)
-        t1 = time.perf_counter()
-        base = dict(question=question, settings_fingerprint=self.settings.fingerprint(), mode=self.mode,
-                    standalone_query=standalone, filters=_filters_dict(ret.query.flt, flt), period=ret.query.period)
-        timings = {"retrieve_ms": (t1 - t0) * 1000, **{f"retrieval.{k_}": v for k_, v in ret.timings.items()}}
+        ret = self.retriever.retrieve(standalone, access, k=k, mode=mode, flt=flt)
+        turn.retrieved(ret)
         hits = tuple(ret.hits)
         agentic = self.llm is not None and self.mode == "agentic"
         # Weak evidence refuses at once, except in agentic mode: there the model may search again with other words
         # (its final answer is checked against the sources like any other).
         if (ret.weak or not hits) and not agentic:
             yield REFUSAL
-            yield self._refusal(base, hits, timings, t0, t1, "svag evidens")
+            yield self._refusal(turn, hits, "svag evidens")
             return
-        if not agentic and not flt and (direct := self._direct(standalone, who, hits)) is not None:
-            yield from self._yield_direct(direct, dict(base, period=""), timings, t0)   # the case's whole history
+        if not agentic and flt.is_empty() and (trail := case.history_answer(standalone, self.retriever, access,
+                                                                             hits)) is not None:
+            turn.period = ""
+            yield from self._yield_direct(trail, turn)      # "what happened in this case?": the case's whole history
             return
         if agentic:
-            from assistant.agent import run_agent
-
-            out = run_agent(self, question=standalone, user=user, all_access=all_access, retrieval=ret,
-                            filters=flt)
+            out = run_agent(self, question=standalone, access=access, retrieval=ret, filters=flt)
             for piece in out.pieces or [REFUSAL]:
                 yield piece
-            yield self._finish(base, out.hits, out.text, out.keys, out.notes, timings, t0, t1, steps=out.steps,
-                               refused=out.refused)
+            yield self._finish(turn, out.hits, out, steps=out.steps, refused=out.refused)
             return
         if self.llm is not None:
-            yield from self._generate(base, standalone, hits, ret.query.period, timings, t0, t1)
+            yield from self._generate(turn, standalone, hits)
             return
-        hits = self._with_case_history(standalone, hits, user, all_access)
+        hits = self._with_case_history(standalone, hits, access)
         comp = extractive.compose(standalone, ret.query.expanded, hits, ret.query.period)
         if not comp.text:
             yield REFUSAL
-            yield self._refusal(base, hits, timings, t0, t1, "ingen sætning i kilderne svarer på spørgsmålet")
+            yield self._refusal(turn, hits, "ingen sætning i kilderne svarer på spørgsmålet")
             return
         for piece in comp.pieces:
             yield piece
-        yield self._finish(base, hits, comp.text, comp.keys, comp.notes, timings, t0, t1)
+        yield self._finish(turn, hits, comp)
 
-    def draft_question(self, topic: str, user: User | None = None, *, all_access: bool = False, **filters: Any) -> Answer:
+    def draft_question(self, topic: str, user: User | Access | None = None, *, all_access: bool = False,
+                       **filters: Any) -> Answer:
         """A draft 10-dagesforespørgsel on a topic, with the cited background from the material."""
-        from assistant.drafting import draft
-
-        return draft(self, topic, user, all_access=all_access, **filters)
+        return draft(self, topic, self.retriever.access(user, all_access), **filters)
 
     # --- internals ----------------------------------------------------------------------------
-    def _direct(self, question: str, who, hits: tuple[Hit, ...] = ()):
-        """A structured answer (assistant.case.DirectAnswer): council facts, or a case trail for a question naming a
-        case number — or, given hits, asking for the history of their case; None otherwise."""
-        from assistant import case, facts
+    def _direct(self, question: str, access: Access) -> case.DirectAnswer | None:
+        """A structured answer before any search: council facts, or the trail of a case the question names by its
+        number; None otherwise."""
+        ans = facts.direct_answer(question, self.retriever, access)
+        return ans if ans is not None else case.direct_answer(question, self.retriever, access)
 
-        if not hits and (ans := facts.direct_answer(question, self.retriever, who)) is not None:
-            return ans
-        return case.direct_answer(question, self.retriever, who, hits)
-
-    def _yield_direct(self, d, base: dict, timings: dict, t0: float) -> Iterator[str | Answer]:
-        t1 = time.perf_counter()
+    def _yield_direct(self, d: case.DirectAnswer, turn: "_Turn") -> Iterator[str | Answer]:
+        turn.t1 = time.perf_counter()
         yield from d.pieces
-        yield self._finish(base, d.hits, d.text, d.keys, d.notes, timings, t0, t1, steps=(d.step,))
+        yield self._finish(turn, d.hits, d, steps=(d.step,))
 
-    def _generate(self, base: dict, question: str, hits: tuple[Hit, ...], period: str, timings: dict,
-                  t0: float, t1: float) -> Iterator[str | Answer]:
+    def _generate(self, turn: "_Turn", question: str, hits: tuple[Hit, ...]) -> Iterator[str | Answer]:
         """LLM path: stream, yield each sentence once it is complete and supported, then check the whole reply."""
         assert self.llm is not None
         buf, shown, failed = "", 0, False
-        for delta in self.llm.stream(SYSTEM_PROMPT, answer_prompt(question, hits, period)):
+        for delta in self.llm.stream(SYSTEM_PROMPT, answer_prompt(question, hits, turn.period)):
             buf += delta
             if failed:
                 continue
@@ -152,21 +154,20 @@ class Assistant:
                 shown += 1
         checked = check_answer(buf, hits)
         if not checked.ok:
-            res = self._refusal(base, hits, timings, t0, t1, checked.reason)
+            res = self._refusal(turn, hits, checked.reason)
             yield res.text
             yield res
             return
         rest = split_sentences(checked.text)[shown:]
         if rest:
             yield (" " if shown else "") + " ".join(rest)
-        yield self._finish(base, hits, checked.text, checked.keys, checked.notes, timings, t0, t1)
+        yield self._finish(turn, hits, checked)
 
-    def _with_case_history(self, question: str, hits: tuple[Hit, ...], user, all_access: bool) -> tuple[Hit, ...]:
+    def _with_case_history(self, question: str, hits: tuple[Hit, ...], access: Access) -> tuple[Hit, ...]:
         """For 'hvad blev besluttet …': add the decisions on the same case at other meetings (decision trail), and
         for 'hvad besluttede <organ> …' the other decisions of that body's meetings among the hits."""
         if not extractive.DECISION_Q_RE.search(question):
             return hits
-        who = ALL_ACCESS_USER if all_access else user
         have = {h.chunk.chunk_id for h in hits}
         extra: list[Hit] = []
 
@@ -176,17 +177,15 @@ class Assistant:
                     have.add(c.chunk_id)
                     extra.append(Hit(chunk=c, score=0.0, rank=len(hits) + len(extra) + 1))
 
-        from assistant.case import case_key, find_case_numbers
-
-        named = find_case_numbers(question) + [str(h.chunk.meta["case_number"]) for h in hits[:3]
+        named = case.find_case_numbers(question) + [str(h.chunk.meta["case_number"]) for h in hits[:3]
                                                if h.chunk.meta.get("case_number")]
         by_key: dict[str, str] = {}
         for c in named:
-            by_key.setdefault(case_key(c), c)       # one lookup per case, however it is spelt
+            by_key.setdefault(case.case_key(c), c)       # one lookup per case, however it is spelt
         cases = list(by_key.values())
         if hasattr(self.retriever, "case_history"):
-            for case in cases[:2]:
-                add(self.retriever.case_history(case, who))
+            for number in cases[:2]:
+                add(self.retriever.case_history(number, access))
         topic = extractive.topic_tokens(question)
         if hasattr(self.retriever, "open_meeting"):
             meetings = list(dict.fromkeys(
@@ -194,29 +193,60 @@ class Assistant:
                 if "meeting_start" in h.chunk.meta and h.chunk.meta.get("body")
                 and topic and topic <= content_tokens(str(h.chunk.meta["body"]))))
             for doc_id, start in meetings[:2]:
-                add(self.retriever.open_meeting(doc_id, int(start), who))
+                add(self.retriever.open_meeting(doc_id, int(start), access))
         return hits + tuple(extra[:8])
 
-    def _finish(self, base: dict, hits: Sequence[Hit], text: str, keys: Sequence[int], notes: Sequence[str],
-                timings: dict, t0: float, t1: float, steps: Sequence[str] = (), refused: bool = False) -> Answer:
-        if refused or not keys:
-            return replace(self._refusal(base, tuple(hits), timings, t0, t1, "ingen kilder"), steps=tuple(steps))
-        cits = citations_for(text, keys, hits, self.index)
-        t2 = time.perf_counter()
-        timings = {**timings, "generate_ms": (t2 - t1) * 1000, "total_ms": (t2 - t0) * 1000}
-        period_note = f"Søgningen er afgrænset til perioden {base['period']}."
-        notes = list(notes)
-        if base["period"] and period_note not in notes:
-            notes.append(period_note)
-        return Answer(text=text, citations=cits, hits=tuple(hits), refused=False, notes=tuple(notes),
-                      steps=tuple(steps), timings=timings, **base)
+    def _finish(self, turn: "_Turn", hits: Sequence[Hit], reply: Any, steps: Sequence[str] = (),
+                refused: bool = False) -> Answer:
+        """The Answer of a reply (anything with .text, .keys and .notes: a composition, a checked LLM reply, a
+        direct answer, the agent's result); a refusal when it cites nothing."""
+        if refused or not reply.keys:
+            return replace(self._refusal(turn, tuple(hits), "ingen kilder"), steps=tuple(steps))
+        cits = citations_for(reply.text, reply.keys, hits, self.index)
+        notes = list(reply.notes)
+        if turn.period and turn.period_note() not in notes:
+            notes.append(turn.period_note())
+        return Answer(text=reply.text, citations=cits, hits=tuple(hits), refused=False, notes=tuple(notes),
+                      steps=tuple(steps), timings=turn.timings_now(), **turn.fields())
 
-    def _refusal(self, base: dict, hits: tuple[Hit, ...], timings: dict, t0: float, t1: float, why: str) -> Answer:
+    def _refusal(self, turn: "_Turn", hits: tuple[Hit, ...], why: str) -> Answer:
+        notes = (f"Afvist: {why}.",) + ((turn.period_note(),) if turn.period else ())
+        return Answer(text=REFUSAL, citations=(), hits=hits, refused=True, notes=notes, timings=turn.timings_now(),
+                      **turn.fields())
+
+
+@dataclass
+class _Turn:
+    """One question on its way through Assistant.stream: what every Answer of it carries, and its clock."""
+
+    question: str
+    fingerprint: str
+    mode: str
+    t0: float                                   # the question arrived
+    standalone: str = ""
+    filters: dict[str, Any] = field(default_factory=dict)      # in force (given + dates from the question), flat
+    period: str = ""
+    t1: float = 0.0                             # retrieval done (or the direct answer ready)
+    timings: dict[str, float] = field(default_factory=dict)
+
+    def retrieved(self, ret: Any) -> None:
+        self.t1 = time.perf_counter()
+        self.filters = {key: ",".join(map(str, v)) if isinstance(v, tuple) else v
+                        for key, v in ret.query.flt.given().items()}
+        self.period = ret.query.period
+        self.timings = {"retrieve_ms": (self.t1 - self.t0) * 1000,
+                        **{f"retrieval.{k}": v for k, v in ret.timings.items()}}
+
+    def period_note(self) -> str:
+        return f"Søgningen er afgrænset til perioden {self.period}."
+
+    def timings_now(self) -> dict[str, float]:
         t2 = time.perf_counter()
-        timings = {**timings, "generate_ms": (t2 - t1) * 1000, "total_ms": (t2 - t0) * 1000}
-        notes = (f"Afvist: {why}.",) + ((f"Søgningen er afgrænset til perioden {base['period']}.",)
-                                         if base["period"] else ())
-        return Answer(text=REFUSAL, citations=(), hits=hits, refused=True, notes=notes, timings=timings, **base)
+        return {**self.timings, "generate_ms": (t2 - self.t1) * 1000, "total_ms": (t2 - self.t0) * 1000}
+
+    def fields(self) -> dict[str, Any]:
+        return dict(question=self.question, settings_fingerprint=self.fingerprint, mode=self.mode,
+                    standalone_query=self.standalone, filters=dict(self.filters), period=self.period)
 
 
 def _sentence_ok(sentence: str, hits: Sequence[Hit]) -> bool:
@@ -228,13 +258,3 @@ def _sentence_ok(sentence: str, hits: Sequence[Hit]) -> bool:
     if REFUSAL.lower().rstrip(".") in body.lower():
         return False
     return not keys or support(body, [hits[k - 1] for k in keys]) >= MIN_SUPPORT
-
-
-def _filters_dict(flt: Any, given: dict) -> dict:
-    """The filters in force (flat, for Answer.filters): what was given plus dates taken from the question."""
-    out: dict = {}
-    for key in FILTER_KEYS:
-        v = getattr(flt, key, None)
-        if v not in (None, (), []):
-            out[key] = ",".join(map(str, v)) if isinstance(v, tuple) else v
-    return out

@@ -14,11 +14,12 @@ from dataclasses import asdict, dataclass, field
 from typing import Any, Sequence
 
 from assistant.citations import split_sentences
-from assistant.extractive import item_title
+from assistant.extractive import RECOMMEND_VERBS, item_title
 from assistant.prompts import looks_like_instruction, page_label
-from assistant.retrieval import case_key as retrieval_case_key
+from byraad.dates import format_date
+from byraad.text import case_key as compact_case_key
 from byraad.types import Chunk, Hit
-from ingest.chunking import format_date
+from vectorstore.filters import Filter
 
 _PREFIX = r"(?:sagsnr\.?|sagsnummer|sag(?:en|s)?(?:\s+(?:nr\.?|nummer))?|j\.?\s?nr\.?)(?![\w-])"
 _PREFIXED = re.compile(r"\b[A-ZÆØÅ]{2,5}\s?-\s?\d{2,4}\s?-\s?\d{2,8}\b", re.IGNORECASE)      # EMN-2023-009780
@@ -29,7 +30,7 @@ HISTORY_RE = re.compile(
     r"\b(sags?forløb\w*|forløbet|historik\w*|hvad\s+(?:er|har)\s+(?:der\s+)?(?:sket|været)|hvor\s+langt\s+er|"
     r"status\s+på\s+sag\w*|hvilke\s+møder|hvornår\s+(?:er|blev|har)\s+sag\w*\s+(?:været\s+)?behandlet|"
     r"behandlinger\s+af|(?:er|blev)\s+sag\w*\s+behandlet)", re.IGNORECASE)
-_REC_WORD = re.compile(r"\b(indstiller|indstilles|anbefaler|anbefales|foreslår|foreslås)\b", re.IGNORECASE)
+_REC_WORD = re.compile(rf"\b({RECOMMEND_VERBS})\b", re.IGNORECASE)
 _REC_HEAD = re.compile(r"^((?:[\w.'’-]+\s+){0,4}[\w.'’-]*s\s+)?indstilling\s*:?\s*$", re.IGNORECASE)
 _REC_INLINE = re.compile(r"^indstilling\s*:\s*(.+)$", re.IGNORECASE)
 _GLUED_HEAD = re.compile(r"^(.*?[.!?])\s+(\S+(?:\s+\S+){0,4}\s+indstilling|indstilling)\s*$", re.IGNORECASE)
@@ -49,7 +50,7 @@ def normalise_case_number(s: str) -> str:
 
 def case_key(s: str) -> str:
     """Comparison key of a case number as written anywhere (prefix words dropped, then Retriever.case_history's rule)."""
-    return retrieval_case_key(normalise_case_number(s))
+    return compact_case_key(normalise_case_number(s))
 
 
 def find_case_numbers(text: str) -> list[str]:
@@ -285,8 +286,6 @@ def case_trail(retriever: Any, case_number: str, user: Any) -> CaseTrail:
     if not chunks:
         want = case_key(case_number)
         if want.isdigit() and len(want) >= 6:
-            from vectorstore.filters import Filter
-
             flt = Filter(access=retriever.access_for(user))
             known = {str(c.meta["case_number"]) for c in retriever.index.chunks_where(flt) if c.meta.get("case_number")}
             match = {re.sub(r"[\s\-–]+", "", k).upper(): k for k in sorted(known)
@@ -297,17 +296,25 @@ def case_trail(retriever: Any, case_number: str, user: Any) -> CaseTrail:
     return build_trail(case_number, chunks)
 
 
-def direct_answer(question: str, retriever: Any, user: Any, hits: Sequence[Hit] = ()) -> DirectAnswer | None:
-    """The trail answer for a question naming a case number, or — with `hits` — for a history question about the
-    case of the top hits; None when neither applies."""
+def direct_answer(question: str, retriever: Any, user: Any) -> DirectAnswer | None:
+    """The trail answer for a question naming a case number; None when it names none (or nothing is found)."""
+    return _trail_of(find_case_numbers(question)[:1], retriever, user)
+
+
+def history_answer(question: str, retriever: Any, user: Any, hits: Sequence[Hit]) -> DirectAnswer | None:
+    """The trail answer for a history question ("hvad er der sket i sagen om …?") that names no case number: the
+    case of the top hits; None when it is no such question or they have no case."""
+    if find_case_numbers(question) or not hits or not asks_history(question):
+        return None
+    return _trail_of([str(h.chunk.meta["case_number"]) for h in hits[:3] if h.chunk.meta.get("case_number")][:1],
+                     retriever, user)
+
+
+def _trail_of(cases: Sequence[str], retriever: Any, user: Any) -> DirectAnswer | None:
     if not hasattr(retriever, "case_history"):
         return None
-    cases = find_case_numbers(question)
-    if not cases and hits and asks_history(question):
-        cases = [str(h.chunk.meta["case_number"]) for h in hits[:3] if h.chunk.meta.get("case_number")][:1]
-    for c in cases[:1]:
+    for c in cases:
         ans = trail_answer(case_trail(retriever, c, user))
         if ans is not None:
             return ans
     return None
-

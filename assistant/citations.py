@@ -14,6 +14,7 @@ from functools import lru_cache
 from typing import Sequence
 
 from assistant.prompts import REFUSAL, looks_like_instruction, page_label
+from byraad.text import normalise_for_match
 from byraad.types import Citation, Hit
 
 MARKER_RE = re.compile(r"\[\s*(\d+(?:\s*[-–,]\s*\d+)*)\s*\]")
@@ -103,7 +104,6 @@ def split_sentences(text: str) -> list[str]:
 @lru_cache(maxsize=20000)
 def content_tokens(text: str) -> frozenset[str]:
     """Stemmed content words of a text (markers removed), for overlap checks."""
-    from ingest.repair import normalise_for_match
     from vectorstore.bm25 import tokenize
 
     return frozenset(tokenize(normalise_for_match(MARKER_RE.sub(" ", text))))

@@ -17,6 +17,7 @@ from typing import Any, Iterable
 import click
 
 from byraad.access import User
+from byraad.dates import format_date
 from byraad.types import Answer, Hit
 
 
@@ -80,7 +81,6 @@ def answer_json(a: Answer, index) -> dict[str, Any]:
 def render_answer(a: Answer) -> str:
     """The answer for a terminal: text, sources with quotes, notes; 'måske relevant' for a refusal."""
     from assistant.extractive import doc_title, item_title
-    from ingest.chunking import format_date
 
     lines = [a.text, ""]
     if a.citations:
@@ -160,9 +160,9 @@ def _common(f):
     return f
 
 
-def _setup(obj, user_name, groups, all_access, bodies, kinds, docs, date_from, date_to):
-    from assistant.audit import AuditLog
-    from assistant.retrieval import Retriever
+def _setup(obj, user_name, groups, all_access, bodies, kinds, docs, date_from, date_to, *, with_llm=False):
+    """The assistant (build_assistant; its LLM only when answering), the user and the filters of one command."""
+    from assistant.assistant import build_assistant
     from vectorstore.index import Index
 
     s = obj.settings
@@ -170,14 +170,14 @@ def _setup(obj, user_name, groups, all_access, bodies, kinds, docs, date_from, d
     if not index.all_chunks():
         click.echo("Fejl: indekset er tomt – kør `byraad ingest` først.", err=True)
         sys.exit(2)
-    retriever = Retriever(index, s, audit=AuditLog(s.data_path / "audit.sqlite"))
-    from assistant.facts import install_glossary
-
-    install_glossary(retriever, index)      # committee abbreviations from the ingested council facts
+    try:
+        asst = build_assistant(s, index, environ=os.environ) if with_llm else build_assistant(s, index, llm=None)
+    except (ValueError, ImportError) as e:
+        raise click.UsageError(str(e)) from None
     user = None if all_access else lookup_user(s, user_name, groups)
     filters = {"bodies": tuple(bodies), "kinds": tuple(kinds), "doc_ids": tuple(docs),
                "date_from": _date(date_from), "date_to": _date(date_to, end=True)}
-    return index, retriever, user, filters
+    return index, asst, user, filters
 
 
 def _batch(question: str | None, questions: str | None) -> list[dict]:
@@ -197,16 +197,8 @@ def register(main: click.Group) -> None:
     def ask(obj, question, as_json, k, mode, user_name, groups, all_access, bodies, kinds, date_from, date_to, docs,
             questions):
         """Stil et spørgsmål; svaret har kildehenvisninger [n] – eller siger ærligt, at materialet ikke svarer."""
-        from assistant.assistant import Assistant
-        from assistant.llm import make_llm
-
-        index, retriever, user, filters = _setup(obj, user_name, groups, all_access, bodies, kinds, docs,
-                                                 date_from, date_to)
-        try:
-            llm = make_llm(obj.settings, os.environ)
-        except (ValueError, ImportError) as e:
-            raise click.UsageError(str(e)) from None
-        asst = Assistant(obj.settings, index, llm=llm, retriever=retriever)
+        index, asst, user, filters = _setup(obj, user_name, groups, all_access, bodies, kinds, docs,
+                                            date_from, date_to, with_llm=True)
         for item in _batch(question, questions):
             a = asst.answer(item["question"], user, all_access=all_access, mode=mode, k=k, **filters)
             if questions:
@@ -222,10 +214,10 @@ def register(main: click.Group) -> None:
     def retrieve(obj, question, as_json, k, mode, user_name, groups, all_access, bodies, kinds, date_from, date_to,
                  docs, questions):
         """Vis de kilder, der ville blive brugt til at svare (uden svar)."""
-        index, retriever, user, filters = _setup(obj, user_name, groups, all_access, bodies, kinds, docs,
-                                                 date_from, date_to)
+        index, asst, user, filters = _setup(obj, user_name, groups, all_access, bodies, kinds, docs,
+                                            date_from, date_to)
         for item in _batch(question, questions):
-            r = retriever.retrieve(item["question"], user, k=k, mode=mode, all_access=all_access, **filters)
+            r = asst.retriever.retrieve(item["question"], user, k=k, mode=mode, all_access=all_access, **filters)
             out = {"question": item["question"], "hits": [hit_json(h, index) for h in r.hits],
                    "weak": r.weak, "period": r.query.period}
             if questions:
@@ -254,11 +246,10 @@ def register(main: click.Group) -> None:
         """Vis en sags forløb: hver behandling i datoorden med indstilling og beslutning (exit 1: ingen fundet).
 
         CASE_NUMBER fx SAG-2023-00412, "EMN-2023-009780" eller "Sagsnr. 27.00.00-A00-1-22"."""
-        from assistant.assistant import ALL_ACCESS_USER
         from assistant.case import case_trail
 
-        index, retriever, user, _ = _setup(obj, user_name, groups, all_access, (), (), (), None, None)
-        trail = case_trail(retriever, case_number, ALL_ACCESS_USER if all_access else user)
+        index, asst, user, _ = _setup(obj, user_name, groups, all_access, (), (), (), None, None)
+        trail = case_trail(asst.retriever, case_number, asst.retriever.access(user, all_access))
         if as_json:
             click.echo(json.dumps(trail.to_dict(), ensure_ascii=False, indent=2))
         else:

@@ -14,10 +14,13 @@ from typing import Any
 from assistant import extractive
 from assistant.citations import MARKER_RE, check_answer, citations_for
 from assistant.prompts import DRAFT_SYSTEM, REFUSAL, draft_prompt
+from byraad.access import Access
+from byraad.dates import MONTH_NAME_ALT, format_date
 from byraad.types import Answer, Hit
+from vectorstore.filters import Filter
 
 _MONEY_RE = re.compile(r"\b(kr\.|mio\.|mia\.|budget\w*|bevilling\w*|udgift\w*|økonomi\w*|finansier\w*)", re.I)
-_TIME_RE = re.compile(r"\b(januar|februar|marts|april|maj|juni|juli|august|september|oktober|november|december|"
+_TIME_RE = re.compile(rf"\b({MONTH_NAME_ALT}|"
                       r"kvartal|tidsplan|frist|forventes|afsluttet|begynder)\b", re.I)
 HEADER = ("Udkast til spørgsmål til rådmanden/forvaltningen efter styrelsesvedtægtens bestemmelse om "
           "skriftlige spørgsmål (10-dagesreglen)")
@@ -25,8 +28,6 @@ HEADER = ("Udkast til spørgsmål til rådmanden/forvaltningen efter styrelsesve
 
 def _questions(topic: str, background: str, hits: list[Hit], keys: list[int]) -> list[str]:
     """2–3 concrete questions derived from the topic and what the cited background says."""
-    from ingest.chunking import format_date
-
     t = topic.strip().rstrip("?.").strip()
     t = t[0].lower() + t[1:] if t[:1].isupper() and not t[:2].isupper() else t
     qs = [f"Hvad er den aktuelle status for {t}?"]
@@ -47,12 +48,10 @@ def _questions(topic: str, background: str, hits: list[Hit], keys: list[int]) ->
     return qs[:3]
 
 
-def draft(assistant: Any, topic: str, user=None, *, all_access: bool = False, **filters: Any) -> Answer:
+def draft(assistant: Any, topic: str, access: Access, *, k: int | None = None, **filters: Any) -> Answer:
     """Draft a 10-dagesforespørgsel about a topic as an Answer (text ready to edit, citations for the background)."""
     t0 = time.perf_counter()
-    k = filters.pop("k", None)
-    ret = assistant.retriever.retrieve(topic, user, k=k, all_access=all_access,
-                                       **{key: v for key, v in filters.items() if v not in (None, (), [], "")})
+    ret = assistant.retriever.retrieve(topic, access, k=k, flt=Filter.content(**filters))
     t1 = time.perf_counter()
     hits = list(ret.hits)
     base = dict(question=topic, settings_fingerprint=assistant.settings.fingerprint(),

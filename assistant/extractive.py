@@ -16,11 +16,14 @@ from typing import Sequence
 from assistant.answer_types import holds, wanted
 from assistant.citations import MARKER_RE, content_tokens, split_sentences
 from assistant.prompts import looks_like_instruction
+from byraad.dates import format_date
 from byraad.types import Hit
 
 MAX_SENTENCES = 5
 MAX_PER_CHUNK = 2
-FLOOR = 0.5                  # sentences must score at least this share of the best one (0.7 raised citation precision 0.34→0.42 but cut correctness 0.32→0.28 on the shared set)
+# Sentences must score at least this share of the best one (0.7 raised citation precision 0.34→0.42 but cut
+# correctness 0.32→0.28 on the shared set).
+FLOOR = 0.5
 MAX_WORDS = 70
 # A sentence from another passage than those already quoted must reach this share of the best sentence: on the
 # shared set 0.6 raised citation precision 0.34→0.36 at unchanged correctness; 0.7 gave 0.42 but cost correctness.
@@ -31,7 +34,9 @@ MIN_COVERAGE = 0.2           # the best sentence must cover this (IDF-weighted) 
 _BULLET_RE = re.compile(r"^\s*(?:[-•▪–*]|\d{1,2}[.)]|[a-z][)])\s+")
 _CASE_IN_TITLE_RE = re.compile(r"\s*(?:Sagsnr|Sagsnummer|J\.? ?nr)\.?\s*:.*$", re.I)
 DECISION_Q_RE = re.compile(r"\b(beslut\w*|vedt[ao]g\w*|vedtaget|besluttede|afgjort|afgjorde|udfald\w*)\b", re.I)
-_RECOMMEND_RE = re.compile(r"\b(indstiller|indstilles|anbefaler|anbefales|anbefaling\w*|foreslår|foreslås)\b", re.I)
+# The verbs that make a sentence a recommendation (indstilling), not a decision; also the case trail's (assistant.case).
+RECOMMEND_VERBS = "indstiller|indstilles|anbefaler|anbefales|foreslår|foreslås"
+_RECOMMEND_RE = re.compile(rf"\b({RECOMMEND_VERBS}|anbefaling\w*)\b", re.I)
 _LABEL_RE = re.compile(
     r"^\s*(mødedato|mødetidspunkt|mødested|deltagere|afbud|fraværende|sagsnr|sagsnummer|j\.? ?nr|side \d+ af|"
     r"punkt \d+\w?\s*:|beslutning for punkt|bilag \d*|resumé|indstilling\s*$|sagsfremstilling\s*$|med venlig hilsen|"
@@ -96,8 +101,6 @@ def _junk(s: str, decision: bool) -> bool:
 
 
 def _date_word(meta) -> str:
-    from ingest.chunking import format_date
-
     if "meeting_date" in meta or meta.get("meeting_undated"):
         return format_date(meta.get("meeting_date"))
     return ""
@@ -295,8 +298,6 @@ def _decision_trail(topic: frozenset[str], hits: Sequence[Hit], period: str) -> 
 
 def _supersession_notes(rows) -> list[str]:
     """When the same case (case number or item title) was decided at several meetings, say which is the latest."""
-    from ingest.chunking import format_date
-
     groups: dict[str, list] = {}
     for dated, date, key, h in rows:
         m = h.chunk.meta

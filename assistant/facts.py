@@ -17,10 +17,11 @@ from typing import Any
 
 from assistant.case import DirectAnswer
 from assistant.citations import content_tokens
+from byraad.dates import format_date
+from byraad.facts import FORMAT, Committee, CouncilFacts
+from byraad.text import normalise_for_match
 from byraad.types import Chunk, Hit
-from ingest.chunking import format_date
-from ingest.repair import normalise_for_match
-from ingest.sources.facts import FORMAT, Committee, CouncilFacts
+from vectorstore.filters import Filter
 
 _ROLE_WORDS = ("hvem er var hvilke hvilket hvilken hvor mange har sidder i for af på nuværende lige nu formand "
                "formanden næstformand næstformanden forkvinde forperson leder udvalget udvalg udvalgene byrådet "
@@ -200,8 +201,6 @@ def direct_answer(question: str, retriever: Any, user: Any) -> DirectAnswer | No
     got = answer(question, loaded)
     if not got:
         return None
-    from vectorstore.filters import Filter
-
     flt = Filter(access=retriever.access_for(user))
     hits: list[Hit] = []
     keys: dict[str, int] = {}
@@ -260,10 +259,3 @@ class FactsGlossary:
         if name.startswith("_") or name in ("base", "index"):
             raise AttributeError(name)
         return getattr(self.current(), name)
-
-
-def install_glossary(retriever: Any, index: Any) -> None:
-    """Make a retriever expand queries with the committees of the ingested council facts (idempotent)."""
-    g = getattr(retriever, "glossary", None)
-    if g is not None and not isinstance(g, FactsGlossary):
-        retriever.glossary = FactsGlossary(g, index)

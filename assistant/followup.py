@@ -11,6 +11,7 @@ import re
 from typing import Sequence
 
 from assistant.prompts import REFUSAL, REWRITE_SYSTEM, rewrite_prompt
+from byraad.dates import MONTH_NAME_ALT
 
 _ROLES = {"user", "human", "assistant", "ai", "bot"}
 _ANAPHOR_RE = re.compile(
@@ -25,8 +26,8 @@ _QWORDS = {"hvad", "hvem", "hvor", "hvornår", "hvordan", "hvorfor", "hvilken", 
            "deres", "hos", "mellem", "efter", "før", "under", "over", "sket", "skete", "lige", "bare", "handler",
            "gælder", "sagen", "punktet", "hvis", "eller", "men", "end", "som", "sådan", "andet", "anden", "nogen"}
 _DATE_RE = re.compile(
-    r"\b((?:i|fra|efter|før|inden|siden)\s+(?:(?:januar|februar|marts|april|maj|juni|juli|august|september|"
-    r"oktober|november|december)\s+)?(?:19|20)\d\d|sidste år|i år|sidste måned|efter valget|før valget)\b", re.I)
+    rf"\b((?:i|fra|efter|før|inden|siden)\s+(?:(?:{MONTH_NAME_ALT})\s+)?(?:19|20)\d\d"
+    r"|sidste år|i år|sidste måned|efter valget|før valget)\b", re.I)
 
 
 def pairs(history: Sequence[tuple[str, str]]) -> list[tuple[str, str]]:

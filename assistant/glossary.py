@@ -12,7 +12,7 @@ from functools import lru_cache
 from importlib import resources
 from pathlib import Path
 
-from ingest.repair import normalise_for_match
+from byraad.text import normalise_for_match
 
 
 def _word_re(term: str, case_sensitive: bool) -> re.Pattern[str]:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from typing import Sequence
 
+from byraad.dates import format_date
 from byraad.types import Hit
 
 REFUSAL = "Det kan jeg ikke finde i materialet."
@@ -85,8 +86,6 @@ def _attr(value: object) -> str:
 
 def fence(n: int, hit: Hit, ids: bool = False) -> str:
     """One source as a fenced data block; a '</kilde>' inside the text cannot close the fence."""
-    from ingest.chunking import format_date
-
     m = hit.chunk.meta
     attrs = [f'nr="{n}"', f'titel="{_attr(m.get("title", ""))}"']
     if m.get("body"):

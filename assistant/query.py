@@ -7,20 +7,15 @@ soft boost when it is only hinted, and says in Danish words which period was loo
 
 from __future__ import annotations
 
-import calendar
 import datetime as dt
 import re
 from dataclasses import dataclass, replace
 from typing import Callable
 
 from assistant.glossary import Glossary
-from ingest.chunking import format_date
-from ingest.dates import MONTHS, find_dates
-from ingest.repair import clean_query
+from byraad.dates import MONTH_ALT, MONTH_NAMES, MONTHS, find_dates, format_date, from_date, month_end
+from byraad.text import clean_query
 
-MONTH_NAMES = ["januar", "februar", "marts", "april", "maj", "juni", "juli", "august", "september", "oktober",
-               "november", "december"]
-_MONTH_ALT = "|".join(sorted(MONTHS, key=len, reverse=True))
 _YEAR = r"((?:19|20)\d\d)"
 
 # --- spelling variants ------------------------------------------------------------------------------------------
@@ -76,16 +71,8 @@ class Period:
     explicit: bool          # True → a filter; False → only a boost
 
 
-def _ymd(d: dt.date) -> int:
-    return d.year * 10000 + d.month * 100 + d.day
-
-
-def _month_end(y: int, m: int) -> int:
-    return y * 10000 + m * 100 + calendar.monthrange(y, m)[1]
-
-
 def _month(y: int, m: int, words: str, explicit: bool) -> Period:
-    return Period(y * 10000 + m * 100 + 1, _month_end(y, m), words, explicit)
+    return Period(y * 10000 + m * 100 + 1, month_end(y, m), words, explicit)
 
 
 def _year(y: int, words: str | None = None, explicit: bool = True) -> Period:
@@ -96,7 +83,7 @@ _SEASONS = {"forår": (3, 5), "sommer": (6, 8), "efterår": (9, 11), "vinter": (
 _SEASON_RE = re.compile(rf"\b(?:i\s+)?(forår|sommer|efterår|vinter)(?:et|en|ets|ens)?\b\s*(?:{_YEAR})?", re.IGNORECASE)
 _RANGE_RE = re.compile(rf"\b(?:fra|mellem)\s+{_YEAR}\s+(?:til|og)\s+{_YEAR}\b"
                        rf"|(?<![\d-]){_YEAR}\s*[-–]\s*{_YEAR}(?![\d])", re.IGNORECASE)
-_MONTH_RE = re.compile(rf"\b(?:i\s+)?({_MONTH_ALT})\.?(?:\s+(?:måned\s+)?{_YEAR})?\b(?!\.\d)", re.IGNORECASE)
+_MONTH_RE = re.compile(rf"\b(?:i\s+)?({MONTH_ALT})\.?(?:\s+(?:måned\s+)?{_YEAR})?\b(?!\.\d)", re.IGNORECASE)
 _YEAR_RE = re.compile(rf"\b(i|fra|siden|efter|før|inden|indtil|til|i\s+løbet\s+af|i\s+året|året|primo|ultimo|"
                       rf"starten\s+af|begyndelsen\s+af|slutningen\s+af|udgangen\s+af)?\s*{_YEAR}\b(?![-–]\d)",
                       re.IGNORECASE)
@@ -149,16 +136,16 @@ def _parse_period(question: str, today: dt.date, elections: list[int]) -> Period
                       f"{'første' if h == 1 else 'andet'} halvår {y}", True)
     if m := _QUARTER_RE.search(q):
         n, y = _ORD[m.group(1).lower()], int(m.group(2))
-        return Period(y * 10000 + (3 * n - 2) * 100 + 1, _month_end(y, 3 * n), f"{n}. kvartal {y}", True)
+        return Period(y * 10000 + (3 * n - 2) * 100 + 1, month_end(y, 3 * n), f"{n}. kvartal {y}", True)
     if m := _ELECTION_RE.search(q):
         year = int(m.group(2)) if m.group(2) else None
-        cands = [e for e in elections if (e // 10000 == year if year else e <= _ymd(today))]
+        cands = [e for e in elections if (e // 10000 == year if year else e <= from_date(today))]
         if cands:
             e = max(cands)
             ed = dt.date(e // 10000, e // 100 % 100, e % 100)
             if m.group(1).lower() in ("efter", "siden"):
-                return Period(e, _ymd(min(today, ed + dt.timedelta(days=4 * 365))), f"efter {format_date(e)}", False)
-            return Period(_ymd(ed - dt.timedelta(days=365)), _ymd(ed - dt.timedelta(days=1)),
+                return Period(e, from_date(min(today, ed + dt.timedelta(days=4 * 365))), f"efter {format_date(e)}", False)
+            return Period(from_date(ed - dt.timedelta(days=365)), from_date(ed - dt.timedelta(days=1)),
                           f"før {format_date(e)}", False)
     if m := _SUMMER_BREAK_RE.search(q):
         y = int(m.group(2)) if m.group(2) else ty
@@ -169,25 +156,25 @@ def _parse_period(question: str, today: dt.date, elections: list[int]) -> Period
         first = today.replace(day=1) - dt.timedelta(days=1)
         return _month(first.year, first.month, f"{MONTH_NAMES[first.month - 1]} {first.year}", True)
     if re.search(r"\b(denne|i\s+denne)\s+måned\b", low):
-        return Period(ty * 10000 + today.month * 100 + 1, _ymd(today), f"{MONTH_NAMES[today.month - 1]} {ty}", True)
+        return Period(ty * 10000 + today.month * 100 + 1, from_date(today), f"{MONTH_NAMES[today.month - 1]} {ty}", True)
     if re.search(r"\b(sidste|forrige)\s+år\b|\bi\s+fjor\b|\bsidste\s+års\b", low):
         return _year(ty - 1)
     if re.search(r"\b(i\s+år|i\s+indeværende\s+år|dette\s+år)\b", low):
-        return Period(ty * 10000 + 101, _ymd(today), f"{ty} (til {format_date(_ymd(today))})", True)
+        return Period(ty * 10000 + 101, from_date(today), f"{ty} (til {format_date(from_date(today))})", True)
     if m := re.search(r"\b(?:de\s+)?(?:seneste|sidste)\s+(\d+|to|tre|fire|fem|seks)\s+(måneder|år)\b", low):
         n = {"to": 2, "tre": 3, "fire": 4, "fem": 5, "seks": 6}.get(m.group(1)) or int(m.group(1))
         days = n * (30 if m.group(2) == "måneder" else 365)
-        start = _ymd(today - dt.timedelta(days=days))
-        return Period(start, _ymd(today), f"{format_date(start)} – {format_date(_ymd(today))}", False)
+        start = from_date(today - dt.timedelta(days=days))
+        return Period(start, from_date(today), f"{format_date(start)} – {format_date(from_date(today))}", False)
     if m := _SEASON_RE.search(q):
         season, year = m.group(1).lower(), m.group(2)
         a, b = _SEASONS[season]
         y = int(year) if year else (ty if (today.month > b or a > b) else ty - 1)
         word = {"forår": "foråret", "sommer": "sommeren", "efterår": "efteråret", "vinter": "vinteren"}[season]
         if season == "vinter":  # "vinteren 2023" = December 2022 – February 2023
-            return Period((y - 1) * 10000 + 1201, _month_end(y, 2), f"{word} {y} (december–februar)", False)
+            return Period((y - 1) * 10000 + 1201, month_end(y, 2), f"{word} {y} (december–februar)", False)
         if year or re.search(r"\bi\s+" + season, low):
-            return Period(y * 10000 + a * 100 + 1, _month_end(y, b),
+            return Period(y * 10000 + a * 100 + 1, month_end(y, b),
                           f"{word} {y} ({MONTH_NAMES[a - 1]}–{MONTH_NAMES[b - 1]})", False)
     for m in _MONTH_RE.finditer(q):
         name = m.group(1).lower()

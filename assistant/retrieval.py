@@ -16,12 +16,14 @@ from functools import lru_cache
 from typing import Mapping, Sequence
 
 from assistant.audit import AuditLog
-from assistant.glossary import load_glossary
+from assistant.facts import FactsGlossary
+from assistant.glossary import Glossary, load_glossary
 from assistant.query import describe_range, expand_query, parse_period
-from byraad.access import User, load_group_table, permitted_levels
+from byraad.access import Access, User, load_group_table
+from byraad.dates import MONTH_NAMES
 from byraad.settings import Settings
+from byraad.text import case_key, normalise_for_match
 from byraad.types import Chunk, Hit
-from ingest.repair import normalise_for_match
 from vectorstore.filters import Filter
 from vectorstore.index import Index
 
@@ -58,13 +60,16 @@ class Retriever:
     """Retrieval over one Index for users with access levels."""
 
     def __init__(self, index: Index, settings: Settings, group_table: dict | None = None,
-                 audit: AuditLog | None = None, today: dt.date | None = None) -> None:
+                 audit: AuditLog | None = None, today: dt.date | None = None, glossary: Glossary | None = None) -> None:
         self.index = index
         self.settings = settings
         self.group_table = group_table if group_table is not None else load_group_table(settings.groups_file or None)
         self.audit = audit
         self._today = today
-        self.glossary = load_glossary(settings.glossary_file or None)
+        # The built-in glossary + the secretariat's file + the committees of the ingested council facts (refreshed when
+        # the index changes); a given glossary is used as it is.
+        self.glossary = glossary if glossary is not None else FactsGlossary(
+            load_glossary(settings.glossary_file or None), index)
         self._sig_cache: dict[str, tuple] = {}
         self._tok_cache: dict[str, frozenset[str]] = {}
         self._vec_cache: dict[str, list[float]] = {}
@@ -74,15 +79,20 @@ class Retriever:
         return self._today or dt.date.today()
 
     # --- query --------------------------------------------------------------------------------
-    def access_for(self, user: User | None, all_access: bool = False) -> tuple[str, ...] | None:
+    def access(self, who: User | Access | None, all_access: bool = False) -> Access:
+        """The access of whoever asks: an Access as it is; a user's from their groups (all levels with all_access)."""
+        return who if isinstance(who, Access) else Access.of(who, self.group_table, all_access=all_access)
+
+    def access_for(self, user: User | Access | None, all_access: bool = False) -> tuple[str, ...] | None:
         """The levels a user may see (None = all, only with all_access or an all-access group)."""
-        return None if all_access else permitted_levels(user, self.group_table)
+        return self.access(user, all_access).levels
 
-    def build_query(self, question: str, user: User | None, *, bodies=(), kinds=(), doc_ids=(),
-                    date_from: int | None = None, date_to: int | None = None, all_access: bool = False) -> Query:
-        """Normalise and expand the question; build the filter (access always from the user, never from arguments)."""
-        from ingest.access import body_key
-
+    def build_query(self, question: str, who: User | Access | None, *, flt: Filter | None = None,
+                    all_access: bool = False, **filters) -> Query:
+        """Normalise and expand the question; build the filter from the given one (`flt`, or the keywords of
+        Filter.content) and the question's dates. Access always comes from the asker, never from arguments."""
+        given = flt if flt is not None else Filter.content(**filters)
+        date_from, date_to = given.date_from, given.date_to
         q, expanded = expand_query(question, self.glossary, self._known_word)
         period, boost = "", None
         if date_from is not None or date_to is not None:
@@ -95,11 +105,7 @@ class Retriever:
                     date_from, date_to = p.date_from, p.date_to
                 else:
                     boost = (p.date_from or 0, p.date_to or 99991231)
-        flt = Filter(access=self.access_for(user, all_access),
-                     bodies=tuple(dict.fromkeys(body_key(b) for b in bodies if b)),
-                     kinds=tuple(kinds), doc_ids=tuple(doc_ids),
-                     date_from=int(date_from) if date_from is not None else None,
-                     date_to=int(date_to) if date_to is not None else None)
+        flt = replace(given, access=self.access(who, all_access).levels, date_from=date_from, date_to=date_to)
         return Query(question=q, expanded=expanded, flt=flt, period=period, date_boost=boost)
 
     def _known_word(self, word: str) -> bool:
@@ -112,18 +118,20 @@ class Retriever:
         return bool(vocab) and bool(toks) and all(t in vocab for t in toks)
 
     # --- retrieve -----------------------------------------------------------------------------
-    def retrieve(self, question: str, user: User | None = None, *, k: int | None = None, mode: str = "hybrid",
-                 bodies=(), kinds=(), doc_ids=(), date_from=None, date_to=None, all_access: bool = False) -> Retrieval:
-        """The best `k` (default settings.top_k) passages the user may see, best first."""
+    def retrieve(self, question: str, who: User | Access | None = None, *, k: int | None = None,
+                 mode: str = "hybrid", flt: Filter | None = None, all_access: bool = False, **filters) -> Retrieval:
+        """The best `k` (default settings.top_k) passages the asker may see, best first (filter: `flt`, or the
+        keywords of Filter.content: bodies, kinds, doc_ids, date_from, date_to)."""
         if mode not in MODES:
             raise ValueError(f"unknown retrieval mode {mode!r}; use one of {', '.join(MODES)}")
         t0 = time.perf_counter()
         k = k or self.settings.top_k
-        query = self.build_query(question, user, bodies=bodies, kinds=kinds, doc_ids=doc_ids,
-                                 date_from=date_from, date_to=date_to, all_access=all_access)
+        access = self.access(who, all_access)
+        given = flt if flt is not None else Filter.content(**filters)
+        query = self.build_query(question, access, flt=given)
         timings = {"query_ms": (time.perf_counter() - t0) * 1000}
         hits, weak = self._search(query, k, mode, timings)
-        if date_from is None and date_to is None and (query.flt.date_from or query.flt.date_to):
+        if given.date_from is None and given.date_to is None and (query.flt.date_from or query.flt.date_to):
             undated_better = self._undated_matches_better(query)
             if weak or undated_better:
                 # The date taken from the question found nothing usable, or the passage that matches the question
@@ -139,7 +147,7 @@ class Retriever:
                     query, hits, weak = relaxed, hits2, weak2
         timings["total_ms"] = (time.perf_counter() - t0) * 1000
         if self.audit is not None:
-            self.audit.record(_user_name(user, all_access), question, [h.chunk.chunk_id for h in hits], refused=weak)
+            self.audit.record(access.name, question, [h.chunk.chunk_id for h in hits], refused=weak)
         return Retrieval(query=query, hits=tuple(hits), weak=weak, timings=timings)
 
     def _search(self, query: Query, k: int, mode: str, timings: dict[str, float]) -> tuple[list[Hit], bool]:
@@ -296,40 +304,44 @@ class Retriever:
         return out
 
     # --- opening whole units (same access filter) -----------------------------------------------
-    def _open(self, flt: Filter, pred, user, label: str) -> list[Chunk]:
+    def _open(self, flt: Filter, pred, access: Access, label: str) -> list[Chunk]:
         out = [c for c in self.index.chunks_where(flt) if pred(c.meta)]
         if self.audit is not None:
-            self.audit.record(_user_name(user, False), label, [c.chunk_id for c in out])
+            self.audit.record(access.name, label, [c.chunk_id for c in out])
         return out
 
-    def context(self, chunk_id: str, user, all_access: bool = False, max_chars: int = 6000) -> str:
-        """The text around a chunk that this user may see (Index.context with the user's access), audited.
-        "" when the user may not see the chunk itself."""
-        flt = Filter(access=self.access_for(user, all_access))
-        text, used = self.index.context(chunk_id, flt, max_chars=max_chars)
+    def context(self, chunk_id: str, who: User | Access | None, all_access: bool = False,
+                max_chars: int = 6000) -> str:
+        """The text around a chunk that the asker may see (Index.context with their access), audited.
+        "" when they may not see the chunk itself."""
+        access = self.access(who, all_access)
+        text, used = self.index.context(chunk_id, Filter(access=access.levels), max_chars=max_chars)
         if self.audit is not None:
-            self.audit.record(_user_name(user, all_access), f"[context] {chunk_id}", used)
+            self.audit.record(access.name, f"[context] {chunk_id}", used)
         return text
 
-    def open_item(self, doc_id: str, item_no: str, user) -> list[Chunk]:
-        """Every chunk of an agenda item the user may see, in document order."""
-        flt = Filter(access=self.access_for(user), doc_ids=(doc_id,))
-        out = self._open(flt, lambda m: str(m.get("item_no", "")) == str(item_no), user,
+    def open_item(self, doc_id: str, item_no: str, who: User | Access | None) -> list[Chunk]:
+        """Every chunk of an agenda item the asker may see, in document order."""
+        access = self.access(who)
+        out = self._open(Filter(access=access.levels, doc_ids=(doc_id,)),
+                         lambda m: str(m.get("item_no", "")) == str(item_no), access,
                          f"[open_item] {doc_id} punkt {item_no}")
         return sorted(out, key=_doc_order)
 
-    def open_meeting(self, doc_id: str, meeting_start: int, user) -> list[Chunk]:
-        """Every chunk of one meeting (identified by its start offset) the user may see, in document order."""
-        flt = Filter(access=self.access_for(user), doc_ids=(doc_id,))
-        out = self._open(flt, lambda m: m.get("meeting_start") == int(meeting_start), user,
+    def open_meeting(self, doc_id: str, meeting_start: int, who: User | Access | None) -> list[Chunk]:
+        """Every chunk of one meeting (identified by its start offset) the asker may see, in document order."""
+        access = self.access(who)
+        out = self._open(Filter(access=access.levels, doc_ids=(doc_id,)),
+                         lambda m: m.get("meeting_start") == int(meeting_start), access,
                          f"[open_meeting] {doc_id} @{meeting_start}")
         return sorted(out, key=_doc_order)
 
-    def case_history(self, case_number: str, user) -> list[Chunk]:
+    def case_history(self, case_number: str, who: User | Access | None) -> list[Chunk]:
         """Chunks with a case number across meetings, oldest first (undated last)."""
         want = case_key(case_number)
-        flt = Filter(access=self.access_for(user))
-        out = self._open(flt, lambda m: bool(want) and case_key(str(m.get("case_number", ""))) == want, user,
+        access = self.access(who)
+        out = self._open(Filter(access=access.levels),
+                         lambda m: bool(want) and case_key(str(m.get("case_number", ""))) == want, access,
                          f"[case_history] {case_number}")
 
         def key(c: Chunk):
@@ -346,10 +358,9 @@ def date_bonus(rrf_k: int) -> float:
 
 @lru_cache(maxsize=1)
 def _date_terms() -> frozenset[str]:
-    from assistant.query import MONTH_NAMES
     from vectorstore.bm25 import tokenize
 
-    return frozenset(tokenize(" ".join(MONTH_NAMES + ["år", "måned", "sidste", "foråret", "efteråret", "sommeren",
+    return frozenset(tokenize(" ".join([*MONTH_NAMES, "år", "måned", "sidste", "foråret", "efteråret", "sommeren",
                                                     "vinteren", "valget", "kommunalvalget", "sommerferien"])))
 
 
@@ -367,14 +378,3 @@ def _dup(a: tuple, b: tuple) -> bool:
 
 def _doc_order(c: Chunk) -> tuple:
     return (c.doc_id, int(c.meta.get("char_start", 0) or 0), int(c.meta.get("index", 0) or 0))
-
-
-def case_key(s: str) -> str:
-    """How case numbers are compared: no spaces or dashes, upper case ("emn - 2023-1" = "EMN2023-1" = "EMN20231")."""
-    return re.sub(r"[\s\-–]+", "", s).upper()
-
-
-def _user_name(user: User | None, all_access: bool) -> str:
-    from byraad.access import audit_name
-
-    return audit_name(user, all_access)

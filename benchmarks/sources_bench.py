@@ -64,7 +64,7 @@ def bench_text_pdfs(folder: Path) -> dict:
 
 def bench_ocr(path: Path, max_pages: int, lang: str) -> dict:
     """Every page of the scanned PDF OCR'ed (up to max_pages), plus repair + structure of the result."""
-    from ingest import ocr
+    from ingest.loaders import ocr
     from ingest.loaders import LoadOptions, load_file
     from ingest.parse import parse_loaded
 

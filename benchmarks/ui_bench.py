@@ -32,13 +32,14 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from assistant.prompts import REFUSAL  # noqa: E402  (after the path is set)
+
 FALLBACK_QUESTIONS = ["Hvad besluttede Teknik- og Miljøudvalget om Solbjerg Bæk?",
                       "Hvad blev besluttet om skolestrukturen i Nordbyen?",
                       "Hvad står der i håndbogen om spørgetid?",
                       "Hvad koster restaureringen af vandløbet?",
                       "Hvornår holdt Økonomiudvalget møde om budgettet?"]
 RSS_TARGET_MB = 1024
-REFUSAL = "Det kan jeg ikke finde i materialet."
 # The newest assistant message's text (content only: the avatar's icon ligature is not answer text).
 LAST_ANSWER_JS = ("n => { const m = document.querySelectorAll('[data-testid=\"stChatMessage\"]');"
                   " if (m.length < n) return ''; const c = m[n-1].querySelector('[data-testid=\"stChatMessageContent\"]')"

@@ -13,8 +13,6 @@ from pathlib import Path
 
 from byraad.types import CLOSED, CLOSED_PREFIX, INTERNAL, PUBLIC
 
-ALL_ACCESS = None  # the sentinel for "no access restriction" (secretariat's own checks)
-
 
 def rank(level: str | None) -> int:
     """Restrictiveness of a level (higher = more restricted; unknown = most restricted)."""
@@ -94,3 +92,20 @@ def permitted_levels(user: User | None, table: dict[str, list[str]] | None = Non
                 return None
             levels.add(lv)
     return tuple(sorted(levels, key=lambda lv: (rank(lv), lv)))
+
+
+@dataclass(frozen=True)
+class Access:
+    """Who asks and which levels they may see (levels None = everything), settled once at the edge (the Assistant or
+    the Retriever, from the user and the group table) and passed down unchanged to every search, lookup and audit
+    record of the question."""
+
+    name: str                               # as written to the audit log
+    levels: tuple[str, ...] | None
+
+    @classmethod
+    def of(cls, user: User | None, table: dict[str, list[str]] | None = None, *, all_access: bool = False) -> "Access":
+        """A user's access; `all_access` (the secretariat's own checks, --all-access) sees everything."""
+        if all_access:
+            return cls(audit_name(user, True), None)
+        return cls(audit_name(user), permitted_levels(user, table))

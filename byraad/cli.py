@@ -14,7 +14,10 @@ from pathlib import Path
 
 import click
 
+from assistant import cli as assistant_cli
 from byraad.settings import Settings
+from evaluation import cli as evaluation_cli
+from ui import cli as ui_cli
 
 
 class Ctx:
@@ -111,7 +114,7 @@ def info(obj: Ctx) -> None:
 @click.pass_obj
 def sync(obj: Ctx, url, dest, limit, bilag, max_bilag_mb, timeout, dry_run, then_ingest, as_json, quiet) -> None:
     """Hent nye og ændrede dagsordener/referater fra mødeportalen (FirstAgenda) til en mappe."""
-    from ingest.sync import SyncError, sync_portal
+    from ingest.sources.firstagenda.sync import SyncError, sync_portal
 
     s = obj.settings
     url = url or s.portal_url
@@ -146,21 +149,10 @@ def sync(obj: Ctx, url, dest, limit, bilag, max_bilag_mb, timeout, dry_run, then
     sys.exit(0 if ok else 1)
 
 
-def _register_optional_commands() -> None:
-    """Commands whose modules are added by later parts of the project."""
-    import importlib
-
-    for mod, name in (("assistant.cli", "register"), ("evaluation.cli", "register"), ("ui.cli", "register")):
-        try:
-            m = importlib.import_module(mod)
-        except ModuleNotFoundError as e:
-            if e.name and e.name.startswith(mod.split(".")[0]):
-                continue
-            raise
-        getattr(m, name)(main)
-
-
-_register_optional_commands()
+# The commands of the other packages register themselves on `main` (this module is the program's entry point, the
+# one place in byraad/ that imports the packages above it). A command module that fails to import is an error.
+for _register in (assistant_cli.register, evaluation_cli.register, ui_cli.register):
+    _register(main)
 
 if __name__ == "__main__":
     main()

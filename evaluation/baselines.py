@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any, Sequence
 
 from byraad.types import Answer, Chunk, Citation, Hit
+from ingest.pipeline import progress_bar
 
 CHUNK_SIZE, CHUNK_OVERLAP = 1000, 200
 NAIVE_SYSTEM = ("Brug følgende tekststykker til at besvare spørgsmålet. Hvis du ikke kender svaret, "
@@ -157,9 +158,7 @@ class NaiveRAG(_NaiveAnswers):
         self._last: tuple[str, list[Hit]] | None = None
 
     def _add(self, todo: list[Chunk], progress: bool) -> None:
-        from ingest.pipeline import _progress_bar
-
-        bar = _progress_bar(len(todo), progress, "naiv RAG: indlejrer", "bidder")
+        bar = progress_bar(len(todo), progress, "naiv RAG: indlejrer", "bidder")
         for i in range(0, len(todo), 64):
             batch = todo[i:i + 64]
             self.store.add_texts([c.text for c in batch], metadatas=[dict(c.meta) for c in batch],

@@ -13,8 +13,8 @@ import sys
 
 import click
 
-SHOWN = ("recall_at_1", "recall_at_5", "recall_at_10", "mrr", "all_parts_at_10", "ndcg_at_10", "answer_correctness", "citation_precision", "refusal_accuracy",
-         "false_refusal_rate", "leaks", "latency_retrieve_p50_ms")
+SHOWN = ("recall_at_1", "recall_at_5", "recall_at_10", "mrr", "all_parts_at_10", "ndcg_at_10", "answer_correctness",
+         "citation_precision", "refusal_accuracy", "false_refusal_rate", "leaks", "latency_retrieve_p50_ms")
 
 
 def summary_lines(results: dict) -> list[str]:

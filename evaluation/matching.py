@@ -4,7 +4,7 @@ A test case's evidence is a verbatim passage of the source file (several joined 
 index holds *repaired* text (de-hyphenated, page furniture removed, re-flowed), so a plain substring
 test would miss good hits. The rule:
 
-1. Both sides are put in matching form with ``ingest.repair.normalise_for_match`` (NFKC, ASCII
+1. Both sides are put in matching form with ``byraad.text.normalise_for_match`` (NFKC, ASCII
    quotes and dashes, casefolded, words split over a line end joined, whitespace collapsed).
    A chunk is matched in two forms: its ``text`` (repaired) and its ``source_text`` (the raw
    passage as it stands in the source, from the catalog). A hit in either form counts.
@@ -34,7 +34,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Iterable, Sequence
 
-from ingest.repair import normalise_for_match
+from byraad.text import normalise_for_match
 
 SHINGLE = 5                 # words per shingle
 COVERAGE = 0.80             # share of evidence shingles a chunk must contain

@@ -7,8 +7,8 @@ R = min(10, max(#evidences, #relevant chunks retrieved)) relevant chunks, so the
 
 Answers:
 - **correctness** (answerable cases; a refusal counts as wrong): every number of the gold answer occurs in the
-  answer exactly, as often as in the gold answer (after removing thousands separators; "17.00" ≠ "17"), and ≥ 60 % of the gold answer's other
-  content words (Danish stop words dropped, Snowball-stemmed) occur in the answer. Citation markers are ignored.
+  answer exactly, as often as in the gold answer (after removing thousands separators; "17.00" ≠ "17"), and ≥ 60 %
+  of the gold answer's other content words (Danish stop words dropped, Snowball-stemmed) occur in the answer. Citation markers are ignored.
 - **citation precision** (citations of non-refused answers to cases with evidence, micro-averaged): a citation is
   supported when its passage matches the case evidence; for LLM answers also when the answer sentences carrying
   that [n] have ≥ 60 % of their content words in the passage (overlap judgement).
@@ -29,8 +29,8 @@ from collections import Counter, defaultdict
 from functools import lru_cache
 from typing import Any, Iterable, Mapping, Sequence
 
+from byraad.text import normalise_for_match
 from evaluation.matching import Evidence, Passage, matched_parts
-from ingest.repair import normalise_for_match
 
 KS = (1, 3, 5, 10)
 TOKEN_RECALL = 0.6

@@ -25,6 +25,7 @@ from evaluation.matching import contains_phrase, passage_shingles, prepare_passa
 from evaluation.metrics import (
     LEAK_SHINGLES, answer_correct, citation_supported, is_answerable, judge_faithful, retrieval_scores,
 )
+from ingest.pipeline import progress_bar
 
 REPO = Path(__file__).resolve().parents[1]
 SNIPPET = 240
@@ -338,9 +339,7 @@ def run_systems(cases: Sequence[EvalCase], systems: Sequence[Any], leaks: LeakCh
 
 
 def _bar(total: int, enabled: bool, desc: str):
-    from ingest.pipeline import _progress_bar
-
-    return _progress_bar(total, enabled, desc, "spm")
+    return progress_bar(total, enabled, desc, "spm")
 
 
 def build_systems(names: Sequence[str], settings: Settings, roots: Sequence[Path], cfg: EvalConfig,
@@ -348,9 +347,8 @@ def build_systems(names: Sequence[str], settings: Settings, roots: Sequence[Path
                   reuse: bool = False) -> tuple[list[Any], LeakChecker, Any, Any]:
     """Ingest the corpus (incremental; skipped with `reuse`, when the data dir's index is known to hold exactly this
     corpus) and build the requested systems; returns (systems, leak checker, llm, the caching embedder)."""
-    from assistant.assistant import Assistant
+    from assistant.assistant import build_assistant
     from assistant.llm import make_llm
-    from assistant.retrieval import Retriever
     from evaluation.baselines import NaiveBM25, NaiveRAG, OurSystem
     from ingest.pipeline import ingest_paths
     from vectorstore.index import Index
@@ -364,8 +362,7 @@ def build_systems(names: Sequence[str], settings: Settings, roots: Sequence[Path
             print(f"korpus: {rep.totals}", file=sys.stderr)
     table = load_group_table(settings.groups_file or None)
     llm = make_llm(settings, environ)
-    retriever = Retriever(index, settings, group_table=table)
-    assistant = Assistant(settings, index, llm=llm, retriever=retriever)
+    assistant = build_assistant(settings, index, llm=llm, audit=False)
     systems: list[Any] = []
     for name in names:
         if name == "naive":
@@ -374,7 +371,7 @@ def build_systems(names: Sequence[str], settings: Settings, roots: Sequence[Path
         elif name == "naive-bm25":
             systems.append(NaiveBM25(roots, answer_k=cfg.naive_k, llm=llm))
         else:
-            systems.append(OurSystem(name, name, retriever, assistant, index))
+            systems.append(OurSystem(name, name, assistant.retriever, assistant, index))
     return systems, LeakChecker(index.all_chunks(), table), llm, index.embedder
 
 

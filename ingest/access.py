@@ -8,11 +8,9 @@ pattern here is anchored to a whole line or to an item title.
 from __future__ import annotations
 
 import re
-import unicodedata
 
+from byraad.text import body_key
 from byraad.types import CLOSED, CLOSED_PREFIX, INTERNAL, PUBLIC
-
-_TRANSLIT = {"æ": "ae", "ø": "oe", "å": "aa", "ä": "ae", "ö": "oe", "ü": "ue", "é": "e", "§": ""}
 
 # A heading that opens the closed part of an agenda: all following items are closed.
 CLOSED_HEADING = re.compile(
@@ -42,15 +40,6 @@ INTERNAL_LINE = re.compile(
     re.IGNORECASE | re.MULTILINE,
 )
 RAADMAND = re.compile(r"rådmandsmøde|raadmandsmoede|rådmandskreds|raadmandskreds", re.IGNORECASE)
-
-
-def body_key(body: str) -> str:
-    """Slug of a body name for filters: "Social- og Beskæftigelsesudvalget" → "social-og-beskaeftigelsesudvalget"."""
-    s = body.strip().lower()
-    s = "".join(_TRANSLIT.get(ch, ch) for ch in s)
-    s = unicodedata.normalize("NFKD", s).encode("ascii", "ignore").decode("ascii")
-    s = re.sub(r"[^a-z0-9]+", "-", s)
-    return s.strip("-")
 
 
 def closed_level(body: str) -> str:

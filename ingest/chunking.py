@@ -18,8 +18,10 @@ from functools import lru_cache
 from typing import Any
 
 from byraad.access import is_closed, most_restrictive
+from byraad.dates import format_date
 from byraad.settings import Settings
-from byraad.types import AgendaItem, Chunk, Meeting, ParsedDocument, Section
+from byraad.text import body_key
+from byraad.types import AgendaItem, Chunk, ChunkMeta, Meeting, ParsedDocument, Section
 
 MIN_CHARS = 25          # segments shorter than this are furniture, except decisions ("Godkendt.")
 TABLE_GAP = 6           # a table's rows may be this many lines apart (a wrapped row, a blank line) and still be one table
@@ -222,10 +224,8 @@ def _split(splitter: Any, text: str, tokens: int, encoding: str) -> list[tuple[s
     return out
 
 
-def _meta(doc: ParsedDocument, unit: _Unit, start: int, end: int, text: str) -> dict[str, Any]:
+def _meta(doc: ParsedDocument, unit: _Unit, start: int, end: int, text: str) -> ChunkMeta:
     """Flat metadata for one chunk (no None values: Chroma rejects them)."""
-    from ingest.structure import body_key
-
     m, it, sec = unit.meeting, unit.item, unit.section
     p1, p2 = doc.page_at(start), doc.page_at(max(start, end - 1))
     levels = [doc.access]
@@ -234,7 +234,7 @@ def _meta(doc: ParsedDocument, unit: _Unit, start: int, end: int, text: str) -> 
     if sec is not None:
         levels.append(sec.access)
     access = most_restrictive(*levels)
-    meta: dict[str, Any] = {
+    meta: ChunkMeta = {
         "doc_id": doc.doc_id, "path": doc.path, "title": doc.title, "kind": doc.kind,
         "chunk_type": unit.kind, "access": access,
         "char_start": start, "char_end": end,
@@ -284,16 +284,6 @@ def _meta(doc: ParsedDocument, unit: _Unit, start: int, end: int, text: str) -> 
 def _ocr_pages(doc: ParsedDocument) -> set[int]:
     """Page numbers (1-based) whose text came from OCR: the loader's flat meta "ocr_pages" = "3,4,5"."""
     return {int(x) for x in str(doc.meta.get("ocr_pages", "")).split(",") if x.strip().isdigit()}
-
-
-def format_date(d: int | None) -> str:
-    """YYYYMMDD → '18. februar 2025'; None → 'udateret'."""
-    if not d:
-        return "udateret"
-    months = ["januar", "februar", "marts", "april", "maj", "juni", "juli", "august", "september",
-              "oktober", "november", "december"]
-    y, mo, day = d // 10000, d // 100 % 100, d % 100
-    return f"{day}. {months[mo - 1]} {y}" if 1 <= mo <= 12 else str(d)
 
 
 def _header(doc: ParsedDocument, unit: _Unit, meta: dict[str, Any]) -> str:

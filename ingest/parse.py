@@ -6,7 +6,7 @@ import hashlib
 from pathlib import Path
 
 from byraad.types import PageSpan, ParsedDocument
-from ingest.loaders import LoadedFile, LoadOptions, load_file
+from ingest.loaders import LoadedFile, LoadOptions
 from ingest.repair import repair
 from ingest.sources import source_for
 from ingest.structure import analyse

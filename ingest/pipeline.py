@@ -18,6 +18,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Mapping, Sequence
 
+from tqdm import tqdm
+
 from byraad.access import is_closed
 from byraad.settings import Settings
 from byraad.types import ParsedDocument
@@ -231,7 +233,7 @@ def _ingest_new(index: Index, todo: list[tuple[SourceFile, str, bool]], rep: Ing
     cat = index.catalog
     opts = LoadOptions.from_settings(s)
     parsed = []
-    bar = _progress_bar(len(todo), progress, "Læser filer", "fil")
+    bar = progress_bar(len(todo), progress, "Læser filer", "fil")
     for f, doc_id, existed in todo:
         bar.set_postfix_str(f.rel[-40:], refresh=False)
         try:
@@ -246,7 +248,7 @@ def _ingest_new(index: Index, todo: list[tuple[SourceFile, str, bool]], rep: Ing
             _fail(cat, f, rep, "error", f"uventet fejl under læsning: {type(e).__name__}: {e}"[:300], existed)
         bar.update(1)
     bar.close()
-    bar = _progress_bar(sum(len(p[2]) for p in parsed), progress, "Indlejrer", "stk")
+    bar = progress_bar(sum(len(p[2]) for p in parsed), progress, "Indlejrer", "stk")
     try:
         for f, doc, chunks, sources, existed in parsed:
             bar.set_postfix_str(f.rel[-40:], refresh=False)
@@ -343,15 +345,7 @@ def _note_structure(doc: ParsedDocument, info: dict, rep: IngestReport) -> None:
         rep.warnings.append({"path": doc.path, "warning": w})
 
 
-class _NoBar:
-    def update(self, n: int = 1) -> None: ...
-    def set_postfix_str(self, s: str, refresh: bool = True) -> None: ...
-    def close(self) -> None: ...
-
-
-def _progress_bar(total: int, enabled: bool, desc: str, unit: str):
-    """A tqdm bar on stderr (a no-op when disabled or when there is nothing to do)."""
-    if not enabled or total == 0:
-        return _NoBar()
-    from tqdm import tqdm
-    return tqdm(total=total, desc=desc, unit=unit, file=sys.stderr, mininterval=0.5, dynamic_ncols=True)
+def progress_bar(total: int, enabled: bool, desc: str, unit: str) -> tqdm:
+    """A tqdm bar on stderr (disabled when not wanted or when there is nothing to do)."""
+    return tqdm(total=total, desc=desc, unit=unit, file=sys.stderr, mininterval=0.5, dynamic_ncols=True,
+                disable=not enabled or total == 0)

@@ -8,7 +8,7 @@ always show the passage as it stands in the source. See corpus-notes.md §2.1–
 Page furniture also covers running header/footer blocks of PDFs (the same run of lines, page numbers masked,
 at the top or bottom of at least 3 pages and 40% of them: "Udvalg / Referat / Åbent referat / Dato: … /
 Side 4"; the first copy stays) and a page number alone at a page edge ("2 of 5", "Side 4"). Re-flow keeps
-table rows ("a | b | c", see ingest.tables) and table-of-contents lines (leaders shortened to " … ") as lines,
+table rows ("a | b | c", see ingest.loaders.tables) and table-of-contents lines (leaders shortened to " … ") as lines,
 keeps a caption on the line above its table, and does not glue a short heading onto the sentence before it.
 """
 
@@ -20,6 +20,8 @@ from bisect import bisect_left
 from collections import Counter
 from dataclasses import dataclass, field
 from typing import Sequence
+
+from byraad.dates import MONTH_NAME_ALT
 
 
 @dataclass(frozen=True)
@@ -313,9 +315,8 @@ def _dehyphenate(text: str, omap: list[int], stats: Counter) -> tuple[str, list[
 
 # ---------------------------------------------------------------- 5. re-flow and 6. duplicates
 
-_MONTHS = "januar|februar|marts|april|maj|juni|juli|august|september|oktober|november|december"
 _BULLET = re.compile(r"^(?:[•▪▫◦●○■□►▶→✓✔*·]|[-−–](?=\s)|o(?=\s))")
-_NUMBERED = re.compile(rf"^(?:\d{{1,2}}[.)]|\d{{3}}\.(?=\s+[A-ZÆØÅ])|\d{{1,2}}(?=\s+[A-ZÆØÅ][a-zæøå])|[a-zA-Z]\)|[a-h]\.(?=\s+[A-ZÆØÅ])|At \d+\))\s*(?!(?:{_MONTHS})\b)(?=\S)")
+_NUMBERED = re.compile(rf"^(?:\d{{1,2}}[.)]|\d{{3}}\.(?=\s+[A-ZÆØÅ])|\d{{1,2}}(?=\s+[A-ZÆØÅ][a-zæøå])|[a-zA-Z]\)|[a-h]\.(?=\s+[A-ZÆØÅ])|At \d+\))\s*(?!(?:{MONTH_NAME_ALT})\b)(?=\S)")  # noqa: E501
 _WEEKDAYS = "mandag|tirsdag|onsdag|torsdag|fredag|lørdag|søndag"
 _HEAD = re.compile(
     r"^(?:#{1,6}\s|(?:Beslutning for )?Punkt \d+[a-z]?\s*[:,]|B\d+(?:\.\d+)+\b|\d{2}-\d{2}-\d{4} \d{1,2}[:.]\d{2}"
@@ -570,24 +571,3 @@ def guess_page_starts(raw_text: str) -> tuple[int, ...]:
     """Approximate page starts of a .txt extraction: lines with exactly one leading space, or form feeds."""
     starts = [0] + [m.start() for m in re.finditer(r"(?m)^(?= \S)|(?<=\f)", raw_text) if m.start() > 0]
     return tuple(sorted(set(starts)))
-
-
-_QUOTES = str.maketrans({"“": '"', "”": '"', "„": '"', "«": '"', "»": '"', "‘": "'", "’": "'",
-                         "‚": "'", "´": "'", "`": "'", "′": "'", "″": '"'})
-
-
-def clean_query(text: str) -> str:
-    """The character repair of `repair`, for a user query: NFC, ASCII quotes, no stray glyphs, tidy spaces."""
-    text = unicodedata.normalize("NFC", text)
-    text = re.sub("[\ufffd\ue000-\uf8ff\u00ad\u200b-\u200d\u2060\ufeff]", lambda m: "" if m.group()
-                  in "\u00ad\u200b\u200c\u200d\u2060\ufeff" else " ", text)
-    return " ".join(text.translate(_QUOTES).split())
-
-
-def normalise_for_match(text: str) -> str:
-    """Aggressive form for matching: NFKC, ASCII quotes/dashes, casefold, de-hyphenated, one space."""
-    text = unicodedata.normalize("NFKC", text.replace("\u00ad", ""))
-    text = re.sub("[\ufffd\ue000-\uf8ff]", " ", text).translate(_QUOTES)
-    text = re.sub("[\u2010-\u2015\u2212]", "-", text)
-    text = re.sub(r"(?<=[^\W\d_])- *\n\s*(?!(?:og|eller|samt|til)\b)(?=[a-zæøå])", "", text)
-    return " ".join(text.casefold().split())

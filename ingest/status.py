@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from collections import Counter
 
+from byraad.dates import format_date
 from byraad.settings import Settings
-from ingest.chunking import format_date
 from vectorstore.catalog import Catalog
 from vectorstore.index import index_dir
 

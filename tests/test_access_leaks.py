@@ -67,7 +67,7 @@ def _strip_access(c):
 
 @pytest.fixture()
 def setup(tmp_path):
-    idx, s = build_index(tmp_path, [_strip_access(c) for c in corpus()], min_score=0.99, min_bm25_share=0.2)
+    s, idx = build_index(tmp_path, [_strip_access(c) for c in corpus()], min_score=0.99, min_bm25_share=0.2)
     audit = AuditLog(tmp_path / "audit.sqlite")
     return Retriever(idx, s, audit=audit, today=TODAY), audit, tmp_path
 
@@ -143,7 +143,7 @@ class LeakyStore(MemoryStore):
 
 
 def test_defence_in_depth_against_a_store_ignoring_the_filter(tmp_path):
-    idx, s = build_index(tmp_path, [_strip_access(c) for c in corpus()])
+    s, idx = build_index(tmp_path, [_strip_access(c) for c in corpus()])
     leaky = Index(s, embedder=HashEmbedder(64), store=LeakyStore())
     cs = list(idx.all_chunks().values())
     leaky.store.upsert(cs, leaky.embedder.embed_documents([c.embed_text for c in cs]))

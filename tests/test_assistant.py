@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
-
 import pytest
 
 from assistant.assistant import Assistant
@@ -11,8 +9,8 @@ from assistant.llm import ScriptedLLM
 from assistant.prompts import REFUSAL
 from byraad.settings import Settings
 from byraad.types import Answer, Chunk
+from tests.builders import chunk, chunk_id, index_with
 from vectorstore.index import Index
-from vectorstore.protocols import HashEmbedder, MemoryStore
 
 TMU = "Teknik- og Miljøudvalget"
 
@@ -46,9 +44,8 @@ DOCS = [
 
 def make_chunk(i: int, row: tuple) -> Chunk:
     doc, path, title, kind, ctype, body, date, item, ititle, case, access, text = row
-    meta = {"doc_id": doc, "path": path, "title": title, "kind": kind, "chunk_type": ctype, "access": access,
-            "page_start": 1, "page_end": 1, "page_label_start": "1", "page_label_end": "1", "index": i,
-            "char_start": i * 1000, "char_end": i * 1000 + len(text)}
+    meta = dict(path=path, title=title, kind=kind, chunk_type=ctype, access=access, page_start=1, page_end=1,
+                page_label_start="1", page_label_end="1", index=i, char_start=i * 1000, char_end=i * 1000 + len(text))
     header = [title]
     if body:
         meta.update(body=body, body_key=body.lower().replace(" ", "-"), meeting_undated=date is None,
@@ -61,25 +58,11 @@ def make_chunk(i: int, row: tuple) -> Chunk:
         header.append(f"Punkt {item}: {ititle}")
     if case:
         meta["case_number"] = case
-    cid = hashlib.sha256(f"{i}{text}".encode()).hexdigest()[:24]
-    meta["chunk_id"] = cid
-    return Chunk(chunk_id=cid, doc_id=doc, text=text, embed_text=" › ".join(header) + "\n" + text, meta=meta)
+    return chunk(chunk_id(i, text), doc, text, embed_text=" › ".join(header) + "\n" + text, **meta)
 
 
 def build_index(tmp_path, rows=DOCS, **settings) -> tuple[Settings, Index]:
-    s = Settings(data_dir=str(tmp_path), embedder="hash:64", **settings)
-    idx = Index(s, embedder=HashEmbedder(64), store=MemoryStore())
-    chunks = [make_chunk(i, r) for i, r in enumerate(rows)]
-    by_doc: dict[str, list[Chunk]] = {}
-    for c in chunks:
-        by_doc.setdefault(c.doc_id, []).append(c)
-    for doc, cs in by_doc.items():
-        m = cs[0].meta
-        idx.catalog.begin_document(doc, m["path"], m["title"], m["kind"], info={}, chunks=cs,
-                                   source_texts=[c.text for c in cs])
-        idx.store.upsert(cs, idx.embedder.embed_documents([c.embed_text for c in cs]))
-        idx.catalog.complete_document(doc)
-    return s, idx
+    return index_with(tmp_path, [make_chunk(i, r) for i, r in enumerate(rows)], **settings)
 
 
 @pytest.fixture

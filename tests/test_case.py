@@ -3,7 +3,6 @@ assistant's trail answers and `byraad case` on a small ingested index."""
 
 from __future__ import annotations
 
-import hashlib
 import json
 import shutil
 from pathlib import Path
@@ -11,14 +10,12 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from assistant.assistant import ALL_ACCESS_USER, Assistant
+from assistant.assistant import Assistant
 from assistant.case import build_trail, case_key, case_trail, find_case_numbers, normalise_case_number, trail_answer
 from assistant.retrieval import Retriever
 from byraad.access import User
-from byraad.settings import Settings
 from byraad.types import Chunk
-from vectorstore.index import Index
-from vectorstore.protocols import HashEmbedder, MemoryStore
+from tests.builders import chunk, chunk_id, index_with
 
 SAMPLE = Path(__file__).resolve().parents[1] / "sample_corpus"
 TMU, BR = "Teknik- og Miljøudvalget", "Byrådet"
@@ -56,31 +53,19 @@ ROWS = [
 
 def _chunk(i: int, row: tuple) -> Chunk:
     doc, path, kind, ctype, body, date, item, title, case, access, closed, text = row
-    meta = {"doc_id": doc, "path": path, "title": f"Referat {path}", "kind": kind, "chunk_type": ctype,
-            "access": access, "page_start": 1, "page_end": 1, "page_label_start": "1", "page_label_end": "1",
-            "index": i, "char_start": i * 1000, "char_end": i * 1000 + len(text), "body": body,
-            "body_key": body.lower(), "meeting_start": 0, "meeting_undated": date is None, "item_no": item,
-            "item_title": title, "item_closed": closed, "case_number": case,
-            "item_part": "agenda" if kind == "agenda" else "minutes"}
+    meta = dict(path=path, title=f"Referat {path}", kind=kind, chunk_type=ctype, access=access, page_start=1,
+                page_end=1, page_label_start="1", page_label_end="1", index=i, char_start=i * 1000,
+                char_end=i * 1000 + len(text), body=body, body_key=body.lower(), meeting_start=0,
+                meeting_undated=date is None, item_no=item, item_title=title, item_closed=closed, case_number=case,
+                item_part="agenda" if kind == "agenda" else "minutes")
     if date:
         meta["meeting_date"] = date
-    cid = hashlib.sha256(f"{i}{text}".encode()).hexdigest()[:24]
-    meta["chunk_id"] = cid
-    return Chunk(chunk_id=cid, doc_id=doc, text=text, embed_text=f"{body} › Punkt {item}: {title}\n{text}", meta=meta)
+    return chunk(chunk_id(i, text), doc, text, embed_text=f"{body} › Punkt {item}: {title}\n{text}", **meta)
 
 
 @pytest.fixture
 def index(tmp_path):
-    s = Settings(data_dir=str(tmp_path), embedder="hash:64")
-    idx = Index(s, embedder=HashEmbedder(64), store=MemoryStore())
-    chunks = [_chunk(i, r) for i, r in enumerate(ROWS)]
-    for doc in dict.fromkeys(c.doc_id for c in chunks):
-        cs = [c for c in chunks if c.doc_id == doc]
-        idx.catalog.begin_document(doc, cs[0].meta["path"], cs[0].meta["title"], cs[0].meta["kind"], info={},
-                                   chunks=cs, source_texts=[c.text for c in cs])
-        idx.store.upsert(cs, idx.embedder.embed_documents([c.embed_text for c in cs]))
-        idx.catalog.complete_document(doc)
-    return s, idx
+    return index_with(tmp_path, [_chunk(i, r) for i, r in enumerate(ROWS)])
 
 
 # --- case numbers -----------------------------------------------------------------------------------------------
@@ -140,7 +125,7 @@ def test_public_user_sees_only_the_public_decision_of_a_closed_item(index):
     assert t.decision == "Godkendt." and t.item_title == "Lukket punkt" and not t.recommendation and t.closed
     blob = json.dumps(public.to_dict(), ensure_ascii=False) + trail_answer(public).text
     assert not any(x in blob for x in SECRET)
-    full = case_trail(r, "SAG-2024-00077", ALL_ACCESS_USER)
+    full = case_trail(r, "SAG-2024-00077", r.access(None, all_access=True))
     assert "Hemmelig ApS" in full.treatments[0].recommendation
     assert any("fortrolig" in n for n in trail_answer(full).notes)
 

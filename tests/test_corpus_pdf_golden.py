@@ -282,7 +282,7 @@ def test_syddjurs_policy_and_memo(parsed):
 # ---------------------------------------------------------------- synthetic: the same rules without the files
 
 def test_layout_rows_replace_cell_by_cell_lines_only():
-    from ingest.tables import rows_from_layout
+    from ingest.loaders.tables import rows_from_layout
 
     layout = "\n".join([
         " Sag                                      Afd.              Vedtaget",
@@ -309,7 +309,7 @@ def test_layout_rows_replace_cell_by_cell_lines_only():
 
 
 def test_layout_rows_beside_a_running_text_column():
-    from ingest.tables import table_rows
+    from ingest.loaders.tables import table_rows
 
     layout = "\n".join([
         "Skævvridning i udgifts-            Økonomiaftaler     Kommuner          Regioner",

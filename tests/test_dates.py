@@ -1,8 +1,8 @@
-"""Danish date parsing (ingest.dates)."""
+"""Danish date parsing (byraad.dates)."""
 
 import pytest
 
-from ingest.dates import find_dates, format_date, parse_danish_date
+from byraad.dates import find_dates, format_dmy, parse_danish_date
 
 
 @pytest.mark.parametrize("s, want", [
@@ -51,6 +51,6 @@ def test_find_dates_in_order_with_spans():
     assert s[a:b] == "7. december 2022"
 
 
-def test_format_date():
-    assert format_date(20221128) == "28-11-2022"
-    assert format_date(None) == ""
+def test_format_dmy():
+    assert format_dmy(20221128) == "28-11-2022"
+    assert format_dmy(None) == ""

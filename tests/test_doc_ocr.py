@@ -10,7 +10,7 @@ import pytest
 
 from byraad.settings import Settings
 from byraad.types import Hit
-from ingest import ocr
+from ingest.loaders import ocr
 from ingest.loaders import LOAD_ERROR_CODES, SUPPORTED_EXTENSIONS, LoadError, LoadOptions, load_file
 from tests.badinput import text_pdf
 

@@ -7,6 +7,7 @@ import re
 
 from click.testing import CliRunner
 
+from assistant.prompts import REFUSAL
 from byraad.types import Answer, Chunk, Citation, Hit
 from evaluation.config import EvalConfig, check_thresholds
 from evaluation.dataset import EvalCase
@@ -15,7 +16,6 @@ from evaluation.metrics import per_kind, summarise
 from evaluation.report import failure_reasons, write_report
 from evaluation.runner import LeakChecker, run_systems
 
-REFUSAL = "Det kan jeg ikke finde i materialet."
 GOOD = Chunk("c1", "d1", "Punkt 4. Lokalplan 1142. Vedtaget med 22 stemmer mod 3.", "x",
              {"access": "public", "title": "Referat byråd", "page_start": 2})
 OTHER = Chunk("c2", "d1", "Regnskabet for 2023 viser et overskud på 38,4 mio. kr.", "x",

@@ -9,13 +9,15 @@ import pytest
 
 from assistant.assistant import Assistant
 from assistant.facts import load_facts
+from assistant.glossary import load_glossary
 from assistant.retrieval import Retriever
 from byraad.settings import Settings
 from ingest.loaders import LoadError, LoadOptions
 from ingest.parse import parse_file
 from ingest.pipeline import ingest_paths
 from ingest.sources import source_for
-from ingest.sources.facts import CouncilFacts, load_facts as parse_facts, parse
+from byraad.facts import CouncilFacts
+from ingest.sources.facts import load_facts as parse_facts, parse
 from vectorstore.index import Index
 from vectorstore.protocols import HashEmbedder, MemoryStore
 
@@ -196,7 +198,7 @@ def test_facts_follow_a_changed_file(ingested):
 
 def test_committee_abbreviations_and_aliases_expand_queries(ingested):
     _, s, idx = ingested
-    plain = Retriever(idx, s)
+    plain = Retriever(idx, s, glossary=load_glossary())      # the built-in glossary only, without the facts
     assert "Plan- og Udviklingsudvalget" not in plain.build_query("Hvad har PLU besluttet?", None).expanded
     asst = Assistant(s, idx, retriever=Retriever(idx, s))
     q = asst.retriever.build_query("Hvad har PLU besluttet om havnefronten?", None)

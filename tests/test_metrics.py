@@ -15,6 +15,7 @@ from evaluation.metrics import (
     answer_correct, citation_supported, percentile, retrieval_scores, summarise, token_recall,
 )
 from evaluation.runner import LeakChecker, score_case
+from tests import builders
 
 A = "Mødedato 22. juni 2023"
 B = "Vedtaget med 22 stemmer mod 3."
@@ -96,7 +97,7 @@ def test_config_rejects_unknown_keys(tmp_path):
 # --------------------------------------------------------------------------- score_case with fakes
 
 def chunk(cid: str, text: str, access: str = "public") -> Chunk:
-    return Chunk(cid, "d1", text, text, {"access": access, "title": "Referat", "page_start": 1})
+    return builders.chunk(cid, "d1", text, access=access, title="Referat", page_start=1)
 
 
 class FakeSystem:

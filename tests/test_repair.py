@@ -9,7 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from ingest.repair import Repaired, clean_query, guess_page_starts, normalise_for_match, repair
+from byraad.text import clean_query, normalise_for_match
+from ingest.repair import Repaired, guess_page_starts, repair
 
 SHARED = Path(__file__).resolve().parents[2] / "shared"
 CORPUS = SHARED / "corpus"

@@ -14,8 +14,8 @@ from assistant.retrieval import Retriever, date_bonus
 from byraad.access import User
 from byraad.settings import Settings
 from byraad.types import Chunk
+from tests import builders
 from vectorstore.index import Index
-from vectorstore.protocols import HashEmbedder, MemoryStore
 
 TODAY = dt.date(2026, 3, 15)
 SOCIAL = "social-og-beskaeftigelsesudvalget"
@@ -24,26 +24,16 @@ TEKNIK = "teknisk-udvalg"
 
 def chunk(cid: str, doc_id: str, text: str, *, header: str = "", **meta) -> Chunk:
     """A chunk with the metadata ingest writes (access defaults to public)."""
-    m = {"doc_id": doc_id, "path": f"{doc_id}.txt", "title": doc_id, "kind": "minutes", "chunk_type": "text",
-         "access": "public", "char_start": len(cid) * 7 + int(hashlib.md5(cid.encode()).hexdigest()[:4], 16),
-         "content_hash": hashlib.sha256(text.encode()).hexdigest()[:16], "chunk_id": cid}
+    m = dict(path=f"{doc_id}.txt", title=doc_id, kind="minutes", chunk_type="text", access="public",
+             char_start=len(cid) * 7 + int(hashlib.md5(cid.encode()).hexdigest()[:4], 16),
+             content_hash=hashlib.sha256(text.encode()).hexdigest()[:16])
     m.update(meta)
     head = header or f"{doc_id} › {m.get('item_title', '')}"
-    return Chunk(chunk_id=cid, doc_id=doc_id, text=text, embed_text=f"{head}\n{text}", meta=m)
+    return builders.chunk(cid, doc_id, text, embed_text=f"{head}\n{text}", **m)
 
 
-def build_index(tmp_path, chunks: list[Chunk], **settings) -> tuple[Index, Settings]:
-    s = Settings(data_dir=str(tmp_path / "data"), embedder="hash:64", **settings)
-    idx = Index(s, embedder=HashEmbedder(64), store=MemoryStore())
-    by_doc: dict[str, list[Chunk]] = {}
-    for c in chunks:
-        by_doc.setdefault(c.doc_id, []).append(c)
-    for doc_id, cs in by_doc.items():
-        idx.catalog.begin_document(doc_id, f"{doc_id}.txt", doc_id, cs[0].meta.get("kind", "minutes"), info={},
-                                   chunks=cs, source_texts=[c.text for c in cs])
-        idx.store.upsert(cs, idx.embedder.embed_documents([c.embed_text for c in cs]))
-        idx.catalog.complete_document(doc_id)
-    return idx, s
+def build_index(tmp_path, chunks: list[Chunk], **settings) -> tuple[Settings, Index]:
+    return builders.index_with(tmp_path / "data", chunks, **settings)
 
 
 FILLER = ("Udvalget drøftede sagen grundigt og bad forvaltningen om at komme med et nyt oplæg til et senere møde "
@@ -72,7 +62,7 @@ def corpus() -> list[Chunk]:
 
 @pytest.fixture()
 def retr(tmp_path):
-    idx, s = build_index(tmp_path, corpus(), min_score=0.99, min_bm25_share=0.3)
+    s, idx = build_index(tmp_path, corpus(), min_score=0.99, min_bm25_share=0.3)
     return Retriever(idx, s, today=TODAY)
 
 
@@ -115,7 +105,7 @@ def test_duplicates_collapsed_keeping_better_ranked(tmp_path):
           chunk("d2", "docX", "Godkendt.", item_no="2", chunk_type="decision", header="docX › Beslutning – Punkt 2"),
           chunk("d3", "docQ", "Godkendt.", item_no="2", chunk_type="decision", header="docX › Beslutning – Punkt 2"),
           chunk("o1", "docO", "Helt andet emne om skoler og daginstitutioner i Nordbyen. " + FILLER)]
-    idx, s = build_index(tmp_path, cs)
+    s, idx = build_index(tmp_path, cs)
     r = Retriever(idx, s, today=TODAY)
     res = r.retrieve("cykelstier Randersvej godkendt", k=6)
     ids = [h.chunk.chunk_id for h in res.hits]
@@ -132,7 +122,7 @@ def test_diversity_cap_pushes_down_but_does_not_drop(tmp_path):
     cs = [chunk(f"l{i}", "long", f"Klimaplan for Aarhus del {i}: CO2 udledning skal reduceres. "
                 + " ".join(f"ord{i}x{j}" for j in range(25))) for i in range(6)]
     cs.append(chunk("s1", "short", "Klimaplan drøftet kort. " + FILLER))
-    idx, s = build_index(tmp_path, cs, max_per_doc=2)
+    s, idx = build_index(tmp_path, cs, max_per_doc=2)
     r = Retriever(idx, s, today=TODAY)
     res = r.retrieve("klimaplan CO2 udledning reduceres", k=5)
     docs = [h.chunk.doc_id for h in res.hits]
@@ -178,7 +168,7 @@ def test_vague_date_is_a_boost(retr):
 
 
 def test_question_date_relaxed_when_period_has_no_evidence(tmp_path):
-    idx, s = build_index(tmp_path, corpus(), min_score=0.99, min_bm25_share=0.4)
+    s, idx = build_index(tmp_path, corpus(), min_score=0.99, min_bm25_share=0.4)
     r = Retriever(idx, s, today=TODAY)
     res = r.retrieve("Hvor mange sider bilag fik Teknisk Udvalg i 2024?", k=3, mode="bm25")
     assert "u1" in {h.chunk.chunk_id for h in res.hits}
@@ -190,7 +180,7 @@ def test_question_date_relaxed_when_period_has_no_evidence(tmp_path):
 
 
 def test_question_date_relaxed_when_undated_material_matches_better(tmp_path):
-    idx, s = build_index(tmp_path, corpus(), min_score=0.99, min_bm25_share=0.01)    # nothing counts as weak
+    s, idx = build_index(tmp_path, corpus(), min_score=0.99, min_bm25_share=0.01)    # nothing counts as weak
     r = Retriever(idx, s, today=TODAY)
     res = r.retrieve("Hvor mange sider bilag fik Teknisk Udvalg i 2024?", k=3, mode="bm25")
     assert not res.weak and res.query.flt.date_from is None and "u1" in {h.chunk.chunk_id for h in res.hits}
@@ -201,12 +191,12 @@ def test_question_date_relaxed_when_undated_material_matches_better(tmp_path):
 
 
 def test_weak_evidence(tmp_path):
-    idx, s = build_index(tmp_path, corpus(), min_score=0.99, min_bm25_share=0.5)
+    s, idx = build_index(tmp_path, corpus(), min_score=0.99, min_bm25_share=0.5)
     r = Retriever(idx, s, today=TODAY)
     assert not r.retrieve("vinterhjælp til økonomisk trængte borgere", k=3).weak
     assert r.retrieve("Hvad koster en ny svømmehal i Skanderborg?", k=3).weak
     assert r.retrieve("Hvad koster en ny svømmehal i Skanderborg?", k=3, mode="bm25").weak
-    empty, s2 = build_index(tmp_path / "empty", [])
+    s2, empty = build_index(tmp_path / "empty", [])
     res = Retriever(empty, s2, today=TODAY).retrieve("vinterhjælp")
     assert res.weak and res.hits == ()
 
@@ -214,7 +204,7 @@ def test_weak_evidence(tmp_path):
 def test_glossary_expansion_reaches_retrieval(tmp_path):
     cs = corpus() + [chunk("m1", "docM", "Rådmanden for Sociale Forhold og Beskæftigelse orienterede om status. "
                            + FILLER)]
-    idx, s = build_index(tmp_path, cs)
+    s, idx = build_index(tmp_path, cs)
     r = Retriever(idx, s, today=TODAY)
     res = r.retrieve("Hvad sagde MSB?", k=3, mode="bm25")
     assert "Sociale Forhold og Beskæftigelse" in res.query.expanded
@@ -238,7 +228,7 @@ def test_open_item_meeting_and_case_history(tmp_path):
           chunk("j1", "docB", "Opfølgning på skolestruktur. " + FILLER, item_no="4", meeting_start=10,
                 case_number="EMN 2023 1", meeting_date=20221001),
           chunk("k1", "docC", "Udateret omtale af sagen. " + FILLER, item_no="1", case_number="emn-2023-1")]
-    idx, s = build_index(tmp_path, cs)
+    s, idx = build_index(tmp_path, cs)
     r = Retriever(idx, s, today=TODAY)
     assert [c.chunk_id for c in r.open_item("docA", "1", None)] == ["i1", "i2"]
     assert [c.chunk_id for c in r.open_meeting("docA", 0, None)] == ["i1", "i2", "i3"]

@@ -14,6 +14,7 @@ import numpy as np
 import pytest
 
 from byraad.types import Chunk
+from tests import builders
 from vectorstore.filters import Filter
 from vectorstore.protocols import MemoryStore, VectorStore
 
@@ -32,10 +33,10 @@ def cos(a, b) -> float:
 
 def chunk(cid: str, access="public", body="bu", kind="minutes", date: int | None = 20240115, **extra) -> Chunk:
     doc_id = cid.split(":")[0]
-    meta = {"doc_id": doc_id, "access": access, "body_key": body, "kind": kind, "title": f"Titel {cid}", **extra}
+    meta = {"access": access, "body_key": body, "kind": kind, "title": f"Titel {cid}", **extra}
     if date is not None:
         meta["meeting_date"] = date
-    return Chunk(chunk_id=cid, doc_id=doc_id, text=f"Tekst for {cid} med æøå", embed_text=f"hdr {cid}", meta=meta)
+    return builders.chunk(cid, doc_id, f"Tekst for {cid} med æøå", embed_text=f"hdr {cid}", **meta)
 
 
 # Query vector is e0; each row's cosine to it is fixed, so the expected ranking is known.

@@ -1,7 +1,7 @@
 """Structure detection on small hand-written Danish documents (ingest.structure, ingest.access)."""
 
+from byraad.text import body_key
 from byraad.types import CLOSED, INTERNAL, KINDS, PUBLIC
-from ingest.access import body_key
 from ingest.structure import analyse
 
 COMMITTEE = """Referat fra Udvalget for Borgerinddragelse

@@ -6,10 +6,12 @@ from pathlib import Path
 
 import pytest
 
+from byraad.dates import parse_danish_date
+from byraad.text import body_key
 from ingest.loaders import LoadedFile
-from ingest.structure import Structure, analyse, body_key, parse_danish_date
-from ingest.structure_document import clean_words
-from ingest.structure_lines import CASE_LINE, find_case_numbers
+from ingest.structure import Structure, analyse
+from ingest.structure.document import clean_words
+from ingest.structure.lines import CASE_LINE, find_case_numbers
 
 
 @pytest.mark.parametrize("line, want", [

@@ -17,7 +17,7 @@ from click.testing import CliRunner
 from byraad.settings import Settings
 from ingest.parse import parse_file
 from ingest.pipeline import ingest_paths
-from ingest.sync import MANIFEST, ListingEntry, SyncError, file_name, read_listing, sync_portal
+from ingest.sources.firstagenda.sync import MANIFEST, ListingEntry, SyncError, file_name, read_listing, sync_portal
 from tests.badinput import text_pdf
 from tests.servers import free_port
 from tests.test_firstagenda import A1, A2, CLOSED_PAGE, G1

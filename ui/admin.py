@@ -13,6 +13,7 @@ from typing import Callable
 import streamlit as st
 
 from byraad.access import User
+from byraad.dates import format_date
 from ui import state
 from ui.render import as_text
 
@@ -87,7 +88,6 @@ def admin_page(res: state.Resources, user: User) -> None:
     if not state.is_admin(user):
         st.error("Administrationssiden er kun for sekretariatet. Log ind med en bruger i gruppen admin eller sekretariat.")
         return
-    from ingest.chunking import format_date
     from ingest.status import index_status
 
     status, ingest_tab, runs_tab, fb_tab = st.tabs(["Indeks", "Indlæs dokumenter", "Kørsler", "Tilbagemeldinger"])

@@ -8,19 +8,12 @@ from typing import Any, Iterator
 
 import streamlit as st
 
+from assistant.prompts import REFUSAL
 from byraad.access import User
+from byraad.dates import format_date, from_date, to_date
 from ui import auth, pdf_export, render, state
 
 log = logging.getLogger("byraad.ui")
-REFUSAL_FALLBACK = "Det kan jeg ikke finde i materialet."
-
-
-def refusal_text() -> str:
-    try:
-        from assistant.prompts import REFUSAL
-        return REFUSAL
-    except ImportError:
-        return REFUSAL_FALLBACK
 
 
 # --- sidebar ---------------------------------------------------------------------------------------------------------
@@ -38,16 +31,15 @@ def sidebar_filters(res: state.Resources, user: User) -> tuple[dict[str, Any], s
     if kinds:
         flt["kinds"] = tuple(kinds)
     if st.checkbox("Kun en bestemt periode", key="f_use_dates") and f["date_min"]:
-        rng = st.date_input("Periode", value=(state.to_date(f["date_min"]), state.to_date(f["date_max"])),
+        rng = st.date_input("Periode", value=(to_date(f["date_min"]), to_date(f["date_max"])),
                             format="DD-MM-YYYY", key="f_dates")
         if isinstance(rng, (tuple, list)) and len(rng) == 2:
-            flt["date_from"], flt["date_to"] = state.to_int(rng[0]), state.to_int(rng[1])
+            flt["date_from"], flt["date_to"] = from_date(rng[0]), from_date(rng[1])
     return flt, render.describe_filters(flt, f["bodies"])
 
 
 def sidebar_info(res: state.Resources, user: User) -> None:
     f = state.facets(res.index, user, res.assistant.retriever.group_table)
-    from ingest.chunking import format_date
     newest = format_date(f["newest_material"]) if f.get("newest_material") else "intet materiale indlæst"
     st.caption(f"Nyeste materiale: **{newest}**  \nSvarform: **{render.mode_label(_mode(res))}**")
 
@@ -71,7 +63,7 @@ def sidebar_conversations(res: state.Resources, user: User, signed_in: bool) -> 
         if pdf_export.available():
             # Made only when clicked (on Streamlit's download thread), from a snapshot of the turns shown now.
             snapshot, name = [dict(v) for v in views], user.name
-            c2.download_button("⬇️ PDF", lambda: pdf_export.conversation_pdf(title, snapshot, name, refusal_text()),
+            c2.download_button("⬇️ PDF", lambda: pdf_export.conversation_pdf(title, snapshot, name, REFUSAL),
                                file_name="samtale.pdf", mime="application/pdf", key="export_pdf", width="stretch",
                                help="Gem samtalen med kilder som PDF")
     if not signed_in:
@@ -132,7 +124,7 @@ def show_turn(res: state.Resources, user: User, view: dict, n: int) -> None:
     with st.chat_message("assistant"):
         prefix = f"kilde-{n}"
         if view.get("refused"):
-            st.warning(f"**{refusal_text()}**  \nMaterialet i indekset indeholder ikke et svar på spørgsmålet.")
+            st.warning(f"**{REFUSAL}**  \nMaterialet i indekset indeholder ikke et svar på spørgsmålet.")
         else:
             st.markdown(render.link_citations(view["text"], prefix), unsafe_allow_html=True)
         facts = [f"Svarform: {render.mode_label(view.get('mode', ''))}"]
@@ -211,7 +203,7 @@ def draft_page(res: state.Resources, user: User, flt: dict) -> None:
     if a is None:
         return
     if a.refused:
-        st.warning(f"**{refusal_text()}** Der er intet i materialet om emnet at bygge spørgsmålet på.")
+        st.warning(f"**{REFUSAL}** Der er intet i materialet om emnet at bygge spørgsmålet på.")
         return
     st.markdown("**Udkast** (kopiér med knappen i feltets hjørne):")
     st.code(re.sub(r"\n{3,}", "\n\n", a.text), language=None, wrap_lines=True)

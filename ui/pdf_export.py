@@ -13,6 +13,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any, Mapping
 
+from assistant.prompts import REFUSAL
 from ui.render import mode_label, source_line
 
 FONT_DIRS = ("/usr/share/fonts/truetype/dejavu", "/usr/share/fonts/dejavu", "/usr/share/fonts/TTF")
@@ -96,14 +97,6 @@ class _Doc:
         return bytes(self.pdf.output())
 
 
-def _refusal() -> str:
-    try:
-        from assistant.prompts import REFUSAL
-        return REFUSAL
-    except ImportError:
-        return "Det kan jeg ikke finde i materialet."
-
-
 def _shorten(text: str, n: int) -> str:
     text = " ".join(str(text).split())
     return text if len(text) <= n else text[: n - 1].rstrip() + "…"
@@ -147,7 +140,7 @@ def _turn(doc: _Doc, i: int, v: Mapping[str, Any], refusal: str) -> None:
 def conversation_pdf(title: str, views: list[Mapping[str, Any]], user: str = "", refusal: str = "",
                      now: float | None = None) -> bytes:
     """The conversation (questions, answers with [n], their sources and quoted passages) as PDF bytes."""
-    refusal = refusal or _refusal()
+    refusal = refusal or REFUSAL
     doc = _Doc(title or "Samtale")
     doc.para(title or "Samtale", size=16, style="B", gap=1)
     when = time.strftime("%d-%m-%Y %H:%M", time.localtime(now if now is not None else time.time()))

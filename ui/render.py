@@ -6,13 +6,12 @@ one without touching the index again.
 
 from __future__ import annotations
 
-import html
 import re
 import time
 from typing import Any, Iterable, Mapping
 
+from byraad.dates import format_date
 from byraad.types import Answer, Citation, Hit
-from ingest.chunking import format_date
 
 KIND_LABELS = {"agenda": "Dagsordener", "minutes": "Referater", "indstilling": "Indstillinger",
                "handbook": "Håndbog", "report": "Rapporter og notater", "other": "Andet"}

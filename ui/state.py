@@ -6,7 +6,6 @@ session owns (signed-in user, current conversation) lives in `st.session_state` 
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 import threading
 import uuid
@@ -36,20 +35,8 @@ class Resources:
     environ: Mapping[str, str]
 
 
-def make_assistant(settings: Settings, index, environ: Mapping[str, str]):
-    """The answering Assistant over the shared index (LLM chosen by settings.llm, audit log in the data dir)."""
-    from assistant.assistant import Assistant
-    from assistant.audit import AuditLog
-    from assistant.llm import make_llm
-    from assistant.retrieval import Retriever
-    from byraad.access import load_group_table
-
-    retriever = Retriever(index, settings, group_table=load_group_table(settings.groups_file or None),
-                          audit=AuditLog(settings.data_path / "audit.sqlite"))
-    return Assistant(settings, index, llm=make_llm(settings, environ), retriever=retriever)
-
-
 def build_resources(settings: Settings, environ: Mapping[str, str]) -> Resources:
+    from assistant.assistant import build_assistant
     from ui.conversations import ConversationStore
     from ui.feedback import FeedbackStore
     from byraad.users import UserStore
@@ -62,7 +49,7 @@ def build_resources(settings: Settings, environ: Mapping[str, str]) -> Resources
     index.embedder
     if index.catalog.stats()["chunks"]:
         index.bm25()
-    return Resources(settings, index, make_assistant(settings, index, environ),
+    return Resources(settings, index, build_assistant(settings, index, environ=environ),
                      ConversationStore.for_settings(settings), FeedbackStore.for_settings(settings),
                      UserStore.for_settings(settings), environ)
 
@@ -118,14 +105,6 @@ def facets(index, user: User | None, group_table: dict | None = None) -> dict:
             _facet_cache.clear()
         _facet_cache[key] = out
     return out
-
-
-def to_date(d: int | None) -> dt.date | None:
-    return dt.date(d // 10000, d // 100 % 100, d % 100) if d else None
-
-
-def to_int(d: dt.date | None) -> int | None:
-    return d.year * 10000 + d.month * 100 + d.day if d else None
 
 
 # --- session ---------------------------------------------------------------------------------------------------------

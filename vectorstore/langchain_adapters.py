@@ -38,7 +38,10 @@ def lc_chroma(embedder: Embedder, collection: str, path: str | None = None, url:
     The collection is opened with the same cosine/HNSW configuration as ChromaStore, so a naive
     LangChain baseline can search the very collection the pipeline built.
     """
-    from langchain_chroma import Chroma
+    try:
+        from langchain_chroma import Chroma       # only the evaluation's naive baseline uses it
+    except ImportError as e:
+        raise ImportError("the naive LangChain baseline needs the eval extra: pip install -e '.[eval]'") from e
 
     from vectorstore.chroma_store import HNSW_CONFIG, chroma_client
 

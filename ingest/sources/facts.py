@@ -9,20 +9,18 @@ Format: docs/case-and-facts.md.
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
-import json
 import re
 import tomllib
-from dataclasses import dataclass
 from pathlib import Path
 
+from byraad.dates import format_date, from_date
+from byraad.facts import FORMAT, Committee, CouncilFacts, Party, Role
 from byraad.types import PUBLIC, PageSpan, ParsedDocument, Section
 from ingest.loaders import LoadError, LoadOptions
 from ingest.sources import Source, register
 
 FILENAME = "byraadsfakta.toml"
-FORMAT = "byraadsfakta"
 _PERSON_RE = re.compile(r"^\s*(.+?)\s*\(([^()]{1,12})\)\s*$")
 _HEADER_RE = re.compile(r"^\s*\[(\[)?\s*([\w-]+)\s*\]?\]\s*(?:#.*)?$")
 _TOP = {"kommune": True, "valgperiode": True, "antal_medlemmer": False, "kommunaldirektoer": False,
@@ -36,72 +34,6 @@ _FIELDS = {  # table → {field: required}
     "udvalg": {"navn": True, "forkortelse": False, "formand": True, "naestformand": False, "medlemmer": True,
                "aliaser": False, "opgaver": False},
 }
-
-
-@dataclass(frozen=True)
-class Role:
-    """A person in a position: mayor, deputy mayor, alderman (rådmand) with an area."""
-
-    title: str
-    name: str                   # "Hanne Kjærgaard (A)" as written
-    area: str = ""
-    section_id: str = ""
-
-
-@dataclass(frozen=True)
-class Party:
-    name: str
-    letter: str
-    seats: int
-    aliases: tuple[str, ...] = ()
-
-
-@dataclass(frozen=True)
-class Committee:
-    name: str
-    abbreviation: str
-    chair: str
-    deputy_chair: str
-    members: tuple[str, ...]
-    aliases: tuple[str, ...] = ()
-    tasks: str = ""
-    section_id: str = ""
-
-    @property
-    def label(self) -> str:
-        return f"{self.name} ({self.abbreviation})" if self.abbreviation else self.name
-
-
-@dataclass(frozen=True)
-class CouncilFacts:
-    municipality: str
-    period: str
-    seats: int
-    mayor: Role
-    roles: tuple[Role, ...] = ()            # deputy mayors and aldermen, in file order
-    parties: tuple[Party, ...] = ()
-    committees: tuple[Committee, ...] = ()
-    director: str = ""
-    updated: int | None = None              # YYYYMMDD
-
-    def to_json(self) -> str:
-        return json.dumps(dataclasses.asdict(self), ensure_ascii=False, sort_keys=True)
-
-    @classmethod
-    def from_json(cls, text: str) -> "CouncilFacts":
-        d = json.loads(text)
-        d["mayor"] = Role(**d["mayor"])
-        d["roles"] = tuple(Role(**r) for r in d.get("roles", ()))
-        d["parties"] = tuple(Party(**{**p, "aliases": tuple(p.get("aliases", ()))}) for p in d.get("parties", ()))
-        d["committees"] = tuple(Committee(**{**c, "members": tuple(c["members"]), "aliases": tuple(c["aliases"])})
-                                for c in d.get("committees", ()))
-        return cls(**d)
-
-
-def party_of(person: str) -> str:
-    """The party letter in "Navn (A)", or ""."""
-    m = _PERSON_RE.match(person)
-    return m.group(2).strip() if m else ""
 
 
 def claims(path: Path) -> bool:
@@ -226,7 +158,7 @@ def _build(data: dict, tables: dict, w: _Where) -> CouncilFacts:
     if upd is not None and not isinstance(upd, dt.date):
         raise _err("'opdateret' skal være en dato, fx 2025-01-20 (uden anførselstegn)", w.field("opdateret"))
     return CouncilFacts(data["kommune"], data["valgperiode"], seats, mayor, tuple(roles), parties, tuple(committees),
-                        data.get("kommunaldirektoer", ""), int(upd.strftime("%Y%m%d")) if upd else None)
+                        data.get("kommunaldirektoer", ""), from_date(upd))
 
 
 # --- rendering --------------------------------------------------------------------------------------------------
@@ -237,8 +169,6 @@ def _join(names: list[str] | tuple[str, ...]) -> str:
 
 def render(f: CouncilFacts) -> list[tuple[str, str, str, str]]:
     """(section_id, title, text, raw table name) per block, in reading order."""
-    from ingest.chunking import format_date
-
     head = [f"Byrådsfakta for {f.municipality}, valgperioden {f.period}", "",
             f"Byrådet i {f.municipality} har {f.seats} medlemmer i valgperioden {f.period}."]
     if f.director:

@@ -16,9 +16,10 @@ import re
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
+from byraad.dates import split
 from byraad.types import CLOSED, PUBLIC
 from ingest.access import closed_level
-from ingest.sources.esdh import CASE, Doc, Item, Package, head, locate, parse_datetime, read_xml, resolve, root_tag
+from ingest.sources.esdh.model import CASE, Doc, Item, Package, head, locate, parse_datetime, read_xml, resolve, root_tag
 
 PUBLISH = "SKAL PUBLICERES"
 _PUBLIC_VALUES = {"åben", "åbent", "aaben", "offentlig", "public", "ja", "true", "1"}
@@ -78,10 +79,10 @@ def _decision_pattern(body: str, date: int | None) -> re.Pattern | None:
     """'Sundheds- og Forebyggelsesudvalgets beslutning den 04.12.2012 Punkt 2' (the heading before the decision)."""
     if not date:
         return None
-    d, m, y = f"{date % 100:02d}", f"{date // 100 % 100:02d}", str(date // 10000)
+    y, m, d = split(date)
     who = r"\s+".join(re.escape(w) for w in body.split())
     lead = rf"(?:{who}s?\s+)?" if who else ""
-    return re.compile(rf"{lead}beslutning\s+den\s+{d}[.-]{m}[.-]{y}(?:\s+punkt\s+\d+\w?)?\s*:?",
+    return re.compile(rf"{lead}beslutning\s+den\s+{d:02d}[.-]{m:02d}[.-]{y}(?:\s+punkt\s+\d+\w?)?\s*:?",
                       re.IGNORECASE)
 
 

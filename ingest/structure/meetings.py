@@ -5,12 +5,12 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from byraad.dates import parse_danish_date
 from byraad.types import AgendaItem
 from ingest.access import CLOSED_HEADING, OPEN_HEADING
-from ingest.dates import parse_danish_date
-from ingest.structure_lines import (BESL, CASE_LINE, DATE_HEADER, DEC_HEAD, INFO, LABEL, NUM_ITEM, NUM_ITEM_LONG,
-                                    PUNKT, REFERAT, TITLE, TOC_HEAD, TOC_LEADER, _is_anchor, _L, _next_nonblank,
-                                    _num, _toc_lines)
+from ingest.structure.lines import (BESL, CASE_LINE, DATE_HEADER, DEC_HEAD, INFO, LABEL, NUM_ITEM, NUM_ITEM_LONG, PUNKT,
+                                    REFERAT, TITLE, TOC_HEAD, TOC_LEADER, Line, is_anchor, item_number, next_nonblank,
+                                    toc_lines)
 
 # Front matter of a minutes/agenda PDF: "tirsdag den 4. december 2012, kl. 13:00 i Mødecenter C" / "Torsdag
 # den 20. juni 2013 Kl. 10:30" (the weekday makes it the meeting's own date, not a date in running text).
@@ -23,7 +23,7 @@ NAME = re.compile(r"[A-ZÆØÅ][\w.'’-]*(?:\s+[\w.'’-]+){0,5}")
 
 
 @dataclass
-class _MB:
+class MeetingBuilder:
     """A meeting while it is being built."""
 
     start: int
@@ -41,7 +41,7 @@ class _MB:
     nums: list[int] = field(default_factory=list)
     kort: int = -1
     marks: list[tuple[int, bool]] = field(default_factory=list)       # (offset, closed?)
-    children: list["_MB"] = field(default_factory=list)
+    children: list["MeetingBuilder"] = field(default_factory=list)
     items: list[AgendaItem] = field(default_factory=list)
     kind: str = ""
     date_hint: int | None = None
@@ -76,7 +76,7 @@ def _namelike(s: str) -> bool:
     return bool(base) and ":" not in base and not re.search(r"\d", base) and bool(NAME.fullmatch(base))
 
 
-def _header_block(lines: list[_L], i: int) -> tuple[dict[str, str], list[str], list[str], int]:
+def _header_block(lines: list[Line], i: int) -> tuple[dict[str, str], list[str], list[str], int]:
     """Parse a block of meeting labels from line i: (fields, participants, absentees, next line index)."""
     fields: dict[str, str] = {}
     people: dict[str, list[str]] = {"Deltagere": [], "Afbud": []}
@@ -107,7 +107,7 @@ def _header_block(lines: list[_L], i: int) -> tuple[dict[str, str], list[str], l
                            or len(re.sub(r"\(.*?\)", "", lst[-1]).split()) > 6)   # or a sentence, not a name
         if lst is not None and wrapped and not LABEL.match(s) and len(s) < 90:
             lst[-1] = f"{lst[-1]} {s}"
-        elif cur == "Emne" and not fields.get("Emne") and not _is_anchor(s):
+        elif cur == "Emne" and not fields.get("Emne") and not is_anchor(s):
             fields["Emne"] = s
         elif (lst is not None and _namelike(s) and not NUM_ITEM.match(s) and len(s) < 90
               and not TOC_HEAD.match(s) and not (s.isupper() and len(s) > 3)):      # not "INDHOLDSFORTEGNELSE"
@@ -126,11 +126,11 @@ def _committee_body(emne: str) -> str:
     return re.sub(r"udvalgsmøde(?:t)?$", "udvalget", s)
 
 
-def _scan(text: str, lines: list[_L]) -> list[_MB]:
+def scan_meetings(text: str, lines: list[Line]) -> list[MeetingBuilder]:
     """First pass: find meetings, their headers and item/label events."""
-    tops: list[_MB] = []
-    cur: _MB | None = None
-    emb: _MB | None = None
+    tops: list[MeetingBuilder] = []
+    cur: MeetingBuilder | None = None
+    emb: MeetingBuilder | None = None
     title_body: tuple[int, str] | None = None
 
     def close_emb(pos: int) -> None:
@@ -139,23 +139,23 @@ def _scan(text: str, lines: list[_L]) -> list[_MB]:
             emb.end = pos
             emb = None
 
-    def new_top(pos: int, **kw) -> _MB:
+    def new_top(pos: int, **kw) -> MeetingBuilder:
         nonlocal cur
         close_emb(pos)
         if cur is not None:
             cur.end = pos
-        cur = _MB(start=pos, **kw)
+        cur = MeetingBuilder(start=pos, **kw)
         tops.append(cur)
         return cur
 
     skip_to = -1
-    toc = _toc_lines(lines)
+    toc = toc_lines(lines)
     for i, ln in enumerate(lines):
         s = ln.s
         if i < skip_to or not s or i in toc:
             continue
         if m := PUNKT.match(s):
-            if cur is None or (cur.punkt and _num(m.group(1)) <= _num(cur.punkt[-1][1])):
+            if cur is None or (cur.punkt and item_number(m.group(1)) <= item_number(cur.punkt[-1][1])):
                 new_top(ln.start)
             close_emb(ln.start)
             cur.punkt.append((i, m.group(1), m.group(2).strip()))
@@ -176,8 +176,8 @@ def _scan(text: str, lines: list[_L]) -> list[_MB]:
                 new_top(ln.start)
             cur.date = parse_danish_date(m.group(1))
             cur.time = " - ".join(x for x in (m.group(2), m.group(3)) if x)
-            j = _next_nonblank(lines, i)
-            if j >= 0 and not _is_anchor(lines[j].s) and len(lines[j].s) < 80:
+            j = next_nonblank(lines, i)
+            if j >= 0 and not is_anchor(lines[j].s) and len(lines[j].s) < 80:
                 cur.place = lines[j].s
                 skip_to = j + 1
         elif LABEL.match(s):
@@ -186,7 +186,7 @@ def _scan(text: str, lines: list[_L]) -> list[_MB]:
                 continue
             if cur is not None and cur.punkt:            # inside a "Punkt N:" item: an attached agenda
                 close_emb(ln.start)
-                emb = _MB(start=ln.start, embedded=True, kind="agenda")
+                emb = MeetingBuilder(start=ln.start, embedded=True, kind="agenda")
                 cur.children.append(emb)
                 target = emb
             else:
@@ -221,7 +221,7 @@ def _scan(text: str, lines: list[_L]) -> list[_MB]:
             if NUM_ITEM.match(s):
                 (emb or cur).nums.append(i)
         elif NUM_ITEM.match(s) and not TOC_LEADER.search(s):
-            (emb or cur or _MB(0)).nums.append(i)
+            (emb or cur or MeetingBuilder(0)).nums.append(i)
         elif s.lower().startswith("dagsorden kort"):
             if emb or cur:
                 (emb or cur).kort = i
@@ -242,11 +242,11 @@ def _scan(text: str, lines: list[_L]) -> list[_MB]:
     return tops
 
 
-def _case_follows(lines: list[_L], i: int) -> bool:
+def _case_follows(lines: list[Line], i: int) -> bool:
     """An "N. Title" line whose case number follows within two lines: a case-file agenda item."""
     j = i
     for _ in range(2):
-        j = _next_nonblank(lines, j, 2)
+        j = next_nonblank(lines, j, 2)
         if j < 0:
             return False
         if CASE_LINE.match(lines[j].s):
@@ -254,7 +254,7 @@ def _case_follows(lines: list[_L], i: int) -> bool:
     return False
 
 
-def _body_line(lines: list[_L], i: int, floor: int) -> tuple[int, str]:
+def _body_line(lines: list[Line], i: int, floor: int) -> tuple[int, str]:
     """(offset, text) of the body named just above a front-page date line, skipping "Referat",
     "Åbent referat" and the like; (offset of line i, "") when there is none."""
     for k in range(i - 1, max(-1, i - 5), -1):
@@ -264,14 +264,14 @@ def _body_line(lines: list[_L], i: int, floor: int) -> tuple[int, str]:
         if not s or REFERAT.match(s) or re.match(r"(?i)^(?:åbent|lukket|ekstraordinært|ordinært)\s", s) \
                 or s.lower() in ("dagsorden", "referat"):
             continue
-        if _is_anchor(s) or len(s) > 120 or s.endswith("."):
+        if is_anchor(s) or len(s) > 120 or s.endswith("."):
             break
         # "Udvalget for plan, udvikling og kultur (PUK) Ekstraordinært PUK": the body ends at its abbreviation
         return lines[k].start, re.sub(r"^(.*?\([A-ZÆØÅ]{2,8}\))\s+\S.*$", r"\1", s)
     return lines[i].start, ""
 
 
-def _front_matter(lines: list[_L], i: int, m: re.Match, mb: _MB) -> int:
+def _front_matter(lines: list[Line], i: int, m: re.Match, mb: MeetingBuilder) -> int:
     """Date, time, place and body from a front-page date line; returns the index after the place lines."""
     mb.front = True
     mb.date = parse_danish_date(m.group(1))
@@ -281,19 +281,19 @@ def _front_matter(lines: list[_L], i: int, m: re.Match, mb: _MB) -> int:
     if not mb.time and (kl := KL_TIME.search(rest)):
         mb.time, rest = kl.group(1).replace(".", ":"), rest[kl.end():].strip()
     place, j = [re.sub(r"^(?:i|på)\s+", "", rest)] if rest else [], i + 1
-    k = _next_nonblank(lines, i, 2)
+    k = next_nonblank(lines, i, 2)
     if not mb.time and k > 0 and (kl := re.match(r"(?i)kl\.?\s*(\d{1,2}[:.]\d{2})\s*$", lines[k].s)):
         mb.time, j = kl.group(1).replace(".", ":"), k + 1          # "Torsdag den 20. juni 2013" / "Kl. 10:30"
     while j < len(lines) and len(place) < 4:     # "Kaløvig Kursuscenter" / "Præstekravevej 46" / "8410 Rønde"
         s = lines[j].s
-        if s and (_is_anchor(s) or len(s) > 80 or s.endswith((".", ":")) or TOC_HEAD.match(s)
+        if s and (is_anchor(s) or len(s) > 80 or s.endswith((".", ":")) or TOC_HEAD.match(s)
                   or re.match(r"(?i)^(?:åbent|lukket)\s", s)):
             break
         if s:
             place.append(s)
         elif place:
-            k = _next_nonblank(lines, j, 2)
-            if k < 0 or _is_anchor(lines[k].s):
+            k = next_nonblank(lines, j, 2)
+            if k < 0 or is_anchor(lines[k].s):
                 break
         j += 1
     mb.place = re.sub(r"\s+(?:Medlemmer|Deltagere|Tilstede|Fraværende|Afbud)$", "", ", ".join(place))

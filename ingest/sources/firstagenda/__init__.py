@@ -2,7 +2,7 @@
 
 A meeting page (agenda or minutes, saved after the portal's JavaScript filled in the items) already says which
 body, date, item, case number and decision each passage belongs to, so the document is built straight from the
-DOM (read by ingest.sources.htmldom): clean text we write ourselves — title, meeting header, then per item
+DOM (read by ingest.sources.firstagenda.htmldom): clean text we write ourselves — title, meeting header, then per item
 "Punkt N: title", the case number, each section with its heading, the attachment list, the attachments' text and,
 last, the decision — with exact offsets. raw_text == text (identity offset map): there is no extracted text to
 map back to.
@@ -24,15 +24,16 @@ import json
 import re
 from pathlib import Path
 
+from byraad.dates import format_dmy
 from byraad.types import PUBLIC, AgendaItem, Meeting, PageSpan, ParsedDocument, Section
-from ingest.access import body_key, closed_level
+from ingest.access import closed_level
 from ingest.loaders import LoadError, LoadOptions
 from ingest.sources import Source, register
-from ingest.sources.htmldom import PortalItem, PortalPage, direct_pdf, is_meeting_page, read_page
+from ingest.sources.firstagenda.files import BILAG_SUFFIX, page_url
+from ingest.sources.firstagenda.htmldom import PortalItem, PortalPage, direct_pdf, is_meeting_page, read_page
 
 PEEK = 64 * 1024
 _ATTACH_ID = re.compile(rb'/vis/pdf/bilag/([0-9a-fA-F-]{36})')
-BILAG_SUFFIX = ".bilag"
 WEB_PAGE_LABEL = "1"        # the web page is one page; attachment pages are labelled "3 (punkt 2, bilag 1)"
 
 
@@ -62,11 +63,6 @@ def members(path: Path) -> list[Path]:
     return sorted(p for p in folder.glob("*.pdf") if refusal(p, path.parent, "sidens mappe") is None)
 
 
-def bilag_path(path: Path, attachment_id: str, title: str) -> Path:
-    """Where `byraad sync` saves an attachment of the page at `path`: "<stem>.bilag/<title slug>--<id>.pdf"."""
-    return path.with_name(path.stem + BILAG_SUFFIX) / f"{body_key(title)[:60] or 'bilag'}--{attachment_id}.pdf"
-
-
 def _referenced(path: Path) -> dict[str, Path]:
     """Attachment id → fetched PDF, for the attachments the page references."""
     try:
@@ -93,7 +89,7 @@ def parse(path: Path, rel_path: str, doc_id: str, opts: LoadOptions) -> ParsedDo
                         "filled them in?)", "empty")
     base = page.base_url or _manifest_url(path)
     word = "Referat" if page.kind == "minutes" else "Dagsorden"
-    when = f"{page.date % 100:02d}.{page.date // 100 % 100:02d}.{page.date // 10000}" if page.date else ""
+    when = format_dmy(page.date, ".")
     title = " ".join(x for x in (f"{word} –", page.body or "ukendt udvalg", when) if x)
     level = closed_level(page.body)
     out = _Writer(_referenced(path), opts)
@@ -253,8 +249,6 @@ def _item_meta(it: PortalItem, base: str) -> dict:
 
 def _manifest_url(path: Path) -> str:
     """The URL `byraad sync` fetched this page from, when its manifest is next to it."""
-    from ingest.sync import page_url
-
     return page_url(path) or ""
 
 

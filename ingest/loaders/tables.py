@@ -23,7 +23,6 @@ seen; rows are matched only when every character agrees, so an odd extraction le
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 
 GAP = re.compile(r" {3,}")
 _OPEN_END = re.compile(r"(?:\(|[-–,/&+]|\b(?:og|eller|i|af|til|for|om|med|ved|på|fra|mellem|samt|der|de|den|det))$",
@@ -31,11 +30,6 @@ _OPEN_END = re.compile(r"(?:\(|[-–,/&+]|\b(?:og|eller|i|af|til|for|om|med|ved|
 _MARKER = re.compile(r"^(?:\W{1,2}|\(?\w{1,2}[.)]|)$")     # "•", "-", "A)", "1.", "a." or an empty cell
 _LEADER = re.compile(r"\.{4,}|…{2,}")
 MAX_ROW_LINES = 8          # default-mode lines one table row may span
-
-
-@dataclass
-class _Line:
-    cells: list[tuple[int, str]]     # (start column, text) of each run of text
 
 
 def _segments(line: str) -> list[tuple[int, str]]:

@@ -33,17 +33,16 @@ import re
 from dataclasses import dataclass
 
 from byraad.types import Meeting, Section
-from ingest.access import RAADMAND, body_key, document_access
-from ingest.dates import parse_danish_date
-from ingest.structure_document import (_GENERIC_TITLES, _date_hints, _doc_date, _from_decisions, _heading_title,
-                                       _info_people, _kind, _merge_agenda_and_minutes, _to_meeting)
-from ingest.structure_items import _finish_items, _num_items, _punkt_items
-from ingest.structure_lines import TITLE, _lines, find_case_numbers
-from ingest.structure_meetings import _scan
-from ingest.structure_sections import (_heading_sections, _indstilling, _report_sections, _section_access, _Sec,
-                                       _tile, _toc_sections)
+from ingest.access import RAADMAND, document_access
+from ingest.structure.document import (GENERIC_TITLES, date_hints, document_date, document_kind, from_decisions,
+                                       heading_title, info_people, merge_agenda_and_minutes, to_meeting)
+from ingest.structure.items import finish_items, num_items, punkt_items
+from ingest.structure.lines import TITLE, find_case_numbers, logical_lines
+from ingest.structure.meetings import scan_meetings
+from ingest.structure.sections import (SectionSpan, heading_sections, indstilling_sections, report_sections,
+                                       section_access, tile_sections, toc_sections)
 
-__all__ = ["Structure", "analyse", "body_key", "parse_danish_date"]
+__all__ = ["Structure", "analyse"]
 
 
 @dataclass(frozen=True)
@@ -66,18 +65,18 @@ def analyse(text: str, path: str, title_hint: str = "", *, ocr: bool = False) ->
 
     `ocr`: the top of the text was recognised by OCR, so a heading line is the title only when it reads as
     clean words; else `title_hint` (metadata title or file name) is used."""
-    lines = _lines(text)
+    lines = logical_lines(text)
     warnings: list[str] = []
-    heading = _heading_title(lines, ocr)
-    indst, ind_start, ind_end = _indstilling(lines, text)
-    tops = _scan(text, lines)
+    heading = heading_title(lines, ocr)
+    indst, ind_start, ind_end = indstilling_sections(lines, text)
+    tops = scan_meetings(text, lines)
     stops = {c.start for t in tops for c in t.children} | ({ind_start} if ind_start >= 0 else set())
-    path_kind = _kind(path, heading or title_hint, "", [], False)
+    path_kind = document_kind(path, heading or title_hint, "", [], False)
 
     for mb in tops:
         for c in mb.children:
-            c.items = _finish_items(text, c, _num_items(text, lines, c), "agenda", warnings)
-        mb.items = _punkt_items(text, lines, mb, stops) if mb.punkt else _num_items(text, lines, mb)
+            c.items = finish_items(text, c, num_items(text, lines, c), "agenda", warnings)
+        mb.items = punkt_items(text, lines, mb, stops) if mb.punkt else num_items(text, lines, mb)
         if mb.referat or any(it.decision for it in mb.items):
             mb.kind = "minutes"
         elif path_kind in ("minutes", "agenda"):
@@ -86,7 +85,7 @@ def analyse(text: str, path: str, title_hint: str = "", *, ocr: bool = False) ->
             mb.kind = "agenda"
     tops = [mb for mb in tops if mb.items or mb.date or mb.children or mb.participants]
     for mb in tops:
-        _from_decisions(lines, mb)
+        from_decisions(lines, mb)
     title_m = TITLE.match(heading) if heading else None
     for k, mb in enumerate(tops):
         if not mb.body and k == 0 and title_m:
@@ -100,38 +99,38 @@ def analyse(text: str, path: str, title_hint: str = "", *, ocr: bool = False) ->
                 mb.body = "Rådmandsmøde"
                 warnings.append("Mødeorganet står ikke i teksten; \"Rådmandsmøde\" er udledt af teksten "
                                 "(\"rådmandskredsen\"/\"rådmandsmødet\") eller filnavnet.")
-        mb.participants += [n for n in _info_people(text, lines, mb) if n not in mb.participants]
-    tops = _merge_agenda_and_minutes(tops)
+        mb.participants += [n for n in info_people(text, lines, mb) if n not in mb.participants]
+    tops = merge_agenda_and_minutes(tops)
     for mb in tops:
         # The agenda/minutes part is known only now (after merging); set access and part per item.
         part = "minutes" if mb.kind == "minutes" else "agenda"
-        mb.items = [x for it in mb.items for x in _finish_items(text, mb, [it], it.section or part, warnings)]
+        mb.items = [x for it in mb.items for x in finish_items(text, mb, [it], it.section or part, warnings)]
 
-    doc_date = _doc_date(lines)
-    _date_hints(tops, doc_date, warnings)
-    meetings = sorted([_to_meeting(m) for m in tops] + [_to_meeting(c) for m in tops for c in m.children],
+    doc_date = document_date(lines)
+    date_hints(tops, doc_date, warnings)
+    meetings = sorted([to_meeting(m) for m in tops] + [to_meeting(c) for m in tops for c in m.children],
                       key=lambda m: (m.start, m.embedded))
     for mb in tops + [c for m in tops for c in m.children]:
         if mb.date is None and mb.date_text:
             warnings.append(f"Mødedatoen \"{mb.date_text}\" for \"{mb.body}\" kunne ikke læses; mødet er udateret.")
 
     title = heading or title_hint or path.rsplit("/", 1)[-1].rsplit(".", 1)[0].replace("-", " ")
-    if title.lower() in _GENERIC_TITLES and meetings and meetings[0].body:
+    if title.lower() in GENERIC_TITLES and meetings and meetings[0].body:
         title = f"{title}, {meetings[0].body}"
     if title.islower():
         title = title[:1].upper() + title[1:]
-    kind = _kind(path, title, text, meetings, bool(indst))
+    kind = document_kind(path, title, text, meetings, bool(indst))
     one = [it for m in meetings for it in m.items]
     if not heading and len(one) == 1 and len(meetings) == 1:
         title = one[0].title              # a file that is one agenda item is named by it (kind set above)
 
-    found: list[_Sec] = []
+    found: list[SectionSpan] = []
     if not meetings:
-        found += _report_sections(text, lines, warnings) if kind in ("report", "other") else []
-        found += _heading_sections(lines, kind)
-        found += [s for s in _toc_sections(lines) if s[0] not in {f[0] for f in found}]
-    sections = sorted(_tile(indst, ind_end) + _tile(found, len(text)), key=lambda x: x.start)
-    sections = [_section_access(s, meetings) for s in sections]
+        found += report_sections(text, lines, warnings) if kind in ("report", "other") else []
+        found += heading_sections(lines, kind)
+        found += [s for s in toc_sections(lines) if s[0] not in {f[0] for f in found}]
+    sections = sorted(tile_sections(indst, ind_end) + tile_sections(found, len(text)), key=lambda x: x.start)
+    sections = [section_access(s, meetings) for s in sections]
 
     access, reason = document_access(text, path, title, kind, [m.body for m in meetings])
     cases = tuple(dict.fromkeys(find_case_numbers(text)))

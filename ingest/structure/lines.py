@@ -1,7 +1,7 @@
 """Line model of a council document for structure detection: shared patterns, logical lines, TOC lines.
 
-Used by ingest.structure and its parts (structure_meetings, structure_items, structure_sections,
-structure_document). All offsets are offsets into the analysed text.
+Used by ingest.structure and its parts (meetings, items, sections,
+document). All offsets are offsets into the analysed text.
 """
 
 from __future__ import annotations
@@ -60,25 +60,25 @@ def find_case_numbers(text: str) -> list[str]:
 
 
 @dataclass
-class _L:
+class Line:
     start: int
     end: int
     s: str                     # stripped text; a label split over two lines is joined here
 
 
-def _lines(text: str) -> list[_L]:
+def logical_lines(text: str) -> list[Line]:
     """Lines with offsets; "Em-" + "ne:" style label splits are joined into one logical line."""
-    raw: list[_L] = []
+    raw: list[Line] = []
     pos = 0
     for part in text.split("\n"):
         s = part.strip()
         if s.startswith("#"):                # "# Punkt 1: …" from DOCX/Markdown: keep the heading marks
             core = s.lstrip("#").strip()     # only where the rest is a meeting line
-            if _is_anchor(core) or TITLE.match(core) or DEC_HEAD.match(core):
+            if is_anchor(core) or TITLE.match(core) or DEC_HEAD.match(core):
                 s = core
-        raw.append(_L(pos, pos + len(part), s))
+        raw.append(Line(pos, pos + len(part), s))
         pos += len(part) + 1
-    out: list[_L] = []
+    out: list[Line] = []
     i = 0
     while i < len(raw):
         ln = raw[i]
@@ -87,7 +87,7 @@ def _lines(text: str) -> list[_L]:
             while j < len(raw) and j <= i + 2 and not raw[j].s:
                 j += 1
             if j < len(raw) and raw[j].s[:1].islower() and _SPLIT_LABEL.match(ln.s[:-1] + raw[j].s):
-                out.append(_L(ln.start, raw[j].end, ln.s[:-1] + raw[j].s))
+                out.append(Line(ln.start, raw[j].end, ln.s[:-1] + raw[j].s))
                 i = j + 1
                 continue
         out.append(ln)
@@ -95,7 +95,7 @@ def _lines(text: str) -> list[_L]:
     return out
 
 
-def _toc_lines(lines: list[_L]) -> set[int]:
+def toc_lines(lines: list[Line]) -> set[int]:
     """Lines of a table of contents: dotted-leader lines anywhere, and after an "Indholdsfortegnelse"
     heading the lines ending in a page number plus the short group headings between them ("Åbent
     referat"). TOC lines are never agenda items (the items follow with their full text)."""
@@ -108,7 +108,7 @@ def _toc_lines(lines: list[_L]) -> set[int]:
             s = lines[j].s
             if not s:
                 continue
-            if _is_anchor(s) or CASE_LINE.match(s):
+            if is_anchor(s) or CASE_LINE.match(s):
                 break
             if TOC_LEADER.search(s) or re.search(r"\D\s\d{1,3}$", s):
                 out.add(j)
@@ -120,7 +120,7 @@ def _toc_lines(lines: list[_L]) -> set[int]:
     return out
 
 
-def _next_nonblank(lines: list[_L], i: int, limit: int = 3) -> int:
+def next_nonblank(lines: list[Line], i: int, limit: int = 3) -> int:
     """Index of the next non-blank line after i within `limit` lines, else -1."""
     j = i + 1
     while j < len(lines) and j <= i + limit:
@@ -130,20 +130,20 @@ def _next_nonblank(lines: list[_L], i: int, limit: int = 3) -> int:
     return -1
 
 
-def _is_anchor(s: str) -> bool:
+def is_anchor(s: str) -> bool:
     return bool(PUNKT.match(s) or BESL.match(s) or INFO.match(s) or REFERAT.match(s) or LABEL.match(s)
                 or DATE_HEADER.match(s))
 
 
-def _norm(s: str) -> str:
+def norm_line(s: str) -> str:
     return re.sub(r"\s+", " ", s).strip().lower()
 
 
-def _num(n: str) -> int:
+def item_number(n: str) -> int:
     return int(re.match(r"\d+", n).group(0))
 
 
-def _line_at(lines: list[_L], off: int) -> int:
+def line_at(lines: list[Line], off: int) -> int:
     """Index of the line containing offset `off`."""
     lo, hi = 0, len(lines) - 1
     while lo < hi:
@@ -155,7 +155,7 @@ def _line_at(lines: list[_L], off: int) -> int:
     return lo
 
 
-def _title_after(lines: list[_L], i: int, limit: int = 4) -> str:
-    j = _next_nonblank(lines, i, limit)
+def title_after(lines: list[Line], i: int, limit: int = 4) -> str:
+    j = next_nonblank(lines, i, limit)
     return lines[j].s if j >= 0 and len(lines[j].s) <= 100 else ""
 

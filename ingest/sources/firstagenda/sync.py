@@ -3,7 +3,7 @@
 The listing page names the meetings; each meeting page is fetched with If-None-Match/If-Modified-Since and
 compared by sha256, so a rerun fetches only what changed. Pages land in the sync folder under stable names
 (<dagsorden|referat>-<body>-<YYYY-MM-DD>.html), attachments in "<page stem>.bilag/" (the page's package, see
-ingest.sources.firstagenda; pages and listing are read by ingest.sources.htmldom). A hidden manifest
+ingest.sources.firstagenda; pages and listing are read by ingest.sources.firstagenda.htmldom). A hidden manifest
 (.byraad-sync.json: url, file, sha256, fetched_at, etag, last_modified, status) records what was fetched. Every
 file is written to a hidden temp file and renamed, so a killed run never leaves a half-written page. The folder is
 then ingested like any other (`byraad ingest DIR`).
@@ -29,11 +29,12 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Callable
 
-from ingest.access import body_key
+from byraad.dates import format_iso
+from byraad.text import body_key
 from ingest.locks import exclusive
-from ingest.sources.htmldom import ListingEntry, direct_pdf, is_meeting_page, read_listing
+from ingest.sources.firstagenda.files import MANIFEST, bilag_path, load_manifest
+from ingest.sources.firstagenda.htmldom import ListingEntry, direct_pdf, is_meeting_page, read_listing, read_page
 
-MANIFEST = ".byraad-sync.json"
 SHOW = 20                   # failures listed in the text report (all are in --json)
 USER_AGENT = "byraad-gpt-sync/0.1"
 
@@ -133,7 +134,7 @@ def fetch(url: str, headers: dict[str, str] | None = None, timeout: float = 30.0
 def file_name(e: ListingEntry, taken: set[str]) -> str:
     """Stable file name body+date+kind; the time, then the meeting id, tell two meetings of a day apart."""
     word = "referat" if e.kind == "minutes" else "dagsorden"
-    day = f"{e.date // 10000}-{e.date // 100 % 100:02d}-{e.date % 100:02d}" if e.date else e.meeting_id[:8]
+    day = format_iso(e.date) if e.date else e.meeting_id[:8]
     base = f"{word}-{body_key(e.body) or 'ukendt'}-{day}"
     for cand in (base, f"{base}-{e.time}" if e.time else "", f"{base}-{e.meeting_id[:8]}"):
         if cand and f"{cand}.html" not in taken:
@@ -142,27 +143,6 @@ def file_name(e: ListingEntry, taken: set[str]) -> str:
 
 
 # ---------------------------------------------------------------- manifest and files
-
-def load_manifest(dest: Path) -> dict:
-    try:
-        data = json.loads((dest / MANIFEST).read_text(encoding="utf-8"))
-        if isinstance(data, dict):
-            data.setdefault("pages", {})
-            data.setdefault("bilag", {})
-            return data
-    except (OSError, ValueError):
-        pass
-    return {"version": 1, "pages": {}, "bilag": {}}
-
-
-def page_url(path: Path) -> str | None:
-    """The URL a synced page was fetched from (from the manifest next to it), or None."""
-    path = Path(path)
-    for url, row in load_manifest(path.parent).get("pages", {}).items():
-        if row.get("file") == path.name:
-            return url
-    return None
-
 
 def write_atomic(path: Path, data: bytes) -> None:
     """Write via a hidden temp file in the same folder and rename: readers see the old or the new file."""
@@ -296,9 +276,6 @@ def _sync_page(e: ListingEntry, name: str, prev: dict, dest: Path, manifest: dic
 def _sync_bilag(dest: Path, manifest: dict, urls: list[str], rep: SyncReport, get: Callable[..., Response],
                 timeout: float, max_bytes: int, progress: bool) -> None:
     """Fetch attachment PDFs of open items that are not on disk yet, for the pages synced in this run."""
-    from ingest.sources.firstagenda import bilag_path
-    from ingest.sources.htmldom import read_page
-
     todo: list[tuple[str, Path, str, str]] = []
     for url in urls:
         row = manifest["pages"][url]

@@ -5,12 +5,12 @@ from __future__ import annotations
 import re
 from dataclasses import replace
 
+from byraad.dates import format_dmy, parse_danish_date
 from byraad.types import Meeting
-from ingest.dates import format_date, parse_danish_date
-from ingest.structure_items import _dec_date
-from ingest.structure_lines import (BESL, DEC_HEAD, INFO, LABEL, NUM_ITEM, PUNKT, REFERAT, _is_anchor, _L,
-                                    _next_nonblank, _norm, _num)
-from ingest.structure_meetings import _MB
+from ingest.structure.items import decision_date
+from ingest.structure.lines import (BESL, DEC_HEAD, INFO, LABEL, NUM_ITEM, PUNKT, REFERAT, Line, is_anchor, item_number,
+                                    next_nonblank, norm_line)
+from ingest.structure.meetings import MeetingBuilder
 
 LETTERHEAD = re.compile(r"^(?:Dato|Tlf|Telefon|Direkte|E-?mail|Mail|Kontakt|Sagsnr|Sags\.?nr|Dok\.?\s?nr|J\.?\s?nr|"
                         r"Journalnr|Ref|CVR|EAN|www\.)\b", re.IGNORECASE)
@@ -19,7 +19,7 @@ INFO_NAME = re.compile(r"([A-ZÆØÅ][\wæøå]+(?:\s+[A-ZÆØÅ][\wæøå.]*){0
 
 _SKIP_TITLES = {"forord", "indhold", "indholdsfortegnelse", "indledning", "læsevejledning", "sammenfatning",
                  "resumé", "resume"}
-_GENERIC_TITLES = {"referat", "dagsorden", "indstilling", "notat", "bilag"}
+GENERIC_TITLES = {"referat", "dagsorden", "indstilling", "notat", "bilag"}
 _KIND_WORDS = (
     ("minutes", r"referat"),
     ("agenda", r"dagsorden"),
@@ -29,7 +29,7 @@ _KIND_WORDS = (
 )
 
 
-def _heading_title(lines: list[_L], ocr: bool = False) -> str:
+def heading_title(lines: list[Line], ocr: bool = False) -> str:
     """The first isolated, short heading line near the top ("Referat fra Udvalget for …"), before any item.
     In OCR text a heading that does not read as clean words ("WY Grupperet efter udvalg 117") is dropped, so
     the caller falls back to the file's metadata title or name."""
@@ -79,7 +79,7 @@ def clean_words(s: str) -> bool:
     return long_words > 0
 
 
-def _first_heading(lines: list[_L]) -> str:
+def _first_heading(lines: list[Line]) -> str:
     """The first isolated, short heading line near the top, before any item ("" when there is none)."""
     # A memo's letterhead ("Dato: …", "Tlf. dir.: …", "Sagsnr: …") comes before its heading: not counted.
     nonblank = [i for i, ln in enumerate(lines) if ln.s and not LETTERHEAD.match(ln.s)][:8]
@@ -100,15 +100,15 @@ def _first_heading(lines: list[_L]) -> str:
                 and not s.endswith((",", "-", ".")) and not (n > 0 and s.endswith(":"))):
             # "Notat" / "Prioritering af midler …": the word names the kind only (meeting papers keep theirs)
             if len(s.split()) == 1 and s.lower() not in ("referat", "dagsorden", "indstilling"):
-                j = _next_nonblank(lines, i, 3)
+                j = next_nonblank(lines, i, 3)
                 nxt = lines[j].s if j >= 0 else ""
-                if nxt and len(nxt) < 80 and len(nxt.split()) >= 2 and not nxt.endswith(".") and not _is_anchor(nxt):
+                if nxt and len(nxt) < 80 and len(nxt.split()) >= 2 and not nxt.endswith(".") and not is_anchor(nxt):
                     return f"{s} – {nxt}"
             return s
     return ""
 
 
-def _kind(path: str, title: str, text: str, meetings: list[Meeting], indst: bool) -> str:
+def document_kind(path: str, title: str, text: str, meetings: list[Meeting], indst: bool) -> str:
     name = (path.rsplit("/", 1)[-1] + " " + title).lower()
     for kind, words in _KIND_WORDS:
         if re.search(words, name):
@@ -122,7 +122,7 @@ def _kind(path: str, title: str, text: str, meetings: list[Meeting], indst: bool
     return "report" if len(text) > 20000 else "other"
 
 
-def _doc_date(lines: list[_L]) -> int | None:
+def document_date(lines: list[Line]) -> int | None:
     """The document's own date: "Dato 24. november 2022" metadata near "Til"/"Fra" (or at the top), or a
     page-header date followed by "Side N af M". Meeting dates are not document dates."""
     for i, ln in enumerate(lines):
@@ -137,22 +137,22 @@ def _doc_date(lines: list[_L]) -> int | None:
                 return d
         d = parse_danish_date(s)
         if d and len(s) <= 25:
-            j = _next_nonblank(lines, i, 2)
+            j = next_nonblank(lines, i, 2)
             if j >= 0 and re.match(r"^[Ss]ide\s+\d+\s+af\s+\d+$", lines[j].s):
                 return d
     return None
 
 
-def _merge_agenda_and_minutes(tops: list[_MB]) -> list[_MB]:
+def merge_agenda_and_minutes(tops: list[MeetingBuilder]) -> list[MeetingBuilder]:
     """An undated agenda part followed by a "Referat" part of the same meeting (same item numbers and
     titles, corpus-notes §3.2 B+C) is one meeting with items in both parts."""
-    out: list[_MB] = []
+    out: list[MeetingBuilder] = []
     for mb in tops:
         prev = out[-1] if out else None
         if (prev is not None and mb.referat and not prev.referat and prev.date is None and mb.date is None
                 and prev.items and mb.items and not any(it.decision for it in prev.items)):
-            mine = {it.number: _norm(it.title) for it in mb.items}
-            if all(mine.get(it.number) == _norm(it.title) for it in prev.items):
+            mine = {it.number: norm_line(it.title) for it in mb.items}
+            if all(mine.get(it.number) == norm_line(it.title) for it in prev.items):
                 prev.items = ([replace(it, section="agenda") for it in prev.items]
                               + [replace(it, section="minutes") for it in mb.items])
                 prev.end, prev.referat, prev.kind = mb.end, True, "minutes"
@@ -162,42 +162,42 @@ def _merge_agenda_and_minutes(tops: list[_MB]) -> list[_MB]:
     return out
 
 
-def _date_hints(tops: list[_MB], doc_date: int | None, warnings: list[str]) -> None:
+def date_hints(tops: list[MeetingBuilder], doc_date: int | None, warnings: list[str]) -> None:
     """Hints (never dates) for undated meetings, with the reason, and a warning for the report."""
     dated = [m for m in tops if m.date]
     embedded = [c for m in tops for c in m.children if c.date]
     for mb in tops:
         if mb.date:
             continue
-        first = _num(mb.items[0].number) if mb.items and mb.items[0].number[:1].isdigit() else 0
+        first = item_number(mb.items[0].number) if mb.items and mb.items[0].number[:1].isdigit() else 0
         cont = [d for d in dated if d.start < mb.start and d.items
-                and max(_num(it.number) for it in d.items) == first - 1]
+                and max(item_number(it.number) for it in d.items) == first - 1]
         if cont:
             d = cont[-1]
             mb.date_hint = d.date
-            mb.date_hint_reason = (f"fortsætter punktnummereringen fra mødet {format_date(d.date)} i samme fil "
+            mb.date_hint_reason = (f"fortsætter punktnummereringen fra mødet {format_dmy(d.date)} i samme fil "
                                    f"(punkt {d.items[0].number}-{d.items[-1].number})")
         elif dated:
             d = min(dated, key=lambda x: abs(x.start - mb.start))
-            mb.date_hint, mb.date_hint_reason = d.date, f"samme fil som mødet {format_date(d.date)}"
+            mb.date_hint, mb.date_hint_reason = d.date, f"samme fil som mødet {format_dmy(d.date)}"
         elif [c for c in mb.children if c.date]:
             c = [c for c in mb.children if c.date][0]
             mb.date_hint = c.date
-            mb.date_hint_reason = (f"udateret; den vedhæftede dagsorden gælder mødet {format_date(c.date)} "
+            mb.date_hint_reason = (f"udateret; den vedhæftede dagsorden gælder mødet {format_dmy(c.date)} "
                                    f"({c.body}), så mødet lå formentlig kort før")
         elif embedded:
             c = min(embedded, key=lambda x: abs(x.start - mb.start))
             mb.date_hint = c.date
-            mb.date_hint_reason = (f"udateret; nærmeste mødedato i filen er {format_date(c.date)} "
+            mb.date_hint_reason = (f"udateret; nærmeste mødedato i filen er {format_dmy(c.date)} "
                                    f"(dagsorden vedhæftet et andet møde)")
         elif doc_date:
-            mb.date_hint, mb.date_hint_reason = doc_date, f"udateret; dokumentets dato er {format_date(doc_date)}"
+            mb.date_hint, mb.date_hint_reason = doc_date, f"udateret; dokumentets dato er {format_dmy(doc_date)}"
         where = f"punkt {mb.items[0].number}-{mb.items[-1].number}" if mb.items else "uden punkter"
-        note = f"; date_hint {format_date(mb.date_hint)} er kun udledt: {mb.date_hint_reason}" if mb.date_hint else ""
+        note = f"; date_hint {format_dmy(mb.date_hint)} er kun udledt: {mb.date_hint_reason}" if mb.date_hint else ""
         warnings.append(f"Mødet \"{mb.body or 'ukendt organ'}\" ({where}) har ingen dato i teksten{note}.")
 
 
-def _info_people(text: str, lines: list[_L], mb: _MB) -> list[str]:
+def info_people(text: str, lines: list[Line], mb: MeetingBuilder) -> list[str]:
     """Names from "Information:Lotte Henriksen deltager fra …" / "Jacob tager referat." before the first item."""
     first = min([it.start for it in mb.items] or [mb.end])
     names = []
@@ -207,20 +207,20 @@ def _info_people(text: str, lines: list[_L], mb: _MB) -> list[str]:
     return names
 
 
-def _from_decisions(lines: list[_L], mb: _MB) -> None:
+def from_decisions(lines: list[Line], mb: MeetingBuilder) -> None:
     """An undated meeting (a file holding one agenda item) takes body and date from its decision headings
     ("Sundheds- og Forebyggelsesudvalgets beslutning den 04.12.2012 Punkt 2") when they all agree: the
     date is written there, as the date the body decided the item."""
     if mb.date or not mb.items:
         return
-    heads = {(m.group("body1") or m.group("body2") or "", _dec_date(lines[d].s))
-             for d in mb.decs if (m := DEC_HEAD.match(lines[d].s)) and _dec_date(lines[d].s)}
+    heads = {(m.group("body1") or m.group("body2") or "", decision_date(lines[d].s))
+             for d in mb.decs if (m := DEC_HEAD.match(lines[d].s)) and decision_date(lines[d].s)}
     if len(heads) == 1:
         body, mb.date = heads.pop()
         mb.body = mb.body or body.strip()
 
 
-def _to_meeting(mb: _MB) -> Meeting:
+def to_meeting(mb: MeetingBuilder) -> Meeting:
     return Meeting(body=mb.body, date=mb.date, start=mb.start, end=mb.end, date_hint=mb.date_hint,
                    date_hint_reason=mb.date_hint_reason, time=mb.time, place=mb.place,
                    participants=tuple(mb.participants), absentees=tuple(mb.absentees),

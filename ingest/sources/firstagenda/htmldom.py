@@ -1,7 +1,7 @@
 """The FirstAgenda portal's HTML read into plain data: a small DOM tree (stdlib html.parser), the meeting page
 (`read_page` → PortalPage with its PortalItems) and the listing page (`read_listing` → ListingEntry per meeting).
 
-Shared by the loader (ingest.sources.firstagenda, page → ParsedDocument) and `byraad sync` (ingest.sync), so
+Shared by the loader (ingest.sources.firstagenda, page → ParsedDocument) and `byraad sync` (ingest.sources.firstagenda.sync), so
 neither needs the other to read a page. No network, no files: strings in, dataclasses out.
 """
 
@@ -12,8 +12,8 @@ import urllib.parse
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
 
+from byraad.dates import parse_danish_date, to_int
 from ingest.access import CLOSED_LINE, CLOSED_TITLE
-from ingest.dates import parse_danish_date, to_int
 
 _MARKER = re.compile(rb'id=["\']dagsordenDetaljer["\']|class=["\'][^"\']*\bdagsordeninfo\b')
 _GUID = re.compile(r"[0-9a-fA-F]{8}-(?:[0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}")

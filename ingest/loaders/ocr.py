@@ -16,10 +16,9 @@ import subprocess
 import unicodedata
 from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import TYPE_CHECKING
 
-if TYPE_CHECKING:
-    from ingest.loaders import LoadedFile
+from ingest.loaders.base import PAGE_JOIN, LoadedFile, LoadError, offsets
+from ingest.loaders.pdfreader import decrypt_empty, page_labels, pdf_info
 
 MAX_PAGES_PER_FILE = 50     # bound the work on one file; pages beyond this stay empty (with a warning)
 PAGE_TIMEOUT_S = 120        # per tesseract call; a page that takes longer is skipped
@@ -70,7 +69,7 @@ def _languages(exe: str) -> frozenset[str]:
     return frozenset(x.strip() for x in lines if x.strip() and " " not in x.strip())
 
 
-def with_ocr(data: bytes, loaded: "LoadedFile | None", lang: str) -> "LoadedFile":
+def with_ocr(data: bytes, loaded: LoadedFile | None, lang: str) -> LoadedFile:
     """OCR the empty pages of a PDF: `loaded` is what the text extraction gave (None when every page was empty).
 
     Pages that get text are listed in meta["ocr_pages"] ("3,4,5", 1-based) with meta["ocr"] = True.
@@ -78,16 +77,14 @@ def with_ocr(data: bytes, loaded: "LoadedFile | None", lang: str) -> "LoadedFile
     """
     from pypdf import PdfReader
 
-    from ingest.loaders import LoadedFile, LoadError, _decrypt_empty, _offsets, _page_labels, _pdf_info
-
     reader = PdfReader(io.BytesIO(data), strict=False)
     if reader.is_encrypted:
-        _decrypt_empty(reader)
+        decrypt_empty(reader)
     n = len(reader.pages)
     if loaded is None:
         base_warns: list[str] = []
-        labels = _page_labels(reader, n, base_warns)
-        title, created = _pdf_info(reader)
+        labels = page_labels(reader, n, base_warns)
+        title, created = pdf_info(reader)
         pages = [""] * n
         meta: dict = {"format": "pdf", "page_count": n, "pages_approximate": False}
         if created:
@@ -120,7 +117,7 @@ def with_ocr(data: bytes, loaded: "LoadedFile | None", lang: str) -> "LoadedFile
         warns.append(f"{len(still)} of {n} pages have no text layer and no OCR text{why_s}")
     if len(res.warnings) > MAX_WARNINGS:
         detail.append(f"{len(res.warnings) - MAX_WARNINGS} more OCR warnings")
-    raw_text, starts = _offsets(pages)
+    raw_text, starts = offsets(pages)
     meta["empty_pages"] = len(still)
     if res.texts:
         meta["ocr"] = True
@@ -129,10 +126,8 @@ def with_ocr(data: bytes, loaded: "LoadedFile | None", lang: str) -> "LoadedFile
     return LoadedFile(raw_text, starts, tuple(labels), title, meta, tuple(warns + detail + base_warns))
 
 
-def split_pages(loaded: "LoadedFile") -> list[str]:
+def split_pages(loaded: LoadedFile) -> list[str]:
     """The text of each page of a loaded PDF (pages are joined with PAGE_JOIN)."""
-    from ingest.loaders import PAGE_JOIN
-
     starts, raw = loaded.page_starts, loaded.raw_text
     return [raw[s:(starts[i + 1] - len(PAGE_JOIN) if i + 1 < len(starts) else len(raw))]
             for i, s in enumerate(starts)]

@@ -5,23 +5,22 @@ from __future__ import annotations
 import re
 
 from byraad.types import INTERNAL, PUBLIC, Meeting, Section
-from ingest.structure_lines import (BESL, INFO, LABEL, NUM_ITEM, PUNKT, REFERAT, _L, _line_at, _next_nonblank,
-                                    _norm, _num, _title_after, _toc_lines)
+from ingest.structure.lines import (BESL, INFO, LABEL, NUM_ITEM, PUNKT, REFERAT, Line, item_number, line_at,
+                                    next_nonblank, norm_line, title_after, toc_lines)
 
 BSEC = re.compile(r"^B\s?([1-9])\s?\.\s?(\d{1,2})\b\.?\s*(.*)$")
 KAPITEL = re.compile(r"^KAPITEL\s+(\d{1,2})$")
 PART = re.compile(r"^DEL\s+(\d{1,2})$")
-PURPOSE = re.compile(r"^Formålet med\b")
 SUMMARY = re.compile(r"^OPSUMMERING\s*:?$")
 MD_HEAD = re.compile(r"^(#{1,6})\s+(.+?)\s*#*$")
 PARA_HEAD = re.compile(r"^(§\s*\d+\s?[a-z]?)\.?(?:\s+(.{0,120}))?$")
 DOTTED_HEAD = re.compile(r"^(\d{1,2}(?:\.\d{1,2}){1,3})\.?\s+([A-ZÆØÅ].{1,100})$")
 RESUME = re.compile(r"^1\.\s*Resum[eé]\b", re.IGNORECASE)
 
-_Sec = tuple[int, str, str]        # (start offset, section id, title)
+SectionSpan = tuple[int, str, str]        # (start offset, section id, title)
 
 
-def _indstilling(lines: list[_L], text: str) -> tuple[list[_Sec], int, int]:
+def indstilling_sections(lines: list[Line], text: str) -> tuple[list[SectionSpan], int, int]:
     """Sections "1. Resume" … "6. Hvordan følges der op?" of an indstilling: (sections, region start, end)."""
     for i, ln in enumerate(lines):
         if not RESUME.match(ln.s):
@@ -33,7 +32,7 @@ def _indstilling(lines: list[_L], text: str) -> tuple[list[_Sec], int, int]:
                 stop = other.start
                 break
             m = NUM_ITEM.match(s)
-            if m and _num(m.group(1)) == exp and len(s) <= 110 and not s.endswith(","):
+            if m and item_number(m.group(1)) == exp and len(s) <= 110 and not s.endswith(","):
                 heads.append((other.start, m.group(1), m.group(2).strip()))
                 exp += 1
         region = -1
@@ -46,15 +45,15 @@ def _indstilling(lines: list[_L], text: str) -> tuple[list[_Sec], int, int]:
     return [], -1, -1
 
 
-def _report_sections(text: str, lines: list[_L], warnings: list[str]) -> list[_Sec]:
+def report_sections(text: str, lines: list[Line], warnings: list[str]) -> list[SectionSpan]:
     """B-sections of an annex volume ("B1.1 …"), with the "Formålet med … OPSUMMERING:" summary page as
     a second anchor for sections whose heading is missing, and repaired ids for out-of-sequence labels."""
     heads: list[tuple[int, int, tuple[int, int] | None, str]] = []     # (line, offset, written id, title)
     for i, ln in enumerate(lines):
         m = BSEC.match(ln.s)
         if m:
-            title = m.group(3).strip() or _title_after(lines, i)
-            j = _next_nonblank(lines, i, 1)
+            title = m.group(3).strip() or title_after(lines, i)
+            j = next_nonblank(lines, i, 1)
             if m.group(3) and j >= 0 and lines[j].s[:1].islower() and len(lines[j].s) < 60:
                 title = f"{title} {lines[j].s}"          # "… i faste" / "udvalg mv."
             heads.append((i, ln.start, (int(m.group(1)), int(m.group(2))), title))
@@ -78,10 +77,10 @@ def _report_sections(text: str, lines: list[_L], warnings: list[str]) -> list[_S
             pending = -1
             sentence = re.split(r"(?<=\.)\s|\n", text[off:off + 300])[0].strip()
             title = sentence if len(sentence) <= 100 else sentence[:97].rsplit(" ", 1)[0] + " …"
-            heads.append((_line_at(lines, off), off, None, title))
+            heads.append((line_at(lines, off), off, None, title))
     heads.sort(key=lambda h: h[1])
     used = {h[2] for h in heads if h[2]}
-    out: list[_Sec] = []
+    out: list[SectionSpan] = []
     prev: tuple[int, int] | None = None
     seen: set[tuple[int, int]] = set()
     for _, off, wid, title in heads:
@@ -109,7 +108,7 @@ def _report_sections(text: str, lines: list[_L], warnings: list[str]) -> list[_S
                     start = back.start
                 elif back.s:
                     break
-            out.append((start, f"KAPITEL {m.group(1)}", _title_after(lines, i)))
+            out.append((start, f"KAPITEL {m.group(1)}", title_after(lines, i)))
     return out
 
 
@@ -117,9 +116,9 @@ def _bid(sid: tuple[int, int] | None) -> str:
     return f"B{sid[0]}.{sid[1]}" if sid else ""
 
 
-def _heading_sections(lines: list[_L], kind: str) -> list[_Sec]:
+def heading_sections(lines: list[Line], kind: str) -> list[SectionSpan]:
     """Markdown headings for any text document; "§ 3" and "3.2 Title" headings for handbooks; "DEL n" parts."""
-    out: list[_Sec] = []
+    out: list[SectionSpan] = []
     parts_seen: set[str] = set()
     for i, ln in enumerate(lines):
         s = ln.s
@@ -128,7 +127,7 @@ def _heading_sections(lines: list[_L], kind: str) -> list[_Sec]:
             num = re.match(r"^(§\s*\d+[a-z]?|\d+(?:\.\d+)*)\.?\s+", title)
             out.append((ln.start, re.sub(r"\s+", "", num.group(1)) if num else "", title))
         elif kind == "handbook" and (m := PARA_HEAD.match(s)) and len(s) <= 130:
-            out.append((ln.start, re.sub(r"\s+", "", m.group(1)), (m.group(2) or "").strip() or _title_after(lines, i)))
+            out.append((ln.start, re.sub(r"\s+", "", m.group(1)), (m.group(2) or "").strip() or title_after(lines, i)))
         elif kind == "handbook" and (m := DOTTED_HEAD.match(s)):
             out.append((ln.start, m.group(1), m.group(2).strip()))
         elif (m := PART.match(s)) and m.group(1) not in parts_seen:   # later "DEL n" lines are running heads
@@ -137,35 +136,35 @@ def _heading_sections(lines: list[_L], kind: str) -> list[_Sec]:
     return out
 
 
-def _toc_sections(lines: list[_L]) -> list[_Sec]:
+def toc_sections(lines: list[Line]) -> list[SectionSpan]:
     """Sections named by a table of contents: each numbered entry ("3. Værested …… 2", "1. Forord 3")
     found again, in order, as a line of its own after the contents."""
-    toc = sorted(_toc_lines(lines))
+    toc = sorted(toc_lines(lines))
     entries = []
     for i in toc:
         s = re.sub(r"\s*(?:\.{3,}|…+|(?:\s\.){3,})?\s*\d{1,4}\s*$", "", lines[i].s)
         if m := re.match(r"^(\d{1,2}(?:\.\d{1,2})*)\.?\s+(\S.{1,120})$", s):
             entries.append((m.group(1), m.group(2).strip()))
-    out: list[_Sec] = []
+    out: list[SectionSpan] = []
     j = toc[-1] + 1 if toc else 0
     for num, title in entries if len(entries) >= 2 else []:
-        keys = (_norm(f"{num}. {title}"), _norm(f"{num} {title}"))
+        keys = (norm_line(f"{num}. {title}"), norm_line(f"{num} {title}"))
         for k in range(j, len(lines)):
-            if _norm(lines[k].s) in keys:
+            if norm_line(lines[k].s) in keys:
                 out.append((lines[k].start, num, title))
                 j = k + 1
                 break
     return out if len(out) >= 2 else []
 
 
-def _tile(found: list[_Sec], end: int) -> list[Section]:
+def tile_sections(found: list[SectionSpan], end: int) -> list[Section]:
     """Sections that do not overlap: each runs to the next one's start."""
     found = sorted(set(found))
     return [Section(title=t, start=s, end=found[k + 1][0] if k + 1 < len(found) else end, section_id=sid)
             for k, (s, sid, t) in enumerate(found)]
 
 
-def _section_access(sec: Section, meetings: list[Meeting]) -> Section:
+def section_access(sec: Section, meetings: list[Meeting]) -> Section:
     """A section inside a closed item (an indstilling attached to it) inherits the item's level."""
     for m in meetings:
         for it in m.items:

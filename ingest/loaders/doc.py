@@ -12,7 +12,7 @@ import subprocess
 import unicodedata
 from pathlib import Path
 
-from ingest.loaders import _ENCRYPTED_PACKAGE, LoadedFile, LoadError
+from ingest.loaders.base import ENCRYPTED_PACKAGE, LoadedFile, LoadError
 
 TIMEOUT_S = 60
 INSTALL_HINT = "apt install antiword (or catdoc)"
@@ -25,7 +25,7 @@ def load_doc(path: Path, data: bytes) -> LoadedFile:
     tools = [(name, exe) for name in ("antiword", "catdoc") if (exe := shutil.which(name))]
     if not tools:
         raise LoadError(f"old Word .doc file needs a converter that is not installed ({INSTALL_HINT})", "needs_tool")
-    if _ENCRYPTED_PACKAGE in data:
+    if ENCRYPTED_PACKAGE in data:
         raise LoadError(_LOCKED, "encrypted")
     errors: list[str] = []
     for name, exe in tools:

@@ -19,9 +19,13 @@ import xml.etree.ElementTree as ET
 from html.parser import HTMLParser
 from pathlib import Path
 
+from byraad.access import most_restrictive
+from byraad.dates import format_dmy
 from byraad.types import CLOSED, PUBLIC
 from ingest.access import closed_level
-from ingest.sources.esdh import Doc, Item, Package, head, locate, parse_datetime, read_xml, resolve, root_tag
+from ingest.loaders import LoadError
+from ingest.paths import contained
+from ingest.sources.esdh.model import Doc, Item, Package, head, locate, parse_datetime, read_xml, resolve, root_tag
 
 _OPEN_NAMES = {"åben", "aaben", "offentlig"}
 
@@ -37,8 +41,6 @@ def claims(path: Path) -> bool:
 def files_folder(base: Path, name: str) -> Path | None:
     """The package's files folder `name`, only when it lies inside the package folder `base` (no absolute path,
     no "..", no link out of it: ingest.paths)."""
-    from ingest.paths import contained
-
     if not name or re.match(r"[A-Za-z]:|[\\/]", name) or ".." in re.split(r"[\\/]+", name):
         return None
     folder = base / name
@@ -141,8 +143,6 @@ def _level(name: str, code: str, body: str, what: str, warnings: list[str]) -> t
 
 def read(path: Path) -> Package:
     """The meeting package of an Acadre XML_<n>.xml."""
-    from ingest.loaders import LoadError
-
     root, base = _xml(path), Path(path).parent
     tables = {t.get("name"): t for t in root.findall("table")}
     body = _attrs(tables.get("committee", ET.Element("x")).find("fields")).get("name", "")
@@ -181,8 +181,6 @@ def read(path: Path) -> Package:
 
 def _read_items(x: ET.Element, folder: Path, pkg: Package, agenda_level: str, agenda_reason: str,
                 base: Path) -> None:
-    from byraad.access import most_restrictive
-
     tables = list(x.iter("table"))
     meeting = next((_named(t.find("fields")) for t in tables if t.get("name") == "meeting"), {})
     pkg.body = next((_named(t.find("fields")).get("name", "") for t in tables if t.get("name") == "committee"),
@@ -197,7 +195,7 @@ def _read_items(x: ET.Element, folder: Path, pkg: Package, agenda_level: str, ag
                 if name := " ".join(f.get("name", "").split()):
                     people[f.get("absent") == "1"].append(name)
     pkg.participants, pkg.absentees = tuple(people[False]), tuple(people[True])
-    ddmmyyyy = f"{pkg.date % 100:02d}-{pkg.date // 100 % 100:02d}-{pkg.date // 10000}" if pkg.date else "-"
+    ddmmyyyy = format_dmy(pkg.date) if pkg.date else "-"
     for k, parent in enumerate((t for t in tables if t.get("name") == "agendaitemparents"), 1):
         ai = next((t for t in parent.findall("table") if t.get("name") == "agendaitem"), None)
         if ai is None:
