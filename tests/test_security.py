@@ -99,10 +99,10 @@ def sample(tmp_path_factory):
     (corpus / "referat-raadmandsmoede-2025-06-02.txt").write_text(RAADMAND, encoding="utf-8")
     s = settings_for(base / "data")
     ingest_paths([corpus], s, progress=False)
-    from ui.state import make_assistant
+    from assistant.assistant import build_assistant
 
     idx = Index(s)
-    asst = make_assistant(s, idx, {})
+    asst = build_assistant(s, idx, environ={})
     yield s, idx, asst, base
     idx.close()
 
@@ -150,7 +150,7 @@ def test_context_never_crosses_a_hidden_chunk(tmp_path):
               chunk("x", "e", "Første offentlige afsnit.", char_start=0, index=0),
               chunk("y", "e", "Lukket nabo HEMMELIGNABO.", char_start=100, index=1, access="closed"),
               chunk("z", "e", "Sidste offentlige afsnit.", char_start=200, index=2)]
-    idx, _ = build_index(tmp_path, chunks)
+    _, idx = build_index(tmp_path, chunks)
     public = Filter(access=("public",))
     text, used = idx.context("c", public)
     assert "Godkendt." in text and "HEMMELIG" not in text and "b" not in used and "a" not in used
@@ -211,11 +211,11 @@ def edoc_closed(folder: Path, attachment_ref: str = "b1.pdf") -> Path:
 
 
 def anonymous_sees(s: Settings, question: str, tmp: Path) -> str:
-    from ui.state import make_assistant
+    from assistant.assistant import build_assistant
 
     idx = Index(s)
     try:
-        return surfaces(make_assistant(s, idx, {}), ANONYMOUS, question, tmp)
+        return surfaces(build_assistant(s, idx, environ={}), ANONYMOUS, question, tmp)
     finally:
         idx.close()
 
