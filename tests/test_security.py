@@ -523,11 +523,11 @@ def test_esdh_overview_context_has_no_closed_item_text(tmp_path):
     edoc_closed(tmp_path / "corpus" / "pkg")
     s = settings_for(tmp_path / "data")
     ingest_paths([tmp_path / "corpus"], s, progress=False)
-    from ui.state import make_assistant
+    from assistant.assistant import build_assistant
 
     idx = Index(s)
     try:
-        asst = make_assistant(s, idx, {})
+        asst = build_assistant(s, idx, environ={})
         public = [c for c in idx.catalog.chunks() if c.meta.get("access") == "public"]
         assert public
         secr = User("s", ("sekretariat",))
