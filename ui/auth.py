@@ -209,7 +209,9 @@ def sidebar(res: "state.Resources", user: User) -> None:
             _end_session(res)
             state.set_user(ANONYMOUS)
             if cfg is not None and getattr(st.user, "is_logged_in", False):
-                st.logout()
+                flush_cookie()
+                st.logout()     # queues the browser's redirect through the provider's sign-out
+                st.stop()       # not st.rerun(): a rerun clears the message queue and can drop that redirect
             st.rerun()
         return
     if st.session_state.get("session_note"):

@@ -141,8 +141,6 @@ def _user_cookie(ctx) -> dict:
     return next(c for c in ctx.cookies() if c["name"] == USER_COOKIE)
 
 
-@pytest.mark.xfail(strict=False, reason="sign-out intermittently never reaches the provider's /session/end in clean "
-                   "clones (passes in others on the same commit); under investigation, see the closing note of 2026-12-07")
 def test_sso_sign_in_groups_sign_out_and_refused_sessions(sso, browser):
     from streamlit.web.server.starlette.starlette_app_utils import create_signed_value, decode_signed_value
 
