@@ -34,6 +34,11 @@ class ByraadGroup(click.Group):
         return super().__call__(*args, **kwargs)
 
 
+def _is_program() -> bool:
+    """True when `byraad` runs as its own process (not invoked inside another program, e.g. a test)."""
+    return bool(getattr(click.get_current_context().find_root().command, "process_entry", False))
+
+
 class Ctx:
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
@@ -55,7 +60,7 @@ def _load_settings(config: str | None, overrides: dict) -> Settings:
 @click.pass_context
 def main(ctx: click.Context, config, data_dir, embedder, llm, chroma_url) -> None:
     """byråds-GPT: spørg byrådets dagsordener, referater og håndbog — med kilder."""
-    if getattr(ctx.command, "process_entry", False):
+    if _is_program():
         from byraad.runtime import configure_process
 
         configure_process(ROLE_OF_COMMAND.get(ctx.invoked_subcommand or "", "cli"))
@@ -72,9 +77,14 @@ def main(ctx: click.Context, config, data_dir, embedder, llm, chroma_url) -> Non
 @click.option("--rebuild", is_flag=True, help="Byg indekset helt forfra.")
 @click.option("--json", "as_json", is_flag=True, help="Skriv rapporten som JSON på stdout.")
 @click.option("--quiet", is_flag=True, help="Ingen statuslinje på stderr.")
+@click.option("--nice", "niceness", type=click.IntRange(0, 19), default=None,
+              help="Lavere CPU-prioritet, så chatten ikke venter på indlæsningen (standard: 10; 0 = uændret).")
+@click.option("--progress-jsonl", is_flag=True, hidden=True,
+              help="Fremdrift som JSON-linjer på stderr (til administrationssiden).")
 @click.pass_obj
-def ingest(obj: Ctx, paths, prune, rebuild, as_json, quiet) -> None:
+def ingest(obj: Ctx, paths, prune, rebuild, as_json, quiet, niceness, progress_jsonl) -> None:
     """Indlæs mapper/filer (standard: corpus_dirs fra indstillingerne). Sikker at køre igen og igen."""
+    from byraad.runtime import INGEST_NICE
     from ingest.pipeline import IngestLocked, ingest_paths
 
     s = obj.settings
@@ -82,8 +92,20 @@ def ingest(obj: Ctx, paths, prune, rebuild, as_json, quiet) -> None:
     missing = [r for r in roots if not Path(r).exists()]
     if missing:
         raise click.UsageError(f"findes ikke: {', '.join(missing)}")
+    niceness = INGEST_NICE if niceness is None else niceness
+    if niceness and hasattr(os, "nice") and _is_program():
+        os.nice(niceness)       # a background job: the app's questions get the cores first
+    on_progress = None
+    if progress_jsonl:
+        def on_progress(ev: dict) -> None:
+            sys.stderr.write(json.dumps(ev, ensure_ascii=False) + "\n")
+            sys.stderr.flush()
+
+        on_progress({"phase": "start", "done": 0, "total": 0, "file": "", "pid": os.getpid(),
+                     "nice": os.nice(0) if hasattr(os, "nice") else 0})
     try:
-        rep = ingest_paths(roots, s, prune=prune, rebuild=rebuild, progress=not quiet, environ=os.environ)
+        rep = ingest_paths(roots, s, prune=prune, rebuild=rebuild, progress=not (quiet or progress_jsonl),
+                           environ=os.environ, on_progress=on_progress)
     except IngestLocked as e:
         click.echo(f"Fejl: {e}", err=True)
         sys.exit(3)

@@ -16,9 +16,7 @@ import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Mapping, Sequence
-
-from tqdm import tqdm
+from typing import Callable, Mapping, Sequence
 
 from byraad.access import is_closed
 from byraad.settings import Settings
@@ -114,8 +112,12 @@ def ingest_lock(data_dir: Path):
 
 def ingest_paths(roots: Sequence[str | Path], settings: Settings, *, index: Index | None = None,
                  prune: bool = False, rebuild: bool = False, progress: bool = True,
-                 environ: Mapping[str, str] | None = None) -> IngestReport:
-    """Ingest folders/files into the index of `settings`; returns (and saves) the report."""
+                 environ: Mapping[str, str] | None = None,
+                 on_progress: Callable[[dict], None] | None = None) -> IngestReport:
+    """Ingest folders/files into the index of `settings`; returns (and saves) the report.
+
+    `on_progress` receives {"phase": "read"|"embed"|"finish", "done", "total", "file"} as the run goes: files read,
+    then chunks embedded (with the file being embedded), then the final index work."""
     started = time.time()
     roots = [Path(r) for r in roots]
     own_index = index is None
@@ -126,9 +128,12 @@ def ingest_paths(roots: Sequence[str | Path], settings: Settings, *, index: Inde
             index.reset()
         files, rep.skipped = scan(roots)
         _recover(index, rep)
-        _sync_files(index, files, rep, settings, prune, progress)
+        _sync_files(index, files, rep, settings, prune, progress, on_progress)
+        if on_progress is not None:
+            on_progress({"phase": "finish", "done": 0, "total": 0, "file": ""})
         _collect_garbage(index, rep)
         _reconcile_store(index, rep)
+        _save_snapshot(index, rep)
         index.bm25()  # rebuild BM25 now if anything changed, so the first question is fast
         rep.totals = index.catalog.stats()
         rep.duration_s = round(time.time() - started, 2)
@@ -156,7 +161,7 @@ def _recover(index: Index, rep: IngestReport) -> None:
 
 
 def _sync_files(index: Index, files: list[SourceFile], rep: IngestReport, s: Settings, prune: bool,
-                progress: bool) -> None:
+                progress: bool, on_progress: Callable[[dict], None] | None = None) -> None:
     cat = index.catalog
     known = cat.files()
     states = cat.doc_states()
@@ -224,18 +229,18 @@ def _sync_files(index: Index, files: list[SourceFile], rep: IngestReport, s: Set
         else:
             rep.missing.append(p)
     if todo:
-        _ingest_new(index, todo, rep, s, progress)
+        _ingest_new(index, todo, rep, s, progress, on_progress)
 
 
 def _ingest_new(index: Index, todo: list[tuple[SourceFile, str, bool]], rep: IngestReport, s: Settings,
-                progress: bool) -> None:
+                progress: bool, on_progress: Callable[[dict], None] | None = None) -> None:
     """Parse and chunk new or changed files, then embed and store them one document at a time (write-ahead)."""
     cat = index.catalog
     opts = LoadOptions.from_settings(s)
     parsed = []
-    bar = progress_bar(len(todo), progress, "Læser filer", "fil")
+    bar = progress_bar(len(todo), progress, "Læser filer", "fil", on_progress, "read")
     for f, doc_id, existed in todo:
-        bar.set_postfix_str(f.rel[-40:], refresh=False)
+        bar.set_postfix_str(f.rel, refresh=False)
         try:
             doc = parse_file(f.path, f.rel, doc_id, opts=opts)
             chunks, sources = chunk_document(doc, s)
@@ -248,10 +253,10 @@ def _ingest_new(index: Index, todo: list[tuple[SourceFile, str, bool]], rep: Ing
             _fail(cat, f, rep, "error", f"uventet fejl under læsning: {type(e).__name__}: {e}"[:300], existed)
         bar.update(1)
     bar.close()
-    bar = progress_bar(sum(len(p[2]) for p in parsed), progress, "Indlejrer", "stk")
+    bar = progress_bar(sum(len(p[2]) for p in parsed), progress, "Indlejrer", "stk", on_progress, "embed")
     try:
         for f, doc, chunks, sources, existed in parsed:
-            bar.set_postfix_str(f.rel[-40:], refresh=False)
+            bar.set_postfix_str(f.rel, refresh=False)
             info = _doc_info(doc)
             cat.begin_document(doc.doc_id, f.rel, doc.title, doc.kind, info, chunks, sources)
             vectors: list = []
@@ -317,6 +322,17 @@ def _reconcile_store(index: Index, rep: IngestReport) -> None:
         rep.repaired["manglende vektorer genskabt"] = len(chunks)
 
 
+def _save_snapshot(index: Index, rep: IngestReport) -> None:
+    """The vector snapshot answering processes search without opening the store (vectorstore/vectorfile.py)."""
+    try:
+        index.save_vector_snapshot()
+    except Exception as e:  # noqa: BLE001 - without a snapshot readers use the store: slower start, same answers
+        from vectorstore import vectorfile
+
+        vectorfile.remove(index.dir)
+        rep.warnings.append({"path": "", "warning": f"vektor-snapshot ikke skrevet ({type(e).__name__}: {e})"[:300]})
+
+
 def _doc_info(doc: ParsedDocument) -> dict:
     """What the catalog keeps about a document for status and reports."""
     meetings = [{"body": m.body, "date": m.date, "date_hint": m.date_hint, "embedded": m.embedded,
@@ -345,7 +361,44 @@ def _note_structure(doc: ParsedDocument, info: dict, rep: IngestReport) -> None:
         rep.warnings.append({"path": doc.path, "warning": w})
 
 
-def progress_bar(total: int, enabled: bool, desc: str, unit: str) -> tqdm:
-    """A tqdm bar on stderr (disabled when not wanted or when there is nothing to do)."""
-    return tqdm(total=total, desc=desc, unit=unit, file=sys.stderr, mininterval=0.5, dynamic_ncols=True,
-                disable=not enabled or total == 0)
+class _NoBar:
+    def update(self, n: int = 1) -> None: ...
+    def set_postfix_str(self, s: str, refresh: bool = True) -> None: ...
+    def close(self) -> None: ...
+
+
+class _Progress:
+    """Counts one phase for the caller's callback (the app's progress bar) and, when enabled, a tqdm bar."""
+
+    def __init__(self, bar, total: int, phase: str, callback: Callable[[dict], None] | None) -> None:
+        self.bar, self.total, self.phase, self.callback = bar, total, phase, callback
+        self.done, self.file = 0, ""
+        self._emit()
+
+    def _emit(self) -> None:
+        if self.callback is not None:
+            self.callback({"phase": self.phase, "done": self.done, "total": self.total, "file": self.file})
+
+    def update(self, n: int = 1) -> None:
+        self.done += n
+        self.bar.update(n)
+        self._emit()
+
+    def set_postfix_str(self, s: str, refresh: bool = True) -> None:
+        self.file = s
+        self.bar.set_postfix_str(s[-40:], refresh=refresh)
+        self._emit()
+
+    def close(self) -> None:
+        self.bar.close()
+
+
+def progress_bar(total: int, enabled: bool, desc: str, unit: str,
+                  callback: Callable[[dict], None] | None = None, phase: str = ""):
+    """A tqdm bar on stderr (a no-op when disabled or when there is nothing to do), reporting to `callback` too."""
+    if not enabled or total == 0:
+        bar = _NoBar()
+    else:
+        from tqdm import tqdm
+        bar = tqdm(total=total, desc=desc, unit=unit, file=sys.stderr, mininterval=0.5, dynamic_ncols=True)
+    return bar if callback is None else _Progress(bar, total, phase, callback)

@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
+import os
 import re
-import sqlite3
+import shutil
+import subprocess
+import sys
 import threading
 import time
 from pathlib import Path
@@ -35,49 +39,114 @@ def save_uploads(folder: str | Path, files: list[tuple[str, bytes]]) -> list[Pat
     return out
 
 
-def files_to_process(index, roots: list[Path]) -> int:
-    """How many scanned files are new or changed (size/mtime) — the denominator of the progress bar."""
-    from ingest.pipeline import scan
-
-    files, _ = scan(roots)
-    known = index.catalog.files()
-    return sum(1 for f in files if not (known.get(f.rel) and known[f.rel][2] == f.size and known[f.rel][3] == f.mtime))
+class IngestFailed(RuntimeError):
+    """The ingest process stopped with an error (its last lines of output are the message)."""
 
 
-def run_ingest(res: state.Resources, roots: list[Path], on_progress: Callable[[int, int], None]) -> dict:
-    """Ingest in a worker thread while the caller's progress callback polls the catalog; returns the report dict.
+def ingest_command(settings, roots: list[Path], environ=None) -> tuple[list[str], dict[str, str]]:
+    """argv and environment of the ingest process the admin page starts: `byraad ingest` with the app's settings,
+    the ingest role's thread policy and lower priority (the command's default nice), progress as JSON lines."""
+    from byraad.runtime import child_env
+    from ui.cli import settings_env
 
-    Raises ingest.pipeline.IngestLocked when another ingestion holds the lock.
+    env = child_env("ingest", environ)
+    env.update(settings_env(settings))
+    root = str(Path(__file__).resolve().parents[1])
+    env["PYTHONPATH"] = os.pathsep.join([root] + [p for p in env.get("PYTHONPATH", "").split(os.pathsep) if p])
+    argv = [sys.executable, "-m", "byraad.cli", "ingest", *map(str, roots), "--json", "--progress-jsonl"]
+    return argv, env
+
+
+def run_ingest(res: state.Resources, roots: list[Path], on_progress: Callable[[dict], None]) -> dict:
+    """Ingest in a separate, lower-priority process (so it cannot starve the chat's questions) and pass its progress
+    events ({"phase", "done", "total", "file"}) to `on_progress`; returns the report dict.
+
+    Raises ingest.pipeline.IngestLocked when another ingestion holds the lock, IngestFailed when the process fails.
     """
-    from ingest.pipeline import ingest_paths
+    from ingest.pipeline import IngestLocked
 
-    total = max(files_to_process(res.index, roots), 1)
-    started = time.time()
+    argv, env = ingest_command(res.settings, roots, res.environ)
+    proc = subprocess.Popen(argv, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True, encoding="utf-8", errors="replace")
     box: dict = {}
-
-    def work() -> None:
-        try:
-            box["report"] = ingest_paths(roots, res.settings, index=res.index, progress=False, environ=res.environ)
-        except BaseException as e:  # handed to the UI thread
-            box["error"] = e
-
-    t = threading.Thread(target=work, name="byraad-ingest", daemon=True)
-    t.start()
-    db = sqlite3.connect(f"file:{res.index.catalog.path}?mode=ro", uri=True, timeout=5)
+    reader = threading.Thread(target=lambda: box.setdefault("out", proc.stdout.read()), daemon=True,
+                              name="byraad-ingest-report")
+    reader.start()
+    other: list[str] = []
     try:
-        while t.is_alive():
-            t.join(0.4)
+        for line in proc.stderr:
             try:
-                done = db.execute("SELECT COUNT(*) FROM files WHERE seen >= ?", (started,)).fetchone()[0]
-            except sqlite3.Error:
-                done = 0
-            on_progress(min(done, total), total)
+                ev = json.loads(line)
+            except ValueError:
+                ev = None
+            if isinstance(ev, dict) and "phase" in ev:
+                on_progress(ev)
+            elif line.strip():
+                other.append(line.rstrip())
+        rc = proc.wait()
     finally:
-        db.close()
-    if "error" in box:
-        raise box["error"]
-    on_progress(total, total)
-    return box["report"].to_dict()
+        if proc.poll() is None:     # the page went away mid-run: the process is safe to stop (crash-safe ingest)
+            proc.terminate()
+    reader.join()
+    if rc == 3:
+        raise IngestLocked("\n".join(other[-3:]))
+    try:
+        return json.loads(box.get("out") or "")
+    except ValueError:
+        raise IngestFailed("\n".join(other[-12:]) or f"indlæsningen stoppede med kode {rc}") from None
+
+
+def progress_text(ev: dict) -> tuple[float, str]:
+    """(fraction, Danish text) for the progress bar from one progress event."""
+    done, total, name = int(ev.get("done") or 0), int(ev.get("total") or 0), str(ev.get("file") or "")
+    where = f" — {as_text(name)}" if name else ""      # a file name is document text: shown as text
+    if ev.get("phase") == "start":
+        return 0.0, "Starter indlæsningen …"
+    if ev.get("phase") == "read":
+        return 0.1 * done / max(total, 1), f"Læser filer: {done} af {total}{where}"
+    if ev.get("phase") == "embed":
+        return 0.1 + 0.85 * done / max(total, 1), f"Indlejrer tekststykker: {done} af {total}{where}"
+    return 0.95, "Opdaterer søgeindekset …"
+
+
+def quarantine_dir(settings) -> Path:
+    return Path(settings.data_dir) / "karantaene"
+
+
+def quarantine_failed(settings, folder: Path, uploaded: list[Path], report: dict) -> list[dict]:
+    """Move uploaded files that failed to ingest out of the corpus folder into the quarantine folder, each with a
+    JSON note of its reason, so they do not fail again on every run. Returns the notes."""
+    qdir = quarantine_dir(settings)
+    mine = {p.resolve(): p for p in uploaded}
+    out = []
+    for f in report.get("failed") or []:
+        src = mine.get((folder / str(f.get("path", ""))).resolve())
+        if src is None or not src.exists():
+            continue
+        qdir.mkdir(parents=True, exist_ok=True)
+        dest = qdir / f"{time.strftime('%Y%m%d-%H%M%S')}-{src.name}"
+        n = 1
+        while dest.exists():
+            dest = qdir / f"{time.strftime('%Y%m%d-%H%M%S')}-{n}-{src.name}"
+            n += 1
+        shutil.move(str(src), dest)
+        note = {"file": src.name, "code": f.get("code", ""), "reason": f.get("reason", ""),
+                "quarantined": time.time(), "moved_to": dest.name}
+        dest.with_name(dest.name + ".json").write_text(json.dumps(note, ensure_ascii=False, indent=2), encoding="utf-8")
+        out.append(note)
+    return out
+
+
+def quarantined(settings) -> list[dict]:
+    """The quarantine notes, newest first."""
+    qdir = quarantine_dir(settings)
+    notes = []
+    for p in qdir.glob("*.json") if qdir.is_dir() else []:
+        try:
+            notes.append(json.loads(p.read_text(encoding="utf-8")))
+        except (OSError, ValueError):
+            continue
+    return sorted(notes, key=lambda n: -float(n.get("quarantined") or 0))
 
 
 def _when(ts: float | None) -> str:
@@ -149,13 +218,15 @@ def _ingest_section(res: state.Resources) -> None:
         bar = st.progress(0.0, text="Indlæser …")
         from ingest.pipeline import IngestLocked
         try:
-            rep = run_ingest(res, [folder], lambda d, t: bar.progress(d / t, text=f"Indlæser … {d} af {t} filer"))
+            rep = run_ingest(res, [folder], lambda ev: bar.progress(*progress_text(ev)))
         except IngestLocked:
             st.error("En anden indlæsning kører allerede. Vent, til den er færdig, og prøv igen.")
             return
         except Exception as e:
-            st.error(as_text(f"Indlæsningen fejlede: {type(e).__name__}: {e}"))
+            st.error(as_text(f"Indlæsningen fejlede: {e}"))
             return
+        bar.progress(1.0, text="Færdig")
+        rep["quarantined"] = quarantine_failed(res.settings, folder, saved, rep)
         st.session_state["last_report"] = rep
     rep = st.session_state.get("last_report")
     if rep:
@@ -163,12 +234,22 @@ def _ingest_section(res: state.Resources) -> None:
             f"Indlæsning færdig på {rep['duration_s']} s: {len(rep['new'])} nye, {len(rep['changed'])} ændrede, "
             f"{len(rep['unchanged'])} uændrede, {len(rep['failed'])} fejlede. Indekset har nu "
             f"{rep['totals'].get('documents', 0)} dokumenter.")
+        moved = {q["file"]: q for q in rep.get("quarantined") or []}
         for f in rep["failed"]:
-            st.error(as_text(f"{f['path']}: {f['reason']}"))
+            q = moved.get(Path(f["path"]).name)
+            st.error(as_text(f"{f['path']}: {f['reason']}" + (f" — flyttet i karantæne ({q['moved_to']}), så den ikke "
+                                                               "fejler igen ved hver indlæsning" if q else "")))
         for u in rep["undated_meetings"]:
             st.markdown(as_text(f"Udateret møde: {u['path']}"))
         with st.expander("Hele rapporten"):
             st.json(rep, expanded=False)
+    held = quarantined(res.settings)
+    if held:
+        with st.expander(f"Filer i karantæne ({len(held)})"):
+            st.markdown(f"Uploadede filer, der ikke kunne indlæses, ligger i {as_text(quarantine_dir(res.settings))}. "
+                        "Ret filen, og upload den igen.")
+            for q in held:
+                st.markdown("- " + as_text(f"{q.get('file')} ({_when(q.get('quarantined'))}): {q.get('reason')}"))
 
 
 def _feedback_section(res: state.Resources) -> None:

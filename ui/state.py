@@ -43,9 +43,9 @@ def build_resources(settings: Settings, environ: Mapping[str, str]) -> Resources
     from vectorstore.index import Index
 
     index = Index(settings, environ=environ)
-    # Create the lazily built backends now, once: their first creation is not thread-safe (two sessions racing
-    # into chromadb.PersistentClient fail), and it keeps the first question fast.
-    index.store.count()
+    # Create the lazily built backends now, once (Index builds each under its lock), so the first question is fast.
+    if index.vector_snapshot() is None:     # with the ingest's vector snapshot, dense search never opens the store
+        index.store.count()
     index.embedder
     if index.catalog.stats()["chunks"]:
         index.bm25()

@@ -15,6 +15,7 @@ from typing import Any, Mapping, Sequence
 
 from byraad.settings import Settings
 from byraad.types import Chunk, Hit
+from vectorstore import vectorfile
 from vectorstore.catalog import Catalog
 from vectorstore.filters import Filter
 from vectorstore.protocols import Embedder, VectorStore
@@ -211,6 +212,8 @@ class Index:
         self._warmer: threading.Thread | None = None
         self._warm_gen = -1
         self._closed = False
+        self._snapshot: vectorfile.VectorFile | None = None     # the ingest's vector snapshot (see vectorfile)
+        self._opener: threading.Thread | None = None
 
     # --- lazily built backends (heavy imports only when needed) ------------------------------
     # Both are created under the lock: Streamlit sessions run in threads and chromadb's shared client
@@ -247,6 +250,7 @@ class Index:
         self.catalog = Catalog(self.dir / "catalog.sqlite")
         self._state, self._bm25_state, self._perm = None, None, None
         self.vectors, self._warm_gen = VectorCache(VECTOR_CACHE_MB << 20), -1
+        self._snapshot = None
 
     # --- chunk cache, metadata columns and BM25 ---------------------------------------------------
     def _current(self) -> tuple[int, dict[str, Chunk], MetaColumns]:
@@ -331,6 +335,11 @@ class Index:
             return []
         vec = vector if vector is not None else self.embedder.embed_query(query)
         gen, chunks, cols = self._current()
+        snap = self.vector_snapshot() if len(chunks) <= vectorfile.MAX_CHUNKS else None
+        if snap is not None:
+            scored = self._dense_snapshot(snap, vec, k, flt or Filter(access=None), cols)
+            scored = [(cid, s) for cid, s in scored if cid in chunks][:k]
+            return [Hit(chunk=chunks[cid], score=s, dense_score=s, rank=i + 1) for i, (cid, s) in enumerate(scored)]
         store = self.store
         if not hasattr(store, "nearest"):
             # A plain VectorStore takes the whole filter in its query.
@@ -342,6 +351,51 @@ class Index:
         # The store holds display text only; give hits the full catalog chunk (and drop stale ids).
         scored = [(cid, s) for cid, s in scored if cid in chunks][:k]
         return [Hit(chunk=chunks[cid], score=s, dense_score=s, rank=i + 1) for i, (cid, s) in enumerate(scored)]
+
+    # --- the ingest's vector snapshot: dense search without opening the store -----------------------------------
+    def vector_snapshot(self) -> vectorfile.VectorFile | None:
+        """The vector snapshot the last ingest wrote (re-read when it changed on disk), or None."""
+        self._snapshot = vectorfile.load(self.dir, self._snapshot)
+        return self._snapshot
+
+    def save_vector_snapshot(self) -> int:
+        """Write the snapshot of every complete chunk's vector (ingest does, at the end of a run); rows written."""
+        store = self.store
+        if not hasattr(store, "vectors"):
+            return 0
+        gen, _, cols = self._current()
+        return vectorfile.write(self.dir, gen, cols.ids, lambda ids: store.vectors(ids, None))
+
+    def _dense_snapshot(self, snap: vectorfile.VectorFile, vec: Sequence[float], k: int, flt: Filter,
+                        cols: MetaColumns) -> list[tuple[str, float]]:
+        """Exact top k (id, cosine) among the chunks `flt` admits, scored from the snapshot. Chunks newer than the
+        snapshot (an ingest is running) are scored from the store's vectors when the store is open; otherwise the
+        store is opened in the background for the next question and they are left out of this one."""
+        import numpy as np
+
+        idx = np.flatnonzero(cols.mask(flt))
+        rows = snap.rows_for(cols.ids)[idx]
+        inside = rows >= 0
+        sims = snap.scores(vec)[rows[inside]]
+        names = idx[inside]
+        top = np.argpartition(-sims, k - 1)[:k] if len(sims) > k else np.arange(len(sims))
+        out = [(cols.ids[names[i]], float(sims[i])) for i in top]
+        newer = [cols.ids[i] for i in idx[~inside]]
+        if newer:
+            if self._store is not None:
+                miss = self.vectors.missing(newer)
+                got = self._store.vectors(miss, None) if miss else ((), None)
+                self.vectors.add(*got)
+                out += self.vectors.score(vec, newer, k, got)
+            else:
+                self._open_store_soon()
+        return sorted(out, key=lambda t: (-t[1], t[0]))[:k]
+
+    def _open_store_soon(self) -> None:
+        with self._lock:
+            if self._opener is None:
+                self._opener = threading.Thread(target=lambda: self.store, daemon=True, name="byraad-open-store")
+                self._opener.start()
 
     def _dense_sharded(self, store: Any, vec: Sequence[float], k: int, flt: Filter, cols: MetaColumns
                        ) -> list[tuple[str, float]]:
