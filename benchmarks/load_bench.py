@@ -19,7 +19,8 @@ nice 10) over the real-sources folders into a scratch data dir, with no embeddin
 OCRs. Busy and idle are measured in ONE run, interleaved: for each N and round, an idle segment (the ingest paused
 with SIGSTOP) and a busy segment (SIGCONT); when the ingest finishes it is started again on a fresh scratch dir.
 So both see the same machine, and the busy/idle ratios hold however loaded the machine is by others; the 1-minute
-load average is recorded per segment.
+load average is recorded per segment, and for busy segments how many cores' worth of CPU the ingest got
+(its process group's CPU seconds per second).
 
 Reported per N and phase: p50/p95 (nearest rank) of time to first text and to the full answer, errors, answers;
 busy/idle p95 ratios; the server's RSS (peak, sampled every 0.2 s). Targets: full answer p95 ≤ 1 s at 10 members
@@ -75,6 +76,20 @@ class PeakRss(threading.Thread):
             self.stop.wait(0.2)
 
 
+def group_cpu_s(pgid: int) -> float:
+    """CPU seconds (user+sys, incl. waited-for children) of every live process in a process group."""
+    tick = os.sysconf("SC_CLK_TCK")
+    total = 0
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            f = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(f[2]) == pgid:       # fields after the name: state ppid pgrp … utime(11) stime(12) cutime cstime
+            total += int(f[11]) + int(f[12]) + int(f[13]) + int(f[14])
+    return total / tick
+
+
 class NoCache(dict):
     """Stands in for the retriever's query-vector cache: stores nothing."""
 
@@ -105,6 +120,9 @@ class Ingest:
         self.proc = subprocess.Popen(argv, env=env, stdout=subprocess.DEVNULL, stderr=open(self.log, "a"),
                                      stdin=subprocess.DEVNULL, start_new_session=True)    # its own group: OCR too
         self.runs += 1
+
+    def cpu_s(self) -> float:
+        return group_cpu_s(self.proc.pid) if self.proc is not None and self.proc.poll() is None else 0.0
 
     def resume(self) -> None:
         if self.proc is None or self.proc.poll() is not None:
@@ -228,8 +246,8 @@ def main() -> None:
     cells: dict[str, dict[str, dict]] = {}
     try:
         for n in members:
-            acc = {ph: {"first": [], "full": [], "errors": [], "loadavg_1min": [], "wall_s": 0.0}
-                   for ph in ("idle", "busy")}
+            acc = {ph: {"first": [], "full": [], "errors": [], "loadavg_1min": [], "wall_s": 0.0,
+                        "ingest_cores": []} for ph in ("idle", "busy")}
             for r in range(args.rounds):
                 for ph in ("idle", "busy"):
                     if ph == "busy":
@@ -238,9 +256,14 @@ def main() -> None:
                     else:
                         ingest.pause()
                         time.sleep(1.0)
+                    cpu0 = ingest.cpu_s()
                     got = segment(res, questions, n, args.questions, seed=1000 * n + r)
+                    cpu1 = ingest.cpu_s()
                     if ph == "busy":
                         ingest.pause()
+                        # a restarted ingest (the previous one finished) counts from 0
+                        a_cores = max(cpu1 - cpu0, 0.0) / got["wall_s"] if got["wall_s"] else 0.0
+                        acc[ph]["ingest_cores"].append(round(a_cores, 2))
                     a = acc[ph]
                     a["first"] += got["first"]
                     a["full"] += got["full"]
@@ -256,7 +279,8 @@ def main() -> None:
                             "first_text_p50_s": pct(a["first"], 50), "first_text_p95_s": pct(a["first"], 95),
                             "full_answer_p50_s": pct(a["full"], 50), "full_answer_p95_s": pct(a["full"], 95),
                             "answers_per_s": round(len(a["full"]) / a["wall_s"], 2) if a["wall_s"] else None,
-                            "loadavg_1min": a["loadavg_1min"]}
+                            "loadavg_1min": a["loadavg_1min"],
+                            **({"ingest_cores_used": a["ingest_cores"]} if ph == "busy" else {})}
             i, b = cell["idle"], cell["busy"]
             cell["busy_vs_idle"] = {k: round(b[k] / i[k], 2) if b[k] and i[k] else None
                                     for k in ("first_text_p95_s", "full_answer_p95_s", "full_answer_p50_s")}

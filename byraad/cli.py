@@ -77,14 +77,13 @@ def main(ctx: click.Context, config, data_dir, embedder, llm, chroma_url) -> Non
 @click.option("--rebuild", is_flag=True, help="Byg indekset helt forfra.")
 @click.option("--json", "as_json", is_flag=True, help="Skriv rapporten som JSON på stdout.")
 @click.option("--quiet", is_flag=True, help="Ingen statuslinje på stderr.")
-@click.option("--nice", "niceness", type=click.IntRange(0, 19), default=None,
-              help="Lavere CPU-prioritet, så chatten ikke venter på indlæsningen (standard: 10; 0 = uændret).")
+@click.option("--nice", "niceness", type=click.IntRange(0, 19), default=0, show_default=True,
+              help="Lavere CPU-prioritet (fx 10), så chatten ikke venter på indlæsningen.")
 @click.option("--progress-jsonl", is_flag=True, hidden=True,
               help="Fremdrift som JSON-linjer på stderr (til administrationssiden).")
 @click.pass_obj
 def ingest(obj: Ctx, paths, prune, rebuild, as_json, quiet, niceness, progress_jsonl) -> None:
     """Indlæs mapper/filer (standard: corpus_dirs fra indstillingerne). Sikker at køre igen og igen."""
-    from byraad.runtime import INGEST_NICE
     from ingest.pipeline import IngestLocked, ingest_paths
 
     s = obj.settings
@@ -92,7 +91,6 @@ def ingest(obj: Ctx, paths, prune, rebuild, as_json, quiet, niceness, progress_j
     missing = [r for r in roots if not Path(r).exists()]
     if missing:
         raise click.UsageError(f"findes ikke: {', '.join(missing)}")
-    niceness = INGEST_NICE if niceness is None else niceness
     if niceness and hasattr(os, "nice") and _is_program():
         os.nice(niceness)       # a background job: the app's questions get the cores first
     on_progress = None

@@ -45,15 +45,16 @@ class IngestFailed(RuntimeError):
 
 def ingest_command(settings, roots: list[Path], environ=None) -> tuple[list[str], dict[str, str]]:
     """argv and environment of the ingest process the admin page starts: `byraad ingest` with the app's settings,
-    the ingest role's thread policy and lower priority (the command's default nice), progress as JSON lines."""
-    from byraad.runtime import child_env
+    the ingest role's thread policy and lower priority (nice INGEST_NICE), progress as JSON lines."""
+    from byraad.runtime import INGEST_NICE, child_env
     from ui.cli import settings_env
 
     env = child_env("ingest", environ)
     env.update(settings_env(settings))
     root = str(Path(__file__).resolve().parents[1])
     env["PYTHONPATH"] = os.pathsep.join([root] + [p for p in env.get("PYTHONPATH", "").split(os.pathsep) if p])
-    argv = [sys.executable, "-m", "byraad.cli", "ingest", *map(str, roots), "--json", "--progress-jsonl"]
+    argv = [sys.executable, "-m", "byraad.cli", "ingest", *map(str, roots), "--json", "--progress-jsonl",
+            "--nice", str(INGEST_NICE)]
     return argv, env
 
 
