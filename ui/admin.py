@@ -102,12 +102,12 @@ def progress_text(ev: dict) -> tuple[float, str]:
     done, total, name = int(ev.get("done") or 0), int(ev.get("total") or 0), str(ev.get("file") or "")
     where = f" — {as_text(name)}" if name else ""      # a file name is document text: shown as text
     if ev.get("phase") == "start":
-        return 0.0, "Starter indlæsningen …"
+        return 0.0, "Indlæser … starter"
     if ev.get("phase") == "read":
-        return 0.1 * done / max(total, 1), f"Læser filer: {done} af {total}{where}"
+        return 0.1 * done / max(total, 1), f"Indlæser … læser filer: {done} af {total}{where}"
     if ev.get("phase") == "embed":
-        return 0.1 + 0.85 * done / max(total, 1), f"Indlejrer tekststykker: {done} af {total}{where}"
-    return 0.95, "Opdaterer søgeindekset …"
+        return 0.1 + 0.85 * done / max(total, 1), f"Indlæser … indlejrer tekststykker: {done} af {total}{where}"
+    return 0.95, "Indlæser … opdaterer søgeindekset"
 
 
 def quarantine_dir(settings) -> Path:
