@@ -125,3 +125,13 @@ def test_ask_from_the_command_line_does_not_import_chromadb(built):
                          env={**os.environ, "PYTHONPATH": str(ROOT)}, cwd=ROOT)
     assert out.returncode == 0, out.stderr
     assert out.stdout.strip().splitlines()[-1] == "False"
+
+
+def test_a_rerun_without_changes_keeps_the_snapshot(built, tmp_path):
+    s0, corpus = built
+    shutil.copytree(s0.data_dir, tmp_path / "data")
+    s = Settings(data_dir=str(tmp_path / "data"), embedder="hash:64")
+    meta = Index(s).dir / vectorfile.META
+    before = meta.stat().st_mtime_ns
+    assert ingest_paths([corpus], s, progress=False).ok
+    assert meta.stat().st_mtime_ns == before

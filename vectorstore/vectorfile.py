@@ -98,6 +98,8 @@ def write(index_dir: Path, generation: int, ids: Sequence[str], fetch: Callable[
         remove(index_dir)
         return 0
     old = load(index_dir)
+    if old is not None and old.generation == generation and old.ids == ids:
+        return len(ids)         # nothing changed since it was written (a re-run with no changes)
     have: dict[str, Any] = {}
     if old is not None:
         have = {cid: old.mat[old.pos[cid]] for cid in ids if cid in old.pos}
