@@ -144,8 +144,9 @@ class Ingest:
                 self.proc.kill()
 
 
-def chat_turn(res, question: str, history: list[tuple[str, str]]) -> tuple[float, float, str]:
-    """One chat turn as ui/chat.py runs it; returns (seconds to first text, seconds to full answer, answer text)."""
+def chat_turn(res, question: str, history: list[tuple[str, str]]) -> tuple[float, float, str, bool]:
+    """One chat turn as ui/chat.py runs it; returns (seconds to first text, seconds to full answer, answer text,
+    refused)."""
     from ui import render, state
 
     t0 = time.perf_counter()
@@ -162,7 +163,7 @@ def chat_turn(res, question: str, history: list[tuple[str, str]]) -> tuple[float
     contexts = {c.chunk_id: state.surrounding_text(res.index, c.chunk_id) for c in answer.citations}
     render.answer_view(answer, contexts, "")
     full = time.perf_counter() - t0
-    return (first if first is not None else full), full, answer.text
+    return (first if first is not None else full), full, answer.text, bool(answer.refused)
 
 
 def segment(res, questions: list[str], members: int, per_member: int, seed: int) -> dict:
@@ -170,6 +171,7 @@ def segment(res, questions: list[str], members: int, per_member: int, seed: int)
     first: list[float] = []
     full: list[float] = []
     errors: list[str] = []
+    refused: list[bool] = []
     lock = threading.Lock()
     rnd = random.Random(seed)
     starts = [rnd.randrange(len(questions)) for _ in range(members)]
@@ -181,11 +183,12 @@ def segment(res, questions: list[str], members: int, per_member: int, seed: int)
         for j in range(per_member):
             q = questions[(starts[i] + j * 7) % len(questions)]
             try:
-                f, t, text = chat_turn(res, q, history[-2:])
+                f, t, text, ref = chat_turn(res, q, history[-2:])
                 history.append((q, text))
                 with lock:
                     first.append(f)
                     full.append(t)
+                    refused.append(ref)
             except Exception as e:  # noqa: BLE001 - counted and reported
                 with lock:
                     errors.append(f"{type(e).__name__}: {e}"[:200])
@@ -196,7 +199,8 @@ def segment(res, questions: list[str], members: int, per_member: int, seed: int)
         t.start()
     for t in threads:
         t.join()
-    return {"first": first, "full": full, "errors": errors, "wall_s": time.perf_counter() - t0,
+    return {"first": first, "full": full, "errors": errors, "refused": sum(refused),
+            "wall_s": time.perf_counter() - t0,
             "loadavg_1min": round(os.getloadavg()[0], 2)}
 
 
@@ -246,7 +250,7 @@ def main() -> None:
     cells: dict[str, dict[str, dict]] = {}
     try:
         for n in members:
-            acc = {ph: {"first": [], "full": [], "errors": [], "loadavg_1min": [], "wall_s": 0.0,
+            acc = {ph: {"first": [], "full": [], "errors": [], "refused": 0, "loadavg_1min": [], "wall_s": 0.0,
                         "ingest_cores": []} for ph in ("idle", "busy")}
             for r in range(args.rounds):
                 for ph in ("idle", "busy"):
@@ -268,6 +272,7 @@ def main() -> None:
                     a["first"] += got["first"]
                     a["full"] += got["full"]
                     a["errors"] += got["errors"]
+                    a["refused"] += got["refused"]
                     a["loadavg_1min"].append(got["loadavg_1min"])
                     a["wall_s"] += got["wall_s"]
                     print(f"N={n} round {r + 1} {ph}: full p95 {pct(got['full'], 95)} s "
@@ -275,7 +280,8 @@ def main() -> None:
                           file=sys.stderr, flush=True)
             cell = {}
             for ph, a in acc.items():
-                cell[ph] = {"answers": len(a["full"]), "errors": len(a["errors"]), "error_samples": a["errors"][:3],
+                cell[ph] = {"answers": len(a["full"]), "refusals": a["refused"], "errors": len(a["errors"]),
+                            "error_samples": a["errors"][:3],
                             "first_text_p50_s": pct(a["first"], 50), "first_text_p95_s": pct(a["first"], 95),
                             "full_answer_p50_s": pct(a["full"], 50), "full_answer_p95_s": pct(a["full"], 95),
                             "answers_per_s": round(len(a["full"]) / a["wall_s"], 2) if a["wall_s"] else None,
