@@ -9,7 +9,8 @@ same when numpy is imported. So they are set here, at the edge, before either is
   an idle machine, but its spin-waiting and barrier hand-offs cost seconds when the cores are busy (an ingest
   beside it), and concurrent members each get their own thread anyway.
 - ingest: every core (batches are embedded one text per thread), passive waiting so idle threads do not burn a
-  core the chat needs. An ingest started from the app runs in its own process at lower priority (`INGEST_NICE`).
+  core the chat needs. An ingest started from the app runs in its own process at lower priority (setting
+  `ingest_nice`, default 10).
 - unset (tests, library use): passive waiting only.
 
 Explicit OMP_* / OPENBLAS_* variables in the environment win: an operator can always override a role.
@@ -28,7 +29,6 @@ ROLES: dict[str, dict[str, str]] = {
     "ingest": {"OMP_WAIT_POLICY": "PASSIVE"},
 }
 DEFAULT = {"OMP_WAIT_POLICY": "PASSIVE"}
-INGEST_NICE = 10        # niceness of an ingest the app starts: the chat's threads win the cores
 ROLE_VAR = "BYRAAD_PROCESS_ROLE"
 
 log = logging.getLogger(__name__)

@@ -18,7 +18,8 @@ from typing import Any, Mapping
 
 CONFIG_FILE = "byraad.toml"
 # Settings that change how fast an answer comes, never what it says: left out of fingerprint().
-_NOT_SHAPING = frozenset({"embed_cache", "max_unpacked_mb", "load_isolated", "load_timeout_s", "load_memory_mb"})
+_NOT_SHAPING = frozenset({"embed_cache", "max_unpacked_mb", "load_isolated", "load_timeout_s", "load_memory_mb",
+                          "ingest_nice"})
 ENV_PREFIX = "BYRAAD_"
 
 
@@ -40,6 +41,7 @@ class Settings:
     load_isolated: bool = True              # run the file loaders in a worker process with the limits below
     load_timeout_s: float = 300.0           # wall time one file may take to load (OCR included)
     load_memory_mb: int = 2048              # address space of the loader process
+    ingest_nice: int = 10                   # CPU niceness of the ingest the admin page starts (0 = the app's own)
     batch_size: int = 32                    # chunks embedded per batch
     llm: str = "extractive"                 # extractive | openai:<model> | llamacpp:<path.gguf>
     llm_base_url: str = ""
@@ -115,6 +117,8 @@ class Settings:
             raise ValueError("chunk_tokens must be at least 32")
         if not 0 <= self.chunk_overlap < self.chunk_tokens:
             raise ValueError("chunk_overlap must be >= 0 and smaller than chunk_tokens")
+        if not 0 <= self.ingest_nice <= 19:
+            raise ValueError("ingest_nice must be between 0 and 19")
         if self.top_k < 1 or self.retrieve_k < self.top_k:
             raise ValueError("top_k must be >= 1 and retrieve_k >= top_k")
 

@@ -10,7 +10,7 @@ from types import SimpleNamespace
 
 import pytest
 
-from byraad.runtime import INGEST_NICE, ROLE_VAR
+from byraad.runtime import ROLE_VAR
 from byraad.settings import Settings
 from ingest.pipeline import IngestLocked, ingest_lock
 from ui import admin
@@ -47,7 +47,7 @@ def test_admin_ingest_progress_and_quarantine(res):
 
     # Its own process, at lower priority than the app.
     start = events[0]
-    assert start["phase"] == "start" and start["pid"] != os.getpid() and start["nice"] >= INGEST_NICE
+    assert start["phase"] == "start" and start["pid"] != os.getpid() and start["nice"] >= r.settings.ingest_nice == 10
     # Progress counts chunks embedded and names the file being embedded.
     embed = [e for e in events if e["phase"] == "embed"]
     assert embed and embed[-1]["done"] == embed[-1]["total"] == rep["chunks_added"]

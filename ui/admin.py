@@ -45,8 +45,8 @@ class IngestFailed(RuntimeError):
 
 def ingest_command(settings, roots: list[Path], environ=None) -> tuple[list[str], dict[str, str]]:
     """argv and environment of the ingest process the admin page starts: `byraad ingest` with the app's settings,
-    the ingest role's thread policy and lower priority (nice INGEST_NICE), progress as JSON lines."""
-    from byraad.runtime import INGEST_NICE, child_env
+    the ingest role's thread policy and lower priority (settings.ingest_nice), progress as JSON lines."""
+    from byraad.runtime import child_env
     from ui.cli import settings_env
 
     env = child_env("ingest", environ)
@@ -54,7 +54,7 @@ def ingest_command(settings, roots: list[Path], environ=None) -> tuple[list[str]
     root = str(Path(__file__).resolve().parents[1])
     env["PYTHONPATH"] = os.pathsep.join([root] + [p for p in env.get("PYTHONPATH", "").split(os.pathsep) if p])
     argv = [sys.executable, "-m", "byraad.cli", "ingest", *map(str, roots), "--json", "--progress-jsonl",
-            "--nice", str(INGEST_NICE)]
+            "--nice", str(settings.ingest_nice)]
     return argv, env
 
 

@@ -42,7 +42,10 @@ def ingest_sample(base: Path) -> Settings:
 
     corpus = base / "corpus"
     shutil.copytree(SAMPLE, corpus)
-    s = Settings(data_dir=str(base / "data"), embedder="hash:64", corpus_dirs=(str(corpus),), llm="extractive")
+    # ingest_nice=0: on a test machine shared with other jobs a niced ingest is starved for minutes; its priority
+    # is checked in tests/test_admin_ingest.py.
+    s = Settings(data_dir=str(base / "data"), embedder="hash:64", corpus_dirs=(str(corpus),), llm="extractive",
+                 ingest_nice=0)
     ingest_paths([corpus], s, progress=False)
     return s
 
