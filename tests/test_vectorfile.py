@@ -135,3 +135,114 @@ def test_a_rerun_without_changes_keeps_the_snapshot(built, tmp_path):
     before = meta.stat().st_mtime_ns
     assert ingest_paths([corpus], s, progress=False).ok
     assert meta.stat().st_mtime_ns == before
+
+
+def test_an_anonymous_asker_gets_no_closed_chunk_through_the_snapshot(built):
+    """The app's path (build_assistant → Retriever → Index) on the snapshot: an anonymous member asking for the
+    closed item by its own words gets no closed chunk, in the hits or the answer, and Chroma is never opened."""
+    from assistant.assistant import build_assistant
+    from byraad.access import ANONYMOUS
+
+    s, _ = built
+    idx = Index(s)
+    try:
+        asst = build_assistant(s, idx, environ={}, audit=False)
+        closed = [c for c in idx.all_chunks().values() if is_closed(c.meta.get("access"))]
+        assert closed, "the sample corpus has closed items"
+        closed_ids = {c.chunk_id for c in closed}
+        phrase = "Industrivej 14"
+        assert any(phrase in c.text for c in closed)
+        secret = "12ab Solbjerg By"      # only in the closed item's own text (its public decision line lacks it)
+        assert any(secret in c.text for c in closed)
+        assert not [c for c in idx.all_chunks().values() if c.chunk_id not in closed_ids and secret in c.text]
+        for q in [phrase, "Hvad er købesummen for grunden på Industrivej 14?", closed[0].embed_text[:300]]:
+            dense = idx.dense_search(q, 20, asst.retriever.build_query(q, ANONYMOUS).flt)
+            assert dense and not [h for h in dense if is_closed(h.chunk.meta.get("access"))]
+            for mode in ("dense", "hybrid"):
+                hits = asst.retriever.retrieve(q, ANONYMOUS, mode=mode).hits
+                assert not [h for h in hits if is_closed(h.chunk.meta.get("access"))], (q, mode)
+            a = asst.answer(q, ANONYMOUS)
+            assert secret not in a.text and not {c.chunk_id for c in a.citations} & closed_ids
+        # The secretariat's own check sees the closed item through the same snapshot: the filter, not luck, hides it.
+        assert any(is_closed(h.chunk.meta.get("access")) for h in idx.dense_search(phrase, 20, Filter(access=None)))
+        assert idx._store is None
+    finally:
+        idx.close()
+
+
+MEETING = ("Referat fra Teknik- og Miljøudvalget\nSolbjerg Kommune\n\nMødedato 9. oktober 2024\n\n"
+           "Punkt 1: Godkendelse af dagsorden\n\nBeslutning for Punkt 1: Godkendelse af dagsorden\nGodkendt.\n\n"
+           "Punkt 2: Forpagtning af Kragelund Mose{mark}\nSagsnr.: SAG-2024-00991\n\nResumé\n"
+           "Forpagteren af Kragelund Mose tilbyder 31.500 kr. om året for græsningsretten i ti år.\n\n"
+           "Beslutning for Punkt 2: Forpagtning af Kragelund Mose\nGodkendt.\n")
+
+
+def _stale(idx_dir: Path, old: dict[str, bytes]) -> None:
+    """Put an earlier snapshot back in place of the current one (as if the index changed after it was written)."""
+    vectorfile.remove(idx_dir)
+    for name, data in old.items():
+        (idx_dir / name).write_bytes(data)
+
+
+def test_a_stale_snapshot_never_brings_back_what_the_index_changed(tmp_path):
+    """The index changed after the snapshot was written (an item closed, a document removed): the snapshot's rows
+    for chunks the catalog no longer holds, or holds under another access, are never used."""
+    from assistant.assistant import build_assistant
+    from byraad.access import ANONYMOUS
+
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    doc, gone = corpus / "referat-tmu-2024-10-09.txt", corpus / "notat-moseplejen.txt"
+    doc.write_text(MEETING.format(mark=""), encoding="utf-8")
+    gone.write_text("Notat om moseplejen\n\nKragelund Mose afgræsses af kvæg fra maj til oktober; ZEBRAORD.\n",
+                    encoding="utf-8")
+    s = Settings(data_dir=str(tmp_path / "data"), embedder="hash:64")
+    assert ingest_paths([corpus], s, progress=False).ok
+    idx_dir = Index(s).dir
+    old = {p.name: p.read_bytes() for p in idx_dir.glob("vectors*")}
+    before = Index(s)
+    q = "Forpagtning af Kragelund Mose græsningsretten 31.500 kr."
+    assert any("31.500" in h.chunk.text and h.chunk.meta.get("access") == "public"
+               for h in before.dense_search(q, 5, Filter()))
+    before.close()
+
+    doc.write_text(MEETING.format(mark=" (Lukket punkt)"), encoding="utf-8")
+    gone.unlink()
+    rep = ingest_paths([corpus], s, prune=True, progress=False)
+    assert rep.ok and rep.changed and rep.removed
+    _stale(idx_dir, old)
+
+    idx = Index(s)
+    try:
+        snap = idx.vector_snapshot()
+        assert snap is not None and set(snap.ids) - set(idx.all_chunks())     # it holds rows the index dropped
+        asst = build_assistant(s, idx, environ={}, audit=False)
+        for mode in ("dense", "hybrid"):
+            hits = asst.retriever.retrieve(q, ANONYMOUS, mode=mode).hits
+            assert not [h for h in hits if "31.500" in h.chunk.text or is_closed(h.chunk.meta.get("access"))]
+        assert "31.500" not in asst.answer(q, ANONYMOUS).text
+        for flt in (Filter(), Filter(access=None)):
+            for h in idx.dense_search("ZEBRAORD Kragelund Mose afgræsses af kvæg", 10, flt):
+                assert h.chunk.chunk_id in idx.all_chunks() and "ZEBRAORD" not in h.chunk.text
+                assert flt.matches(h.chunk.meta)
+    finally:
+        idx.close()
+
+
+def test_a_snapshot_of_another_dimension_is_not_used(built, tmp_path):
+    """A snapshot whose vectors do not fit the embedder (written by another build) is ignored, not scored."""
+    import numpy as np
+
+    s0, _ = built
+    shutil.copytree(s0.data_dir, tmp_path / "data")
+    s = Settings(data_dir=str(tmp_path / "data"), embedder="hash:64")
+    idx_dir = Index(s).dir
+    meta = json.loads((idx_dir / vectorfile.META).read_text())
+    np.save(idx_dir / meta["file"], np.ones((len(meta["ids"]), 32), dtype=np.float32))
+    idx = Index(s)
+    try:
+        hits = idx.dense_search("cykelsti langs Skovvej", 3, Filter())
+        assert hits and all(h.chunk.meta.get("access") == "public" for h in hits)
+        assert idx._store is not None       # answered from the store
+    finally:
+        idx.close()

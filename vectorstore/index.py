@@ -336,7 +336,7 @@ class Index:
         vec = vector if vector is not None else self.embedder.embed_query(query)
         gen, chunks, cols = self._current()
         snap = self.vector_snapshot() if len(chunks) <= vectorfile.MAX_CHUNKS else None
-        if snap is not None:
+        if snap is not None and snap.mat.shape[1] == len(vec):     # another dimension: not this embedder's vectors
             scored = self._dense_snapshot(snap, vec, k, flt or Filter(access=None), cols)
             scored = [(cid, s) for cid, s in scored if cid in chunks][:k]
             return [Hit(chunk=chunks[cid], score=s, dense_score=s, rank=i + 1) for i, (cid, s) in enumerate(scored)]
