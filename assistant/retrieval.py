@@ -11,6 +11,7 @@ import datetime as dt
 import math
 import re
 import time
+from collections import Counter
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from typing import Mapping, Sequence
@@ -33,6 +34,7 @@ SHINGLE = 5
 SHORT_WORDS = 20            # shorter texts ("Godkendt.") are compared with their header, not by shingles
 RELAX_GAIN = 0.2            # undated material must match this much better before a question's date stops filtering
 BOOST_PLACES = 3            # a hit inside a hinted date window gains what climbing ~3 places at the top is worth
+CAP_POOL = 3                # the per-document cap looks at the best CAP_POOL×k distinct candidates (see _select)
 
 
 @dataclass(frozen=True)
@@ -192,15 +194,17 @@ class Retriever:
         return gain >= RELAX_GAIN
 
     def _fuse(self, dense: list[Hit], lex: list[Hit], query: Query) -> list[Hit]:
-        """Reciprocal rank fusion over ≤ 2×retrieve_k candidates, plus the date boost; best first."""
+        """Reciprocal rank fusion over ≤ 2×retrieve_k candidates (each list weighted: settings.dense_weight,
+        settings.bm25_weight), plus the date boost; best first."""
         rk = self.settings.rrf_k
+        weight = {2: self.settings.dense_weight, 3: self.settings.bm25_weight}
         acc: dict[str, list] = {}      # chunk_id → [score, chunk, dense_score, bm25_score]
         for h_list, slot in ((dense, 2), (lex, 3)):
             for r, h in enumerate(h_list, 1):
                 if not query.flt.matches(h.chunk.meta):
                     continue            # defence in depth: a store that ignored the filter leaks nothing
                 e = acc.setdefault(h.chunk.chunk_id, [0.0, h.chunk, None, None])
-                e[0] += 1.0 / (rk + r)
+                e[0] += weight[slot] / (rk + r)
                 e[slot] = h.dense_score if slot == 2 else h.bm25_score
         if query.date_boost:
             lo, hi = query.date_boost
@@ -214,23 +218,37 @@ class Retriever:
         return [Hit(chunk=c, score=sc, dense_score=ds, bm25_score=bs) for _, (sc, c, ds, bs) in order]
 
     def _select(self, fused: list[Hit], k: int) -> list[Hit]:
-        """Collapse near-duplicates (keep the better ranked) and cap hits per document; ranks 1..n."""
-        kept: list[Hit] = []
-        over: list[Hit] = []
-        per_doc: dict[str, int] = {}
+        """Collapse near-duplicates (keep the better ranked), then cap hits per document relative to how many
+        documents compete; ranks 1..n.
+
+        A document may fill max(settings.max_per_doc, ceil(k × its share of the best CAP_POOL×k distinct
+        candidates)) of the k places: when the candidates come from many documents the cap spreads the answer's
+        sources, and when one long document holds most of what matches (an annex volume, a handbook) it is not
+        cut down to max_per_doc and its evidence is not pushed out. Over-cap hits are pushed down, not dropped."""
+        distinct: list[Hit] = []
         seen: list[tuple] = []
-        cap = self.settings.max_per_doc
         for h in fused:
-            if len(kept) >= k:
+            if len(distinct) >= CAP_POOL * k:
                 break
             sig = self._sig(h.chunk)
             if any(_dup(sig, o) for o in seen):
                 continue
             seen.append(sig)
-            if per_doc.get(h.chunk.doc_id, 0) >= cap:
+            distinct.append(h)
+        share = Counter(h.chunk.doc_id for h in distinct)
+        base = self.settings.max_per_doc
+        cap = {d: max(base, math.ceil(k * n / len(distinct))) for d, n in share.items()}
+        kept: list[Hit] = []
+        over: list[Hit] = []
+        per_doc: Counter = Counter()
+        for h in distinct:
+            if len(kept) >= k:
+                break
+            d = h.chunk.doc_id
+            if per_doc[d] >= cap[d]:
                 over.append(h)          # pushed down, used only when nothing else is left
                 continue
-            per_doc[h.chunk.doc_id] = per_doc.get(h.chunk.doc_id, 0) + 1
+            per_doc[d] += 1
             kept.append(h)
         kept += over[: max(0, k - len(kept))]
         return [replace(h, rank=i + 1) for i, h in enumerate(kept)]

