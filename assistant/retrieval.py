@@ -33,6 +33,7 @@ DUP_OVERLAP = 0.85          # shingle containment above which two chunks count a
 SHINGLE = 5
 SHORT_WORDS = 20            # shorter texts ("Godkendt.") are compared with their header, not by shingles
 RELAX_GAIN = 0.2            # undated material must match this much better before a question's date stops filtering
+SCORE_DATE_BONUS = 0.05     # score fusion: a hit inside a hinted date window gains this share of the weights' sum
 BOOST_PLACES = 3            # a hit inside a hinted date window gains what climbing ~3 places at the top is worth
 CAP_POOL = 3                # the per-document cap looks at the best CAP_POOL×k distinct candidates (see _select)
 
@@ -194,21 +195,29 @@ class Retriever:
         return gain >= RELAX_GAIN
 
     def _fuse(self, dense: list[Hit], lex: list[Hit], query: Query) -> list[Hit]:
-        """Reciprocal rank fusion over ≤ 2×retrieve_k candidates (each list weighted: settings.dense_weight,
-        settings.bm25_weight), plus the date boost; best first."""
-        rk = self.settings.rrf_k
-        weight = {2: self.settings.dense_weight, 3: self.settings.bm25_weight}
+        """Fuse the dense and BM25 candidates (≤ 2×retrieve_k), plus the date boost; best first.
+
+        settings.fusion "rrf": reciprocal rank fusion, each list weighted (settings.dense_weight, bm25_weight).
+        "score": a convex combination of each list's scores scaled to 0..1 over its own candidates (min-max), so a
+        passage one retriever is sure of is not outranked by passages both retrievers find mediocre."""
+        s = self.settings
+        weight = {2: s.dense_weight, 3: s.bm25_weight}
         acc: dict[str, list] = {}      # chunk_id → [score, chunk, dense_score, bm25_score]
         for h_list, slot in ((dense, 2), (lex, 3)):
-            for r, h in enumerate(h_list, 1):
+            raw = [(h.dense_score if slot == 2 else h.bm25_score) or 0.0 for h in h_list]
+            lo, hi = (min(raw), max(raw)) if raw else (0.0, 0.0)
+            for r, (h, x) in enumerate(zip(h_list, raw), 1):
                 if not query.flt.matches(h.chunk.meta):
                     continue            # defence in depth: a store that ignored the filter leaks nothing
                 e = acc.setdefault(h.chunk.chunk_id, [0.0, h.chunk, None, None])
-                e[0] += weight[slot] / (rk + r)
+                if s.fusion == "score":
+                    e[0] += weight[slot] * ((x - lo) / (hi - lo) if hi > lo else 1.0)
+                else:
+                    e[0] += weight[slot] / (s.rrf_k + r)
                 e[slot] = h.dense_score if slot == 2 else h.bm25_score
         if query.date_boost:
             lo, hi = query.date_boost
-            bonus = date_bonus(rk)
+            bonus = date_bonus(s.rrf_k) if s.fusion != "score" else SCORE_DATE_BONUS * (s.dense_weight + s.bm25_weight)
             for e in acc.values():
                 m = e[1].meta
                 d = m.get("meeting_date") or m.get("date_hint") or m.get("doc_date")

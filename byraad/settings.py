@@ -49,7 +49,8 @@ class Settings:
     llm_timeout_s: float = 60.0
     top_k: int = 6                          # passages given to the answerer
     retrieve_k: int = 40                    # candidates per retriever before fusion
-    rrf_k: int = 60
+    rrf_k: int = 10                         # reciprocal rank fusion constant (docs/retrieval-tuning.md: 60 → 10)
+    fusion: str = "rrf"                     # rrf (reciprocal rank fusion) | score (min-max scaled scores, weighted sum)
     dense_weight: float = 1.0               # weight of the dense list in reciprocal rank fusion
     bm25_weight: float = 1.0                # weight of the BM25 list in reciprocal rank fusion
     # Diversity floor: a document may always fill this many places; more when it holds a larger share of the
@@ -124,6 +125,8 @@ class Settings:
             raise ValueError("ingest_nice must be between 0 and 19")
         if self.top_k < 1 or self.retrieve_k < self.top_k:
             raise ValueError("top_k must be >= 1 and retrieve_k >= top_k")
+        if self.fusion not in ("rrf", "score") or self.rrf_k < 1:
+            raise ValueError("fusion must be rrf or score, and rrf_k >= 1")
 
     # --- derived ------------------------------------------------------------------------------
     @property

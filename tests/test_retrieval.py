@@ -310,3 +310,23 @@ def test_sample_corpus_closed_item_and_answerable(sample_retriever):
     assert not res.weak and any("20 stemmer mod 5" in h.chunk.text or "20 mod 5" in h.chunk.text
                                 for h in res.hits)
     assert r.retrieve("Hvor mange elefanter og giraffer bor der i Skanderborg Zoo?").weak
+
+
+def test_score_fusion_lets_one_sure_retriever_win(tmp_path):
+    """fusion = "score": a passage one retriever is far surer of than of anything else outranks passages both
+    retrievers find mediocre (rank fusion puts the passages found by both first, whatever their scores)."""
+    from byraad.types import Hit
+
+    s, idx = build_index(tmp_path, corpus())
+    sure, both1, both2, lexonly = list(idx.all_chunks().values())[:4]
+    dense = [Hit(chunk=sure, score=0.95, dense_score=0.95), Hit(chunk=both1, score=0.70, dense_score=0.70),
+             Hit(chunk=both2, score=0.69, dense_score=0.69), Hit(chunk=lexonly, score=0.60, dense_score=0.60)]
+    lex = [Hit(chunk=lexonly, score=9.0, bm25_score=9.0), Hit(chunk=both1, score=3.0, bm25_score=3.0),
+           Hit(chunk=both2, score=2.9, bm25_score=2.9)]
+    q = Retriever(idx, s, today=TODAY).build_query("hvad som helst", None, all_access=True)
+    rrf = [h.chunk.chunk_id for h in Retriever(idx, s.replace(rrf_k=60), today=TODAY)._fuse(dense, lex, q)]
+    assert rrf.index(sure.chunk_id) == 3
+    score = [h.chunk.chunk_id for h in Retriever(idx, s.replace(fusion="score"), today=TODAY)._fuse(dense, lex, q)]
+    assert set(score[:2]) == {sure.chunk_id, lexonly.chunk_id}
+    with pytest.raises(ValueError):
+        s.replace(fusion="max")

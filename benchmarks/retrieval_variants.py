@@ -1,0 +1,126 @@
+"""Compare retrieval settings on every question set in one process, over indexes built once (issue 12).
+
+    BYRAAD_EMBED_CACHE=/work/embcache.sqlite .venv/bin/python benchmarks/retrieval_variants.py \
+        --variant base='{}' --variant cap10='{"max_per_doc": 10}' [--sets shared,sources,external] [--data-dir DIR]
+
+Each variant is a JSON object of Settings overrides that do not change the index (ranking knobs: max_per_doc,
+retrieve_k, rrf_k, dense_weight, bm25_weight, …); the index of each set is built (or reused, like `byraad eval`)
+once. Reported per set and, for our own sets, per document half ("tune" = where a knob may be chosen, "check" =
+documents never tuned on; evaluation/splits.py): recall@1/5/10, MRR@10 and both-parts-in-top-10. The external set
+is a check set only. Writes benchmarks/results/retrieval-variants-<label>.json and prints a Markdown table.
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import json
+import os
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from retrieval_sets import RESULTS, SETS, SHARED  # noqa: E402
+
+METRICS = ("recall_at_1", "recall_at_5", "recall_at_10", "mrr", "all_parts_at_10")
+
+
+def open_set(name: str, base, progress: bool = True):
+    """(cases, retriever factory(settings), halves, rule) of one set, its index built or reused."""
+    from evaluation.config import load_config
+    from evaluation.dataset import load_testset
+    from evaluation.runner import (build_systems, corpus_hash, eval_settings, index_settings_fingerprint,
+                                   resolve_corpus, reusable_index, write_stamp)
+    from evaluation.splits import document_halves
+
+    testset, config, folders = SETS[name]
+    cfg = dataclasses.replace(load_config(config), answers=False, systems=("hybrid",), thresholds={})
+    cases = load_testset(testset, [])
+    roots = resolve_corpus(cases, [SHARED / f for f in folders])
+    settings = eval_settings(base, cfg, roots)
+    key, fp = corpus_hash(roots), index_settings_fingerprint(settings)
+    found = reusable_index(settings, key, fp, Path(base.data_dir), os.environ)
+    if found is not None:
+        settings = settings.replace(data_dir=str(found))
+    systems, _, _, _ = build_systems(("hybrid",), settings, roots, cfg, os.environ, progress, reuse=found is not None)
+    if found is None:
+        write_stamp(settings, key, fp, roots)
+    index = systems[0].index
+    halves = document_halves(cases) if name != "external" else {}
+    return cases, index, settings, halves, cfg.matching
+
+
+def score(cases, retriever, rule: str, halves: dict, k: int = 10, user=None) -> dict:
+    from byraad.access import User
+    from evaluation.dataset import source_files
+    from evaluation.matching import prepare_passage, split_evidence
+    from evaluation.metrics import is_answerable, retrieval_scores
+    from evaluation.splits import half_of
+
+    user = user or User("eval-byraadsmedlem", ("byraadsmedlem",))
+    rows = []
+    for c in cases:
+        evs = split_evidence(c.evidence)
+        if not evs or not is_answerable(c.kind):
+            continue
+        hits = retriever.retrieve(c.question, user, k=k).hits
+        rs = retrieval_scores(evs, [prepare_passage(h.chunk.text, retriever.index.source_text(h.chunk.chunk_id))
+                                    for h in hits], rule=rule)
+        rows.append({"id": c.id, "half": half_of(c.source_file, halves) if halves else None, "parts": len(evs),
+                     "r1": rs["recall"]["1"], "r5": rs["recall"]["5"], "r10": rs["recall"]["10"], "rr": rs["rr"],
+                     "doc": (source_files(c) or [""])[0]})
+    return rows
+
+
+def summary(rows: list[dict]) -> dict:
+    if not rows:
+        return {}
+    n = len(rows)
+    multi = [r for r in rows if r["parts"] > 1]
+    return {"cases": n, "recall_at_1": sum(r["r1"] for r in rows) / n, "recall_at_5": sum(r["r5"] for r in rows) / n,
+            "recall_at_10": sum(r["r10"] for r in rows) / n, "mrr": sum(r["rr"] for r in rows) / n,
+            "all_parts_at_10": (sum(1 for r in multi if r["r10"] >= 1.0) / len(multi)) if multi else None}
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--variant", action="append", default=[], help="name=JSON settings overrides (repeatable)")
+    ap.add_argument("--sets", default="shared,sources,external")
+    ap.add_argument("--label", default="")
+    ap.add_argument("--settings", default="{}", help="JSON Settings overrides for the index itself (e.g. chunking)")
+    ap.add_argument("--data-dir", default=str(Path(__file__).resolve().parents[1] / ".byraad"))
+    args = ap.parse_args()
+    if not SHARED.is_dir():
+        print(f"{SHARED} findes ikke: intet at måle", file=sys.stderr)
+        return 0
+    from assistant.retrieval import Retriever
+    from byraad.settings import Settings
+
+    variants = [(v.split("=", 1)[0], json.loads(v.split("=", 1)[1])) for v in (args.variant or ["base={}"])]
+    base = Settings.load(overrides={"data_dir": args.data_dir, **json.loads(args.settings)})
+    out: dict = {"label": args.label, "settings": json.loads(args.settings), "started": time.strftime("%Y-%m-%d %H:%M:%S"), "sets": {}}
+    for name in args.sets.split(","):
+        cases, index, settings, halves, rule = open_set(name, base)
+        out["sets"][name] = {}
+        for vname, over in variants:
+            retriever = Retriever(index, settings.replace(**over) if over else settings)
+            rows = score(cases, retriever, rule, halves)
+            entry = {"all": summary(rows)}
+            if halves:
+                for h in ("tune", "check"):
+                    entry[h] = summary([r for r in rows if r["half"] == h])
+            entry["misses_at_5"] = [r["id"] for r in rows if r["r5"] < 1.0]
+            out["sets"][name][vname] = entry
+            print(f"{name:9s} {vname:14s} " + " ".join(
+                f"{m[:-0] if False else m.replace('recall_at_', 'r@')}={entry['all'].get(m) or 0:.3f}" for m in METRICS)
+                + "".join(f" | {h} r@5={entry[h].get('recall_at_5', 0):.3f}" for h in ("tune", "check") if h in entry),
+                flush=True)
+    if args.label:
+        (RESULTS / f"retrieval-variants-{args.label}.json").write_text(
+            json.dumps(out, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
