@@ -131,9 +131,19 @@ def shutdown() -> None:
     _WORKER.close()
 
 
+def _watch_parent(parent: int, every_s: float = 0.5) -> None:
+    """Stop this worker and everything it started (its own process group: tesseract, antiword) as soon as the
+    process that started it is gone. The worker runs in a session of its own, so it would otherwise finish a long
+    file (minutes of OCR) as an orphan after the ingest was stopped, e.g. by the admin page."""
+    while os.getppid() == parent:
+        time.sleep(every_s)
+    os.killpg(os.getpgid(0), signal.SIGKILL)
+
+
 def _serve(max_memory: int) -> None:
     import resource
 
+    threading.Thread(target=_watch_parent, args=(os.getppid(),), daemon=True, name="byraad-watch-parent").start()
     if max_memory > 0:
         resource.setrlimit(resource.RLIMIT_AS, (max_memory, max_memory))
     stdin, stdout = sys.stdin.buffer, sys.stdout.buffer

@@ -113,3 +113,55 @@ def test_memory_ceiling_costs_only_that_file(tmp_path):
         sandbox.load(big, opts)
     assert e.value.code == "too_large" and "memory" in str(e.value)
     assert "lille notat" in sandbox.load(tmp_path / "lille.txt", opts).raw_text
+
+
+PARENT = """
+import sys, threading, time
+from pathlib import Path
+from ingest import sandbox
+from ingest.loaders import LoadOptions
+t = threading.Thread(target=lambda: sandbox.load(Path(sys.argv[1]), LoadOptions(isolate=True, timeout_s=600)),
+                     daemon=True)
+t.start()
+while sandbox._WORKER._proc is None:
+    time.sleep(0.02)
+print(sandbox._WORKER._proc.pid, flush=True)
+t.join()
+"""
+
+
+def _running(pid: int) -> bool:
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] not in ("Z", "X")
+    except OSError:
+        return False
+
+
+@pytest.mark.skipif(not Path("/proc").is_dir(), reason="reads /proc")
+def test_the_loader_stops_when_the_ingest_that_started_it_is_killed(tmp_path):
+    """The loader worker runs in its own session; when its ingest dies (the admin page stops it, kill -9) it must
+    not go on reading a slow file as an orphan: it and its process group stop within seconds."""
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    slow_pdf(tmp_path / "langsom.pdf", operators=300_000)     # ~10-20 s of text extraction
+    root = Path(__file__).resolve().parents[1]
+    parent = subprocess.Popen([sys.executable, "-c", PARENT, str(tmp_path / "langsom.pdf")], stdout=subprocess.PIPE,
+                              text=True, cwd=root, env={**os.environ, "PYTHONPATH": str(root)})
+    try:
+        worker = int(parent.stdout.readline())
+        time.sleep(1.5)
+        assert _running(worker) and parent.poll() is None      # busy with the slow file
+        parent.send_signal(signal.SIGKILL)
+        parent.wait(10)
+        deadline = time.monotonic() + 10
+        while _running(worker) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert not _running(worker)
+    finally:
+        if parent.poll() is None:
+            parent.kill()
+        if _running(worker):
+            os.killpg(worker, signal.SIGKILL)
