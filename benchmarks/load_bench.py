@@ -8,7 +8,8 @@ The server: this process, set up exactly as the app is (`byraad.runtime.configur
 `ui.state.build_resources` over the ingested data dir D — same Index, Retriever, Assistant and stores). Each
 simulated member is a thread, as each browser session is a thread of the Streamlit server, and runs the chat turn
 the UI runs (ui/chat.py `ask`): `Assistant.stream(question, user, history, **filters)` consumed as
-`st.write_stream` consumes it, then the cited passages' surrounding text and `render.answer_view`. Members ask one
+`st.write_stream` consumes it, then the cited passages' surrounding text for the asker, `render.answer_view` and
+the turn stored in the conversation store. Members ask one
 question after another without pause (closed loop), each starting at a different place in the question list
 (../shared/eval/external-dev.jsonl), as anonymous (public) visitors; a member's conversation history is passed on,
 as the UI does. The retriever's query-vector cache is disabled, so every question pays its embedding (members
@@ -19,8 +20,9 @@ nice 10) over the real-sources folders into a scratch data dir, with no embeddin
 OCRs. Busy and idle are measured in ONE run, interleaved: for each N and round, an idle segment (the ingest paused
 with SIGSTOP) and a busy segment (SIGCONT); when the ingest finishes it is started again on a fresh scratch dir.
 So both see the same machine, and the busy/idle ratios hold however loaded the machine is by others; the 1-minute
-load average is recorded per segment, and for busy segments how many cores' worth of CPU the ingest got
-(its process group's CPU seconds per second).
+load average is recorded per segment, and for busy segments how many cores' worth of CPU the ingest got (CPU
+seconds per second of the ingest's process tree: its own group and its loader worker's, which has a session of its
+own; pausing stops both).
 
 Reported per N and phase: p50/p95 (nearest rank) of time to first text and to the full answer, errors, answers;
 busy/idle p95 ratios; the server's RSS (peak, sampled every 0.2 s). Targets: full answer p95 ≤ 1 s at 10 members
@@ -76,18 +78,38 @@ class PeakRss(threading.Thread):
             self.stop.wait(0.2)
 
 
-def group_cpu_s(pgid: int) -> float:
-    """CPU seconds (user+sys, incl. waited-for children) of every live process in a process group."""
-    tick = os.sysconf("SC_CLK_TCK")
-    total = 0
+def _procs() -> dict[int, tuple[int, int, float]]:
+    """pid → (ppid, process group, CPU ticks incl. waited-for children) of every live process."""
+    out = {}
     for stat in Path("/proc").glob("[0-9]*/stat"):
         try:
             f = stat.read_text().rsplit(")", 1)[1].split()
         except OSError:
             continue
-        if int(f[2]) == pgid:       # fields after the name: state ppid pgrp … utime(11) stime(12) cutime cstime
-            total += int(f[11]) + int(f[12]) + int(f[13]) + int(f[14])
-    return total / tick
+        # fields after the name: state ppid pgrp … utime(11) stime(12) cutime cstime
+        out[int(stat.parent.name)] = (int(f[1]), int(f[2]), int(f[11]) + int(f[12]) + int(f[13]) + int(f[14]))
+    return out
+
+
+def tree_groups(pid: int) -> set[int]:
+    """The process groups of `pid` and all its descendants: the ingest's own group and its loader worker's, which
+    runs in a session of its own (with tesseract under it)."""
+    procs = _procs()
+    kids: dict[int, list[int]] = {}
+    for p, (ppid, _, _) in procs.items():
+        kids.setdefault(ppid, []).append(p)
+    seen, todo = set(), [pid]
+    while todo:
+        p = todo.pop()
+        if p in procs and p not in seen:
+            seen.add(p)
+            todo += kids.get(p, [])
+    return {procs[p][1] for p in seen}
+
+
+def groups_cpu_s(pgids: set[int]) -> float:
+    """CPU seconds (user+sys, incl. waited-for children) of every live process in these process groups."""
+    return sum(t for _, g, t in _procs().values() if g in pgids) / os.sysconf("SC_CLK_TCK")
 
 
 class NoCache(dict):
@@ -121,47 +143,65 @@ class Ingest:
                                      stdin=subprocess.DEVNULL, start_new_session=True)    # its own group: OCR too
         self.runs += 1
 
+    def _groups(self) -> set[int]:
+        return tree_groups(self.proc.pid) if self.proc is not None and self.proc.poll() is None else set()
+
     def cpu_s(self) -> float:
-        return group_cpu_s(self.proc.pid) if self.proc is not None and self.proc.poll() is None else 0.0
+        return groups_cpu_s(self._groups())
+
+    def _signal(self, sig: int) -> None:
+        for g in self._groups():
+            try:
+                os.killpg(g, sig)
+            except ProcessLookupError:
+                pass
 
     def resume(self) -> None:
         if self.proc is None or self.proc.poll() is not None:
             self._start()
         else:
-            os.killpg(self.proc.pid, signal.SIGCONT)
+            self._signal(signal.SIGCONT)
 
     def pause(self) -> None:
-        if self.proc is not None and self.proc.poll() is None:
-            os.killpg(self.proc.pid, signal.SIGSTOP)
+        self._signal(signal.SIGSTOP)
 
     def stop(self) -> None:
         if self.proc is not None and self.proc.poll() is None:
-            os.killpg(self.proc.pid, signal.SIGCONT)
-            os.killpg(self.proc.pid, signal.SIGTERM)
+            self._signal(signal.SIGCONT)
+            os.killpg(self.proc.pid, signal.SIGTERM)        # its loader worker follows its parent (ingest/sandbox)
             try:
                 self.proc.wait(30)
             except subprocess.TimeoutExpired:
                 self.proc.kill()
 
 
-def chat_turn(res, question: str, history: list[tuple[str, str]]) -> tuple[float, float, str, bool]:
-    """One chat turn as ui/chat.py runs it; returns (seconds to first text, seconds to full answer, answer text,
-    refused)."""
+def chat_turn(res, question: str, history: list[tuple[str, str]], conv: list | None = None
+              ) -> tuple[float, float, str, bool]:
+    """One chat turn as ui/chat.py `ask` runs it for an anonymous visitor: stream the answer (each piece escaped as
+    the page escapes it), the cited passages' surrounding text for that user, `render.answer_view`, the turn stored
+    in the conversation store (`conv` holds the member's conversation id). Returns (seconds to first text, seconds
+    to full answer, answer text, refused)."""
+    from byraad.access import ANONYMOUS
     from ui import render, state
 
     t0 = time.perf_counter()
     first = None
     answer = None
-    for part in res.assistant.stream(question, None, history):
+    for part in res.assistant.stream(question, ANONYMOUS, history):
         if isinstance(part, str):
-            if first is None and part.strip():
+            if first is None and render.as_text(part).strip():
                 first = time.perf_counter() - t0
         else:
             answer = part
     if answer is None:
         raise RuntimeError("no answer")
-    contexts = {c.chunk_id: state.surrounding_text(res.index, c.chunk_id) for c in answer.citations}
-    render.answer_view(answer, contexts, "")
+    contexts = {c.chunk_id: state.surrounding_text(res.assistant.retriever, c.chunk_id, ANONYMOUS)
+                for c in answer.citations}
+    view = render.answer_view(answer, contexts, "")
+    if conv is not None:
+        if not conv:
+            conv.append(res.conversations.create("bench-" + threading.current_thread().name, question))
+        res.conversations.add_turn(conv[0], "bench-" + threading.current_thread().name, view)
     full = time.perf_counter() - t0
     return (first if first is not None else full), full, answer.text, bool(answer.refused)
 
@@ -179,11 +219,12 @@ def segment(res, questions: list[str], members: int, per_member: int, seed: int)
 
     def member(i: int) -> None:
         history: list[tuple[str, str]] = []
+        conv: list = []
         go.wait()
         for j in range(per_member):
             q = questions[(starts[i] + j * 7) % len(questions)]
             try:
-                f, t, text, ref = chat_turn(res, q, history[-2:])
+                f, t, text, ref = chat_turn(res, q, history, conv)
                 history.append((q, text))
                 with lock:
                     first.append(f)
