@@ -214,6 +214,7 @@ class Index:
         self._closed = False
         self._snapshot: vectorfile.VectorFile | None = None     # the ingest's vector snapshot (see vectorfile)
         self._opener: threading.Thread | None = None
+        self._siblings: tuple[int, dict[str, list[str]]] | None = None    # generation, doc id → chunk ids in order
 
     # --- lazily built backends (heavy imports only when needed) ------------------------------
     # Both are created under the lock: Streamlit sessions run in threads and chromadb's shared client
@@ -250,7 +251,7 @@ class Index:
         self.catalog = Catalog(self.dir / "catalog.sqlite")
         self._state, self._bm25_state, self._perm = None, None, None
         self.vectors, self._warm_gen = VectorCache(VECTOR_CACHE_MB << 20), -1
-        self._snapshot = None
+        self._snapshot, self._siblings = None, None
 
     # --- chunk cache, metadata columns and BM25 ---------------------------------------------------
     def _current(self) -> tuple[int, dict[str, Chunk], MetaColumns]:
@@ -491,10 +492,11 @@ class Index:
         filter does not admit, so text a user may not see never joins the context. Returns (text, chunk ids used);
         ("", []) when the chunk itself is not admitted or unknown. This is the one way to read a chunk's
         surroundings (chat context, saved conversations, feedback, exports all take their text from it)."""
-        chunk = self.all_chunks().get(chunk_id)
+        gen, chunks, _ = self._current()
+        chunk = chunks.get(chunk_id)
         if chunk is None or not flt.matches(chunk.meta):
             return "", []
-        siblings = self.catalog.chunks(doc_id=chunk.doc_id)
+        siblings = [chunks[cid] for cid in self._doc_chunks(gen, chunks).get(chunk.doc_id, ())]
         pos = next((i for i, c in enumerate(siblings) if c.chunk_id == chunk_id), None)
         if pos is None:
             return "", []
@@ -526,6 +528,17 @@ class Index:
             start = max(0, at - max_chars // 2)
             text = ("…" if start else "") + text[start:start + max_chars] + "…"
         return text, [c.chunk_id for c in used]
+
+    def _doc_chunks(self, gen: int, chunks: dict[str, Chunk]) -> dict[str, list[str]]:
+        """Each document's chunk ids in document order, from the cached chunks of generation `gen` (which the
+        catalog lists by document, then position): a cited chunk's surroundings without reading the catalog."""
+        st = self._siblings
+        if st is None or st[0] != gen:
+            order: dict[str, list[str]] = {}
+            for cid, c in chunks.items():
+                order.setdefault(c.doc_id, []).append(cid)
+            st = self._siblings = (gen, order)
+        return st[1]
 
     def close(self) -> None:
         self._closed = True
