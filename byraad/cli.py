@@ -91,16 +91,20 @@ def ingest(obj: Ctx, paths, prune, rebuild, as_json, quiet, niceness, progress_j
     missing = [r for r in roots if not Path(r).exists()]
     if missing:
         raise click.UsageError(f"findes ikke: {', '.join(missing)}")
-    if niceness and hasattr(os, "nice") and _is_program():
-        os.nice(niceness)       # a background job: the app's questions get the cores first
+    if niceness and _is_program():
+        from byraad.runtime import lower_priority
+
+        lower_priority(niceness)       # a background job: the app's questions get the cores first
     on_progress = None
     if progress_jsonl:
         def on_progress(ev: dict) -> None:
             sys.stderr.write(json.dumps(ev, ensure_ascii=False) + "\n")
             sys.stderr.flush()
 
+        from byraad.runtime import autogroup_nice
+
         on_progress({"phase": "start", "done": 0, "total": 0, "file": "", "pid": os.getpid(),
-                     "nice": os.nice(0) if hasattr(os, "nice") else 0})
+                     "nice": os.nice(0) if hasattr(os, "nice") else 0, "autogroup_nice": autogroup_nice()})
     try:
         rep = ingest_paths(roots, s, prune=prune, rebuild=rebuild, progress=not (quiet or progress_jsonl),
                            environ=os.environ, on_progress=on_progress)

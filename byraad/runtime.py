@@ -9,8 +9,8 @@ same when numpy is imported. So they are set here, at the edge, before either is
   an idle machine, but its spin-waiting and barrier hand-offs cost seconds when the cores are busy (an ingest
   beside it), and concurrent members each get their own thread anyway.
 - ingest: every core (batches are embedded one text per thread), passive waiting so idle threads do not burn a
-  core the chat needs. An ingest started from the app runs in its own process at lower priority (setting
-  `ingest_nice`, default 10).
+  core the chat needs. An ingest started from the app runs in its own process and session at lower priority
+  (setting `ingest_nice`, default 10; `lower_priority`).
 - unset (tests, library use): passive waiting only.
 
 Explicit OMP_* / OPENBLAS_* variables in the environment win: an operator can always override a role.
@@ -82,3 +82,38 @@ def child_env(role: str, environ: Mapping[str, str] | None = None) -> dict[str, 
 def ensure_configured() -> str:
     """Called where a model is created: a process that declared no role gets the default policy now."""
     return configure_process(os.environ.get(ROLE_VAR) or None)
+
+
+AUTOGROUP = Path("/proc/self/autogroup")
+
+
+def lower_priority(niceness: int) -> int:
+    """Lower this process's CPU priority by `niceness` and return its nice value; see `match_autogroup`."""
+    if niceness > 0 and hasattr(os, "nice"):
+        os.nice(niceness)
+    match_autogroup()
+    return os.getpriority(os.PRIO_PROCESS, 0) if hasattr(os, "getpriority") else 0
+
+
+def match_autogroup() -> None:
+    """Give this process's scheduler autogroup its nice value, when it leads a session of its own.
+
+    Linux with sched_autogroup (the default on desktop and many server kernels) shares the CPU between autogroups —
+    one per session — before it looks at a process's nice value, so a niced process in a session of its own (the
+    admin page's ingest, its loader worker) still took as much CPU as the whole chat server. The autogroup's own
+    nice value is what the scheduler weighs across sessions. Only a session leader's is changed: a process started
+    from a shell shares its autogroup with the shell's other jobs, which are left alone."""
+    try:
+        nice = os.getpriority(os.PRIO_PROCESS, 0)
+        if nice > 0 and os.getsid(0) == os.getpid() and AUTOGROUP.exists():
+            AUTOGROUP.write_text(str(nice))
+    except (OSError, AttributeError):
+        pass        # no autogroups (other kernels, other systems): the process's nice value is all there is
+
+
+def autogroup_nice(pid: int | str = "self") -> int | None:
+    """The nice value of a process's scheduler autogroup (None without autogroups)."""
+    try:
+        return int(Path(f"/proc/{pid}/autogroup").read_text().split("nice")[1])
+    except (OSError, IndexError, ValueError):
+        return None

@@ -143,7 +143,10 @@ def _watch_parent(parent: int, every_s: float = 0.5) -> None:
 def _serve(max_memory: int) -> None:
     import resource
 
+    from byraad.runtime import match_autogroup
+
     threading.Thread(target=_watch_parent, args=(os.getppid(),), daemon=True, name="byraad-watch-parent").start()
+    match_autogroup()       # its own session: a niced ingest's loader must yield to the chat as the ingest does
     if max_memory > 0:
         resource.setrlimit(resource.RLIMIT_AS, (max_memory, max_memory))
     stdin, stdout = sys.stdin.buffer, sys.stdout.buffer

@@ -10,7 +10,7 @@ from types import SimpleNamespace
 
 import pytest
 
-from byraad.runtime import ROLE_VAR
+from byraad.runtime import ROLE_VAR, autogroup_nice
 from byraad.settings import Settings
 from ingest.pipeline import IngestLocked, ingest_lock
 from ui import admin
@@ -48,6 +48,10 @@ def test_admin_ingest_progress_and_quarantine(res):
     # Its own process, at lower priority than the app.
     start = events[0]
     assert start["phase"] == "start" and start["pid"] != os.getpid() and start["nice"] >= r.settings.ingest_nice == 10
+    # In a session of its own whose scheduler autogroup carries the same nice value (else, with autogroups, it would
+    # share the CPU equally with the whole app whatever its own nice value).
+    if autogroup_nice() is not None:
+        assert start["autogroup_nice"] == start["nice"] and autogroup_nice() != start["nice"]
     # Progress counts chunks embedded and names the file being embedded.
     embed = [e for e in events if e["phase"] == "embed"]
     assert embed and embed[-1]["done"] == embed[-1]["total"] == rep["chunks_added"]

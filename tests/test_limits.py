@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from byraad.runtime import autogroup_nice
 from byraad.settings import Settings
 from ingest import sandbox
 from ingest.loaders import LoadError, LoadOptions, load_file
@@ -149,11 +150,14 @@ def test_the_loader_stops_when_the_ingest_that_started_it_is_killed(tmp_path):
     slow_pdf(tmp_path / "langsom.pdf", operators=300_000)     # ~10-20 s of text extraction
     root = Path(__file__).resolve().parents[1]
     parent = subprocess.Popen([sys.executable, "-c", PARENT, str(tmp_path / "langsom.pdf")], stdout=subprocess.PIPE,
-                              text=True, cwd=root, env={**os.environ, "PYTHONPATH": str(root)})
+                              text=True, cwd=root, env={**os.environ, "PYTHONPATH": str(root)},
+                              preexec_fn=lambda: os.nice(5))        # a niced ingest, as the admin page starts it
     try:
         worker = int(parent.stdout.readline())
         time.sleep(1.5)
         assert _running(worker) and parent.poll() is None      # busy with the slow file
+        # Its session's scheduler autogroup is niced as the ingest is (byraad.runtime.match_autogroup).
+        assert autogroup_nice(worker) in (None, os.getpriority(os.PRIO_PROCESS, 0) + 5)
         parent.send_signal(signal.SIGKILL)
         parent.wait(10)
         deadline = time.monotonic() + 10

@@ -67,7 +67,9 @@ def run_ingest(res: state.Resources, roots: list[Path], on_progress: Callable[[d
     from ingest.pipeline import IngestLocked
 
     argv, env = ingest_command(res.settings, roots, res.environ)
-    proc = subprocess.Popen(argv, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+    # A session of its own: with its nice value on its scheduler autogroup too (byraad.runtime.match_autogroup) it
+    # yields to the whole app, not only to the app's other threads.
+    proc = subprocess.Popen(argv, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, start_new_session=True,
                             stderr=subprocess.PIPE, text=True, encoding="utf-8", errors="replace")
     box: dict = {}
     reader = threading.Thread(target=lambda: box.setdefault("out", proc.stdout.read()), daemon=True,
