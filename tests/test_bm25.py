@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from vectorstore.bm25 import BM25Index, tokenize
+
+SAMPLE_DIR = Path(__file__).resolve().parents[1] / "sample_corpus"
 
 IDS = ["a:1", "a:2", "b:1", "b:2", "c:1"]
 TEXTS = [
@@ -89,3 +93,25 @@ def test_save_load_roundtrip_and_replace(index, tmp_path):
 def test_load_missing_raises(tmp_path):
     with pytest.raises(FileNotFoundError):
         BM25Index.load(tmp_path / "nothing")
+
+
+def test_saved_scores_score_as_bm25s_does(tmp_path):
+    """The saved index is scored without importing bm25s (SavedScores); the scores are bm25s's own, bit for bit."""
+    import bm25s
+    import numpy as np
+
+    from vectorstore.bm25 import SavedScores
+
+    texts = [p.read_text(encoding="utf-8") for p in sorted(SAMPLE_DIR.glob("*.txt")) + sorted(SAMPLE_DIR.glob("*.md"))]
+    chunks = [t[i:i + 600] for t in texts for i in range(0, len(t), 500)]
+    BM25Index.build([f"c{i}" for i in range(len(chunks))], chunks).save(tmp_path / "bm25")
+    ours = BM25Index.load(tmp_path / "bm25")
+    assert isinstance(ours._model, SavedScores)
+    ref = bm25s.BM25.load(str(tmp_path / "bm25"), show_progress=False, verbosity=0)
+    queries = [c[:200] for c in chunks[::3]] + ["cykelsti Skovvej", "budget budget skole", "xyzzy ukendt ord"]
+    for q in queries:
+        toks = [t for t in tokenize(q) if t in ref.vocab_dict]
+        if toks:
+            assert np.array_equal(ours._model.get_scores(toks), ref.get_scores(toks)), q
+        want = [(i, round(s, 5)) for i, s in BM25Index(ours.ids, ref).search(q, 8)]
+        assert [(i, round(s, 5)) for i, s in ours.search(q, 8)] == want

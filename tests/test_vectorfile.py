@@ -116,15 +116,15 @@ def test_a_damaged_snapshot_falls_back_to_the_store(built, tmp_path):
     assert Index(s).dense_search("cykelsti", 3, Filter())
 
 
-def test_ask_from_the_command_line_does_not_import_chromadb(built):
+def test_ask_from_the_command_line_does_not_import_chromadb_nor_bm25s(built):
     s, _ = built
     code = ("import sys\nfrom byraad.cli import main\n"
             "main(['--data-dir', sys.argv[1], '--embedder', 'hash:64', 'ask', 'Hvad blev besluttet om cykelstien?'],"
-            " standalone_mode=False)\nprint('chromadb' in sys.modules)")
+            " standalone_mode=False)\nprint('chromadb' in sys.modules, 'bm25s' in sys.modules, 'scipy' in sys.modules)")
     out = subprocess.run([sys.executable, "-c", code, s.data_dir], capture_output=True, text=True, timeout=300,
                          env={**os.environ, "PYTHONPATH": str(ROOT)}, cwd=ROOT)
     assert out.returncode == 0, out.stderr
-    assert out.stdout.strip().splitlines()[-1] == "False"
+    assert out.stdout.strip().splitlines()[-1] == "False False False"     # nor bm25s and scipy (vectorstore/bm25.py)
 
 
 def test_a_rerun_without_changes_keeps_the_snapshot(built, tmp_path):
