@@ -25,7 +25,9 @@ seconds per second of the ingest's process tree: its own group and its loader wo
 own; pausing stops both).
 
 Reported per N and phase: p50/p95 (nearest rank) of time to first text and to the full answer, errors, answers;
-busy/idle p95 ratios; the server's RSS (peak, sampled every 0.2 s). Targets: full answer p95 ≤ 1 s at 10 members
+p50/p95 of the question embeddings' wall time (as the members waited for them); the server's CPU per answer (all
+its threads: what the machine's load does not change); busy/idle p95 ratios; the server's RSS (peak, sampled every
+0.2 s). Targets: full answer p95 ≤ 1 s at 10 members
 while the ingest runs; busy p95 ≤ 2× idle p95 at 20 members.
 """
 
@@ -110,6 +112,23 @@ def tree_groups(pid: int) -> set[int]:
 def groups_cpu_s(pgids: set[int]) -> float:
     """CPU seconds (user+sys, incl. waited-for children) of every live process in these process groups."""
     return sum(t for _, g, t in _procs().values() if g in pgids) / os.sysconf("SC_CLK_TCK")
+
+
+EMBED_MS: list[float] = []      # every question embedding's wall time in the current segment
+
+
+def time_query_embedding(embedder) -> None:
+    """Record each `embed_query` call's wall time in EMBED_MS (the question's embedding as the members wait for it)."""
+    inner = embedder.embed_query
+
+    def timed(text: str):
+        t = time.perf_counter()
+        try:
+            return inner(text)
+        finally:
+            EMBED_MS.append((time.perf_counter() - t) * 1000)
+
+    embedder.embed_query = timed
 
 
 class NoCache(dict):
@@ -234,15 +253,26 @@ def segment(res, questions: list[str], members: int, per_member: int, seed: int)
                 with lock:
                     errors.append(f"{type(e).__name__}: {e}"[:200])
 
+    EMBED_MS.clear()
+    cpu0 = _cpu_self()
     t0 = time.perf_counter()
     threads = [threading.Thread(target=member, args=(i,), name=f"member-{i}") for i in range(members)]
     for t in threads:
         t.start()
     for t in threads:
         t.join()
-    return {"first": first, "full": full, "errors": errors, "refused": sum(refused),
+    return {"first": first, "full": full, "errors": errors, "refused": sum(refused), "embed_ms": list(EMBED_MS),
+            "server_cpu_s": _cpu_self() - cpu0,
             "wall_s": time.perf_counter() - t0,
             "loadavg_1min": round(os.getloadavg()[0], 2)}
+
+
+def _cpu_self() -> float:
+    """CPU seconds (user+sys) of this process, all threads: the server's."""
+    import resource
+
+    r = resource.getrusage(resource.RUSAGE_SELF)
+    return r.ru_utime + r.ru_stime
 
 
 def load_questions() -> list[str]:
@@ -279,6 +309,7 @@ def main() -> None:
     if not res.index.all_chunks():
         sys.exit(f"empty index in {args.data_dir}: ingest first")
     res.assistant.retriever._vec_cache = NoCache()
+    time_query_embedding(res.index.embedder)
     questions = load_questions()
     rss_ready = rss_mb()
     chat_turn(res, questions[0], [])       # the first answer after start-up: not measured with the segments
@@ -292,7 +323,7 @@ def main() -> None:
     try:
         for n in members:
             acc = {ph: {"first": [], "full": [], "errors": [], "refused": 0, "loadavg_1min": [], "wall_s": 0.0,
-                        "ingest_cores": []} for ph in ("idle", "busy")}
+                        "ingest_cores": [], "embed_ms": [], "server_cpu_s": 0.0} for ph in ("idle", "busy")}
             for r in range(args.rounds):
                 for ph in ("idle", "busy"):
                     if ph == "busy":
@@ -316,6 +347,8 @@ def main() -> None:
                     a["refused"] += got["refused"]
                     a["loadavg_1min"].append(got["loadavg_1min"])
                     a["wall_s"] += got["wall_s"]
+                    a["embed_ms"] += got["embed_ms"]
+                    a["server_cpu_s"] += got["server_cpu_s"]
                     print(f"N={n} round {r + 1} {ph}: full p95 {pct(got['full'], 95)} s "
                           f"(n={len(got['full'])}, errors {len(got['errors'])}, load {got['loadavg_1min']})",
                           file=sys.stderr, flush=True)
@@ -326,11 +359,16 @@ def main() -> None:
                             "first_text_p50_s": pct(a["first"], 50), "first_text_p95_s": pct(a["first"], 95),
                             "full_answer_p50_s": pct(a["full"], 50), "full_answer_p95_s": pct(a["full"], 95),
                             "answers_per_s": round(len(a["full"]) / a["wall_s"], 2) if a["wall_s"] else None,
+                            "query_embedding_p50_ms": pct(a["embed_ms"], 50),
+                            "query_embedding_p95_ms": pct(a["embed_ms"], 95),
+                            "server_cpu_ms_per_answer": round(1000 * a["server_cpu_s"] / len(a["full"]), 1)
+                            if a["full"] else None,
                             "loadavg_1min": a["loadavg_1min"],
                             **({"ingest_cores_used": a["ingest_cores"]} if ph == "busy" else {})}
             i, b = cell["idle"], cell["busy"]
             cell["busy_vs_idle"] = {k: round(b[k] / i[k], 2) if b[k] and i[k] else None
-                                    for k in ("first_text_p95_s", "full_answer_p95_s", "full_answer_p50_s")}
+                                    for k in ("first_text_p95_s", "full_answer_p95_s", "full_answer_p50_s",
+                                              "query_embedding_p95_ms")}
             cells[str(n)] = cell
     finally:
         ingest.stop()
