@@ -8,7 +8,7 @@ in a fresh process, under three loads, interleaved round by round:
 
 - idle: nothing of ours running beside it (other users of the machine may be);
 - ingest: a passage-embedding process exactly as the app starts an ingest (role "ingest": every core, passive
-  waiting, nice 10) keeps both cores busy;
+  waiting, a session of its own niced 10 with its autogroup) keeps both cores busy;
 - burn: two pure-Python loops at normal priority keep both cores busy (the issue's "another process").
 
 Configurations: `server` — the process declares the server role (byraad.runtime) before the first model, as `byraad
@@ -91,8 +91,11 @@ def start_load(kind: str) -> list[subprocess.Popen]:
     if kind == "idle":
         return []
     if kind == "ingest":
-        return [subprocess.Popen([sys.executable, "-c", INGEST_LOAD], env=env(), cwd=ROOT,
-                                 preexec_fn=lambda: os.nice(10))]
+        # As the admin page starts an ingest: a session of its own, niced 10 with its scheduler autogroup.
+        from byraad.runtime import lower_priority
+
+        return [subprocess.Popen([sys.executable, "-c", INGEST_LOAD], env=env(), cwd=ROOT, start_new_session=True,
+                                 preexec_fn=lambda: lower_priority(10))]
     return [subprocess.Popen([sys.executable, "-c", BURN]) for _ in range(2)]
 
 
