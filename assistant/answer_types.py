@@ -27,13 +27,23 @@ _Q_NUMBER = re.compile(r"\bhvor\s+(?:mange|meget|stor|store|stort|lang|længe|h�
                        r"\bhvilke(?:t)?\s+tal\b", re.I)
 
 
-_Q_PERSON = re.compile(r"^\s*(?:og\s+)?hvem\b|\bhvad\s+hedder\s+(?:den|det|de)\b", re.I)
+_Q_PERSON = re.compile(r"^\s*(?:og\s+)?hvem\b", re.I)
+_Q_NAME = re.compile(r"\bhvad\s+hedder\s+(?:den|det|de)\b", re.I)
 # A name: a capitalised word that does not start the sentence (persons, bodies, parties, places).
 _NAME = re.compile(r"(?<=[\w,;:)–-] )[A-ZÆØÅ][a-zæøåé]+")
 
 
+# "Hvor …" asks for a place unless it is "hvor mange/meget/lang/…" (a number) or "hvor langt er …" (progress).
+_Q_PLACE = re.compile(r"^\s*(?:og\s+)?(?:i\s+)?hvor(?:fra|hen)?\b(?!\s+(?:mange|meget|stor\w*|lang\w*|længe|høj\w*|dyr\w*|"
+                      r"ofte|gammel\w*|godt|tit|mange\s+penge)\b)|\bhvilke[nt]?\s+(?:lokale|by|sted|adresse|kommune)\b|"
+                      r"\bi\s+hvilke[nt]?\s+(?:lokale|by|land|bygning)\b", re.I)
+# Where a question asks two things ("Hvornår åbner skolen, og hvad er fristen …?"), each part has its own kind.
+_PART_SPLIT = re.compile(r"\s*(?:,\s*og|,|\s+og)\s+(?=(?:hvad|hvem|hvor\w*|hvilke\w*|hvordan|hvorfor|hvornår|"
+                         r"i\s+hvilke\w*)\b)", re.I)
+
+
 def wanted(question: str) -> str:
-    """'day', 'when', 'number', 'person' or '' (no particular kind of answer)."""
+    """'day', 'when', 'number', 'person', 'name', 'place' or '' (no particular kind of answer) of a question (part)."""
     if _Q_DAY.search(question):
         return "day"
     if _Q_WHEN.search(question):
@@ -41,8 +51,22 @@ def wanted(question: str) -> str:
     if _Q_NUMBER.search(question):
         return "number"
     if _Q_PERSON.search(question):
-        return "person"
+        return "person"         # a name, or a role/organisation ("forvaltningen", "MTM")
+    if _Q_NAME.search(question):
+        return "name"           # a name proper
+    if _Q_PLACE.search(question):
+        return "place"
     return ""
+
+
+def parts(question: str) -> list[tuple[str, str]]:
+    """The parts of a question with the kind each asks for: "Hvornår og hvor mødtes udvalget?" →
+    [("Hvornår", "when"), ("hvor mødtes udvalget?", "place")]. A question of one part gives one pair."""
+    out = []
+    for p in _PART_SPLIT.split(question.strip()):
+        if p.strip():
+            out.append((p.strip(), wanted(p)))
+    return out or [(question, wanted(question))]
 
 
 def holds(sentence: str, kind: str) -> bool:
@@ -54,5 +78,48 @@ def holds(sentence: str, kind: str) -> bool:
     if kind == "number":
         return bool(_NUMBER.search(sentence))
     if kind == "person":
+        return bool(_NAME.search(sentence) or _WHO.search(sentence))
+    if kind == "name":
         return bool(_NAME.search(sentence))
+    if kind == "place":
+        return bool(_PLACE.search(sentence) or _NAME.search(sentence))
     return True
+
+
+# Who can also be answered by a role or an organisation ("forvaltningen", "direktøren", "MTM").
+_WHO = re.compile(r"\b[A-ZÆØÅ]{2,}\b|\(\s*[A-ZÆØÅ][a-zæøå]+|\b\w*(?:forvaltning|afdeling|udvalg|direktør|chef|rådmand|"
+                  r"borgmester|formand|forperson|forkvinde|medarbejder|sekretariat|konsulent|leder|råd|kreds)\w*\b", re.I)
+_PLACE = re.compile(r"\b(?:lokale|mødelokale|værelse|rådhus\w*|adresse|mødested)\b|\b(?:i|på|ved)\s+[A-ZÆØÅ]", re.I)
+_TIME = re.compile(r"\b(?:kl\.?\s*)?\d{1,2}[.:]\d{2}\s*(?:[-–]\s*\d{1,2}[.:]\d{2})?")
+_AMOUNT = re.compile(r"(?:(?:ca\.|cirka|knap|godt|over|under|mindst|op til|i alt)\s+)?\d[\d.,]*(?:\s*[-–]\s*\d[\d.,]*)?"
+                     r"(?:\s*(?:%|procent|mio\.?\s*kr\.?|mia\.?\s*kr\.?|mio\.?|mia\.?|millioner(?:\s+kroner)?|milliarder|kr\.?|kroner|tons?|timer|"
+                     r"minutter|årsværk|ÅV|meter|km|sider|borgere|personer|medlemmer|medarbejdere|[a-zæøå]+))?", re.I)
+_NAMES = re.compile(r"(?:[A-ZÆØÅ][a-zæøåé]+(?:-[A-ZÆØÅ][a-zæøåé]+)?(?:\s+(?:[A-ZÆØÅ][a-zæøåé]+|[a-zæøå]{1,3}\s+[A-ZÆØÅ]"
+                    r"[a-zæøåé]+)){1,3})(?:\s*\([A-ZÆØÅ]{1,3}\))?")
+
+
+def span(sentence: str, kind: str) -> str:
+    """The short part of a sentence that answers a question of that kind ('' when none can be cut out)."""
+    if kind in ("day", "when"):
+        m = _DAY_DATE.search(sentence) or (_WHEN.search(sentence) if kind == "when" else None)
+        if not m:
+            return ""
+        start, end = m.start(), m.end()
+        tail = re.match(r"\s*\d{4}", sentence[end:]) if kind in ("day", "when") and m.re is _DAY_DATE else None
+        if tail:
+            end += tail.end()
+        t = _TIME.search(sentence, end, end + 20)
+        if t:
+            end = t.end()
+        return sentence[start:end].strip(" ,.")
+    if kind == "number":
+        for m in _AMOUNT.finditer(sentence):
+            txt = m.group(0).strip(" ,")
+            num = re.search(r"\d[\d.,]*", txt).group(0).rstrip(".,")
+            if not re.fullmatch(r"(?:19|20)\d{2}", num) and not _DAY_DATE.match(sentence, m.start()):
+                return txt
+        return ""
+    if kind in ("person", "name"):
+        names = [m.group(0) for m in _NAMES.finditer(sentence) if m.start() > 0 or len(m.group(0).split()) > 1]
+        return ", ".join(dict.fromkeys(names))
+    return ""

@@ -114,11 +114,13 @@ class Assistant:
         comp = extractive.compose(standalone, ret.query.expanded, hits, ret.query.period)
         if not comp.text:
             yield REFUSAL
-            yield self._refusal(turn, hits, "ingen sætning i kilderne svarer på spørgsmålet")
+            yield replace(self._refusal(turn, hits, comp.reason or "ingen sætning i kilderne svarer på spørgsmålet"),
+                          confidence=comp.confidence)
             return
         for piece in comp.pieces:
             yield piece
-        yield self._finish(turn, hits, comp)
+        yield replace(self._finish(turn, hits, comp), direct=comp.direct, partial=comp.partial,
+                      confidence=comp.confidence)
 
     def draft_question(self, topic: str, user: User | Access | None = None, *, all_access: bool = False,
                        **filters: Any) -> Answer:
@@ -210,9 +212,10 @@ class Assistant:
                       steps=tuple(steps), timings=turn.timings_now(), **turn.fields())
 
     def _refusal(self, turn: "_Turn", hits: tuple[Hit, ...], why: str) -> Answer:
-        notes = (f"Afvist: {why}.",) + ((turn.period_note(),) if turn.period else ())
+        # The reason is internal wording ("Afvist: …"): a field of its own, shown to the secretariat only.
+        notes = (turn.period_note(),) if turn.period else ()
         return Answer(text=REFUSAL, citations=(), hits=hits, refused=True, notes=notes, timings=turn.timings_now(),
-                      **turn.fields())
+                      refusal_reason=f"Afvist: {why}.", **turn.fields())
 
 
 @dataclass

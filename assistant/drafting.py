@@ -60,7 +60,7 @@ def draft(assistant: Any, topic: str, access: Access, *, k: int | None = None, *
 
     def refusal(why: str) -> Answer:
         t2 = time.perf_counter()
-        return Answer(text=REFUSAL, citations=(), hits=tuple(hits), refused=True, notes=(f"Afvist: {why}.",),
+        return Answer(text=REFUSAL, citations=(), hits=tuple(hits), refused=True, refusal_reason=f"Afvist: {why}.",
                       timings={**timings, "generate_ms": (t2 - t1) * 1000, "total_ms": (t2 - t0) * 1000}, **base)
 
     if ret.weak or not hits:

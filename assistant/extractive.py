@@ -13,7 +13,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Sequence
 
-from assistant.answer_types import holds, wanted
+from assistant.answer_types import holds, parts, span
 from assistant.citations import MARKER_RE, content_tokens, split_sentences
 from assistant.prompts import looks_like_instruction
 from byraad.dates import format_date
@@ -33,7 +33,11 @@ MIN_COVERAGE = 0.2           # the best sentence must cover this (IDF-weighted) 
 #   more near-misses (shared refusal accuracy .55 vs .45) but also twice the answerable questions (false refusals .22 vs .11)
 _BULLET_RE = re.compile(r"^\s*(?:[-•▪–*]|\d{1,2}[.)]|[a-z][)])\s+")
 _CASE_IN_TITLE_RE = re.compile(r"\s*(?:Sagsnr|Sagsnummer|J\.? ?nr)\.?\s*:.*$", re.I)
-DECISION_Q_RE = re.compile(r"\b(beslut\w*|vedt[ao]g\w*|vedtaget|besluttede|afgjort|afgjorde|udfald\w*)\b", re.I)
+DECISION_Q_RE = re.compile(r"\b(beslut\w*|vedt[ao]g\w*|vedtaget|besluttede|afgjort|afgjorde|udfald\w*|konklu\w*)\b", re.I)
+# A sentence that states an outcome (so a decision question is answered, not only talked around).
+_OUTCOME_RE = re.compile(r"\b(beslut\w*|vedt[ao]g\w*|godkend\w*|tiltræ\w*|konklu\w*|afvis\w*|afvist|afslå\w*|udsat|"
+                         r"udsætte\w*|til efterretning|taget til orientering|blev enige|enighed|ingen bemærkninger|"
+                         r"imødekom\w*|bevilge\w*|besvaret|oversend\w*|sendt videre|fremsend\w*|henvis\w*)\b", re.I)
 # The verbs that make a sentence a recommendation (indstilling), not a decision; also the case trail's (assistant.case).
 RECOMMEND_VERBS = "indstiller|indstilles|anbefaler|anbefales|foreslår|foreslås"
 _RECOMMEND_RE = re.compile(rf"\b({RECOMMEND_VERBS}|anbefaling\w*)\b", re.I)
@@ -41,6 +45,16 @@ _LABEL_RE = re.compile(
     r"^\s*(mødedato|mødetidspunkt|mødested|deltagere|afbud|fraværende|sagsnr|sagsnummer|j\.? ?nr|side \d+ af|"
     r"punkt \d+\w?\s*:|beslutning for punkt|bilag \d*|resumé|indstilling\s*$|sagsfremstilling\s*$|med venlig hilsen|"
     r"kære\b|dagsorden\s*$|referat\s*$|tid\s*:|sted\s*:|emne\s*:|til\s*:|fra\s*:|dato\s*:)", re.I)
+# Meeting header fields: valid evidence for when/where/who questions ("Mødested Aarhus Rådhus, lokale 398").
+_FIELD_RE = re.compile(r"^\s*(mødedato|dato|mødetidspunkt|tidspunkt|tid|mødested|sted|lokale|deltagere|tilstede|til stede|"
+                       r"afbud|fraværende|referent|mødeleder)\b\s*:?\s*(\S.*)$", re.I)
+_FIELD_KIND = {"mødedato": "when", "dato": "when", "mødetidspunkt": "when", "tidspunkt": "when", "tid": "when",
+               "mødested": "place", "sted": "place", "lokale": "place", "deltagere": "person", "tilstede": "person",
+               "til stede": "person", "afbud": "person", "fraværende": "person", "referent": "person",
+               "mødeleder": "person"}
+# Words a question about a meeting itself uses ("hvornår mødtes udvalget", "hvem var til stede").
+_MEETING_WORDS = content_tokens("møde mødes mødtes mødet mødte holdt afholdt afholdes holdes deltog deltagere "
+                                "stede tilstede foregik")
 _WHO_WORDS = content_tokens("byrådet byråd udvalget udvalg kommunen kommune kommunalbestyrelsen magistraten "
                             "rådmanden politikerne mødet møde")
 _DECISION_WORDS = content_tokens("beslutning besluttet besluttede beslutte vedtaget vedtog blev hvad om")
@@ -62,6 +76,10 @@ class Composed:
     keys: list[int] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     pieces: list[str] = field(default_factory=list)     # the text in display order, for streaming
+    direct: str = ""            # the short direct answer (date, amount, name, place), with its [n]
+    partial: str = ""           # what the question asks that the material does not say ("hvornår det åbner")
+    confidence: float = 0.0     # how well the best sentence covers the question's words (0..1)
+    reason: str = ""            # why there is no answer (text == "")
 
 
 @dataclass
@@ -71,6 +89,8 @@ class _Cand:
     text: str
     toks: frozenset[str]
     score: float = 0.0
+    cov: float = 0.0            # the sentence's own (IDF-weighted) coverage of the question's words
+    field: str = ""             # a meeting header field's kind ("when", "place", "person"), else ""
 
 
 def is_decision(hit: Hit) -> bool:
@@ -135,11 +155,57 @@ def _cite(sentence: str, key: int) -> str:
     return f"{s} [{key}]."
 
 
+def _fields(key: int, h: Hit) -> list[_Cand]:
+    """Meeting header fields of a passage as candidates ("Mødested Aarhus Rådhus, lokale 398"); a list field
+    (Deltagere, Afbud) takes the short lines after it, up to the next field."""
+    lines = [ln.strip() for ln in MARKER_RE.sub(" ", h.chunk.text).split("\n")]
+    out: list[_Cand] = []
+    # A field belongs to its meeting: its body, title, date and the passage's heading line count as its words.
+    m_ = h.chunk.meta
+    about = " ".join([str(m_.get("body", "")), str(m_.get("title", "")), _date_word(m_),
+                      next((ln for ln in lines if ln), "")])
+    i = 0
+    while i < len(lines):
+        m = _FIELD_RE.match(lines[i])
+        if not m or looks_like_instruction(lines[i]):
+            i += 1
+            continue
+        label, value = m.group(1), m.group(2).strip()
+        kind = _FIELD_KIND[label.lower()]
+        j = i + 1
+        if kind == "person":
+            while j < len(lines) and len(value) < 600:
+                ln = lines[j]
+                if _FIELD_RE.match(ln) or re.match(r"^\d{1,2}\.?\s", ln) or len(ln.split()) > 10 or \
+                        (not ln and j + 1 < len(lines) and not lines[j + 1]):
+                    break
+                if ln:
+                    value += ", " + ln
+                j += 1
+        value = re.sub(r"\s+", " ", value).strip(" ,")
+        if kind == "when" and out and out[-1].field == "when" and out[-1].pos == -1000 + i - 1:
+            # "Mødedato 18. februar 2025" + "Mødetidspunkt 17.00-20.00": one answer to "hvornår"
+            prev = out.pop()
+            value = f"{_value(prev)}, kl. {value}" if re.match(r"^\d", value) else f"{_value(prev)}, {value}"
+            label = prev.text.split(":", 1)[0]
+        if len(value) > 1:
+            text = f"{label[0].upper() + label[1:].lower()}: {value}"
+            out.append(_Cand(key, -1000 + i, text, content_tokens(text + " " + about) | _MEETING_WORDS, field=kind))
+        i = j
+    return out
+
+
 def _candidates(hits: Sequence[Hit]) -> list[_Cand]:
     out = []
     for key, h in enumerate(hits, 1):
         dec = is_decision(h)
+        fields = _fields(key, h)
+        out.extend(fields)
+        # The lines of a list field (the names after "Deltagere") are not sentences of their own.
+        listed = {x.strip() for f in fields if f.field == "person" for x in _value(f).split(", ")}
         for pos, s in enumerate(split_sentences(MARKER_RE.sub(" ", h.chunk.text))):
+            if s.strip() in listed:
+                continue
             bullet = _BULLET_RE.match(s)
             s = _BULLET_RE.sub("", s).strip()
             if s[:1].islower():
@@ -169,6 +235,7 @@ def _score(cands: list[_Cand], qtoks: frozenset[str], core: frozenset[str], hits
         cov = min(1.0, sum(w[t] for t in c.toks & words) / total)
         nums = 0.1 * len(c.toks & (qtoks - words))
         ctx = min(1.0, sum(w[t] for t in passage[c.key] & words) / total)
+        c.cov = cov
         best = max(best, cov, PASSAGE_WEIGHT * ctx if c.key == 1 else 0.0)
         # A paraphrased question may share no word with the answering sentence; the top passage (whose header
         # names the item) then still lends its sentences a score, so the answer quotes it instead of refusing.
@@ -204,28 +271,56 @@ def topic_tokens(question: str) -> frozenset[str]:
 
 
 def compose(question: str, expanded: str, hits: Sequence[Hit], period: str = "") -> Composed:
-    """Compose the extractive answer from the hits (keys are 1-based positions in `hits`); empty text = nothing."""
+    """Compose the extractive answer from the hits (keys are 1-based positions in `hits`); empty text = nothing.
+
+    A short direct answer first (the date, amount, name or place a typed question asks for), then the supporting
+    sentences, each with its [n]. When only part of the question is answered, the answer says what the material
+    says and what it does not ("Materialet nævner, at …, men ikke …"). No text (and a `reason`) when no sentence
+    covers the question's focus, or a one-part typed question finds no sentence of its type."""
     core = content_tokens(question) - _FILLER
     qtoks = core | (content_tokens(expanded) - _FILLER)
-    if DECISION_Q_RE.search(question):
+    decision_q = bool(DECISION_Q_RE.search(question))
+    qparts = [(p, k) for p, k in parts(question)]
+    kinds = {k for _, k in qparts if k}
+    if decision_q and not kinds:       # "Hvornår blev … besluttet?" wants the date, not the decision trail
         topic = frozenset(t for t in qtoks - _DECISION_WORDS if not t.isdigit())
         trail = _decision_trail(topic, hits, period)
         if trail.text:
+            trail.confidence = 1.0
             return trail
-    cands = _candidates(hits)
-    if _score(cands, qtoks, core, hits) < MIN_COVERAGE:
-        return Composed("")
+    cands = [c for c in _candidates(hits) if not c.field or _field_fits(c.field, kinds)]
+    confidence = _score(cands, qtoks, core, hits)
+    if confidence < MIN_COVERAGE:
+        return Composed("", confidence=confidence, reason="ingen sætning i kilderne dækker spørgsmålets emne")
     chosen = _select(cands)
-    kind = wanted(question)
-    if kind and not any(holds(c.text, kind) for c in chosen):
-        # None of the sentences can hold the kind of answer asked for: take the best one that can, if it is
-        # nearly as good, else say the material does not answer (it only talks around the question).
-        best = max((c.score for c in chosen), default=0.0)
-        typed = sorted((c for c in cands if c.score >= 0.5 * best and c.score > 0 and holds(c.text, kind)),
-                       key=lambda c: -c.score)
-        chosen = sorted([typed[0]] + chosen[:MAX_SENTENCES - 1], key=lambda c: (c.key, c.pos)) if typed else []
     if not chosen:
-        return Composed("")
+        return Composed("", confidence=confidence, reason="ingen sætning i kilderne svarer på spørgsmålet")
+    best = max(c.score for c in chosen)
+    answered: list[tuple[str, str, _Cand]] = []     # (part, direct span, candidate)
+    missing: list[str] = []
+    for part, kind in qparts:
+        if not kind:
+            continue
+        typed = sorted((c for c in cands if c.score > 0 and c.score >= TYPED_SHARE * best and _holds(c, kind)),
+                       key=lambda c: (-c.score, c.key, c.pos))
+        if typed:
+            c = typed[0]
+            answered.append((part, (_value(c) if c.field else span(c.text, kind)) or "", c))
+        else:
+            missing.append(_indirect(part))
+    if kinds and not answered:
+        # A when/where/who/how-many question that no sentence of that type answers: the material only talks
+        # around it.
+        return Composed("", confidence=confidence, reason="ingen sætning af den type, spørgsmålet spørger efter")
+    if answered:
+        # A typed answer is as good as the typed sentence's own coverage of the question: a number in a sentence
+        # about something else does not answer "hvor mange …".
+        confidence = max(c.cov for _, _, c in answered)
+        if confidence < MIN_TYPED_COVERAGE:
+            return Composed("", confidence=confidence, reason="sætningen af den rette type handler ikke om spørgsmålets emne")
+    # The passages quoted: the best sentence's passage, and a passage an answered part needs.
+    need = [c for _, _, c in answered]
+    chosen = _focus(chosen, need)
     notes: list[str] = []
     recs = sorted({c.key for c in chosen if is_recommendation(hits[c.key - 1], c.text)})
     keys = list(dict.fromkeys(c.key for c in chosen))
@@ -238,14 +333,138 @@ def compose(question: str, expanded: str, hits: Sequence[Hit], period: str = "")
         lead = "Ifølge materialet:"
     if recs:
         notes.append(f"Kilde {', '.join(f'[{k}]' for k in recs)} er en indstilling/anbefaling, ikke en beslutning.")
-    if DECISION_Q_RE.search(question):
-        notes.append("Der blev ikke fundet en beslutning om emnet blandt kilderne; svaret bygger på sagens øvrige tekst.")
+    if decision_q and not any(_OUTCOME_RE.search(c.text) for c in chosen):
+        missing.append("hvad der blev " + ("konkluderet" if re.search(r"konklu", question, re.I) else "besluttet"))
+    elif not kinds and (gap := _missing_outcome(question, chosen)):
+        missing.append(gap)
     notes.extend(_undated_notes(hits, keys))
     if period:
         lead = lead[:-1] + (f" (perioden {period}):" if "(" not in period else ":")
         notes.append(f"Søgningen er afgrænset til perioden {period}.")
-    pieces = [lead + "\n"] + [(" " if i else "") + _cite(c.text, c.key) for i, c in enumerate(chosen)]
-    return Composed("".join(pieces), keys, notes, pieces)
+    direct = "; ".join(dict.fromkeys(d for _, d, _ in answered if d))
+    dkeys = list(dict.fromkeys(c.key for _, d, c in answered if d))
+    partial = ", eller ".join(missing)
+    head = ""
+    if partial:
+        if direct:
+            head = f"Materialet nævner {direct} {_markers(dkeys)}, men ikke {partial}.\n"
+        else:
+            first = (need or chosen)[0]
+            said = _lower_first(MARKER_RE.sub("", first.text).rstrip(" .!?"), question)
+            head = f"Materialet nævner, at {said} {_markers([first.key])}, men ikke {partial}.\n"
+            chosen = [c for c in chosen if c is not first]      # not quoted twice
+    elif direct:
+        head = f"{direct[0].upper() + direct[1:]} {_markers(dkeys)}.\n"
+    pieces = ([head] if head else []) + ([lead + "\n"] if chosen else []) + \
+        [(" " if i else "") + _cite(c.text, c.key) for i, c in enumerate(chosen)]
+    return Composed("".join(pieces), keys, notes, pieces, direct=head.strip() if direct and not partial else "",
+                    partial=partial, confidence=confidence)
+
+
+MIN_TYPED_COVERAGE = 0.0   # see docs/answering.md for the sweep
+TYPED_SHARE = 0.5           # a typed candidate (date, number, name, place) must reach this share of the best score
+
+
+def _field_fits(field_kind: str, kinds: set[str]) -> bool:
+    """A header field is evidence only for a question asking for its kind (a date field for when/day)."""
+    return field_kind in kinds or (field_kind == "when" and bool(kinds & {"day", "number"})) or \
+        (field_kind == "person" and "name" in kinds)
+
+
+def _holds(c: _Cand, kind: str) -> bool:
+    if c.field:
+        if c.field == "when" and kind == "number":     # "Hvor længe …?" by "Mødetidspunkt 17.00-20.00"
+            return bool(re.search(r"\d[.:]\d\d\s*[-–]\s*\d", _value(c)))
+        return _field_fits(c.field, {kind}) and holds(_value(c), kind)
+    return holds(c.text, kind)
+
+
+def _value(c: _Cand) -> str:
+    """A field candidate's value ("Aarhus Rådhus, lokale 398"); a sentence itself."""
+    return c.text.split(": ", 1)[1] if c.field and ": " in c.text else c.text
+
+
+def _focus(chosen: list[_Cand], need: Sequence[_Cand]) -> list[_Cand]:
+    """Quote the best sentence's passage (and the passages of the typed sentences that answer a part), not every
+    passage that shares words with the question: a quote from a passage without the evidence is an imprecise
+    citation."""
+    top = max(chosen, key=lambda c: (c.score, -c.key))
+    keys = {top.key} | {c.key for c in need}
+    out = [c for c in chosen if c.key in keys or c.score >= OTHER_FLOOR * top.score]
+    for c in need:
+        if all(c is not o for o in out):
+            out.append(c)
+    return sorted(out, key=lambda c: (c.key, c.pos))[:MAX_SENTENCES]
+
+
+def _markers(keys: Sequence[int]) -> str:
+    return "[" + ", ".join(str(k) for k in dict.fromkeys(keys)) + "]"
+
+
+def _lower_first(s: str, question: str = "") -> str:
+    """Lower-case the first letter of a sentence quoted after "at", unless it starts with a name (followed by
+    another capitalised word, or written with a capital in the question)."""
+    words = s.split()
+    if len(words) > 1 and words[0][:1].isupper() and words[0][1:].islower() and not words[1][:1].isupper() and \
+            not re.search(rf"(?<!^)\b{re.escape(words[0])}\b", question.strip()[1:]):
+        return s[0].lower() + s[1:]
+    return s
+
+
+# Yes/no questions about an outcome: the sentence quoted must state the outcome, else the answer says it does not.
+_OUTCOMES = {
+    "vind": "vinde vandt vundet vinder vinderen",
+    "vedtag": "vedtage vedtog vedtaget vedtages",
+    "godkend": "godkende godkendte godkendt godkendes",
+    "beslut": "beslutte besluttede besluttet besluttes beslutning",
+    "gennemfør": "gennemføre gennemførte gennemført gennemføres",
+    "tildel": "tildele tildelte tildelt tildeles",
+    "bevilg": "bevilge bevilgede bevilget bevilges bevilling",
+    "åbn": "åbne åbnede åbnet åbner åbning",
+    "indvi": "indvie indviede indviet indvielse",
+    "ansæt": "ansætte ansatte ansat ansættes",
+}
+_OUTCOME_FAMILIES = [content_tokens(words) for words in _OUTCOMES.values()]
+_YES_NO_RE = re.compile(r"^\s*(?:og\s+)?([A-ZÆØÅa-zæøå]+)\b")
+_HV_RE = re.compile(r"^\s*(?:og\s+)?(?:i\s+)?hv\w*", re.I)
+
+
+def _missing_outcome(question: str, chosen: Sequence[_Cand]) -> str:
+    """For a yes/no question about an outcome ("Vandt Aarhus prisen?"): the indirect question when no quoted
+    sentence states that outcome ("om Aarhus vandt prisen"), else ''."""
+    if _HV_RE.match(question):
+        return ""
+    q = content_tokens(question)
+    said = frozenset().union(*(c.toks for c in chosen))
+    for fam in _OUTCOME_FAMILIES:
+        if q & fam and not said & fam:
+            return _indirect(question)
+    return ""
+
+
+_SUBJECT_WORDS = frozenset("det den de der man han hun vi jeg du i".split())
+_HV_PHRASE = re.compile(r"^(?:og\s+)?(?:i\s+)?(?:hvilke[nt]?\s+\w+|hvor\s+(?:mange|meget|stor\w*|lang\w*|længe)(?:\s+penge)?|"
+                        r"hv\w+)\s+", re.I)
+
+
+def _indirect(question_part: str) -> str:
+    """A question (part) as an indirect question: "hvornår åbner det?" → "hvornår det åbner"; "Vandt Aarhus
+    prisen?" → "om Aarhus vandt prisen" (verb after the subject when the subject is one word)."""
+    q = question_part.strip().rstrip("?").strip()
+    q = re.sub(r"^og\s+", "", q, flags=re.I)
+    m = _HV_PHRASE.match(q)
+    head, rest = (m.group(0).strip(), q[m.end():]) if m else ("om", q)
+    words = rest.split()
+    if len(words) >= 2 and not m:
+        # Yes/no: the verb goes after the subject (a run of names, an article and its noun, or one word).
+        n = 1
+        if words[1].lower() in ("den", "det", "de", "en", "et") and len(words) > 2:
+            n = 2
+        words = words[1:n + 1] + [words[0].lower()] + words[n + 1:]
+    elif len(words) >= 2 and words[1].lower() in _SUBJECT_WORDS:
+        words[0], words[1] = words[1], words[0].lower()
+    out = f"{head} {' '.join(words)}".strip()
+    return out[0].lower() + out[1:] if out[:1].isupper() and not out.split()[0][1:].isupper() and m else out
 
 
 def _undated_notes(hits: Sequence[Hit], keys: Sequence[int]) -> list[str]:

@@ -222,3 +222,7 @@ class Answer:
     notes: tuple[str, ...] = ()     # caveats: recommendation vs decision, undated, unsupported sentences
     steps: tuple[str, ...] = ()     # agentic steps taken
     timings: Mapping[str, float] = field(default_factory=dict)
+    direct: str = ""            # the short direct answer line (date, amount, name, place) with its [n]; "" when none
+    partial: str = ""           # what was asked that the material does not say ("hvornår det åbner"); "" when none
+    refusal_reason: str = ""    # why a refusal was given (internal wording, for the secretariat; not for members)
+    confidence: float | None = None     # the extractive answerer's coverage of the question (None: not measured)

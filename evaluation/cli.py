@@ -2,6 +2,7 @@
 
     byraad eval --testset FILE [--config FILE.toml] --out DIR [--corpus DIR]... [--systems hybrid,dense,bm25,naive]
                 [--matching project|external] [--retrieval-only]
+                [--llm extractive|openai:<model>|llamacpp:/path/model.gguf] [--llm-base-url URL]
     byraad eval feedback IN.jsonl --out draft.jsonl
 """
 
@@ -14,7 +15,8 @@ import sys
 import click
 
 SHOWN = ("recall_at_1", "recall_at_5", "recall_at_10", "mrr", "all_parts_at_10", "ndcg_at_10", "answer_correctness",
-         "citation_precision", "refusal_accuracy", "false_refusal_rate", "leaks", "latency_retrieve_p50_ms")
+         "citation_precision", "refusal_accuracy", "false_refusal_rate", "partial_accuracy", "leaks",
+         "latency_retrieve_p50_ms")
 
 
 def summary_lines(results: dict) -> list[str]:
@@ -44,16 +46,19 @@ def register(main: click.Group) -> None:
     @click.option("--matching", type=click.Choice(["project", "external"]),
                   help="Regel for hvornår en passage indeholder evidensen (standard: konfigurationens).")
     @click.option("--retrieval-only", is_flag=True, help="Mål kun genfinding (ingen svar; hurtigere).")
+    @click.option("--llm", "llm_spec", help="Svarmotor for alle systemer: extractive | openai:<model> | "
+                  "llamacpp:/sti/model.gguf (går forud for konfigurationens [settings] llm).")
+    @click.option("--llm-base-url", help="OpenAI-kompatibelt endpoint til --llm openai:<model>.")
     @click.option("--quiet", is_flag=True, help="Ingen statuslinjer på stderr.")
     @click.pass_context
     def eval_(ctx: click.Context, testset, eval_config, out, corpus, systems, matching, retrieval_only,
-              quiet) -> None:
+              llm_spec, llm_base_url, quiet) -> None:
         """Evaluér byråds-GPT og baselines på et testsæt; exit 1 under tærsklerne."""
         if ctx.invoked_subcommand is not None:
             return
         if not testset or not out:
             raise click.UsageError("byraad eval kræver --testset og --out")
-        from evaluation.config import load_config, parse_systems
+        from evaluation.config import load_config, parse_systems, with_llm
         from evaluation.dataset import TestsetError
         from evaluation.runner import evaluate
 
@@ -64,6 +69,7 @@ def register(main: click.Group) -> None:
                 cfg = dataclasses.replace(cfg, matching=matching)
             if retrieval_only:
                 cfg = dataclasses.replace(cfg, answers=False)
+            cfg = with_llm(cfg, llm_spec, llm_base_url)
         except (ValueError, OSError) as e:
             raise click.UsageError(str(e)) from None
         try:

@@ -112,3 +112,23 @@ def check_thresholds(metrics: Mapping[str, Any], thresholds: Mapping[str, float]
         elif not is_max_metric(name) and value < limit:
             failures.append(f"{name} {value:.3g} < {limit:g}")
     return failures
+
+
+def with_llm(cfg: EvalConfig, llm: str | None, base_url: str | None = None) -> EvalConfig:
+    """The config with the answering model replaced (`byraad eval --llm …`): every system then answers through the
+    generative path, scored with the same metrics. Checked here so a typo is a usage error, not a failed run."""
+    from dataclasses import replace
+
+    if not llm and not base_url:
+        return cfg
+    settings = dict(cfg.settings)
+    if llm:
+        scheme, _, arg = llm.partition(":")
+        if scheme not in ("extractive", "openai", "llamacpp") or (scheme != "extractive" and not arg):
+            raise ValueError(f"--llm {llm!r}: use extractive, openai:<model> or llamacpp:/path/model.gguf")
+        if scheme == "llamacpp" and not Path(arg).is_file():
+            raise ValueError(f"--llm {llm!r}: GGUF file not found")
+        settings["llm"] = llm
+    if base_url:
+        settings["llm_base_url"] = base_url
+    return replace(cfg, settings=settings)

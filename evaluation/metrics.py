@@ -12,8 +12,14 @@ Answers:
 - **citation precision** (citations of non-refused answers to cases with evidence, micro-averaged): a citation is
   supported when its passage matches the case evidence; for LLM answers also when the answer sentences carrying
   that [n] have ≥ 60 % of their content words in the passage (overlap judgement).
-- **refusal accuracy**: share of ``unanswerable`` cases refused; **false-refusal rate**: share of answerable
-  cases refused.
+- **refusal accuracy**: share of ``unanswerable`` cases declined: refused, or answered with an explicit statement
+  that the material does not say what was asked ("Materialet nævner, at …, men ikke …", "fremgår ikke"; see
+  ``declines``); **false-refusal rate**: share of answerable cases refused (a refusal proper); **hedge rate**: share of
+  answerable cases that are not refused but say that part of the question is not in the material.
+- **partial** (``partial`` cases: the material answers only part of the question): correct when the answer is not
+  refused, gives the supported part (``answer_correct`` on the gold answer's part before its first ";") and names
+  the missing part: a not-stated statement (``declines``) whose clause shares a content word or number with the
+  gold's missing part or with the question.
 - **leaks**: cases where a hit or citation comes from a chunk the probing user may not see, or the answer text
   shares ≥ LEAK_SHINGLES word 5-grams with text that only non-permitted chunks contain.
 - **all_parts_at_10**: cases with ≥ 2 evidence parts whose parts are all in the top 10 (two-passage questions).
@@ -116,6 +122,40 @@ def answer_correct(gold: str, answer: str) -> tuple[bool, float]:
     return nums_ok and rec >= TOKEN_RECALL, rec
 
 
+# How an answer says that the material does not state something (ours: "…, men ikke …"; an LLM: "fremgår ikke" etc.).
+NOT_STATED_RE = re.compile(
+    r"\b(?:men ikke|fremgår ikke|står ikke|nævner ikke|nævnes ikke|oplyses ikke|oplyser ikke|siger ikke|"
+    r"ikke (?:angivet|oplyst|nævnt|anført|beskrevet)|indeholder ikke|ikke (?:med )?i materialet)\b", re.I)
+_GENERIC = frozenset(("materialet", "material", "fremgår", "står", "oplys", "angiv", "nævn", "nævnt", "kild", "ikk",
+                      "selv", "dog", "kun"))
+
+
+def declines(answer: str) -> bool:
+    """True when the answer says that the material does not state (part of) what was asked."""
+    return bool(NOT_STATED_RE.search(_CITE.sub(" ", answer)))
+
+
+def _split_gold(gold: str) -> tuple[str, str]:
+    """A partial case's gold answer: (the supported part, the part saying what is missing)."""
+    head, sep, tail = gold.partition(";")
+    return (head, tail) if sep else (gold, "")
+
+
+def partial_correct(question: str, gold: str, answer: str) -> bool:
+    """A partial answer: the supported part given and the missing part named (see the module docstring)."""
+    supported, missing = _split_gold(gold)
+    if not answer_correct(supported, answer)[0]:
+        return False
+    text = _CITE.sub(" ", answer)
+    for m in NOT_STATED_RE.finditer(text):
+        clause = re.split(r"(?<=[.!?])\s", text[m.start():], maxsplit=1)[0]
+        words = set(content_words(clause)) - _GENERIC
+        want = (set(content_words(missing)) | set(content_words(question))) - _GENERIC
+        if words & want or (set(numbers(clause)) & (set(numbers(missing)) | set(numbers(question)))):
+            return True
+    return False
+
+
 def cited_sentences(answer: str, key: int) -> str:
     """The sentences/lines of an answer that carry the marker [key] (alone or in a list like [1, 2])."""
     parts = re.split(r"(?<=[.!?])\s+|\n+", answer)
@@ -181,8 +221,10 @@ def summarise(records: Sequence[Mapping[str, Any]], ks: Sequence[int] = KS) -> d
     """Aggregate per-case records of ONE system into the headline metrics (None = not measurable)."""
     retr = [r for r in records if r.get("scored_retrieval")]
     answerable = [r for r in records if is_answerable(r["kind"]) and r.get("answer") is not None]
+    answerable = [r for r in answerable if r["kind"] != "partial"]
     unans = [r for r in records if r["kind"] == "unanswerable" and r.get("answer") is not None]
-    cits = [c["supported"] for r in answerable if not r["refused"] and r["evidence_count"]
+    partial = [r for r in records if r["kind"] == "partial" and r.get("answer") is not None]
+    cits = [c["supported"] for r in answerable + partial if not r["refused"] and r["evidence_count"]
             for c in r.get("citations", ())]
     faith = [r["faithful"] for r in records if r.get("faithful") is not None]
     out: dict[str, Any] = {"cases": len(records)}
@@ -195,8 +237,10 @@ def summarise(records: Sequence[Mapping[str, Any]], ks: Sequence[int] = KS) -> d
     out["ndcg_at_10"] = _mean(r["ndcg10"] for r in retr)
     out["answer_correctness"] = _mean(1.0 if r["correct"] else 0.0 for r in answerable)
     out["citation_precision"] = _mean(1.0 if c else 0.0 for c in cits)
-    out["refusal_accuracy"] = _mean(1.0 if r["refused"] else 0.0 for r in unans)
+    out["refusal_accuracy"] = _mean(1.0 if r["refused"] or declines(r["answer"] or "") else 0.0 for r in unans)
     out["false_refusal_rate"] = _mean(1.0 if r["refused"] else 0.0 for r in answerable)
+    out["hedge_rate"] = _mean(1.0 if not r["refused"] and declines(r["answer"] or "") else 0.0 for r in answerable)
+    out["partial_accuracy"] = _mean(1.0 if r["correct"] else 0.0 for r in partial)
     out["leaks"] = sum(1 for r in records if r.get("leak"))
     out["errors"] = sum(1 for r in records if r.get("error"))
     out["faithfulness"] = _mean(1.0 if f else 0.0 for f in faith)

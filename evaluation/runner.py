@@ -23,7 +23,8 @@ from evaluation.config import EvalConfig
 from evaluation.dataset import EvalCase, forbidden_terms, source_files
 from evaluation.matching import contains_phrase, passage_shingles, prepare_passage, shared_shingles, split_evidence
 from evaluation.metrics import (
-    LEAK_SHINGLES, answer_correct, citation_supported, is_answerable, judge_faithful, retrieval_scores,
+    LEAK_SHINGLES, answer_correct, citation_supported, is_answerable, judge_faithful, partial_correct,
+    retrieval_scores,
 )
 from ingest.pipeline import progress_bar
 
@@ -242,6 +243,8 @@ def score_case(case: EvalCase, system: Any, user: User, levels: tuple[str, ...] 
     }
     if answer is not None:
         correct, trec = answer_correct(case.answer, answer.text) if is_answerable(case.kind) else (None, None)
+        if case.kind == "partial":
+            correct = partial_correct(case.question, case.answer, answer.text)
         rec.update(answer=answer.text, refused=bool(answer.refused), correct=bool(correct and not answer.refused)
                    if correct is not None else None, token_recall=trec, answer_mode=answer.mode)
         for c in answer.citations:

@@ -17,7 +17,7 @@ from byraad.types import Chunk, Hit
     ("Hvad koster cykelstien?", "number"),
     ("Hvor lang tid var sat af til punktet?", "number"),
     ("Hvem deltog i mødet?", "person"),
-    ("Hvad hedder den nye sekretariatsmedarbejder?", "person"),
+    ("Hvad hedder den nye sekretariatsmedarbejder?", "name"),
     ("Hvad hedder prøvehandling 2?", ""),
     ("Hvilke tal har Esbjerg for flygtninge i beskæftigelse?", "number"),
     ("Hvad blev besluttet om cykelstien?", ""),
@@ -38,7 +38,9 @@ def test_holds():
     assert not holds("Der er et stort behov for en ny plan.", "number")
     assert holds("Konstitueret stabschef Kristian Dalsgaard gjorde opmærksom på sagen.", "person")
     assert holds("Sagen blev rejst af Anna Jensen.", "person")
-    assert not holds("Forpersonen bød velkommen til den nye sekretariatsmedarbejder.", "person")
+    assert not holds("Forpersonen bød velkommen til den nye sekretariatsmedarbejder.", "name")
+    # "Hvem skal med?" can be answered by a role or an organisation; "Hvad hedder …?" only by a name.
+    assert holds("Nogle fra MTM skal inviteres.", "person") and not holds("Nogle fra MTM skal inviteres.", "name")
 
 
 def _hit(key: int, text: str, title: str) -> Hit:
@@ -57,3 +59,44 @@ def test_compose_refuses_a_when_question_that_only_talks_around_it():
     text = compose("Hvilken dato drøftede rådmandsmødet vinterhjælp til økonomisk trængte?",
                    "vinterhjælp økonomisk trængte", dated).text
     assert "8. november 2023" in text and "[1]" in text
+
+
+def test_parts_and_spans():
+    from assistant.answer_types import parts, span
+
+    assert parts("Hvornår og hvor mødtes udvalget i februar 2025?") == [
+        ("Hvornår", "when"), ("hvor mødtes udvalget i februar 2025?", "place")]
+    assert [k for _, k in parts("Hvad koster centret, og hvornår åbner det?")] == ["number", "when"]
+    assert [k for _, k in parts("Hvor langt er Danmarkskortet?")] == [""]         # progress, not a place
+    assert span("Mødet er den 18. februar 2025 kl. 17.00-20.00 på rådhuset.", "day") == "18. februar 2025 kl. 17.00-20.00"
+    assert span("I 2011 har i alt 68 borgere deltaget.", "number") == "i alt 68 borgere"     # not the year
+    assert span("Der er afsat 4 mio. kr. på investeringsoversigten.", "number") == "4 mio. kr."
+
+
+MEETING = ("Referat fra Udvalget for mangfoldighed og ligestilling\n\nMødedato 18. februar 2025\n"
+           "Mødetidspunkt  17.00-20.00\nMødested Aarhus Rådhus, lokale 398\nDeltagere Mette Bjerre (forperson)\n\n"
+           "Mette Hvid Johannesen (næstforperson)\nOlaf Vollmer\n\nAfbud Ali Karim\nJakob May\n\n"
+           "1. Velkommen\nUdvalget drøftede borgerdialog og prøvehandlinger i februar.")
+
+
+def test_meeting_header_fields_answer_when_and_where():
+    c = compose("Hvornår og hvor mødtes udvalget i februar 2025?", "", [_hit(1, MEETING, "Velkommen")])
+    first = c.text.splitlines()[0]
+    assert first == "18. februar 2025, kl. 17.00-20.00; Aarhus Rådhus, lokale 398 [1]."
+    assert c.direct == first and not c.partial
+    who = compose("Hvem havde meldt afbud til udvalgets møde?", "", [_hit(1, MEETING, "Velkommen")])
+    assert "Ali Karim" in who.text.splitlines()[0] and "Jakob May" in who.text.splitlines()[0]
+
+
+def test_partial_answer_names_what_is_missing():
+    h = [_hit(1, "Der er afsat 4 mio. kr. på investeringsoversigten til om- og tilbygning af aktivitetscentret "
+                 "på Solvej. Centret skal rumme både dagtilbud og foreningsliv.", "Aktivitetscenter på Solvej")]
+    c = compose("Hvad koster aktivitetscentret på Solvej, og hvornår åbner det?", "", h)
+    assert c.text.startswith("Materialet nævner 4 mio. kr. [1], men ikke hvornår det åbner.")
+    assert c.partial == "hvornår det åbner"
+    nominated = [_hit(1, "Aarhus er nomineret til Inklusionsprisen 2025 sammen med Odense og Viborg.", "Priser")]
+    c = compose("Vandt Aarhus Inklusionsprisen 2025?", "", nominated)
+    assert c.text.startswith("Materialet nævner, at Aarhus er nomineret til Inklusionsprisen 2025 sammen med Odense "
+                             "og Viborg [1], men ikke om Aarhus vandt Inklusionsprisen 2025.")
+    won = [_hit(1, "Aarhus vandt Inklusionsprisen 2025 foran Odense og Viborg.", "Priser")]
+    assert not compose("Vandt Aarhus Inklusionsprisen 2025?", "", won).partial

@@ -88,6 +88,8 @@ def test_refusal_when_nothing_relevant(small):
     a = Assistant(s, idx).answer("Hvem vandt fodbold-VM i Qatar?")
     assert a.refused and a.text == REFUSAL and a.citations == ()
     assert isinstance(a.hits, tuple)       # the closest hits are still there ("måske relevant")
+    # The internal reason is a field of its own (for the secretariat), never a note shown to every member.
+    assert a.refusal_reason.startswith("Afvist: ") and not any("Afvist" in n for n in a.notes)
 
 
 def test_closed_content_never_reaches_public_answer(small):

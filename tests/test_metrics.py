@@ -216,3 +216,41 @@ def test_resolve_corpus_with_multi_file_source(tmp_path):
     multi = EvalCase("m-1", "q", "a", "første del af evidensen her ||| anden del af evidensen her",
                      "corpus/x.txt ||| corpus-pdf/y.pdf", "multi")
     assert sorted(resolve_corpus([multi], candidates=[a, b])) == [a.resolve(), b.resolve()]
+
+
+def test_partial_needs_the_supported_part_and_the_missing_part_named():
+    from evaluation.metrics import declines, partial_correct
+
+    q = "Hvad koster aktivitetscentret på Solvej 6, og hvornår åbner det?"
+    gold = "Der er afsat 4 mio. kr. på investeringsoversigten til om- og tilbygning; en åbningsdato fremgår ikke."
+    good = ("Materialet nævner 4 mio. kr. [1], men ikke hvornår det åbner.\nIfølge referatet:\nDer er afsat 4 mio. kr. "
+            "på investeringsoversigten til om- og tilbygning [1].")
+    assert partial_correct(q, gold, good) and declines(good)
+    # the supported part alone, without saying what is missing, is not enough …
+    assert not partial_correct(q, gold, "Der er afsat 4 mio. kr. på investeringsoversigten til om- og tilbygning [1].")
+    # … nor is saying something is missing without the supported part, or naming an unrelated gap
+    assert not partial_correct(q, gold, "Materialet nævner ikke, hvornår det åbner.")
+    assert not partial_correct(q, gold, good.replace("hvornår det åbner", "farven på taget"))
+
+
+def test_summarise_counts_a_named_gap_as_declining_an_unanswerable_question():
+    recs = [score_case(case("unanswerable", "", "Fremgår ikke."), FakeSystem(), COUNCIL, LV, [],
+                       ans("Materialet nævner, at forslaget koster 100.000 kr. [1], men ikke hvad der blev afsat."),
+                       LEAKS, False),
+            score_case(case("unanswerable", "", "Fremgår ikke."), FakeSystem(), COUNCIL, LV, [],
+                       ans("Noget opdigtet."), LEAKS, False)]
+    s = summarise(recs)
+    assert s["refusal_accuracy"] == 0.5 and s["partial_accuracy"] is None
+
+
+def test_eval_llm_option_overrides_the_config(tmp_path):
+    from evaluation.config import EvalConfig, with_llm
+
+    cfg = EvalConfig(settings={"llm": "extractive", "embedder": "hash:64"})
+    assert with_llm(cfg, None) is cfg
+    got = with_llm(cfg, "openai:gpt-4o-mini", "http://localhost:11434/v1")
+    assert got.settings == {"llm": "openai:gpt-4o-mini", "embedder": "hash:64",
+                            "llm_base_url": "http://localhost:11434/v1"}
+    for bad in ("openai", "gpt-4o", f"llamacpp:{tmp_path / 'missing.gguf'}"):
+        with pytest.raises(ValueError):
+            with_llm(cfg, bad)

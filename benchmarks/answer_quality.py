@@ -1,0 +1,225 @@
+"""Answer quality of the assistant on our question sets and the external set, over one existing index.
+
+    BYRAAD_EMBED_CACHE=/work/embcache.sqlite PYTHONPATH=. .venv/bin/python benchmarks/answer_quality.py \
+        --data-dir /tmp/idx [--sets shared,sources,external] [--llm extractive|openai:<m>|llamacpp:<gguf>] \
+        [--out benchmarks/results/answer-quality.json]
+
+The index must already hold the sets' corpora (e.g. `byraad --data-dir /tmp/idx ingest ../shared/corpus
+../shared/corpus-pdf ../shared/esdh ../shared/html`); nothing is embedded here except the questions. Retrieval results
+are cached in <data-dir>/answer-quality-retrieval.pkl (keyed by question, user and settings), so re-running after a
+change to the answerer costs only the answering. Every case is asked as a council member (byraadsmedlem);
+`closed-leak` cases are left out (their leak checks are `byraad eval`'s).
+
+Each set is split BY DOCUMENT into a tuning half and a checking half (a case goes to the half of its first source
+file's name hash; unanswerable cases without a file by their id), and the external set is reported on its own. The
+scores are those of evaluation.metrics (correctness, citation precision, refusal, false refusal, partial). The
+refusal threshold sweep (refusal of unanswerable vs false refusal of answerable per confidence threshold) is written
+for every half, so an operating point chosen on the tuning half can be checked on the others.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import pickle
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+SHARED = ROOT.parent / "shared"
+SETS = {
+    "shared": ROOT / "evaluation" / "testsets" / "shared_corpus.jsonl",
+    "sources": ROOT / "evaluation" / "testsets" / "shared_sources.jsonl",
+    "external": SHARED / "eval" / "external-dev.jsonl",
+}
+SWEEP = [round(0.05 * i, 2) for i in range(0, 21)]
+
+
+def load_cases(path: Path) -> list[dict]:
+    """The cases of a JSONL set (own or external format), closed-leak probes left out."""
+    out = []
+    for line in path.read_text(encoding="utf-8").splitlines():
+        if line.strip():
+            r = json.loads(line)
+            if r.get("kind") != "closed-leak":
+                out.append(r)
+    return out
+
+
+def half(case: dict) -> str:
+    """'tune' or 'check': by the hash of the case's (first) source file name, so one document is in one half."""
+    src = str(case.get("source_file", "")).split("|||")[0].strip()
+    key = Path(src).name if src else case["id"]
+    return "tune" if int(hashlib.sha1(key.encode()).hexdigest(), 16) % 2 == 0 else "check"
+
+
+class CachedRetriever:
+    """A Retriever whose retrieve() results are memoised on disk; everything else goes to the real one."""
+
+    def __init__(self, inner: Any, path: Path, salt: str) -> None:
+        self.__dict__["inner"] = inner
+        self.__dict__["path"] = path
+        self.__dict__["salt"] = salt
+        self.__dict__["memo"] = pickle.loads(path.read_bytes()) if path.exists() else {}
+        self.__dict__["dirty"] = False
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.inner, name)
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        setattr(self.inner, name, value)
+
+    def retrieve(self, question: str, user: Any = None, **kw: Any) -> Any:
+        key = repr((self.salt, question, getattr(user, "groups", None), sorted(kw.items())))
+        if key not in self.memo:
+            self.memo[key] = self.inner.retrieve(question, user, **kw)
+            self.__dict__["dirty"] = True
+        return self.memo[key]
+
+    def save(self) -> None:
+        if self.dirty:
+            self.path.write_bytes(pickle.dumps(self.memo))
+
+
+def build(data_dir: str, llm_spec: str) -> tuple[Any, Any]:
+    import os
+
+    from assistant.assistant import Assistant
+    from assistant.llm import make_llm
+    from assistant.retrieval import Retriever
+    from byraad.settings import Settings
+    from vectorstore.index import Index
+
+    settings = Settings.load(None, {"data_dir": data_dir, "llm": llm_spec}, os.environ)
+    index = Index(settings, environ=os.environ)
+    salt = Settings.from_mapping({**settings.public_dict(), "llm": "extractive"}).fingerprint()
+    retriever = CachedRetriever(Retriever(index, settings), Path(data_dir) / "answer-quality-retrieval.pkl", salt)
+    return Assistant(settings, index, llm=make_llm(settings, os.environ), retriever=retriever), index
+
+
+def score(case: dict, ans: Any, index: Any, judged: bool) -> dict:
+    from evaluation.matching import matched_parts, prepare_passage, split_evidence
+    from evaluation.metrics import answer_correct, citation_supported, declines, is_answerable, partial_correct
+
+    kind = case["kind"]
+    evs = split_evidence(case.get("evidence", ""))
+    row = {"id": case["id"], "kind": kind, "half": half(case), "question": case["question"],
+           "gold": case.get("answer", ""), "answer": ans.text, "refused": bool(ans.refused),
+           "confidence": getattr(ans, "confidence", None), "reason": getattr(ans, "refusal_reason", ""),
+           "ms": round(float(ans.timings.get("total_ms", 0.0)), 1), "cites": [], "declines": declines(ans.text)}
+    if kind == "partial":
+        row["correct"] = partial_correct(case["question"], case["answer"], ans.text) and not ans.refused
+    elif is_answerable(kind):
+        row["correct"] = bool(answer_correct(case["answer"], ans.text)[0]) and not ans.refused
+    ranks = [i for i, h in enumerate(ans.hits, 1) if evs and matched_parts(evs, prepare_passage(
+        h.chunk.text, index.source_text(h.chunk.chunk_id) or ""))]
+    row["evidence_rank"] = ranks[0] if ranks else None
+    if not ans.refused and evs:
+        for c in ans.citations:
+            p = prepare_passage(c.quote, c.source_text)
+            row["cites"].append(bool(citation_supported(evs, p, ans.text, c.key, judged)))
+    return row
+
+
+def summarise(rows: list[dict]) -> dict:
+    def mean(xs):
+        xs = list(xs)
+        return round(sum(xs) / len(xs), 3) if xs else None
+
+    ans = [r for r in rows if r["kind"] not in ("unanswerable", "partial")]
+    una = [r for r in rows if r["kind"] == "unanswerable"]
+    par = [r for r in rows if r["kind"] == "partial"]
+    cites = [c for r in rows for c in r["cites"]]
+    ms = sorted(r["ms"] for r in rows)
+    out = {"cases": len(rows), "answerable": len(ans), "unanswerable": len(una), "partial": len(par),
+           "correctness": mean(r["correct"] for r in ans),
+           "evidence_in_hits": mean(r["evidence_rank"] is not None for r in ans),
+           "correct_given_evidence": mean(r["correct"] for r in ans if r["evidence_rank"] is not None),
+           "citation_precision": mean(cites), "citations": len(cites),
+           "unanswerable_refused": mean(r["refused"] for r in una),
+           "unanswerable_declined": mean(r["refused"] or r["declines"] for r in una),
+           "answerable_hedged": mean(r["declines"] and not r["refused"] for r in ans),
+           "answerable_refused": mean(r["refused"] for r in ans),
+           "partial_correct": mean(r["correct"] for r in par),
+           "answer_p50_ms": ms[len(ms) // 2] if ms else None,
+           "answer_p95_ms": ms[min(len(ms) - 1, int(0.95 * len(ms)))] if ms else None}
+    return out
+
+
+def sweep(rows: list[dict]) -> list[dict]:
+    """Refusal of unanswerable and of answerable cases if answers below a confidence threshold were refused."""
+    out = []
+    for t in SWEEP:
+        def refused(r):
+            return r["refused"] or r["declines"] or (r["confidence"] is not None and r["confidence"] < t)
+        una = [refused(r) for r in rows if r["kind"] == "unanswerable"]
+        ans = [r for r in rows if r["kind"] not in ("unanswerable", "partial")]
+        out.append({"threshold": t, "unanswerable_refused": round(sum(una) / max(1, len(una)), 3),
+                    "answerable_refused": round(sum(refused(r) for r in ans) / max(1, len(ans)), 3),
+                    "correctness": round(sum(bool(r.get("correct")) and not refused(r) for r in ans)
+                                         / max(1, len(ans)), 3)})
+    return out
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--data-dir", required=True)
+    ap.add_argument("--sets", default="shared,sources,external")
+    ap.add_argument("--llm", default="extractive")
+    ap.add_argument("--mode", default="hybrid", help="retrieval mode: hybrid | dense | bm25")
+    ap.add_argument("--out", default=str(ROOT / "benchmarks" / "results" / "answer-quality.json"))
+    ap.add_argument("--cases", default=str(Path("/tmp") / "answer-quality-cases.jsonl"))
+    ap.add_argument("--shared", default=str(SHARED), help="the shared folder (for the external set)")
+    ap.add_argument("--only", default="", help="comma-separated case ids (debugging)")
+    args = ap.parse_args()
+    names = [s.strip() for s in args.sets.split(",") if s.strip()]
+    SETS["external"] = Path(args.shared) / "eval" / "external-dev.jsonl"
+    missing = [n for n in names if not SETS[n].exists()]
+    if missing:
+        print(f"sprunget over (findes ikke): {', '.join(missing)}", file=sys.stderr)
+        names = [n for n in names if n not in missing]
+    from byraad.access import User
+
+    assistant, index = build(args.data_dir, args.llm)
+    council = User("eval-byraadsmedlem", ("byraadsmedlem",))
+    judged = args.llm != "extractive"
+    only = {s for s in args.only.split(",") if s}
+    results: dict[str, Any] = {"llm": args.llm, "mode": args.mode, "data_dir": args.data_dir,
+                               "embedder": assistant.settings.embedder, "sets": {}}
+    all_rows = []
+    t0 = time.time()
+    for name in names:
+        rows = []
+        for case in load_cases(SETS[name]):
+            if only and case["id"] not in only:
+                continue
+            ans = assistant.answer(case["question"], council, mode=args.mode)
+            rows.append(score(case, ans, index, judged) | {"set": name})
+        all_rows += rows
+        parts = {"all": rows} if name == "external" else {
+            "all": rows, "tune": [r for r in rows if r["half"] == "tune"],
+            "check": [r for r in rows if r["half"] == "check"]}
+        results["sets"][name] = {p: {"summary": summarise(rs), "sweep": sweep(rs)} for p, rs in parts.items()}
+        assistant.retriever.save()
+    results["seconds"] = round(time.time() - t0, 1)
+    with open(args.cases, "w", encoding="utf-8") as f:
+        for r in all_rows:
+            f.write(json.dumps(r, ensure_ascii=False) + "\n")
+    if not only:
+        Path(args.out).write_text(json.dumps(results, ensure_ascii=False, indent=1), encoding="utf-8")
+    for name, parts in results["sets"].items():
+        for p, d in parts.items():
+            s = d["summary"]
+            print(f"{name:9s} {p:6s} n={s['cases']:3d} korrekt={s['correctness']} citat={s['citation_precision']} "
+                  f"afvist(ubesvarbar)={s['unanswerable_refused']}/{s['unanswerable_declined']} "
+                  f"afvist(besvarbar)={s['answerable_refused']} forbehold={s['answerable_hedged']} "
+                  f"delvis={s['partial_correct']} p95={s['answer_p95_ms']}ms "
+                  f"evidens-i-treffer={s['evidence_in_hits']} korrekt|evidens={s['correct_given_evidence']}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
