@@ -93,9 +93,10 @@ _PLACE = re.compile(r"\b(?:lokale|mødelokale|værelse|rådhus\w*|adresse|mødes
 _TIME = re.compile(r"\b(?:kl\.?\s*)?\d{1,2}[.:]\d{2}\s*(?:[-–]\s*\d{1,2}[.:]\d{2})?")
 _AMOUNT = re.compile(r"(?:(?:ca\.|cirka|knap|godt|over|under|mindst|op til|i alt)\s+)?\d[\d.,]*(?:\s*[-–]\s*\d[\d.,]*)?"
                      r"(?:\s*(?:%|procent|mio\.?\s*kr\.?|mia\.?\s*kr\.?|mio\.?|mia\.?|millioner(?:\s+kroner)?|milliarder|kr\.?|kroner|tons?|timer|"
-                     r"minutter|årsværk|ÅV|meter|km|sider|borgere|personer|medlemmer|medarbejdere|[a-zæøå]+))?", re.I)
-_NAMES = re.compile(r"(?:[A-ZÆØÅ][a-zæøåé]+(?:-[A-ZÆØÅ][a-zæøåé]+)?(?:\s+(?:[A-ZÆØÅ][a-zæøåé]+|[a-zæøå]{1,3}\s+[A-ZÆØÅ]"
-                    r"[a-zæøåé]+)){1,3})(?:\s*\([A-ZÆØÅ]{1,3}\))?")
+                     r"minutter|min\.|årsværk|ÅV|meter|km|sider|borgere|personer|medlemmer|medarbejdere))?", re.I)
+# A number that is a reference, an ordinal or part of a name is no amount: "side 80", "2. klasse", "§ 17".
+_NOT_AMOUNT = re.compile(r"(?:side|s\.|punkt|pkt\.|§|bilag|nr\.|stk\.|kapitel|afsnit)\s*$", re.I)
+_NAMES = re.compile(r"(?:[A-ZÆØÅ][a-zæøåé]+(?:-[A-ZÆØÅ][a-zæøåé]+)?(?:\s+[A-ZÆØÅ][a-zæøåé]+){1,3})(?:\s*\([A-ZÆØÅ]{1,3}\))?")
 
 
 def span(sentence: str, kind: str) -> str:
@@ -116,8 +117,13 @@ def span(sentence: str, kind: str) -> str:
         for m in _AMOUNT.finditer(sentence):
             txt = m.group(0).strip(" ,")
             num = re.search(r"\d[\d.,]*", txt).group(0).rstrip(".,")
-            if not re.fullmatch(r"(?:19|20)\d{2}", num) and not _DAY_DATE.match(sentence, m.start()):
-                return txt
+            if re.fullmatch(r"(?:19|20)\d{2}", num) or _DAY_DATE.match(sentence, m.start()) or \
+                    _NOT_AMOUNT.search(sentence[:m.start()]) or re.match(r"\d+\.\s+[a-zæøå]", sentence[m.start():]):
+                continue
+            nxt = re.match(r"\s+([a-zæøå]+)", sentence[m.end():])
+            if nxt and re.search(r"\d$", txt):
+                txt += " " + nxt.group(1)      # "68 borgere", "150 borgere": the counted thing
+            return txt
         return ""
     if kind in ("person", "name"):
         names = [m.group(0) for m in _NAMES.finditer(sentence) if m.start() > 0 or len(m.group(0).split()) > 1]

@@ -49,10 +49,16 @@ def build_assistant(settings: Settings, index: Index | None = None, *, environ: 
 class Assistant:
     """Answers questions over one Index for users with access levels."""
 
-    def __init__(self, settings: Settings, index: Any, llm: LLM | None = None, retriever: Any = None) -> None:
+    def __init__(self, settings: Settings, index: Any, llm: LLM | None = None, retriever: Any = None,
+                 scorer: Any = "auto") -> None:
         self.settings = settings
         self.index = index
         self.llm = llm
+        if scorer == "auto":        # sentence similarity by meaning, with the index's own embedder
+            from assistant.semantic import make_scorer
+
+            scorer = make_scorer(index, settings)
+        self.scorer = scorer
         self.retriever = retriever if retriever is not None else Retriever(index, settings)
 
     @property
@@ -111,7 +117,8 @@ class Assistant:
             yield from self._generate(turn, standalone, hits)
             return
         hits = self._with_case_history(standalone, hits, access)
-        comp = extractive.compose(standalone, ret.query.expanded, hits, ret.query.period)
+        comp = extractive.compose(standalone, ret.query.expanded, hits, ret.query.period,
+                                  sims=self._similarities(ret.query.expanded, hits))
         if not comp.text:
             yield REFUSAL
             yield replace(self._refusal(turn, hits, comp.reason or "ingen sætning i kilderne svarer på spørgsmålet"),
@@ -164,6 +171,15 @@ class Assistant:
         if rest:
             yield (" " if shown else "") + " ".join(rest)
         yield self._finish(turn, hits, checked)
+
+    def _similarities(self, query: str, hits: Sequence[Hit]) -> dict[str, float] | None:
+        """Each candidate sentence's similarity to the question by meaning (None without a scorer)."""
+        if self.scorer is None or not hits:
+            return None
+        same = self.scorer.embedder is getattr(self.index, "embedder", None)
+        qv = (self.retriever._query_vector(query) if same and hasattr(self.retriever, "_query_vector")
+              else self.scorer.embedder.embed_query(query))
+        return self.scorer.similarities(qv, extractive.candidate_texts(hits))
 
     def _with_case_history(self, question: str, hits: tuple[Hit, ...], access: Access) -> tuple[Hit, ...]:
         """For 'hvad blev besluttet …': add the decisions on the same case at other meetings (decision trail), and

@@ -11,7 +11,7 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import dataclass, field
-from typing import Sequence
+from typing import Mapping, Sequence
 
 from assistant.answer_types import holds, parts, span
 from assistant.citations import MARKER_RE, content_tokens, split_sentences
@@ -37,7 +37,7 @@ DECISION_Q_RE = re.compile(r"\b(beslut\w*|vedt[ao]g\w*|vedtaget|besluttede|afgjo
 # A sentence that states an outcome (so a decision question is answered, not only talked around).
 _OUTCOME_RE = re.compile(r"\b(beslut\w*|vedt[ao]g\w*|godkend\w*|tiltræ\w*|konklu\w*|afvis\w*|afvist|afslå\w*|udsat|"
                          r"udsætte\w*|til efterretning|taget til orientering|blev enige|enighed|ingen bemærkninger|"
-                         r"imødekom\w*|bevilge\w*|besvaret|oversend\w*|sendt videre|fremsend\w*|henvis\w*)\b", re.I)
+                         r"imødekom\w*|bevilge\w*)\b", re.I)
 # The verbs that make a sentence a recommendation (indstilling), not a decision; also the case trail's (assistant.case).
 RECOMMEND_VERBS = "indstiller|indstilles|anbefaler|anbefales|foreslår|foreslås"
 _RECOMMEND_RE = re.compile(rf"\b({RECOMMEND_VERBS}|anbefaling\w*)\b", re.I)
@@ -217,7 +217,13 @@ def _candidates(hits: Sequence[Hit]) -> list[_Cand]:
     return out
 
 
-def _score(cands: list[_Cand], qtoks: frozenset[str], core: frozenset[str], hits: Sequence[Hit]) -> float:
+def _semantic(sim: float) -> float:
+    """A sentence's similarity by meaning mapped to 0..1 (e5 cosines of related text lie around SIM_LO..SIM_HI)."""
+    return min(1.0, max(0.0, (sim - SIM_LO) / (SIM_HI - SIM_LO)))
+
+
+def _score(cands: list[_Cand], qtoks: frozenset[str], core: frozenset[str], hits: Sequence[Hit],
+           sims: Mapping[str, float] | None = None) -> float:
     """Score candidates in place; return the best sentence's coverage of the question's own words.
 
     Coverage is IDF-weighted over the candidates and counts words only (a year alone is no answer); expansion terms
@@ -233,6 +239,8 @@ def _score(cands: list[_Cand], qtoks: frozenset[str], core: frozenset[str], hits
     best = 0.0
     for c in cands:
         cov = min(1.0, sum(w[t] for t in c.toks & words) / total)
+        if sims and c.text in sims:     # words and meaning: a paraphrase shares meaning, not words
+            cov = (1 - SEM_WEIGHT) * cov + SEM_WEIGHT * _semantic(sims[c.text])
         nums = 0.1 * len(c.toks & (qtoks - words))
         ctx = min(1.0, sum(w[t] for t in passage[c.key] & words) / total)
         c.cov = cov
@@ -270,7 +278,13 @@ def topic_tokens(question: str) -> frozenset[str]:
     return frozenset(t for t in content_tokens(question) - _FILLER - _DECISION_WORDS if not t.isdigit())
 
 
-def compose(question: str, expanded: str, hits: Sequence[Hit], period: str = "") -> Composed:
+def candidate_texts(hits: Sequence[Hit]) -> list[str]:
+    """The texts of the candidate sentences (and header fields) of the hits, to be scored by meaning."""
+    return [c.text for c in _candidates(hits)]
+
+
+def compose(question: str, expanded: str, hits: Sequence[Hit], period: str = "",
+            sims: Mapping[str, float] | None = None) -> Composed:
     """Compose the extractive answer from the hits (keys are 1-based positions in `hits`); empty text = nothing.
 
     A short direct answer first (the date, amount, name or place a typed question asks for), then the supporting
@@ -289,7 +303,7 @@ def compose(question: str, expanded: str, hits: Sequence[Hit], period: str = "")
             trail.confidence = 1.0
             return trail
     cands = [c for c in _candidates(hits) if not c.field or _field_fits(c.field, kinds)]
-    confidence = _score(cands, qtoks, core, hits)
+    confidence = _score(cands, qtoks, core, hits, sims)
     if confidence < MIN_COVERAGE:
         return Composed("", confidence=confidence, reason="ingen sætning i kilderne dækker spørgsmålets emne")
     chosen = _select(cands)
@@ -361,6 +375,9 @@ def compose(question: str, expanded: str, hits: Sequence[Hit], period: str = "")
                     partial=partial, confidence=confidence)
 
 
+SEM_WEIGHT = 0.5            # share of a sentence's coverage that comes from similarity by meaning (when measured)
+SIM_LO, SIM_HI = 0.75, 0.90
+TRAIL_MIN_SHARE = 0.5       # a decision in the trail must hold this share of the question's topic words
 MIN_TYPED_COVERAGE = 0.0   # see docs/answering.md for the sweep
 TYPED_SHARE = 0.5           # a typed candidate (date, number, name, place) must reach this share of the best score
 
@@ -483,8 +500,8 @@ def _decision_trail(topic: frozenset[str], hits: Sequence[Hit], period: str) -> 
         if not is_decision(h) or (_PROCEDURAL_RE.match(item_title(m)) and not (topic & content_tokens(item_title(m)))):
             continue
         about = content_tokens(h.chunk.embed_text)
-        if topic and not (topic & about):
-            continue
+        if topic and len(topic & about) < TRAIL_MIN_SHARE * len(topic):
+            continue        # a decision about something else that shares a word or two with the question
         date = m.get("meeting_date")
         rows.append((isinstance(date, int), date if isinstance(date, int) else 0, key, h))
     if not rows:

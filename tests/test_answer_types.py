@@ -100,3 +100,39 @@ def test_partial_answer_names_what_is_missing():
                              "og Viborg [1], men ikke om Aarhus vandt Inklusionsprisen 2025.")
     won = [_hit(1, "Aarhus vandt Inklusionsprisen 2025 foran Odense og Viborg.", "Priser")]
     assert not compose("Vandt Aarhus Inklusionsprisen 2025?", "", won).partial
+
+
+def test_meaning_lets_a_paraphrase_win_over_shared_words(tmp_path):
+    """Sentence similarity (a stub embedder with fixed vectors) picks the sentence that means what was asked."""
+    from assistant.semantic import SentenceScorer
+
+    class Vecs:
+        id = "stub"
+
+        def embed_documents(self, texts):
+            return [[1.0, 0.0] if "trusler" in t else [0.0, 1.0] for t in texts]
+
+        def embed_query(self, text):
+            return [1.0, 0.1]
+
+    h = [_hit(1, "Ansatte ringer sjældent op til borgere om sager i kommunen. Antallet af trusler fra borgere mod "
+                 "ansatte er steget, og derfor er mange forsigtige.", "Borgerdialog")]
+    q = "Hvorfor er kommunalt ansatte tilbageholdende med at ringe op til borgere?"
+    from assistant import extractive
+    from assistant.citations import content_tokens
+
+    def top(sims):
+        cands = extractive._candidates(h)
+        core = content_tokens(q) - extractive._FILLER
+        extractive._score(cands, core, core, h, sims)
+        return max(cands, key=lambda c: c.score).text
+
+    scorer = SentenceScorer(Vecs(), tmp_path / "s.sqlite")
+    sims = scorer.similarities(Vecs().embed_query(q), extractive.candidate_texts(h))
+    assert scorer.embedded == 2 and (tmp_path / "s.sqlite").exists()
+    assert "sjældent" in top(None)          # by words alone the sentence sharing most words wins …
+    assert "trusler" in top(sims)           # … by meaning the one that answers "hvorfor"
+    assert "trusler" in compose(q, "", h, sims=sims).text
+    # stored: a second scorer on the same file embeds nothing
+    again = SentenceScorer(Vecs(), tmp_path / "s.sqlite")
+    assert again.similarities([1.0, 0.0], extractive.candidate_texts(h)) and again.embedded == 0
