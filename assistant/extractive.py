@@ -312,10 +312,14 @@ def compose(question: str, expanded: str, hits: Sequence[Hit], period: str = "",
     best = max(c.score for c in chosen)
     answered: list[tuple[str, str, _Cand]] = []     # (part, direct span, candidate)
     missing: list[str] = []
+    # A header field answers only from the passage the question is about (the top hit, or the passage of the best
+    # sentence): the date field of another meeting is no answer to "hvornår blev <this> holdt".
+    topical = {1} | {max((c for c in cands if not c.field), key=lambda c: c.score, default=chosen[0]).key}
     for part, kind in qparts:
         if not kind:
             continue
-        typed = sorted((c for c in cands if c.score > 0 and c.score >= TYPED_SHARE * best and _holds(c, kind)),
+        typed = sorted((c for c in cands if c.score > 0 and c.score >= TYPED_SHARE * best and _holds(c, kind)
+                        and (not c.field or c.key in topical)),
                        key=lambda c: (-c.score, c.key, c.pos))
         if typed:
             c = typed[0]
