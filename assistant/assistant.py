@@ -17,7 +17,7 @@ from assistant.audit import AuditLog
 from assistant.citations import (MARKER_RE, MIN_SUPPORT, check_answer, citations_for, content_tokens, keys_in,
                                  split_sentences, support)
 from assistant.drafting import draft
-from assistant.followup import standalone_query
+from assistant.followup import anchor_terms, grounded, standalone_query
 from assistant.llm import LLM, make_llm
 from assistant.prompts import REFUSAL, SYSTEM_PROMPT, answer_prompt
 from assistant.retrieval import Retriever
@@ -123,6 +123,11 @@ class Assistant:
             yield REFUSAL
             yield replace(self._refusal(turn, hits, comp.reason or "ingen sætning i kilderne svarer på spørgsmålet"),
                           confidence=comp.confidence)
+            return
+        if not grounded(anchor := anchor_terms(question, history), comp.text, hits):
+            yield REFUSAL       # a follow-up answered by a sentence about something else than its subject
+            yield self._refusal(turn, hits,
+                                f"opfølgningsspørgsmålets emne ({', '.join(sorted(anchor))}) nævnes ikke i svaret")
             return
         for piece in comp.pieces:
             yield piece

@@ -2,7 +2,12 @@
 
 With an LLM: a Danish rewrite prompt (the reply is sanity-checked, the heuristic is the fallback). Without one: a
 heuristic that detects a dependent question (pronouns such as "de", "det", "den sag", ellipsis such as "hvornår?",
-"og i 2023?") and carries over the previous question's key terms and its time expression.
+"og i 2023?") and carries over the previous question's key terms and its time expression — and, when the previous
+question names too little to carry ("Hvad besluttede byrådet om punkt 2?"), the names in the previous answer.
+
+What was carried is the follow-up's subject ("det" in "Og hvad koster det?"): `anchor_terms` gives its words, and
+`grounded` tells whether an answer's cited sentences (or the items they stand in) are about it, so a follow-up
+answered by a sentence about something else is refused rather than shown.
 """
 
 from __future__ import annotations
@@ -54,19 +59,37 @@ def key_terms(question: str) -> list[str]:
 def is_followup(question: str, previous: str) -> bool:
     """True when a question leans on the previous one (pronoun/ellipsis, or too few words of its own)."""
     own = key_terms(question)
-    if not own or _LEAD_RE.match(question):
+    if not own:
+        return True
+    if _LEAD_RE.match(question) and len(own) <= 1:     # "Og hvad koster det?" — not "Og hvad koster cykelstien?"
         return True
     return len(own) <= 2 and bool(_ANAPHOR_RE.search(question))
 
 
-def heuristic_rewrite(question: str, history: Sequence[tuple[str, str]]) -> str:
-    """Carry the previous question's key terms (and time expression) into a dependent question."""
-    hist = pairs(history)
-    if not hist:
-        return question
+_NAME_RE = re.compile(r"(?<![.!?:]\s)(?<!^)\b([A-ZÆØÅ][\wæøåÆØÅ\-]+(?:\s+[A-ZÆØÅ][\wæøåÆØÅ\-]+)*)")
+_INTRO_RE = re.compile(r"^(?:ifølge|der er truffet|det fremgår|jf\.)[^\n]*:\s*$", re.I | re.M)
+
+
+def answer_terms(answer: str) -> list[str]:
+    """Names the previous answer is about (capitalised words inside its first answering sentence, markers and its
+    lead-in line left out): what "det" may point at when the previous question named too little."""
+    from assistant.citations import MARKER_RE, split_sentences
+    from assistant.prompts import REFUSAL
+
+    if not answer or REFUSAL.lower().rstrip(".") in answer.lower():
+        return []
+    body = _INTRO_RE.sub("", MARKER_RE.sub("", answer))
+    first = next((s for s in split_sentences(body) if len(s.split()) >= 3), "")
+    names = [m.group(1) for m in _NAME_RE.finditer(first)]
+    return [w for n in names for w in key_terms(n)][:4]
+
+
+def _carried(question: str, hist: list[tuple[str, str]]) -> tuple[list[str], str]:
+    """The terms (and time expression) a dependent question takes over from the conversation; ([], "") when the
+    question stands alone."""
     prev = next((q for q, _ in reversed(hist) if key_terms(q)), "")
     if not prev or not is_followup(question, prev):
-        return question
+        return [], ""
     # The previous question may itself have been a follow-up: take terms back to the last standalone one.
     terms: list[str] = []
     date = ""
@@ -76,16 +99,68 @@ def heuristic_rewrite(question: str, history: Sequence[tuple[str, str]]) -> str:
         date = date or (m.group(1) if m else "")
         if not is_followup(q, ""):
             break
+    if len(terms) < 2:              # "Hvad besluttede byrådet om punkt 2?": the answer says what it was about
+        terms = list(dict.fromkeys(terms + answer_terms(hist[-1][1])))
     own = {w.lower() for w in key_terms(question)}
     # Years travel with their time expression (below), so a new "i 2024" is not contradicted by an old "2023".
     carry = [t for t in terms if t.lower() not in own and not re.fullmatch(r"(19|20)\d\d", t)][:8]
     if _DATE_RE.search(question):
         date = ""
+    return carry, date
+
+
+def heuristic_rewrite(question: str, history: Sequence[tuple[str, str]]) -> str:
+    """Carry the previous question's key terms (and time expression) into a dependent question."""
+    hist = pairs(history)
+    if not hist:
+        return question
+    carry, date = _carried(question, hist)
     extra = " ".join(carry + ([date] if date else []))
     if not extra:
         return question
     core = question.strip().rstrip("?").strip()
     return f"{core} ({extra})?"
+
+
+def anchor_terms(question: str, history: Sequence[tuple[str, str]]) -> frozenset[str]:
+    """The content words of what a follow-up is about (its carried subject); empty for a question that stands
+    alone or names its own subject."""
+    from assistant.extractive import topic_tokens
+
+    hist = pairs(history)
+    if not hist:
+        return frozenset()
+    carry, _ = _carried(question, hist)
+    if not carry:
+        return frozenset()
+    own = topic_tokens(question)
+    return frozenset(topic_tokens(" ".join(carry)) - own)
+
+
+MIN_ANCHOR = 0.5        # share of the subject's words the answering sentences (or their items) must name
+
+
+def grounded(anchor: frozenset[str], text: str, hits) -> bool:
+    """True when the cited sentences of an answer — with the item or section each stands in, not the whole
+    document's title — name at least MIN_ANCHOR of the follow-up's subject."""
+    from assistant.citations import content_tokens, keys_in, split_sentences
+
+    if not anchor:
+        return True
+    have: set[str] = set()
+    for s in split_sentences(text):
+        keys = [k for k in keys_in(s) if 1 <= k <= len(hits)]
+        if not keys:
+            continue
+        have |= content_tokens(s)
+        for k in keys:
+            m = hits[k - 1].chunk.meta
+            have |= content_tokens(" ".join(str(m.get(f) or "") for f in ("item_title", "section")))
+
+    def found(t: str) -> bool:
+        return t in have or (len(t) >= 5 and any(w.startswith(t) or (len(w) >= 5 and t.startswith(w)) for w in have))
+
+    return sum(1 for t in anchor if found(t)) >= MIN_ANCHOR * len(anchor)
 
 
 def standalone_query(question: str, history: Sequence[tuple[str, str]], llm=None) -> str:

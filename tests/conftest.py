@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import ipaddress
+import os
 import socket
 from pathlib import Path
 
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
-SHARED = ROOT.parent / "shared"
+# ../shared next to the repository; BYRAAD_TEST_SHARED points elsewhere (a worktree whose parent has none).
+SHARED = Path(os.environ.get("BYRAAD_TEST_SHARED") or ROOT.parent / "shared")
 SAMPLE = ROOT / "sample_corpus"
 
 _real_connect = socket.socket.connect

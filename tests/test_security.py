@@ -62,7 +62,8 @@ def surfaces(asst, user: User, question: str, tmp: Path) -> str:
     view = render.answer_view(a, contexts, "")
     parts = [a.text, json.dumps(view, ensure_ascii=False)]
     for c in view["citations"]:
-        parts.append(html.unescape(render.highlight_html(c["context"], [c["source_text"], c["quote"]])[0]))
+        panel, _ = render.source_panel_html(c, "k", render.citing_sentences(view["text"], c["key"]), None)
+        parts.append(html.unescape(panel))
     parts += [s["snippet"] for s in view["sources"]]
     convs = ConversationStore(tmp / "app.sqlite")
     cid = convs.create(user.name, question)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import html
 import json
 import sqlite3
 
@@ -78,15 +77,16 @@ def test_render_answer_view_links_and_highlight():
     linked = render.link_citations(v["text"], "k0")
     assert '<a href="#k0-1"' in linked and "&#60;b&#62;" in linked and "<b>" not in linked
     assert render.link_citations("a [1, 3] b", "p").count("<a ") == 2
-    body, found = render.highlight_html(ctx, ["", "Byrådet vedtog skolestrukturen."])
-    assert found and body.count("<mark") == 1
-    marked = html.unescape(body.split('class="byraad-mark">')[1].split("</mark>")[0])
+    panel, found = render.source_panel_html(v["citations"][0], "k0-1", ["Byrådet vedtog skolestrukturen."], None)
+    assert found and panel.count("<mark") == 1
+    marked = panel.split('class="byraad-mark" id="k0-1">')[1].split("</mark>")[0]
     assert marked.startswith("Byrådet ved-") and marked.endswith("strukturen.")
-    body, found = render.highlight_html("helt anden tekst", ["ikke her"])
-    assert not found and "ikke her" in body
+    panel, found = render.source_panel_html({"key": 1, "context": "helt anden tekst"}, "a", ["ikke her"], None)
+    assert not found and 'id="a"' in panel and "<mark" not in panel
     line = render.source_line(v["citations"][0])
     assert "25. april 2024" in line and "punkt 3: Skoler" in line and "s. 2-3" in line
-    assert "udateret" in render.source_line({"title": "X", "kind": "minutes"})
+    assert "ingen mødedato" in render.source_line({"title": "X", "kind": "minutes"})
+    assert render.source_line({"title": "Aarhuskompasset", "kind": "report"}) == "Aarhuskompasset"
     md = render.conversation_markdown("T", [v])
     assert "\\[1\\] Referat · Byrådet · 25. april 2024" in md and "Andre relevante kilder" in md
     assert "Svarform: Uddrag fra kilderne \\(ingen sprogmodel\\)" in md      # text escaped for Markdown viewers
@@ -128,8 +128,8 @@ def test_citation_ocr_and_case_number_shown():
     hv = render.hit_view(Hit(Chunk("s1", "d", "tekst", "x", meta), 1.0))
     assert "Sagsnr. 27.00.00-G01-1-23" in render.source_line(hv) and "OCR" in render.source_line(hv)
     # Views stored before these fields existed still render.
-    assert render.source_line({"title": "Gammel", "kind": "minutes"}) == "Gammel · udateret"
-    assert "udateret" in line
+    assert render.source_line({"title": "Gammel", "kind": "minutes"}) == "Gammel · ingen mødedato"
+    assert "udateret" not in line and "mødedato" not in line      # a report has no meeting: nothing to flag
 
 
 def test_conversation_pdf_export():
@@ -143,7 +143,7 @@ def test_conversation_pdf_export():
     text = _pdf_text(pdf_export.conversation_pdf(views[0]["question"], views, "anna", now=1_700_000_000))
     assert views[0]["question"] in text and "æøå" in text
     assert "Håndbog for Byrådet" in text and "Referat · Byrådet · 25. april 2024 · punkt 3: Skoler" in text
-    assert "udateret" in text and "s. 7" in text and "Sagsnr. 00.01.00-A00-3-24" in text
+    assert "udateret" not in text and "s. 7" in text and "Sagsnr. 00.01.00-A00-3-24" in text
     assert "(OCR – kan indeholde læsefejl)" in text
     assert "“højst 30 minutter”" in text and "Ærø" in text           # quoted passage, typographic quotes kept
     assert "Højst 30 minutter [1], og skolerne [2]." in text
@@ -226,3 +226,53 @@ def test_save_uploads_is_safe(tmp_path):
     assert [p.name for p in out] == ["referat.txt", "skjult.md"] and all(p.parent == tmp_path for p in out)
     with pytest.raises(ValueError):
         save_uploads(tmp_path, [("virus.exe", b"z")])
+
+
+def test_exports_with_closed_material_are_marked_on_every_page():
+    import io
+
+    from ui import pdf_export
+
+    pytest.importorskip("fpdf")
+    from pypdf import PdfReader
+
+    views = _pdf_views()
+    public = [dict(v, citations=[dict(c, access="public") for c in v["citations"]],
+                   sources=[dict(s, access="public") for s in v["sources"]]) for v in views]
+    closed = [dict(public[0], citations=[dict(public[0]["citations"][0], access="closed:byraadet")]
+                   + public[0]["citations"][1:])] + public[1:]
+    assert render.export_marking(public) == ""
+    assert render.export_marking(closed) == render.CLOSED_MARK
+    assert render.export_marking([dict(public[0], sources=[{"title": "x"}])]) == render.CLOSED_MARK  # unknown level
+    internal = [dict(public[0], sources=[dict(public[0]["sources"][0], access="internal")])] if public[0]["sources"] \
+        else [dict(public[0], citations=[dict(public[0]["citations"][0], access="internal")])]
+    assert render.export_marking(internal) == render.INTERNAL_MARK
+    md = render.conversation_markdown("T", closed * 3)
+    assert md.count("FORTROLIGT") >= 5 and "FORTROLIGT" not in render.conversation_markdown("T", public)
+    pages = PdfReader(io.BytesIO(pdf_export.conversation_pdf("T", closed * 8, "sekr"))).pages
+    assert len(pages) >= 2
+    assert all("FORTROLIGT" in (p.extract_text() or "") for p in pages)
+    pages = PdfReader(io.BytesIO(pdf_export.conversation_pdf("T", public * 8, "anna"))).pages
+    assert not any("FORTROLIGT" in (p.extract_text() or "") or "INTERNT" in (p.extract_text() or "") for p in pages)
+
+
+def test_ingest_reasons_shown_in_danish_with_the_code_kept():
+    assert render.reason_da({"code": "not_pdf", "reason": "file ends in .pdf but is not a PDF"}) == \
+        "filen hedder .pdf, men er ikke en PDF"
+    assert render.reason_da({"code": "corrupt", "reason": "damaged PDF that cannot be read"}) == \
+        "beskadiget PDF, der ikke kan læses"
+    assert render.reason_da({"code": "unreadable", "reason": "kan ikke læses: Permission denied"}).startswith("kan")
+    assert render.reason_da({"code": "corrupt", "reason": "some new English message"}) == \
+        "beskadiget fil, der ikke kan læses"
+    # Every English reason the loaders raise has a Danish text.
+    import re as _re
+    from pathlib import Path as _P
+
+    src = "".join(p.read_text(encoding="utf-8") for p in (_P(__file__).resolve().parents[1] / "ingest").rglob("*.py"))
+    raised = set(_re.findall(r'LoadError\("([^"]+)"', src))
+    assert len(raised) >= 15
+    english = ("file ", "the file", "text encoding", "damaged", "binary", "PDF ", "Word ", "password", "old Word",
+               "scanned")
+    for r in raised:
+        out = render.reason_da({"reason": r, "code": "corrupt"})
+        assert not out.startswith(english), (r, out)

@@ -19,7 +19,7 @@ import streamlit as st
 from byraad.access import User
 from byraad.dates import format_date
 from ui import state
-from ui.render import as_text
+from ui.render import as_text, reason_da
 
 
 def save_uploads(folder: str | Path, files: list[tuple[str, bytes]]) -> list[Path]:
@@ -180,10 +180,10 @@ def admin_page(res: state.Resources, user: User) -> None:
                 st.write(f"Seneste indlæsning: {_when(lr.get('finished'))} — {len(lr.get('new') or [])} nye, "
                          f"{len(lr.get('changed') or [])} ændrede, {len(lr.get('failed') or [])} fejlede")
                 for f in lr.get("failed") or []:
-                    st.error(as_text(f"Fejlede: {f['path']} — {f['reason']}"))
+                    st.error(as_text(f"Fejlede: {f['path']} — {reason_da(f)}"))
             if stt.get("pending"):
                 st.warning(f"{stt['pending']} dokument(er) blev afbrudt under indlæsning; kør indlæsningen igen.")
-            st.markdown(f"**Udaterede møder ({len(stt['undated_meetings'])})**")
+            st.markdown(f"**Møder uden mødedato ({len(stt['undated_meetings'])})**")
             for u in stt["undated_meetings"]:
                 st.markdown("- " + as_text(f"{u['path']}: {u['body'] or 'møde uden angivet udvalg'}"))
             for d in stt.get("restricted_documents", []):
@@ -207,9 +207,10 @@ def _ingest_section(res: state.Resources) -> None:
     if folder is None:
         st.error("Der er ingen dokumentmappe i indstillingerne (corpus_dirs).")
         return
-    st.markdown(f"Dokumentmappe: {as_text(folder)}. Læg filer her, eller upload dem nedenfor. Indlæsningen tager kun nye og "
+    st.markdown(f"Dokumentmappe: {as_text(folder)}. Læg filer her, eller tilføj dem nedenfor. Indlæsningen tager kun nye og "
              "ændrede filer med.")
-    ups = st.file_uploader("Upload dokumenter (PDF, Word, tekst)", accept_multiple_files=True, key="uploads")
+    ups = st.file_uploader("Tilføj dokumenter (PDF, Word, tekst)", accept_multiple_files=True, key="uploads",
+                           help=f"Højst {res.settings.max_file_mb} MB pr. fil.")
     if st.button("Indlæs nu", type="primary", key="run_ingest"):
         try:
             saved = save_uploads(folder, [(u.name, u.getvalue()) for u in ups or []])
@@ -240,10 +241,10 @@ def _ingest_section(res: state.Resources) -> None:
         moved = {q["file"]: q for q in rep.get("quarantined") or []}
         for f in rep["failed"]:
             q = moved.get(Path(f["path"]).name)
-            st.error(as_text(f"{f['path']}: {f['reason']}" + (f" — flyttet i karantæne ({q['moved_to']}), så den ikke "
+            st.error(as_text(f"{f['path']}: {reason_da(f)}" + (f" — flyttet i karantæne ({q['moved_to']}), så den ikke "
                                                                "fejler igen ved hver indlæsning" if q else "")))
         for u in rep["undated_meetings"]:
-            st.markdown(as_text(f"Udateret møde: {u['path']}"))
+            st.markdown(as_text(f"Møde uden mødedato: {u['path']}"))
         with st.expander("Hele rapporten"):
             st.json(rep, expanded=False)
     held = quarantined(res.settings)
@@ -252,7 +253,7 @@ def _ingest_section(res: state.Resources) -> None:
             st.markdown(f"Uploadede filer, der ikke kunne indlæses, ligger i {as_text(quarantine_dir(res.settings))}. "
                         "Ret filen, og upload den igen.")
             for q in held:
-                st.markdown("- " + as_text(f"{q.get('file')} ({_when(q.get('quarantined'))}): {q.get('reason')}"))
+                st.markdown("- " + as_text(f"{q.get('file')} ({_when(q.get('quarantined'))}): {reason_da(q)}"))
 
 
 def _feedback_section(res: state.Resources) -> None:

@@ -20,9 +20,10 @@ configure_process("server")     # before the first model: one passive thread per
 
 import streamlit as st  # noqa: E402
 
-from ui import admin, auth, chat, state  # noqa: E402
+from ui import admin, auth, chat, danish, state  # noqa: E402
 
 st.set_page_config(page_title="byråds-GPT", page_icon="🏛️", layout="wide")
+danish.install()            # Streamlit's own texts (upload box, date fields' labels) in Danish
 
 PAGES = {"chat": "💬 Spørg materialet", "draft": "✍️ Formulér spørgsmål til forvaltningen",
          "admin": "⚙️ Administration"}

@@ -118,13 +118,35 @@ def ask(res: state.Resources, user: User, question: str, flt: dict, flt_text: st
     st.rerun()
 
 
+def file_link(res: state.Resources, user: User, chunk_id: str, pages: str = "") -> dict | None:
+    """The access-checked link to a cited chunk's original file, or None."""
+    from ui import files
+
+    try:
+        levels = res.assistant.retriever.access_for(user)
+        return files.original_link(res.index, chunk_id, levels, res.settings.corpus_dirs, pages)
+    except Exception:           # a missing file or catalog row only costs the link, never the answer
+        log.exception("original link failed")
+        return None
+
+
+def refusal_message(view: dict) -> str:
+    """The refusal as shown: with suggestions, say plainly that they may hold the answer."""
+    head = f"**{REFUSAL}**"
+    if view.get("sources"):
+        return (f"{head}  \nJeg fandt ingen sætning, der sikkert besvarer spørgsmålet. Kilderne under "
+                "»Måske relevant« handler om det samme og kan indeholde svaret – læs dem, før du konkluderer, at "
+                "materialet ikke siger noget om det.")
+    return f"{head}  \nMaterialet i indekset indeholder ikke et svar på spørgsmålet."
+
+
 def show_turn(res: state.Resources, user: User, view: dict, n: int) -> None:
     with st.chat_message("user"):
         st.markdown(render.text_block(view["question"]), unsafe_allow_html=True)
     with st.chat_message("assistant"):
         prefix = f"kilde-{n}"
         if view.get("refused"):
-            st.warning(f"**{REFUSAL}**  \nMaterialet i indekset indeholder ikke et svar på spørgsmålet.")
+            st.warning(refusal_message(view))
         else:
             st.markdown(render.link_citations(view["text"], prefix), unsafe_allow_html=True)
         facts = [f"Svarform: {render.mode_label(view.get('mode', ''))}"]
@@ -133,21 +155,18 @@ def show_turn(res: state.Resources, user: User, view: dict, n: int) -> None:
         if view.get("period"):
             facts.insert(0, f"Periode: {view['period']}")
         st.caption(" · ".join(facts))
-        for note in view.get("notes", []):
+        for note in render.public_notes(view):
             st.info(render.as_text(note))
+        reason = render.refusal_reason(view)
+        if reason and state.is_admin(user):
+            st.caption(render.as_text(f"Intern begrundelse (kun for sekretariatet): {reason}"))
         if view.get("citations"):
-            st.markdown("**Kilder**")
+            st.markdown("**Kilder** – klik på et tal i svaret for at åbne kilden")
         for c in view.get("citations", []):
-            st.markdown(f'<div id="{prefix}-{c["key"]}"></div>', unsafe_allow_html=True)
-            with st.expander(render.as_text(f"[{c['key']}] {render.source_line(c)}")):
-                st.caption(render.as_text(f"Fil: {c['path']}" + (f" · Sagsnr. {c['case_number']}"
-                                                                 if c.get("case_number") else "")))
-                if c.get("ocr"):
-                    st.caption(f"{render.OCR_NOTE}: teksten er læst maskinelt fra en skannet side.")
-                body, found = render.highlight_html(c.get("context") or "", [c.get("source_text", ""), c.get("quote", "")])
-                if not found:
-                    st.caption("Det citerede afsnit er vist øverst; det kunne ikke findes ordret i kildeteksten.")
-                st.markdown(body, unsafe_allow_html=True)
+            sentences = render.citing_sentences(view.get("text", ""), c["key"])
+            panel, _ = render.source_panel_html(c, f"{prefix}-{c['key']}", sentences,
+                                                file_link(res, user, c["chunk_id"], c.get("pages", "")))
+            st.html(panel)
         others = view.get("sources", [])
         if others:
             label = "Måske relevant" if view.get("refused") else "Andre relevante kilder"
@@ -178,6 +197,7 @@ def feedback_widget(res: state.Resources, user: User, view: dict) -> None:
 
 def chat_page(res: state.Resources, user: User, flt: dict, flt_text: str, signed_in: bool) -> None:
     views = state.turns()
+    st.html(render.SOURCE_CSS)
     if not views:
         st.markdown("Stil et spørgsmål om byrådets og udvalgenes dagsordener, referater og håndbogen. "
                     "Svaret bygger kun på materialet, og hver oplysning har en kilde, du kan åbne.")
@@ -203,9 +223,20 @@ def draft_page(res: state.Resources, user: User, flt: dict) -> None:
     if a is None:
         return
     if a.refused:
-        st.warning(f"**{REFUSAL}** Der er intet i materialet om emnet at bygge spørgsmålet på.")
+        from assistant.drafting import empty_draft
+
+        st.warning("Der er ingen baggrund i materialet om emnet, så udkastet har ingen kildehenvisninger. "
+                   "Her er en tom skabelon, du selv kan udfylde:")
+        st.code(empty_draft(a.question), language=None, wrap_lines=True)
+        reason = render.refusal_reason({"notes": list(a.notes), "refusal_reason": getattr(a, "refusal_reason", "")})
+        if reason and state.is_admin(user):
+            st.caption(render.as_text(f"Intern begrundelse (kun for sekretariatet): {reason}"))
         return
     st.markdown("**Udkast** (kopiér med knappen i feltets hjørne):")
     st.code(re.sub(r"\n{3,}", "\n\n", a.text), language=None, wrap_lines=True)
+    if a.citations:
+        st.markdown("**Kilder til baggrunden**")
     for c in a.citations:
         st.caption(render.as_text(f"[{c.key}] {render.source_line(render.cited_view(c))}"))
+    for note in render.public_notes({"notes": list(a.notes)}):
+        st.caption(render.as_text(note))

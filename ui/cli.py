@@ -12,7 +12,8 @@ import click
 
 from byraad.settings import ENV_PREFIX, Settings
 
-# ui/server.py serves ui/app.py plus the session-cookie route (an st.App).
+# ui/server.py: the ASGI app (st.App) serving ui/app.py plus the session-cookie route and the route for
+# access-checked originals (ui/files.py).
 APP = Path(__file__).resolve().parent / "server.py"
 
 

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any, Mapping
 
 from assistant.prompts import REFUSAL
-from ui.render import mode_label, source_line
+from ui.render import export_marking, mode_label, public_notes, source_line
 
 FONT_DIRS = ("/usr/share/fonts/truetype/dejavu", "/usr/share/fonts/dejavu", "/usr/share/fonts/TTF")
 # (regular, bold, oblique) file names per family, best first.
@@ -51,10 +51,12 @@ def find_font() -> tuple[str, str, str] | None:
 class _Doc:
     """A thin writer over FPDF: headings, paragraphs, indented quotes, in the chosen font."""
 
-    def __init__(self, title: str) -> None:
+    def __init__(self, title: str, marking: str = "") -> None:
         from fpdf import FPDF
 
         self.pdf = FPDF(format="A4")
+        self.marking = marking
+        self.pdf.header = self._header            # called by FPDF on every new page
         self.pdf.set_title(title)
         self.pdf.set_creator("byråds-GPT")
         self.pdf.set_auto_page_break(True, margin=15)
@@ -68,6 +70,19 @@ class _Doc:
         else:
             self.family = "helvetica"
         self.pdf.add_page()
+
+    def _header(self) -> None:
+        """The confidentiality marking at the top of every page (none for public material)."""
+        if not self.marking:
+            return
+        pdf = self.pdf
+        pdf.set_font(self.family, "B", 9.5)
+        pdf.set_text_color(170, 0, 0)
+        pdf.set_draw_color(170, 0, 0)
+        pdf.multi_cell(pdf.epw, 5, self._t(self.marking), border=1, align="C", new_x="LMARGIN", new_y="NEXT")
+        pdf.ln(2)
+        pdf.set_text_color(0)
+        pdf.set_draw_color(0)
 
     def _t(self, text: str) -> str:
         text = str(text)
@@ -115,7 +130,7 @@ def _turn(doc: _Doc, i: int, v: Mapping[str, Any], refusal: str) -> None:
     else:
         doc.para(v.get("text", ""), size=11)
     doc.para(" · ".join(facts), size=9, gray=90)
-    for note in v.get("notes", []) or []:
+    for note in public_notes(v):
         doc.para(f"Bemærk: {note}", size=9.5, style="I", gray=60)
     cits = v.get("citations") or []
     if cits:
@@ -141,7 +156,7 @@ def conversation_pdf(title: str, views: list[Mapping[str, Any]], user: str = "",
                      now: float | None = None) -> bytes:
     """The conversation (questions, answers with [n], their sources and quoted passages) as PDF bytes."""
     refusal = refusal or REFUSAL
-    doc = _Doc(title or "Samtale")
+    doc = _Doc(title or "Samtale", export_marking(views))
     doc.para(title or "Samtale", size=16, style="B", gap=1)
     when = time.strftime("%d-%m-%Y %H:%M", time.localtime(now if now is not None else time.time()))
     doc.para(f"Eksporteret {when}" + (f" af {user}" if user else "") + " fra byråds-GPT.", size=9.5, gray=80,

@@ -6,6 +6,8 @@ one without touching the index again.
 
 from __future__ import annotations
 
+import bisect
+import html
 import re
 import time
 from typing import Any, Iterable, Mapping
@@ -26,13 +28,18 @@ def mode_label(mode: str) -> str:
 
 
 OCR_NOTE = "(OCR – kan indeholde læsefejl)"
+INTERNAL_NOTE = "Afvist:"       # the assistant's internal refusal reason, as a note in older answers
 
 
-def cited_view(c: Citation, context: str = "") -> dict[str, Any]:
+def cited_view(c: Citation, context: str | tuple[str, tuple[int, int]] = "") -> dict[str, Any]:
     d = {k: getattr(c, k) for k in ("key", "chunk_id", "title", "path", "pages", "quote", "source_text", "body",
                                     "meeting_date", "item_no", "item_title", "kind")}
     d["ocr"] = bool(getattr(c, "ocr", False))
+    d["access"] = str(getattr(c, "access", "") or "")
     d["case_number"] = str(getattr(c, "case_number", "") or "")
+    if isinstance(context, tuple):
+        context, span = context
+        d["context_span"] = list(span) if context else None
     d["context"] = context or c.source_text or c.quote
     return d
 
@@ -46,21 +53,39 @@ def hit_view(h: Hit) -> dict[str, Any]:
             "meeting_date": m.get("meeting_date") if isinstance(m.get("meeting_date"), int) else None,
             "item_no": str(m.get("item_no") or ""), "item_title": str(m.get("item_title") or ""),
             "kind": str(m.get("kind") or ""), "case_number": str(m.get("case_number") or ""),
-            "ocr": bool(m.get("ocr")), "snippet": _shorten(h.chunk.text, 300)}
+            "ocr": bool(m.get("ocr")), "access": str(m.get("access") or ""), "snippet": _shorten(h.chunk.text, 300)}
 
 
-def answer_view(a: Answer, contexts: Mapping[str, str] | None = None, filters_text: str = "") -> dict[str, Any]:
-    """The stored/rendered form of an Answer; `contexts` maps chunk id → surrounding source text."""
+def answer_view(a: Answer, contexts: Mapping[str, Any] | None = None, filters_text: str = "") -> dict[str, Any]:
+    """The stored/rendered form of an Answer; `contexts` maps chunk id → surrounding source text, or (text, span of
+    the cited chunk in it)."""
     contexts = contexts or {}
     cited = {c.chunk_id for c in a.citations}
+    levels = {h.chunk.chunk_id: str(h.chunk.meta.get("access") or "") for h in a.hits}
     return {
         "question": a.question, "text": a.text, "refused": a.refused, "mode": a.mode, "period": a.period,
         "filters": dict(a.filters), "filters_text": filters_text, "notes": list(a.notes),
+        "refusal_reason": str(getattr(a, "refusal_reason", "") or ""),
         "settings_fingerprint": a.settings_fingerprint, "standalone_query": a.standalone_query,
-        "citations": [cited_view(c, contexts.get(c.chunk_id, "")) for c in a.citations],
+        "citations": [dict(cited_view(c, contexts.get(c.chunk_id, "")), access=levels.get(c.chunk_id, ""))
+                      for c in a.citations],
         "sources": [hit_view(h) for h in a.hits if h.chunk.chunk_id not in cited],
         "ts": time.time(), "context_checked": True,
     }
+
+
+def refusal_reason(view: Mapping[str, Any]) -> str:
+    """The internal reason an answer was refused ("ingen sætning i kilderne …"): the Answer's own field, or the
+    "Afvist: …" note older answers carry. For the secretariat only; jargon to a council member."""
+    if view.get("refusal_reason"):
+        return str(view["refusal_reason"])
+    return next((str(n).split(":", 1)[1].strip() for n in view.get("notes", []) or []
+                 if str(n).startswith(INTERNAL_NOTE)), "")
+
+
+def public_notes(view: Mapping[str, Any]) -> list[str]:
+    """The notes every user sees (the internal refusal reason left out)."""
+    return [str(n) for n in view.get("notes", []) or [] if not str(n).startswith(INTERNAL_NOTE)]
 
 
 def safe_stored_view(view: Mapping[str, Any]) -> dict[str, Any]:
@@ -129,8 +154,8 @@ def source_line(s: Mapping[str, Any]) -> str:
     parts = [str(s.get("title") or s.get("path") or "Ukendt dokument")]
     if s.get("body"):
         parts.append(str(s["body"]))
-    if s.get("kind") != "handbook" or s.get("meeting_date"):
-        parts.append(format_date(s.get("meeting_date")))
+    if when := meeting_date_text(s):
+        parts.append(when)
     if s.get("item_no"):
         parts.append(f"punkt {s['item_no']}" + (f": {_clean_title(s.get('item_title', ''))}" if s.get("item_title") else ""))
     if s.get("pages"):
@@ -142,56 +167,267 @@ def source_line(s: Mapping[str, Any]) -> str:
     return f"{line} {OCR_NOTE}" if s.get("ocr") else line
 
 
+def meeting_date_text(s: Mapping[str, Any]) -> str:
+    """The meeting date in words; "ingen mødedato" for a meeting whose date is not written; "" for a document that
+    is no meeting (a report, the handbook) — having no meeting date is normal for those, not a warning."""
+    if s.get("meeting_date"):
+        return format_date(s["meeting_date"])
+    if s.get("kind") in ("agenda", "minutes") or s.get("item_no") or s.get("body"):
+        return "ingen mødedato"
+    return ""
+
+
 def _clean_title(t: str) -> str:
     # Table-of-contents leaders ("Vandløb ........ 2") are noise on screen.
     return re.sub(r"\s*\.{3,}.*$", "", str(t)).strip()
 
 
-def _fuzzy_pattern(passage: str) -> re.Pattern | None:
-    """A regex finding the passage in the source despite line breaks, hyphenation and spacing differences."""
-    words = re.findall(r"\w+", passage)
-    if not words:
-        return None
-    word_pats = [r"(?:-?\s*|\u00ad)?".join(re.escape(ch) for ch in w) for w in words]
-    try:
-        return re.compile(r"\W+".join(word_pats), re.IGNORECASE)
-    except re.error:
+_CLOSE = ".!?:;…»”\")'"
+
+
+def citing_sentences(text: str, key: int | str) -> list[str]:
+    """The sentences of an answer that cite [key], markers removed ("… kurs [1]." → "… kurs.")."""
+    from assistant.citations import MARKER_RE, keys_in, split_sentences
+
+    out = []
+    for s in split_sentences(text or ""):
+        if int(key) in keys_in(s):
+            clean = re.sub(r"[ \t]+([.,;:!?])", r"\1", MARKER_RE.sub("", s))
+            clean = re.sub(r"^\s*[-•*]\s+", "", " ".join(clean.split()))
+            if clean and clean not in out:
+                out.append(clean)
+    return out
+
+
+class _Letters:
+    """A text's letters and digits only, lowercased, with each one's offset in the text: sentences are compared on
+    these, so line and page breaks, blank lines, hyphenation ("tit-\nlen") and spacing do not matter."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self.offs = [i for i, ch in enumerate(text) if ch.isalnum()]
+        self.stream = "".join(text[i].lower() for i in self.offs)
+
+    def find(self, needle: str, lo: int = 0, hi: int | None = None) -> tuple[int, int] | None:
+        """The text span (with closing punctuation) of `needle`'s letters, starting and ending at word edges, inside
+        text[lo:hi]."""
+        want = "".join(ch.lower() for ch in needle if ch.isalnum())
+        if not want:
+            return None
+        hi = len(self.text) if hi is None else hi
+        k = bisect.bisect_left(self.offs, lo)
+        while (k := self.stream.find(want, k)) >= 0:
+            s, e = self.offs[k], self.offs[k + len(want) - 1] + 1
+            if e > hi:
+                return None
+            if (s == 0 or not self.text[s - 1].isalnum()) and (e == len(self.text) or not self.text[e].isalnum()):
+                return s, _close(self.text, e)
+            k += 1
         return None
 
 
-def find_passage(context: str, passages: Iterable[str]) -> tuple[int, int] | None:
-    """The span of the first passage found in the context (exactly, then fuzzily), or None."""
-    for p in passages:
-        p = (p or "").strip()
-        if not p:
+def _close(text: str, e: int) -> int:
+    """The end of a sentence including its closing punctuation ("kurs" → "kurs.")."""
+    while e < len(text) and text[e] in _CLOSE:
+        e += 1
+        if text[e - 1] in ".!?:;":
+            break
+    return e
+
+
+def source_sentences(text: str, lo: int = 0, hi: int | None = None) -> list[tuple[int, int]]:
+    """Character spans of the sentences of text[lo:hi] (Danish sentence rules of assistant.citations)."""
+    from assistant.citations import split_sentences
+
+    hi = len(text) if hi is None else hi
+    letters = _Letters(text)
+    out, at = [], lo
+    for sent in split_sentences(text[lo:hi]):
+        span = letters.find(sent, at, hi)
+        if span:
+            out.append(span)
+            at = span[1]
+    return out
+
+
+def mark_spans(context: str, sentences: Iterable[str], region: tuple[int, int] | None = None) -> list[tuple[int, int]]:
+    """Where to mark each cited sentence in the context, once each: the sentence itself where the source has it word
+    for word (hyphenation, line and page breaks do not matter), else the source sentence inside the answer's
+    sentence ("…, punkt 5: Godkendt." → "Godkendt."), else the source sentence sharing most of its content words
+    with it (at least half). The cited chunk's `region` is searched first, then the whole context."""
+    from assistant.citations import content_tokens
+
+    letters = _Letters(context)
+    regions = [tuple(region)] if region and region[1] > region[0] else []
+    regions.append((0, len(context)))
+    out: list[tuple[int, int]] = []
+    for sent in sentences:
+        sent_letters = _Letters(sent)
+        own = sent_letters.stream
+        if not own:
             continue
-        i = context.find(p)
-        if i >= 0:
-            return i, i + len(p)
-        pat = _fuzzy_pattern(p[:1500])
-        m = pat.search(context) if pat else None
-        if m:
-            end = m.end()
-            # \w-patterns stop before closing punctuation the passage itself has ("… vedtaget.").
-            while end < len(context) and p[-1:] in ".,;:!?)»”\"" and context[end] in ".,;:!?)»”\"":
-                end += 1
-            return m.start(), end
+        found = None
+        for lo, hi in regions:
+            found = letters.find(sent, lo, hi)
+            if found:
+                break
+            cands = source_sentences(context, lo, hi)
+            # A source sentence ending the answer's sentence is what it quotes ("…, punkt 5 (Vandløb): Godkendt.");
+            # the item title before it is the answer's own framing.
+            inner = [(_tail(own, context[s:e]), e - s, (s, e)) for s, e in cands
+                     if _inside(sent_letters, own, context[s:e])]
+            if inner:
+                found = max(inner)[2]
+                break
+            toks = content_tokens(sent)
+            scored = [(len(toks & content_tokens(context[s:e])) / max(len(toks), 1), -(e - s), (s, e))
+                      for s, e in cands]
+            best = max(scored, default=None)
+            if best and best[0] >= 0.5:
+                found = best[2]
+                break
+        if found and not any(s < found[1] and found[0] < e for s, e in out):
+            out.append(found)
+    return sorted(out)
+
+
+def _inside(sent: _Letters, own: str, source_sentence: str) -> bool:
+    """True when a (shorter) source sentence stands whole inside the answer's sentence: at its end ("…: Godkendt."),
+    or anywhere when it is not a single short word."""
+    theirs = "".join(ch.lower() for ch in source_sentence if ch.isalnum())
+    if not theirs or len(theirs) >= len(own) or not sent.find(source_sentence):
+        return False
+    return own.endswith(theirs) or len(theirs) >= 8
+
+
+def _tail(own: str, source_sentence: str) -> bool:
+    return own.endswith("".join(ch.lower() for ch in source_sentence if ch.isalnum()))
+
+
+def highlighted_html(context: str, spans: Iterable[tuple[int, int]], anchor: str = "") -> str:
+    """The context as escaped text with each span in <mark>; the first mark carries the anchor id."""
+    parts, last = [], 0
+    for n, (s, e) in enumerate(sorted(spans)):
+        ident = f' id="{html.escape(anchor)}"' if anchor and n == 0 else ""
+        parts.append(html.escape(context[last:s]))
+        parts.append(f'<mark class="byraad-mark"{ident}>{html.escape(context[s:e])}</mark>')
+        last = e
+    parts.append(html.escape(context[last:]))
+    return "".join(parts)
+
+
+def source_facts(c: Mapping[str, Any]) -> list[tuple[str, str]]:
+    """(label, value) rows naming a cited source: document, meeting, item, page, case number, file."""
+    rows = [("Dokument", str(c.get("title") or c.get("path") or "Ukendt dokument"))]
+    if c.get("body") or c.get("meeting_date") or c.get("item_no"):
+        rows.append(("Møde", " · ".join(x for x in (str(c.get("body") or ""), meeting_date_text(c)) if x)))
+    if c.get("item_no"):
+        rows.append(("Punkt", f"{c['item_no']}" + (f": {_clean_title(c['item_title'])}" if c.get("item_title") else "")))
+    if c.get("pages"):
+        rows.append(("Side", str(c["pages"])))
+    if c.get("case_number"):
+        rows.append(("Sagsnr.", str(c["case_number"])))
+    if c.get("path"):
+        rows.append(("Fil", str(c["path"])))
+    return rows
+
+
+def source_panel_html(c: Mapping[str, Any], anchor: str, sentences: Iterable[str], link: Mapping[str, str] | None,
+                      is_open: bool = False) -> tuple[str, bool]:
+    """One cited source as a <details> block (for st.html, so no Markdown touches the text): the summary line, then
+    document, meeting, item, page and case number, the link to the original file, and the surrounding text with the
+    cited sentence(s) marked. The anchor the answer's [n] points at sits inside, so following it opens the block.
+    Returns the HTML and whether the cited sentence was found in the text."""
+    context = c.get("context") or c.get("source_text") or c.get("quote") or ""
+    region = tuple(c["context_span"]) if c.get("context_span") else _region(context, c)
+    spans = mark_spans(context, sentences, region)
+    if not spans and region and region[1] > region[0]:
+        spans = [tuple(region)]         # the cited passage itself, when no sentence of the answer can be placed
+    facts = "".join(f"<tr><th>{html.escape(k)}</th><td>{html.escape(v)}</td></tr>" for k, v in source_facts(c))
+    ocr = (f'<p class="byraad-note">{html.escape(OCR_NOTE)}: teksten er læst maskinelt fra en skannet side.</p>'
+           if c.get("ocr") else "")
+    orig = (f'<p><a class="byraad-original" href="{html.escape(link["url"])}" target="_blank">'
+            f'{html.escape(link["label"])} ↗</a></p>' if link else "")
+    anchor_at_mark = bool(spans)
+    text = highlighted_html(context, spans, anchor if anchor_at_mark else "")
+    body_id = "" if anchor_at_mark else f' id="{html.escape(anchor)}"'
+    summary = f"[{html.escape(str(c.get('key', '')))}] {html.escape(source_line(c))}"
+    out = (f'<details class="byraad-kilde"{" open" if is_open else ""}><summary>{summary}</summary>'
+           f'<div class="byraad-kilde-body"{body_id}><table class="byraad-facts">{facts}</table>{ocr}{orig}'
+           f'<div class="byraad-source">{text}</div></div></details>')
+    return out, bool(spans)
+
+
+def _region(context: str, c: Mapping[str, Any]) -> tuple[int, int] | None:
+    """The cited passage's place in a context stored without its span (older views)."""
+    from assistant.citations import split_sentences
+
+    letters = _Letters(context)
+    for p in (c.get("quote"), c.get("source_text")):
+        sents = split_sentences(p or "")
+        if sents and (first := letters.find(sents[0])) and (last := letters.find(sents[-1], first[0])):
+            return first[0], last[1]
     return None
 
 
-def highlight_html(context: str, passages: Iterable[str]) -> tuple[str, bool]:
-    """HTML of the context with the cited passage in <mark>; False when the passage could not be located."""
-    passages = list(passages)
-    span = find_passage(context, passages)
-    style = 'style="white-space: pre-wrap; font-size: 0.92em; border-left: 3px solid #c9a227; padding-left: .6em"'
-    if span is None:
-        quote = next((p for p in passages if p), "")
-        body = (f"<mark class=\"byraad-mark\">{as_html(quote)}</mark>&#10;&#10;" if quote else "") + as_html(context)
-        return f'<div class="byraad-source" {style}>{body}</div>', False
-    s, e = span
-    body = (as_html(context[:s]) + f'<mark class="byraad-mark">{as_html(context[s:e])}</mark>'
-            + as_html(context[e:]))
-    return f'<div class="byraad-source" {style}>{body}</div>', True
+SOURCE_CSS = """<style>
+details.byraad-kilde { border: 1px solid rgba(49,51,63,.2); border-radius: .5rem; margin: .35rem 0; padding: .35rem .7rem; }
+details.byraad-kilde > summary { cursor: pointer; font-size: .92em; }
+details.byraad-kilde[open] > summary { margin-bottom: .4rem; }
+table.byraad-facts { font-size: .85em; border-collapse: collapse; margin: 0 0 .4rem 0; }
+table.byraad-facts th { text-align: left; padding: 0 .8em 0 0; font-weight: 600; vertical-align: top; border: 0; }
+table.byraad-facts td { padding: 0; border: 0; overflow-wrap: anywhere; }
+div.byraad-source { white-space: pre-wrap; font-size: .92em; border-left: 3px solid #c9a227; padding-left: .6em;
+  max-height: 28rem; overflow-y: auto; overflow-wrap: anywhere; }
+mark.byraad-mark { background: #ffe08a; padding: 0 .1em; scroll-margin-top: 8rem; }
+.byraad-note { font-size: .85em; color: #555; margin: .2rem 0; }
+</style>"""
+
+
+# The ingest report keeps the loaders' English reason and a stable English code ("not_pdf", "corrupt") for scripts;
+# people read these.
+REASONS_DA = {
+    "file is empty": "filen er tom",
+    "file ends in .doc but is not a Word document": "filen hedder .doc, men er ikke et Word-dokument",
+    "damaged Word file that cannot be read": "beskadiget Word-fil, der ikke kan læses",
+    "file ends in .pdf but is not a PDF": "filen hedder .pdf, men er ikke en PDF",
+    "damaged PDF that cannot be read": "beskadiget PDF, der ikke kan læses",
+    "PDF has no pages": "PDF'en har ingen sider",
+    "scanned PDF without a text layer: needs OCR": "skannet PDF uden tekstlag: kræver tekstgenkendelse (OCR)",
+    "password-protected PDF; remove the password and add it again":
+        "PDF'en er beskyttet med adgangskode; fjern adgangskoden, og læg den ind igen",
+    "file claims to be UTF-8 but contains invalid bytes": "filen angiver UTF-8, men indeholder ugyldige tegn",
+    "file claims to be UTF-16 but cannot be decoded": "filen angiver UTF-16, men kan ikke afkodes",
+    "binary file, not text (contains NUL bytes)": "binær fil, ikke tekst",
+    "binary or damaged file, not readable text": "binær eller beskadiget fil, ikke læsbar tekst",
+    "file contains no text": "filen indeholder ingen tekst",
+    "Word file contains no text": "Word-filen indeholder ingen tekst",
+    "password-protected Word file; remove the password and add it again":
+        "Word-filen er beskyttet med adgangskode; fjern adgangskoden, og læg den ind igen",
+    "old Word .doc file saved as .docx; save it as a real .docx or PDF":
+        "gammel Word .doc-fil gemt som .docx; gem den som en rigtig .docx eller PDF",
+    "damaged Word file (not a .docx package)": "beskadiget Word-fil (ikke en .docx-pakke)",
+    "text encoding could not be recognised": "filens tegnsæt kunne ikke genkendes",
+}
+CODES_DA = {"empty": "filen indeholder ingen brugbar tekst", "corrupt": "beskadiget fil, der ikke kan læses",
+            "not_pdf": "filen er ikke en PDF", "needs_ocr": "skannet fil uden tekst: kræver tekstgenkendelse (OCR)",
+            "encrypted": "filen er beskyttet med adgangskode", "decode": "filens tegnsæt kan ikke afkodes",
+            "unsupported": "filtypen understøttes ikke", "unreadable": "filen kan ikke læses",
+            "timeout": "filen tog for lang tid at læse", "too_large": "filen er for stor"}
+_ASCII_ONLY = re.compile(r"^[\x00-\x7f]*$")
+
+
+def reason_da(entry: Mapping[str, Any]) -> str:
+    """A failed or skipped file's reason in Danish for the admin page (the report keeps code and reason as they are).
+    A reason the project writes in Danish is shown as is; a known English one is translated; an unknown English
+    one is described by its code."""
+    reason = str(entry.get("reason") or "")
+    if reason in REASONS_DA:
+        return REASONS_DA[reason]
+    if reason and (not _ASCII_ONLY.match(reason) or re.search(r"\b(filen|kan|ikke|understøttes)\b", reason)):
+        return reason
+    code = str(entry.get("code") or "")
+    return CODES_DA.get(code, "filen kunne ikke indlæses") + (f" ({code})" if code and code not in CODES_DA else "")
 
 
 def describe_filters(flt: Mapping[str, Any], body_names: Mapping[str, str] | None = None) -> str:
@@ -223,13 +459,35 @@ def md_escape(s: str) -> str:
     return _MD_LINE_START.sub(line, _MD_ACTIVE.sub(r"\\\1", str(s)))
 
 
+CLOSED_MARK = ("FORTROLIGT – indeholder materiale fra lukket dagsorden. Må ikke videregives til personer uden "
+               "adgang til det lukkede punkt.")
+INTERNAL_MARK = "INTERNT – indeholder internt materiale, der ikke er offentligt. Må ikke videregives."
+
+
+def export_marking(views: Iterable[Mapping[str, Any]]) -> str:
+    """The confidentiality marking an export needs ("" when everything in it is public): closed material (lukket
+    dagsorden) above internal. A source whose level is unknown (a view stored before levels were kept) counts as
+    closed: marking too much is the safe error."""
+    from byraad.access import is_closed
+
+    levels = [str(x.get("access") or "closed") for v in views
+              for x in list(v.get("citations", []) or []) + list(v.get("sources", []) or [])]
+    if any(is_closed(lv) for lv in levels):
+        return CLOSED_MARK
+    if any(lv != "public" for lv in levels):
+        return INTERNAL_MARK
+    return ""
+
+
 def conversation_markdown(title: str, views: list[Mapping[str, Any]], user: str = "") -> str:
     """A conversation with its sources as a Markdown document (for download); user and document text escaped."""
     e = md_escape
-    lines = [f"# {e(title or 'Samtale')}", "", f"Eksporteret {time.strftime('%d-%m-%Y %H:%M')}"
-             + (f" af {e(user)}" if user else "") + " fra byråds-GPT.", ""]
+    mark = export_marking(views)
+    banner = [f"**{e(mark)}**", ""] if mark else []
+    lines = banner + [f"# {e(title or 'Samtale')}", "", f"Eksporteret {time.strftime('%d-%m-%Y %H:%M')}"
+                      + (f" af {e(user)}" if user else "") + " fra byråds-GPT.", ""]
     for i, v in enumerate(views, 1):
-        lines += [f"## {i}. {e(v['question'])}", ""]
+        lines += [f"## {i}. {e(v['question'])}", ""] + banner
         if v.get("filters_text"):
             lines += [f"*{e(v['filters_text'])}*", ""]
         lines += [e(v["text"]), ""]
@@ -250,7 +508,7 @@ def conversation_markdown(title: str, views: list[Mapping[str, Any]], user: str 
             lines.append("")
         lines += [f"*Svarform: {e(mode_label(v.get('mode', '')))}; indstillinger {v.get('settings_fingerprint', '')}*",
                   ""]
-    return "\n".join(lines)
+    return "\n".join(lines + banner)
 
 
 def _shorten(text: str, n: int) -> str:

@@ -1,5 +1,6 @@
-"""The app as Streamlit serves it (`byraad serve` runs `streamlit run ui/server.py`): ui/app.py plus one route that
-gives the browser its session cookie (see ui/sessions.py).
+"""The app as Streamlit serves it (`byraad serve` runs `streamlit run ui/server.py`, an st.App): ui/app.py plus a
+route that gives the browser its session cookie (see ui/sessions.py) and the route serving access-checked originals
+of cited documents (GET /original/<token>, see ui/files.py).
 
 POST /_byraad/session with a one-time code in the body → `Set-Cookie: byraad_session=…; HttpOnly; SameSite=Strict`;
 with an empty body → the cookie is cleared. Requests from another origin are refused.
@@ -21,6 +22,7 @@ from starlette.responses import Response  # noqa: E402
 from starlette.routing import Route  # noqa: E402
 
 from byraad.settings import Settings  # noqa: E402
+from ui import files  # noqa: E402
 from ui.sessions import COOKIE, ROUTE, SessionStore  # noqa: E402
 
 _store: SessionStore | None = None
@@ -57,4 +59,4 @@ async def session_cookie(request: Request) -> Response:
     return response
 
 
-app = st.App("app.py", routes=[Route(ROUTE, session_cookie, methods=["POST"])])
+app = st.App("app.py", routes=[Route(ROUTE, session_cookie, methods=["POST"]), *files.routes()])

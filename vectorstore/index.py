@@ -487,7 +487,7 @@ class Index:
         return self.catalog.source_text(chunk_id)
 
     def context(self, chunk_id: str, flt: Filter, max_chars: int = 6000, reach: int = 4) -> tuple[str, list[str]]:
-        """The source text around a chunk, from chunks `flt` (with access) admits only: its agenda item or section
+        """The text around a chunk (repaired, overlaps shown once), from chunks `flt` (with access) admits only: its agenda item or section
         (up to `reach` chunks either side), else one neighbour either side. Widening stops at the first chunk the
         filter does not admit, so text a user may not see never joins the context. Returns (text, chunk ids used);
         ("", []) when the chunk itself is not admitted or unknown. This is the one way to read a chunk's
@@ -521,12 +521,11 @@ class Index:
         if lo == hi:      # no unit to widen to: one admitted neighbour on each side
             lo, hi = (pos - 1 if ok(pos - 1, False) else pos), (pos + 1 if ok(pos + 1, False) else pos)
         used = siblings[lo:hi + 1]
-        texts = {c.chunk_id: self.source_text(c.chunk_id) or c.text for c in used}
-        text = "\n".join(texts[c.chunk_id].strip("\n") for c in used)
+        # The repaired text, each character once: overlapping chunks do not repeat their shared sentences.
+        text, (at, _) = stitch(list(used), chunk_id)
         if len(text) > max_chars:
-            at = max(text.find(texts[chunk_id]), 0)
-            start = max(0, at - max_chars // 2)
-            text = ("…" if start else "") + text[start:start + max_chars] + "…"
+            start = max(0, min(at - max_chars // 3, len(text) - max_chars))
+            text = ("…" if start else "") + text[start:start + max_chars] + ("…" if start + max_chars < len(text) else "")
         return text, [c.chunk_id for c in used]
 
     def _doc_chunks(self, gen: int, chunks: dict[str, Chunk]) -> dict[str, list[str]]:
@@ -547,3 +546,34 @@ class Index:
 
 def index_dir(settings: Settings) -> Path:
     return settings.data_path / "indexes" / settings.collection_name()
+
+
+def stitch(chunks: list[Chunk], focus: str = "") -> tuple[str, tuple[int, int]]:
+    """The repaired text of consecutive chunks of one document as one passage, each character once: chunks overlap
+    (a split unit repeats its last sentences) and their `text` is the exact span char_start:char_end, so each chunk
+    adds only what lies after the previous one's end. Returns the text and the span of chunk `focus` in it
+    ((0, 0) when absent). A gap between chunks (blank lines, furniture left out of chunks) becomes a line break, a
+    paragraph break, or "[…]" when it is long."""
+    out: list[str] = []
+    pos, end, span = 0, None, (0, 0)
+    for c in sorted(chunks, key=lambda c: (int(c.meta.get("char_start", 0)), int(c.meta.get("char_end", 0)))):
+        s, e = int(c.meta.get("char_start", 0)), int(c.meta.get("char_end", 0))
+        text = c.text
+        if len(text) != e - s:                  # not a plain span of the repaired text: keep it whole
+            s, e = (end if end is not None else s), (end if end is not None else s) + len(text)
+        if end is None:
+            piece, at = text, pos
+        elif s >= end:
+            gap = s - end
+            sep = "" if gap == 0 else "\n" if gap == 1 else "\n\n" if gap <= 40 else "\n\n[…]\n\n"
+            out.append(sep)
+            pos += len(sep)
+            piece, at = text, pos
+        else:                                   # overlap: the part already shown is not repeated
+            piece, at = text[end - s:], pos - (end - s)
+        if c.chunk_id == focus:
+            span = (max(at, 0), at + len(text))
+        out.append(piece)
+        pos += len(piece)
+        end = e if end is None else max(end, e)
+    return "".join(out), span

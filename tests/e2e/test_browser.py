@@ -32,9 +32,8 @@ def test_member_journey(served, browser):
 
     # Open the cited source: the passage is highlighted inside its surrounding text.
     key = cite.inner_text()
-    cite.click()
-    msg.locator('[data-testid="stExpander"] summary').filter(has_text=f"[{key}]").first.click()
-    mark = msg.locator("mark.byraad-mark").first
+    cite.click()                                      # one click opens it (tests/e2e/test_sources.py in detail)
+    mark = msg.locator(f"mark#kilde-0-{key}")
     expect(mark).to_be_visible(timeout=TIMEOUT)
     assert mark.inner_text().strip()
     src = msg.locator("div.byraad-source").first
@@ -88,7 +87,7 @@ def test_pdf_export_download(served, browser):
     ask(page, question)
     msg = page.locator('[data-testid="stChatMessage"]').last
     expect(msg.locator("a.byraad-cite").first).to_be_visible()      # answered with sources, not refused
-    titles = msg.locator('[data-testid="stExpander"] summary')
+    titles = msg.locator("details.byraad-kilde > summary")
     first_source = titles.first.inner_text()          # "[1] Titel · Udvalg · dato …"
     side = page.locator('[data-testid="stSidebar"]')
     expect(side.get_by_role("button", name="Markdown")).to_be_visible()
