@@ -76,6 +76,15 @@ def test_a_paraphrase_marks_the_closest_source_sentence_and_unrelated_text_marks
     assert render.mark_spans(ctx, ["Vinterbadning ved havnen er populær."]) == []
 
 
+def test_citing_sentences_split_before_a_quoted_sentence():
+    text = ("Aarhus Kommune samlede en slags mini-Aarhus, der skulle svare på spørgsmålet [1]. “Aarhus Kommune har "
+            "indgået et samarbejde med Aarhus Universitet [2]. Aarhuskompasset oversætter rammen [1, 2].")
+    assert render.citing_sentences(text, 1) == ["Aarhus Kommune samlede en slags mini-Aarhus, der skulle svare på "
+                                                "spørgsmålet.", "Aarhuskompasset oversætter rammen."]
+    assert render.citing_sentences(text, 2) == ["“Aarhus Kommune har indgået et samarbejde med Aarhus Universitet.",
+                                                "Aarhuskompasset oversætter rammen."]
+
+
 def test_panel_names_document_meeting_item_page_and_escapes_text():
     c = {"key": 2, "title": "Referat <b>", "path": "r.pdf", "pages": "3", "body": "Byrådet", "meeting_date": 20240425,
          "item_no": "3", "item_title": "Skoler ..... 4", "case_number": "SAG-1", "kind": "minutes",

@@ -185,12 +185,17 @@ def _clean_title(t: str) -> str:
 _CLOSE = ".!?:;…»”\")'"
 
 
+_QUOTED_START = re.compile(r"(?<=[.!?])\s+(?=[“«„\"]\s*[A-ZÆØÅ0-9])")
+
+
 def citing_sentences(text: str, key: int | str) -> list[str]:
     """The sentences of an answer that cite [key], markers removed ("… kurs [1]." → "… kurs.")."""
     from assistant.citations import MARKER_RE, keys_in, split_sentences
 
     out = []
-    for s in split_sentences(text or ""):
+    # A quoted sentence ("… spørgsmålet [1]. “Aarhus Kommune har …") starts a sentence of its own.
+    pieces = [p for s in split_sentences(text or "") for p in _QUOTED_START.split(s)]
+    for s in pieces:
         if int(key) in keys_in(s):
             clean = re.sub(r"[ \t]+([.,;:!?])", r"\1", MARKER_RE.sub("", s))
             clean = re.sub(r"^\s*[-•*]\s+", "", " ".join(clean.split()))

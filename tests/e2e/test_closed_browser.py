@@ -88,7 +88,8 @@ def _main_text(page) -> str:
 
 def _open_everything(page) -> None:
     """Open every folded source panel ("[n] …", "Måske relevant", "Andre relevante kilder")."""
-    summaries = page.locator('[data-testid="stChatMessage"] [data-testid="stExpander"] summary')
+    summaries = page.locator('[data-testid="stChatMessage"] [data-testid="stExpander"] summary, '
+                             '[data-testid="stChatMessage"] details.byraad-kilde > summary')
     for i in range(summaries.count()):
         s = summaries.nth(i)
         details = s.locator("xpath=..")
