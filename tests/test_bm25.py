@@ -108,6 +108,9 @@ def test_saved_scores_score_as_bm25s_does(tmp_path):
     ours = BM25Index.load(tmp_path / "bm25")
     assert isinstance(ours._model, SavedScores)
     ref = bm25s.BM25.load(str(tmp_path / "bm25"), show_progress=False, verbosity=0)
+    # The retriever reads term document frequencies from `scores` (Retriever._idf): the same arrays as bm25s's.
+    for key in ("data", "indices", "indptr", "num_docs"):
+        assert np.array_equal(ours._model.scores[key], ref.scores[key]), key
     queries = [c[:200] for c in chunks[::3]] + ["cykelsti Skovvej", "budget budget skole", "xyzzy ukendt ord"]
     for q in queries:
         toks = [t for t in tokenize(q) if t in ref.vocab_dict]

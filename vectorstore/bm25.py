@@ -70,6 +70,11 @@ class SavedScores:
         if max((i for t, i in self.vocab_dict.items() if t), default=-1) >= self.n_tokens:
             raise ValueError("bm25s index: vocabulary and score matrix differ")
 
+    @property
+    def scores(self) -> dict:
+        """The score matrix under bm25s's own names (`BM25.scores`), which the retriever reads for term IDFs."""
+        return {"data": self.data, "indices": self.indices, "indptr": self.indptr, "num_docs": self.num_docs}
+
     def get_scores(self, tokens: list[str]):
         import numpy as np
 
