@@ -21,13 +21,13 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from retrieval_sets import RESULTS, SETS, SHARED  # noqa: E402
+from retrieval_sets import RESULTS, SETS, SHARED, half_metrics  # noqa: E402
 
 METRICS = ("recall_at_1", "recall_at_5", "recall_at_10", "mrr", "all_parts_at_10")
 
 
 def open_set(name: str, base, progress: bool = True):
-    """(cases, retriever factory(settings), halves, rule) of one set, its index built or reused."""
+    """(cases, index, settings, document halves, matching rule) of one set, its index built or reused."""
     from evaluation.config import load_config
     from evaluation.dataset import load_testset
     from evaluation.runner import (build_systems, corpus_hash, eval_settings, index_settings_fingerprint,
@@ -51,12 +51,12 @@ def open_set(name: str, base, progress: bool = True):
     return cases, index, settings, halves, cfg.matching
 
 
-def score(cases, retriever, rule: str, halves: dict, k: int = 10, user=None) -> dict:
+def score(cases, retriever, rule: str, k: int = 10, user=None) -> list[dict]:
+    """Per-case retrieval rows in the shape of `byraad eval`'s cases.jsonl (what evaluation.metrics.summarise reads),
+    passages matched on chunk text + source text as the runner does."""
     from byraad.access import User
-    from evaluation.dataset import source_files
     from evaluation.matching import prepare_passage, split_evidence
     from evaluation.metrics import is_answerable, retrieval_scores
-    from evaluation.splits import half_of
 
     user = user or User("eval-byraadsmedlem", ("byraadsmedlem",))
     rows = []
@@ -67,20 +67,9 @@ def score(cases, retriever, rule: str, halves: dict, k: int = 10, user=None) -> 
         hits = retriever.retrieve(c.question, user, k=k).hits
         rs = retrieval_scores(evs, [prepare_passage(h.chunk.text, retriever.index.source_text(h.chunk.chunk_id))
                                     for h in hits], rule=rule)
-        rows.append({"id": c.id, "half": half_of(c.source_file, halves) if halves else None, "parts": len(evs),
-                     "r1": rs["recall"]["1"], "r5": rs["recall"]["5"], "r10": rs["recall"]["10"], "rr": rs["rr"],
-                     "doc": (source_files(c) or [""])[0]})
+        rows.append({"id": c.id, "kind": c.kind, "scored_retrieval": True, "evidence_count": len(evs),
+                     "recall": rs["recall"], "rr": rs["rr"], "ndcg10": rs["ndcg10"]})
     return rows
-
-
-def summary(rows: list[dict]) -> dict:
-    if not rows:
-        return {}
-    n = len(rows)
-    multi = [r for r in rows if r["parts"] > 1]
-    return {"cases": n, "recall_at_1": sum(r["r1"] for r in rows) / n, "recall_at_5": sum(r["r5"] for r in rows) / n,
-            "recall_at_10": sum(r["r10"] for r in rows) / n, "mrr": sum(r["rr"] for r in rows) / n,
-            "all_parts_at_10": (sum(1 for r in multi if r["r10"] >= 1.0) / len(multi)) if multi else None}
 
 
 def main() -> int:
@@ -96,6 +85,7 @@ def main() -> int:
         return 0
     from assistant.retrieval import Retriever
     from byraad.settings import Settings
+    from evaluation.metrics import summarise
 
     variants = [(v.split("=", 1)[0], json.loads(v.split("=", 1)[1])) for v in (args.variant or ["base={}"])]
     base = Settings.load(overrides={"data_dir": args.data_dir, **json.loads(args.settings)})
@@ -105,16 +95,16 @@ def main() -> int:
         out["sets"][name] = {}
         for vname, over in variants:
             retriever = Retriever(index, settings.replace(**over) if over else settings)
-            rows = score(cases, retriever, rule, halves)
-            entry = {"all": summary(rows)}
+            rows = score(cases, retriever, rule)
+            s = summarise(rows)
+            entry = {"all": {"cases": s["cases"], **{m: s[m] for m in METRICS}}}
             if halves:
-                for h in ("tune", "check"):
-                    entry[h] = summary([r for r in rows if r["half"] == h])
-            entry["misses_at_5"] = [r["id"] for r in rows if r["r5"] < 1.0]
+                entry.update(half_metrics(rows, halves, {c.id: c.source_file for c in cases}))
+            entry["misses_at_5"] = [r["id"] for r in rows if r["recall"]["5"] < 1.0]
             out["sets"][name][vname] = entry
             print(f"{name:9s} {vname:14s} " + " ".join(
-                f"{m[:-0] if False else m.replace('recall_at_', 'r@')}={entry['all'].get(m) or 0:.3f}" for m in METRICS)
-                + "".join(f" | {h} r@5={entry[h].get('recall_at_5', 0):.3f}" for h in ("tune", "check") if h in entry),
+                f"{m.replace('recall_at_', 'r@')}={entry['all'][m] or 0:.3f}" for m in METRICS)
+                + "".join(f" | {h} r@5={entry[h]['recall_at_5'] or 0:.3f}" for h in ("tune", "check") if h in entry),
                 flush=True)
     if args.label:
         (RESULTS / f"retrieval-variants-{args.label}.json").write_text(
