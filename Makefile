@@ -39,6 +39,7 @@ run: ingest
 
 test: install-test
 	$(BIN)/python -m ruff check .
+	$(BIN)/python -m ruff format --check .
 	$(BIN)/python -m pytest -m 'not bench' -q
 
 test-fast: install

@@ -21,26 +21,57 @@ from vectorstore.filters import Filter
 
 MAX_NEW_PER_TOOL = 8
 MAX_CONTEXT = 40
-_FILTER_SCHEMA = {"type": "object", "description": "valgfrie filtre", "properties": {
-    "bodies": {"type": "array", "items": {"type": "string"}, "description": "udvalg/organer"},
-    "kinds": {"type": "array", "items": {"type": "string"},
-              "description": "agenda, minutes, indstilling, handbook, report, other"},
-    "date_from": {"type": "string", "description": "YYYY-MM-DD"},
-    "date_to": {"type": "string", "description": "YYYY-MM-DD"}}}
+_FILTER_SCHEMA = {
+    "type": "object",
+    "description": "valgfrie filtre",
+    "properties": {
+        "bodies": {"type": "array", "items": {"type": "string"}, "description": "udvalg/organer"},
+        "kinds": {
+            "type": "array",
+            "items": {"type": "string"},
+            "description": "agenda, minutes, indstilling, handbook, report, other",
+        },
+        "date_from": {"type": "string", "description": "YYYY-MM-DD"},
+        "date_to": {"type": "string", "description": "YYYY-MM-DD"},
+    },
+}
 TOOLS = [
-    {"name": "search", "description": "Søg i materialet igen med andre ord og/eller filtre.",
-     "parameters": {"type": "object", "properties": {"query": {"type": "string"}, "filters": _FILTER_SCHEMA},
-                    "required": ["query"]}},
-    {"name": "open_item", "description": "Åbn et helt dagsordenspunkt (doc_id og punktnummer fra en kilde).",
-     "parameters": {"type": "object", "properties": {"doc_id": {"type": "string"}, "item_no": {"type": "string"}},
-                    "required": ["doc_id", "item_no"]}},
-    {"name": "open_meeting", "description": "Åbn et helt møde (doc_id og meeting_start fra en kilde).",
-     "parameters": {"type": "object", "properties": {"doc_id": {"type": "string"},
-                                                     "meeting_start": {"type": "integer"}},
-                    "required": ["doc_id", "meeting_start"]}},
-    {"name": "case_history", "description": "Følg et sagsnummer på tværs af møder (ældste først).",
-     "parameters": {"type": "object", "properties": {"case_number": {"type": "string"}},
-                    "required": ["case_number"]}},
+    {
+        "name": "search",
+        "description": "Søg i materialet igen med andre ord og/eller filtre.",
+        "parameters": {
+            "type": "object",
+            "properties": {"query": {"type": "string"}, "filters": _FILTER_SCHEMA},
+            "required": ["query"],
+        },
+    },
+    {
+        "name": "open_item",
+        "description": "Åbn et helt dagsordenspunkt (doc_id og punktnummer fra en kilde).",
+        "parameters": {
+            "type": "object",
+            "properties": {"doc_id": {"type": "string"}, "item_no": {"type": "string"}},
+            "required": ["doc_id", "item_no"],
+        },
+    },
+    {
+        "name": "open_meeting",
+        "description": "Åbn et helt møde (doc_id og meeting_start fra en kilde).",
+        "parameters": {
+            "type": "object",
+            "properties": {"doc_id": {"type": "string"}, "meeting_start": {"type": "integer"}},
+            "required": ["doc_id", "meeting_start"],
+        },
+    },
+    {
+        "name": "case_history",
+        "description": "Følg et sagsnummer på tværs af møder (ældste først).",
+        "parameters": {
+            "type": "object",
+            "properties": {"case_number": {"type": "string"}},
+            "required": ["case_number"],
+        },
+    },
 ]
 
 
@@ -93,12 +124,16 @@ def _execute(asst: Any, call, access: Access, user_filters: Filter) -> tuple[lis
             return [], "search uden forespørgsel"
         flt = _safe_filters(a, user_filters)
         ret = r.retrieve(q, access, **flt)
-        extra = f" {json.dumps({k: list(v) if isinstance(v, tuple) else v for k, v in flt.items()}, ensure_ascii=False)}" \
-            if flt else ""
-        return ([] if ret.weak else [h.chunk for h in ret.hits]), f"search(\"{q}\"){extra}"
+        extra = (
+            f" {json.dumps({k: list(v) if isinstance(v, tuple) else v for k, v in flt.items()}, ensure_ascii=False)}"
+            if flt
+            else ""
+        )
+        return ([] if ret.weak else [h.chunk for h in ret.hits]), f'search("{q}"){extra}'
     if call.name == "open_item":
-        return r.open_item(str(a.get("doc_id", "")), str(a.get("item_no", "")), access), \
-            f"open_item({a.get('doc_id')}, punkt {a.get('item_no')})"
+        return r.open_item(
+            str(a.get("doc_id", "")), str(a.get("item_no", "")), access
+        ), f"open_item({a.get('doc_id')}, punkt {a.get('item_no')})"
     if call.name == "open_meeting":
         try:
             start = int(a.get("meeting_start", -1))
@@ -128,10 +163,20 @@ def run_agent(asst: Any, *, question: str, access: Access, retrieval: Any, filte
         if not turn.calls:
             final = turn.text
             break
-        messages.append({"role": "assistant", "content": turn.text or None, "tool_calls": [
-            {"id": c.id or f"call_{n}_{i}", "type": "function",
-             "function": {"name": c.name, "arguments": json.dumps(dict(c.arguments), ensure_ascii=False)}}
-            for i, c in enumerate(turn.calls)]})
+        messages.append(
+            {
+                "role": "assistant",
+                "content": turn.text or None,
+                "tool_calls": [
+                    {
+                        "id": c.id or f"call_{n}_{i}",
+                        "type": "function",
+                        "function": {"name": c.name, "arguments": json.dumps(dict(c.arguments), ensure_ascii=False)},
+                    }
+                    for i, c in enumerate(turn.calls)
+                ],
+            }
+        )
         for i, call in enumerate(turn.calls):
             chunks, desc = _execute(asst, call, access, filters)
             new = [c for c in chunks if c.chunk_id not in seen][:MAX_NEW_PER_TOOL]
@@ -141,7 +186,7 @@ def run_agent(asst: Any, *, question: str, access: Access, retrieval: Any, filte
                 hits.append(Hit(chunk=c, score=0.0, rank=len(hits) + 1))
                 seen[c.chunk_id] = len(hits)
             old = sorted({seen[c.chunk_id] for c in chunks if c.chunk_id in seen} - set(range(start, len(hits) + 1)))
-            body = format_context(hits[start - 1:], start, ids=True) if new else "Ingen nye kilder."
+            body = format_context(hits[start - 1 :], start, ids=True) if new else "Ingen nye kilder."
             if old:
                 body += f"\n(Allerede kendte kilder: {', '.join(f'[{k}]' for k in old)})"
             messages.append({"role": "tool", "tool_call_id": c_id(call, n, i), "content": body})
@@ -151,8 +196,15 @@ def run_agent(asst: Any, *, question: str, access: Access, retrieval: Any, filte
         final = llm.complete(SYSTEM_PROMPT, answer_prompt(question, hits, period))
     checked = check_answer(final or "", hits)
     pieces = [checked.text] if checked.ok else []
-    return AgentResult(checked.text, checked.keys, checked.notes + ([] if checked.ok else
-                       [f"Afvist: {checked.reason}."]), hits, steps, not checked.ok, pieces)
+    return AgentResult(
+        checked.text,
+        checked.keys,
+        checked.notes + ([] if checked.ok else [f"Afvist: {checked.reason}."]),
+        hits,
+        steps,
+        not checked.ok,
+        pieces,
+    )
 
 
 def c_id(call, n: int, i: int) -> str:

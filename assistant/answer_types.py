@@ -11,20 +11,29 @@ import re
 
 from byraad.dates import MONTH_ALT
 
-_DAY_DATE = re.compile(rf"\b\d{{1,2}}\.\s*(?:{MONTH_ALT})\b|\b\d{{1,2}}[./-]\d{{1,2}}[./-]\d{{2,4}}\b|\b\d{{4}}-\d{{2}}-\d{{2}}\b",
-                       re.I)
-_WHEN = re.compile(rf"\b(?:{MONTH_ALT})\b|\b(?:19|20)\d{{2}}\b|\b(?:kvartal|halvår|uge|mandag|tirsdag|onsdag|torsdag|"
-                   r"fredag|lørdag|søndag|primo|ultimo|forår\w*|sommer\w*|efterår\w*|vinter\w*|jul\w*|påske\w*)\b", re.I)
+_DAY_DATE = re.compile(
+    rf"\b\d{{1,2}}\.\s*(?:{MONTH_ALT})\b|\b\d{{1,2}}[./-]\d{{1,2}}[./-]\d{{2,4}}\b|\b\d{{4}}-\d{{2}}-\d{{2}}\b", re.I
+)
+_WHEN = re.compile(
+    rf"\b(?:{MONTH_ALT})\b|\b(?:19|20)\d{{2}}\b|\b(?:kvartal|halvår|uge|mandag|tirsdag|onsdag|torsdag|"
+    r"fredag|lørdag|søndag|primo|ultimo|forår\w*|sommer\w*|efterår\w*|vinter\w*|jul\w*|påske\w*)\b",
+    re.I,
+)
 # Not "en"/"et": as articles they occur in nearly every Danish sentence and would let any sentence pass.
-_NUMBER = re.compile(r"\d|\b(?:én|ét|to|tre|fire|fem|seks|syv|otte|ni|ti|elleve|tolv|tyve|tredive|fyrre|"
-                     r"halvtreds|hundrede|tusind|million\w*|milliard\w*|halv\w*|dobbelt\w*|flertal\w*|alle|ingen)\b",
-                     re.I)
+_NUMBER = re.compile(
+    r"\d|\b(?:én|ét|to|tre|fire|fem|seks|syv|otte|ni|ti|elleve|tolv|tyve|tredive|fyrre|"
+    r"halvtreds|hundrede|tusind|million\w*|milliard\w*|halv\w*|dobbelt\w*|flertal\w*|alle|ingen)\b",
+    re.I,
+)
 
 _Q_DAY = re.compile(r"\b(?:hvilken|hvilke|præcise?)\s+(?:dato|datoer|dag)\b", re.I)
 _Q_WHEN = re.compile(r"\bhvornår\b|\bhvilket\s+(?:år|tidspunkt)\b|\bhvilken\s+(?:måned|periode)\b", re.I)
-_Q_NUMBER = re.compile(r"\bhvor\s+(?:mange|meget|stor|store|stort|lang|længe|høj|højt|dyr|dyrt|mange\s+penge)\b|"
-                       r"\bhvad\s+(?:koste\w*|beløb\w*)\b|\bhvilket\s+beløb\b|\bhvor\s+mange\s+procent\b|"
-                       r"\bhvilke(?:t)?\s+tal\b", re.I)
+_Q_NUMBER = re.compile(
+    r"\bhvor\s+(?:mange|meget|stor|store|stort|lang|længe|høj|højt|dyr|dyrt|mange\s+penge)\b|"
+    r"\bhvad\s+(?:koste\w*|beløb\w*)\b|\bhvilket\s+beløb\b|\bhvor\s+mange\s+procent\b|"
+    r"\bhvilke(?:t)?\s+tal\b",
+    re.I,
+)
 
 
 _Q_PERSON = re.compile(r"^\s*(?:og\s+)?hvem\b", re.I)
@@ -34,12 +43,18 @@ _NAME = re.compile(r"(?<=[\w,;:)–-] )[A-ZÆØÅ][a-zæøåé]+")
 
 
 # "Hvor …" asks for a place unless it is "hvor mange/meget/lang/…" (a number) or "hvor langt er …" (progress).
-_Q_PLACE = re.compile(r"^\s*(?:og\s+)?(?:i\s+)?hvor(?:fra|hen)?\b(?!\s+(?:mange|meget|stor\w*|lang\w*|længe|høj\w*|dyr\w*|"
-                      r"ofte|gammel\w*|godt|tit|mange\s+penge)\b)|\bhvilke[nt]?\s+(?:lokale|by|sted|adresse|kommune)\b|"
-                      r"\bi\s+hvilke[nt]?\s+(?:lokale|by|land|bygning)\b", re.I)
+_Q_PLACE = re.compile(
+    r"^\s*(?:og\s+)?(?:i\s+)?hvor(?:fra|hen)?\b(?!\s+(?:mange|meget|stor\w*|lang\w*|længe|høj\w*|dyr\w*|"
+    r"ofte|gammel\w*|godt|tit|mange\s+penge)\b)|\bhvilke[nt]?\s+(?:lokale|by|sted|adresse|kommune)\b|"
+    r"\bi\s+hvilke[nt]?\s+(?:lokale|by|land|bygning)\b",
+    re.I,
+)
 # Where a question asks two things ("Hvornår åbner skolen, og hvad er fristen …?"), each part has its own kind.
-_PART_SPLIT = re.compile(r"\s*(?:,\s*og|,|\s+og)\s+(?=(?:hvad|hvem|hvor\w*|hvilke\w*|hvordan|hvorfor|hvornår|"
-                         r"i\s+hvilke\w*)\b)", re.I)
+_PART_SPLIT = re.compile(
+    r"\s*(?:,\s*og|,|\s+og)\s+(?=(?:hvad|hvem|hvor\w*|hvilke\w*|hvordan|hvorfor|hvornår|"
+    r"i\s+hvilke\w*)\b)",
+    re.I,
+)
 
 
 def wanted(question: str) -> str:
@@ -51,9 +66,9 @@ def wanted(question: str) -> str:
     if _Q_NUMBER.search(question):
         return "number"
     if _Q_PERSON.search(question):
-        return "person"         # a name, or a role/organisation ("forvaltningen", "MTM")
+        return "person"  # a name, or a role/organisation ("forvaltningen", "MTM")
     if _Q_NAME.search(question):
-        return "name"           # a name proper
+        return "name"  # a name proper
     if _Q_PLACE.search(question):
         return "place"
     return ""
@@ -87,16 +102,24 @@ def holds(sentence: str, kind: str) -> bool:
 
 
 # Who can also be answered by a role or an organisation ("forvaltningen", "direktøren", "MTM").
-_WHO = re.compile(r"\b[A-ZÆØÅ]{2,}\b|\(\s*[A-ZÆØÅ][a-zæøå]+|\b\w*(?:forvaltning|afdeling|udvalg|direktør|chef|rådmand|"
-                  r"borgmester|formand|forperson|forkvinde|medarbejder|sekretariat|konsulent|leder|råd|kreds)\w*\b", re.I)
+_WHO = re.compile(
+    r"\b[A-ZÆØÅ]{2,}\b|\(\s*[A-ZÆØÅ][a-zæøå]+|\b\w*(?:forvaltning|afdeling|udvalg|direktør|chef|rådmand|"
+    r"borgmester|formand|forperson|forkvinde|medarbejder|sekretariat|konsulent|leder|råd|kreds)\w*\b",
+    re.I,
+)
 _PLACE = re.compile(r"\b(?:lokale|mødelokale|værelse|rådhus\w*|adresse|mødested)\b|\b(?:i|på|ved)\s+[A-ZÆØÅ]", re.I)
 _TIME = re.compile(r"\b(?:kl\.?\s*)?\d{1,2}[.:]\d{2}\s*(?:[-–]\s*\d{1,2}[.:]\d{2})?")
-_AMOUNT = re.compile(r"(?:(?:ca\.|cirka|knap|godt|over|under|mindst|op til|i alt)\s+)?\d[\d.,]*(?:\s*[-–]\s*\d[\d.,]*)?"
-                     r"(?:\s*(?:%|procent|mio\.?\s*kr\.?|mia\.?\s*kr\.?|mio\.?|mia\.?|millioner(?:\s+kroner)?|milliarder|kr\.?|kroner|tons?|timer|"
-                     r"minutter|min\.|årsværk|ÅV|meter|km|sider|borgere|personer|medlemmer|medarbejdere))?", re.I)
+_AMOUNT = re.compile(
+    r"(?:(?:ca\.|cirka|knap|godt|over|under|mindst|op til|i alt)\s+)?\d[\d.,]*(?:\s*[-–]\s*\d[\d.,]*)?"
+    r"(?:\s*(?:%|procent|mio\.?\s*kr\.?|mia\.?\s*kr\.?|mio\.?|mia\.?|millioner(?:\s+kroner)?|milliarder|kr\.?|kroner|tons?|timer|"
+    r"minutter|min\.|årsværk|ÅV|meter|km|sider|borgere|personer|medlemmer|medarbejdere))?",
+    re.I,
+)
 # A number that is a reference, an ordinal or part of a name is no amount: "side 80", "2. klasse", "§ 17".
 _NOT_AMOUNT = re.compile(r"(?:side|s\.|punkt|pkt\.|§|bilag|nr\.|stk\.|kapitel|afsnit)\s*$", re.I)
-_NAMES = re.compile(r"(?:[A-ZÆØÅ][a-zæøåé]+(?:-[A-ZÆØÅ][a-zæøåé]+)?(?:\s+[A-ZÆØÅ][a-zæøåé]+){1,3})(?:\s*\([A-ZÆØÅ]{1,3}\))?")
+_NAMES = re.compile(
+    r"(?:[A-ZÆØÅ][a-zæøåé]+(?:-[A-ZÆØÅ][a-zæøåé]+)?(?:\s+[A-ZÆØÅ][a-zæøåé]+){1,3})(?:\s*\([A-ZÆØÅ]{1,3}\))?"
+)
 
 
 def span(sentence: str, kind: str) -> str:
@@ -117,12 +140,16 @@ def span(sentence: str, kind: str) -> str:
         for m in _AMOUNT.finditer(sentence):
             txt = m.group(0).strip(" ,")
             num = re.search(r"\d[\d.,]*", txt).group(0).rstrip(".,")
-            if re.fullmatch(r"(?:19|20)\d{2}", num) or _DAY_DATE.match(sentence, m.start()) or \
-                    _NOT_AMOUNT.search(sentence[:m.start()]) or re.match(r"\d+\.\s+[a-zæøå]", sentence[m.start():]):
+            if (
+                re.fullmatch(r"(?:19|20)\d{2}", num)
+                or _DAY_DATE.match(sentence, m.start())
+                or _NOT_AMOUNT.search(sentence[: m.start()])
+                or re.match(r"\d+\.\s+[a-zæøå]", sentence[m.start() :])
+            ):
                 continue
-            nxt = re.match(r"\s+([a-zæøå]+)", sentence[m.end():])
+            nxt = re.match(r"\s+([a-zæøå]+)", sentence[m.end() :])
             if nxt and re.search(r"\d$", txt):
-                txt += " " + nxt.group(1)      # "68 borgere", "150 borgere": the counted thing
+                txt += " " + nxt.group(1)  # "68 borgere", "150 borgere": the counted thing
             return txt
         return ""
     if kind in ("person", "name"):

@@ -14,8 +14,16 @@ from typing import Any, Iterator, Mapping, Sequence
 from assistant import case, extractive, facts
 from assistant.agent import run_agent
 from assistant.audit import AuditLog
-from assistant.citations import (MARKER_RE, MIN_SUPPORT, check_answer, citations_for, content_tokens, keys_in,
-                                 split_sentences, support)
+from assistant.citations import (
+    MARKER_RE,
+    MIN_SUPPORT,
+    check_answer,
+    citations_for,
+    content_tokens,
+    keys_in,
+    split_sentences,
+    support,
+)
 from assistant.drafting import draft
 from assistant.followup import anchor_terms, grounded, standalone_query
 from assistant.llm import LLM, make_llm
@@ -30,8 +38,14 @@ from vectorstore.index import Index
 _FROM_SETTINGS: Any = object()
 
 
-def build_assistant(settings: Settings, index: Index | None = None, *, environ: Mapping[str, str] | None = None,
-                    llm: LLM | None = _FROM_SETTINGS, audit: bool = True) -> "Assistant":
+def build_assistant(
+    settings: Settings,
+    index: Index | None = None,
+    *,
+    environ: Mapping[str, str] | None = None,
+    llm: LLM | None = _FROM_SETTINGS,
+    audit: bool = True,
+) -> "Assistant":
     """The one wiring of Index + Retriever + Assistant, used by the chat app, the CLI and the evaluation.
 
     index: built from the settings when not given; llm: `make_llm(settings, environ)` unless given (None = the
@@ -49,12 +63,13 @@ def build_assistant(settings: Settings, index: Index | None = None, *, environ: 
 class Assistant:
     """Answers questions over one Index for users with access levels."""
 
-    def __init__(self, settings: Settings, index: Any, llm: LLM | None = None, retriever: Any = None,
-                 scorer: Any = "auto") -> None:
+    def __init__(
+        self, settings: Settings, index: Any, llm: LLM | None = None, retriever: Any = None, scorer: Any = "auto"
+    ) -> None:
         self.settings = settings
         self.index = index
         self.llm = llm
-        if scorer == "auto":        # sentence similarity by meaning, with the index's own embedder
+        if scorer == "auto":  # sentence similarity by meaning, with the index's own embedder
             from assistant.semantic import make_scorer
 
             scorer = make_scorer(index, settings)
@@ -68,8 +83,17 @@ class Assistant:
         return "agentic" if self.settings.agentic and getattr(self.llm, "supports_tools", False) else self.llm.id
 
     # --- public API ---------------------------------------------------------------------------
-    def answer(self, question: str, user: User | Access | None = None, history: Sequence[tuple[str, str]] = (),
-               *, all_access: bool = False, mode: str = "hybrid", k: int | None = None, **filters: Any) -> Answer:
+    def answer(
+        self,
+        question: str,
+        user: User | Access | None = None,
+        history: Sequence[tuple[str, str]] = (),
+        *,
+        all_access: bool = False,
+        mode: str = "hybrid",
+        k: int | None = None,
+        **filters: Any,
+    ) -> Answer:
         """The grounded answer to a question (history: earlier (question, answer) pairs of the conversation)."""
         result = None
         for item in self.stream(question, user, history, all_access=all_access, mode=mode, k=k, **filters):
@@ -77,9 +101,17 @@ class Assistant:
         assert isinstance(result, Answer)
         return result
 
-    def stream(self, question: str, user: User | Access | None = None, history: Sequence[tuple[str, str]] = (),
-               *, all_access: bool = False, mode: str = "hybrid", k: int | None = None,
-               **filters: Any) -> Iterator[str | Answer]:
+    def stream(
+        self,
+        question: str,
+        user: User | Access | None = None,
+        history: Sequence[tuple[str, str]] = (),
+        *,
+        all_access: bool = False,
+        mode: str = "hybrid",
+        k: int | None = None,
+        **filters: Any,
+    ) -> Iterator[str | Answer]:
         """Text deltas, then the final Answer. With an LLM only checked sentences are yielded; the final Answer is
         authoritative (a reply that fails the check ends as a refusal, which the UI shows instead).
 
@@ -90,7 +122,7 @@ class Assistant:
         access = self.retriever.access(user, all_access)
         turn.standalone = standalone = standalone_query(question, history, self.llm)
         if flt.is_empty() and (direct := self._direct(standalone, access)) is not None:
-            yield from self._yield_direct(direct, turn)     # council facts, or the trail of a case named by its number
+            yield from self._yield_direct(direct, turn)  # council facts, or the trail of a case named by its number
             return
         ret = self.retriever.retrieve(standalone, access, k=k, mode=mode, flt=flt)
         turn.retrieved(ret)
@@ -102,10 +134,13 @@ class Assistant:
             yield REFUSAL
             yield self._refusal(turn, hits, "svag evidens")
             return
-        if not agentic and flt.is_empty() and (trail := case.history_answer(standalone, self.retriever, access,
-                                                                             hits)) is not None:
+        if (
+            not agentic
+            and flt.is_empty()
+            and (trail := case.history_answer(standalone, self.retriever, access, hits)) is not None
+        ):
             turn.period = ""
-            yield from self._yield_direct(trail, turn)      # "what happened in this case?": the case's whole history
+            yield from self._yield_direct(trail, turn)  # "what happened in this case?": the case's whole history
             return
         if agentic:
             out = run_agent(self, question=standalone, access=access, retrieval=ret, filters=flt)
@@ -117,25 +152,31 @@ class Assistant:
             yield from self._generate(turn, standalone, hits)
             return
         hits = self._with_case_history(standalone, hits, access)
-        comp = extractive.compose(standalone, ret.query.expanded, hits, ret.query.period,
-                                  sims=self._similarities(ret.query.expanded, hits))
+        comp = extractive.compose(
+            standalone, ret.query.expanded, hits, ret.query.period, sims=self._similarities(ret.query.expanded, hits)
+        )
         if not comp.text:
             yield REFUSAL
-            yield replace(self._refusal(turn, hits, comp.reason or "ingen sætning i kilderne svarer på spørgsmålet"),
-                          confidence=comp.confidence)
+            yield replace(
+                self._refusal(turn, hits, comp.reason or "ingen sætning i kilderne svarer på spørgsmålet"),
+                confidence=comp.confidence,
+            )
             return
         if not grounded(anchor := anchor_terms(question, history), comp.text, hits):
-            yield REFUSAL       # a follow-up answered by a sentence about something else than its subject
-            yield self._refusal(turn, hits,
-                                f"opfølgningsspørgsmålets emne ({', '.join(sorted(anchor))}) nævnes ikke i svaret")
+            yield REFUSAL  # a follow-up answered by a sentence about something else than its subject
+            yield self._refusal(
+                turn, hits, f"opfølgningsspørgsmålets emne ({', '.join(sorted(anchor))}) nævnes ikke i svaret"
+            )
             return
         for piece in comp.pieces:
             yield piece
-        yield replace(self._finish(turn, hits, comp), direct=comp.direct, partial=comp.partial,
-                      confidence=comp.confidence)
+        yield replace(
+            self._finish(turn, hits, comp), direct=comp.direct, partial=comp.partial, confidence=comp.confidence
+        )
 
-    def draft_question(self, topic: str, user: User | Access | None = None, *, all_access: bool = False,
-                       **filters: Any) -> Answer:
+    def draft_question(
+        self, topic: str, user: User | Access | None = None, *, all_access: bool = False, **filters: Any
+    ) -> Answer:
         """A draft 10-dagesforespørgsel on a topic, with the cited background from the material."""
         return draft(self, topic, self.retriever.access(user, all_access), **filters)
 
@@ -160,7 +201,7 @@ class Assistant:
             if failed:
                 continue
             sents = split_sentences(buf)
-            for s in sents[shown:-1]:         # the last one may still grow
+            for s in sents[shown:-1]:  # the last one may still grow
                 if not _sentence_ok(s, hits):
                     failed = True
                     break
@@ -182,8 +223,11 @@ class Assistant:
         if self.scorer is None or not hits:
             return None
         same = self.scorer.embedder is getattr(self.index, "embedder", None)
-        qv = (self.retriever._query_vector(query) if same and hasattr(self.retriever, "_query_vector")
-              else self.scorer.embedder.embed_query(query))
+        qv = (
+            self.retriever._query_vector(query)
+            if same and hasattr(self.retriever, "_query_vector")
+            else self.scorer.embedder.embed_query(query)
+        )
         return self.scorer.similarities(qv, extractive.candidate_texts(hits))
 
     def _with_case_history(self, question: str, hits: tuple[Hit, ...], access: Access) -> tuple[Hit, ...]:
@@ -200,27 +244,35 @@ class Assistant:
                     have.add(c.chunk_id)
                     extra.append(Hit(chunk=c, score=0.0, rank=len(hits) + len(extra) + 1))
 
-        named = case.find_case_numbers(question) + [str(h.chunk.meta["case_number"]) for h in hits[:3]
-                                               if h.chunk.meta.get("case_number")]
+        named = case.find_case_numbers(question) + [
+            str(h.chunk.meta["case_number"]) for h in hits[:3] if h.chunk.meta.get("case_number")
+        ]
         by_key: dict[str, str] = {}
         for c in named:
-            by_key.setdefault(case.case_key(c), c)       # one lookup per case, however it is spelt
+            by_key.setdefault(case.case_key(c), c)  # one lookup per case, however it is spelt
         cases = list(by_key.values())
         if hasattr(self.retriever, "case_history"):
             for number in cases[:2]:
                 add(self.retriever.case_history(number, access))
         topic = extractive.topic_tokens(question)
         if hasattr(self.retriever, "open_meeting"):
-            meetings = list(dict.fromkeys(
-                (h.chunk.doc_id, h.chunk.meta["meeting_start"]) for h in hits
-                if "meeting_start" in h.chunk.meta and h.chunk.meta.get("body")
-                and topic and topic <= content_tokens(str(h.chunk.meta["body"]))))
+            meetings = list(
+                dict.fromkeys(
+                    (h.chunk.doc_id, h.chunk.meta["meeting_start"])
+                    for h in hits
+                    if "meeting_start" in h.chunk.meta
+                    and h.chunk.meta.get("body")
+                    and topic
+                    and topic <= content_tokens(str(h.chunk.meta["body"]))
+                )
+            )
             for doc_id, start in meetings[:2]:
                 add(self.retriever.open_meeting(doc_id, int(start), access))
         return hits + tuple(extra[:8])
 
-    def _finish(self, turn: "_Turn", hits: Sequence[Hit], reply: Any, steps: Sequence[str] = (),
-                refused: bool = False) -> Answer:
+    def _finish(
+        self, turn: "_Turn", hits: Sequence[Hit], reply: Any, steps: Sequence[str] = (), refused: bool = False
+    ) -> Answer:
         """The Answer of a reply (anything with .text, .keys and .notes: a composition, a checked LLM reply, a
         direct answer, the agent's result); a refusal when it cites nothing."""
         if refused or not reply.keys:
@@ -229,14 +281,30 @@ class Assistant:
         notes = list(reply.notes)
         if turn.period and turn.period_note() not in notes:
             notes.append(turn.period_note())
-        return Answer(text=reply.text, citations=cits, hits=tuple(hits), refused=False, notes=tuple(notes),
-                      steps=tuple(steps), timings=turn.timings_now(), **turn.fields())
+        return Answer(
+            text=reply.text,
+            citations=cits,
+            hits=tuple(hits),
+            refused=False,
+            notes=tuple(notes),
+            steps=tuple(steps),
+            timings=turn.timings_now(),
+            **turn.fields(),
+        )
 
     def _refusal(self, turn: "_Turn", hits: tuple[Hit, ...], why: str) -> Answer:
         # The reason is internal wording ("Afvist: …"): a field of its own, shown to the secretariat only.
         notes = (turn.period_note(),) if turn.period else ()
-        return Answer(text=REFUSAL, citations=(), hits=hits, refused=True, notes=notes, timings=turn.timings_now(),
-                      refusal_reason=f"Afvist: {why}.", **turn.fields())
+        return Answer(
+            text=REFUSAL,
+            citations=(),
+            hits=hits,
+            refused=True,
+            notes=notes,
+            timings=turn.timings_now(),
+            refusal_reason=f"Afvist: {why}.",
+            **turn.fields(),
+        )
 
 
 @dataclass
@@ -246,20 +314,23 @@ class _Turn:
     question: str
     fingerprint: str
     mode: str
-    t0: float                                   # the question arrived
+    t0: float  # the question arrived
     standalone: str = ""
-    filters: dict[str, Any] = field(default_factory=dict)      # in force (given + dates from the question), flat
+    filters: dict[str, Any] = field(default_factory=dict)  # in force (given + dates from the question), flat
     period: str = ""
-    t1: float = 0.0                             # retrieval done (or the direct answer ready)
+    t1: float = 0.0  # retrieval done (or the direct answer ready)
     timings: dict[str, float] = field(default_factory=dict)
 
     def retrieved(self, ret: Any) -> None:
         self.t1 = time.perf_counter()
-        self.filters = {key: ",".join(map(str, v)) if isinstance(v, tuple) else v
-                        for key, v in ret.query.flt.given().items()}
+        self.filters = {
+            key: ",".join(map(str, v)) if isinstance(v, tuple) else v for key, v in ret.query.flt.given().items()
+        }
         self.period = ret.query.period
-        self.timings = {"retrieve_ms": (self.t1 - self.t0) * 1000,
-                        **{f"retrieval.{k}": v for k, v in ret.timings.items()}}
+        self.timings = {
+            "retrieve_ms": (self.t1 - self.t0) * 1000,
+            **{f"retrieval.{k}": v for k, v in ret.timings.items()},
+        }
 
     def period_note(self) -> str:
         return f"Søgningen er afgrænset til perioden {self.period}."
@@ -269,8 +340,14 @@ class _Turn:
         return {**self.timings, "generate_ms": (t2 - self.t1) * 1000, "total_ms": (t2 - self.t0) * 1000}
 
     def fields(self) -> dict[str, Any]:
-        return dict(question=self.question, settings_fingerprint=self.fingerprint, mode=self.mode,
-                    standalone_query=self.standalone, filters=dict(self.filters), period=self.period)
+        return dict(
+            question=self.question,
+            settings_fingerprint=self.fingerprint,
+            mode=self.mode,
+            standalone_query=self.standalone,
+            filters=dict(self.filters),
+            period=self.period,
+        )
 
 
 def _sentence_ok(sentence: str, hits: Sequence[Hit]) -> bool:

@@ -57,9 +57,17 @@ class AuditLog:
             rows = self._db.execute(
                 "SELECT ts, user, question, chunk_ids, refused FROM audit ORDER BY id DESC LIMIT ?", (int(limit),)
             ).fetchall()
-        return [{"ts": ts, "time": time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(ts)), "user": u,
-                 "question": q, "chunk_ids": json.loads(ids), "refused": None if r is None else bool(r)}
-                for ts, u, q, ids, r in rows]
+        return [
+            {
+                "ts": ts,
+                "time": time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(ts)),
+                "user": u,
+                "question": q,
+                "chunk_ids": json.loads(ids),
+                "refused": None if r is None else bool(r),
+            }
+            for ts, u, q, ids, r in rows
+        ]
 
     def close(self) -> None:
         with self._lock:

@@ -22,20 +22,25 @@ from byraad.types import Chunk, Hit
 from vectorstore.filters import Filter
 
 _PREFIX = r"(?:sagsnr\.?|sagsnummer|sag(?:en|s)?(?:\s+(?:nr\.?|nummer))?|j\.?\s?nr\.?)(?![\w-])"
-_PREFIXED = re.compile(r"\b[A-ZÆØÅ]{2,5}\s?-\s?\d{2,4}\s?-\s?\d{2,8}\b", re.IGNORECASE)      # EMN-2023-009780
+_PREFIXED = re.compile(r"\b[A-ZÆØÅ]{2,5}\s?-\s?\d{2,4}\s?-\s?\d{2,8}\b", re.IGNORECASE)  # EMN-2023-009780
 _KLE = re.compile(r"\b\d{2}\.\d{2}\.\d{2}(?:-[A-ZÆØÅ]\d{2})?(?:-\d+)?-\d{2}\b", re.IGNORECASE)  # 27.00.00-A00-1-22
 _AFTER_WORD = re.compile(rf"\b{_PREFIX}\s*:?\s*([A-ZÆØÅ0-9][\w./-]*\d[\w./-]*)", re.IGNORECASE)
 _STRIP_PREFIX = re.compile(rf"^\s*{_PREFIX}\s*:?\s*", re.IGNORECASE)
 HISTORY_RE = re.compile(
     r"\b(sags?forløb\w*|forløbet|historik\w*|hvad\s+(?:er|har)\s+(?:der\s+)?(?:sket|været)|hvor\s+langt\s+er|"
     r"status\s+på\s+sag\w*|hvilke\s+møder|hvornår\s+(?:er|blev|har)\s+sag\w*\s+(?:været\s+)?behandlet|"
-    r"behandlinger\s+af|(?:er|blev)\s+sag\w*\s+behandlet)", re.IGNORECASE)
+    r"behandlinger\s+af|(?:er|blev)\s+sag\w*\s+behandlet)",
+    re.IGNORECASE,
+)
 _REC_WORD = re.compile(rf"\b({RECOMMEND_VERBS})\b", re.IGNORECASE)
 _REC_HEAD = re.compile(r"^((?:[\w.'’-]+\s+){0,4}[\w.'’-]*s\s+)?indstilling\s*:?\s*$", re.IGNORECASE)
 _REC_INLINE = re.compile(r"^indstilling\s*:\s*(.+)$", re.IGNORECASE)
 _GLUED_HEAD = re.compile(r"^(.*?[.!?])\s+(\S+(?:\s+\S+){0,4}\s+indstilling|indstilling)\s*$", re.IGNORECASE)
-_LABEL = re.compile(r"^(punkt\s+\d+\w?\s*:|beslutning\s+for\s+punkt|sagsnr|sagsnummer|resum[eé]\s*$|bilag\b|"
-                    r"side\s+\d+\s+af|sagsfremstilling\s*$|#)", re.IGNORECASE)
+_LABEL = re.compile(
+    r"^(punkt\s+\d+\w?\s*:|beslutning\s+for\s+punkt|sagsnr|sagsnummer|resum[eé]\s*$|bilag\b|"
+    r"side\s+\d+\s+af|sagsfremstilling\s*$|#)",
+    re.IGNORECASE,
+)
 MAX_REC = 400
 MAX_DECISION_SENTENCES = 3
 
@@ -79,21 +84,21 @@ def asks_history(question: str) -> bool:
 class Treatment:
     """One item about the case at one meeting."""
 
-    date: int | None            # the meeting date as written; None when undated
-    date_hint: int | None       # an inferred date (flagged as such), used for ordering
+    date: int | None  # the meeting date as written; None when undated
+    date_hint: int | None  # an inferred date (flagged as such), used for ordering
     body: str
-    meeting_kind: str           # "referat" | "dagsorden" | ""
+    meeting_kind: str  # "referat" | "dagsorden" | ""
     item_no: str
     item_title: str
-    closed: bool                # a closed item (only its public decision may be visible)
-    status: str                 # "beslutning" | "indstilling" | "dagsorden" | "behandlet"
+    closed: bool  # a closed item (only its public decision may be visible)
+    status: str  # "beslutning" | "indstilling" | "dagsorden" | "behandlet"
     decision: str = ""
     recommendation: str = ""
     summary: str = ""
     path: str = ""
     title: str = ""
     pages: str = ""
-    decision_chunk: str = ""    # chunk ids cited for each part
+    decision_chunk: str = ""  # chunk ids cited for each part
     recommendation_chunk: str = ""
     summary_chunk: str = ""
 
@@ -108,11 +113,13 @@ class Treatment:
 class CaseTrail:
     case_number: str
     treatments: tuple[Treatment, ...] = ()
-    chunks: dict[str, Chunk] = field(default_factory=dict)      # chunk id → chunk, for citations
+    chunks: dict[str, Chunk] = field(default_factory=dict)  # chunk id → chunk, for citations
 
     def to_dict(self) -> dict[str, Any]:
-        return {"case_number": self.case_number,
-                "treatments": [{**asdict(t), "date_text": t.date_text} for t in self.treatments]}
+        return {
+            "case_number": self.case_number,
+            "treatments": [{**asdict(t), "date_text": t.date_text} for t in self.treatments],
+        }
 
 
 def _sort_date(m) -> tuple[int, int]:
@@ -147,17 +154,29 @@ def _treatment(cs: list[Chunk]) -> Treatment:
     summary, sum_chunk = ("", "")
     if not decision and not rec and items:
         summary, sum_chunk = " ".join(_sentences(items[0].text)[:1]), items[0].chunk_id
-    status = "beslutning" if decision else ("dagsorden" if kind == "dagsorden" else
-                                             "indstilling" if rec else "behandlet")
+    status = (
+        "beslutning" if decision else ("dagsorden" if kind == "dagsorden" else "indstilling" if rec else "behandlet")
+    )
     title = item_title(m)
     return Treatment(
         date=m.get("meeting_date") if isinstance(m.get("meeting_date"), int) else None,
         date_hint=m.get("date_hint") if isinstance(m.get("date_hint"), int) else None,
-        body=str(m.get("body", "")), meeting_kind=kind, item_no=str(m.get("item_no", "")), item_title=title,
-        closed=any(bool(c.meta.get("item_closed")) for c in cs), status=status, decision=decision,
-        recommendation=rec, summary=summary, path=str(m.get("path", "")), title=str(m.get("title", "")),
-        pages=page_label(m), decision_chunk=decisions[0].chunk_id if decisions else "",
-        recommendation_chunk=rec_chunk, summary_chunk=sum_chunk)
+        body=str(m.get("body", "")),
+        meeting_kind=kind,
+        item_no=str(m.get("item_no", "")),
+        item_title=title,
+        closed=any(bool(c.meta.get("item_closed")) for c in cs),
+        status=status,
+        decision=decision,
+        recommendation=rec,
+        summary=summary,
+        path=str(m.get("path", "")),
+        title=str(m.get("title", "")),
+        pages=page_label(m),
+        decision_chunk=decisions[0].chunk_id if decisions else "",
+        recommendation_chunk=rec_chunk,
+        summary_chunk=sum_chunk,
+    )
 
 
 def _sentences(text: str) -> list[str]:
@@ -222,7 +241,7 @@ def _cite(text: str, key: int) -> str:
     if s.endswith("…"):
         return f"{s} [{key}]."
     if re.search(r"(?<!\w)(?:kr|mio|mia|stk|nr|pkt|ca|jf|bl\.a|m\.v)\.$", s, re.IGNORECASE):
-        return f"{s} [{key}]"       # an abbreviation's dot is no sentence end to put the marker before
+        return f"{s} [{key}]"  # an abbreviation's dot is no sentence end to put the marker before
     return f"{s[:-1].rstrip()} [{key}]{s[-1]}" if s[-1:] in ".!?" else f"{s} [{key}]."
 
 
@@ -247,8 +266,15 @@ def trail_answer(trail: CaseTrail) -> DirectAnswer | None:
         lead += f" ({format_date(min(dated))} – {format_date(max(dated))})"
     lines, notes = [lead + ":\n"], []
     for t in ts:
-        where = ", ".join(x for x in (t.date_text, t.body + (f" ({t.meeting_kind})" if t.meeting_kind else ""),
-                                       f"punkt {t.item_no}" if t.item_no else "") if x.strip())
+        where = ", ".join(
+            x
+            for x in (
+                t.date_text,
+                t.body + (f" ({t.meeting_kind})" if t.meeting_kind else ""),
+                f"punkt {t.item_no}" if t.item_no else "",
+            )
+            if x.strip()
+        )
         parts = []
         if t.recommendation:
             parts.append("Indstilling: " + _cite(t.recommendation, key(t.recommendation_chunk)))
@@ -263,9 +289,14 @@ def trail_answer(trail: CaseTrail) -> DirectAnswer | None:
         title = f" «{t.item_title}»" if t.item_title else ""
         lines.append(f"- {where}{title}: {' '.join(parts)}\n")
         if t.closed:
-            notes.append(f"Punkt {t.item_no} ({t.date_text}, {t.body}) er et lukket punkt: "
-                         + ("kun beslutningen er offentlig." if not (t.recommendation or t.summary)
-                            else "sagsfremstillingen er fortrolig og må ikke videregives."))
+            notes.append(
+                f"Punkt {t.item_no} ({t.date_text}, {t.body}) er et lukket punkt: "
+                + (
+                    "kun beslutningen er offentlig."
+                    if not (t.recommendation or t.summary)
+                    else "sagsfremstillingen er fortrolig og må ikke videregives."
+                )
+            )
         if not t.date:
             notes.append(f"Behandlingen i {t.body or t.title} er fra et udateret møde.")
     if any(t.recommendation for t in ts):
@@ -275,8 +306,9 @@ def trail_answer(trail: CaseTrail) -> DirectAnswer | None:
         t = max(latest, key=lambda t: t.date or 0)
         notes.append(f"Den seneste beslutning i sagen er fra {t.date_text} ({t.body}) [{keys[t.decision_chunk]}].")
     lines[-1] = lines[-1].rstrip("\n")
-    return DirectAnswer("".join(lines), tuple(hits), list(range(1, len(hits) + 1)), notes, lines,
-                        f"sagsforløb {trail.case_number}")
+    return DirectAnswer(
+        "".join(lines), tuple(hits), list(range(1, len(hits) + 1)), notes, lines, f"sagsforløb {trail.case_number}"
+    )
 
 
 def case_trail(retriever: Any, case_number: str, user: Any) -> CaseTrail:
@@ -288,9 +320,12 @@ def case_trail(retriever: Any, case_number: str, user: Any) -> CaseTrail:
         if want.isdigit() and len(want) >= 6:
             flt = Filter(access=retriever.access_for(user))
             known = {str(c.meta["case_number"]) for c in retriever.index.chunks_where(flt) if c.meta.get("case_number")}
-            match = {re.sub(r"[\s\-–]+", "", k).upper(): k for k in sorted(known)
-                     if case_key(k).endswith(want) and not case_key(k)[-len(want) - 1:-len(want)].isdigit()}
-            if len(match) == 1:         # one case ("SAG-2023-00412" and "SAG 2023-00412" are the same one)
+            match = {
+                re.sub(r"[\s\-–]+", "", k).upper(): k
+                for k in sorted(known)
+                if case_key(k).endswith(want) and not case_key(k)[-len(want) - 1 : -len(want)].isdigit()
+            }
+            if len(match) == 1:  # one case ("SAG-2023-00412" and "SAG 2023-00412" are the same one)
                 case_number = next(iter(match.values()))
                 chunks = retriever.case_history(case_number, user)
     return build_trail(case_number, chunks)
@@ -306,8 +341,9 @@ def history_answer(question: str, retriever: Any, user: Any, hits: Sequence[Hit]
     case of the top hits; None when it is no such question or they have no case."""
     if find_case_numbers(question) or not hits or not asks_history(question):
         return None
-    return _trail_of([str(h.chunk.meta["case_number"]) for h in hits[:3] if h.chunk.meta.get("case_number")][:1],
-                     retriever, user)
+    return _trail_of(
+        [str(h.chunk.meta["case_number"]) for h in hits[:3] if h.chunk.meta.get("case_number")][:1], retriever, user
+    )
 
 
 def _trail_of(cases: Sequence[str], retriever: Any, user: Any) -> DirectAnswer | None:

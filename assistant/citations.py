@@ -18,10 +18,40 @@ from byraad.text import normalise_for_match
 from byraad.types import Citation, Hit
 
 MARKER_RE = re.compile(r"\[\s*(\d+(?:\s*[-–,]\s*\d+)*)\s*\]")
-MIN_SUPPORT = 0.5           # share of a sentence's content words found in the passages it cites
-MIN_UNCITED_WORDS = 4       # an uncited sentence this long must at least be supported by some passage
-_ABBREV = {"ca", "jf", "fx", "f.eks", "eks", "bl.a", "nr", "pkt", "stk", "evt", "inkl", "ekskl", "vedr", "dvs", "kl",
-           "hhv", "mht", "ift", "pga", "tlf", "adm", "ang", "mv", "m.v", "jvf", "iflg", "ifm", "sml", "st", "p"}
+MIN_SUPPORT = 0.5  # share of a sentence's content words found in the passages it cites
+MIN_UNCITED_WORDS = 4  # an uncited sentence this long must at least be supported by some passage
+_ABBREV = {
+    "ca",
+    "jf",
+    "fx",
+    "f.eks",
+    "eks",
+    "bl.a",
+    "nr",
+    "pkt",
+    "stk",
+    "evt",
+    "inkl",
+    "ekskl",
+    "vedr",
+    "dvs",
+    "kl",
+    "hhv",
+    "mht",
+    "ift",
+    "pga",
+    "tlf",
+    "adm",
+    "ang",
+    "mv",
+    "m.v",
+    "jvf",
+    "iflg",
+    "ifm",
+    "sml",
+    "st",
+    "p",
+}
 _SPLIT_RE = re.compile(r"(?<=[.!?])[\"')\]]*\s+(?=[\"'(]?[A-ZÆØÅ0-9\[])")
 _NUM_RE = re.compile(r"\d+(?:[.,]\d+)*")
 _REFUSAL_NORM = " ".join(REFUSAL.lower().rstrip(".").split())
@@ -81,7 +111,7 @@ def split_sentences(text: str) -> list[str]:
             buf = f"{buf} {p}" if buf else p
             last = re.findall(r"([\wæøå.]+)\.$", buf.rstrip("\"')]"))
             if last and last[-1].lower().rstrip(".") in _ABBREV:
-                continue   # "jf. Byrådets …" is one sentence
+                continue  # "jf. Byrådets …" is one sentence
             out.append(buf)
             buf = ""
         if buf:
@@ -92,7 +122,7 @@ def split_sentences(text: str) -> list[str]:
         m = re.match(r"^((?:\[[\d\s,\-–]+\]\s*)+)(.*)$", s)
         if m and fixed:
             rest = m.group(2).strip()
-            if re.fullmatch(r"[.!?,;:]*", rest):      # "… kr. [1]." — the marker and its full stop
+            if re.fullmatch(r"[.!?,;:]*", rest):  # "… kr. [1]." — the marker and its full stop
                 fixed[-1] = f"{fixed[-1]} {m.group(1).strip()}{rest}"
                 continue
             fixed[-1] = f"{fixed[-1]} {m.group(1).strip()}"
@@ -165,8 +195,11 @@ def check_answer(text: str, hits: Sequence[Hit], allow_questions: bool = False) 
     if is_refusal(text):
         return Checked(False, REFUSAL, reason="refusal")
     cleaned, dropped = clean_markers(text, len(hits))
-    notes = [f"Fjernet henvisning til kilde(r), der ikke findes: {', '.join(map(str, sorted(set(dropped))))}."] \
-        if dropped else []
+    notes = (
+        [f"Fjernet henvisning til kilde(r), der ikke findes: {', '.join(map(str, sorted(set(dropped))))}."]
+        if dropped
+        else []
+    )
     used: list[int] = []
     for s in split_sentences(cleaned):
         keys = keys_in(s)
@@ -176,7 +209,7 @@ def check_answer(text: str, hits: Sequence[Hit], allow_questions: bool = False) 
                 continue
             if len(content_tokens(body)) >= MIN_UNCITED_WORDS and support(body, hits) < MIN_SUPPORT:
                 return Checked(False, REFUSAL, reason=f"uden støtte i kilderne: {body[:80]}")
-            notes.append(f"Sætning uden kildehenvisning: \"{body[:120]}\"")
+            notes.append(f'Sætning uden kildehenvisning: "{body[:120]}"')
             continue
         if support(body, [hits[k - 1] for k in keys]) < MIN_SUPPORT:
             return Checked(False, REFUSAL, reason=f"kilde {keys} støtter ikke: {body[:80]}")
@@ -204,14 +237,25 @@ def make_citation(key: int, hit: Hit, index=None, citing: str = "", max_quote: i
     if index is not None:
         try:
             src = index.source_text(c.chunk_id) or ""
-        except Exception:   # the catalog is optional for a citation; never fail an answer over it
+        except Exception:  # the catalog is optional for a citation; never fail an answer over it
             src = ""
     date = m.get("meeting_date")
-    return Citation(key=key, chunk_id=c.chunk_id, title=str(m.get("title", "")), path=str(m.get("path", "")),
-                    pages=page_label(m), quote=quote, source_text=src, body=str(m.get("body", "")),
-                    meeting_date=int(date) if isinstance(date, int) else None, item_no=str(m.get("item_no", "")),
-                    item_title=str(m.get("item_title", "")), kind=str(m.get("kind", "")),
-                    ocr=bool(m.get("ocr", False)), case_number=str(m.get("case_number", "")))
+    return Citation(
+        key=key,
+        chunk_id=c.chunk_id,
+        title=str(m.get("title", "")),
+        path=str(m.get("path", "")),
+        pages=page_label(m),
+        quote=quote,
+        source_text=src,
+        body=str(m.get("body", "")),
+        meeting_date=int(date) if isinstance(date, int) else None,
+        item_no=str(m.get("item_no", "")),
+        item_title=str(m.get("item_title", "")),
+        kind=str(m.get("kind", "")),
+        ocr=bool(m.get("ocr", False)),
+        case_number=str(m.get("case_number", "")),
+    )
 
 
 def citations_for(text: str, keys: Sequence[int], hits: Sequence[Hit], index=None) -> tuple[Citation, ...]:
@@ -220,5 +264,4 @@ def citations_for(text: str, keys: Sequence[int], hits: Sequence[Hit], index=Non
     for s in split_sentences(text):
         for k in keys_in(s):
             by_key.setdefault(k, []).append(s)
-    return tuple(make_citation(k, hits[k - 1], index, " ".join(by_key.get(k, []))) for k in keys
-                 if 1 <= k <= len(hits))
+    return tuple(make_citation(k, hits[k - 1], index, " ".join(by_key.get(k, []))) for k in keys if 1 <= k <= len(hits))

@@ -44,14 +44,16 @@ def lookup_user(settings, name: str | None, groups: str | None) -> User | None:
     found: User | None = None
     if path.exists():
         try:
-            from byraad import users     # written by the users issue; optional here
+            from byraad import users  # written by the users issue; optional here
 
             found = users.UserStore(path).get(name)
-        except Exception as e:          # a missing/older store must not stop the CLI; say so
+        except Exception as e:  # a missing/older store must not stop the CLI; say so
             click.echo(f"Bemærk: brugerlageret kunne ikke læses ({e}).", err=True)
     if found is None:
         if not extra:
-            click.echo(f"Bemærk: ukendt bruger {name!r} – behandles som offentlig (kun offentligt materiale).", err=True)
+            click.echo(
+                f"Bemærk: ukendt bruger {name!r} – behandles som offentlig (kun offentligt materiale).", err=True
+            )
         return User(name, ("public", *extra))
     return User(found.name, tuple(dict.fromkeys((*found.groups, *extra))))
 
@@ -64,18 +66,35 @@ def hit_json(h: Hit, index) -> dict[str, Any]:
         src = index.source_text(h.chunk.chunk_id)
     except Exception:
         src = ""
-    return {"rank": h.rank, "score": round(float(h.score), 6), "chunk_id": h.chunk.chunk_id,
-            "source": str(m.get("path", "")), "title": str(m.get("title", "")), "pages": page_label(m),
-            "text": h.chunk.text, "source_text": src, "meta": dict(m)}
+    return {
+        "rank": h.rank,
+        "score": round(float(h.score), 6),
+        "chunk_id": h.chunk.chunk_id,
+        "source": str(m.get("path", "")),
+        "title": str(m.get("title", "")),
+        "pages": page_label(m),
+        "text": h.chunk.text,
+        "source_text": src,
+        "meta": dict(m),
+    }
 
 
 def answer_json(a: Answer, index) -> dict[str, Any]:
-    return {"question": a.question, "answer": a.text, "refused": a.refused,
-            "citations": [dataclasses.asdict(c) for c in a.citations],
-            "hits": [hit_json(h, index) for h in a.hits], "notes": list(a.notes), "period": a.period,
-            "standalone_query": a.standalone_query, "filters": dict(a.filters), "steps": list(a.steps),
-            "mode": a.mode, "settings_fingerprint": a.settings_fingerprint,
-            "timings": {k: round(v, 2) for k, v in a.timings.items()}}
+    return {
+        "question": a.question,
+        "answer": a.text,
+        "refused": a.refused,
+        "citations": [dataclasses.asdict(c) for c in a.citations],
+        "hits": [hit_json(h, index) for h in a.hits],
+        "notes": list(a.notes),
+        "period": a.period,
+        "standalone_query": a.standalone_query,
+        "filters": dict(a.filters),
+        "steps": list(a.steps),
+        "mode": a.mode,
+        "settings_fingerprint": a.settings_fingerprint,
+        "timings": {k: round(v, 2) for k, v in a.timings.items()},
+    }
 
 
 def render_answer(a: Answer) -> str:
@@ -86,10 +105,21 @@ def render_answer(a: Answer) -> str:
     if a.citations:
         lines.append("Kilder:")
         for c in a.citations:
-            where = ", ".join(x for x in (c.body, format_date(c.meeting_date) if c.meeting_date else "",
-                                          f"punkt {c.item_no}" if c.item_no else "") if x)
-            lines.append(f"[{c.key}] {c.title.lstrip('# ')}" + (f", side {c.pages}" if c.pages else "")
-                         + (f" – {where}" if where else "") + f" ({c.path})")
+            where = ", ".join(
+                x
+                for x in (
+                    c.body,
+                    format_date(c.meeting_date) if c.meeting_date else "",
+                    f"punkt {c.item_no}" if c.item_no else "",
+                )
+                if x
+            )
+            lines.append(
+                f"[{c.key}] {c.title.lstrip('# ')}"
+                + (f", side {c.pages}" if c.pages else "")
+                + (f" – {where}" if where else "")
+                + f" ({c.path})"
+            )
             q = " ".join(c.quote.split())
             lines.append(f"    »{q[:300]}{'…' if len(q) > 300 else ''}«")
     elif a.refused and a.hits:
@@ -97,8 +127,11 @@ def render_answer(a: Answer) -> str:
         for h in a.hits[:3]:
             m = h.chunk.meta
             t = item_title(m)
-            lines.append(f"  - {doc_title(m)}" + (f", punkt {m.get('item_no')} {t}" if m.get("item_no") else "")
-                         + f" ({m.get('path', '')})")
+            lines.append(
+                f"  - {doc_title(m)}"
+                + (f", punkt {m.get('item_no')} {t}" if m.get("item_no") else "")
+                + f" ({m.get('path', '')})"
+            )
     for n in a.notes:
         lines.append(f"Bemærk: {n}")
     return "\n".join(lines).rstrip()
@@ -108,8 +141,11 @@ def render_trail(trail) -> str:
     """The trail for a terminal (byraad case)."""
     if not trail.treatments:
         return f"Ingen behandlinger af sag {trail.case_number} fundet i det materiale, du har adgang til."
-    out = [f"Sagsforløb for {trail.case_number} ({len(trail.treatments)} behandling"
-           f"{'er' if len(trail.treatments) > 1 else ''})", ""]
+    out = [
+        f"Sagsforløb for {trail.case_number} ({len(trail.treatments)} behandling"
+        f"{'er' if len(trail.treatments) > 1 else ''})",
+        "",
+    ]
     for i, t in enumerate(trail.treatments, 1):
         head = ", ".join(x for x in (t.body, t.meeting_kind, f"punkt {t.item_no}" if t.item_no else "") if x)
         out.append(f"{i}. {t.date_text} – {head}" + (f": {t.item_title}" if t.item_title else ""))
@@ -140,8 +176,11 @@ def _questions(path: str) -> Iterable[dict]:
 
 def _common(f):
     opts = [
-        click.option("--questions", type=click.Path(exists=True, dir_okay=False),
-                     help="JSONL-fil med {id, question} pr. linje; skriver ét JSON-objekt pr. linje."),
+        click.option(
+            "--questions",
+            type=click.Path(exists=True, dir_okay=False),
+            help="JSONL-fil med {id, question} pr. linje; skriver ét JSON-objekt pr. linje.",
+        ),
         click.option("--doc", "docs", multiple=True, help="Kun dette dokument (doc_id); kan gentages."),
         click.option("--to", "date_to", help="Til og med dato (ÅÅÅÅ-MM-DD)."),
         click.option("--from", "date_from", help="Fra og med dato (ÅÅÅÅ-MM-DD)."),
@@ -175,8 +214,13 @@ def _setup(obj, user_name, groups, all_access, bodies, kinds, docs, date_from, d
     except (ValueError, ImportError) as e:
         raise click.UsageError(str(e)) from None
     user = None if all_access else lookup_user(s, user_name, groups)
-    filters = {"bodies": tuple(bodies), "kinds": tuple(kinds), "doc_ids": tuple(docs),
-               "date_from": _date(date_from), "date_to": _date(date_to, end=True)}
+    filters = {
+        "bodies": tuple(bodies),
+        "kinds": tuple(kinds),
+        "doc_ids": tuple(docs),
+        "date_from": _date(date_from),
+        "date_to": _date(date_to, end=True),
+    }
     return index, asst, user, filters
 
 
@@ -194,11 +238,26 @@ def register(main: click.Group) -> None:
     @main.command()
     @_common
     @click.pass_obj
-    def ask(obj, question, as_json, k, mode, user_name, groups, all_access, bodies, kinds, date_from, date_to, docs,
-            questions):
+    def ask(
+        obj,
+        question,
+        as_json,
+        k,
+        mode,
+        user_name,
+        groups,
+        all_access,
+        bodies,
+        kinds,
+        date_from,
+        date_to,
+        docs,
+        questions,
+    ):
         """Stil et spørgsmål; svaret har kildehenvisninger [n] – eller siger ærligt, at materialet ikke svarer."""
-        index, asst, user, filters = _setup(obj, user_name, groups, all_access, bodies, kinds, docs,
-                                            date_from, date_to, with_llm=True)
+        index, asst, user, filters = _setup(
+            obj, user_name, groups, all_access, bodies, kinds, docs, date_from, date_to, with_llm=True
+        )
         for item in _batch(question, questions):
             a = asst.answer(item["question"], user, all_access=all_access, mode=mode, k=k, **filters)
             if questions:
@@ -211,15 +270,32 @@ def register(main: click.Group) -> None:
     @main.command()
     @_common
     @click.pass_obj
-    def retrieve(obj, question, as_json, k, mode, user_name, groups, all_access, bodies, kinds, date_from, date_to,
-                 docs, questions):
+    def retrieve(
+        obj,
+        question,
+        as_json,
+        k,
+        mode,
+        user_name,
+        groups,
+        all_access,
+        bodies,
+        kinds,
+        date_from,
+        date_to,
+        docs,
+        questions,
+    ):
         """Vis de kilder, der ville blive brugt til at svare (uden svar)."""
-        index, asst, user, filters = _setup(obj, user_name, groups, all_access, bodies, kinds, docs,
-                                            date_from, date_to)
+        index, asst, user, filters = _setup(obj, user_name, groups, all_access, bodies, kinds, docs, date_from, date_to)
         for item in _batch(question, questions):
             r = asst.retriever.retrieve(item["question"], user, k=k, mode=mode, all_access=all_access, **filters)
-            out = {"question": item["question"], "hits": [hit_json(h, index) for h in r.hits],
-                   "weak": r.weak, "period": r.query.period}
+            out = {
+                "question": item["question"],
+                "hits": [hit_json(h, index) for h in r.hits],
+                "weak": r.weak,
+                "period": r.query.period,
+            }
             if questions:
                 click.echo(json.dumps({"id": item.get("id"), **out}, ensure_ascii=False))
             elif as_json:
@@ -231,8 +307,11 @@ def register(main: click.Group) -> None:
                     click.echo("(svag evidens – et svar ville blive afvist)")
                 for h in r.hits:
                     d = hit_json(h, index)
-                    click.echo(f"{d['rank']:>2}. {d['score']:.4f}  {d['title']}"
-                               + (f", side {d['pages']}" if d["pages"] else "") + f"  ({d['source']})")
+                    click.echo(
+                        f"{d['rank']:>2}. {d['score']:.4f}  {d['title']}"
+                        + (f", side {d['pages']}" if d["pages"] else "")
+                        + f"  ({d['source']})"
+                    )
                     click.echo("    " + " ".join(h.chunk.text.split())[:200])
 
     @main.command("case")

@@ -20,15 +20,20 @@ from byraad.types import Answer, Hit
 from vectorstore.filters import Filter
 
 _MONEY_RE = re.compile(r"\b(kr\.|mio\.|mia\.|budget\w*|bevilling\w*|udgift\w*|økonomi\w*|finansier\w*)", re.I)
-_TIME_RE = re.compile(rf"\b({MONTH_NAME_ALT}|"
-                      r"kvartal|tidsplan|frist|forventes|afsluttet|begynder)\b", re.I)
+_TIME_RE = re.compile(
+    rf"\b({MONTH_NAME_ALT}|"
+    r"kvartal|tidsplan|frist|forventes|afsluttet|begynder)\b",
+    re.I,
+)
 # A background passage must be about the topic: hold this share of the topic's words (in its text or in the header
 # naming its document, meeting and item). Measured with evaluation/draft_relevance.py (topics = item and section
 # titles of one corpus; off-topic = the other corpus's titles): see README "Udkast".
-MIN_TOPIC_COVERAGE = 0.67     # lowest share with no off-topic background on the sample set (A); checked on B
-MIN_PREFIX = 5              # a topic word matches a longer word it begins ("kunstgræsbane" → "kunstgræsbanerne")
-HEADER = ("Udkast til spørgsmål til rådmanden/forvaltningen efter styrelsesvedtægtens bestemmelse om "
-          "skriftlige spørgsmål (10-dagesreglen)")
+MIN_TOPIC_COVERAGE = 0.67  # lowest share with no off-topic background on the sample set (A); checked on B
+MIN_PREFIX = 5  # a topic word matches a longer word it begins ("kunstgræsbane" → "kunstgræsbanerne")
+HEADER = (
+    "Udkast til spørgsmål til rådmanden/forvaltningen efter styrelsesvedtægtens bestemmelse om "
+    "skriftlige spørgsmål (10-dagesreglen)"
+)
 
 
 def in_sentence(topic: str, material: str = "") -> str:
@@ -53,9 +58,12 @@ def topic_coverage(topic_toks: frozenset[str], hit: Hit) -> float:
     if not topic_toks:
         return 0.0
     have = content_tokens(hit.chunk.embed_text or hit.chunk.text)
-    found = sum(1 for t in topic_toks
-                if t in have or (len(t) >= MIN_PREFIX and any(w.startswith(t) or (len(w) >= MIN_PREFIX and
-                                                                                   t.startswith(w)) for w in have)))
+    found = sum(
+        1
+        for t in topic_toks
+        if t in have
+        or (len(t) >= MIN_PREFIX and any(w.startswith(t) or (len(w) >= MIN_PREFIX and t.startswith(w)) for w in have))
+    )
     return found / len(topic_toks)
 
 
@@ -65,8 +73,9 @@ def about_topic(topic: str, hits: list[Hit]) -> list[Hit]:
     return [h for h in hits if topic_coverage(toks, h) >= MIN_TOPIC_COVERAGE]
 
 
-def renumber(text: str, keys: list[int], hits: list[Hit], notes: list[str] = ()) -> tuple[str, list[int], list[Hit],
-                                                                                      list[str]]:
+def renumber(
+    text: str, keys: list[int], hits: list[Hit], notes: list[str] = ()
+) -> tuple[str, list[int], list[Hit], list[str]]:
     """Markers numbered 1, 2, 3 … in order of first use (no gaps), with the hits reordered and the notes' markers
     rewritten to match."""
     order: list[int] = []
@@ -78,8 +87,9 @@ def renumber(text: str, keys: list[int], hits: list[Hit], notes: list[str] = ())
     new = {old: i for i, old in enumerate(order, 1)}
 
     def fix(t: str) -> str:
-        return MARKER_RE.sub(lambda m: "[" + ", ".join(str(new.get(int(k), k)) for k in re.findall(r"\d+", m.group(1)))
-                             + "]", t)
+        return MARKER_RE.sub(
+            lambda m: "[" + ", ".join(str(new.get(int(k), k)) for k in re.findall(r"\d+", m.group(1))) + "]", t
+        )
 
     rest = [h for i, h in enumerate(hits, 1) if i not in new]
     return fix(text), list(range(1, len(order) + 1)), [hits[k - 1] for k in order] + rest, [fix(n) for n in notes]
@@ -88,10 +98,12 @@ def renumber(text: str, keys: list[int], hits: list[Hit], notes: list[str] = ())
 def empty_draft(topic: str) -> str:
     """A well-formed draft without background, for a topic the material says nothing about."""
     t = in_sentence(topic)
-    return (f"{HEADER}\n\nEmne: {topic.strip()}\n\nBaggrund:\n[Skriv baggrunden her – materialet i byråds-GPT "
-            f"indeholder intet om emnet.]\n\nSpørgsmål:\n1. Hvad er den aktuelle status for {t}?\n"
-            f"2. Hvilke planer og økonomiske rammer har forvaltningen for {t}?\n\nMed venlig hilsen\n"
-            "[Navn], medlem af byrådet")
+    return (
+        f"{HEADER}\n\nEmne: {topic.strip()}\n\nBaggrund:\n[Skriv baggrunden her – materialet i byråds-GPT "
+        f"indeholder intet om emnet.]\n\nSpørgsmål:\n1. Hvad er den aktuelle status for {t}?\n"
+        f"2. Hvilke planer og økonomiske rammer har forvaltningen for {t}?\n\nMed venlig hilsen\n"
+        "[Navn], medlem af byrådet"
+    )
 
 
 def _questions(topic: str, background: str, hits: list[Hit], keys: list[int]) -> list[str]:
@@ -121,14 +133,26 @@ def draft(assistant: Any, topic: str, access: Access, *, k: int | None = None, *
     ret = assistant.retriever.retrieve(topic, access, k=k, flt=Filter.content(**filters))
     t1 = time.perf_counter()
     hits = list(ret.hits)
-    base = dict(question=topic, settings_fingerprint=assistant.settings.fingerprint(),
-                mode=f"draft:{assistant.mode}", standalone_query=topic, period=ret.query.period)
+    base = dict(
+        question=topic,
+        settings_fingerprint=assistant.settings.fingerprint(),
+        mode=f"draft:{assistant.mode}",
+        standalone_query=topic,
+        period=ret.query.period,
+    )
     timings = {"retrieve_ms": (t1 - t0) * 1000}
 
     def refusal(why: str) -> Answer:
         t2 = time.perf_counter()
-        return Answer(text=REFUSAL, citations=(), hits=tuple(hits), refused=True, refusal_reason=f"Afvist: {why}.",
-                      timings={**timings, "generate_ms": (t2 - t1) * 1000, "total_ms": (t2 - t0) * 1000}, **base)
+        return Answer(
+            text=REFUSAL,
+            citations=(),
+            hits=tuple(hits),
+            refused=True,
+            refusal_reason=f"Afvist: {why}.",
+            timings={**timings, "generate_ms": (t2 - t1) * 1000, "total_ms": (t2 - t0) * 1000},
+            **base,
+        )
 
     if ret.weak or not hits:
         return refusal("materialet handler ikke om emnet")
@@ -142,7 +166,7 @@ def draft(assistant: Any, topic: str, access: Access, *, k: int | None = None, *
         reply = assistant.llm.complete(DRAFT_SYSTEM, draft_prompt(topic, hits))
         # The heading above "Baggrund" is the template's, not a claim about the material: only the rest is checked.
         m = re.search(r"^\s*Baggrund\b", reply, flags=re.M | re.I)
-        heading, body = (reply[:m.start()].strip(), reply[m.start():]) if m else ("", reply)
+        heading, body = (reply[: m.start()].strip(), reply[m.start() :]) if m else ("", reply)
         checked = check_answer(body, hits, allow_questions=True)
         if not checked.ok:
             return refusal(checked.reason)
@@ -158,11 +182,19 @@ def draft(assistant: Any, topic: str, access: Access, *, k: int | None = None, *
         # The composer's lead-in is for answers; the background is its sentences (or decision lines) alone.
         background = comp.text.split("\n", 1)[1].strip() if "\n" in comp.text else comp.text
         qs = _questions(topic, MARKER_RE.sub("", background), hits, keys)
-        text = (f"{HEADER}\n\nEmne: {topic.strip()}\n\nBaggrund:\n{background}\n\nSpørgsmål:\n"
-                + "\n".join(f"{i}. {q}" for i, q in enumerate(qs, 1))
-                + "\n\nMed venlig hilsen\n[Navn], medlem af byrådet")
+        text = (
+            f"{HEADER}\n\nEmne: {topic.strip()}\n\nBaggrund:\n{background}\n\nSpørgsmål:\n"
+            + "\n".join(f"{i}. {q}" for i, q in enumerate(qs, 1))
+            + "\n\nMed venlig hilsen\n[Navn], medlem af byrådet"
+        )
         notes += [n for n in comp.notes if "perioden" not in n]
     t2 = time.perf_counter()
-    return Answer(text=text, citations=citations_for(text, keys, hits, assistant.index), hits=tuple(hits),
-                  refused=False, notes=tuple(notes),
-                  timings={**timings, "generate_ms": (t2 - t1) * 1000, "total_ms": (t2 - t0) * 1000}, **base)
+    return Answer(
+        text=text,
+        citations=citations_for(text, keys, hits, assistant.index),
+        hits=tuple(hits),
+        refused=False,
+        notes=tuple(notes),
+        timings={**timings, "generate_ms": (t2 - t1) * 1000, "total_ms": (t2 - t0) * 1000},
+        **base,
+    )

@@ -28,44 +28,77 @@ MAX_WORDS = 70
 # A sentence from another passage than those already quoted must reach this share of the best sentence: on the
 # shared set 0.6 raised citation precision 0.34→0.36 at unchanged correctness; 0.7 gave 0.42 but cost correctness.
 OTHER_FLOOR = 0.6
-PASSAGE_WEIGHT = 0.6         # how much the top passage's own coverage (header included) counts towards answering
-MIN_COVERAGE = 0.2           # the best sentence must cover this (IDF-weighted) share of the question's words; 0.3 refused
+PASSAGE_WEIGHT = 0.6  # how much the top passage's own coverage (header included) counts towards answering
+MIN_COVERAGE = 0.2  # the best sentence must cover this (IDF-weighted) share of the question's words; 0.3 refused
 #   more near-misses (shared refusal accuracy .55 vs .45) but also twice the answerable questions (false refusals .22 vs .11)
 _BULLET_RE = re.compile(r"^\s*(?:[-•▪–*]|\d{1,2}[.)]|[a-z][)])\s+")
 _CASE_IN_TITLE_RE = re.compile(r"\s*(?:Sagsnr|Sagsnummer|J\.? ?nr)\.?\s*:.*$", re.I)
-DECISION_Q_RE = re.compile(r"\b(beslut\w*|vedt[ao]g\w*|vedtaget|besluttede|afgjort|afgjorde|udfald\w*|konklu\w*)\b", re.I)
+DECISION_Q_RE = re.compile(
+    r"\b(beslut\w*|vedt[ao]g\w*|vedtaget|besluttede|afgjort|afgjorde|udfald\w*|konklu\w*)\b", re.I
+)
 # A sentence that states an outcome (so a decision question is answered, not only talked around).
-_OUTCOME_RE = re.compile(r"\b(beslut\w*|vedt[ao]g\w*|godkend\w*|tiltræ\w*|konklu\w*|afvis\w*|afvist|afslå\w*|udsat|"
-                         r"udsætte\w*|til efterretning|taget til orientering|blev enige|enighed|ingen bemærkninger|"
-                         r"imødekom\w*|bevilge\w*)\b", re.I)
+_OUTCOME_RE = re.compile(
+    r"\b(beslut\w*|vedt[ao]g\w*|godkend\w*|tiltræ\w*|konklu\w*|afvis\w*|afvist|afslå\w*|udsat|"
+    r"udsætte\w*|til efterretning|taget til orientering|blev enige|enighed|ingen bemærkninger|"
+    r"imødekom\w*|bevilge\w*)\b",
+    re.I,
+)
 # The verbs that make a sentence a recommendation (indstilling), not a decision; also the case trail's (assistant.case).
 RECOMMEND_VERBS = "indstiller|indstilles|anbefaler|anbefales|foreslår|foreslås"
 _RECOMMEND_RE = re.compile(rf"\b({RECOMMEND_VERBS}|anbefaling\w*)\b", re.I)
 _LABEL_RE = re.compile(
     r"^\s*(mødedato|mødetidspunkt|mødested|deltagere|afbud|fraværende|sagsnr|sagsnummer|j\.? ?nr|side \d+ af|"
     r"punkt \d+\w?\s*:|beslutning for punkt|bilag \d*|resumé|indstilling\s*$|sagsfremstilling\s*$|med venlig hilsen|"
-    r"kære\b|dagsorden\s*$|referat\s*$|tid\s*:|sted\s*:|emne\s*:|til\s*:|fra\s*:|dato\s*:)", re.I)
+    r"kære\b|dagsorden\s*$|referat\s*$|tid\s*:|sted\s*:|emne\s*:|til\s*:|fra\s*:|dato\s*:)",
+    re.I,
+)
 # Meeting header fields: valid evidence for when/where/who questions ("Mødested Aarhus Rådhus, lokale 398").
-_FIELD_RE = re.compile(r"^\s*(mødedato|dato|mødetidspunkt|tidspunkt|tid|mødested|sted|lokale|deltagere|tilstede|til stede|"
-                       r"afbud|fraværende|referent|mødeleder)\b\s*:?\s*(\S.*)$", re.I)
-_FIELD_KIND = {"mødedato": "when", "dato": "when", "mødetidspunkt": "when", "tidspunkt": "when", "tid": "when",
-               "mødested": "place", "sted": "place", "lokale": "place", "deltagere": "person", "tilstede": "person",
-               "til stede": "person", "afbud": "person", "fraværende": "person", "referent": "person",
-               "mødeleder": "person"}
+_FIELD_RE = re.compile(
+    r"^\s*(mødedato|dato|mødetidspunkt|tidspunkt|tid|mødested|sted|lokale|deltagere|tilstede|til stede|"
+    r"afbud|fraværende|referent|mødeleder)\b\s*:?\s*(\S.*)$",
+    re.I,
+)
+_FIELD_KIND = {
+    "mødedato": "when",
+    "dato": "when",
+    "mødetidspunkt": "when",
+    "tidspunkt": "when",
+    "tid": "when",
+    "mødested": "place",
+    "sted": "place",
+    "lokale": "place",
+    "deltagere": "person",
+    "tilstede": "person",
+    "til stede": "person",
+    "afbud": "person",
+    "fraværende": "person",
+    "referent": "person",
+    "mødeleder": "person",
+}
 # Words a question about a meeting itself uses ("hvornår mødtes udvalget", "hvem var til stede").
-_MEETING_WORDS = content_tokens("møde mødes mødtes mødet mødte holdt afholdt afholdes holdes deltog deltagere "
-                                "stede tilstede foregik")
-_WHO_WORDS = content_tokens("byrådet byråd udvalget udvalg kommunen kommune kommunalbestyrelsen magistraten "
-                            "rådmanden politikerne mødet møde")
+_MEETING_WORDS = content_tokens(
+    "møde mødes mødtes mødet mødte holdt afholdt afholdes holdes deltog deltagere stede tilstede foregik"
+)
+_WHO_WORDS = content_tokens(
+    "byrådet byråd udvalget udvalg kommunen kommune kommunalbestyrelsen magistraten rådmanden politikerne mødet møde"
+)
 _DECISION_WORDS = content_tokens("beslutning besluttet besluttede beslutte vedtaget vedtog blev hvad om")
 # Question fillers: words that say what kind of answer is wanted, not what it is about.
-_FILLER = content_tokens("står stå fremgår fremgå handler gælder findes nævnt nævnes sagt skrevet mange meget "
-                         "hvornår hvordan hvorfor hvem hvilke hvilken hvilket hvad kan skal vil materialet "
-                         "oplyst oplyses præcis egentlig")
-_PROCEDURAL_RE = re.compile(r"^(godkendelse af (dagsorden|referat)|eventuelt|meddelelser|orientering fra formanden)",
-                            re.I)
-_KIND_NOUN = {"minutes": "referatet", "agenda": "dagsordenen", "indstilling": "indstillingen",
-              "handbook": "håndbogen", "report": "rapporten"}
+_FILLER = content_tokens(
+    "står stå fremgår fremgå handler gælder findes nævnt nævnes sagt skrevet mange meget "
+    "hvornår hvordan hvorfor hvem hvilke hvilken hvilket hvad kan skal vil materialet "
+    "oplyst oplyses præcis egentlig"
+)
+_PROCEDURAL_RE = re.compile(
+    r"^(godkendelse af (dagsorden|referat)|eventuelt|meddelelser|orientering fra formanden)", re.I
+)
+_KIND_NOUN = {
+    "minutes": "referatet",
+    "agenda": "dagsordenen",
+    "indstilling": "indstillingen",
+    "handbook": "håndbogen",
+    "report": "rapporten",
+}
 
 
 @dataclass
@@ -75,11 +108,11 @@ class Composed:
     text: str
     keys: list[int] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
-    pieces: list[str] = field(default_factory=list)     # the text in display order, for streaming
-    direct: str = ""            # the short direct answer (date, amount, name, place), with its [n]
-    partial: str = ""           # what the question asks that the material does not say ("hvornår det åbner")
-    confidence: float = 0.0     # how well the best sentence covers the question's words (0..1)
-    reason: str = ""            # why there is no answer (text == "")
+    pieces: list[str] = field(default_factory=list)  # the text in display order, for streaming
+    direct: str = ""  # the short direct answer (date, amount, name, place), with its [n]
+    partial: str = ""  # what the question asks that the material does not say ("hvornår det åbner")
+    confidence: float = 0.0  # how well the best sentence covers the question's words (0..1)
+    reason: str = ""  # why there is no answer (text == "")
 
 
 @dataclass
@@ -89,8 +122,8 @@ class _Cand:
     text: str
     toks: frozenset[str]
     score: float = 0.0
-    cov: float = 0.0            # the sentence's own (IDF-weighted) coverage of the question's words
-    field: str = ""             # a meeting header field's kind ("when", "place", "person"), else ""
+    cov: float = 0.0  # the sentence's own (IDF-weighted) coverage of the question's words
+    field: str = ""  # a meeting header field's kind ("when", "place", "person"), else ""
 
 
 def is_decision(hit: Hit) -> bool:
@@ -107,7 +140,7 @@ def is_recommendation(hit: Hit, sentence: str = "") -> bool:
 def _junk(s: str, decision: bool) -> bool:
     words = s.split()
     if s.rstrip()[-1:] in ",;-–":
-        return True         # a fragment of a list or of a broken line
+        return True  # a fragment of a list or of a broken line
     if looks_like_instruction(s) or _LABEL_RE.match(s) or len(words) > MAX_WORDS:
         return True
     if not re.search(r"[a-zæøå]", s) or s.rstrip().endswith(":"):
@@ -162,8 +195,9 @@ def _fields(key: int, h: Hit) -> list[_Cand]:
     out: list[_Cand] = []
     # A field belongs to its meeting: its body, title, date and the passage's heading line count as its words.
     m_ = h.chunk.meta
-    about = " ".join([str(m_.get("body", "")), str(m_.get("title", "")), _date_word(m_),
-                      next((ln for ln in lines if ln), "")])
+    about = " ".join(
+        [str(m_.get("body", "")), str(m_.get("title", "")), _date_word(m_), next((ln for ln in lines if ln), "")]
+    )
     i = 0
     while i < len(lines):
         m = _FIELD_RE.match(lines[i])
@@ -176,8 +210,12 @@ def _fields(key: int, h: Hit) -> list[_Cand]:
         if kind == "person":
             while j < len(lines) and len(value) < 600:
                 ln = lines[j]
-                if _FIELD_RE.match(ln) or re.match(r"^\d{1,2}\.?\s", ln) or len(ln.split()) > 10 or \
-                        (not ln and j + 1 < len(lines) and not lines[j + 1]):
+                if (
+                    _FIELD_RE.match(ln)
+                    or re.match(r"^\d{1,2}\.?\s", ln)
+                    or len(ln.split()) > 10
+                    or (not ln and j + 1 < len(lines) and not lines[j + 1])
+                ):
                     break
                 if ln:
                     value += ", " + ln
@@ -210,8 +248,8 @@ def _candidates(hits: Sequence[Hit]) -> list[_Cand]:
             s = _BULLET_RE.sub("", s).strip()
             if s[:1].islower():
                 if not bullet and not dec:
-                    continue        # the tail of a broken sentence, not a sentence
-                s = s[0].upper() + s[1:]        # a list item shown as a sentence
+                    continue  # the tail of a broken sentence, not a sentence
+                s = s[0].upper() + s[1:]  # a list item shown as a sentence
             if not _junk(s, dec):
                 out.append(_Cand(key, pos, s, content_tokens(s)))
     return out
@@ -222,8 +260,13 @@ def _semantic(sim: float) -> float:
     return min(1.0, max(0.0, (sim - SIM_LO) / (SIM_HI - SIM_LO)))
 
 
-def _score(cands: list[_Cand], qtoks: frozenset[str], core: frozenset[str], hits: Sequence[Hit],
-           sims: Mapping[str, float] | None = None) -> float:
+def _score(
+    cands: list[_Cand],
+    qtoks: frozenset[str],
+    core: frozenset[str],
+    hits: Sequence[Hit],
+    sims: Mapping[str, float] | None = None,
+) -> float:
     """Score candidates in place; return the best sentence's coverage of the question's own words.
 
     Coverage is IDF-weighted over the candidates and counts words only (a year alone is no answer); expansion terms
@@ -239,7 +282,7 @@ def _score(cands: list[_Cand], qtoks: frozenset[str], core: frozenset[str], hits
     best = 0.0
     for c in cands:
         cov = min(1.0, sum(w[t] for t in c.toks & words) / total)
-        if sims and c.text in sims:     # words and meaning: a paraphrase shares meaning, not words
+        if sims and c.text in sims:  # words and meaning: a paraphrase shares meaning, not words
             cov = (1 - SEM_WEIGHT) * cov + SEM_WEIGHT * _semantic(sims[c.text])
         nums = 0.1 * len(c.toks & (qtoks - words))
         ctx = min(1.0, sum(w[t] for t in passage[c.key] & words) / total)
@@ -265,9 +308,9 @@ def _select(cands: list[_Cand]) -> list[_Cand]:
         if per.get(c.key, 0) >= MAX_PER_CHUNK:
             continue
         if chosen and c.key not in per and c.score < other_floor:
-            continue        # another passage only when it is nearly as strong as the best sentence
+            continue  # another passage only when it is nearly as strong as the best sentence
         if any(len(c.toks & o.toks) / max(1, len(c.toks | o.toks)) > 0.7 for o in chosen):
-            continue        # near-duplicate (the same passage in two documents)
+            continue  # near-duplicate (the same passage in two documents)
         chosen.append(c)
         per[c.key] = per.get(c.key, 0) + 1
     return sorted(chosen, key=lambda c: (c.key, c.pos))
@@ -283,8 +326,9 @@ def candidate_texts(hits: Sequence[Hit]) -> list[str]:
     return [c.text for c in _candidates(hits)]
 
 
-def compose(question: str, expanded: str, hits: Sequence[Hit], period: str = "",
-            sims: Mapping[str, float] | None = None) -> Composed:
+def compose(
+    question: str, expanded: str, hits: Sequence[Hit], period: str = "", sims: Mapping[str, float] | None = None
+) -> Composed:
     """Compose the extractive answer from the hits (keys are 1-based positions in `hits`); empty text = nothing.
 
     A short direct answer first (the date, amount, name or place a typed question asks for), then the supporting
@@ -296,7 +340,7 @@ def compose(question: str, expanded: str, hits: Sequence[Hit], period: str = "",
     decision_q = bool(DECISION_Q_RE.search(question))
     qparts = [(p, k) for p, k in parts(question)]
     kinds = {k for _, k in qparts if k}
-    if decision_q and not kinds:       # "Hvornår blev … besluttet?" wants the date, not the decision trail
+    if decision_q and not kinds:  # "Hvornår blev … besluttet?" wants the date, not the decision trail
         topic = frozenset(t for t in qtoks - _DECISION_WORDS if not t.isdigit())
         trail = _decision_trail(topic, hits, period)
         if trail.text:
@@ -310,7 +354,7 @@ def compose(question: str, expanded: str, hits: Sequence[Hit], period: str = "",
     if not chosen:
         return Composed("", confidence=confidence, reason="ingen sætning i kilderne svarer på spørgsmålet")
     best = max(c.score for c in chosen)
-    answered: list[tuple[str, str, _Cand]] = []     # (part, direct span, candidate)
+    answered: list[tuple[str, str, _Cand]] = []  # (part, direct span, candidate)
     missing: list[str] = []
     # A header field answers only from the passage the question is about (the top hit, or the passage of the best
     # sentence): the date field of another meeting is no answer to "hvornår blev <this> holdt".
@@ -318,9 +362,17 @@ def compose(question: str, expanded: str, hits: Sequence[Hit], period: str = "",
     for part, kind in qparts:
         if not kind:
             continue
-        typed = sorted((c for c in cands if c.score > 0 and c.score >= TYPED_SHARE * best and _holds(c, kind)
-                        and (not c.field or c.key in topical)),
-                       key=lambda c: (-c.score, c.key, c.pos))
+        typed = sorted(
+            (
+                c
+                for c in cands
+                if c.score > 0
+                and c.score >= TYPED_SHARE * best
+                and _holds(c, kind)
+                and (not c.field or c.key in topical)
+            ),
+            key=lambda c: (-c.score, c.key, c.pos),
+        )
         if typed:
             c = typed[0]
             answered.append((part, (_value(c) if c.field else span(c.text, kind)) or "", c))
@@ -335,7 +387,9 @@ def compose(question: str, expanded: str, hits: Sequence[Hit], period: str = "",
         # about something else does not answer "hvor mange …".
         confidence = max(c.cov for _, _, c in answered)
         if confidence < MIN_TYPED_COVERAGE:
-            return Composed("", confidence=confidence, reason="sætningen af den rette type handler ikke om spørgsmålets emne")
+            return Composed(
+                "", confidence=confidence, reason="sætningen af den rette type handler ikke om spørgsmålets emne"
+            )
     # The passages quoted: the best sentence's passage, and a passage an answered part needs.
     need = [c for _, _, c in answered]
     chosen = _focus(chosen, need)
@@ -370,31 +424,44 @@ def compose(question: str, expanded: str, hits: Sequence[Hit], period: str = "",
             first = (need or chosen)[0]
             said = _lower_first(MARKER_RE.sub("", first.text).rstrip(" .!?"), question)
             head = f"Materialet nævner, at {said} {_markers([first.key])}, men ikke {partial}.\n"
-            chosen = [c for c in chosen if c is not first]      # not quoted twice
+            chosen = [c for c in chosen if c is not first]  # not quoted twice
     elif direct:
         head = f"{direct[0].upper() + direct[1:]} {_markers(dkeys)}.\n"
-    pieces = ([head] if head else []) + ([lead + "\n"] if chosen else []) + \
-        [(" " if i else "") + _cite(c.text, c.key) for i, c in enumerate(chosen)]
-    return Composed("".join(pieces), keys, notes, pieces, direct=head.strip() if direct and not partial else "",
-                    partial=partial, confidence=confidence)
+    pieces = (
+        ([head] if head else [])
+        + ([lead + "\n"] if chosen else [])
+        + [(" " if i else "") + _cite(c.text, c.key) for i, c in enumerate(chosen)]
+    )
+    return Composed(
+        "".join(pieces),
+        keys,
+        notes,
+        pieces,
+        direct=head.strip() if direct and not partial else "",
+        partial=partial,
+        confidence=confidence,
+    )
 
 
-SEM_WEIGHT = 0.5            # share of a sentence's coverage that comes from similarity by meaning (when measured)
+SEM_WEIGHT = 0.5  # share of a sentence's coverage that comes from similarity by meaning (when measured)
 SIM_LO, SIM_HI = 0.75, 0.90
-TRAIL_MIN_SHARE = 0.5       # a decision in the trail must hold this share of the question's topic words
-MIN_TYPED_COVERAGE = 0.0   # see docs/answering.md for the sweep
-TYPED_SHARE = 0.5           # a typed candidate (date, number, name, place) must reach this share of the best score
+TRAIL_MIN_SHARE = 0.5  # a decision in the trail must hold this share of the question's topic words
+MIN_TYPED_COVERAGE = 0.0  # see docs/answering.md for the sweep
+TYPED_SHARE = 0.5  # a typed candidate (date, number, name, place) must reach this share of the best score
 
 
 def _field_fits(field_kind: str, kinds: set[str]) -> bool:
     """A header field is evidence only for a question asking for its kind (a date field for when/day)."""
-    return field_kind in kinds or (field_kind == "when" and bool(kinds & {"day", "number"})) or \
-        (field_kind == "person" and "name" in kinds)
+    return (
+        field_kind in kinds
+        or (field_kind == "when" and bool(kinds & {"day", "number"}))
+        or (field_kind == "person" and "name" in kinds)
+    )
 
 
 def _holds(c: _Cand, kind: str) -> bool:
     if c.field:
-        if c.field == "when" and kind == "number":     # "Hvor længe …?" by "Mødetidspunkt 17.00-20.00"
+        if c.field == "when" and kind == "number":  # "Hvor længe …?" by "Mødetidspunkt 17.00-20.00"
             return bool(re.search(r"\d[.:]\d\d\s*[-–]\s*\d", _value(c)))
         return _field_fits(c.field, {kind}) and holds(_value(c), kind)
     return holds(c.text, kind)
@@ -426,8 +493,13 @@ def _lower_first(s: str, question: str = "") -> str:
     """Lower-case the first letter of a sentence quoted after "at", unless it starts with a name (followed by
     another capitalised word, or written with a capital in the question)."""
     words = s.split()
-    if len(words) > 1 and words[0][:1].isupper() and words[0][1:].islower() and not words[1][:1].isupper() and \
-            not re.search(rf"(?<!^)\b{re.escape(words[0])}\b", question.strip()[1:]):
+    if (
+        len(words) > 1
+        and words[0][:1].isupper()
+        and words[0][1:].islower()
+        and not words[1][:1].isupper()
+        and not re.search(rf"(?<!^)\b{re.escape(words[0])}\b", question.strip()[1:])
+    ):
         return s[0].lower() + s[1:]
     return s
 
@@ -464,8 +536,11 @@ def _missing_outcome(question: str, chosen: Sequence[_Cand]) -> str:
 
 
 _SUBJECT_WORDS = frozenset("det den de der man han hun vi jeg du i".split())
-_HV_PHRASE = re.compile(r"^(?:og\s+)?(?:i\s+)?(?:hvilke[nt]?\s+\w+|hvor\s+(?:mange|meget|stor\w*|lang\w*|længe)(?:\s+penge)?|"
-                        r"hv\w+)\s+", re.I)
+_HV_PHRASE = re.compile(
+    r"^(?:og\s+)?(?:i\s+)?(?:hvilke[nt]?\s+\w+|hvor\s+(?:mange|meget|stor\w*|lang\w*|længe)(?:\s+penge)?|"
+    r"hv\w+)\s+",
+    re.I,
+)
 
 
 def _indirect(question_part: str) -> str:
@@ -474,14 +549,14 @@ def _indirect(question_part: str) -> str:
     q = question_part.strip().rstrip("?").strip()
     q = re.sub(r"^og\s+", "", q, flags=re.I)
     m = _HV_PHRASE.match(q)
-    head, rest = (m.group(0).strip(), q[m.end():]) if m else ("om", q)
+    head, rest = (m.group(0).strip(), q[m.end() :]) if m else ("om", q)
     words = rest.split()
     if len(words) >= 2 and not m:
         # Yes/no: the verb goes after the subject (a run of names, an article and its noun, or one word).
         n = 1
         if words[1].lower() in ("den", "det", "de", "en", "et") and len(words) > 2:
             n = 2
-        words = words[1:n + 1] + [words[0].lower()] + words[n + 1:]
+        words = words[1 : n + 1] + [words[0].lower()] + words[n + 1 :]
     elif len(words) >= 2 and words[1].lower() in _SUBJECT_WORDS:
         words[0], words[1] = words[1], words[0].lower()
     out = f"{head} {' '.join(words)}".strip()
@@ -505,7 +580,7 @@ def _decision_trail(topic: frozenset[str], hits: Sequence[Hit], period: str) -> 
             continue
         about = content_tokens(h.chunk.embed_text)
         if topic and len(topic & about) < TRAIL_MIN_SHARE * len(topic):
-            continue        # a decision about something else that shares a word or two with the question
+            continue  # a decision about something else that shares a word or two with the question
         date = m.get("meeting_date")
         rows.append((isinstance(date, int), date if isinstance(date, int) else 0, key, h))
     if not rows:
@@ -515,12 +590,20 @@ def _decision_trail(topic: frozenset[str], hits: Sequence[Hit], period: str) -> 
     lines = []
     for _, _, key, h in rows:
         m = h.chunk.meta
-        sents = [s for s in split_sentences(h.chunk.text) if not looks_like_instruction(s)
-                 and not _LABEL_RE.match(s)][:3]
+        sents = [s for s in split_sentences(h.chunk.text) if not looks_like_instruction(s) and not _LABEL_RE.match(s)][
+            :3
+        ]
         if not sents:
             continue
-        where = ", ".join(x for x in (_date_word(m) or "udateret", str(m.get("body", "")),
-                                      f"punkt {m['item_no']}" if m.get("item_no") else "") if x)
+        where = ", ".join(
+            x
+            for x in (
+                _date_word(m) or "udateret",
+                str(m.get("body", "")),
+                f"punkt {m['item_no']}" if m.get("item_no") else "",
+            )
+            if x
+        )
         title = f" ({item_title(m)})" if item_title(m) else ""
         body = " ".join(sents)
         lines.append(f"- {where}{title}: {_cite(body, key)}\n")
@@ -531,8 +614,12 @@ def _decision_trail(topic: frozenset[str], hits: Sequence[Hit], period: str) -> 
     notes.extend(_undated_notes(hits, keys))
     if period:
         notes.append(f"Søgningen er afgrænset til perioden {period}.")
-    lead = "Der er truffet følgende beslutning" + ("er" if len(lines) > 1 else "") + \
-        (f" (perioden {period})" if period and "(" not in period else "") + ":\n"
+    lead = (
+        "Der er truffet følgende beslutning"
+        + ("er" if len(lines) > 1 else "")
+        + (f" (perioden {period})" if period and "(" not in period else "")
+        + ":\n"
+    )
     return Composed(lead + "".join(lines).rstrip("\n"), keys, notes, [lead, *lines])
 
 
@@ -550,7 +637,9 @@ def _supersession_notes(rows) -> list[str]:
         if len(rs) > 1 and len(dates) > 1:
             latest = max((r for r in rs if r[0]), key=lambda r: r[1])
             earlier = ", ".join(format_date(d) for d in dates[:-1])
-            notes.append(f"Sagen {'(' + g + ') ' if rs[0][3].chunk.meta.get('case_number') else ''}er behandlet "
-                         f"flere gange: den seneste beslutning [{latest[2]}] fra {format_date(latest[1])} kan afløse "
-                         f"den tidligere fra {earlier}.")
+            notes.append(
+                f"Sagen {'(' + g + ') ' if rs[0][3].chunk.meta.get('case_number') else ''}er behandlet "
+                f"flere gange: den seneste beslutning [{latest[2]}] fra {format_date(latest[1])} kan afløse "
+                f"den tidligere fra {earlier}."
+            )
     return notes

@@ -23,12 +23,14 @@ from byraad.text import normalise_for_match
 from byraad.types import Chunk, Hit
 from vectorstore.filters import Filter
 
-_ROLE_WORDS = ("hvem er var hvilke hvilket hvilken hvor mange har sidder i for af på nuværende lige nu formand "
-               "formanden næstformand næstformanden forkvinde forperson leder udvalget udvalg udvalgene byrådet "
-               "byråd borgmester borgmesteren viceborgmester viceborgmesteren første anden 1 2 3 rådmand rådmanden "
-               "rådmænd rådmændene medlem medlemmer medlemmerne består sammensat sammensætning partier partierne "
-               "parti partiet mandater mandat repræsenteret fordelt fordeling fordeler sig hvordan kommune kommunen "
-               "kommunens kommunaldirektør kommunaldirektøren område områder ansvar ansvaret")
+_ROLE_WORDS = (
+    "hvem er var hvilke hvilket hvilken hvor mange har sidder i for af på nuværende lige nu formand "
+    "formanden næstformand næstformanden forkvinde forperson leder udvalget udvalg udvalgene byrådet "
+    "byråd borgmester borgmesteren viceborgmester viceborgmesteren første anden 1 2 3 rådmand rådmanden "
+    "rådmænd rådmændene medlem medlemmer medlemmerne består sammensat sammensætning partier partierne "
+    "parti partiet mandater mandat repræsenteret fordelt fordeling fordeler sig hvordan kommune kommunen "
+    "kommunens kommunaldirektør kommunaldirektøren område områder ansvar ansvaret"
+)
 _CHAIR = re.compile(r"\b(formand\w*|forkvinde\w*|forperson\w*|leder)\b", re.IGNORECASE)
 _DEPUTY = re.compile(r"\bnæstformand\w*", re.IGNORECASE)
 _MEMBERS = re.compile(r"\b(sidder|medlem\w*|består|sammensat|sammensætning)\b", re.IGNORECASE)
@@ -44,7 +46,7 @@ class LoadedFacts:
     facts: CouncilFacts
     doc_id: str
     path: str
-    chunks: dict[str, Chunk]        # section_id → the (first) chunk of that block
+    chunks: dict[str, Chunk]  # section_id → the (first) chunk of that block
 
 
 _CACHE: dict[str, tuple[int, LoadedFacts | None]] = {}
@@ -68,7 +70,7 @@ def load_facts(index: Any) -> LoadedFacts | None:
         try:
             f = CouncilFacts.from_json(str(meta["facts_json"]))
         except (ValueError, TypeError, KeyError):
-            continue            # written by another version of the format: ignore rather than fail a question
+            continue  # written by another version of the format: ignore rather than fail a question
         rank = (f.period, f.updated or 0, str(d.get("path", "")))
         if best is None or rank > best[0]:
             best = (rank, f, d)
@@ -91,15 +93,18 @@ def _norm(s: str) -> str:
 
 
 def _abbr_in(abbr: str, text: str) -> bool:
-    flags = 0 if len(abbr) <= 2 else re.IGNORECASE      # "ØU" only in capitals, like the glossary
+    flags = 0 if len(abbr) <= 2 else re.IGNORECASE  # "ØU" only in capitals, like the glossary
     return bool(abbr) and bool(re.search(rf"(?<!\w){re.escape(abbr)}(?:'?s)?(?!\w)", text, flags))
 
 
 def find_committees(question: str, facts: CouncilFacts) -> list[Committee]:
     """Committees named in a question by name (with or without article/hyphens), abbreviation or alias."""
     q = _norm(question)
-    return [c for c in facts.committees
-            if _abbr_in(c.abbreviation, question) or any(_norm(n) in q for n in (c.name, *c.aliases))]
+    return [
+        c
+        for c in facts.committees
+        if _abbr_in(c.abbreviation, question) or any(_norm(n) in q for n in (c.name, *c.aliases))
+    ]
 
 
 def find_people(question: str, facts: CouncilFacts) -> list[str]:
@@ -111,8 +116,12 @@ def find_people(question: str, facts: CouncilFacts) -> list[str]:
 def _parties_in(question: str, facts: CouncilFacts) -> list:
     """Parties named in a question (name, alias or letter); "Radikale Venstre" is not also "Venstre"."""
     q = _norm(question)
-    named = [p for p in facts.parties if any(_norm(n) in q for n in (p.name, *p.aliases))
-             or re.search(rf"(?<!\w)\(?{re.escape(p.letter)}\)?(?!\w)", question)]
+    named = [
+        p
+        for p in facts.parties
+        if any(_norm(n) in q for n in (p.name, *p.aliases))
+        or re.search(rf"(?<!\w)\(?{re.escape(p.letter)}\)?(?!\w)", question)
+    ]
     return [p for p in named if not any(o is not p and _norm(p.name) in _norm(o.name) for o in named)]
 
 
@@ -123,8 +132,13 @@ def _pure(question: str, facts: CouncilFacts) -> bool:
 
 @lru_cache(maxsize=8)
 def _allowed(facts: CouncilFacts) -> frozenset[str]:
-    names = [facts.municipality, facts.director, facts.mayor.name, *(r.name for r in facts.roles),
-             *(r.area for r in facts.roles)]
+    names = [
+        facts.municipality,
+        facts.director,
+        facts.mayor.name,
+        *(r.name for r in facts.roles),
+        *(r.area for r in facts.roles),
+    ]
     for c in facts.committees:
         names += [c.name, c.abbreviation, *c.aliases, *c.members]
     for p in facts.parties:
@@ -148,16 +162,28 @@ def answer(question: str, loaded: LoadedFacts) -> list[tuple[str, str]]:
                 out.append((f"Næstformand for {c.label} er {c.deputy_chair}.", c.section_id))
         return out
     if committees and _MEMBERS.search(q):
-        return [(f"{c.label} har {len(c.members)} medlemmer: {_join(c.members)}. Formand er {c.chair}"
-                 + (f", næstformand er {c.deputy_chair}." if c.deputy_chair else "."), c.section_id)
-                for c in committees]
+        return [
+            (
+                f"{c.label} har {len(c.members)} medlemmer: {_join(c.members)}. Formand er {c.chair}"
+                + (f", næstformand er {c.deputy_chair}." if c.deputy_chair else "."),
+                c.section_id,
+            )
+            for c in committees
+        ]
     people = find_people(q, f)
     if people and re.search(r"\budvalg", q, re.IGNORECASE) and _MEMBERS.search(q):
         out = []
         for p in people:
             cs = [c for c in f.committees if p in c.members]
-            out += [(f"{p} er medlem af {c.label}" + (" som formand" if p == c.chair else " som næstformand"
-                                                       if p == c.deputy_chair else "") + ".", c.section_id) for c in cs]
+            out += [
+                (
+                    f"{p} er medlem af {c.label}"
+                    + (" som formand" if p == c.chair else " som næstformand" if p == c.deputy_chair else "")
+                    + ".",
+                    c.section_id,
+                )
+                for c in cs
+            ]
             if not cs:
                 out.append((f"{p} sidder ikke i nogen af de udvalg, byrådsfakta nævner.", "byraadet"))
         return out
@@ -166,8 +192,11 @@ def answer(question: str, loaded: LoadedFacts) -> list[tuple[str, str]]:
             return [(f"Borgmester i {f.municipality} er {f.mayor.name}.", "borgmester")]
         roles = [r for r in f.roles if r.section_id.startswith("viceborgmester")]
         low = q.lower()
-        picked = [r for r in roles if any(r.title.startswith(n + ".") and any(w in low for w in ws)
-                                          for n, ws in _ORDINAL.items())] or roles
+        picked = [
+            r
+            for r in roles
+            if any(r.title.startswith(n + ".") and any(w in low for w in ws) for n, ws in _ORDINAL.items())
+        ] or roles
         return [(f"{r.title} er {r.name}.", r.section_id) for r in picked]
     if _ALDERMAN.search(q):
         roles = [r for r in f.roles if r.section_id.startswith("raadmand")]
@@ -178,11 +207,21 @@ def answer(question: str, loaded: LoadedFacts) -> list[tuple[str, str]]:
     if _PARTIES.search(q) and f.parties:
         named = _parties_in(q, f)
         if named:
-            return [(f"{p.name} ({p.letter}) har {p.seats} {'mandat' if p.seats == 1 else 'mandater'} i byrådet.",
-                     "partier") for p in named]
+            return [
+                (
+                    f"{p.name} ({p.letter}) har {p.seats} {'mandat' if p.seats == 1 else 'mandater'} i byrådet.",
+                    "partier",
+                )
+                for p in named
+            ]
         listing = ", ".join(f"{p.name} ({p.letter}) {p.seats}" for p in f.parties)
-        return [(f"Byrådet har {f.seats} medlemmer fordelt på {len(f.parties)} partier: {listing} "
-                 f"{'mandat' if f.parties[-1].seats == 1 else 'mandater'}.", "partier")]
+        return [
+            (
+                f"Byrådet har {f.seats} medlemmer fordelt på {len(f.parties)} partier: {listing} "
+                f"{'mandat' if f.parties[-1].seats == 1 else 'mandater'}.",
+                "partier",
+            )
+        ]
     return []
 
 
@@ -215,11 +254,13 @@ def direct_answer(question: str, retriever: Any, user: Any) -> DirectAnswer | No
         sentences.append(f"{text[:-1]} [{keys[sid]}].")
     text = " ".join(sentences)
     f = loaded.facts
-    note = (f"Svaret bygger på byrådsfakta ({loaded.path}) for valgperioden {f.period}"
-            + (f", senest opdateret {format_date(f.updated)}." if f.updated else "."))
+    note = f"Svaret bygger på byrådsfakta ({loaded.path}) for valgperioden {f.period}" + (
+        f", senest opdateret {format_date(f.updated)}." if f.updated else "."
+    )
     if getattr(retriever, "audit", None) is not None:
-        retriever.audit.record(getattr(user, "name", "anonym"), question, [h.chunk.chunk_id for h in hits],
-                               refused=False)
+        retriever.audit.record(
+            getattr(user, "name", "anonym"), question, [h.chunk.chunk_id for h in hits], refused=False
+        )
     return DirectAnswer(text, tuple(hits), list(range(1, len(hits) + 1)), [note], [text], "byrådsfakta")
 
 
@@ -255,7 +296,7 @@ class FactsGlossary:
     def expansions(self, text: str) -> list[str]:
         return self.current().expansions(text)
 
-    def __getattr__(self, name: str) -> Any:     # elections, abbreviations, most_recent_election, …
+    def __getattr__(self, name: str) -> Any:  # elections, abbreviations, most_recent_election, …
         if name.startswith("_") or name in ("base", "index"):
             raise AttributeError(name)
         return getattr(self.current(), name)

@@ -21,18 +21,103 @@ from byraad.dates import MONTH_NAME_ALT
 _ROLES = {"user", "human", "assistant", "ai", "bot"}
 _ANAPHOR_RE = re.compile(
     r"\b(de|dem|deres|han|hun|ham|hende|sagen|punktet|forslaget|beslutningen|indstillingen|projektet|samme|"
-    r"den sag|det punkt|det forslag|den beslutning|dette|disse|denne)\b", re.I)
+    r"den sag|det punkt|det forslag|den beslutning|dette|disse|denne)\b",
+    re.I,
+)
 _LEAD_RE = re.compile(r"^\s*(og|men|så|hvad så|hvad med|hvorfor ikke)\b", re.I)
-_QWORDS = {"hvad", "hvem", "hvor", "hvornår", "hvordan", "hvorfor", "hvilken", "hvilke", "hvilket", "hvor mange",
-           "meget", "mange", "er", "var", "blev", "bliver", "har", "havde", "kan", "skal", "vil", "der", "om", "så",
-           "og", "i", "på", "til", "af", "for", "med", "de", "det", "den", "en", "et", "at", "sig", "noget",
-           "besluttet", "besluttede", "beslutte", "vedtaget", "vedtog", "godkendt", "godkendte", "sagt", "står",
-           "fremgår", "ved", "du", "jeg", "vi", "man", "os", "mig", "egentlig", "nu", "også", "ikke", "fra", "dem",
-           "deres", "hos", "mellem", "efter", "før", "under", "over", "sket", "skete", "lige", "bare", "handler",
-           "gælder", "sagen", "punktet", "hvis", "eller", "men", "end", "som", "sådan", "andet", "anden", "nogen"}
+_QWORDS = {
+    "hvad",
+    "hvem",
+    "hvor",
+    "hvornår",
+    "hvordan",
+    "hvorfor",
+    "hvilken",
+    "hvilke",
+    "hvilket",
+    "hvor mange",
+    "meget",
+    "mange",
+    "er",
+    "var",
+    "blev",
+    "bliver",
+    "har",
+    "havde",
+    "kan",
+    "skal",
+    "vil",
+    "der",
+    "om",
+    "så",
+    "og",
+    "i",
+    "på",
+    "til",
+    "af",
+    "for",
+    "med",
+    "de",
+    "det",
+    "den",
+    "en",
+    "et",
+    "at",
+    "sig",
+    "noget",
+    "besluttet",
+    "besluttede",
+    "beslutte",
+    "vedtaget",
+    "vedtog",
+    "godkendt",
+    "godkendte",
+    "sagt",
+    "står",
+    "fremgår",
+    "ved",
+    "du",
+    "jeg",
+    "vi",
+    "man",
+    "os",
+    "mig",
+    "egentlig",
+    "nu",
+    "også",
+    "ikke",
+    "fra",
+    "dem",
+    "deres",
+    "hos",
+    "mellem",
+    "efter",
+    "før",
+    "under",
+    "over",
+    "sket",
+    "skete",
+    "lige",
+    "bare",
+    "handler",
+    "gælder",
+    "sagen",
+    "punktet",
+    "hvis",
+    "eller",
+    "men",
+    "end",
+    "som",
+    "sådan",
+    "andet",
+    "anden",
+    "nogen",
+}
 _DATE_RE = re.compile(
     rf"\b((?:i|fra|efter|før|inden|siden)\s+(?:(?:{MONTH_NAME_ALT})\s+)?(?:19|20)\d\d"
-    r"|sidste år|i år|sidste måned|efter valget|før valget)\b", re.I)
+    r"|sidste år|i år|sidste måned|efter valget|før valget)\b",
+    re.I,
+)
 
 
 def pairs(history: Sequence[tuple[str, str]]) -> list[tuple[str, str]]:
@@ -52,8 +137,11 @@ def pairs(history: Sequence[tuple[str, str]]) -> list[tuple[str, str]]:
 def key_terms(question: str) -> list[str]:
     """The content words of a question in their written form (names, abbreviations, nouns, numbers)."""
     words = re.findall(r"[\wæøåÆØÅ§][\wæøåÆØÅ\-/.]*[\wæøåÆØÅ]|\d+", question)
-    return [w for w in words if w.lower() not in _QWORDS and (len(w) > 2 or w.isdigit() or w.isupper())
-            and not _DATE_RE.fullmatch(w)]
+    return [
+        w
+        for w in words
+        if w.lower() not in _QWORDS and (len(w) > 2 or w.isdigit() or w.isupper()) and not _DATE_RE.fullmatch(w)
+    ]
 
 
 def is_followup(question: str, previous: str) -> bool:
@@ -61,7 +149,7 @@ def is_followup(question: str, previous: str) -> bool:
     own = key_terms(question)
     if not own:
         return True
-    if _LEAD_RE.match(question) and len(own) <= 1:     # "Og hvad koster det?" — not "Og hvad koster cykelstien?"
+    if _LEAD_RE.match(question) and len(own) <= 1:  # "Og hvad koster det?" — not "Og hvad koster cykelstien?"
         return True
     return len(own) <= 2 and bool(_ANAPHOR_RE.search(question))
 
@@ -99,7 +187,7 @@ def _carried(question: str, hist: list[tuple[str, str]]) -> tuple[list[str], str
         date = date or (m.group(1) if m else "")
         if not is_followup(q, ""):
             break
-    if len(terms) < 2:              # "Hvad besluttede byrådet om punkt 2?": the answer says what it was about
+    if len(terms) < 2:  # "Hvad besluttede byrådet om punkt 2?": the answer says what it was about
         terms = list(dict.fromkeys(terms + answer_terms(hist[-1][1])))
     own = {w.lower() for w in key_terms(question)}
     # Years travel with their time expression (below), so a new "i 2024" is not contradicted by an old "2023".
@@ -137,7 +225,7 @@ def anchor_terms(question: str, history: Sequence[tuple[str, str]]) -> frozenset
     return frozenset(topic_tokens(" ".join(carry)) - own)
 
 
-MIN_ANCHOR = 0.5        # share of the subject's words the answering sentences (or their items) must name
+MIN_ANCHOR = 0.5  # share of the subject's words the answering sentences (or their items) must name
 
 
 def grounded(anchor: frozenset[str], text: str, hits) -> bool:
@@ -171,7 +259,7 @@ def standalone_query(question: str, history: Sequence[tuple[str, str]], llm=None
     if llm is not None:
         try:
             out = llm.complete(REWRITE_SYSTEM, rewrite_prompt(hist, question)).strip()
-        except Exception:       # a failing endpoint must not break the conversation: fall back
+        except Exception:  # a failing endpoint must not break the conversation: fall back
             out = ""
         out = out.splitlines()[0].strip().strip('"«»').strip() if out else ""
         out = re.sub(r"^(selvstændigt spørgsmål|spørgsmål)\s*:\s*", "", out, flags=re.I)

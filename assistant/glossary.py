@@ -27,7 +27,7 @@ class Glossary:
     abbreviations: dict[str, list[str]] = field(default_factory=dict)
     variants: dict[str, list[str]] = field(default_factory=dict)
     elections: list[int] = field(default_factory=list)
-    aliases: dict[str, list[str]] = field(default_factory=dict)     # one way: alias → long forms (not back)
+    aliases: dict[str, list[str]] = field(default_factory=dict)  # one way: alias → long forms (not back)
 
     def __post_init__(self) -> None:
         # Short abbreviations ("BA", "FA", "KU") are only recognised in capitals: in lower case they are words.

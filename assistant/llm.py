@@ -49,14 +49,19 @@ class ScriptedLLM:
     consumed in order; when they run out, the model answers with its next text reply.
     """
 
-    def __init__(self, replies: Sequence[str | Callable[[str, str], str]] | str = (),
-                 tool_turns: Sequence[ToolTurn] = (), supports_tools: bool | None = None, id: str = "scripted") -> None:
+    def __init__(
+        self,
+        replies: Sequence[str | Callable[[str, str], str]] | str = (),
+        tool_turns: Sequence[ToolTurn] = (),
+        supports_tools: bool | None = None,
+        id: str = "scripted",
+    ) -> None:
         self.replies = [replies] if isinstance(replies, str) else list(replies)
         self.tool_turns = list(tool_turns)
         self.supports_tools = bool(tool_turns) if supports_tools is None else supports_tools
         self.id = id
-        self.calls: list[tuple[str, str]] = []           # (system, prompt) of complete/stream
-        self.tool_calls: list[list[dict]] = []            # messages seen by tool_turn
+        self.calls: list[tuple[str, str]] = []  # (system, prompt) of complete/stream
+        self.tool_calls: list[list[dict]] = []  # messages seen by tool_turn
         self._i = 0
 
     def _next(self, system: str, prompt: str) -> str:
@@ -106,30 +111,43 @@ class OpenAICompatLLM:
             from openai import OpenAI
 
             # Local servers ignore the key, but the client refuses to start without one.
-            self._client = OpenAI(base_url=self.base_url or None, api_key=self.api_key or "sk-no-key",
-                                  timeout=self.timeout, max_retries=1)
+            self._client = OpenAI(
+                base_url=self.base_url or None, api_key=self.api_key or "sk-no-key", timeout=self.timeout, max_retries=1
+            )
         return self._client
 
     def _messages(self, system: str, prompt: str) -> list[dict]:
         return [{"role": "system", "content": system}, {"role": "user", "content": prompt}]
 
     def complete(self, system: str, prompt: str) -> str:
-        r = self.client.chat.completions.create(model=self.model, messages=self._messages(system, prompt),
-                                                temperature=self.temperature, max_tokens=self.max_tokens)
+        r = self.client.chat.completions.create(
+            model=self.model,
+            messages=self._messages(system, prompt),
+            temperature=self.temperature,
+            max_tokens=self.max_tokens,
+        )
         return r.choices[0].message.content or ""
 
     def stream(self, system: str, prompt: str) -> Iterator[str]:
-        r = self.client.chat.completions.create(model=self.model, messages=self._messages(system, prompt),
-                                                temperature=self.temperature, max_tokens=self.max_tokens, stream=True)
+        r = self.client.chat.completions.create(
+            model=self.model,
+            messages=self._messages(system, prompt),
+            temperature=self.temperature,
+            max_tokens=self.max_tokens,
+            stream=True,
+        )
         for ev in r:
             if ev.choices and ev.choices[0].delta and ev.choices[0].delta.content:
                 yield ev.choices[0].delta.content
 
     def tool_turn(self, system: str, messages: Sequence[dict], tools: Sequence[dict]) -> ToolTurn:
         r = self.client.chat.completions.create(
-            model=self.model, messages=[{"role": "system", "content": system}, *messages],
-            tools=[{"type": "function", "function": t} for t in tools], temperature=self.temperature,
-            max_tokens=self.max_tokens)
+            model=self.model,
+            messages=[{"role": "system", "content": system}, *messages],
+            tools=[{"type": "function", "function": t} for t in tools],
+            temperature=self.temperature,
+            max_tokens=self.max_tokens,
+        )
         msg = r.choices[0].message
         calls = []
         for tc in msg.tool_calls or ():
@@ -146,8 +164,14 @@ class LlamaCppLLM:
 
     supports_tools = False
 
-    def __init__(self, model_path: str, n_ctx: int = 4096, n_threads: int | None = None,
-                 temperature: float = 0.0, max_tokens: int = 600) -> None:
+    def __init__(
+        self,
+        model_path: str,
+        n_ctx: int = 4096,
+        n_threads: int | None = None,
+        temperature: float = 0.0,
+        max_tokens: int = 600,
+    ) -> None:
         try:
             from llama_cpp import Llama
         except ImportError:
@@ -160,13 +184,18 @@ class LlamaCppLLM:
         return [{"role": "system", "content": system}, {"role": "user", "content": prompt}]
 
     def complete(self, system: str, prompt: str) -> str:
-        r = self._llm.create_chat_completion(messages=self._messages(system, prompt),
-                                             temperature=self.temperature, max_tokens=self.max_tokens)
+        r = self._llm.create_chat_completion(
+            messages=self._messages(system, prompt), temperature=self.temperature, max_tokens=self.max_tokens
+        )
         return r["choices"][0]["message"].get("content") or ""
 
     def stream(self, system: str, prompt: str) -> Iterator[str]:
-        for ev in self._llm.create_chat_completion(messages=self._messages(system, prompt), stream=True,
-                                                   temperature=self.temperature, max_tokens=self.max_tokens):
+        for ev in self._llm.create_chat_completion(
+            messages=self._messages(system, prompt),
+            stream=True,
+            temperature=self.temperature,
+            max_tokens=self.max_tokens,
+        ):
             delta = ev["choices"][0].get("delta", {}).get("content")
             if delta:
                 yield delta
@@ -186,12 +215,20 @@ def make_llm(settings: Settings, environ: Mapping[str, str] | None = None) -> LL
         if not name:
             raise ValueError("llm 'openai' needs a model: openai:<model>")
         key = env.get("BYRAAD_API_KEY") or env.get("OPENAI_API_KEY") or ""
-        return OpenAICompatLLM(model=name, base_url=settings.llm_base_url or None, api_key=key,
-                               temperature=settings.llm_temperature, timeout=settings.llm_timeout_s,
-                               **({"max_tokens": settings.llm_max_tokens} if settings.llm_max_tokens > 0 else {}))
+        return OpenAICompatLLM(
+            model=name,
+            base_url=settings.llm_base_url or None,
+            api_key=key,
+            temperature=settings.llm_temperature,
+            timeout=settings.llm_timeout_s,
+            **({"max_tokens": settings.llm_max_tokens} if settings.llm_max_tokens > 0 else {}),
+        )
     if scheme == "llamacpp":
         if not name:
             raise ValueError("llm 'llamacpp' needs a GGUF file: llamacpp:<path.gguf>")
-        return LlamaCppLLM(name, temperature=settings.llm_temperature,
-                           **({"max_tokens": settings.llm_max_tokens} if settings.llm_max_tokens > 0 else {}))
+        return LlamaCppLLM(
+            name,
+            temperature=settings.llm_temperature,
+            **({"max_tokens": settings.llm_max_tokens} if settings.llm_max_tokens > 0 else {}),
+        )
     raise ValueError(f"unknown llm {settings.llm!r}; choose from {', '.join(LLM_SCHEMES)}")

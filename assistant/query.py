@@ -20,10 +20,11 @@ _YEAR = r"((?:19|20)\d\d)"
 
 # --- spelling variants ------------------------------------------------------------------------------------------
 _DIGRAPHS = (("aa", "å"), ("oe", "ø"), ("ae", "æ"))
-_KEEP = re.compile(r"^aarhus|^aalborg|^aabenraa|^aakirkeby", re.IGNORECASE)   # proper names keep their "aa"
+_KEEP = re.compile(r"^aarhus|^aalborg|^aabenraa|^aakirkeby", re.IGNORECASE)  # proper names keep their "aa"
 _DAGES = re.compile(r"\b(\d+)\s*-?\s*dages\s*-?\s*(forespørgsl?e?r?\w*)", re.IGNORECASE)
-_PARA = re.compile(r"§\s*(\d+)\s*(?:,\s*stk\.?\s*|[,.]\s*)(\d+)|(?<![\d§.,])(\d{1,2})[,.](\d)(?=-udvalg)",
-                   re.IGNORECASE)
+_PARA = re.compile(
+    r"§\s*(\d+)\s*(?:,\s*stk\.?\s*|[,.]\s*)(\d+)|(?<![\d§.,])(\d{1,2})[,.](\d)(?=-udvalg)", re.IGNORECASE
+)
 
 
 def spelling_variants(text: str, known: Callable[[str], bool] | None = None) -> list[str]:
@@ -67,8 +68,8 @@ class Period:
 
     date_from: int | None
     date_to: int | None
-    words: str              # Danish description, e.g. "november 2022"
-    explicit: bool          # True → a filter; False → only a boost
+    words: str  # Danish description, e.g. "november 2022"
+    explicit: bool  # True → a filter; False → only a boost
 
 
 def _month(y: int, m: int, words: str, explicit: bool) -> Period:
@@ -81,34 +82,52 @@ def _year(y: int, words: str | None = None, explicit: bool = True) -> Period:
 
 _SEASONS = {"forår": (3, 5), "sommer": (6, 8), "efterår": (9, 11), "vinter": (12, 2)}
 _SEASON_RE = re.compile(rf"\b(?:i\s+)?(forår|sommer|efterår|vinter)(?:et|en|ets|ens)?\b\s*(?:{_YEAR})?", re.IGNORECASE)
-_RANGE_RE = re.compile(rf"\b(?:fra|mellem)\s+{_YEAR}\s+(?:til|og)\s+{_YEAR}\b"
-                       rf"|(?<![\d-]){_YEAR}\s*[-–]\s*{_YEAR}(?![\d])", re.IGNORECASE)
+_RANGE_RE = re.compile(
+    rf"\b(?:fra|mellem)\s+{_YEAR}\s+(?:til|og)\s+{_YEAR}\b"
+    rf"|(?<![\d-]){_YEAR}\s*[-–]\s*{_YEAR}(?![\d])",
+    re.IGNORECASE,
+)
 _MONTH_RE = re.compile(rf"\b(?:i\s+)?({MONTH_ALT})\.?(?:\s+(?:måned\s+)?{_YEAR})?\b(?!\.\d)", re.IGNORECASE)
-_YEAR_RE = re.compile(rf"\b(i|fra|siden|efter|før|inden|indtil|til|i\s+løbet\s+af|i\s+året|året|primo|ultimo|"
-                      rf"starten\s+af|begyndelsen\s+af|slutningen\s+af|udgangen\s+af)?\s*{_YEAR}\b(?![-–]\d)",
-                      re.IGNORECASE)
+_YEAR_RE = re.compile(
+    rf"\b(i|fra|siden|efter|før|inden|indtil|til|i\s+løbet\s+af|i\s+året|året|primo|ultimo|"
+    rf"starten\s+af|begyndelsen\s+af|slutningen\s+af|udgangen\s+af)?\s*{_YEAR}\b(?![-–]\d)",
+    re.IGNORECASE,
+)
 _HALF_RE = re.compile(rf"\b(første|andet|1\.|2\.)\s+halvår\s+(?:af\s+)?{_YEAR}", re.IGNORECASE)
 _QUARTER_RE = re.compile(rf"\b(første|andet|tredje|fjerde|[1-4]\.)\s+kvartal\s+(?:af\s+)?{_YEAR}", re.IGNORECASE)
 _ORD = {"første": 1, "1.": 1, "andet": 2, "2.": 2, "tredje": 3, "3.": 3, "fjerde": 4, "4.": 4}
-_ELECTION_RE = re.compile(rf"\b(efter|før|siden|inden)\s+(?:det\s+seneste\s+|sidste\s+)?(?:kommunal)?valget"
-                          rf"(?:\s+(?:i\s+)?{_YEAR})?", re.IGNORECASE)
+_ELECTION_RE = re.compile(
+    rf"\b(efter|før|siden|inden)\s+(?:det\s+seneste\s+|sidste\s+)?(?:kommunal)?valget"
+    rf"(?:\s+(?:i\s+)?{_YEAR})?",
+    re.IGNORECASE,
+)
 _SUMMER_BREAK_RE = re.compile(rf"\b(før|inden|efter)\s+sommerferien(?:\s+(?:i\s+)?{_YEAR})?", re.IGNORECASE)
 
 
 # Words whose year names the subject (a fiscal or plan year), not when a meeting was held: the 2023 accounts are
 # approved in 2024, the 2025–2028 budget in 2024, and "what will it cost in 2013" was decided in 2012. With such a
 # word, a whole-year window is a boost, not a filter.
-_FISCAL_RE = re.compile(r"\b(budget\w*|regnskab\w*|overskud\w*|underskud\w*|udgift\w*|regning\w*|forbrug\w*|"
-                        r"bevilling\w*|overslagsår\w*|takst\w*|kost(?:er|e|ede|ede|ning\w*)\b|pris\w*|gebyr\w*|"
-                        r"beløb\w*)", re.IGNORECASE)
+_FISCAL_RE = re.compile(
+    r"\b(budget\w*|regnskab\w*|overskud\w*|underskud\w*|udgift\w*|regning\w*|forbrug\w*|"
+    r"bevilling\w*|overslagsår\w*|takst\w*|kost(?:er|e|ede|ede|ning\w*)\b|pris\w*|gebyr\w*|"
+    r"beløb\w*)",
+    re.IGNORECASE,
+)
 
 
 def parse_period(question: str, today: dt.date, elections: list[int]) -> Period | None:
     """The date window a question talks about, or None (see _parse_period); a whole-year window qualifying a
     fiscal word ("overskuddet i 2023", "budget 2025-2028") is only a boost."""
     p = _parse_period(question, today, elections)
-    if (p is not None and p.explicit and p.date_from and p.date_to and p.date_from % 10000 == 101
-            and p.date_to % 10000 == 1231 and _FISCAL_RE.search(question)):
+    if (
+        p is not None
+        and p.explicit
+        and p.date_from
+        and p.date_to
+        and p.date_from % 10000 == 101
+        and p.date_to % 10000 == 1231
+        and _FISCAL_RE.search(question)
+    ):
         return replace(p, explicit=False)
     return p
 
@@ -132,8 +151,12 @@ def _parse_period(question: str, today: dt.date, elections: list[int]) -> Period
         return Period(a * 10000 + 101, b * 10000 + 1231, f"{a}–{b}", True)
     if m := _HALF_RE.search(q):
         h, y = _ORD[m.group(1).lower()], int(m.group(2))
-        return Period(y * 10000 + (101 if h == 1 else 701), y * 10000 + (630 if h == 1 else 1231),
-                      f"{'første' if h == 1 else 'andet'} halvår {y}", True)
+        return Period(
+            y * 10000 + (101 if h == 1 else 701),
+            y * 10000 + (630 if h == 1 else 1231),
+            f"{'første' if h == 1 else 'andet'} halvår {y}",
+            True,
+        )
     if m := _QUARTER_RE.search(q):
         n, y = _ORD[m.group(1).lower()], int(m.group(2))
         return Period(y * 10000 + (3 * n - 2) * 100 + 1, month_end(y, 3 * n), f"{n}. kvartal {y}", True)
@@ -144,9 +167,15 @@ def _parse_period(question: str, today: dt.date, elections: list[int]) -> Period
             e = max(cands)
             ed = dt.date(e // 10000, e // 100 % 100, e % 100)
             if m.group(1).lower() in ("efter", "siden"):
-                return Period(e, from_date(min(today, ed + dt.timedelta(days=4 * 365))), f"efter {format_date(e)}", False)
-            return Period(from_date(ed - dt.timedelta(days=365)), from_date(ed - dt.timedelta(days=1)),
-                          f"før {format_date(e)}", False)
+                return Period(
+                    e, from_date(min(today, ed + dt.timedelta(days=4 * 365))), f"efter {format_date(e)}", False
+                )
+            return Period(
+                from_date(ed - dt.timedelta(days=365)),
+                from_date(ed - dt.timedelta(days=1)),
+                f"før {format_date(e)}",
+                False,
+            )
     if m := _SUMMER_BREAK_RE.search(q):
         y = int(m.group(2)) if m.group(2) else ty
         if m.group(1).lower() in ("før", "inden"):
@@ -156,7 +185,9 @@ def _parse_period(question: str, today: dt.date, elections: list[int]) -> Period
         first = today.replace(day=1) - dt.timedelta(days=1)
         return _month(first.year, first.month, f"{MONTH_NAMES[first.month - 1]} {first.year}", True)
     if re.search(r"\b(denne|i\s+denne)\s+måned\b", low):
-        return Period(ty * 10000 + today.month * 100 + 1, from_date(today), f"{MONTH_NAMES[today.month - 1]} {ty}", True)
+        return Period(
+            ty * 10000 + today.month * 100 + 1, from_date(today), f"{MONTH_NAMES[today.month - 1]} {ty}", True
+        )
     if re.search(r"\b(sidste|forrige)\s+år\b|\bi\s+fjor\b|\bsidste\s+års\b", low):
         return _year(ty - 1)
     if re.search(r"\b(i\s+år|i\s+indeværende\s+år|dette\s+år)\b", low):
@@ -174,8 +205,12 @@ def _parse_period(question: str, today: dt.date, elections: list[int]) -> Period
         if season == "vinter":  # "vinteren 2023" = December 2022 – February 2023
             return Period((y - 1) * 10000 + 1201, month_end(y, 2), f"{word} {y} (december–februar)", False)
         if year or re.search(r"\bi\s+" + season, low):
-            return Period(y * 10000 + a * 100 + 1, month_end(y, b),
-                          f"{word} {y} ({MONTH_NAMES[a - 1]}–{MONTH_NAMES[b - 1]})", False)
+            return Period(
+                y * 10000 + a * 100 + 1,
+                month_end(y, b),
+                f"{word} {y} ({MONTH_NAMES[a - 1]}–{MONTH_NAMES[b - 1]})",
+                False,
+            )
     for m in _MONTH_RE.finditer(q):
         name = m.group(1).lower()
         if name == "maj" or len(name) >= 3 and (m.group(2) or m.group(0).lower().startswith("i ")):
@@ -184,7 +219,7 @@ def _parse_period(question: str, today: dt.date, elections: list[int]) -> Period
                 y = int(m.group(2))
                 return _month(y, mo, f"{MONTH_NAMES[mo - 1]} {y}", True)
             if m.group(0).lower().startswith("i "):
-                y = ty if mo <= today.month else ty - 1     # "i november" = the most recent November
+                y = ty if mo <= today.month else ty - 1  # "i november" = the most recent November
                 return _month(y, mo, f"{MONTH_NAMES[mo - 1]} {y}", False)
     years = [(m.group(1) or "").lower() for m in _YEAR_RE.finditer(q)]
     ys = [int(m.group(2)) for m in _YEAR_RE.finditer(q)]
@@ -204,9 +239,9 @@ def _parse_period(question: str, today: dt.date, elections: list[int]) -> Period
             return Period(y * 10000 + 101, y * 10000 + 331, f"starten af {y}", False)
         if re.match(r"(ultimo|slutningen|udgangen)", prep):
             return Period(y * 10000 + 1001, y * 10000 + 1231, f"slutningen af {y}", False)
-        if prep:                                    # "i 2023", "i løbet af 2023", "i året 2023"
+        if prep:  # "i 2023", "i løbet af 2023", "i året 2023"
             return _year(y)
-        return _year(y, explicit=False)             # a bare year ("budget 2026") is only a hint
+        return _year(y, explicit=False)  # a bare year ("budget 2026") is only a hint
     return None
 
 

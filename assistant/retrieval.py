@@ -29,13 +29,13 @@ from vectorstore.filters import Filter
 from vectorstore.index import Index
 
 MODES = ("hybrid", "dense", "bm25")
-DUP_OVERLAP = 0.85          # shingle containment above which two chunks count as the same passage
+DUP_OVERLAP = 0.85  # shingle containment above which two chunks count as the same passage
 SHINGLE = 5
-SHORT_WORDS = 20            # shorter texts ("Godkendt.") are compared with their header, not by shingles
-RELAX_GAIN = 0.2            # undated material must match this much better before a question's date stops filtering
-SCORE_DATE_BONUS = 0.05     # score fusion: a hit inside a hinted date window gains this share of the weights' sum
-BOOST_PLACES = 3            # a hit inside a hinted date window gains what climbing ~3 places at the top is worth
-CAP_POOL = 3                # the per-document cap looks at the best CAP_POOL×k distinct candidates (see _select)
+SHORT_WORDS = 20  # shorter texts ("Godkendt.") are compared with their header, not by shingles
+RELAX_GAIN = 0.2  # undated material must match this much better before a question's date stops filtering
+SCORE_DATE_BONUS = 0.05  # score fusion: a hit inside a hinted date window gains this share of the weights' sum
+BOOST_PLACES = 3  # a hit inside a hinted date window gains what climbing ~3 places at the top is worth
+CAP_POOL = 3  # the per-document cap looks at the best CAP_POOL×k distinct candidates (see _select)
 
 
 @dataclass(frozen=True)
@@ -62,8 +62,15 @@ class Retrieval:
 class Retriever:
     """Retrieval over one Index for users with access levels."""
 
-    def __init__(self, index: Index, settings: Settings, group_table: dict | None = None,
-                 audit: AuditLog | None = None, today: dt.date | None = None, glossary: Glossary | None = None) -> None:
+    def __init__(
+        self,
+        index: Index,
+        settings: Settings,
+        group_table: dict | None = None,
+        audit: AuditLog | None = None,
+        today: dt.date | None = None,
+        glossary: Glossary | None = None,
+    ) -> None:
         self.index = index
         self.settings = settings
         self.group_table = group_table if group_table is not None else load_group_table(settings.groups_file or None)
@@ -71,8 +78,9 @@ class Retriever:
         self._today = today
         # The built-in glossary + the secretariat's file + the committees of the ingested council facts (refreshed when
         # the index changes); a given glossary is used as it is.
-        self.glossary = glossary if glossary is not None else FactsGlossary(
-            load_glossary(settings.glossary_file or None), index)
+        self.glossary = (
+            glossary if glossary is not None else FactsGlossary(load_glossary(settings.glossary_file or None), index)
+        )
         self._sig_cache: dict[str, tuple] = {}
         self._tok_cache: dict[str, frozenset[str]] = {}
         self._vec_cache: dict[str, list[float]] = {}
@@ -90,8 +98,15 @@ class Retriever:
         """The levels a user may see (None = all, only with all_access or an all-access group)."""
         return self.access(user, all_access).levels
 
-    def build_query(self, question: str, who: User | Access | None, *, flt: Filter | None = None,
-                    all_access: bool = False, **filters) -> Query:
+    def build_query(
+        self,
+        question: str,
+        who: User | Access | None,
+        *,
+        flt: Filter | None = None,
+        all_access: bool = False,
+        **filters,
+    ) -> Query:
         """Normalise and expand the question; build the filter from the given one (`flt`, or the keywords of
         Filter.content) and the question's dates. Access always comes from the asker, never from arguments."""
         given = flt if flt is not None else Filter.content(**filters)
@@ -99,7 +114,7 @@ class Retriever:
         q, expanded = expand_query(question, self.glossary, self._known_word)
         period, boost = "", None
         if date_from is not None or date_to is not None:
-            period = describe_range(date_from, date_to)      # explicit arguments override the question
+            period = describe_range(date_from, date_to)  # explicit arguments override the question
         else:
             p = parse_period(q, self.today, self.glossary.elections)
             if p is not None:
@@ -121,8 +136,17 @@ class Retriever:
         return bool(vocab) and bool(toks) and all(t in vocab for t in toks)
 
     # --- retrieve -----------------------------------------------------------------------------
-    def retrieve(self, question: str, who: User | Access | None = None, *, k: int | None = None,
-                 mode: str = "hybrid", flt: Filter | None = None, all_access: bool = False, **filters) -> Retrieval:
+    def retrieve(
+        self,
+        question: str,
+        who: User | Access | None = None,
+        *,
+        k: int | None = None,
+        mode: str = "hybrid",
+        flt: Filter | None = None,
+        all_access: bool = False,
+        **filters,
+    ) -> Retrieval:
         """The best `k` (default settings.top_k) passages the asker may see, best first (filter: `flt`, or the
         keywords of Filter.content: bodies, kinds, doc_ids, date_from, date_to)."""
         if mode not in MODES:
@@ -141,10 +165,13 @@ class Retriever:
                 # is undated (a report, a handbook) and so invisible to a date filter: search everything with the
                 # period as a boost instead, and say so in the period.
                 f = query.flt
-                relaxed = replace(query, flt=replace(f, date_from=None, date_to=None),
-                                  date_boost=(f.date_from or 0, f.date_to or 99991231),
-                                  period=f"{query.period} (intet dateret materiale fra perioden svarede godt; "
-                                         f"der er søgt i alt materiale)")
+                relaxed = replace(
+                    query,
+                    flt=replace(f, date_from=None, date_to=None),
+                    date_boost=(f.date_from or 0, f.date_to or 99991231),
+                    period=f"{query.period} (intet dateret materiale fra perioden svarede godt; "
+                    f"der er søgt i alt materiale)",
+                )
                 hits2, weak2 = self._search(relaxed, k, mode, timings)
                 if undated_better or not weak2:
                     query, hits, weak = relaxed, hits2, weak2
@@ -156,8 +183,11 @@ class Retriever:
     def _search(self, query: Query, k: int, mode: str, timings: dict[str, float]) -> tuple[list[Hit], bool]:
         s = self.settings
         t = time.perf_counter()
-        dense = (self.index.dense_search(query.expanded, s.retrieve_k, query.flt,
-                                         vector=self._query_vector(query.expanded)) if mode != "bm25" else [])
+        dense = (
+            self.index.dense_search(query.expanded, s.retrieve_k, query.flt, vector=self._query_vector(query.expanded))
+            if mode != "bm25"
+            else []
+        )
         t1 = time.perf_counter()
         lex = self.index.lexical_search(query.expanded, s.retrieve_k, query.flt) if mode != "dense" else []
         t2 = time.perf_counter()
@@ -202,13 +232,13 @@ class Retriever:
         passage one retriever is sure of is not outranked by passages both retrievers find mediocre."""
         s = self.settings
         weight = {2: s.dense_weight, 3: s.bm25_weight}
-        acc: dict[str, list] = {}      # chunk_id → [score, chunk, dense_score, bm25_score]
+        acc: dict[str, list] = {}  # chunk_id → [score, chunk, dense_score, bm25_score]
         for h_list, slot in ((dense, 2), (lex, 3)):
             raw = [(h.dense_score if slot == 2 else h.bm25_score) or 0.0 for h in h_list]
             lo, hi = (min(raw), max(raw)) if raw else (0.0, 0.0)
             for r, (h, x) in enumerate(zip(h_list, raw), 1):
                 if not query.flt.matches(h.chunk.meta):
-                    continue            # defence in depth: a store that ignored the filter leaks nothing
+                    continue  # defence in depth: a store that ignored the filter leaks nothing
                 e = acc.setdefault(h.chunk.chunk_id, [0.0, h.chunk, None, None])
                 if s.fusion == "score":
                     e[0] += weight[slot] * ((x - lo) / (hi - lo) if hi > lo else 1.0)
@@ -255,7 +285,7 @@ class Retriever:
                 break
             d = h.chunk.doc_id
             if per_doc[d] >= cap[d]:
-                over.append(h)          # pushed down, used only when nothing else is left
+                over.append(h)  # pushed down, used only when nothing else is left
                 continue
             per_doc[d] += 1
             kept.append(h)
@@ -269,7 +299,7 @@ class Retriever:
             if len(words) < SHORT_WORDS:
                 sig = ("short", normalise_for_match(c.embed_text), None)
             else:
-                sh = frozenset(hash(tuple(words[i:i + SHINGLE])) for i in range(len(words) - SHINGLE + 1))
+                sh = frozenset(hash(tuple(words[i : i + SHINGLE])) for i in range(len(words) - SHINGLE + 1))
                 sig = ("long", c.meta.get("content_hash") or "", sh)
             if len(self._sig_cache) > 50_000:
                 self._sig_cache.clear()
@@ -322,7 +352,7 @@ class Retriever:
         try:
             vocab, indptr, n = model.vocab_dict, model.scores["indptr"], int(model.scores["num_docs"])
         except (AttributeError, KeyError, TypeError):
-            return {t: 1.0 for t in terms}      # unknown BM25 internals: unweighted share
+            return {t: 1.0 for t in terms}  # unknown BM25 internals: unweighted share
         out = {}
         for t in terms:
             i = vocab.get(t)
@@ -337,8 +367,7 @@ class Retriever:
             self.audit.record(access.name, label, [c.chunk_id for c in out])
         return out
 
-    def context(self, chunk_id: str, who: User | Access | None, all_access: bool = False,
-                max_chars: int = 6000) -> str:
+    def context(self, chunk_id: str, who: User | Access | None, all_access: bool = False, max_chars: int = 6000) -> str:
         """The text around a chunk that the asker may see (Index.context with their access), audited.
         "" when they may not see the chunk itself."""
         access = self.access(who, all_access)
@@ -350,31 +379,41 @@ class Retriever:
     def open_item(self, doc_id: str, item_no: str, who: User | Access | None) -> list[Chunk]:
         """Every chunk of an agenda item the asker may see, in document order."""
         access = self.access(who)
-        out = self._open(Filter(access=access.levels, doc_ids=(doc_id,)),
-                         lambda m: str(m.get("item_no", "")) == str(item_no), access,
-                         f"[open_item] {doc_id} punkt {item_no}")
+        out = self._open(
+            Filter(access=access.levels, doc_ids=(doc_id,)),
+            lambda m: str(m.get("item_no", "")) == str(item_no),
+            access,
+            f"[open_item] {doc_id} punkt {item_no}",
+        )
         return sorted(out, key=_doc_order)
 
     def open_meeting(self, doc_id: str, meeting_start: int, who: User | Access | None) -> list[Chunk]:
         """Every chunk of one meeting (identified by its start offset) the asker may see, in document order."""
         access = self.access(who)
-        out = self._open(Filter(access=access.levels, doc_ids=(doc_id,)),
-                         lambda m: m.get("meeting_start") == int(meeting_start), access,
-                         f"[open_meeting] {doc_id} @{meeting_start}")
+        out = self._open(
+            Filter(access=access.levels, doc_ids=(doc_id,)),
+            lambda m: m.get("meeting_start") == int(meeting_start),
+            access,
+            f"[open_meeting] {doc_id} @{meeting_start}",
+        )
         return sorted(out, key=_doc_order)
 
     def case_history(self, case_number: str, who: User | Access | None) -> list[Chunk]:
         """Chunks with a case number across meetings, oldest first (undated last)."""
         want = case_key(case_number)
         access = self.access(who)
-        out = self._open(Filter(access=access.levels),
-                         lambda m: bool(want) and case_key(str(m.get("case_number", ""))) == want, access,
-                         f"[case_history] {case_number}")
+        out = self._open(
+            Filter(access=access.levels),
+            lambda m: bool(want) and case_key(str(m.get("case_number", ""))) == want,
+            access,
+            f"[case_history] {case_number}",
+        )
 
         def key(c: Chunk):
             m = c.meta
             d = m.get("meeting_date") or m.get("date_hint") or m.get("doc_date")
             return (0 if isinstance(d, int) else 1, d if isinstance(d, int) else 0) + _doc_order(c)
+
         return sorted(out, key=key)
 
 
@@ -387,8 +426,25 @@ def date_bonus(rrf_k: int) -> float:
 def _date_terms() -> frozenset[str]:
     from vectorstore.bm25 import tokenize
 
-    return frozenset(tokenize(" ".join([*MONTH_NAMES, "år", "måned", "sidste", "foråret", "efteråret", "sommeren",
-                                                    "vinteren", "valget", "kommunalvalget", "sommerferien"])))
+    return frozenset(
+        tokenize(
+            " ".join(
+                [
+                    *MONTH_NAMES,
+                    "år",
+                    "måned",
+                    "sidste",
+                    "foråret",
+                    "efteråret",
+                    "sommeren",
+                    "vinteren",
+                    "valget",
+                    "kommunalvalget",
+                    "sommerferien",
+                ]
+            )
+        )
+    )
 
 
 def _dup(a: tuple, b: tuple) -> bool:

@@ -18,7 +18,7 @@ from typing import Any, Iterable, Sequence
 
 import numpy as np
 
-BUDGET = 24                 # sentences embedded at question time when their vectors are not stored yet
+BUDGET = 24  # sentences embedded at question time when their vectors are not stored yet
 
 
 class SentenceScorer:
@@ -27,7 +27,7 @@ class SentenceScorer:
     def __init__(self, embedder: Any, path: str | os.PathLike[str] | None, budget: int = BUDGET) -> None:
         self.embedder = embedder
         self.budget = budget
-        self.embedded = 0           # sentences embedded by this process (for benchmarks)
+        self.embedded = 0  # sentences embedded by this process (for benchmarks)
         self._lock = threading.Lock()
         self._mem: dict[bytes, np.ndarray] = {}
         self._db: sqlite3.Connection | None = None
@@ -44,7 +44,7 @@ class SentenceScorer:
                 db.commit()
                 self._db = db
             except (OSError, sqlite3.Error):
-                self._db = None     # no store: vectors live in memory only
+                self._db = None  # no store: vectors live in memory only
 
     def _key(self, text: str) -> bytes:
         return hashlib.sha256(f"{self.embedder.id}\x00{text}".encode("utf-8")).digest()
@@ -55,9 +55,10 @@ class SentenceScorer:
         if self._db is not None and rest:
             with self._lock:
                 for i in range(0, len(rest), 500):
-                    part = rest[i:i + 500]
-                    for k, v in self._db.execute(f"SELECT k, v FROM vec WHERE k IN ({','.join('?' * len(part))})",
-                                                 part):
+                    part = rest[i : i + 500]
+                    for k, v in self._db.execute(
+                        f"SELECT k, v FROM vec WHERE k IN ({','.join('?' * len(part))})", part
+                    ):
                         found[bytes(k)] = self._mem[bytes(k)] = np.frombuffer(v, dtype=np.float32)
         return found
 
@@ -72,8 +73,9 @@ class SentenceScorer:
         if self._db is not None:
             try:
                 with self._lock:
-                    self._db.executemany("INSERT OR REPLACE INTO vec (k, v) VALUES (?, ?)",
-                                         [(k, v.tobytes()) for k, v in out.items()])
+                    self._db.executemany(
+                        "INSERT OR REPLACE INTO vec (k, v) VALUES (?, ?)", [(k, v.tobytes()) for k, v in out.items()]
+                    )
                     self._db.commit()
             except sqlite3.Error:
                 pass
@@ -88,7 +90,7 @@ class SentenceScorer:
         have = self._lookup(keys)
         missing = [k for k in keys if k not in have]
         for i in range(0, len(missing), batch):
-            part = missing[i:i + batch]
+            part = missing[i : i + batch]
             self._embed([todo[k] for k in part], part)
         return len(missing)
 
@@ -99,7 +101,7 @@ class SentenceScorer:
         uniq = list(dict.fromkeys(sentences))
         keys = [self._key(s) for s in uniq]
         have = self._lookup(keys)
-        missing = [(s, k) for s, k in zip(uniq, keys) if k not in have][:self.budget]
+        missing = [(s, k) for s, k in zip(uniq, keys) if k not in have][: self.budget]
         if missing:
             have.update(self._embed([s for s, _ in missing], [k for _, k in missing]))
         return {s: float(have[k] @ q) for s, k in zip(uniq, keys) if k in have}

@@ -58,8 +58,11 @@ def halves_of(path: Path) -> dict[str, str]:
 
     cases = load_testset(path, [])
     docs = document_halves(cases)
-    return {c.id: half_of(c.source_file, docs) or
-            ("tune" if int(hashlib.sha1(c.id.encode()).hexdigest(), 16) % 2 == 0 else "check") for c in cases}
+    return {
+        c.id: half_of(c.source_file, docs)
+        or ("tune" if int(hashlib.sha1(c.id.encode()).hexdigest(), 16) % 2 == 0 else "check")
+        for c in cases
+    }
 
 
 class CachedRetriever:
@@ -116,16 +119,29 @@ def score(case: dict, ans: Any, index: Any, judged: bool, half: str = "", rule: 
 
     kind = case["kind"]
     evs = split_evidence(case.get("evidence", ""))
-    row = {"id": case["id"], "kind": kind, "half": half, "question": case["question"],
-           "gold": case.get("answer", ""), "answer": ans.text, "refused": bool(ans.refused),
-           "confidence": getattr(ans, "confidence", None), "reason": getattr(ans, "refusal_reason", ""),
-           "ms": round(float(ans.timings.get("total_ms", 0.0)), 1), "cites": [], "declines": declines(ans.text)}
+    row = {
+        "id": case["id"],
+        "kind": kind,
+        "half": half,
+        "question": case["question"],
+        "gold": case.get("answer", ""),
+        "answer": ans.text,
+        "refused": bool(ans.refused),
+        "confidence": getattr(ans, "confidence", None),
+        "reason": getattr(ans, "refusal_reason", ""),
+        "ms": round(float(ans.timings.get("total_ms", 0.0)), 1),
+        "cites": [],
+        "declines": declines(ans.text),
+    }
     if kind == "partial":
         row["correct"] = partial_correct(case["question"], case["answer"], ans.text) and not ans.refused
     elif is_answerable(kind):
         row["correct"] = bool(answer_correct(case["answer"], ans.text)[0]) and not ans.refused
-    ranks = [i for i, h in enumerate(ans.hits, 1) if evs and matched_parts(evs, prepare_passage(
-        h.chunk.text, index.source_text(h.chunk.chunk_id) or ""), rule)]
+    ranks = [
+        i
+        for i, h in enumerate(ans.hits, 1)
+        if evs and matched_parts(evs, prepare_passage(h.chunk.text, index.source_text(h.chunk.chunk_id) or ""), rule)
+    ]
     row["evidence_rank"] = ranks[0] if ranks else None
     if not ans.refused and evs:
         for c in ans.citations:
@@ -144,18 +160,24 @@ def summarise(rows: list[dict]) -> dict:
     par = [r for r in rows if r["kind"] == "partial"]
     cites = [c for r in rows for c in r["cites"]]
     ms = sorted(r["ms"] for r in rows)
-    out = {"cases": len(rows), "answerable": len(ans), "unanswerable": len(una), "partial": len(par),
-           "correctness": mean(r["correct"] for r in ans),
-           "evidence_in_hits": mean(r["evidence_rank"] is not None for r in ans),
-           "correct_given_evidence": mean(r["correct"] for r in ans if r["evidence_rank"] is not None),
-           "citation_precision": mean(cites), "citations": len(cites),
-           "unanswerable_refused": mean(r["refused"] for r in una),
-           "unanswerable_declined": mean(r["refused"] or r["declines"] for r in una),
-           "answerable_hedged": mean(r["declines"] and not r["refused"] for r in ans),
-           "answerable_refused": mean(r["refused"] for r in ans),
-           "partial_correct": mean(r["correct"] for r in par),
-           "answer_p50_ms": ms[len(ms) // 2] if ms else None,
-           "answer_p95_ms": ms[min(len(ms) - 1, int(0.95 * len(ms)))] if ms else None}
+    out = {
+        "cases": len(rows),
+        "answerable": len(ans),
+        "unanswerable": len(una),
+        "partial": len(par),
+        "correctness": mean(r["correct"] for r in ans),
+        "evidence_in_hits": mean(r["evidence_rank"] is not None for r in ans),
+        "correct_given_evidence": mean(r["correct"] for r in ans if r["evidence_rank"] is not None),
+        "citation_precision": mean(cites),
+        "citations": len(cites),
+        "unanswerable_refused": mean(r["refused"] for r in una),
+        "unanswerable_declined": mean(r["refused"] or r["declines"] for r in una),
+        "answerable_hedged": mean(r["declines"] and not r["refused"] for r in ans),
+        "answerable_refused": mean(r["refused"] for r in ans),
+        "partial_correct": mean(r["correct"] for r in par),
+        "answer_p50_ms": ms[len(ms) // 2] if ms else None,
+        "answer_p95_ms": ms[min(len(ms) - 1, int(0.95 * len(ms)))] if ms else None,
+    }
     return out
 
 
@@ -163,14 +185,20 @@ def sweep(rows: list[dict]) -> list[dict]:
     """Refusal of unanswerable and of answerable cases if answers below a confidence threshold were refused."""
     out = []
     for t in SWEEP:
+
         def refused(r):
             return r["refused"] or r["declines"] or (r["confidence"] is not None and r["confidence"] < t)
+
         una = [refused(r) for r in rows if r["kind"] == "unanswerable"]
         ans = [r for r in rows if r["kind"] not in ("unanswerable", "partial")]
-        out.append({"threshold": t, "unanswerable_refused": round(sum(una) / max(1, len(una)), 3),
-                    "answerable_refused": round(sum(refused(r) for r in ans) / max(1, len(ans)), 3),
-                    "correctness": round(sum(bool(r.get("correct")) and not refused(r) for r in ans)
-                                         / max(1, len(ans)), 3)})
+        out.append(
+            {
+                "threshold": t,
+                "unanswerable_refused": round(sum(una) / max(1, len(una)), 3),
+                "answerable_refused": round(sum(refused(r) for r in ans) / max(1, len(ans)), 3),
+                "correctness": round(sum(bool(r.get("correct")) and not refused(r) for r in ans) / max(1, len(ans)), 3),
+            }
+        )
     return out
 
 
@@ -198,8 +226,13 @@ def main() -> int:
     council = User("eval-byraadsmedlem", ("byraadsmedlem",))
     judged = args.llm != "extractive"
     only = {s for s in args.only.split(",") if s}
-    results: dict[str, Any] = {"llm": args.llm, "mode": args.mode, "data_dir": args.data_dir,
-                               "embedder": assistant.settings.embedder, "sets": {}}
+    results: dict[str, Any] = {
+        "llm": args.llm,
+        "mode": args.mode,
+        "data_dir": args.data_dir,
+        "embedder": assistant.settings.embedder,
+        "sets": {},
+    }
     all_rows = []
     t0 = time.time()
     for name in names:
@@ -212,9 +245,15 @@ def main() -> int:
             ans = assistant.answer(case["question"], council, mode=args.mode)
             rows.append(score(case, ans, index, judged, halves.get(case["id"], ""), rule) | {"set": name})
         all_rows += rows
-        parts = {"all": rows} if name == "external" else {
-            "all": rows, "tune": [r for r in rows if r["half"] == "tune"],
-            "check": [r for r in rows if r["half"] == "check"]}
+        parts = (
+            {"all": rows}
+            if name == "external"
+            else {
+                "all": rows,
+                "tune": [r for r in rows if r["half"] == "tune"],
+                "check": [r for r in rows if r["half"] == "check"],
+            }
+        )
         results["sets"][name] = {p: {"summary": summarise(rs), "sweep": sweep(rs)} for p, rs in parts.items()}
         assistant.retriever.save()
     results["seconds"] = round(time.time() - t0, 1)
@@ -226,11 +265,13 @@ def main() -> int:
     for name, parts in results["sets"].items():
         for p, d in parts.items():
             s = d["summary"]
-            print(f"{name:9s} {p:6s} n={s['cases']:3d} korrekt={s['correctness']} citat={s['citation_precision']} "
-                  f"afvist(ubesvarbar)={s['unanswerable_refused']}/{s['unanswerable_declined']} "
-                  f"afvist(besvarbar)={s['answerable_refused']} forbehold={s['answerable_hedged']} "
-                  f"delvis={s['partial_correct']} p95={s['answer_p95_ms']}ms "
-                  f"evidens-i-treffer={s['evidence_in_hits']} korrekt|evidens={s['correct_given_evidence']}")
+            print(
+                f"{name:9s} {p:6s} n={s['cases']:3d} korrekt={s['correctness']} citat={s['citation_precision']} "
+                f"afvist(ubesvarbar)={s['unanswerable_refused']}/{s['unanswerable_declined']} "
+                f"afvist(besvarbar)={s['answerable_refused']} forbehold={s['answerable_hedged']} "
+                f"delvis={s['partial_correct']} p95={s['answer_p95_ms']}ms "
+                f"evidens-i-treffer={s['evidence_in_hits']} korrekt|evidens={s['correct_given_evidence']}"
+            )
     return 0
 
 

@@ -29,10 +29,14 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-SHARED = Path(os.environ.get("BYRAAD_SHARED_DIR") or ROOT.parent / "shared")     # ../shared; override for a worktree
+SHARED = Path(os.environ.get("BYRAAD_SHARED_DIR") or ROOT.parent / "shared")  # ../shared; override for a worktree
 TARGET_P95_MS = 50.0
-FALLBACK = ["Hvad besluttede byrådet om cykelstien langs Skovvej?", "Hvad står der i håndbogen om spørgetid?",
-            "Hvornår holdt Økonomiudvalget møde om budgettet?", "Hvad koster restaureringen af vandløbet?"]
+FALLBACK = [
+    "Hvad besluttede byrådet om cykelstien langs Skovvej?",
+    "Hvad står der i håndbogen om spørgetid?",
+    "Hvornår holdt Økonomiudvalget møde om budgettet?",
+    "Hvad koster restaureringen af vandløbet?",
+]
 
 WORKER = r"""
 import json, os, sys, time
@@ -71,8 +75,11 @@ BURN = "while True: pass"
 
 def questions(n: int) -> list[str]:
     path = SHARED / "eval" / "external-dev.jsonl"
-    qs = [json.loads(line)["question"] for line in path.read_text(encoding="utf-8").splitlines() if line.strip()] \
-        if path.exists() else list(FALLBACK)
+    qs = (
+        [json.loads(line)["question"] for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+        if path.exists()
+        else list(FALLBACK)
+    )
     return (qs * (n // max(len(qs), 1) + 1))[:n]
 
 
@@ -94,8 +101,15 @@ def start_load(kind: str) -> list[subprocess.Popen]:
         # As the admin page starts an ingest: a session of its own, niced 10 with its scheduler autogroup.
         from byraad.runtime import lower_priority
 
-        return [subprocess.Popen([sys.executable, "-c", INGEST_LOAD], env=env(), cwd=ROOT, start_new_session=True,
-                                 preexec_fn=lambda: lower_priority(10))]
+        return [
+            subprocess.Popen(
+                [sys.executable, "-c", INGEST_LOAD],
+                env=env(),
+                cwd=ROOT,
+                start_new_session=True,
+                preexec_fn=lambda: lower_priority(10),
+            )
+        ]
     return [subprocess.Popen([sys.executable, "-c", BURN]) for _ in range(2)]
 
 
@@ -127,27 +141,43 @@ def main() -> None:
             for lv in loads:
                 procs = start_load(lv)
                 try:
-                    time.sleep(3 if procs else 0.5)        # let the load reach full speed
+                    time.sleep(3 if procs else 0.5)  # let the load reach full speed
                     for c in configs:
-                        out = subprocess.run([sys.executable, "-c", WORKER, c, str(qpath)], env=env(), cwd=ROOT,
-                                             capture_output=True, text=True, timeout=900)
+                        out = subprocess.run(
+                            [sys.executable, "-c", WORKER, c, str(qpath)],
+                            env=env(),
+                            cwd=ROOT,
+                            capture_output=True,
+                            text=True,
+                            timeout=900,
+                        )
                         if out.returncode != 0:
                             sys.exit(out.stderr)
                         ms[c][lv] += json.loads(out.stdout.strip().splitlines()[-1])
                     loadavg[lv].append(os.getloadavg()[0])
                 finally:
                     stop(procs)
-                print(f"round {r + 1} {lv}: " + ", ".join(f"{c} p95 {pct(ms[c][lv], 95)} ms" for c in configs),
-                      file=sys.stderr, flush=True)
+                print(
+                    f"round {r + 1} {lv}: " + ", ".join(f"{c} p95 {pct(ms[c][lv], 95)} ms" for c in configs),
+                    file=sys.stderr,
+                    flush=True,
+                )
     finally:
         qpath.unlink(missing_ok=True)
-    res: dict = {"benchmark": "query embedding under contention", "target_p95_ms_busy": TARGET_P95_MS,
-                 "queries_per_cell": args.queries * args.rounds, "rounds": args.rounds,
-                 "machine": {"cpus": os.cpu_count(), "python": platform.python_version()},
-                 "loadavg_1min": {lv: [round(x, 2) for x in xs] for lv, xs in loadavg.items()}, "results": {}}
+    res: dict = {
+        "benchmark": "query embedding under contention",
+        "target_p95_ms_busy": TARGET_P95_MS,
+        "queries_per_cell": args.queries * args.rounds,
+        "rounds": args.rounds,
+        "machine": {"cpus": os.cpu_count(), "python": platform.python_version()},
+        "loadavg_1min": {lv: [round(x, 2) for x in xs] for lv, xs in loadavg.items()},
+        "results": {},
+    }
     for c in configs:
-        cell = {lv: {"p50_ms": pct(xs, 50), "p95_ms": pct(xs, 95), "max_ms": round(max(xs), 1), "n": len(xs)}
-                for lv, xs in ms[c].items()}
+        cell = {
+            lv: {"p50_ms": pct(xs, 50), "p95_ms": pct(xs, 95), "max_ms": round(max(xs), 1), "n": len(xs)}
+            for lv, xs in ms[c].items()
+        }
         for lv in loads:
             if lv != "idle" and "idle" in cell:
                 cell[lv]["p95_vs_idle"] = round(cell[lv]["p95_ms"] / max(cell["idle"]["p95_ms"], 1e-9), 2)

@@ -27,10 +27,22 @@ def main() -> int:
 
     code = 0
     try:
-        cli.main(["--data-dir", args.data_dir, "eval", "--testset",
-                  str(ROOT / "evaluation" / "testsets" / "shared_corpus.jsonl"),
-                  "--config", str(ROOT / "evaluation" / "configs" / "shared.toml"),
-                  "--out", args.out, "--systems", args.systems], standalone_mode=False)
+        cli.main(
+            [
+                "--data-dir",
+                args.data_dir,
+                "eval",
+                "--testset",
+                str(ROOT / "evaluation" / "testsets" / "shared_corpus.jsonl"),
+                "--config",
+                str(ROOT / "evaluation" / "configs" / "shared.toml"),
+                "--out",
+                args.out,
+                "--systems",
+                args.systems,
+            ],
+            standalone_mode=False,
+        )
     except SystemExit as e:
         code = int(e.code or 0)
     results = Path(args.out) / "results.json"

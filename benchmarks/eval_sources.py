@@ -50,8 +50,9 @@ def check(testset: Path = TESTSET, shared: Path = SHARED) -> list[str]:
 
     cases = load_testset(testset)
     with_ev = [c for c in cases if evidence_parts(c)]
-    special = {c.source_file for c in with_ev if (shared / c.source_file).is_file()
-               and _needs_loader(shared / c.source_file)}
+    special = {
+        c.source_file for c in with_ev if (shared / c.source_file).is_file() and _needs_loader(shared / c.source_file)
+    }
     problems = check_evidence([c for c in with_ev if c.source_file not in special], shared)
     opts = LoadOptions(ocr=True, ocr_lang="dan")
     texts = {f: parse_file(shared / f, f, opts=opts).raw_text for f in sorted(special)}
@@ -60,9 +61,13 @@ def check(testset: Path = TESTSET, shared: Path = SHARED) -> list[str]:
         for i, part in enumerate(evidence_parts(case), start=1):
             if part in text:
                 continue
-            how = ("found only after whitespace normalisation" if " ".join(part.split()) in " ".join(text.split())
-                   else "found only after de-hyphenation/casefolding" if normalise(part) in normalise(text)
-                   else f"not found in {case.source_file}: {part[:50]!r}")
+            how = (
+                "found only after whitespace normalisation"
+                if " ".join(part.split()) in " ".join(text.split())
+                else "found only after de-hyphenation/casefolding"
+                if normalise(part) in normalise(text)
+                else f"not found in {case.source_file}: {part[:50]!r}"
+            )
             problems.append(f"{case.id}: evidence {i} {how}")
     return problems
 
@@ -82,13 +87,27 @@ def main() -> int:
 
     code = 0
     try:
-        cli.main(["--data-dir", args.data_dir, "eval", "--testset", str(TESTSET), "--config", str(CONFIG),
-                  "--out", args.out, "--systems", args.systems], standalone_mode=False)
+        cli.main(
+            [
+                "--data-dir",
+                args.data_dir,
+                "eval",
+                "--testset",
+                str(TESTSET),
+                "--config",
+                str(CONFIG),
+                "--out",
+                args.out,
+                "--systems",
+                args.systems,
+            ],
+            standalone_mode=False,
+        )
     except SystemExit as e:
         code = int(e.code or 0)
     results = Path(args.out) / "results.json"
     if results.is_file() and Path(args.out).resolve() == (RESULTS / "eval-sources").resolve():
-        shutil.copyfile(results, RESULTS / "eval-sources.json")     # the summary other benchmarks sit next to
+        shutil.copyfile(results, RESULTS / "eval-sources.json")  # the summary other benchmarks sit next to
     return code
 
 

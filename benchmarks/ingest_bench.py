@@ -35,7 +35,7 @@ def main() -> None:
 
     from byraad.runtime import configure_process
 
-    configure_process("ingest")     # the thread policy `byraad ingest` runs with
+    configure_process("ingest")  # the thread policy `byraad ingest` runs with
     from byraad.settings import Settings
     from ingest.pipeline import ingest_paths
     from vectorstore.factory import make_embedder
@@ -57,13 +57,23 @@ def main() -> None:
         texts = [c.embed_text for c in chunks]
         t0 = time.perf_counter()
         for i in range(0, len(texts), s.batch_size):
-            emb.embed_documents(texts[i:i + s.batch_size])
+            emb.embed_documents(texts[i : i + s.batch_size])
         embed_s = time.perf_counter() - t0
         peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
         # Re-ingest with nothing changed, as the secretariat runs it: a fresh process, wall-clock time.
-        cmd = [sys.executable, "-m", "byraad.cli", "--data-dir", s.data_dir, "--embedder", args.embedder,
-               "ingest", "--quiet", str(folder)]
+        cmd = [
+            sys.executable,
+            "-m",
+            "byraad.cli",
+            "--data-dir",
+            s.data_dir,
+            "--embedder",
+            args.embedder,
+            "ingest",
+            "--quiet",
+            str(folder),
+        ]
         times = []
         for _ in range(3):
             t0 = time.perf_counter()
@@ -72,12 +82,20 @@ def main() -> None:
             if r.returncode not in (0, 1):
                 sys.exit(r.stderr)
         result = {
-            "folder": str(folder), "embedder": args.embedder, "files": len(rep.new) + len(rep.failed),
-            "failed": rep.failed, "pages": pages, "chunks": len(chunks),
-            "ingest_s": round(ingest_s, 2), "pages_per_s": round(pages / ingest_s, 2),
-            "chunks_per_s": round(len(chunks) / ingest_s, 2), "pure_embedding_s": round(embed_s, 2),
-            "ratio_to_embedding": round(ingest_s / embed_s, 3), "reingest_unchanged_s": round(min(times), 2),
-            "reingest_runs_s": [round(t, 2) for t in times], "peak_rss_mb": round(peak_mb, 1),
+            "folder": str(folder),
+            "embedder": args.embedder,
+            "files": len(rep.new) + len(rep.failed),
+            "failed": rep.failed,
+            "pages": pages,
+            "chunks": len(chunks),
+            "ingest_s": round(ingest_s, 2),
+            "pages_per_s": round(pages / ingest_s, 2),
+            "chunks_per_s": round(len(chunks) / ingest_s, 2),
+            "pure_embedding_s": round(embed_s, 2),
+            "ratio_to_embedding": round(ingest_s / embed_s, 3),
+            "reingest_unchanged_s": round(min(times), 2),
+            "reingest_runs_s": [round(t, 2) for t in times],
+            "peak_rss_mb": round(peak_mb, 1),
             "targets": {"ratio_to_embedding": 1.2, "reingest_unchanged_s": 3.0},
         }
         Path(args.out).parent.mkdir(parents=True, exist_ok=True)

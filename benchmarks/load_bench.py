@@ -49,11 +49,15 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
-SHARED = Path(os.environ.get("BYRAAD_SHARED_DIR") or ROOT.parent / "shared")     # ../shared; override for a worktree
+SHARED = Path(os.environ.get("BYRAAD_SHARED_DIR") or ROOT.parent / "shared")  # ../shared; override for a worktree
 TARGET_P95_10_BUSY_S = 1.0
 TARGET_RATIO_20 = 2.0
-FALLBACK = ["Hvad besluttede byrådet om cykelstien langs Skovvej?", "Hvad står der i håndbogen om spørgetid?",
-            "Hvornår holdt Økonomiudvalget møde om budgettet?", "Hvad koster restaureringen af vandløbet?"]
+FALLBACK = [
+    "Hvad besluttede byrådet om cykelstien langs Skovvej?",
+    "Hvad står der i håndbogen om spørgetid?",
+    "Hvornår holdt Økonomiudvalget møde om budgettet?",
+    "Hvad koster restaureringen af vandløbet?",
+]
 
 
 def pct(xs: list[float], p: float) -> float | None:
@@ -114,7 +118,7 @@ def groups_cpu_s(pgids: set[int]) -> float:
     return sum(t for _, g, t in _procs().values() if g in pgids) / os.sysconf("SC_CLK_TCK")
 
 
-EMBED_MS: list[float] = []      # every question embedding's wall time in the current segment
+EMBED_MS: list[float] = []  # every question embedding's wall time in the current segment
 
 
 def time_query_embedding(embedder) -> None:
@@ -158,8 +162,14 @@ class Ingest:
         argv, env = ingest_command(s, self.folders)
         argv = [a for a in argv if a != "--progress-jsonl"] + ["--quiet"]
         env["BYRAAD_EMBED_CACHE"] = ""
-        self.proc = subprocess.Popen(argv, env=env, stdout=subprocess.DEVNULL, stderr=open(self.log, "a"),
-                                     stdin=subprocess.DEVNULL, start_new_session=True)    # its own group: OCR too
+        self.proc = subprocess.Popen(
+            argv,
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=open(self.log, "a"),
+            stdin=subprocess.DEVNULL,
+            start_new_session=True,
+        )  # its own group: OCR too
         self.runs += 1
 
     def _groups(self) -> set[int]:
@@ -187,15 +197,16 @@ class Ingest:
     def stop(self) -> None:
         if self.proc is not None and self.proc.poll() is None:
             self._signal(signal.SIGCONT)
-            os.killpg(self.proc.pid, signal.SIGTERM)        # its loader worker follows its parent (ingest/sandbox)
+            os.killpg(self.proc.pid, signal.SIGTERM)  # its loader worker follows its parent (ingest/sandbox)
             try:
                 self.proc.wait(30)
             except subprocess.TimeoutExpired:
                 self.proc.kill()
 
 
-def chat_turn(res, question: str, history: list[tuple[str, str]], conv: list | None = None
-              ) -> tuple[float, float, str, bool]:
+def chat_turn(
+    res, question: str, history: list[tuple[str, str]], conv: list | None = None
+) -> tuple[float, float, str, bool]:
     """One chat turn as ui/chat.py `ask` runs it for an anonymous visitor: stream the answer (each piece escaped as
     the page escapes it), the cited passages' surrounding text for that user, `render.answer_view`, the turn stored
     in the conversation store (`conv` holds the member's conversation id). Returns (seconds to first text, seconds
@@ -214,8 +225,9 @@ def chat_turn(res, question: str, history: list[tuple[str, str]], conv: list | N
             answer = part
     if answer is None:
         raise RuntimeError("no answer")
-    contexts = {c.chunk_id: state.surrounding_text(res.assistant.retriever, c.chunk_id, ANONYMOUS)
-                for c in answer.citations}
+    contexts = {
+        c.chunk_id: state.surrounding_text(res.assistant.retriever, c.chunk_id, ANONYMOUS) for c in answer.citations
+    }
     view = render.answer_view(answer, contexts, "")
     if conv is not None:
         if not conv:
@@ -261,10 +273,16 @@ def segment(res, questions: list[str], members: int, per_member: int, seed: int)
         t.start()
     for t in threads:
         t.join()
-    return {"first": first, "full": full, "errors": errors, "refused": sum(refused), "embed_ms": list(EMBED_MS),
-            "server_cpu_s": _cpu_self() - cpu0,
-            "wall_s": time.perf_counter() - t0,
-            "loadavg_1min": round(os.getloadavg()[0], 2)}
+    return {
+        "first": first,
+        "full": full,
+        "errors": errors,
+        "refused": sum(refused),
+        "embed_ms": list(EMBED_MS),
+        "server_cpu_s": _cpu_self() - cpu0,
+        "wall_s": time.perf_counter() - t0,
+        "loadavg_1min": round(os.getloadavg()[0], 2),
+    }
 
 
 def _cpu_self() -> float:
@@ -296,7 +314,7 @@ def main() -> None:
 
     from byraad.runtime import configure_process
 
-    configure_process("server")         # as `byraad serve` / ui/app.py: before any model is created
+    configure_process("server")  # as `byraad serve` / ui/app.py: before any model is created
     from byraad.settings import Settings
     from ui.state import build_resources
 
@@ -312,7 +330,7 @@ def main() -> None:
     time_query_embedding(res.index.embedder)
     questions = load_questions()
     rss_ready = rss_mb()
-    chat_turn(res, questions[0], [])       # the first answer after start-up: not measured with the segments
+    chat_turn(res, questions[0], [])  # the first answer after start-up: not measured with the segments
     folders = [Path(p) for p in args.ingest.split(",") if p and Path(p).exists()]
     if not folders:
         sys.exit("no ingest folders found (../shared/corpus-pdf, esdh, html)")
@@ -322,8 +340,20 @@ def main() -> None:
     cells: dict[str, dict[str, dict]] = {}
     try:
         for n in members:
-            acc = {ph: {"first": [], "full": [], "errors": [], "refused": 0, "loadavg_1min": [], "wall_s": 0.0,
-                        "ingest_cores": [], "embed_ms": [], "server_cpu_s": 0.0} for ph in ("idle", "busy")}
+            acc = {
+                ph: {
+                    "first": [],
+                    "full": [],
+                    "errors": [],
+                    "refused": 0,
+                    "loadavg_1min": [],
+                    "wall_s": 0.0,
+                    "ingest_cores": [],
+                    "embed_ms": [],
+                    "server_cpu_s": 0.0,
+                }
+                for ph in ("idle", "busy")
+            }
             for r in range(args.rounds):
                 for ph in ("idle", "busy"):
                     if ph == "busy":
@@ -349,46 +379,76 @@ def main() -> None:
                     a["wall_s"] += got["wall_s"]
                     a["embed_ms"] += got["embed_ms"]
                     a["server_cpu_s"] += got["server_cpu_s"]
-                    print(f"N={n} round {r + 1} {ph}: full p95 {pct(got['full'], 95)} s "
-                          f"(n={len(got['full'])}, errors {len(got['errors'])}, load {got['loadavg_1min']})",
-                          file=sys.stderr, flush=True)
+                    print(
+                        f"N={n} round {r + 1} {ph}: full p95 {pct(got['full'], 95)} s "
+                        f"(n={len(got['full'])}, errors {len(got['errors'])}, load {got['loadavg_1min']})",
+                        file=sys.stderr,
+                        flush=True,
+                    )
             cell = {}
             for ph, a in acc.items():
-                cell[ph] = {"answers": len(a["full"]), "refusals": a["refused"], "errors": len(a["errors"]),
-                            "error_samples": a["errors"][:3],
-                            "first_text_p50_s": pct(a["first"], 50), "first_text_p95_s": pct(a["first"], 95),
-                            "full_answer_p50_s": pct(a["full"], 50), "full_answer_p95_s": pct(a["full"], 95),
-                            "answers_per_s": round(len(a["full"]) / a["wall_s"], 2) if a["wall_s"] else None,
-                            "query_embedding_p50_ms": pct(a["embed_ms"], 50),
-                            "query_embedding_p95_ms": pct(a["embed_ms"], 95),
-                            "server_cpu_ms_per_answer": round(1000 * a["server_cpu_s"] / len(a["full"]), 1)
-                            if a["full"] else None,
-                            "loadavg_1min": a["loadavg_1min"],
-                            **({"ingest_cores_used": a["ingest_cores"]} if ph == "busy" else {})}
+                cell[ph] = {
+                    "answers": len(a["full"]),
+                    "refusals": a["refused"],
+                    "errors": len(a["errors"]),
+                    "error_samples": a["errors"][:3],
+                    "first_text_p50_s": pct(a["first"], 50),
+                    "first_text_p95_s": pct(a["first"], 95),
+                    "full_answer_p50_s": pct(a["full"], 50),
+                    "full_answer_p95_s": pct(a["full"], 95),
+                    "answers_per_s": round(len(a["full"]) / a["wall_s"], 2) if a["wall_s"] else None,
+                    "query_embedding_p50_ms": pct(a["embed_ms"], 50),
+                    "query_embedding_p95_ms": pct(a["embed_ms"], 95),
+                    "server_cpu_ms_per_answer": round(1000 * a["server_cpu_s"] / len(a["full"]), 1)
+                    if a["full"]
+                    else None,
+                    "loadavg_1min": a["loadavg_1min"],
+                    **({"ingest_cores_used": a["ingest_cores"]} if ph == "busy" else {}),
+                }
             i, b = cell["idle"], cell["busy"]
-            cell["busy_vs_idle"] = {k: round(b[k] / i[k], 2) if b[k] and i[k] else None
-                                    for k in ("first_text_p95_s", "full_answer_p95_s", "full_answer_p50_s",
-                                              "query_embedding_p95_ms")}
+            cell["busy_vs_idle"] = {
+                k: round(b[k] / i[k], 2) if b[k] and i[k] else None
+                for k in ("first_text_p95_s", "full_answer_p95_s", "full_answer_p50_s", "query_embedding_p95_ms")
+            }
             cells[str(n)] = cell
     finally:
         ingest.stop()
         peak.stop.set()
         shutil.rmtree(scratch, ignore_errors=True)
-    out = {"benchmark": "load: N members asking while an ingest runs (busy) and while it is paused (idle)",
-           "code_path": "ui.state.build_resources + Assistant.stream as ui/chat.py ask (threads = sessions)",
-           "index": {"data_dir": args.data_dir, "chunks": len(res.index.all_chunks()), "embedder": args.embedder,
-                     "vector_snapshot": res.index.vector_snapshot() is not None},
-           "ingest": {"folders": [str(f) for f in folders], "runs_started": ingest.runs,
-                      "command": "ui.admin.ingest_command (byraad ingest, role ingest, nice 10), no embedding cache"},
-           "questions": {"source": "external-dev.jsonl" if (SHARED / "eval").exists() else "built-in",
-                         "count": len(questions), "per_member_per_segment": args.questions, "rounds": args.rounds,
-                         "query_vector_cache": "disabled"},
-           "server": {"startup_s": round(startup_s, 2), "rss_ready_mb": round(rss_ready, 1),
-                      "rss_peak_mb": round(peak.peak, 1), "rss_end_mb": round(rss_mb(), 1)},
-           "machine": {"cpus": os.cpu_count(), "python": platform.python_version()},
-           "targets": {"full_answer_p95_s_10_members_busy": TARGET_P95_10_BUSY_S,
-                       "busy_vs_idle_p95_20_members": TARGET_RATIO_20},
-           "results": cells}
+    out = {
+        "benchmark": "load: N members asking while an ingest runs (busy) and while it is paused (idle)",
+        "code_path": "ui.state.build_resources + Assistant.stream as ui/chat.py ask (threads = sessions)",
+        "index": {
+            "data_dir": args.data_dir,
+            "chunks": len(res.index.all_chunks()),
+            "embedder": args.embedder,
+            "vector_snapshot": res.index.vector_snapshot() is not None,
+        },
+        "ingest": {
+            "folders": [str(f) for f in folders],
+            "runs_started": ingest.runs,
+            "command": "ui.admin.ingest_command (byraad ingest, role ingest, nice 10), no embedding cache",
+        },
+        "questions": {
+            "source": "external-dev.jsonl" if (SHARED / "eval").exists() else "built-in",
+            "count": len(questions),
+            "per_member_per_segment": args.questions,
+            "rounds": args.rounds,
+            "query_vector_cache": "disabled",
+        },
+        "server": {
+            "startup_s": round(startup_s, 2),
+            "rss_ready_mb": round(rss_ready, 1),
+            "rss_peak_mb": round(peak.peak, 1),
+            "rss_end_mb": round(rss_mb(), 1),
+        },
+        "machine": {"cpus": os.cpu_count(), "python": platform.python_version()},
+        "targets": {
+            "full_answer_p95_s_10_members_busy": TARGET_P95_10_BUSY_S,
+            "busy_vs_idle_p95_20_members": TARGET_RATIO_20,
+        },
+        "results": cells,
+    }
     if "10" in cells:
         out["targets"]["met_10_busy"] = (cells["10"]["busy"]["full_answer_p95_s"] or 1e9) <= TARGET_P95_10_BUSY_S
     if "20" in cells:

@@ -27,10 +27,16 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 SHARED = ROOT.parent / "shared"
 BODIES = ["teknik-og-miljoeudvalget", "byraadet", "oekonomiudvalget", "kulturudvalget"]
-QUESTIONS = ["Hvad besluttede udvalget om cykelstier og trafiksikkerhed?",
-             "Hvor mange sider bilag fik udvalget i 2023?", "Hvad er SBV og hvem leder det?", "Hvad sagde rådmanden om vinterhjælp?",
-             "Hvordan sender jeg en 10-dagesforespørgsel?", "Hvad anbefaler udvalget om lukket dagsorden?",
-             "Hvem deltog i mødet i november 2022?", "budget 2026 MSB"]
+QUESTIONS = [
+    "Hvad besluttede udvalget om cykelstier og trafiksikkerhed?",
+    "Hvor mange sider bilag fik udvalget i 2023?",
+    "Hvad er SBV og hvem leder det?",
+    "Hvad sagde rådmanden om vinterhjælp?",
+    "Hvordan sender jeg en 10-dagesforespørgsel?",
+    "Hvad anbefaler udvalget om lukket dagsorden?",
+    "Hvem deltog i mødet i november 2022?",
+    "budget 2026 MSB",
+]
 
 
 def pct(xs: list[float], q: float) -> float:
@@ -45,12 +51,16 @@ def summary(xs: list[float]) -> dict:
 def users() -> dict:
     from byraad.access import User
 
-    return {"public": (None, False), "committee": (User("t", ("udvalg:teknik-og-miljoeudvalget",)), False),
-            "all_access": (None, True)}
+    return {
+        "public": (None, False),
+        "committee": (User("t", ("udvalg:teknik-og-miljoeudvalget",)), False),
+        "all_access": (None, True),
+    }
 
 
-def measure(r, qs: list[str], user, all_access: bool, mode: str, reps: int, parts: dict | None = None,
-            **filters) -> dict:
+def measure(
+    r, qs: list[str], user, all_access: bool, mode: str, reps: int, parts: dict | None = None, **filters
+) -> dict:
     """Latency of retrieve() over the questions, `reps` times (vectors cached after the first round, as in a UI)."""
     xs = []
     for _ in range(reps):
@@ -58,7 +68,7 @@ def measure(r, qs: list[str], user, all_access: bool, mode: str, reps: int, part
             t = time.perf_counter()
             res = r.retrieve(q, user, mode=mode, all_access=all_access, **filters)
             xs.append((time.perf_counter() - t) * 1000)
-            for k, v in (res.timings.items() if parts is not None else ()):
+            for k, v in res.timings.items() if parts is not None else ():
                 parts.setdefault(k, []).append(v)
     return summary(xs)
 
@@ -98,7 +108,7 @@ def bench_shared(data_dir: Path, ingest: bool = True) -> dict:
         r.retrieve(q)
     out: dict = {"chunks": idx.catalog.stats()["chunks"], "questions": len(qs), "loadavg": os.getloadavg()}
     for mode in ("hybrid", "dense", "bm25"):
-        r2 = Retriever(idx, s)      # a fresh retriever: no cached query vectors from the previous mode
+        r2 = Retriever(idx, s)  # a fresh retriever: no cached query vectors from the previous mode
         r2.retrieve(qs[0])
         xs, parts = [], {}
         for i, q in enumerate(qs):
@@ -119,8 +129,12 @@ def bench_shared(data_dir: Path, ingest: bool = True) -> dict:
     # Query vectors cached (the UI's reruns, or an evaluation over several modes): what the store and BM25 cost.
     for q in qs[:60]:
         r.retrieve(q)
-    out["cached_vectors"] = matrix(r, qs[:60], 1, {"bodies": ("raadmandsmoede", "social-og-beskaeftigelsesudvalget"),
-                                                   "date_from": 20220101, "date_to": 20251231})
+    out["cached_vectors"] = matrix(
+        r,
+        qs[:60],
+        1,
+        {"bodies": ("raadmandsmoede", "social-og-beskaeftigelsesudvalget"), "date_from": 20220101, "date_to": 20251231},
+    )
     a2 = Assistant(s, idx, retriever=Retriever(idx, s))
     a2.answer(qs[0])
     xs = []
@@ -140,14 +154,17 @@ def build_synthetic(idx, n: int, per_doc: int = 100, docs_per_write: int = 20) -
     from byraad.types import Chunk
 
     rng = random.Random(7)
-    src = " ".join(p.read_text() for p in (SHARED / "corpus").glob("*.txt")) if SHARED.exists() else \
-        " ".join(p.read_text() for p in (ROOT / "sample_corpus").glob("*.txt"))
+    src = (
+        " ".join(p.read_text() for p in (SHARED / "corpus").glob("*.txt"))
+        if SHARED.exists()
+        else " ".join(p.read_text() for p in (ROOT / "sample_corpus").glob("*.txt"))
+    )
     words = re.findall(r"[a-zæøåA-ZÆØÅ]{3,}", src)
     t0 = time.time()
     have = idx.catalog.stats().get("chunks", 0)
     docs = list(range(have // per_doc, n // per_doc))
     for start in range(0, len(docs), docs_per_write):
-        group, chunks = docs[start:start + docs_per_write], []
+        group, chunks = docs[start : start + docs_per_write], []
         for d in group:
             doc_id, drng = f"syn{d:05d}", random.Random(d)
             body = drng.choice(BODIES)
@@ -156,11 +173,20 @@ def build_synthetic(idx, n: int, per_doc: int = 100, docs_per_write: int = 20) -
                 text = " ".join(rng.choice(words) for _ in range(drng.randint(80, 250)))
                 acc = drng.choices(["public", "internal", f"closed:{body}"], [90, 5, 5])[0]
                 cid = hashlib.sha256(f"{doc_id}{i}".encode()).hexdigest()[:24]
-                meta = {"doc_id": doc_id, "path": f"{doc_id}.txt", "title": doc_id, "kind": "minutes",
-                        "chunk_type": "item", "access": acc, "body_key": body,
-                        "meeting_date": 20200101 + drng.randint(0, 5) * 10000 + drng.randint(0, 11) * 100,
-                        "char_start": i * 1000, "index": i, "chunk_id": cid,
-                        "content_hash": hashlib.sha256(text.encode()).hexdigest()[:16]}
+                meta = {
+                    "doc_id": doc_id,
+                    "path": f"{doc_id}.txt",
+                    "title": doc_id,
+                    "kind": "minutes",
+                    "chunk_type": "item",
+                    "access": acc,
+                    "body_key": body,
+                    "meeting_date": 20200101 + drng.randint(0, 5) * 10000 + drng.randint(0, 11) * 100,
+                    "char_start": i * 1000,
+                    "index": i,
+                    "chunk_id": cid,
+                    "content_hash": hashlib.sha256(text.encode()).hexdigest()[:16],
+                }
                 part.append(Chunk(cid, doc_id, text, f"{doc_id} › punkt {i}\n{text}", meta))
             idx.catalog.begin_document(doc_id, f"{doc_id}.txt", doc_id, "minutes", {}, part, [c.text for c in part])
             chunks += part
@@ -187,9 +213,15 @@ def bench_synthetic(data_dir: Path, n: int, reps: int) -> dict:
     idx.bm25()
     bm25_s = time.time() - t
     flt = {"bodies": ("byraadet",), "date_from": 20230101, "date_to": 20231231}
-    out: dict = {"chunks": idx.catalog.stats()["chunks"], "build_s": round(build_s, 1), "bm25_load_s": round(bm25_s, 1),
-                 "shards": {str(lv): int(col.count()) for lv, col in idx.store.shards().items()},
-                 "embedder": s.embedder, "reps": reps, "filter": "bodies=byraadet, 2023"}
+    out: dict = {
+        "chunks": idx.catalog.stats()["chunks"],
+        "build_s": round(build_s, 1),
+        "bm25_load_s": round(bm25_s, 1),
+        "shards": {str(lv): int(col.count()) for lv, col in idx.store.shards().items()},
+        "embedder": s.embedder,
+        "reps": reps,
+        "filter": "bodies=byraadet, 2023",
+    }
     # Cold: no vector cache at all (a CLI call, or the first seconds of a server); warm: every vector cached, as a
     # long-running UI has it some seconds after its first dense search.
     for phase in ("cold", "warm"):
@@ -201,7 +233,7 @@ def bench_synthetic(data_dir: Path, n: int, reps: int) -> dict:
             idx.warm_vectors(wait=True)
             out["warm_s"], out["cached_vectors"] = round(time.time() - t, 1), len(idx.vectors)
         r = Retriever(idx, s)
-        for name, (user, all_access) in users().items():     # warm: chunk cache, columns, shard list, BM25 pages
+        for name, (user, all_access) in users().items():  # warm: chunk cache, columns, shard list, BM25 pages
             for q in QUESTIONS[:2]:
                 r.retrieve(q, user, all_access=all_access)
         out[phase] = {"loadavg": os.getloadavg(), **matrix(r, QUESTIONS, reps, flt)}
@@ -220,8 +252,9 @@ def main() -> None:
     data = Path(args.data_dir or f"/tmp/byraad-bench-{args.mode}")
     res = bench_shared(data, not args.no_ingest) if args.mode == "shared" else bench_synthetic(data, args.n, args.reps)
     # Thread settings of the numeric libraries shape latency on a busy 2-core box (OpenMP/OpenBLAS spin-waiting).
-    res["env"] = {k: os.environ[k] for k in ("OMP_NUM_THREADS", "OMP_WAIT_POLICY", "OPENBLAS_NUM_THREADS")
-                  if k in os.environ}
+    res["env"] = {
+        k: os.environ[k] for k in ("OMP_NUM_THREADS", "OMP_WAIT_POLICY", "OPENBLAS_NUM_THREADS") if k in os.environ
+    }
     out = ROOT / "benchmarks" / "results" / f"retrieval-{args.mode}.json"
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(res, indent=2))

@@ -24,17 +24,26 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-SHARED = Path(os.environ.get("BYRAAD_SHARED_DIR") or ROOT.parent / "shared")   # a worktree elsewhere sets it
+SHARED = Path(os.environ.get("BYRAAD_SHARED_DIR") or ROOT.parent / "shared")  # a worktree elsewhere sets it
 RESULTS = ROOT / "benchmarks" / "results"
 SYSTEMS = ("hybrid", "dense", "bm25", "naive", "naive-bm25")
 METRICS = ("recall_at_1", "recall_at_5", "recall_at_10", "mrr", "all_parts_at_10")
-SETS = {   # name: (test set, config, corpus folders inside ../shared — the same as the config names)
-    "shared": (ROOT / "evaluation" / "testsets" / "shared_corpus.jsonl", ROOT / "evaluation" / "configs" / "shared.toml",
-               ("corpus",)),
-    "sources": (ROOT / "evaluation" / "testsets" / "shared_sources.jsonl",
-                ROOT / "evaluation" / "configs" / "shared_sources.toml", ("corpus-pdf", "esdh", "html")),
-    "external": (SHARED / "eval" / "external-dev.jsonl", ROOT / "evaluation" / "configs" / "external.toml",
-                 ("corpus", "corpus-pdf")),
+SETS = {  # name: (test set, config, corpus folders inside ../shared — the same as the config names)
+    "shared": (
+        ROOT / "evaluation" / "testsets" / "shared_corpus.jsonl",
+        ROOT / "evaluation" / "configs" / "shared.toml",
+        ("corpus",),
+    ),
+    "sources": (
+        ROOT / "evaluation" / "testsets" / "shared_sources.jsonl",
+        ROOT / "evaluation" / "configs" / "shared_sources.toml",
+        ("corpus-pdf", "esdh", "html"),
+    ),
+    "external": (
+        SHARED / "eval" / "external-dev.jsonl",
+        ROOT / "evaluation" / "configs" / "external.toml",
+        ("corpus", "corpus-pdf"),
+    ),
 }
 
 
@@ -62,9 +71,14 @@ def run_set(name: str, base, systems: tuple[str, ...], out: Path) -> dict:
     t0 = time.time()
     res = evaluate(testset, out, base, cfg, corpus=[SHARED / f for f in folders], environ=os.environ, progress=True)
     cases = load_testset(testset, [])
-    entry = {"testset": str(testset), "matching": cfg.matching, "index_reused": res.get("index_reused"),
-             "cases_with_evidence": sum(1 for c in cases if c.evidence), "duration_s": round(time.time() - t0, 1),
-             "systems": {s: {m: res["systems"][s].get(m) for m in METRICS} for s in systems}}
+    entry = {
+        "testset": str(testset),
+        "matching": cfg.matching,
+        "index_reused": res.get("index_reused"),
+        "cases_with_evidence": sum(1 for c in cases if c.evidence),
+        "duration_s": round(time.time() - t0, 1),
+        "systems": {s: {m: res["systems"][s].get(m) for m in METRICS} for s in systems},
+    }
     multi = sum(1 for c in cases if c.evidence.count(" ||| ") >= 1)
     entry["two_passage_cases"] = multi
     if name != "external":
@@ -79,8 +93,10 @@ def run_set(name: str, base, systems: tuple[str, ...], out: Path) -> dict:
 def table(results: dict) -> str:
     lines = []
     for name, e in results["sets"].items():
-        lines.append(f"\n### {name} ({e['cases_with_evidence']} with evidence, {e['two_passage_cases']} two-passage;"
-                     f" matching {e['matching']})\n")
+        lines.append(
+            f"\n### {name} ({e['cases_with_evidence']} with evidence, {e['two_passage_cases']} two-passage;"
+            f" matching {e['matching']})\n"
+        )
         lines.append("| | " + " | ".join(e["systems"]) + " |")
         lines.append("|---" * (len(e["systems"]) + 1) + "|")
         for m in METRICS:
@@ -88,9 +104,14 @@ def table(results: dict) -> str:
             lines.append(f"| {m} | " + " | ".join("–" if v is None else f"{v:.3f}" for v in vals) + " |")
         for h in ("tune", "check"):
             if "halves" in e:
-                lines.append(f"| recall_at_5 ({h} half) | " + " | ".join(
-                    "–" if e["halves"][s][h]["recall_at_5"] is None else f"{e['halves'][s][h]['recall_at_5']:.3f}"
-                    for s in e["systems"]) + " |")
+                lines.append(
+                    f"| recall_at_5 ({h} half) | "
+                    + " | ".join(
+                        "–" if e["halves"][s][h]["recall_at_5"] is None else f"{e['halves'][s][h]['recall_at_5']:.3f}"
+                        for s in e["systems"]
+                    )
+                    + " |"
+                )
     return "\n".join(lines)
 
 
@@ -110,14 +131,15 @@ def main() -> int:
     systems = tuple(s for s in args.systems.split(",") if s)
     path = RESULTS / f"retrieval-sets-{args.label}.json"
     results = {"label": args.label, "sets": {}}
-    if path.is_file():          # a run of some sets updates those and keeps the others
+    if path.is_file():  # a run of some sets updates those and keeps the others
         results = json.loads(path.read_text(encoding="utf-8"))
     results["started"] = time.strftime("%Y-%m-%d %H:%M:%S")
     try:
         import subprocess
 
-        results["commit"] = subprocess.run(["git", "-C", str(ROOT), "rev-parse", "--short", "HEAD"],
-                                           capture_output=True, text=True).stdout.strip()
+        results["commit"] = subprocess.run(
+            ["git", "-C", str(ROOT), "rev-parse", "--short", "HEAD"], capture_output=True, text=True
+        ).stdout.strip()
     except OSError:
         pass
     for name in args.sets.split(","):

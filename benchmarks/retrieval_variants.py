@@ -30,8 +30,15 @@ def open_set(name: str, base, progress: bool = True):
     """(cases, index, settings, document halves, matching rule) of one set, its index built or reused."""
     from evaluation.config import load_config
     from evaluation.dataset import load_testset
-    from evaluation.runner import (build_systems, corpus_hash, eval_settings, index_settings_fingerprint,
-                                   resolve_corpus, reusable_index, write_stamp)
+    from evaluation.runner import (
+        build_systems,
+        corpus_hash,
+        eval_settings,
+        index_settings_fingerprint,
+        resolve_corpus,
+        reusable_index,
+        write_stamp,
+    )
     from evaluation.splits import document_halves
 
     testset, config, folders = SETS[name]
@@ -65,10 +72,20 @@ def score(cases, retriever, rule: str, k: int = 10, user=None) -> list[dict]:
         if not evs or not is_answerable(c.kind):
             continue
         hits = retriever.retrieve(c.question, user, k=k).hits
-        rs = retrieval_scores(evs, [prepare_passage(h.chunk.text, retriever.index.source_text(h.chunk.chunk_id))
-                                    for h in hits], rule=rule)
-        rows.append({"id": c.id, "kind": c.kind, "scored_retrieval": True, "evidence_count": len(evs),
-                     "recall": rs["recall"], "rr": rs["rr"], "ndcg10": rs["ndcg10"]})
+        rs = retrieval_scores(
+            evs, [prepare_passage(h.chunk.text, retriever.index.source_text(h.chunk.chunk_id)) for h in hits], rule=rule
+        )
+        rows.append(
+            {
+                "id": c.id,
+                "kind": c.kind,
+                "scored_retrieval": True,
+                "evidence_count": len(evs),
+                "recall": rs["recall"],
+                "rr": rs["rr"],
+                "ndcg10": rs["ndcg10"],
+            }
+        )
     return rows
 
 
@@ -89,7 +106,12 @@ def main() -> int:
 
     variants = [(v.split("=", 1)[0], json.loads(v.split("=", 1)[1])) for v in (args.variant or ["base={}"])]
     base = Settings.load(overrides={"data_dir": args.data_dir, **json.loads(args.settings)})
-    out: dict = {"label": args.label, "settings": json.loads(args.settings), "started": time.strftime("%Y-%m-%d %H:%M:%S"), "sets": {}}
+    out: dict = {
+        "label": args.label,
+        "settings": json.loads(args.settings),
+        "started": time.strftime("%Y-%m-%d %H:%M:%S"),
+        "sets": {},
+    }
     for name in args.sets.split(","):
         cases, index, settings, halves, rule = open_set(name, base)
         out["sets"][name] = {}
@@ -102,13 +124,16 @@ def main() -> int:
                 entry.update(half_metrics(rows, halves, {c.id: c.source_file for c in cases}))
             entry["misses_at_5"] = [r["id"] for r in rows if r["recall"]["5"] < 1.0]
             out["sets"][name][vname] = entry
-            print(f"{name:9s} {vname:14s} " + " ".join(
-                f"{m.replace('recall_at_', 'r@')}={entry['all'][m] or 0:.3f}" for m in METRICS)
+            print(
+                f"{name:9s} {vname:14s} "
+                + " ".join(f"{m.replace('recall_at_', 'r@')}={entry['all'][m] or 0:.3f}" for m in METRICS)
                 + "".join(f" | {h} r@5={entry[h]['recall_at_5'] or 0:.3f}" for h in ("tune", "check") if h in entry),
-                flush=True)
+                flush=True,
+            )
     if args.label:
         (RESULTS / f"retrieval-variants-{args.label}.json").write_text(
-            json.dumps(out, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
+            json.dumps(out, indent=1, ensure_ascii=False) + "\n", encoding="utf-8"
+        )
     return 0
 
 

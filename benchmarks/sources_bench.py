@@ -57,9 +57,15 @@ def bench_text_pdfs(folder: Path) -> dict:
         files.append({"file": p.name, "pages": n, "s": round(dt, 3), "pages_per_s": round(n / dt, 1)})
         pages += n
         secs += dt
-    return {"files": len(files), "pages": pages, "total_s": round(secs, 2),
-            "pages_per_s": round(pages / secs, 1) if secs else None, "per_file": files,
-            "skipped_no_text_layer": skipped, "load_avg_1m": [load_before, _load()]}
+    return {
+        "files": len(files),
+        "pages": pages,
+        "total_s": round(secs, 2),
+        "pages_per_s": round(pages / secs, 1) if secs else None,
+        "per_file": files,
+        "skipped_no_text_layer": skipped,
+        "load_avg_1m": [load_before, _load()],
+    }
 
 
 def bench_ocr(path: Path, max_pages: int, lang: str) -> dict:
@@ -82,12 +88,22 @@ def bench_ocr(path: Path, max_pages: int, lang: str) -> dict:
     dt = time.perf_counter() - t0
     n = len([x for x in str(loaded.meta.get("ocr_pages", "")).split(",") if x])
     words = ("Ejendomsoversigt", "Ballerup", "Måløv", "Skovlunde", "Idrætspark", "Bibliotek", "Afdeling")
-    return {"file": path.name, "pages": len(doc.pages), "ocr_pages": n, "total_s": round(dt, 2),
-            "load_s": round(t_load, 2), "s_per_page": round(dt / n, 2) if n else None,
-            "pages_per_s": round(n / dt, 3) if n else None, "chars": len(loaded.raw_text),
-            "check_words_found": [w for w in words if w in loaded.raw_text],
-            "warnings": list(loaded.warnings), "lang": lang, "psm": ocr.PSM,
-            "tesseract": _version("tesseract-ocr"), "load_avg_1m": [load_before, _load()]}
+    return {
+        "file": path.name,
+        "pages": len(doc.pages),
+        "ocr_pages": n,
+        "total_s": round(dt, 2),
+        "load_s": round(t_load, 2),
+        "s_per_page": round(dt / n, 2) if n else None,
+        "pages_per_s": round(n / dt, 3) if n else None,
+        "chars": len(loaded.raw_text),
+        "check_words_found": [w for w in words if w in loaded.raw_text],
+        "warnings": list(loaded.warnings),
+        "lang": lang,
+        "psm": ocr.PSM,
+        "tesseract": _version("tesseract-ocr"),
+        "load_avg_1m": [load_before, _load()],
+    }
 
 
 def bench_doc(shared: Path) -> dict:
@@ -98,8 +114,14 @@ def bench_doc(shared: Path) -> dict:
         t0 = time.perf_counter()
         try:
             lf = load_file(p)
-            out.append({"file": str(p.relative_to(shared)), "s": round(time.perf_counter() - t0, 3),
-                        "chars": len(lf.raw_text), "tool": lf.meta.get("doc_tool")})
+            out.append(
+                {
+                    "file": str(p.relative_to(shared)),
+                    "s": round(time.perf_counter() - t0, 3),
+                    "chars": len(lf.raw_text),
+                    "tool": lf.meta.get("doc_tool"),
+                }
+            )
         except LoadError as e:
             out.append({"file": str(p.relative_to(shared)), "code": e.code, "reason": str(e)})
     return {"files": out, "antiword": _version("antiword"), "catdoc": _version("catdoc")}
@@ -125,12 +147,23 @@ def bench_ingest(shared: Path, embedder: str) -> dict:
         chunks = len(idx.catalog.chunks())
         idx.close()
         ocr_warn = [w for w in rep.warnings if str(w.get("warning", "")).startswith("OCR på")]
-        return {"roots": [r.name for r in roots], "embedder": embedder, "ocr": s.ocr,
-                "files_new": len(rep.new), "duplicates": len(rep.duplicates), "failed": rep.failed,
-                "skipped": len(rep.skipped), "documents": len(docs), "pages": pages, "chunks": chunks,
-                "ingest_s": round(dt, 2), "pages_per_s": round(pages / dt, 2) if dt else None,
-                "chunks_per_s": round(chunks / dt, 2) if dt else None, "ocr_warnings": ocr_warn,
-                "load_avg_1m": [load_before, _load()]}
+        return {
+            "roots": [r.name for r in roots],
+            "embedder": embedder,
+            "ocr": s.ocr,
+            "files_new": len(rep.new),
+            "duplicates": len(rep.duplicates),
+            "failed": rep.failed,
+            "skipped": len(rep.skipped),
+            "documents": len(docs),
+            "pages": pages,
+            "chunks": chunks,
+            "ingest_s": round(dt, 2),
+            "pages_per_s": round(pages / dt, 2) if dt else None,
+            "chunks_per_s": round(chunks / dt, 2) if dt else None,
+            "ocr_warnings": ocr_warn,
+            "load_avg_1m": [load_before, _load()],
+        }
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
 
@@ -138,8 +171,9 @@ def bench_ingest(shared: Path, embedder: str) -> dict:
 def _version(deb_package: str) -> str:
     """Installed Debian package version ("" when not installed or not Debian)."""
     try:
-        r = subprocess.run(["dpkg-query", "-W", "-f=${Version}", deb_package], capture_output=True, text=True,
-                           timeout=10)
+        r = subprocess.run(
+            ["dpkg-query", "-W", "-f=${Version}", deb_package], capture_output=True, text=True, timeout=10
+        )
     except (OSError, subprocess.SubprocessError):
         return ""
     return r.stdout.strip() if r.returncode == 0 else ""

@@ -29,9 +29,14 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 TARGET_COLD_ASK_S = 2.0
-QUESTIONS = ["Hvad besluttede byrådet om cykelstien langs Skovvej?", "Hvad står der i håndbogen om spørgetid?",
-             "Hvem er formand for Teknik- og Miljøudvalget?", "Hvad koster restaureringen af vandløbet?",
-             "Hvornår holdt Økonomiudvalget møde om budgettet?", "Hvad er Aarhuskompasset?"]
+QUESTIONS = [
+    "Hvad besluttede byrådet om cykelstien langs Skovvej?",
+    "Hvad står der i håndbogen om spørgetid?",
+    "Hvem er formand for Teknik- og Miljøudvalget?",
+    "Hvad koster restaureringen af vandløbet?",
+    "Hvornår holdt Økonomiudvalget møde om budgettet?",
+    "Hvad er Aarhuskompasset?",
+]
 
 APP = r"""
 import json, os, sys, time
@@ -80,10 +85,13 @@ def main() -> None:
     ap.add_argument("--out", default=str(ROOT / "benchmarks" / "results" / "startup.json"))
     args = ap.parse_args()
     cli = [sys.executable, "-m", "byraad.cli", "--data-dir", args.data_dir]
-    res: dict = {"benchmark": "start-up: cold process vs warm question", "data_dir": args.data_dir,
-                 "machine": {"cpus": os.cpu_count(), "python": platform.python_version()},
-                 "target_cold_ask_s": TARGET_COLD_ASK_S}
-    timed(cli + ["ask", QUESTIONS[0]])        # page cache warm, __pycache__ written
+    res: dict = {
+        "benchmark": "start-up: cold process vs warm question",
+        "data_dir": args.data_dir,
+        "machine": {"cpus": os.cpu_count(), "python": platform.python_version()},
+        "target_cold_ask_s": TARGET_COLD_ASK_S,
+    }
+    timed(cli + ["ask", QUESTIONS[0]])  # page cache warm, __pycache__ written
     for cmd in ("ask", "retrieve"):
         walls, cpus, loads = [], [], []
         for i in range(args.runs):
@@ -91,10 +99,15 @@ def main() -> None:
             walls.append(w)
             cpus.append(c)
             loads.append(round(os.getloadavg()[0], 2))
-        res[f"cold_{cmd}"] = {"wall_s": [round(x, 3) for x in walls], "wall_median_s": med(walls),
-                              "cpu_s": [round(x, 3) for x in cpus], "cpu_median_s": med(cpus), "loadavg_1min": loads}
+        res[f"cold_{cmd}"] = {
+            "wall_s": [round(x, 3) for x in walls],
+            "wall_median_s": med(walls),
+            "cpu_s": [round(x, 3) for x in cpus],
+            "cpu_median_s": med(cpus),
+            "loadavg_1min": loads,
+        }
     with tempfile.NamedTemporaryFile("w", suffix=".jsonl", delete=False, encoding="utf-8") as f:
-        for i, q in enumerate(QUESTIONS):      # distinct: each pays its own query embedding
+        for i, q in enumerate(QUESTIONS):  # distinct: each pays its own query embedding
             f.write(json.dumps({"id": i, "question": q}, ensure_ascii=False) + "\n")
     try:
         _, _, out = timed(cli + ["ask", "--questions", f.name])
@@ -102,23 +115,36 @@ def main() -> None:
         os.unlink(f.name)
     totals = [json.loads(line)["timings"].get("total_ms") for line in out.splitlines() if line.strip()]
     totals = [t for t in totals if t is not None]
-    res["warm_ask"] = {"first_total_ms": totals[0] if totals else None,
-                       "later_total_ms_median": med(totals[1:]) if len(totals) > 1 else None,
-                       "later_total_ms": totals[1:], "loadavg_1min": round(os.getloadavg()[0], 2)}
+    res["warm_ask"] = {
+        "first_total_ms": totals[0] if totals else None,
+        "later_total_ms_median": med(totals[1:]) if len(totals) > 1 else None,
+        "later_total_ms": totals[1:],
+        "loadavg_1min": round(os.getloadavg()[0], 2),
+    }
     apps = []
     for i in range(max(1, args.runs // 2)):
         _, cpu, out = timed([sys.executable, "-c", APP, args.data_dir, QUESTIONS[i % len(QUESTIONS)]])
-        apps.append({**json.loads(out.strip().splitlines()[-1]), "cpu_s": round(cpu, 3),
-                     "loadavg_1min": round(os.getloadavg()[0], 2)})
+        apps.append(
+            {
+                **json.loads(out.strip().splitlines()[-1]),
+                "cpu_s": round(cpu, 3),
+                "loadavg_1min": round(os.getloadavg()[0], 2),
+            }
+        )
     res["app_first_answer"] = apps
-    probe = "import sys; from byraad.cli import main; " \
-            "main(['--data-dir', sys.argv[1], 'ask', 'spørgetid'], standalone_mode=False); " \
-            "print('CHROMADB', 'chromadb' in sys.modules)"
+    probe = (
+        "import sys; from byraad.cli import main; "
+        "main(['--data-dir', sys.argv[1], 'ask', 'spørgetid'], standalone_mode=False); "
+        "print('CHROMADB', 'chromadb' in sys.modules)"
+    )
     _, _, out = timed([sys.executable, "-c", probe, args.data_dir])
     res["ask_imports_chromadb"] = "CHROMADB True" in out
     runs = [timed([sys.executable, "-c", "import chromadb"])[:2] for _ in range(2)]
-    res["import_chromadb_s"] = {"wall_s": [round(w, 3) for w, _ in runs], "cpu_s": [round(c, 3) for _, c in runs],
-                                "loadavg_1min": round(os.getloadavg()[0], 2)}
+    res["import_chromadb_s"] = {
+        "wall_s": [round(w, 3) for w, _ in runs],
+        "cpu_s": [round(c, 3) for _, c in runs],
+        "loadavg_1min": round(os.getloadavg()[0], 2),
+    }
     res["target_met"] = res["cold_ask"]["wall_median_s"] <= TARGET_COLD_ASK_S
     Path(args.out).parent.mkdir(parents=True, exist_ok=True)
     Path(args.out).write_text(json.dumps(res, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")

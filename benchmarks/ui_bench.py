@@ -34,16 +34,20 @@ sys.path.insert(0, str(ROOT))
 
 from assistant.prompts import REFUSAL  # noqa: E402  (after the path is set)
 
-FALLBACK_QUESTIONS = ["Hvad besluttede Teknik- og Miljøudvalget om Solbjerg Bæk?",
-                      "Hvad blev besluttet om skolestrukturen i Nordbyen?",
-                      "Hvad står der i håndbogen om spørgetid?",
-                      "Hvad koster restaureringen af vandløbet?",
-                      "Hvornår holdt Økonomiudvalget møde om budgettet?"]
+FALLBACK_QUESTIONS = [
+    "Hvad besluttede Teknik- og Miljøudvalget om Solbjerg Bæk?",
+    "Hvad blev besluttet om skolestrukturen i Nordbyen?",
+    "Hvad står der i håndbogen om spørgetid?",
+    "Hvad koster restaureringen af vandløbet?",
+    "Hvornår holdt Økonomiudvalget møde om budgettet?",
+]
 RSS_TARGET_MB = 1024
 # The newest assistant message's text (content only: the avatar's icon ligature is not answer text).
-LAST_ANSWER_JS = ("n => { const m = document.querySelectorAll('[data-testid=\"stChatMessage\"]');"
-                  " if (m.length < n) return ''; const c = m[n-1].querySelector('[data-testid=\"stChatMessageContent\"]')"
-                  " || m[n-1]; return c.innerText.trim(); }")
+LAST_ANSWER_JS = (
+    "n => { const m = document.querySelectorAll('[data-testid=\"stChatMessage\"]');"
+    " if (m.length < n) return ''; const c = m[n-1].querySelector('[data-testid=\"stChatMessageContent\"]')"
+    " || m[n-1]; return c.innerText.trim(); }"
+)
 
 
 def tree_pids(pid: int) -> list[int]:
@@ -52,7 +56,7 @@ def tree_pids(pid: int) -> list[int]:
     while todo:
         p = todo.pop()
         out.append(p)
-        for task in Path(f"/proc/{p}/task").glob("*"):      # empty once the process is gone
+        for task in Path(f"/proc/{p}/task").glob("*"):  # empty once the process is gone
             try:
                 todo += [int(c) for c in (task / "children").read_text().split()]
             except OSError:
@@ -108,8 +112,13 @@ def percentile(xs: list[float], q: float) -> float:
 
 
 def summary(xs: list[float]) -> dict:
-    return {"p50": round(percentile(xs, 50), 3), "p95": round(percentile(xs, 95), 3), "min": round(min(xs), 3),
-            "max": round(max(xs), 3), "mean": round(sum(xs) / len(xs), 3)}
+    return {
+        "p50": round(percentile(xs, 50), 3),
+        "p95": round(percentile(xs, 95), 3),
+        "min": round(min(xs), 3),
+        "max": round(max(xs), 3),
+        "mean": round(sum(xs) / len(xs), 3),
+    }
 
 
 def ask_once(page, question: str, turn: int) -> dict:
@@ -129,9 +138,13 @@ def ask_once(page, question: str, turn: int) -> dict:
     full = time.perf_counter() - t0
     wait_idle(page)
     text = page.evaluate(LAST_ANSWER_JS, n_msgs)
-    return {"question": question, "first_text_s": round(first, 3), "full_answer_s": round(full, 3),
-            "refused": REFUSAL in text, "citations": page.locator('[data-testid="stChatMessage"]').nth(n_msgs - 1)
-            .locator("a.byraad-cite").count()}
+    return {
+        "question": question,
+        "first_text_s": round(first, 3),
+        "full_answer_s": round(full, 3),
+        "refused": REFUSAL in text,
+        "citations": page.locator('[data-testid="stChatMessage"]').nth(n_msgs - 1).locator("a.byraad-cite").count(),
+    }
 
 
 def run(settings, questions: list[str], log_path: Path) -> dict:
@@ -152,7 +165,7 @@ def run(settings, questions: list[str], log_path: Path) -> dict:
             b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
             page = b.new_page(viewport={"width": 1300, "height": 900})
             t = time.perf_counter()
-            open_app(page, url)        # the first session builds the shared index, embedder and assistant
+            open_app(page, url)  # the first session builds the shared index, embedder and assistant
             out["first_load_s"] = round(time.perf_counter() - t, 2)
             out["rss_mb_loaded"] = rss_mb(proc.pid)
             for i, q in enumerate(questions):
@@ -162,8 +175,11 @@ def run(settings, questions: list[str], log_path: Path) -> dict:
                     wait_idle(page)
                 r = ask_once(page, q, 0)
                 out["runs"].append(r)
-                print(f"[{i + 1}/{len(questions)}] {r['first_text_s']:.2f} s / {r['full_answer_s']:.2f} s"
-                      f"{' (afvist)' if r['refused'] else ''}  {q[:70]}", file=sys.stderr)
+                print(
+                    f"[{i + 1}/{len(questions)}] {r['first_text_s']:.2f} s / {r['full_answer_s']:.2f} s"
+                    f"{' (afvist)' if r['refused'] else ''}  {q[:70]}",
+                    file=sys.stderr,
+                )
             b.close()
         out["rss_mb_after"] = rss_mb(proc.pid)
     finally:
@@ -200,12 +216,19 @@ def main() -> None:
         raise SystemExit(f"no index for {s.collection_name()} in {src} (ingest first)")
     questions = pick_questions(a.testset, a.questions)
     try:
-        out = {"what": "byråds-GPT UI in Debian chromium (Playwright), one new conversation per question",
-               "data_dir": str(src), "collection": s.collection_name(), "index": stats,
-               "settings": {"embedder": s.embedder, "llm": s.llm, "top_k": s.top_k},
-               "machine": {"cpus": os.cpu_count(), "python": platform.python_version(),
-                           "loadavg_before": [round(x, 2) for x in os.getloadavg()]},
-               "testset": str(a.testset) if a.testset.exists() else "built-in questions"}
+        out = {
+            "what": "byråds-GPT UI in Debian chromium (Playwright), one new conversation per question",
+            "data_dir": str(src),
+            "collection": s.collection_name(),
+            "index": stats,
+            "settings": {"embedder": s.embedder, "llm": s.llm, "top_k": s.top_k},
+            "machine": {
+                "cpus": os.cpu_count(),
+                "python": platform.python_version(),
+                "loadavg_before": [round(x, 2) for x in os.getloadavg()],
+            },
+            "testset": str(a.testset) if a.testset.exists() else "built-in questions",
+        }
         out.update(run(s, questions, (work or Path(tempfile.gettempdir())) / "ui_bench_app.log"))
         out["machine"]["loadavg_after"] = [round(x, 2) for x in os.getloadavg()]
     finally:

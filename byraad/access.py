@@ -100,7 +100,7 @@ class Access:
     the Retriever, from the user and the group table) and passed down unchanged to every search, lookup and audit
     record of the question."""
 
-    name: str                               # as written to the audit log
+    name: str  # as written to the audit log
     levels: tuple[str, ...] | None
 
     @classmethod

@@ -67,7 +67,7 @@ def main(ctx: click.Context, config, data_dir, embedder, llm, chroma_url) -> Non
     overrides = {"data_dir": data_dir, "embedder": embedder, "llm": llm, "chroma_url": chroma_url}
     from byraad.private import private_umask
 
-    private_umask()     # the data directory holds closed text and password hashes: files 0600, folders 0700
+    private_umask()  # the data directory holds closed text and password hashes: files 0600, folders 0700
     ctx.obj = Ctx(_load_settings(config, overrides))
 
 
@@ -77,10 +77,20 @@ def main(ctx: click.Context, config, data_dir, embedder, llm, chroma_url) -> Non
 @click.option("--rebuild", is_flag=True, help="Byg indekset helt forfra.")
 @click.option("--json", "as_json", is_flag=True, help="Skriv rapporten som JSON på stdout.")
 @click.option("--quiet", is_flag=True, help="Ingen statuslinje på stderr.")
-@click.option("--nice", "niceness", type=click.IntRange(0, 19), default=0, show_default=True,
-              help="Lavere CPU-prioritet (fx 10), så chatten ikke venter på indlæsningen.")
-@click.option("--progress-jsonl", is_flag=True, hidden=True,
-              help="Fremdrift som JSON-linjer på stderr (til administrationssiden).")
+@click.option(
+    "--nice",
+    "niceness",
+    type=click.IntRange(0, 19),
+    default=0,
+    show_default=True,
+    help="Lavere CPU-prioritet (fx 10), så chatten ikke venter på indlæsningen.",
+)
+@click.option(
+    "--progress-jsonl",
+    is_flag=True,
+    hidden=True,
+    help="Fremdrift som JSON-linjer på stderr (til administrationssiden).",
+)
 @click.pass_obj
 def ingest(obj: Ctx, paths, prune, rebuild, as_json, quiet, niceness, progress_jsonl) -> None:
     """Indlæs mapper/filer (standard: corpus_dirs fra indstillingerne). Sikker at køre igen og igen."""
@@ -94,20 +104,37 @@ def ingest(obj: Ctx, paths, prune, rebuild, as_json, quiet, niceness, progress_j
     if niceness and _is_program():
         from byraad.runtime import lower_priority
 
-        lower_priority(niceness)       # a background job: the app's questions get the cores first
+        lower_priority(niceness)  # a background job: the app's questions get the cores first
     on_progress = None
     if progress_jsonl:
+
         def on_progress(ev: dict) -> None:
             sys.stderr.write(json.dumps(ev, ensure_ascii=False) + "\n")
             sys.stderr.flush()
 
         from byraad.runtime import autogroup_nice
 
-        on_progress({"phase": "start", "done": 0, "total": 0, "file": "", "pid": os.getpid(),
-                     "nice": os.nice(0) if hasattr(os, "nice") else 0, "autogroup_nice": autogroup_nice()})
+        on_progress(
+            {
+                "phase": "start",
+                "done": 0,
+                "total": 0,
+                "file": "",
+                "pid": os.getpid(),
+                "nice": os.nice(0) if hasattr(os, "nice") else 0,
+                "autogroup_nice": autogroup_nice(),
+            }
+        )
     try:
-        rep = ingest_paths(roots, s, prune=prune, rebuild=rebuild, progress=not (quiet or progress_jsonl),
-                           environ=os.environ, on_progress=on_progress)
+        rep = ingest_paths(
+            roots,
+            s,
+            prune=prune,
+            rebuild=rebuild,
+            progress=not (quiet or progress_jsonl),
+            environ=os.environ,
+            on_progress=on_progress,
+        )
     except IngestLocked as e:
         click.echo(f"Fejl: {e}", err=True)
         sys.exit(3)
@@ -146,8 +173,9 @@ def info(obj: Ctx) -> None:
 @click.option("--dest", type=click.Path(file_okay=False), help="Mappe til de hentede sider (standard: sync_dir).")
 @click.option("--limit", type=click.IntRange(min=1), help="Hent højst de første N møder på oversigten.")
 @click.option("--bilag/--no-bilag", default=True, show_default=True, help="Hent også punkternes bilag (PDF).")
-@click.option("--max-bilag-mb", type=click.IntRange(min=1), default=20, show_default=True,
-              help="Største bilag, der hentes.")
+@click.option(
+    "--max-bilag-mb", type=click.IntRange(min=1), default=20, show_default=True, help="Største bilag, der hentes."
+)
 @click.option("--timeout", type=click.FloatRange(min=1), default=30.0, show_default=True, help="Sekunder pr. hentning.")
 @click.option("--dry-run", is_flag=True, help="Vis hvad der ville blive hentet, uden at hente eller skrive.")
 @click.option("--ingest", "then_ingest", is_flag=True, help="Indlæs mappen bagefter (som `byraad ingest DEST`).")
@@ -161,12 +189,21 @@ def sync(obj: Ctx, url, dest, limit, bilag, max_bilag_mb, timeout, dry_run, then
     s = obj.settings
     url = url or s.portal_url
     if not url:
-        raise click.UsageError("ingen portal-adresse: brug --url eller sæt portal_url i byraad.toml "
-                               "(eller BYRAAD_PORTAL_URL)")
+        raise click.UsageError(
+            "ingen portal-adresse: brug --url eller sæt portal_url i byraad.toml (eller BYRAAD_PORTAL_URL)"
+        )
     dest = dest or s.sync_dir
     try:
-        rep = sync_portal(url, dest, limit=limit, dry_run=dry_run, bilag=bilag, max_bilag_mb=max_bilag_mb,
-                          timeout=timeout, progress=not quiet)
+        rep = sync_portal(
+            url,
+            dest,
+            limit=limit,
+            dry_run=dry_run,
+            bilag=bilag,
+            max_bilag_mb=max_bilag_mb,
+            timeout=timeout,
+            progress=not quiet,
+        )
     except SyncError as e:
         click.echo(f"Fejl: {e}", err=True)
         sys.exit(1)

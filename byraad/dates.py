@@ -11,21 +11,41 @@ import calendar
 import datetime as _dt
 import re
 
-MONTH_NAMES: tuple[str, ...] = ("januar", "februar", "marts", "april", "maj", "juni", "juli", "august", "september",
-                                "oktober", "november", "december")
+MONTH_NAMES: tuple[str, ...] = (
+    "januar",
+    "februar",
+    "marts",
+    "april",
+    "maj",
+    "juni",
+    "juli",
+    "august",
+    "september",
+    "oktober",
+    "november",
+    "december",
+)
 MONTHS: dict[str, int] = {
     **{name: i for i, name in enumerate(MONTH_NAMES, 1)},
-    "jan": 1, "feb": 2, "mar": 3, "apr": 4, "jun": 6, "jul": 7, "aug": 8,
-    "sep": 9, "sept": 9, "okt": 10, "nov": 11, "dec": 12,
+    "jan": 1,
+    "feb": 2,
+    "mar": 3,
+    "apr": 4,
+    "jun": 6,
+    "jul": 7,
+    "aug": 8,
+    "sep": 9,
+    "sept": 9,
+    "okt": 10,
+    "nov": 11,
+    "dec": 12,
 }
 # Regex alternations: the full month names, and every name or abbreviation (longest first, so "sept" wins over "sep"
 # and "marts" over "mar").
 MONTH_NAME_ALT = "|".join(MONTH_NAMES)
 MONTH_ALT = "|".join(sorted(MONTHS, key=len, reverse=True))
 
-_WORD_DATE = re.compile(
-    rf"(?<![\w.])(\d{{1,2}})\.?\s*(?:-\s*)?({MONTH_ALT})\b\.?,?\s*(\d{{4}})(?!\d)", re.IGNORECASE
-)
+_WORD_DATE = re.compile(rf"(?<![\w.])(\d{{1,2}})\.?\s*(?:-\s*)?({MONTH_ALT})\b\.?,?\s*(\d{{4}})(?!\d)", re.IGNORECASE)
 _ISO_DATE = re.compile(r"(?<!\d)(\d{4})-(\d{1,2})-(\d{1,2})(?!\d)")
 _NUM_DATE = re.compile(r"(?<![\d.,])(\d{1,2})([-./])(\d{1,2})\2(\d{4}|\d{2})(?![\d,])")
 

@@ -7,7 +7,7 @@ import dataclasses
 import json
 from dataclasses import dataclass
 
-FORMAT = "byraadsfakta"          # meta["source_format"] of the ingested facts document
+FORMAT = "byraadsfakta"  # meta["source_format"] of the ingested facts document
 
 
 @dataclass(frozen=True)
@@ -15,7 +15,7 @@ class Role:
     """A person in a position: mayor, deputy mayor, alderman (rådmand) with an area."""
 
     title: str
-    name: str                   # "Hanne Kjærgaard (A)" as written
+    name: str  # "Hanne Kjærgaard (A)" as written
     area: str = ""
     section_id: str = ""
 
@@ -50,11 +50,11 @@ class CouncilFacts:
     period: str
     seats: int
     mayor: Role
-    roles: tuple[Role, ...] = ()            # deputy mayors and aldermen, in file order
+    roles: tuple[Role, ...] = ()  # deputy mayors and aldermen, in file order
     parties: tuple[Party, ...] = ()
     committees: tuple[Committee, ...] = ()
     director: str = ""
-    updated: int | None = None              # YYYYMMDD
+    updated: int | None = None  # YYYYMMDD
 
     def to_json(self) -> str:
         return json.dumps(dataclasses.asdict(self), ensure_ascii=False, sort_keys=True)
@@ -65,6 +65,8 @@ class CouncilFacts:
         d["mayor"] = Role(**d["mayor"])
         d["roles"] = tuple(Role(**r) for r in d.get("roles", ()))
         d["parties"] = tuple(Party(**{**p, "aliases": tuple(p.get("aliases", ()))}) for p in d.get("parties", ()))
-        d["committees"] = tuple(Committee(**{**c, "members": tuple(c["members"]), "aliases": tuple(c["aliases"])})
-                                for c in d.get("committees", ()))
+        d["committees"] = tuple(
+            Committee(**{**c, "members": tuple(c["members"]), "aliases": tuple(c["aliases"])})
+            for c in d.get("committees", ())
+        )
         return cls(**d)

@@ -33,7 +33,7 @@ ROLE_VAR = "BYRAAD_PROCESS_ROLE"
 
 log = logging.getLogger(__name__)
 _configured: str | None = None
-_added: dict[str, str] = {}     # what configure_process set (not the operator): children of another role drop it
+_added: dict[str, str] = {}  # what configure_process set (not the operator): children of another role drop it
 
 
 def role_env(role: str | None, environ: Mapping[str, str] | None = None) -> dict[str, str]:
@@ -108,7 +108,7 @@ def match_autogroup() -> None:
         if nice > 0 and os.getsid(0) == os.getpid() and AUTOGROUP.exists():
             AUTOGROUP.write_text(str(nice))
     except (OSError, AttributeError):
-        pass        # no autogroups (other kernels, other systems): the process's nice value is all there is
+        pass  # no autogroups (other kernels, other systems): the process's nice value is all there is
 
 
 def autogroup_nice(pid: int | str = "self") -> int | None:

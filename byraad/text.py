@@ -12,15 +12,32 @@ import re
 import unicodedata
 
 _TRANSLIT = {"æ": "ae", "ø": "oe", "å": "aa", "ä": "ae", "ö": "oe", "ü": "ue", "é": "e", "§": ""}
-_QUOTES = str.maketrans({"“": '"', "”": '"', "„": '"', "«": '"', "»": '"', "‘": "'", "’": "'",
-                         "‚": "'", "´": "'", "`": "'", "′": "'", "″": '"'})
+_QUOTES = str.maketrans(
+    {
+        "“": '"',
+        "”": '"',
+        "„": '"',
+        "«": '"',
+        "»": '"',
+        "‘": "'",
+        "’": "'",
+        "‚": "'",
+        "´": "'",
+        "`": "'",
+        "′": "'",
+        "″": '"',
+    }
+)
 
 
 def clean_query(text: str) -> str:
     """The character repair of `repair`, for a user query: NFC, ASCII quotes, no stray glyphs, tidy spaces."""
     text = unicodedata.normalize("NFC", text)
-    text = re.sub("[\ufffd\ue000-\uf8ff\u00ad\u200b-\u200d\u2060\ufeff]", lambda m: "" if m.group()
-                  in "\u00ad\u200b\u200c\u200d\u2060\ufeff" else " ", text)
+    text = re.sub(
+        "[\ufffd\ue000-\uf8ff\u00ad\u200b-\u200d\u2060\ufeff]",
+        lambda m: "" if m.group() in "\u00ad\u200b\u200c\u200d\u2060\ufeff" else " ",
+        text,
+    )
     return " ".join(text.translate(_QUOTES).split())
 
 

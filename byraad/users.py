@@ -49,10 +49,11 @@ CREATE TABLE IF NOT EXISTS login_failures (kind TEXT NOT NULL, key TEXT NOT NULL
 def hash_password(password: str, salt: bytes, params: str = PARAMS) -> bytes:
     """The scrypt hash of a password with the given salt and parameters ("scrypt:n:r:p")."""
     _, n, r, p = params.split(":")
-    need = 128 * int(r) * (int(n) + int(p) + 2)       # scrypt's working memory
+    need = 128 * int(r) * (int(n) + int(p) + 2)  # scrypt's working memory
     with _CONCURRENT:
-        return hashlib.scrypt(password.encode("utf-8"), salt=salt, n=int(n), r=int(r), p=int(p), dklen=32,
-                              maxmem=need + (16 << 20))
+        return hashlib.scrypt(
+            password.encode("utf-8"), salt=salt, n=int(n), r=int(r), p=int(p), dklen=32, maxmem=need + (16 << 20)
+        )
 
 
 @contextlib.contextmanager
@@ -69,7 +70,7 @@ def write_transaction(db: sqlite3.Connection):
 
 
 def parse_groups(text: str) -> tuple[str, ...]:
-    """"byraadsmedlem, udvalg:teknik" → ("byraadsmedlem", "udvalg:teknik"), always including "public"."""
+    """ "byraadsmedlem, udvalg:teknik" → ("byraadsmedlem", "udvalg:teknik"), always including "public"."""
     groups = [g.strip() for g in text.split(",") if g.strip()]
     return tuple(dict.fromkeys(["public", *groups]))
 
@@ -131,10 +132,12 @@ class UserStore:
         groups, salt, stored, params = row
         if not hmac.compare_digest(hash_password(password, salt, params), stored):
             return None
-        if params != PARAMS:    # made with older parameters: re-hash now that the password is known
+        if params != PARAMS:  # made with older parameters: re-hash now that the password is known
             new_salt = os.urandom(16)
-            self.db.execute("UPDATE users SET salt=?, hash=?, params=? WHERE name=? AND params=?",
-                            (new_salt, hash_password(password, new_salt), PARAMS, name, params))
+            self.db.execute(
+                "UPDATE users SET salt=?, hash=?, params=? WHERE name=? AND params=?",
+                (new_salt, hash_password(password, new_salt), PARAMS, name, params),
+            )
         self.db.execute("UPDATE users SET last_login=? WHERE name=?", (time.time(), name))
         return User(name, tuple(groups.split(",")))
 
@@ -151,8 +154,9 @@ class UserStore:
         now = time.time() if now is None else now
         wait = 0.0
         for kind, key in self._keys(name, client):
-            row = self.db.execute("SELECT locked_until FROM login_failures WHERE kind=? AND key=?",
-                                  (kind, key)).fetchone()
+            row = self.db.execute(
+                "SELECT locked_until FROM login_failures WHERE kind=? AND key=?", (kind, key)
+            ).fetchone()
             if row:
                 wait = max(wait, row[0] - now)
         return max(wait, 0.0)
@@ -162,21 +166,25 @@ class UserStore:
         now = time.time() if now is None else now
         with write_transaction(self.db):
             for kind, key in self._keys(name, client):
-                row = self.db.execute("SELECT count, last FROM login_failures WHERE kind=? AND key=?",
-                                      (kind, key)).fetchone()
+                row = self.db.execute(
+                    "SELECT count, last FROM login_failures WHERE kind=? AND key=?", (kind, key)
+                ).fetchone()
                 count = 1 if row is None or now - row[1] > FORGET_AFTER else row[0] + 1
                 free = FREE_FAILURES[kind]
                 locked_until = now + min(BASE_DELAY * 2 ** (count - free), MAX_DELAY) if count >= free else 0.0
-                self.db.execute("INSERT OR REPLACE INTO login_failures(kind, key, count, last, locked_until) "
-                                "VALUES(?,?,?,?,?)", (kind, key, count, now, locked_until))
+                self.db.execute(
+                    "INSERT OR REPLACE INTO login_failures(kind, key, count, last, locked_until) VALUES(?,?,?,?,?)",
+                    (kind, key, count, now, locked_until),
+                )
         return self.locked_for(name, client, now)
 
     def clear_failures(self, name: str) -> None:
         """Forget a name's failed sign-ins (after a successful sign-in, or `byraad users unlock`)."""
         self.db.execute("DELETE FROM login_failures WHERE kind='name' AND key=?", (name.strip().lower(),))
 
-    def login(self, name: str, password: str, client: str | None = None,
-              now: float | None = None) -> tuple[User | None, float]:
+    def login(
+        self, name: str, password: str, client: str | None = None, now: float | None = None
+    ) -> tuple[User | None, float]:
         """(user, 0) on success; (None, seconds locked) otherwise. A locked name or client is refused before the
         password is checked, so guessing during a lock learns nothing."""
         wait = self.locked_for(name, client, now)

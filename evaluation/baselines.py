@@ -27,8 +27,10 @@ from byraad.types import Answer, Chunk, Citation, Hit
 from ingest.pipeline import progress_bar
 
 CHUNK_SIZE, CHUNK_OVERLAP = 1000, 200
-NAIVE_SYSTEM = ("Brug følgende tekststykker til at besvare spørgsmålet. Hvis du ikke kender svaret, "
-                "så sig, at du ikke ved det. Svar kort.")
+NAIVE_SYSTEM = (
+    "Brug følgende tekststykker til at besvare spørgsmålet. Hvis du ikke kender svaret, "
+    "så sig, at du ikke ved det. Svar kort."
+)
 
 
 class OurSystem:
@@ -75,8 +77,7 @@ def _naive_chunks(roots: tuple[Path, ...]) -> tuple[Chunk, ...]:
 
     from ingest.loaders import LoadError, load_file
 
-    splitter = RecursiveCharacterTextSplitter(chunk_size=CHUNK_SIZE, chunk_overlap=CHUNK_OVERLAP,
-                                              add_start_index=True)
+    splitter = RecursiveCharacterTextSplitter(chunk_size=CHUNK_SIZE, chunk_overlap=CHUNK_OVERLAP, add_start_index=True)
     out: list[Chunk] = []
     for path, rel in _rel_files(roots):
         try:
@@ -87,8 +88,14 @@ def _naive_chunks(roots: tuple[Path, ...]) -> tuple[Chunk, ...]:
             start = doc.metadata.get("start_index", 0)
             page = bisect_right(loaded.page_starts, max(start, 0))
             cid = "naive-" + hashlib.sha256(f"{rel}\x00{start}\x00{doc.page_content}".encode()).hexdigest()[:20]
-            meta = {"path": rel, "title": Path(rel).name, "page_start": page, "page_end": page,
-                    "char_start": start, "access": "(ingen adgangsstyring)"}
+            meta = {
+                "path": rel,
+                "title": Path(rel).name,
+                "page_start": page,
+                "page_end": page,
+                "char_start": start,
+                "access": "(ingen adgangsstyring)",
+            }
             out.append(Chunk(chunk_id=cid, doc_id=rel, text=doc.page_content, embed_text=doc.page_content, meta=meta))
     return tuple(out)
 
@@ -105,9 +112,9 @@ class _NaiveAnswers:
 
     def answer(self, question: str, user: Any) -> Answer:
         if self._last is not None and self._last[0] == question and len(self._last[1]) >= self.answer_k:
-            hits = self._last[1][:self.answer_k]
+            hits = self._last[1][: self.answer_k]
         else:
-            hits = self.retrieve(question, user, self.answer_k)[:self.answer_k]
+            hits = self.retrieve(question, user, self.answer_k)[: self.answer_k]
         return naive_answer(question, hits, self.llm)
 
     def source_text(self, chunk: Chunk) -> str:
@@ -129,8 +136,10 @@ class NaiveBM25(_NaiveAnswers):
         self._last = None
 
     def retrieve(self, question: str, user: Any, k: int) -> list[Hit]:
-        hits = [Hit(chunk=self.chunks[cid], score=float(s), bm25_score=float(s), rank=i)
-                for i, (cid, s) in enumerate(self.bm25.search(question, k), start=1)]
+        hits = [
+            Hit(chunk=self.chunks[cid], score=float(s), bm25_score=float(s), rank=i)
+            for i, (cid, s) in enumerate(self.bm25.search(question, k), start=1)
+        ]
         self._last = (question, hits)
         return hits
 
@@ -140,13 +149,22 @@ class NaiveRAG(_NaiveAnswers):
 
     name = "naive"
 
-    def __init__(self, roots: Sequence[Path], embedder: Any, embedder_id: str, persist_dir: Path,
-                 answer_k: int = 4, llm: Any = None, progress: bool = False) -> None:
+    def __init__(
+        self,
+        roots: Sequence[Path],
+        embedder: Any,
+        embedder_id: str,
+        persist_dir: Path,
+        answer_k: int = 4,
+        llm: Any = None,
+        progress: bool = False,
+    ) -> None:
         self.answer_k, self.llm = answer_k, llm
         chunks = naive_chunks(roots)
         self.chunks = {c.chunk_id: c for c in chunks}
-        key = hashlib.sha256("\x00".join([embedder_id, str(CHUNK_SIZE), str(CHUNK_OVERLAP)]
-                                         + sorted(self.chunks)).encode()).hexdigest()[:12]
+        key = hashlib.sha256(
+            "\x00".join([embedder_id, str(CHUNK_SIZE), str(CHUNK_OVERLAP)] + sorted(self.chunks)).encode()
+        ).hexdigest()[:12]
         from vectorstore.langchain_adapters import lc_chroma
 
         persist_dir.mkdir(parents=True, exist_ok=True)
@@ -160,9 +178,10 @@ class NaiveRAG(_NaiveAnswers):
     def _add(self, todo: list[Chunk], progress: bool) -> None:
         bar = progress_bar(len(todo), progress, "naiv RAG: indlejrer", "bidder")
         for i in range(0, len(todo), 64):
-            batch = todo[i:i + 64]
-            self.store.add_texts([c.text for c in batch], metadatas=[dict(c.meta) for c in batch],
-                                 ids=[c.chunk_id for c in batch])
+            batch = todo[i : i + 64]
+            self.store.add_texts(
+                [c.text for c in batch], metadatas=[dict(c.meta) for c in batch], ids=[c.chunk_id for c in batch]
+            )
             bar.update(len(batch))
         bar.close()
 
@@ -180,9 +199,17 @@ class NaiveRAG(_NaiveAnswers):
 
 
 def _citations(hits: Sequence[Hit]) -> tuple[Citation, ...]:
-    return tuple(Citation(key=i, chunk_id=h.chunk.chunk_id, title=str(h.chunk.meta.get("title", "")),
-                          path=str(h.chunk.meta.get("path", "")), pages=str(h.chunk.meta.get("page_start", "")),
-                          quote=h.chunk.text) for i, h in enumerate(hits, start=1))
+    return tuple(
+        Citation(
+            key=i,
+            chunk_id=h.chunk.chunk_id,
+            title=str(h.chunk.meta.get("title", "")),
+            path=str(h.chunk.meta.get("path", "")),
+            pages=str(h.chunk.meta.get("page_start", "")),
+            quote=h.chunk.text,
+        )
+        for i, h in enumerate(hits, start=1)
+    )
 
 
 def naive_answer(question: str, hits: Sequence[Hit], llm: Any = None) -> Answer:
@@ -192,8 +219,15 @@ def naive_answer(question: str, hits: Sequence[Hit], llm: Any = None) -> Answer:
     from assistant.prompts import REFUSAL
 
     if not hits:
-        return Answer(question=question, text=REFUSAL, citations=(), hits=(), refused=True,
-                      settings_fingerprint="naive", mode="naive")
+        return Answer(
+            question=question,
+            text=REFUSAL,
+            citations=(),
+            hits=(),
+            refused=True,
+            settings_fingerprint="naive",
+            mode="naive",
+        )
     if llm is not None:
         ctx = "\n\n".join(f"[{i}] {h.chunk.text}" for i, h in enumerate(hits, start=1))
         text = llm.complete(NAIVE_SYSTEM, f"{ctx}\n\nSpørgsmål: {question}\nSvar:")
@@ -204,8 +238,15 @@ def naive_answer(question: str, hits: Sequence[Hit], llm: Any = None) -> Answer:
     keys = {int(k) for m in re.findall(r"\[(\d+(?:\s*,\s*\d+)*)\]", text) for k in m.split(",")}
     cited = [h for i, h in enumerate(hits, start=1) if i in keys] if keys else list(hits)
     cits = tuple(c for c in _citations(hits) if c.key in keys) if keys else _citations(cited)
-    return Answer(question=question, text=text, citations=cits, hits=tuple(hits), refused=False,
-                  settings_fingerprint="naive", mode=mode)
+    return Answer(
+        question=question,
+        text=text,
+        citations=cits,
+        hits=tuple(hits),
+        refused=False,
+        settings_fingerprint="naive",
+        mode=mode,
+    )
 
 
 def _extract(question: str, hits: Sequence[Hit], n_sentences: int = 2) -> str:

@@ -1,9 +1,9 @@
 """`byraad eval`: run the evaluation (exit 1 below the config's thresholds) and `byraad eval feedback`.
 
-    byraad eval --testset FILE [--config FILE.toml] --out DIR [--corpus DIR]... [--systems hybrid,dense,bm25,naive]
-                [--matching project|external] [--retrieval-only]
-                [--llm extractive|openai:<model>|llamacpp:/path/model.gguf] [--llm-base-url URL]
-    byraad eval feedback IN.jsonl --out draft.jsonl
+byraad eval --testset FILE [--config FILE.toml] --out DIR [--corpus DIR]... [--systems hybrid,dense,bm25,naive]
+            [--matching project|external] [--retrieval-only]
+            [--llm extractive|openai:<model>|llamacpp:/path/model.gguf] [--llm-base-url URL]
+byraad eval feedback IN.jsonl --out draft.jsonl
 """
 
 from __future__ import annotations
@@ -14,9 +14,21 @@ import sys
 
 import click
 
-SHOWN = ("recall_at_1", "recall_at_5", "recall_at_10", "mrr", "all_parts_at_10", "ndcg_at_10", "answer_correctness",
-         "citation_precision", "refusal_accuracy", "false_refusal_rate", "partial_accuracy", "leaks",
-         "latency_retrieve_p50_ms")
+SHOWN = (
+    "recall_at_1",
+    "recall_at_5",
+    "recall_at_10",
+    "mrr",
+    "all_parts_at_10",
+    "ndcg_at_10",
+    "answer_correctness",
+    "citation_precision",
+    "refusal_accuracy",
+    "false_refusal_rate",
+    "partial_accuracy",
+    "leaks",
+    "latency_retrieve_p50_ms",
+)
 
 
 def summary_lines(results: dict) -> list[str]:
@@ -28,7 +40,9 @@ def summary_lines(results: dict) -> list[str]:
     for m in SHOWN:
         lines.append(m.ljust(26) + "".join(fmt(results["systems"][n].get(m), m).rjust(12) for n in names))
     g = results["gate"]
-    lines.append(f"tærskler ({g['system']}): " + ("bestået" if g["passed"] else "IKKE bestået: " + "; ".join(g["failures"])))
+    lines.append(
+        f"tærskler ({g['system']}): " + ("bestået" if g["passed"] else "IKKE bestået: " + "; ".join(g["failures"]))
+    )
     return lines
 
 
@@ -37,22 +51,48 @@ def register(main: click.Group) -> None:
 
     @main.group("eval", invoke_without_command=True)
     @click.option("--testset", type=click.Path(exists=True, dir_okay=False), help="Testsæt (JSONL).")
-    @click.option("--config", "eval_config", type=click.Path(exists=True, dir_okay=False),
-                  help="Evaluerings-TOML med [eval], [settings] og [thresholds].")
+    @click.option(
+        "--config",
+        "eval_config",
+        type=click.Path(exists=True, dir_okay=False),
+        help="Evaluerings-TOML med [eval], [settings] og [thresholds].",
+    )
     @click.option("--out", type=click.Path(file_okay=False), help="Mappe til rapporten.")
-    @click.option("--corpus", multiple=True, type=click.Path(exists=True, file_okay=False),
-                  help="Korpusmappe (standard: fundet ud fra testsættets filer).")
+    @click.option(
+        "--corpus",
+        multiple=True,
+        type=click.Path(exists=True, file_okay=False),
+        help="Korpusmappe (standard: fundet ud fra testsættets filer).",
+    )
     @click.option("--systems", help="Kommasepareret: hybrid,dense,bm25,naive,naive-bm25.")
-    @click.option("--matching", type=click.Choice(["project", "external"]),
-                  help="Regel for hvornår en passage indeholder evidensen (standard: konfigurationens).")
+    @click.option(
+        "--matching",
+        type=click.Choice(["project", "external"]),
+        help="Regel for hvornår en passage indeholder evidensen (standard: konfigurationens).",
+    )
     @click.option("--retrieval-only", is_flag=True, help="Mål kun genfinding (ingen svar; hurtigere).")
-    @click.option("--llm", "llm_spec", help="Svarmotor for alle systemer: extractive | openai:<model> | "
-                  "llamacpp:/sti/model.gguf (går forud for konfigurationens [settings] llm).")
+    @click.option(
+        "--llm",
+        "llm_spec",
+        help="Svarmotor for alle systemer: extractive | openai:<model> | "
+        "llamacpp:/sti/model.gguf (går forud for konfigurationens [settings] llm).",
+    )
     @click.option("--llm-base-url", help="OpenAI-kompatibelt endpoint til --llm openai:<model>.")
     @click.option("--quiet", is_flag=True, help="Ingen statuslinjer på stderr.")
     @click.pass_context
-    def eval_(ctx: click.Context, testset, eval_config, out, corpus, systems, matching, retrieval_only,
-              llm_spec, llm_base_url, quiet) -> None:
+    def eval_(
+        ctx: click.Context,
+        testset,
+        eval_config,
+        out,
+        corpus,
+        systems,
+        matching,
+        retrieval_only,
+        llm_spec,
+        llm_base_url,
+        quiet,
+    ) -> None:
         """Evaluér byråds-GPT og baselines på et testsæt; exit 1 under tærsklerne."""
         if ctx.invoked_subcommand is not None:
             return
@@ -73,8 +113,16 @@ def register(main: click.Group) -> None:
         except (ValueError, OSError) as e:
             raise click.UsageError(str(e)) from None
         try:
-            results = evaluate(testset, out, ctx.obj.settings, cfg, corpus=corpus, systems=names,
-                               environ=os.environ, progress=not quiet)
+            results = evaluate(
+                testset,
+                out,
+                ctx.obj.settings,
+                cfg,
+                corpus=corpus,
+                systems=names,
+                environ=os.environ,
+                progress=not quiet,
+            )
         except (TestsetError, ValueError) as e:
             raise click.UsageError(str(e)) from None
         click.echo("\n".join(summary_lines(results)))

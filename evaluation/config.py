@@ -81,8 +81,18 @@ def load_config(path: str | Path | None) -> EvalConfig:
     if unknown:
         raise ValueError(f"{path.name}: unknown section(s): {', '.join(unknown)}")
     ev = dict(data.get("eval", {}))
-    known = {"systems", "gate_system", "corpus", "k", "naive_k", "council_groups", "public_groups", "judge",
-             "matching", "answers"}
+    known = {
+        "systems",
+        "gate_system",
+        "corpus",
+        "k",
+        "naive_k",
+        "council_groups",
+        "public_groups",
+        "judge",
+        "matching",
+        "answers",
+    }
     bad = sorted(set(ev) - known)
     if bad:
         raise ValueError(f"{path.name}: unknown [eval] key(s): {', '.join(bad)}")

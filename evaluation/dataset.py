@@ -16,9 +16,18 @@ from dataclasses import dataclass
 from pathlib import Path
 
 KINDS = (
-    "fact", "number", "date", "person", "decision", "list",
-    "comparison", "multi-hop", "unanswerable", "closed-leak",
-    "multi", "partial",     # the external set's kinds (../shared/eval/README.md)
+    "fact",
+    "number",
+    "date",
+    "person",
+    "decision",
+    "list",
+    "comparison",
+    "multi-hop",
+    "unanswerable",
+    "closed-leak",
+    "multi",
+    "partial",  # the external set's kinds (../shared/eval/README.md)
 )
 # multi: two evidence parts (possibly from two files); partial: the material answers only part of the question,
 # the evidence is the passage for the part it answers.
@@ -30,7 +39,7 @@ EVIDENCE_SEP = " ||| "
 EVIDENCE_MIN, EVIDENCE_MAX = 20, 300
 REQUIRED = ("id", "question", "answer", "evidence", "source_file", "kind")
 OPTIONAL = ("notes", "paraphrased")
-EMPTY_ANSWER_KINDS = ("unanswerable",)   # the external set leaves their answer empty
+EMPTY_ANSWER_KINDS = ("unanswerable",)  # the external set leaves their answer empty
 
 
 class TestsetError(ValueError):
@@ -46,8 +55,8 @@ class EvalCase:
     id: str
     question: str
     answer: str
-    evidence: str               # verbatim passage(s), joined with EVIDENCE_SEP; "" for unanswerable
-    source_file: str            # file name relative to the corpus dir; may be "" for unanswerable
+    evidence: str  # verbatim passage(s), joined with EVIDENCE_SEP; "" for unanswerable
+    source_file: str  # file name relative to the corpus dir; may be "" for unanswerable
     kind: str
     notes: str = ""
     paraphrased: bool = False
@@ -106,13 +115,16 @@ def _case_from_obj(obj: object, where: str, warnings: list[str]) -> EvalCase:
             raise TestsetError(f"{where}: evidence given but source_file is empty")
         files = source_files(case)
         if len(files) > 1 and len(files) != len(evidence_parts(case)):
-            raise TestsetError(f"{where}: {len(files)} source files for {len(evidence_parts(case))} evidence parts "
-                               "(several files are given one per part, in order)")
+            raise TestsetError(
+                f"{where}: {len(files)} source files for {len(evidence_parts(case))} evidence parts "
+                "(several files are given one per part, in order)"
+            )
         for part in evidence_parts(case):
             if not EVIDENCE_MIN <= len(part) <= EVIDENCE_MAX:
                 raise TestsetError(
                     f"{where}: evidence part of {len(part)} chars is outside "
-                    f"{EVIDENCE_MIN}-{EVIDENCE_MAX}: {part[:40]!r}")
+                    f"{EVIDENCE_MIN}-{EVIDENCE_MAX}: {part[:40]!r}"
+                )
     return case
 
 

@@ -55,12 +55,16 @@ def summarise(own: list[dict], other: list[dict]) -> dict:
     def share(rows, pred):
         return round(sum(1 for r in rows if pred(r)) / max(len(rows), 1), 3)
 
-    out = {"n_on_topic": len(own), "n_off_topic": len(other),
-           "without_check": {"kept": share(own, lambda r: not r["weak"]),
-                             "wrong": share(other, lambda r: not r["weak"])}}
+    out = {
+        "n_on_topic": len(own),
+        "n_off_topic": len(other),
+        "without_check": {"kept": share(own, lambda r: not r["weak"]), "wrong": share(other, lambda r: not r["weak"])},
+    }
     for th in THRESHOLDS:
-        out[f"coverage>={th}"] = {"kept": share(own, lambda r: not r["weak"] and r["best_coverage"] >= th),
-                                  "wrong": share(other, lambda r: not r["weak"] and r["best_coverage"] >= th)}
+        out[f"coverage>={th}"] = {
+            "kept": share(own, lambda r: not r["weak"] and r["best_coverage"] >= th),
+            "wrong": share(other, lambda r: not r["weak"] and r["best_coverage"] >= th),
+        }
     return out
 
 
@@ -79,9 +83,12 @@ def main() -> None:
     sb = Settings(data_dir=args.b, embedder=args.b_embedder)
     ia, ib = Index(sa), Index(sb)
     ta, tb = titles(ia), titles(ib)
-    result = {"A": args.a, "B": args.b,
-              "A_topics_on_A_vs_B_topics_on_A": summarise(run(ia, sa, ta), run(ia, sa, tb)),
-              "B_topics_on_B_vs_A_topics_on_B": summarise(run(ib, sb, tb), run(ib, sb, ta))}
+    result = {
+        "A": args.a,
+        "B": args.b,
+        "A_topics_on_A_vs_B_topics_on_A": summarise(run(ia, sa, ta), run(ia, sa, tb)),
+        "B_topics_on_B_vs_A_topics_on_B": summarise(run(ib, sb, tb), run(ib, sb, ta)),
+    }
     text = json.dumps(result, ensure_ascii=False, indent=2)
     print(text)
     if args.out:

@@ -51,8 +51,9 @@ def draft_case(fb: Mapping[str, Any]) -> dict[str, Any]:
     sources = [s for s in fb.get("sources") or [] if isinstance(s, Mapping)]
     evidence, source_file = "", ""
     for q in quoted_passages(comment):
-        src = next((s for s in sources if text_matches(q, str(s.get("quote", "")), str(s.get("source_text", "")))),
-                   None)
+        src = next(
+            (s for s in sources if text_matches(q, str(s.get("quote", "")), str(s.get("source_text", "")))), None
+        )
         if src is not None:
             evidence, source_file = q, Path(str(src.get("path", ""))).name
             break
@@ -67,9 +68,16 @@ def draft_case(fb: Mapping[str, Any]) -> dict[str, Any]:
     fp = (fb.get("settings") or {}).get("fingerprint") if isinstance(fb.get("settings"), Mapping) else None
     if fp:
         notes.append(f"indstillinger {fp}")
-    return {"id": "fb-" + hashlib.sha256(question.casefold().encode()).hexdigest()[:8], "question": question,
-            "answer": comment or "?", "evidence": evidence, "source_file": source_file, "kind": "fact",
-            "notes": " | ".join(notes), "paraphrased": False}
+    return {
+        "id": "fb-" + hashlib.sha256(question.casefold().encode()).hexdigest()[:8],
+        "question": question,
+        "answer": comment or "?",
+        "evidence": evidence,
+        "source_file": source_file,
+        "kind": "fact",
+        "notes": " | ".join(notes),
+        "paraphrased": False,
+    }
 
 
 def drafts_from_feedback(records: Iterable[Mapping[str, Any]]) -> list[dict[str, Any]]:

@@ -36,9 +36,9 @@ from typing import Iterable, Sequence
 
 from byraad.text import normalise_for_match
 
-SHINGLE = 5                 # words per shingle
-COVERAGE = 0.80             # share of evidence shingles a chunk must contain
-EXTERNAL_TOKENS = 0.80      # external rule: share of the evidence's word tokens the passage must contain
+SHINGLE = 5  # words per shingle
+COVERAGE = 0.80  # share of evidence shingles a chunk must contain
+EXTERNAL_TOKENS = 0.80  # external rule: share of the evidence's word tokens the passage must contain
 RULES = ("project", "external")
 EVIDENCE_SEP = " ||| "
 _WORD = re.compile(r"\d+(?:[.,]\d+)*|[^\W\d_]+")
@@ -51,7 +51,7 @@ def words(norm: str) -> tuple[str, ...]:
 
 def shingles(ws: Sequence[str], n: int = SHINGLE) -> frozenset[tuple[str, ...]]:
     """The set of word n-grams of a word sequence (empty when shorter than n)."""
-    return frozenset(tuple(ws[i:i + n]) for i in range(len(ws) - n + 1))
+    return frozenset(tuple(ws[i : i + n]) for i in range(len(ws) - n + 1))
 
 
 @dataclass(frozen=True)
@@ -71,7 +71,7 @@ class Passage:
     norms: tuple[str, ...]
     words: tuple[tuple[str, ...], ...]
     shingles: tuple[frozenset[tuple[str, ...]], ...]
-    raws: tuple[str, ...] = ()      # the texts as given (for the external rule)
+    raws: tuple[str, ...] = ()  # the texts as given (for the external rule)
 
 
 def prepare_evidence(text: str) -> Evidence:
@@ -99,7 +99,7 @@ def _contains_words(hay: Sequence[str], needle: Sequence[str]) -> bool:
     if n == 0:
         return False
     first = needle[0]
-    return any(hay[i] == first and tuple(hay[i:i + n]) == tuple(needle) for i in range(len(hay) - n + 1))
+    return any(hay[i] == first and tuple(hay[i : i + n]) == tuple(needle) for i in range(len(hay) - n + 1))
 
 
 def coverage(ev: Evidence, passage: Passage) -> float:

@@ -40,7 +40,7 @@ from evaluation.matching import Evidence, Passage, matched_parts
 
 KS = (1, 3, 5, 10)
 TOKEN_RECALL = 0.6
-LEAK_SHINGLES = 3           # 7 consecutive words that only closed chunks contain
+LEAK_SHINGLES = 3  # 7 consecutive words that only closed chunks contain
 NO_EVIDENCE_KINDS = ("unanswerable", "closed-leak")
 _CITE = re.compile(r"\[\d+(?:\s*,\s*\d+)*\]")
 _NUM = re.compile(r"\d+(?:[.,]\d+)*")
@@ -53,8 +53,10 @@ def is_answerable(kind: str) -> bool:
 
 # --------------------------------------------------------------------------- retrieval
 
-def retrieval_scores(evs: Sequence[Evidence], passages: Sequence[Passage], ks: Sequence[int] = KS,
-                     rule: str = "project") -> dict[str, Any]:
+
+def retrieval_scores(
+    evs: Sequence[Evidence], passages: Sequence[Passage], ks: Sequence[int] = KS, rule: str = "project"
+) -> dict[str, Any]:
     """recall@k, reciprocal rank, nDCG@10 and per-rank matches of a ranked list of passages (matching `rule`)."""
     per_rank = [sorted(matched_parts(evs, p, rule)) for p in passages]
     n = max(len(evs), 1)
@@ -69,11 +71,17 @@ def retrieval_scores(evs: Sequence[Evidence], passages: Sequence[Passage], ks: S
     dcg = sum(x / math.log2(i + 2) for i, x in enumerate(rel))
     ideal = min(10, max(len(evs), sum(rel)))
     idcg = sum(1 / math.log2(i + 2) for i in range(ideal))
-    return {"recall": recall, "rr": 1 / first if first else 0.0, "ndcg10": dcg / idcg if idcg else 0.0,
-            "first_hit": first, "matches": per_rank}
+    return {
+        "recall": recall,
+        "rr": 1 / first if first else 0.0,
+        "ndcg10": dcg / idcg if idcg else 0.0,
+        "first_hit": first,
+        "matches": per_rank,
+    }
 
 
 # --------------------------------------------------------------------------- answers
+
 
 @lru_cache(maxsize=1)
 def _stop() -> frozenset[str]:
@@ -118,16 +126,33 @@ def answer_correct(gold: str, answer: str) -> tuple[bool, float]:
     """(correct, token recall): all gold numbers present exactly and content-word recall ≥ TOKEN_RECALL."""
     answer = _CITE.sub(" ", answer)
     rec = token_recall(gold, answer)
-    nums_ok = not (numbers(gold) - numbers(answer))   # every gold number, as often as in the gold
+    nums_ok = not (numbers(gold) - numbers(answer))  # every gold number, as often as in the gold
     return nums_ok and rec >= TOKEN_RECALL, rec
 
 
 # How an answer says that the material does not state something (ours: "…, men ikke …"; an LLM: "fremgår ikke" etc.).
 NOT_STATED_RE = re.compile(
     r"\b(?:men ikke|fremgår ikke|står ikke|nævner ikke|nævnes ikke|oplyses ikke|oplyser ikke|siger ikke|"
-    r"ikke (?:angivet|oplyst|nævnt|anført|beskrevet)|indeholder ikke|ikke (?:med )?i materialet)\b", re.I)
-_GENERIC = frozenset(("materialet", "material", "fremgår", "står", "oplys", "angiv", "nævn", "nævnt", "kild", "ikk",
-                      "selv", "dog", "kun"))
+    r"ikke (?:angivet|oplyst|nævnt|anført|beskrevet)|indeholder ikke|ikke (?:med )?i materialet)\b",
+    re.I,
+)
+_GENERIC = frozenset(
+    (
+        "materialet",
+        "material",
+        "fremgår",
+        "står",
+        "oplys",
+        "angiv",
+        "nævn",
+        "nævnt",
+        "kild",
+        "ikk",
+        "selv",
+        "dog",
+        "kun",
+    )
+)
 
 
 def declines(answer: str) -> bool:
@@ -148,7 +173,7 @@ def partial_correct(question: str, gold: str, answer: str) -> bool:
         return False
     text = _CITE.sub(" ", answer)
     for m in NOT_STATED_RE.finditer(text):
-        clause = re.split(r"(?<=[.!?])\s", text[m.start():], maxsplit=1)[0]
+        clause = re.split(r"(?<=[.!?])\s", text[m.start() :], maxsplit=1)[0]
         words = set(content_words(clause)) - _GENERIC
         want = (set(content_words(missing)) | set(content_words(question))) - _GENERIC
         if words & want or (set(numbers(clause)) & (set(numbers(missing)) | set(numbers(question)))):
@@ -163,8 +188,9 @@ def cited_sentences(answer: str, key: int) -> str:
     return " ".join(out)
 
 
-def citation_supported(evs: Sequence[Evidence], passage: Passage, answer: str, key: int, judge_overlap: bool,
-                       rule: str = "project") -> bool:
+def citation_supported(
+    evs: Sequence[Evidence], passage: Passage, answer: str, key: int, judge_overlap: bool, rule: str = "project"
+) -> bool:
     """A cited passage supports the answer when it matches the case evidence, or (LLM answers) by overlap."""
     if evs and matched_parts(evs, passage, rule):
         return True
@@ -177,13 +203,17 @@ def citation_supported(evs: Sequence[Evidence], passage: Passage, answer: str, k
 
 # --------------------------------------------------------------------------- faithfulness (LLM judge)
 
-JUDGE_SYSTEM = ("Du er en streng bedømmer. Du får nogle kildeuddrag og et svar. Svar kun JA, hvis hver påstand i "
-                "svaret støttes af uddragene; ellers NEJ. Skriv kun JA eller NEJ.")
+JUDGE_SYSTEM = (
+    "Du er en streng bedømmer. Du får nogle kildeuddrag og et svar. Svar kun JA, hvis hver påstand i "
+    "svaret støttes af uddragene; ellers NEJ. Skriv kun JA eller NEJ."
+)
 
 
 def judge_prompt(question: str, answer: str, passages: Sequence[str]) -> str:
     ctx = "\n\n".join(f"[{i}] {p}" for i, p in enumerate(passages, start=1))
-    return f"Kildeuddrag:\n{ctx}\n\nSpørgsmål: {question}\n\nSvar:\n{answer}\n\nStøttes hele svaret af uddragene (JA/NEJ)?"
+    return (
+        f"Kildeuddrag:\n{ctx}\n\nSpørgsmål: {question}\n\nSvar:\n{answer}\n\nStøttes hele svaret af uddragene (JA/NEJ)?"
+    )
 
 
 def judge_faithful(llm: Any, question: str, answer: str, passages: Sequence[str]) -> bool | None:
@@ -201,6 +231,7 @@ def judge_faithful(llm: Any, question: str, answer: str, passages: Sequence[str]
 
 
 # --------------------------------------------------------------------------- aggregation
+
 
 def percentile(values: Sequence[float], q: float) -> float | None:
     """Nearest-rank-free linear percentile (q in 0..100); None for no values."""
@@ -224,16 +255,23 @@ def summarise(records: Sequence[Mapping[str, Any]], ks: Sequence[int] = KS) -> d
     answerable = [r for r in answerable if r["kind"] != "partial"]
     unans = [r for r in records if r["kind"] == "unanswerable" and r.get("answer") is not None]
     partial = [r for r in records if r["kind"] == "partial" and r.get("answer") is not None]
-    cits = [c["supported"] for r in answerable + partial if not r["refused"] and r["evidence_count"]
-            for c in r.get("citations", ())]
+    cits = [
+        c["supported"]
+        for r in answerable + partial
+        if not r["refused"] and r["evidence_count"]
+        for c in r.get("citations", ())
+    ]
     faith = [r["faithful"] for r in records if r.get("faithful") is not None]
     out: dict[str, Any] = {"cases": len(records)}
     for k in ks:
         out[f"recall_at_{k}"] = _mean(r["recall"][str(k)] for r in retr)
     out["mrr"] = _mean(r["rr"] for r in retr)
     # Questions that need two (or more) passages: all of them in the top 10.
-    out["all_parts_at_10"] = _mean(1.0 if r["recall"]["10"] >= 1.0 else 0.0
-                                   for r in retr if r.get("evidence_count", 0) >= 2 and "10" in r["recall"])
+    out["all_parts_at_10"] = _mean(
+        1.0 if r["recall"]["10"] >= 1.0 else 0.0
+        for r in retr
+        if r.get("evidence_count", 0) >= 2 and "10" in r["recall"]
+    )
     out["ndcg_at_10"] = _mean(r["ndcg10"] for r in retr)
     out["answer_correctness"] = _mean(1.0 if r["correct"] else 0.0 for r in answerable)
     out["citation_precision"] = _mean(1.0 if c else 0.0 for c in cits)
@@ -259,7 +297,17 @@ def per_kind(records: Sequence[Mapping[str, Any]]) -> dict[str, dict[str, Any]]:
     out = {}
     for kind, rs in sorted(groups.items()):
         s = summarise(rs)
-        out[kind] = {k: s[k] for k in ("cases", "recall_at_5", "mrr", "answer_correctness", "refusal_accuracy",
-                                       "false_refusal_rate", "leaks")}
+        out[kind] = {
+            k: s[k]
+            for k in (
+                "cases",
+                "recall_at_5",
+                "mrr",
+                "answer_correctness",
+                "refusal_accuracy",
+                "false_refusal_rate",
+                "leaks",
+            )
+        }
         out[kind]["refused"] = _mean(1.0 if r["refused"] else 0.0 for r in rs if r.get("answer") is not None)
     return out

@@ -15,9 +15,25 @@ from typing import Any, Mapping, Sequence
 from evaluation.metrics import KS, is_answerable
 
 COLORS = ("#1f6feb", "#d97706", "#16a34a", "#9333ea", "#dc2626", "#0891b2")
-HEADLINE = ("recall_at_1", "recall_at_3", "recall_at_5", "recall_at_10", "mrr", "ndcg_at_10", "answer_correctness",
-            "citation_precision", "refusal_accuracy", "false_refusal_rate", "leaks", "faithfulness", "errors",
-            "latency_retrieve_p50_ms", "latency_retrieve_p95_ms", "latency_answer_p50_ms", "latency_answer_p95_ms")
+HEADLINE = (
+    "recall_at_1",
+    "recall_at_3",
+    "recall_at_5",
+    "recall_at_10",
+    "mrr",
+    "ndcg_at_10",
+    "answer_correctness",
+    "citation_precision",
+    "refusal_accuracy",
+    "false_refusal_rate",
+    "leaks",
+    "faithfulness",
+    "errors",
+    "latency_retrieve_p50_ms",
+    "latency_retrieve_p95_ms",
+    "latency_answer_p50_ms",
+    "latency_answer_p95_ms",
+)
 
 
 def fmt(v: Any, name: str = "") -> str:
@@ -50,25 +66,35 @@ def failure_reasons(r: Mapping[str, Any]) -> list[str]:
 
 # --------------------------------------------------------------------------- SVG
 
+
 def _svg(w: int, h: int, body: str, title: str) -> str:
-    return (f'<svg xmlns="http://www.w3.org/2000/svg" width="{w}" height="{h}" viewBox="0 0 {w} {h}" '
-            f'font-family="sans-serif" font-size="11"><title>{html.escape(title)}</title>'
-            f'<rect width="{w}" height="{h}" fill="white"/>{body}</svg>')
+    return (
+        f'<svg xmlns="http://www.w3.org/2000/svg" width="{w}" height="{h}" viewBox="0 0 {w} {h}" '
+        f'font-family="sans-serif" font-size="11"><title>{html.escape(title)}</title>'
+        f'<rect width="{w}" height="{h}" fill="white"/>{body}</svg>'
+    )
 
 
 def _legend(names: Sequence[str], x: int, y: int) -> str:
-    return "".join(f'<rect x="{x}" y="{y + i * 16}" width="10" height="10" fill="{COLORS[i % len(COLORS)]}"/>'
-                   f'<text x="{x + 14}" y="{y + i * 16 + 9}">{html.escape(n)}</text>' for i, n in enumerate(names))
+    return "".join(
+        f'<rect x="{x}" y="{y + i * 16}" width="10" height="10" fill="{COLORS[i % len(COLORS)]}"/>'
+        f'<text x="{x + 14}" y="{y + i * 16 + 9}">{html.escape(n)}</text>'
+        for i, n in enumerate(names)
+    )
 
 
 def _axes(x0: int, y0: int, w: int, h: int, ymax: float, ticks: int = 5, label: str = "") -> str:
-    out = [f'<line x1="{x0}" y1="{y0}" x2="{x0}" y2="{y0 - h}" stroke="#444"/>',
-           f'<line x1="{x0}" y1="{y0}" x2="{x0 + w}" y2="{y0}" stroke="#444"/>']
+    out = [
+        f'<line x1="{x0}" y1="{y0}" x2="{x0}" y2="{y0 - h}" stroke="#444"/>',
+        f'<line x1="{x0}" y1="{y0}" x2="{x0 + w}" y2="{y0}" stroke="#444"/>',
+    ]
     for i in range(ticks + 1):
         v = ymax * i / ticks
         y = y0 - h * i / ticks
-        out.append(f'<line x1="{x0 - 3}" y1="{y:.1f}" x2="{x0 + w}" y2="{y:.1f}" stroke="#eee"/>'
-                   f'<text x="{x0 - 5}" y="{y + 4:.1f}" text-anchor="end">{v:.2g}</text>')
+        out.append(
+            f'<line x1="{x0 - 3}" y1="{y:.1f}" x2="{x0 + w}" y2="{y:.1f}" stroke="#eee"/>'
+            f'<text x="{x0 - 5}" y="{y + 4:.1f}" text-anchor="end">{v:.2g}</text>'
+        )
     if label:
         out.append(f'<text x="{x0}" y="{y0 - h - 8}">{html.escape(label)}</text>')
     return "".join(out)
@@ -84,15 +110,18 @@ def recall_curve_svg(summaries: Mapping[str, Mapping[str, Any]]) -> str:
         pts = [(xs[k], y0 - ph * s[f"recall_at_{k}"]) for k in KS if s.get(f"recall_at_{k}") is not None]
         c = COLORS[i % len(COLORS)]
         if pts:
-            body.append(f'<polyline fill="none" stroke="{c}" stroke-width="2" '
-                        f'points="{" ".join(f"{x:.1f},{y:.1f}" for x, y in pts)}"/>')
+            body.append(
+                f'<polyline fill="none" stroke="{c}" stroke-width="2" '
+                f'points="{" ".join(f"{x:.1f},{y:.1f}" for x, y in pts)}"/>'
+            )
             body += [f'<circle cx="{x:.1f}" cy="{y:.1f}" r="3" fill="{c}"/>' for x, y in pts]
     body.append(_legend(list(summaries), x0 + pw + 20, 40))
     return _svg(w, h, "".join(body), "Recall@k pr. system")
 
 
-def grouped_bars_svg(groups: Sequence[str], series: Mapping[str, Sequence[float | None]], title: str,
-                     ymax: float = 1.0) -> str:
+def grouped_bars_svg(
+    groups: Sequence[str], series: Mapping[str, Sequence[float | None]], title: str, ymax: float = 1.0
+) -> str:
     """Grouped bars: one group per label (e.g. kind), one bar per series (system); None = no bar."""
     n = max(len(series), 1)
     gw = 18 * n + 14
@@ -107,15 +136,18 @@ def grouped_bars_svg(groups: Sequence[str], series: Mapping[str, Sequence[float 
             if v is None:
                 continue
             bh = ph * min(v, ymax) / ymax
-            body.append(f'<rect x="{gx + si * 18}" y="{y0 - bh:.1f}" width="16" height="{bh:.1f}" '
-                        f'fill="{COLORS[si % len(COLORS)]}"><title>{html.escape(name)} {html.escape(g)}: '
-                        f'{v:.3f}</title></rect>')
+            body.append(
+                f'<rect x="{gx + si * 18}" y="{y0 - bh:.1f}" width="16" height="{bh:.1f}" '
+                f'fill="{COLORS[si % len(COLORS)]}"><title>{html.escape(name)} {html.escape(g)}: '
+                f"{v:.3f}</title></rect>"
+            )
     body.append(_legend(list(series), x0 + pw + 20, 40))
     return _svg(w, h, "".join(body), title)
 
 
-def latency_hist_svg(records: Mapping[str, Sequence[Mapping[str, Any]]], key: str = "t_retrieve_ms",
-                     bins: int = 20) -> str:
+def latency_hist_svg(
+    records: Mapping[str, Sequence[Mapping[str, Any]]], key: str = "t_retrieve_ms", bins: int = 20
+) -> str:
     """Histogram of a latency per system (overlaid, translucent bars)."""
     vals = {n: [r[key] for r in rows if r.get(key) is not None] for n, rows in records.items()}
     allv = sorted(v for vs in vals.values() for v in vs)
@@ -133,8 +165,10 @@ def latency_hist_svg(records: Mapping[str, Sequence[Mapping[str, Any]]], key: st
         for b, c in enumerate(cs):
             if c:
                 bh = ph * c / cmax
-                body.append(f'<rect x="{x0 + b * bw:.1f}" y="{y0 - bh:.1f}" width="{bw - 1:.1f}" height="{bh:.1f}" '
-                            f'fill="{COLORS[i % len(COLORS)]}" fill-opacity="0.45"/>')
+                body.append(
+                    f'<rect x="{x0 + b * bw:.1f}" y="{y0 - bh:.1f}" width="{bw - 1:.1f}" height="{bh:.1f}" '
+                    f'fill="{COLORS[i % len(COLORS)]}" fill-opacity="0.45"/>'
+                )
     for t in range(0, bins + 1, 5):
         body.append(f'<text x="{x0 + t * bw:.1f}" y="{y0 + 14}" text-anchor="middle">{hi * t / bins:.0f}</text>')
     body.append(_legend(list(counts), x0 + pw + 20, 40))
@@ -143,15 +177,23 @@ def latency_hist_svg(records: Mapping[str, Sequence[Mapping[str, Any]]], key: st
 
 def plots(results: Mapping[str, Any], records: Mapping[str, Sequence[Mapping[str, Any]]]) -> dict[str, str]:
     kinds = sorted({k for pk in results["per_kind"].values() for k in pk})
-    rk = [k for k in kinds if any(results["per_kind"][n].get(k, {}).get("recall_at_5") is not None
-                                  for n in results["per_kind"])]
+    rk = [
+        k
+        for k in kinds
+        if any(results["per_kind"][n].get(k, {}).get("recall_at_5") is not None for n in results["per_kind"])
+    ]
     return {
         "recall_at_k.svg": recall_curve_svg(results["systems"]),
-        "per_kind_recall.svg": grouped_bars_svg(rk, {n: [pk.get(k, {}).get("recall_at_5") for k in rk]
-                                                     for n, pk in results["per_kind"].items()}, "recall@5 pr. type"),
-        "per_kind_answers.svg": grouped_bars_svg(kinds, {n: [_kind_score(pk.get(k, {}), k) for k in kinds]
-                                                         for n, pk in results["per_kind"].items()},
-                                                 "svar rigtige (afvist for unanswerable, lækfri for closed-leak)"),
+        "per_kind_recall.svg": grouped_bars_svg(
+            rk,
+            {n: [pk.get(k, {}).get("recall_at_5") for k in rk] for n, pk in results["per_kind"].items()},
+            "recall@5 pr. type",
+        ),
+        "per_kind_answers.svg": grouped_bars_svg(
+            kinds,
+            {n: [_kind_score(pk.get(k, {}), k) for k in kinds] for n, pk in results["per_kind"].items()},
+            "svar rigtige (afvist for unanswerable, lækfri for closed-leak)",
+        ),
         "latency.svg": latency_hist_svg(records),
     }
 
@@ -168,6 +210,7 @@ def _kind_score(s: Mapping[str, Any], kind: str) -> float | None:
 
 # --------------------------------------------------------------------------- tables
 
+
 def comparison_rows(results: Mapping[str, Any]) -> tuple[list[str], list[list[str]]]:
     """Metric rows × systems, each baseline cell with its difference to the gate system."""
     ours = results["gate"]["system"]
@@ -181,7 +224,13 @@ def comparison_rows(results: Mapping[str, Any]) -> tuple[list[str], list[list[st
             cell = fmt(v, m)
             if n != ours and isinstance(v, (int, float)) and isinstance(base, (int, float)):
                 d = v - base
-                cell += f" ({d:+d})" if isinstance(d, int) else f" ({d:+.1f})" if m.startswith("latency_") else f" ({d:+.3f})"
+                cell += (
+                    f" ({d:+d})"
+                    if isinstance(d, int)
+                    else f" ({d:+.1f})"
+                    if m.startswith("latency_")
+                    else f" ({d:+.3f})"
+                )
             row.append(cell)
         rows.append(row)
     return ["metrik"] + [f"{n} (vores)" if n == ours else n for n in names], rows
@@ -193,76 +242,143 @@ def failed_cases(records: Sequence[Mapping[str, Any]]) -> list[tuple[Mapping[str
 
 def _md_table(head: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
     esc = lambda s: str(s).replace("|", "\\|").replace("\n", " ")  # noqa: E731
-    return "\n".join(["| " + " | ".join(map(esc, head)) + " |", "|" + "---|" * len(head)]
-                     + ["| " + " | ".join(map(esc, r)) + " |" for r in rows])
+    return "\n".join(
+        ["| " + " | ".join(map(esc, head)) + " |", "|" + "---|" * len(head)]
+        + ["| " + " | ".join(map(esc, r)) + " |" for r in rows]
+    )
 
 
 def _top3(r: Mapping[str, Any]) -> list[str]:
-    return [f"{h['rank']}. {h['title']} s. {h['pages'] or '?'}{' ✔' if h['match'] else ''}: {h['snippet'][:160]}"
-            for h in r.get("hits", [])[:3]]
+    return [
+        f"{h['rank']}. {h['title']} s. {h['pages'] or '?'}{' ✔' if h['match'] else ''}: {h['snippet'][:160]}"
+        for h in r.get("hits", [])[:3]
+    ]
 
 
 def render_markdown(results: Mapping[str, Any], records: Mapping[str, Sequence[Mapping[str, Any]]]) -> str:
     g = results["gate"]
     head, rows = comparison_rows(results)
-    out = [f"# Evaluering af byråds-GPT — {Path(results['testset']).name}", "",
-           f"{results['cases']} spørgsmål · korpus: {', '.join(Path(c).name for c in results['corpus'])} · "
-           f"embedder {results['settings']['embedder']} · llm {results['settings']['llm']} · "
-           f"indstillinger {results['settings_fingerprint']} · {results['started']} ({results['duration_s']} s)", "",
-           f"**Tærskler ({g['system']}): {'BESTÅET' if g['passed'] else 'IKKE BESTÅET'}**"
-           + ("" if g["passed"] else " — " + "; ".join(g["failures"])), "",
-           "## Systemer side om side (forskel til vores i parentes)", "", _md_table(head, rows), "",
-           "![recall@k](recall_at_k.svg) ![per type](per_kind_recall.svg) ![svar pr. type](per_kind_answers.svg) "
-           "![latens](latency.svg)", "", "## Pr. type", ""]
+    out = [
+        f"# Evaluering af byråds-GPT — {Path(results['testset']).name}",
+        "",
+        f"{results['cases']} spørgsmål · korpus: {', '.join(Path(c).name for c in results['corpus'])} · "
+        f"embedder {results['settings']['embedder']} · llm {results['settings']['llm']} · "
+        f"indstillinger {results['settings_fingerprint']} · {results['started']} ({results['duration_s']} s)",
+        "",
+        f"**Tærskler ({g['system']}): {'BESTÅET' if g['passed'] else 'IKKE BESTÅET'}**"
+        + ("" if g["passed"] else " — " + "; ".join(g["failures"])),
+        "",
+        "## Systemer side om side (forskel til vores i parentes)",
+        "",
+        _md_table(head, rows),
+        "",
+        "![recall@k](recall_at_k.svg) ![per type](per_kind_recall.svg) ![svar pr. type](per_kind_answers.svg) "
+        "![latens](latency.svg)",
+        "",
+        "## Pr. type",
+        "",
+    ]
     for n, pk in results["per_kind"].items():
-        out += [f"### {n}", "", _md_table(["type", "n", "recall@5", "MRR", "svar rigtige", "afvist", "læk"],
-                                          [[k, s["cases"], fmt(s["recall_at_5"]), fmt(s["mrr"]),
-                                            fmt(s["answer_correctness"]), fmt(s["refused"]), s["leaks"]]
-                                           for k, s in pk.items()]), ""]
+        out += [
+            f"### {n}",
+            "",
+            _md_table(
+                ["type", "n", "recall@5", "MRR", "svar rigtige", "afvist", "læk"],
+                [
+                    [
+                        k,
+                        s["cases"],
+                        fmt(s["recall_at_5"]),
+                        fmt(s["mrr"]),
+                        fmt(s["answer_correctness"]),
+                        fmt(s["refused"]),
+                        s["leaks"],
+                    ]
+                    for k, s in pk.items()
+                ],
+            ),
+            "",
+        ]
     fails = failed_cases(records.get(g["system"], []))
     out += [f"## Fejlede spørgsmål ({g['system']}: {len(fails)})", ""]
     for r, why in fails:
-        out += [f"**{r['id']}** ({r['kind']}) {r['question']}", "", f"- hvorfor: {'; '.join(why)}",
-                f"- guldsvar: {r['gold_answer']}", f"- svar: {' '.join((r.get('answer') or '').split())[:400]}"]
+        out += [
+            f"**{r['id']}** ({r['kind']}) {r['question']}",
+            "",
+            f"- hvorfor: {'; '.join(why)}",
+            f"- guldsvar: {r['gold_answer']}",
+            f"- svar: {' '.join((r.get('answer') or '').split())[:400]}",
+        ]
         out += [f"- hentet {t}" for t in _top3(r)] + [""]
     return "\n".join(out) + "\n"
 
 
-def render_html(results: Mapping[str, Any], records: Mapping[str, Sequence[Mapping[str, Any]]],
-                svgs: Mapping[str, str]) -> str:
+def render_html(
+    results: Mapping[str, Any], records: Mapping[str, Sequence[Mapping[str, Any]]], svgs: Mapping[str, str]
+) -> str:
     e = html.escape
     g = results["gate"]
     head, rows = comparison_rows(results)
-    table = lambda h, rs: ("<table><tr>" + "".join(f"<th>{e(str(x))}</th>" for x in h) + "</tr>"  # noqa: E731
-                           + "".join("<tr>" + "".join(f"<td>{e(str(x))}</td>" for x in r) + "</tr>" for r in rs)
-                           + "</table>")
-    parts = [f"<h1>Evaluering af byråds-GPT — {e(Path(results['testset']).name)}</h1>",
-             f"<p>{results['cases']} spørgsmål · korpus {e(', '.join(Path(c).name for c in results['corpus']))} · "
-             f"embedder {e(results['settings']['embedder'])} · llm {e(results['settings']['llm'])} · "
-             f"{e(results['started'])} ({results['duration_s']} s)</p>",
-             f"<p class='{'ok' if g['passed'] else 'bad'}'>Tærskler ({e(g['system'])}): "
-             f"{'BESTÅET' if g['passed'] else 'IKKE BESTÅET — ' + e('; '.join(g['failures']))}</p>",
-             "<h2>Systemer side om side</h2><p>Forskel til vores system i parentes.</p>", table(head, rows),
-             "<h2>Grafer</h2>", "<div class='plots'>" + "".join(svgs.values()) + "</div>", "<h2>Pr. type</h2>"]
+
+    def table(h, rs):
+        head = "".join(f"<th>{e(str(x))}</th>" for x in h)
+        body = "".join("<tr>" + "".join(f"<td>{e(str(x))}</td>" for x in r) + "</tr>" for r in rs)
+        return f"<table><tr>{head}</tr>{body}</table>"
+
+    parts = [
+        f"<h1>Evaluering af byråds-GPT — {e(Path(results['testset']).name)}</h1>",
+        f"<p>{results['cases']} spørgsmål · korpus {e(', '.join(Path(c).name for c in results['corpus']))} · "
+        f"embedder {e(results['settings']['embedder'])} · llm {e(results['settings']['llm'])} · "
+        f"{e(results['started'])} ({results['duration_s']} s)</p>",
+        f"<p class='{'ok' if g['passed'] else 'bad'}'>Tærskler ({e(g['system'])}): "
+        f"{'BESTÅET' if g['passed'] else 'IKKE BESTÅET — ' + e('; '.join(g['failures']))}</p>",
+        "<h2>Systemer side om side</h2><p>Forskel til vores system i parentes.</p>",
+        table(head, rows),
+        "<h2>Grafer</h2>",
+        "<div class='plots'>" + "".join(svgs.values()) + "</div>",
+        "<h2>Pr. type</h2>",
+    ]
     for n, pk in results["per_kind"].items():
-        parts += [f"<h3>{e(n)}</h3>", table(["type", "n", "recall@5", "MRR", "svar rigtige", "afvist", "læk"],
-                                            [[k, s["cases"], fmt(s["recall_at_5"]), fmt(s["mrr"]),
-                                              fmt(s["answer_correctness"]), fmt(s["refused"]), s["leaks"]]
-                                             for k, s in pk.items()])]
+        parts += [
+            f"<h3>{e(n)}</h3>",
+            table(
+                ["type", "n", "recall@5", "MRR", "svar rigtige", "afvist", "læk"],
+                [
+                    [
+                        k,
+                        s["cases"],
+                        fmt(s["recall_at_5"]),
+                        fmt(s["mrr"]),
+                        fmt(s["answer_correctness"]),
+                        fmt(s["refused"]),
+                        s["leaks"],
+                    ]
+                    for k, s in pk.items()
+                ],
+            ),
+        ]
     fails = failed_cases(records.get(g["system"], []))
-    parts.append(f"<h2>Fejlede spørgsmål ({e(g['system'])}: {len(fails)})</h2><table><tr><th>id</th><th>spørgsmål</th>"
-                 "<th>hvorfor</th><th>guldsvar / svar</th><th>hentet (top 3)</th></tr>")
+    parts.append(
+        f"<h2>Fejlede spørgsmål ({e(g['system'])}: {len(fails)})</h2><table><tr><th>id</th><th>spørgsmål</th>"
+        "<th>hvorfor</th><th>guldsvar / svar</th><th>hentet (top 3)</th></tr>"
+    )
     for r, why in fails:
-        parts.append(f"<tr><td>{e(r['id'])}<br><small>{e(r['kind'])}</small></td><td>{e(r['question'])}</td>"
-                     f"<td>{e('; '.join(why))}</td><td><b>{e(r['gold_answer'])}</b><br>"
-                     f"{e(' '.join((r.get('answer') or '').split())[:400])}</td>"
-                     f"<td>{'<br>'.join(e(t) for t in _top3(r))}</td></tr>")
+        parts.append(
+            f"<tr><td>{e(r['id'])}<br><small>{e(r['kind'])}</small></td><td>{e(r['question'])}</td>"
+            f"<td>{e('; '.join(why))}</td><td><b>{e(r['gold_answer'])}</b><br>"
+            f"{e(' '.join((r.get('answer') or '').split())[:400])}</td>"
+            f"<td>{'<br>'.join(e(t) for t in _top3(r))}</td></tr>"
+        )
     parts.append("</table>")
-    css = ("body{font-family:sans-serif;max-width:1200px;margin:2em auto;padding:0 1em}table{border-collapse:collapse;"
-           "margin:1em 0}td,th{border:1px solid #ccc;padding:4px 6px;vertical-align:top;font-size:13px}"
-           ".ok{color:#16a34a;font-weight:bold}.bad{color:#dc2626;font-weight:bold}.plots svg{margin:6px}")
-    return (f"<!doctype html><html lang='da'><head><meta charset='utf-8'><title>byråds-GPT evaluering</title>"
-            f"<style>{css}</style></head><body>{''.join(parts)}</body></html>\n")
+    css = (
+        "body{font-family:sans-serif;max-width:1200px;margin:2em auto;padding:0 1em}table{border-collapse:collapse;"
+        "margin:1em 0}td,th{border:1px solid #ccc;padding:4px 6px;vertical-align:top;font-size:13px}"
+        ".ok{color:#16a34a;font-weight:bold}.bad{color:#dc2626;font-weight:bold}.plots svg{margin:6px}"
+    )
+    return (
+        f"<!doctype html><html lang='da'><head><meta charset='utf-8'><title>byråds-GPT evaluering</title>"
+        f"<style>{css}</style></head><body>{''.join(parts)}</body></html>\n"
+    )
 
 
 def write_report(results: Mapping[str, Any], records: Mapping[str, Sequence[Mapping[str, Any]]], out: Path) -> None:

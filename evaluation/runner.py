@@ -23,7 +23,12 @@ from evaluation.config import EvalConfig
 from evaluation.dataset import EvalCase, forbidden_terms, source_files
 from evaluation.matching import contains_phrase, passage_shingles, prepare_passage, shared_shingles, split_evidence
 from evaluation.metrics import (
-    LEAK_SHINGLES, answer_correct, citation_supported, is_answerable, judge_faithful, partial_correct,
+    LEAK_SHINGLES,
+    answer_correct,
+    citation_supported,
+    is_answerable,
+    judge_faithful,
+    partial_correct,
     retrieval_scores,
 )
 from ingest.pipeline import progress_bar
@@ -34,13 +39,19 @@ SNIPPET = 240
 
 # --------------------------------------------------------------------------- corpus and settings
 
+
 def default_corpus_candidates() -> list[Path]:
-    return [Path.cwd() / "sample_corpus", REPO / "sample_corpus", REPO.parent / "shared" / "corpus",
-            Path.cwd().parent / "shared" / "corpus"]
+    return [
+        Path.cwd() / "sample_corpus",
+        REPO / "sample_corpus",
+        REPO.parent / "shared" / "corpus",
+        Path.cwd().parent / "shared" / "corpus",
+    ]
 
 
-def resolve_corpus(cases: Sequence[EvalCase], explicit: Sequence[str | Path] = (),
-                   candidates: Sequence[Path] | None = None) -> list[Path]:
+def resolve_corpus(
+    cases: Sequence[EvalCase], explicit: Sequence[str | Path] = (), candidates: Sequence[Path] | None = None
+) -> list[Path]:
     """The corpus folders holding the cases' source files: the explicit ones, else found among the candidates."""
     if explicit:
         roots = [Path(p).resolve() for p in explicit]
@@ -53,8 +64,9 @@ def resolve_corpus(cases: Sequence[EvalCase], explicit: Sequence[str | Path] = (
     for f in sorted({f for c in cases for f in source_files(c)}):
         home = next((c for c in cands if any(p.name == Path(f).name for p in c.rglob(Path(f).name))), None)
         if home is None:
-            raise ValueError(f"source file {f!r} not found in {', '.join(map(str, cands)) or 'any corpus folder'}; "
-                             "pass --corpus")
+            raise ValueError(
+                f"source file {f!r} not found in {', '.join(map(str, cands)) or 'any corpus folder'}; pass --corpus"
+            )
         if home not in roots:
             roots.append(home)
     if not roots:
@@ -73,8 +85,8 @@ def eval_settings(base: Settings, cfg: EvalConfig, roots: Sequence[Path]) -> Set
 
 # --------------------------------------------------------------------------- reusing an index
 
-STAMP = "eval-index.json"           # in an eval data dir: what its index was built from
-REUSE_ENV = "BYRAAD_EVAL_INDEXES"   # more folders (os.pathsep-separated) whose eval data dirs may be reused
+STAMP = "eval-index.json"  # in an eval data dir: what its index was built from
+REUSE_ENV = "BYRAAD_EVAL_INDEXES"  # more folders (os.pathsep-separated) whose eval data dirs may be reused
 
 
 def corpus_hash(roots: Sequence[Path]) -> str:
@@ -93,8 +105,13 @@ def index_settings_fingerprint(settings: Settings) -> str:
     from ingest.loaders import LoadOptions
 
     opts = LoadOptions.from_settings(settings)
-    key = {"collection": settings.collection_name(), "max_bytes": opts.max_bytes, "ocr": opts.ocr,
-           "ocr_lang": opts.ocr_lang, "tesseract": bool(opts.ocr and shutil.which("tesseract"))}
+    key = {
+        "collection": settings.collection_name(),
+        "max_bytes": opts.max_bytes,
+        "ocr": opts.ocr,
+        "ocr_lang": opts.ocr_lang,
+        "tesseract": bool(opts.ocr and shutil.which("tesseract")),
+    }
     return hashlib.sha256(json.dumps(key, sort_keys=True).encode()).hexdigest()[:16]
 
 
@@ -119,8 +136,9 @@ def _generation(settings: Settings) -> int | None:
         cat.close()
 
 
-def reusable_index(settings: Settings, corpus: str, fingerprint: str, base: Path,
-                   environ: Mapping[str, str] | None = None) -> Path | None:
+def reusable_index(
+    settings: Settings, corpus: str, fingerprint: str, base: Path, environ: Mapping[str, str] | None = None
+) -> Path | None:
     """An eval data dir (under <base>/eval or a folder of $BYRAAD_EVAL_INDEXES) whose index was built from the same
     corpus content with the same index settings and has not been written to since; None when there is none."""
     env = os.environ if environ is None else environ
@@ -138,8 +156,14 @@ def reusable_index(settings: Settings, corpus: str, fingerprint: str, base: Path
 
 def write_stamp(settings: Settings, corpus: str, fingerprint: str, roots: Sequence[Path]) -> None:
     gen = _generation(settings)
-    data = {"corpus": corpus, "fingerprint": fingerprint, "generation": gen, "roots": [str(r) for r in roots],
-            "collection": settings.collection_name(), "written": time.strftime("%Y-%m-%d %H:%M:%S")}
+    data = {
+        "corpus": corpus,
+        "fingerprint": fingerprint,
+        "generation": gen,
+        "roots": [str(r) for r in roots],
+        "collection": settings.collection_name(),
+        "written": time.strftime("%Y-%m-%d %H:%M:%S"),
+    }
     tmp = Path(settings.data_dir) / f".{STAMP}.tmp"
     tmp.write_text(json.dumps(data, indent=1), encoding="utf-8")
     tmp.replace(Path(settings.data_dir) / STAMP)
@@ -167,6 +191,7 @@ class CachingEmbedder:
 
 
 # --------------------------------------------------------------------------- leaks
+
 
 class LeakChecker:
     """Knows each indexed chunk's access level, and the text only non-permitted chunks contain (per level set)."""
@@ -212,17 +237,36 @@ class LeakChecker:
 
 # --------------------------------------------------------------------------- scoring one case
 
+
 def hit_row(h: Hit, matched: Sequence[int], leak: str) -> dict[str, Any]:
     m = h.chunk.meta
     pages = str(m.get("page_label_start", m.get("page_start", "")) or "")
-    return {"rank": h.rank, "chunk_id": h.chunk.chunk_id, "title": str(m.get("title", "")),
-            "path": str(m.get("path", "")), "pages": pages, "access": str(m.get("access", "")),
-            "item": str(m.get("item_no", "")), "score": round(float(h.score), 4),
-            "snippet": " ".join(h.chunk.text.split())[:SNIPPET], "match": list(matched), "leak": leak}
+    return {
+        "rank": h.rank,
+        "chunk_id": h.chunk.chunk_id,
+        "title": str(m.get("title", "")),
+        "path": str(m.get("path", "")),
+        "pages": pages,
+        "access": str(m.get("access", "")),
+        "item": str(m.get("item_no", "")),
+        "score": round(float(h.score), 4),
+        "snippet": " ".join(h.chunk.text.split())[:SNIPPET],
+        "match": list(matched),
+        "leak": leak,
+    }
 
 
-def score_case(case: EvalCase, system: Any, user: User, levels: tuple[str, ...] | None, hits: Sequence[Hit],
-               answer: Answer | None, leaks: LeakChecker, llm_judged: bool, rule: str = "project") -> dict[str, Any]:
+def score_case(
+    case: EvalCase,
+    system: Any,
+    user: User,
+    levels: tuple[str, ...] | None,
+    hits: Sequence[Hit],
+    answer: Answer | None,
+    leaks: LeakChecker,
+    llm_judged: bool,
+    rule: str = "project",
+) -> dict[str, Any]:
     """One cases.jsonl row: retrieval scores, answer scores and leaks of one system on one case."""
     evs = split_evidence(case.evidence)
     passages = [prepare_passage(h.chunk.text, system.source_text(h.chunk)) for h in hits]
@@ -235,28 +279,54 @@ def score_case(case: EvalCase, system: Any, user: User, levels: tuple[str, ...] 
             leak_reasons.append(f"treffer {h.rank}: {why}")
         rows.append(hit_row(h, matched, why))
     rec: dict[str, Any] = {
-        "system": system.name, "id": case.id, "kind": case.kind, "question": case.question,
-        "gold_answer": case.answer, "user": user.name, "evidence_count": len(evs),
-        "scored_retrieval": bool(evs) and is_answerable(case.kind), "paraphrased": case.paraphrased,
-        "recall": rs["recall"], "rr": rs["rr"], "ndcg10": rs["ndcg10"], "first_hit": rs["first_hit"], "hits": rows,
-        "answer": None, "refused": None, "correct": None, "token_recall": None, "citations": [],
+        "system": system.name,
+        "id": case.id,
+        "kind": case.kind,
+        "question": case.question,
+        "gold_answer": case.answer,
+        "user": user.name,
+        "evidence_count": len(evs),
+        "scored_retrieval": bool(evs) and is_answerable(case.kind),
+        "paraphrased": case.paraphrased,
+        "recall": rs["recall"],
+        "rr": rs["rr"],
+        "ndcg10": rs["ndcg10"],
+        "first_hit": rs["first_hit"],
+        "hits": rows,
+        "answer": None,
+        "refused": None,
+        "correct": None,
+        "token_recall": None,
+        "citations": [],
     }
     if answer is not None:
         correct, trec = answer_correct(case.answer, answer.text) if is_answerable(case.kind) else (None, None)
         if case.kind == "partial":
             correct = partial_correct(case.question, case.answer, answer.text)
-        rec.update(answer=answer.text, refused=bool(answer.refused), correct=bool(correct and not answer.refused)
-                   if correct is not None else None, token_recall=trec, answer_mode=answer.mode)
+        rec.update(
+            answer=answer.text,
+            refused=bool(answer.refused),
+            correct=bool(correct and not answer.refused) if correct is not None else None,
+            token_recall=trec,
+            answer_mode=answer.mode,
+        )
         for c in answer.citations:
             p = prepare_passage(c.quote, c.source_text)
-            why = leaks.chunk_leaks(c.chunk_id, c.quote, levels) or leaks.text_leaks(c.quote, None,
-                                                                                    forbidden_terms(case))
+            why = leaks.chunk_leaks(c.chunk_id, c.quote, levels) or leaks.text_leaks(
+                c.quote, None, forbidden_terms(case)
+            )
             if why:
                 leak_reasons.append(f"kilde [{c.key}]: {why}")
-            rec["citations"].append({"key": c.key, "chunk_id": c.chunk_id, "title": c.title, "pages": c.pages,
-                                     "supported": citation_supported(evs, p, answer.text, c.key, llm_judged,
-                                                                     rule),
-                                     "leak": why})
+            rec["citations"].append(
+                {
+                    "key": c.key,
+                    "chunk_id": c.chunk_id,
+                    "title": c.title,
+                    "pages": c.pages,
+                    "supported": citation_supported(evs, p, answer.text, c.key, llm_judged, rule),
+                    "leak": why,
+                }
+            )
         if not answer.refused:
             why = leaks.text_leaks(answer.text, levels, forbidden_terms(case))
             if why:
@@ -267,8 +337,9 @@ def score_case(case: EvalCase, system: Any, user: User, levels: tuple[str, ...] 
     return rec
 
 
-def surface_leaks(case: EvalCase, system: Any, user: User, levels: tuple[str, ...] | None, answer: Answer,
-                  leaks: LeakChecker) -> list[str]:
+def surface_leaks(
+    case: EvalCase, system: Any, user: User, levels: tuple[str, ...] | None, answer: Answer, leaks: LeakChecker
+) -> list[str]:
     """Leaks on the other surfaces a user sees with an answer (issue 10): the context shown around each citation
     (systems that have one), the "maybe relevant" sources, and the conversation as exported (Markdown)."""
     import re
@@ -288,7 +359,7 @@ def surface_leaks(case: EvalCase, system: Any, user: User, levels: tuple[str, ..
             if why := leaks.text_leaks(contexts[c.chunk_id], levels, forbidden):
                 out.append(f"tekst omkring kilde [{c.key}]: {why}")
     export = re.sub(r"\\(.)", r"\1", conversation_markdown(case.question, [answer_view(answer, contexts)], user.name))
-    export = export.replace(case.question, "")      # the question is the user's own words
+    export = export.replace(case.question, "")  # the question is the user's own words
     if why := leaks.text_leaks(export, levels, forbidden):
         out.append(f"eksport: {why}")
     return out
@@ -296,9 +367,17 @@ def surface_leaks(case: EvalCase, system: Any, user: User, levels: tuple[str, ..
 
 # --------------------------------------------------------------------------- running
 
-def run_systems(cases: Sequence[EvalCase], systems: Sequence[Any], leaks: LeakChecker, cfg: EvalConfig,
-                judge: Any = None, llm_judged: bool = False, progress: bool = True,
-                cache: CachingEmbedder | None = None) -> dict[str, list[dict]]:
+
+def run_systems(
+    cases: Sequence[EvalCase],
+    systems: Sequence[Any],
+    leaks: LeakChecker,
+    cfg: EvalConfig,
+    judge: Any = None,
+    llm_judged: bool = False,
+    progress: bool = True,
+    cache: CachingEmbedder | None = None,
+) -> dict[str, list[dict]]:
     """Every system over every case; exceptions of one case are recorded (``error``), never fatal."""
     council = User("eval-byraadsmedlem", tuple(cfg.council_groups))
     public = User("eval-offentlig", tuple(cfg.public_groups))
@@ -307,7 +386,7 @@ def run_systems(cases: Sequence[EvalCase], systems: Sequence[Any], leaks: LeakCh
     for system in systems:
         if cache is not None:
             cache.clear()
-        for other in systems:   # the Retriever keeps query vectors of its own, shared by hybrid/dense/bm25
+        for other in systems:  # the Retriever keeps query vectors of its own, shared by hybrid/dense/bm25
             clear = getattr(getattr(other, "retriever", None), "clear_query_cache", None)
             if clear is not None:
                 clear()
@@ -326,14 +405,30 @@ def run_systems(cases: Sequence[EvalCase], systems: Sequence[Any], leaks: LeakCh
                 rec["t_answer_ms"] = round((t2 - t1) * 1000, 1) if answer is not None else None
                 rec["faithful"] = None
                 if judge is not None and answer is not None and not answer.refused:
-                    rec["faithful"] = judge_faithful(judge, case.question, answer.text,
-                                                     [c.quote for c in answer.citations] or
-                                                     [h.chunk.text for h in answer.hits])
+                    rec["faithful"] = judge_faithful(
+                        judge,
+                        case.question,
+                        answer.text,
+                        [c.quote for c in answer.citations] or [h.chunk.text for h in answer.hits],
+                    )
             except Exception as e:  # one broken case must not hide the other results
-                rec = {"system": system.name, "id": case.id, "kind": case.kind, "question": case.question,
-                       "gold_answer": case.answer, "user": user.name, "evidence_count": 0, "scored_retrieval": False,
-                       "hits": [], "citations": [], "answer": None, "refused": None, "leak": False,
-                       "leak_reasons": [], "error": f"{type(e).__name__}: {e}"}
+                rec = {
+                    "system": system.name,
+                    "id": case.id,
+                    "kind": case.kind,
+                    "question": case.question,
+                    "gold_answer": case.answer,
+                    "user": user.name,
+                    "evidence_count": 0,
+                    "scored_retrieval": False,
+                    "hits": [],
+                    "citations": [],
+                    "answer": None,
+                    "refused": None,
+                    "leak": False,
+                    "leak_reasons": [],
+                    "error": f"{type(e).__name__}: {e}",
+                }
             rows.append(rec)
             bar.update(1)
         bar.close()
@@ -345,9 +440,15 @@ def _bar(total: int, enabled: bool, desc: str):
     return progress_bar(total, enabled, desc, "spm")
 
 
-def build_systems(names: Sequence[str], settings: Settings, roots: Sequence[Path], cfg: EvalConfig,
-                  environ: Mapping[str, str] | None = None, progress: bool = True,
-                  reuse: bool = False) -> tuple[list[Any], LeakChecker, Any, Any]:
+def build_systems(
+    names: Sequence[str],
+    settings: Settings,
+    roots: Sequence[Path],
+    cfg: EvalConfig,
+    environ: Mapping[str, str] | None = None,
+    progress: bool = True,
+    reuse: bool = False,
+) -> tuple[list[Any], LeakChecker, Any, Any]:
     """Ingest the corpus (incremental; skipped with `reuse`, when the data dir's index is known to hold exactly this
     corpus) and build the requested systems; returns (systems, leak checker, llm, the caching embedder)."""
     from assistant.assistant import build_assistant
@@ -369,8 +470,17 @@ def build_systems(names: Sequence[str], settings: Settings, roots: Sequence[Path
     systems: list[Any] = []
     for name in names:
         if name == "naive":
-            systems.append(NaiveRAG(roots, index.embedder, settings.embedder, settings.data_path / "naive-chroma",
-                                    answer_k=cfg.naive_k, llm=llm, progress=progress))
+            systems.append(
+                NaiveRAG(
+                    roots,
+                    index.embedder,
+                    settings.embedder,
+                    settings.data_path / "naive-chroma",
+                    answer_k=cfg.naive_k,
+                    llm=llm,
+                    progress=progress,
+                )
+            )
         elif name == "naive-bm25":
             systems.append(NaiveBM25(roots, answer_k=cfg.naive_k, llm=llm))
         else:
@@ -378,9 +488,16 @@ def build_systems(names: Sequence[str], settings: Settings, roots: Sequence[Path
     return systems, LeakChecker(index.all_chunks(), table), llm, index.embedder
 
 
-def evaluate(testset: str | Path, out_dir: str | Path, base: Settings, cfg: EvalConfig,
-             corpus: Sequence[str | Path] = (), systems: Sequence[str] | None = None,
-             environ: Mapping[str, str] | None = None, progress: bool = True) -> dict[str, Any]:
+def evaluate(
+    testset: str | Path,
+    out_dir: str | Path,
+    base: Settings,
+    cfg: EvalConfig,
+    corpus: Sequence[str | Path] = (),
+    systems: Sequence[str] | None = None,
+    environ: Mapping[str, str] | None = None,
+    progress: bool = True,
+) -> dict[str, Any]:
     """The whole `byraad eval` run: returns results (also written to out_dir with the reports)."""
     from evaluation.config import check_thresholds
     from evaluation.dataset import load_testset
@@ -405,17 +522,25 @@ def evaluate(testset: str | Path, out_dir: str | Path, base: Settings, cfg: Eval
     if found is None:
         write_stamp(settings, corpus_key, fp, roots)
     judge = llm if (cfg.judge and llm is not None) else None
-    records = run_systems(cases, built, leaks, cfg, judge=judge, llm_judged=llm is not None, progress=progress,
-                          cache=cache)
+    records = run_systems(
+        cases, built, leaks, cfg, judge=judge, llm_judged=llm is not None, progress=progress, cache=cache
+    )
     summaries = {name: summarise(rows) for name, rows in records.items()}
     gate = cfg.gate_system if cfg.gate_system in summaries else names[0]
     failures = check_thresholds(summaries[gate], cfg.thresholds)
     results = {
-        "testset": str(Path(testset).resolve()), "cases": len(cases), "corpus": [str(r) for r in roots],
-        "matching": cfg.matching, "answers": cfg.answers, "warnings": warnings, "index_reused": found is not None,
+        "testset": str(Path(testset).resolve()),
+        "cases": len(cases),
+        "corpus": [str(r) for r in roots],
+        "matching": cfg.matching,
+        "answers": cfg.answers,
+        "warnings": warnings,
+        "index_reused": found is not None,
         "data_dir": settings.data_dir,
-        "settings": settings.public_dict(), "settings_fingerprint": settings.fingerprint(),
-        "systems": summaries, "per_kind": {n: per_kind(rows) for n, rows in records.items()},
+        "settings": settings.public_dict(),
+        "settings_fingerprint": settings.fingerprint(),
+        "systems": summaries,
+        "per_kind": {n: per_kind(rows) for n, rows in records.items()},
         "gate": {"system": gate, "thresholds": dict(cfg.thresholds), "failures": failures, "passed": not failures},
         "started": time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(started)),
         "duration_s": round(time.time() - started, 1),

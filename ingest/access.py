@@ -24,9 +24,10 @@ OPEN_HEADING = re.compile(
     re.IGNORECASE | re.MULTILINE,
 )
 # Markers in an item title, or as a line of their own in an item body.
-CLOSED_TITLE = re.compile(r"\(?\b(?:lukket\s+punkt|fortroligt?)\b\)?|^\s*lukket\s*:", re.IGNORECASE)   # "Lukket: Køb af …"
-CLOSED_LINE = re.compile(r"^\s?\(?(?:lukket\s+punkt|fortroligt|lukket)\)?\s*:?\s*$",
-                         re.IGNORECASE | re.MULTILINE)
+CLOSED_TITLE = re.compile(
+    r"\(?\b(?:lukket\s+punkt|fortroligt?)\b\)?|^\s*lukket\s*:", re.IGNORECASE
+)  # "Lukket: Køb af …"
+CLOSED_LINE = re.compile(r"^\s?\(?(?:lukket\s+punkt|fortroligt|lukket)\)?\s*:?\s*$", re.IGNORECASE | re.MULTILINE)
 # A reference to the closed agenda inside an open item ("drøftet under punkt 4 på den lukkede
 # dagsorden"): we cannot tell what of the item belongs there, so the item is closed to be safe.
 CLOSED_REFERENCE = re.compile(
@@ -48,16 +49,17 @@ def closed_level(body: str) -> str:
     return f"{CLOSED_PREFIX}{key}" if key else CLOSED
 
 
-def document_access(text: str, path: str, title: str, kind: str,
-                    bodies: list[str]) -> tuple[str, str]:
+def document_access(text: str, path: str, title: str, kind: str, bodies: list[str]) -> tuple[str, str]:
     """Document-wide (level, reason): INTERNAL for rådmandsmøder and documents marked internal."""
     head = text[:3000]
     m = INTERNAL_LINE.search(head)
     if m:
-        return INTERNAL, f"dokumentet er mærket \"{m.group(0).strip()}\""
+        return INTERNAL, f'dokumentet er mærket "{m.group(0).strip()}"'
     if kind in ("minutes", "agenda") and (
         RAADMAND.search(path) or RAADMAND.search(title) or any(RAADMAND.search(b) for b in bodies)
     ):
-        return INTERNAL, "rådmandsmøde-referat: internt ledelsesdokument i forvaltningen, ikke et offentligt udvalgsreferat"
+        return (
+            INTERNAL,
+            "rådmandsmøde-referat: internt ledelsesdokument i forvaltningen, ikke et offentligt udvalgsreferat",
+        )
     return PUBLIC, ""
-

@@ -23,14 +23,14 @@ from byraad.settings import Settings
 from byraad.text import body_key
 from byraad.types import AgendaItem, Chunk, ChunkMeta, Meeting, ParsedDocument, Section
 
-MIN_CHARS = 25          # segments shorter than this are furniture, except decisions ("Godkendt.")
-TABLE_GAP = 6           # a table's rows may be this many lines apart (a wrapped row, a blank line) and still be one table
-CONTEXT_CHARS = 200     # at most this much of a caption / header row is repeated in a later chunk's header
+MIN_CHARS = 25  # segments shorter than this are furniture, except decisions ("Godkendt.")
+TABLE_GAP = 6  # a table's rows may be this many lines apart (a wrapped row, a blank line) and still be one table
+CONTEXT_CHARS = 200  # at most this much of a caption / header row is repeated in a later chunk's header
 
 
 @dataclass(frozen=True)
 class _Unit:
-    kind: str                       # meeting | item | decision | section | text
+    kind: str  # meeting | item | decision | section | text
     meeting: Meeting | None = None
     item: AgendaItem | None = None
     section: Section | None = None
@@ -74,8 +74,8 @@ class _Table:
 
     start: int
     end: int
-    caption: str            # the short line just above the first row ("" when there is none)
-    head: str               # the first row when its cells are labels, not data ("" otherwise)
+    caption: str  # the short line just above the first row ("" when there is none)
+    head: str  # the first row when its cells are labels, not data ("" otherwise)
 
 
 def _tables(seg: str) -> list[_Table]:
@@ -95,7 +95,7 @@ def _tables(seg: str) -> list[_Table]:
         j = k + 1
         while j < len(lines) and j - last <= TABLE_GAP:
             if " | " in lines[j][2]:
-                gap = [x for _, _, x in lines[last + 1:j]]
+                gap = [x for _, _, x in lines[last + 1 : j]]
                 # a different cell count, or a blank line and one short line above the row: a new table
                 # with its caption ("Færdigbehandlede sager i 2024"); other lines between rows are a row
                 # the extraction broke up, and the table goes on.
@@ -104,7 +104,7 @@ def _tables(seg: str) -> list[_Table]:
                     break
                 last = j
             j += 1
-        caption = next((x for _, _, x in reversed(lines[max(0, k - 2):k]) if x), "")   # a blank line allowed
+        caption = next((x for _, _, x in reversed(lines[max(0, k - 2) : k]) if x), "")  # a blank line allowed
         caption = caption if " | " not in caption and len(caption) <= 160 else ""
         labels = [c.strip() for c in s.split(" | ")]
         is_head = any(labels) and all(len(c) <= 40 and not re.fullmatch(r"[\d\s.,%:/+-]+", c) for c in labels)
@@ -118,8 +118,10 @@ def _table_context(tables: list[_Table], off: int) -> str:
     chunk starts with it) is in an earlier chunk."""
     for tb in tables:
         if tb.start <= off < tb.end:
-            parts = [f"{tb.caption} (fortsat)" if tb.caption and off > tb.start else tb.caption,
-                     tb.head if off > tb.start else ""]
+            parts = [
+                f"{tb.caption} (fortsat)" if tb.caption and off > tb.start else tb.caption,
+                tb.head if off > tb.start else "",
+            ]
             return "\n".join(x for x in parts if x)
     return ""
 
@@ -142,7 +144,7 @@ def _assign_owners(doc: ParsedDocument) -> tuple[list[_Unit], list[int]]:
     for sec in sorted(doc.sections, key=lambda x: (x.start, -(x.end - x.start))):
         if not inside_meeting(sec):
             claim(_Unit("section", section=sec), sec.start, sec.end)
-    for m in sorted(doc.meetings, key=lambda x: -(x.end - x.start)):     # outer meetings first, embedded overwrite
+    for m in sorted(doc.meetings, key=lambda x: -(x.end - x.start)):  # outer meetings first, embedded overwrite
         claim(_Unit("meeting", meeting=m), m.start, m.end)
         for it in m.items:
             dec_in = it.decision and it.start <= it.decision_start < it.end
@@ -159,16 +161,19 @@ def _assign_owners(doc: ParsedDocument) -> tuple[list[_Unit], list[int]]:
             unit = _Unit("section", section=sec, meeting=m, item=it)
             units.append(unit)
             idx = len(units) - 1
-            for o, a, b in _runs(owner[sec.start:sec.end]):
-                if o < 0 or units[o].kind == "meeting" or (
-                        it is not None and units[o].kind == "item" and units[o].item is it):
-                    owner[sec.start + a:sec.start + b] = [idx] * (b - a)
+            for o, a, b in _runs(owner[sec.start : sec.end]):
+                if (
+                    o < 0
+                    or units[o].kind == "meeting"
+                    or (it is not None and units[o].kind == "item" and units[o].item is it)
+                ):
+                    owner[sec.start + a : sec.start + b] = [idx] * (b - a)
     return units, owner
 
 
 def _item_around(m: Meeting | None, sec: Section) -> AgendaItem | None:
     """The agenda item of `m` whose text contains the whole section, if any."""
-    for it in (m.items if m else ()):
+    for it in m.items if m else ():
         if it.start <= sec.start and sec.end <= it.end:
             return it
     return None
@@ -202,10 +207,13 @@ def _splitter(tokens: int, overlap: int, encoding: str) -> Any:
 
     enc = get_encoding(encoding)
     return RecursiveCharacterTextSplitter(
-        chunk_size=tokens, chunk_overlap=overlap,
+        chunk_size=tokens,
+        chunk_overlap=overlap,
         length_function=lambda t: len(enc.encode(t, disallowed_special=())),
         separators=["\n\n", "\n", ". ", "; ", ", ", " ", ""],
-        keep_separator="end", add_start_index=True, strip_whitespace=True,
+        keep_separator="end",
+        add_start_index=True,
+        strip_whitespace=True,
     )
 
 
@@ -218,7 +226,7 @@ def _split(splitter: Any, text: str, tokens: int, encoding: str) -> list[tuple[s
     out = []
     for d in splitter.create_documents([text]):
         off = d.metadata.get("start_index", -1)
-        if off < 0 or text[off:off + len(d.page_content)] != d.page_content:
+        if off < 0 or text[off : off + len(d.page_content)] != d.page_content:
             off = text.find(d.page_content)
         out.append((d.page_content, max(off, 0)))
     return out
@@ -235,9 +243,14 @@ def _meta(doc: ParsedDocument, unit: _Unit, start: int, end: int, text: str) -> 
         levels.append(sec.access)
     access = most_restrictive(*levels)
     meta: ChunkMeta = {
-        "doc_id": doc.doc_id, "path": doc.path, "title": doc.title, "kind": doc.kind,
-        "chunk_type": unit.kind, "access": access,
-        "char_start": start, "char_end": end,
+        "doc_id": doc.doc_id,
+        "path": doc.path,
+        "title": doc.title,
+        "kind": doc.kind,
+        "chunk_type": unit.kind,
+        "access": access,
+        "char_start": start,
+        "char_end": end,
         "content_hash": hashlib.sha256(text.encode()).hexdigest()[:16],
     }
     if p1:
@@ -245,7 +258,7 @@ def _meta(doc: ParsedDocument, unit: _Unit, start: int, end: int, text: str) -> 
     if p2:
         meta.update(page_end=p2.number, page_label_end=p2.label)
     if p1 and p2 and _ocr_pages(doc) & set(range(p1.number, p2.number + 1)):
-        meta["ocr"] = True      # text recognised from a scanned page: may hold recognition errors
+        meta["ocr"] = True  # text recognised from a scanned page: may hold recognition errors
     if doc.doc_date:
         meta["doc_date"] = doc.doc_date
     if m is not None:
@@ -294,7 +307,7 @@ def _header(doc: ParsedDocument, unit: _Unit, meta: dict[str, Any]) -> str:
     if unit.item is not None:
         label = f"Punkt {unit.item.number}: {meta['item_title']}"
         parts.append(("Beslutning – " + label) if unit.kind == "decision" else label)
-        if unit.section is not None:    # an attachment of the item: every chunk of it names the attachment too
+        if unit.section is not None:  # an attachment of the item: every chunk of it names the attachment too
             parts.append(unit.section.title[:120])
     elif unit.section is not None:
         parts.append(" ".join(x for x in (unit.section.section_id, unit.section.title[:120]) if x))

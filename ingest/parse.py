@@ -21,8 +21,13 @@ def file_digest(path: Path) -> str:
     return h.hexdigest()
 
 
-def parse_file(path: Path, rel_path: str | None = None, doc_id: str | None = None,
-               max_bytes: int = 200 * 1024 * 1024, opts: LoadOptions | None = None) -> ParsedDocument:
+def parse_file(
+    path: Path,
+    rel_path: str | None = None,
+    doc_id: str | None = None,
+    max_bytes: int = 200 * 1024 * 1024,
+    opts: LoadOptions | None = None,
+) -> ParsedDocument:
     """Parse one file; raises ingest.loaders.LoadError with a one-line reason on bad input.
 
     `opts` (built from Settings) wins over `max_bytes`, which is kept for callers without settings.
@@ -37,15 +42,20 @@ def parse_file(path: Path, rel_path: str | None = None, doc_id: str | None = Non
     return parse_loaded(load(path, opts), path, rel_path, doc_id)
 
 
-def parse_loaded(loaded: LoadedFile, path: Path, rel_path: str | None = None,
-                 doc_id: str | None = None) -> ParsedDocument:
+def parse_loaded(
+    loaded: LoadedFile, path: Path, rel_path: str | None = None, doc_id: str | None = None
+) -> ParsedDocument:
     """Repair and analyse already-loaded text (also used by structured sources for their member files)."""
     rep = repair(loaded.raw_text, loaded.page_starts or (0,))
     starts = list(rep.page_starts) or [0]
     labels = list(loaded.page_labels) or [str(i + 1) for i in range(len(starts))]
     pages = tuple(
-        PageSpan(number=i + 1, label=labels[i] if i < len(labels) else str(i + 1), start=s,
-                 end=starts[i + 1] if i + 1 < len(starts) else len(rep.text))
+        PageSpan(
+            number=i + 1,
+            label=labels[i] if i < len(labels) else str(i + 1),
+            start=s,
+            end=starts[i + 1] if i + 1 < len(starts) else len(rep.text),
+        )
         for i, s in enumerate(starts)
     )
     title_hint = loaded.title or path.stem.replace("-", " ").replace("_", " ")

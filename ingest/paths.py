@@ -16,7 +16,7 @@ def real(path: Path) -> Path | None:
     """The path with every link resolved, or None when it does not exist (dangling link) or loops."""
     try:
         return Path(path).resolve(strict=True)
-    except (OSError, RuntimeError):     # FileNotFoundError, ELOOP (3.13) / RuntimeError "Symlink loop" (3.11)
+    except (OSError, RuntimeError):  # FileNotFoundError, ELOOP (3.13) / RuntimeError "Symlink loop" (3.11)
         return None
 
 
@@ -47,7 +47,7 @@ def refusal(path: Path, root: Path, where: str = "den indlæste mappe") -> tuple
         return None
     if real(path) is None:
         return "missing", "filen findes ikke"
-    if not contained(path, root):       # a path through a linked folder, "..", or an absolute path
+    if not contained(path, root):  # a path through a linked folder, "..", or an absolute path
         return "outside", f"stien fører uden for {where}; følges ikke"
     return None
 

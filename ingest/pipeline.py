@@ -36,12 +36,12 @@ class IngestLocked(RuntimeError):
 
 @dataclass(frozen=True)
 class SourceFile:
-    path: Path          # absolute
-    rel: str            # relative to its root (prefixed with the root's name when several roots)
-    root: str           # absolute root
+    path: Path  # absolute
+    rel: str  # relative to its root (prefixed with the root's name when several roots)
+    root: str  # absolute root
     size: int
     mtime: float
-    members: tuple[Path, ...] = ()     # for a package: the files it references (part of its content id)
+    members: tuple[Path, ...] = ()  # for a package: the files it references (part of its content id)
 
 
 def scan(roots: Sequence[Path]) -> tuple[list[SourceFile], list[dict]]:
@@ -58,7 +58,7 @@ def scan(roots: Sequence[Path]) -> tuple[list[SourceFile], list[dict]]:
     skipped: list[dict] = []
     multi = len(roots) > 1
     for root in roots:
-        root = Path(root).resolve()     # the root itself is what the secretariat named; links below it are checked
+        root = Path(root).resolve()  # the root itself is what the secretariat named; links below it are checked
         if not root.exists():
             raise FileNotFoundError(f"findes ikke: {root}")
         single = not root.is_dir()
@@ -89,13 +89,21 @@ def scan(roots: Sequence[Path]) -> tuple[list[SourceFile], list[dict]]:
                 continue  # ingested as part of its package
             rel = rel_of(p)
             if p.suffix.lower() not in SUPPORTED_EXTENSIONS and claimed[p] is None:
-                skipped.append({"path": rel, "code": "unsupported",
-                                "reason": f"filtypen {p.suffix or '(ingen)'} understøttes ikke"})
+                skipped.append(
+                    {
+                        "path": rel,
+                        "code": "unsupported",
+                        "reason": f"filtypen {p.suffix or '(ingen)'} understøttes ikke",
+                    }
+                )
                 continue
             members = tuple(m for m in members_of.get(p, ()) if m.exists())
             stats = [p.stat()] + [m.stat() for m in members]
-            files.append(SourceFile(p, rel, str(base), sum(st.st_size for st in stats),
-                                    max(st.st_mtime for st in stats), members))
+            files.append(
+                SourceFile(
+                    p, rel, str(base), sum(st.st_size for st in stats), max(st.st_mtime for st in stats), members
+                )
+            )
     return files, skipped
 
 
@@ -106,14 +114,23 @@ def source_digest(f: SourceFile) -> str:
 
 def ingest_lock(data_dir: Path):
     """One ingest at a time per data directory (a second run fails fast with a clear message)."""
-    return exclusive(data_dir / "ingest.lock", lambda: IngestLocked(
-        "en anden indlæsning kører allerede på dette indeks; prøv igen, når den er færdig"))
+    return exclusive(
+        data_dir / "ingest.lock",
+        lambda: IngestLocked("en anden indlæsning kører allerede på dette indeks; prøv igen, når den er færdig"),
+    )
 
 
-def ingest_paths(roots: Sequence[str | Path], settings: Settings, *, index: Index | None = None,
-                 prune: bool = False, rebuild: bool = False, progress: bool = True,
-                 environ: Mapping[str, str] | None = None,
-                 on_progress: Callable[[dict], None] | None = None) -> IngestReport:
+def ingest_paths(
+    roots: Sequence[str | Path],
+    settings: Settings,
+    *,
+    index: Index | None = None,
+    prune: bool = False,
+    rebuild: bool = False,
+    progress: bool = True,
+    environ: Mapping[str, str] | None = None,
+    on_progress: Callable[[dict], None] | None = None,
+) -> IngestReport:
     """Ingest folders/files into the index of `settings`; returns (and saves) the report.
 
     `on_progress` receives {"phase": "read"|"embed"|"finish", "done", "total", "file"} as the run goes: files read,
@@ -138,7 +155,9 @@ def ingest_paths(roots: Sequence[str | Path], settings: Settings, *, index: Inde
         rep.totals = index.catalog.stats()
         rep.duration_s = round(time.time() - started, 2)
         index.catalog.add_run(started, rep.to_dict())
-        rep.save(settings.data_path / "reports" / f"ingest-{time.strftime('%Y%m%d-%H%M%S', time.localtime(started))}.json")
+        rep.save(
+            settings.data_path / "reports" / f"ingest-{time.strftime('%Y%m%d-%H%M%S', time.localtime(started))}.json"
+        )
         rep.save(settings.data_path / "reports" / "latest.json")
     if own_index:
         index.close()
@@ -160,8 +179,15 @@ def _recover(index: Index, rep: IngestReport) -> None:
         rep.repaired["afbrudte dokumenter ryddet op"] = undone
 
 
-def _sync_files(index: Index, files: list[SourceFile], rep: IngestReport, s: Settings, prune: bool,
-                progress: bool, on_progress: Callable[[dict], None] | None = None) -> None:
+def _sync_files(
+    index: Index,
+    files: list[SourceFile],
+    rep: IngestReport,
+    s: Settings,
+    prune: bool,
+    progress: bool,
+    on_progress: Callable[[dict], None] | None = None,
+) -> None:
     cat = index.catalog
     known = cat.files()
     states = cat.doc_states()
@@ -177,11 +203,11 @@ def _sync_files(index: Index, files: list[SourceFile], rep: IngestReport, s: Set
     hashed: list[tuple[SourceFile, str]] = []
     for f in files:
         row = known.get(f.rel)
-        if f.size == 0:     # empty files all share one hash: each is reported as empty, never as a duplicate
+        if f.size == 0:  # empty files all share one hash: each is reported as empty, never as a duplicate
             _fail(cat, f, rep, "empty", "filen er tom", bool(row and row[1]))
             continue
         if row and row[1] and row[2] == f.size and row[3] == f.mtime:
-            hashed.append((f, row[1]))      # unchanged size+mtime: trust the stored hash (re-ingest stays fast)
+            hashed.append((f, row[1]))  # unchanged size+mtime: trust the stored hash (re-ingest stays fast)
             continue
         try:
             hashed.append((f, source_digest(f)[:16]))
@@ -232,8 +258,14 @@ def _sync_files(index: Index, files: list[SourceFile], rep: IngestReport, s: Set
         _ingest_new(index, todo, rep, s, progress, on_progress)
 
 
-def _ingest_new(index: Index, todo: list[tuple[SourceFile, str, bool]], rep: IngestReport, s: Settings,
-                progress: bool, on_progress: Callable[[dict], None] | None = None) -> None:
+def _ingest_new(
+    index: Index,
+    todo: list[tuple[SourceFile, str, bool]],
+    rep: IngestReport,
+    s: Settings,
+    progress: bool,
+    on_progress: Callable[[dict], None] | None = None,
+) -> None:
     """Parse and chunk new or changed files, then embed and store them one document at a time (write-ahead)."""
     cat = index.catalog
     opts = LoadOptions.from_settings(s)
@@ -261,7 +293,7 @@ def _ingest_new(index: Index, todo: list[tuple[SourceFile, str, bool]], rep: Ing
             cat.begin_document(doc.doc_id, f.rel, doc.title, doc.kind, info, chunks, sources)
             vectors: list = []
             for i in range(0, len(chunks), s.batch_size):
-                batch = chunks[i:i + s.batch_size]
+                batch = chunks[i : i + s.batch_size]
                 vectors += index.embedder.embed_documents([c.embed_text for c in batch])
                 bar.update(len(batch))
             index.store.upsert(chunks, vectors)
@@ -280,7 +312,9 @@ def _fail(cat, f: SourceFile, rep: IngestReport, code: str, reason: str, existed
     if existed:
         # The index must match the folder: the previous version of a now-broken file goes.
         cat.remove_file(f.rel)
-        rep.warnings.append({"path": f.rel, "warning": "den tidligere version er fjernet fra indekset, fordi den nye ikke kunne læses"})
+        rep.warnings.append(
+            {"path": f.rel, "warning": "den tidligere version er fjernet fra indekset, fordi den nye ikke kunne læses"}
+        )
 
 
 def _rename(index: Index, doc_id: str, new_path: str) -> None:
@@ -335,13 +369,28 @@ def _save_snapshot(index: Index, rep: IngestReport) -> None:
 
 def _doc_info(doc: ParsedDocument) -> dict:
     """What the catalog keeps about a document for status and reports."""
-    meetings = [{"body": m.body, "date": m.date, "date_hint": m.date_hint, "embedded": m.embedded,
-                 "items": len(m.items), "kind": m.kind,
-                 "closed": [it.number for it in m.items if is_closed(it.access)]}
-                for m in doc.meetings]
-    return {"meetings": meetings, "sections": len(doc.sections), "access": doc.access,
-            "access_reason": doc.access_reason, "doc_date": doc.doc_date, "pages": len(doc.pages),
-            "warnings": list(doc.warnings), "meta": dict(doc.meta)}
+    meetings = [
+        {
+            "body": m.body,
+            "date": m.date,
+            "date_hint": m.date_hint,
+            "embedded": m.embedded,
+            "items": len(m.items),
+            "kind": m.kind,
+            "closed": [it.number for it in m.items if is_closed(it.access)],
+        }
+        for m in doc.meetings
+    ]
+    return {
+        "meetings": meetings,
+        "sections": len(doc.sections),
+        "access": doc.access,
+        "access_reason": doc.access_reason,
+        "doc_date": doc.doc_date,
+        "pages": len(doc.pages),
+        "warnings": list(doc.warnings),
+        "meta": dict(doc.meta),
+    }
 
 
 def _note_structure(doc: ParsedDocument, info: dict, rep: IngestReport) -> None:
@@ -349,12 +398,18 @@ def _note_structure(doc: ParsedDocument, info: dict, rep: IngestReport) -> None:
     for m in doc.meetings:
         rep.items += len(m.items)
         if m.date is None:
-            rep.undated_meetings.append({"path": doc.path, "body": m.body,
-                                         "hint": f"{m.date_hint} ({m.date_hint_reason})" if m.date_hint else ""})
+            rep.undated_meetings.append(
+                {
+                    "path": doc.path,
+                    "body": m.body,
+                    "hint": f"{m.date_hint} ({m.date_hint_reason})" if m.date_hint else "",
+                }
+            )
         for it in m.items:
             if is_closed(it.access):
-                rep.closed_items.append({"path": doc.path, "item": it.number, "access": it.access,
-                                         "reason": it.access_reason})
+                rep.closed_items.append(
+                    {"path": doc.path, "item": it.number, "access": it.access, "reason": it.access_reason}
+                )
     if doc.access != "public":
         rep.warnings.append({"path": doc.path, "warning": f"adgang '{doc.access}': {doc.access_reason}"})
     for w in doc.warnings:
@@ -393,12 +448,14 @@ class _Progress:
         self.bar.close()
 
 
-def progress_bar(total: int, enabled: bool, desc: str, unit: str,
-                  callback: Callable[[dict], None] | None = None, phase: str = ""):
+def progress_bar(
+    total: int, enabled: bool, desc: str, unit: str, callback: Callable[[dict], None] | None = None, phase: str = ""
+):
     """A tqdm bar on stderr (a no-op when disabled or when there is nothing to do), reporting to `callback` too."""
     if not enabled or total == 0:
         bar = _NoBar()
     else:
         from tqdm import tqdm
+
         bar = tqdm(total=total, desc=desc, unit=unit, file=sys.stderr, mininterval=0.5, dynamic_ncols=True)
     return bar if callback is None else _Progress(bar, total, phase, callback)

@@ -29,8 +29,8 @@ class Repaired:
     """Repaired text, its map to raw offsets, page starts in the repaired text and counts."""
 
     text: str
-    offset_map: tuple[int, ...]     # len(text)+1 entries; offset_map[i] = raw offset of text[i]; last = end
-    page_starts: tuple[int, ...]    # offset in `text` of each input page
+    offset_map: tuple[int, ...]  # len(text)+1 entries; offset_map[i] = raw offset of text[i]; last = end
+    page_starts: tuple[int, ...]  # offset in `text` of each input page
     stats: dict[str, int] = field(default_factory=dict)
 
 
@@ -107,9 +107,9 @@ def _clean_chars(text: str, omap: list[int], stats: Counter) -> tuple[str, list[
             if not text.startswith("\n", i + 1):
                 ed.put("\n", i)
         elif c in "\u00ad\u200b\u200c\u200d\u2060\ufeff\f":
-            pass                    # invisible: drop (\f only separates pages, already in page_starts)
+            pass  # invisible: drop (\f only separates pages, already in page_starts)
         else:
-            ed.put(" ", i)          # U+FFFD, private-use glyphs, tabs, NBSP: a space keeps words apart
+            ed.put(" ", i)  # U+FFFD, private-use glyphs, tabs, NBSP: a space keeps words apart
     ed.keep(pos, len(text))
     text, omap = ed.done()
     ed, pos = _Edit(text, omap), 0
@@ -124,22 +124,75 @@ def _clean_chars(text: str, omap: list[int], stats: Counter) -> tuple[str, list[
 
 _SIDE = re.compile(r"^\s*(?:Klik her for at angive tekst\.?\s*)?[Ss]ide \d+ af \d+\s*$")
 _KLIK = re.compile(r"Klik her for at angive tekst\.?")
-_FURNITURE = re.compile(
-    r"^\s*(?:\d{1,3}|[.·,;:]|KAP \d{1,2}|\d{0,3}\s*\|?\s*Deloitte \d{4}\s*©?|©.{0,40})\s*$")
+_FURNITURE = re.compile(r"^\s*(?:\d{1,3}|[.·,;:]|KAP \d{1,2}|\d{0,3}\s*\|?\s*Deloitte \d{4}\s*©?|©.{0,40})\s*$")
 _ATTACH = re.compile(r"^\s*Punkt \d+[a-z]?, Bilag \d+[a-z]?:")
 # A printed page number on a line of its own: "Side 4", "3 of 5", "Side 2 / 9" (only removed at a page edge).
-_PAGE_NO = re.compile(r"^\s*(?:[Ss]ide\s+[\d#]+(?:\s*(?:af|of|/)\s*[\d#]+)?|[\d#]+\s*(?:af|of|/)\s*[\d#]+"
-                      r"|[Pp]age\s+[\d#]+(?:\s+of\s+[\d#]+)?)\s*$")
-_BLOCK_MAX = 6                     # lines in a running header or footer block
+_PAGE_NO = re.compile(
+    r"^\s*(?:[Ss]ide\s+[\d#]+(?:\s*(?:af|of|/)\s*[\d#]+)?|[\d#]+\s*(?:af|of|/)\s*[\d#]+"
+    r"|[Pp]age\s+[\d#]+(?:\s+of\s+[\d#]+)?)\s*$"
+)
+_BLOCK_MAX = 6  # lines in a running header or footer block
 # A table-of-contents line: title, dot leader, page number ("Godkendelse af dagsorden....... 3").
 _TOC_LINE = re.compile(r"(?:\.{4,}|…{2,}|(?:\. ){3,})\s*\d{1,4}\s*$")
 _GLUED = re.compile(r"^(.*?[A-Za-zÆØÅæøåé.!?)”\"])([ ]+\d{1,3})$")
 # Words after which a trailing number is content, not a page number ("side 12", "kr. 100").
-_NUM_WORDS = {"side", "sider", "s.", "nr.", "nr", "kl.", "kap.", "kapitel", "punkt", "pkt.", "bilag",
-              "stk.", "§", "uge", "uger", "kr.", "ca.", "i", "på", "til", "af", "med", "og", "fra", "år",
-              "mio.", "mia.", "over", "under", "version", "fase", "model", "type", "niveau", "trin",
-              "udrul", "bølge", "spor", "gruppe", "nummer", "mødet", "dag", "dage", "timer", "min.",
-              "minutter", "procent", "pct.", "ud", "alle", "hvert", "hver", "ialt", "alt", "op"}
+_NUM_WORDS = {
+    "side",
+    "sider",
+    "s.",
+    "nr.",
+    "nr",
+    "kl.",
+    "kap.",
+    "kapitel",
+    "punkt",
+    "pkt.",
+    "bilag",
+    "stk.",
+    "§",
+    "uge",
+    "uger",
+    "kr.",
+    "ca.",
+    "i",
+    "på",
+    "til",
+    "af",
+    "med",
+    "og",
+    "fra",
+    "år",
+    "mio.",
+    "mia.",
+    "over",
+    "under",
+    "version",
+    "fase",
+    "model",
+    "type",
+    "niveau",
+    "trin",
+    "udrul",
+    "bølge",
+    "spor",
+    "gruppe",
+    "nummer",
+    "mødet",
+    "dag",
+    "dage",
+    "timer",
+    "min.",
+    "minutter",
+    "procent",
+    "pct.",
+    "ud",
+    "alle",
+    "hvert",
+    "hver",
+    "ialt",
+    "alt",
+    "op",
+}
 
 
 def _key(line: str) -> str:
@@ -148,8 +201,11 @@ def _key(line: str) -> str:
 
 def _page_key(key: str) -> str:
     """A line with its page number masked: "Side 4 af 9" → "Side # af #", "3 of 5" → "# of #"."""
-    return re.sub(r"(?i)\b(side|page)\s+\d+|\b\d+(\s*(?:af|of|/)\s*)\d+\b",
-                  lambda m: f"{m.group(1)} #" if m.group(1) else f"#{m.group(2)}#", key)
+    return re.sub(
+        r"(?i)\b(side|page)\s+\d+|\b\d+(\s*(?:af|of|/)\s*)\d+\b",
+        lambda m: f"{m.group(1)} #" if m.group(1) else f"#{m.group(2)}#",
+        key,
+    )
 
 
 def _running_blocks(text: str, lines: list[tuple[int, int]], by_page: dict[int, list[int]]) -> set[int]:
@@ -157,14 +213,16 @@ def _running_blocks(text: str, lines: list[tuple[int, int]], by_page: dict[int, 
     that is the same, digits aside, on at least 3 pages and 40% of them ("Udvalget / Referat / Dato: … /
     Side 4"). Matching whole page-top sequences, not single lines, keeps a title that merely repeats a
     header line ("Referat" on the front page) as content."""
+
     def nkey(k: int) -> str:
-        return _page_key(_key(text[lines[k][0]:lines[k][1]]))
+        return _page_key(_key(text[lines[k][0] : lines[k][1]]))
 
     out: set[int] = set()
     need = max(3, 0.4 * len(by_page))
     for bottom in (False, True):
-        seqs = {p: [nkey(k) for k in (ks[::-1][:_BLOCK_MAX] if bottom else ks[:_BLOCK_MAX])]
-                for p, ks in by_page.items()}
+        seqs = {
+            p: [nkey(k) for k in (ks[::-1][:_BLOCK_MAX] if bottom else ks[:_BLOCK_MAX])] for p, ks in by_page.items()
+        }
         for n in range(_BLOCK_MAX, 0, -1):
             common = Counter(tuple(s[:n]) for s in seqs.values() if len(s) > n)
             for tpl, c in common.items():
@@ -179,12 +237,10 @@ def _running_blocks(text: str, lines: list[tuple[int, int]], by_page: dict[int, 
 
 def _edge_page_numbers(text: str, lines: list[tuple[int, int]], by_page: dict[int, list[int]]) -> set[int]:
     """A page number alone as the first or last line of a page ("3 of 5", "Side 4")."""
-    return {k for ks in by_page.values() for k in {ks[0], ks[-1]}
-            if _PAGE_NO.match(text[lines[k][0]:lines[k][1]])}
+    return {k for ks in by_page.values() for k in {ks[0], ks[-1]} if _PAGE_NO.match(text[lines[k][0] : lines[k][1]])}
 
 
-def _furniture(text: str, omap: list[int], raw_pages: Sequence[int],
-               stats: Counter) -> tuple[str, list[int]]:
+def _furniture(text: str, omap: list[int], raw_pages: Sequence[int], stats: Counter) -> tuple[str, list[int]]:
     lines = _lines(text)
     starts = _page_index(omap, raw_pages)
     # Lines nearest each page boundary: last two non-blank lines of a page, first of the next.
@@ -199,11 +255,11 @@ def _furniture(text: str, omap: list[int], raw_pages: Sequence[int],
         edge.update(ks[:1] + ks[-2:])
         page_ends.add(ks[-1])
     if len(by_page) <= 1:
-        page_ends = set()           # no page breaks known: no glued page numbers to strip
+        page_ends = set()  # no page breaks known: no glued page numbers to strip
     running = _running_blocks(text, lines, by_page) if len(by_page) >= 3 else set()
     if len(by_page) >= 2:
         running |= _edge_page_numbers(text, lines, by_page)
-    counts = Counter(_key(text[lines[k][0]:lines[k][1]]) for k in edge)
+    counts = Counter(_key(text[lines[k][0] : lines[k][1]]) for k in edge)
     seen: set[str] = set()
     ed = _Edit(text, omap)
     for k, (s, e) in enumerate(lines):
@@ -213,20 +269,25 @@ def _furniture(text: str, omap: list[int], raw_pages: Sequence[int],
         if not key:
             ed.keep(s, nl)
             continue
-        repeated = (_ATTACH.match(line) or (k in edge and counts[key] >= 3 and len(key) >= 6
-                                             and any(c.isalpha() for c in key)))
+        repeated = _ATTACH.match(line) or (
+            k in edge and counts[key] >= 3 and len(key) >= 6 and any(c.isalpha() for c in key)
+        )
         run_key = "\x00" + _page_key(key) if k in running else ""
-        if (_SIDE.match(line) or _FURNITURE.match(line) or (repeated and key in seen)
-                or (run_key and (run_key in seen or _PAGE_NO.match(key)))):
+        if (
+            _SIDE.match(line)
+            or _FURNITURE.match(line)
+            or (repeated and key in seen)
+            or (run_key and (run_key in seen or _PAGE_NO.match(key)))
+        ):
             stats["furniture_lines"] += 1
             continue
         seen.add(key)
         if run_key:
-            seen.add(run_key)       # the first copy of a running header stays: it may be the only title
+            seen.add(run_key)  # the first copy of a running header stays: it may be the only title
         klik = _KLIK.search(line)
         if klik:
             stats["furniture_lines"] += 1
-            if not line[:klik.start()].strip() and not line[klik.end():].strip():
+            if not line[: klik.start()].strip() and not line[klik.end() :].strip():
                 continue
             ed.keep(s, s + klik.start())
             ed.keep(s + klik.end(), nl)
@@ -245,8 +306,8 @@ def _furniture(text: str, omap: list[int], raw_pages: Sequence[int],
 
 # ---------------------------------------------------------------- 3. vertical text
 
-def _vertical(text: str, omap: list[int], stats: Counter,
-              labels: set[int]) -> tuple[str, list[int]]:
+
+def _vertical(text: str, omap: list[int], stats: Counter, labels: set[int]) -> tuple[str, list[int]]:
     """Runs of ≥4 non-blank lines of ≤5 characters (blank lines between allowed): rejoin or drop.
 
     The raw offset of each rejoined label is added to `labels` so re-flow keeps it on its own line.
@@ -258,7 +319,7 @@ def _vertical(text: str, omap: list[int], stats: Counter,
         seg = text[s:e].strip()
         if not seg:
             continue
-        if len(seg) <= 5 and e - s <= 6:     # ≤4 letters plus an odd piece such as "litis"
+        if len(seg) <= 5 and e - s <= 6:  # ≤4 letters plus an odd piece such as "litis"
             cur.append(k)
             continue
         if len(cur) >= 4:
@@ -291,21 +352,21 @@ def _vertical(text: str, omap: list[int], stats: Counter,
 # ---------------------------------------------------------------- 4. de-hyphenation
 
 _HYPH = re.compile(r"(?<=\w)-[ ]*\n[ \n]*(?=\w)")
-_NOT_CONT = {"og", "eller", "samt", "til"}   # suspended compounds: "byråds- og udvalgsarbejdet"
+_NOT_CONT = {"og", "eller", "samt", "til"}  # suspended compounds: "byråds- og udvalgsarbejdet"
 
 
 def _dehyphenate(text: str, omap: list[int], stats: Counter) -> tuple[str, list[int]]:
     ed, pos = _Edit(text, omap), 0
     for m in _HYPH.finditer(text):
-        nxt = re.match(r"\w+", text[m.end():m.end() + 40])
-        if not nxt or not nxt.group()[0].islower() or nxt.group() in _NOT_CONT \
-                or nxt.group()[0].isdigit():
+        nxt = re.match(r"\w+", text[m.end() : m.end() + 40])
+        if not nxt or not nxt.group()[0].islower() or nxt.group() in _NOT_CONT or nxt.group()[0].isdigit():
             continue
         ws = max(text.rfind(" ", 0, m.start()), text.rfind("\n", 0, m.start())) + 1
-        prefix = text[ws:m.start()]
+        prefix = text[ws : m.start()]
         letters = [c for c in prefix if c.isalpha()]
-        keep_hyphen = (any(c.isdigit() or c == "§" for c in prefix)
-                       or (len(letters) >= 2 and all(c.isupper() for c in letters)))
+        keep_hyphen = any(c.isdigit() or c == "§" for c in prefix) or (
+            len(letters) >= 2 and all(c.isupper() for c in letters)
+        )
         ed.keep(pos, m.start() + (1 if keep_hyphen else 0))
         pos = m.end()
         stats["joined_words"] += 1
@@ -316,24 +377,58 @@ def _dehyphenate(text: str, omap: list[int], stats: Counter) -> tuple[str, list[
 # ---------------------------------------------------------------- 5. re-flow and 6. duplicates
 
 _BULLET = re.compile(r"^(?:[•▪▫◦●○■□►▶→✓✔*·]|[-−–](?=\s)|o(?=\s))")
-_NUMBERED = re.compile(rf"^(?:\d{{1,2}}[.)]|\d{{3}}\.(?=\s+[A-ZÆØÅ])|\d{{1,2}}(?=\s+[A-ZÆØÅ][a-zæøå])|[a-zA-Z]\)|[a-h]\.(?=\s+[A-ZÆØÅ])|At \d+\))\s*(?!(?:{MONTH_NAME_ALT})\b)(?=\S)")  # noqa: E501
+_NUMBERED = re.compile(
+    r"^(?:\d{1,2}[.)]|\d{3}\.(?=\s+[A-ZÆØÅ])|\d{1,2}(?=\s+[A-ZÆØÅ][a-zæøå])|[a-zA-Z]\)|[a-h]\.(?=\s+[A-ZÆØÅ])|At \d+\))"
+    rf"\s*(?!(?:{MONTH_NAME_ALT})\b)(?=\S)"
+)
 _WEEKDAYS = "mandag|tirsdag|onsdag|torsdag|fredag|lørdag|søndag"
 _HEAD = re.compile(
     r"^(?:#{1,6}\s|(?:Beslutning for )?Punkt \d+[a-z]?\s*[:,]|B\d+(?:\.\d+)+\b|\d{2}-\d{2}-\d{4} \d{1,2}[:.]\d{2}"
     r"|(?:Mødedato|Mødetidspunkt|Mødested|Deltagere|Afbud|Fraværende|Dato \d)"
     r"|(?:Til|Fra) [A-ZÆØÅ][^.!?:]{0,60}$|Referat$|Dagsorden kort"
-    rf"|(?i:{_WEEKDAYS})(?:\s+den|\s+d\.)?\s+\d{{1,2}}\.)")          # "tirsdag den 4. december 2012, kl. 13:00"
+    rf"|(?i:{_WEEKDAYS})(?:\s+den|\s+d\.)?\s+\d{{1,2}}\.)"
+)  # "tirsdag den 4. december 2012, kl. 13:00"
 # Decision headings: "Beslutninger", "Beslutning i Udvalget for … den 20-06-2013", "Udvalgets beslutning den 4.12.2012".
 _DECISION_HEAD = re.compile(r"^(?:Beslutning(?:er)?$|Beslutning i .{3,90}? den \d|\S.{2,80}?s beslutning den \d)")
 # "Lolan Ottesen (A) - formand": one member per line in an attendance list.
-_MEMBER = re.compile(r"^[A-ZÆØÅ][\w'’.-]+(?:\s+[A-ZÆØÅ][\w'’.-]*){1,4}\s+\([A-ZÆØÅ]{1,3}\)(?:\s*[-–,]\s*[\wæøå ]{2,30})?$")
+_MEMBER = re.compile(
+    r"^[A-ZÆØÅ][\w'’.-]+(?:\s+[A-ZÆØÅ][\w'’.-]*){1,4}\s+\([A-ZÆØÅ]{1,3}\)(?:\s*[-–,]\s*[\wæøå ]{2,30})?$"
+)
 _CAPTION = re.compile(r"^(?:Tabel|Tab\.|Figur|Fig\.|Skema|Oversigt)\s*\d", re.IGNORECASE)
 # "… jf. figur" / "5.5. Sygehushenviste …": a section number after these words continues the sentence.
 _REF_WORDS = {"figur", "tabel", "afsnit", "kapitel", "bilag", "boks", "jf.", "se", "side", "punkt", "pkt."}
 _LABEL = re.compile(r"^([A-ZÆØÅ][\wæøåÆØÅ&/.\- ]{0,40}):(?:\s|$)")
 _TABLE = re.compile(r"\S {3,}\S|\s\d[\d.,]*%?\s+\d[\d.,]*%?$")
-_CONNECT = {"og", "eller", "i", "af", "til", "med", "for", "om", "på", "de", "den", "det", "en", "et", "at",
-            "som", "fra", "ved", "samt", "der", "har", "er", "vil", "kan", "skal", "ikke", "men", "så"}
+_CONNECT = {
+    "og",
+    "eller",
+    "i",
+    "af",
+    "til",
+    "med",
+    "for",
+    "om",
+    "på",
+    "de",
+    "den",
+    "det",
+    "en",
+    "et",
+    "at",
+    "som",
+    "fra",
+    "ved",
+    "samt",
+    "der",
+    "har",
+    "er",
+    "vil",
+    "kan",
+    "skal",
+    "ikke",
+    "men",
+    "så",
+}
 
 
 def _kind(line: str) -> str:
@@ -347,7 +442,7 @@ def _kind(line: str) -> str:
     label = _LABEL.match(line)
     if label and len(label.group(1).split()) <= 5:
         # "Emne:" alone is a heading; "Baggrund/formål: Byrådet …" is a label whose value may wrap.
-        return "item" if line[label.end():].strip() else "head"
+        return "item" if line[label.end() :].strip() else "head"
     if _BULLET.match(line) or _NUMBERED.match(line) or _MEMBER.match(line):
         return "item"
     letters = [c for c in line if c.isalpha()]
@@ -372,12 +467,12 @@ def _joins(kind: str, prev: str, nxt: str, blank: bool, wrap: int, new_page: boo
     lower = (first.islower() or first in ",;)]" or first.isdigit()) and not re.match(r"\d{1,3}[A-ZÆØÅ]", nxt)
     if kind in ("table", "toc"):
         return False
-    if kind == "head":              # a heading split over two lines: "B1.1 … i faste" / "udvalg mv."
+    if kind == "head":  # a heading split over two lines: "B1.1 … i faste" / "udvalg mv."
         caps = not any(c.islower() for c in prev)
         return lower and not (blank or new_page or caps or _terminal(prev) or _ATTACH.match(prev))
     if lower:
         return True
-    if prev.endswith((" -", " –")) and not blank:     # "Kultur og Fritid -" / "Lokalt engagement."
+    if prev.endswith((" -", " –")) and not blank:  # "Kultur og Fritid -" / "Lokalt engagement."
         return True
     words = prev.split()
     if prev.endswith(",") or words[-1].lower() in _CONNECT:
@@ -385,12 +480,17 @@ def _joins(kind: str, prev: str, nxt: str, blank: bool, wrap: int, new_page: boo
     if new_page:
         return False
     if kind == "item" and re.match(r"\d{1,2}\.", prev):
-        return False                # "4. Videreudvikling af …" is an item title, the body follows
+        return False  # "4. Videreudvikling af …" is an item title, the body follows
     if _terminal(prev):
         # a short unpunctuated line after a full stop, with no lower-case continuation below, is a heading
         # ("… i Ballerup Kommune." / "Kvalitetsstandarder og servicemål" / "Med hjemmel i …")
-        heading = len(nxt) < wrap and not _terminal(nxt) and not after[:1].islower() \
-            and nxt.split()[-1].lower() not in _CONNECT and not nxt.endswith(",")
+        heading = (
+            len(nxt) < wrap
+            and not _terminal(nxt)
+            and not after[:1].islower()
+            and nxt.split()[-1].lower() not in _CONNECT
+            and not nxt.endswith(",")
+        )
         return not blank and len(prev) >= wrap and not heading
     return len(prev) >= wrap
 
@@ -407,8 +507,7 @@ def _wraps(text: str, lines: list[tuple[int, int]], starts: list[int]) -> list[i
     return [min(55, max(25, int(0.75 * width.get(p, 60)))) for p in page_of]
 
 
-def _blocks(text: str, starts: list[int],
-            fixed: set[int]) -> list[tuple[str, list[tuple[int, int]]]]:
+def _blocks(text: str, starts: list[int], fixed: set[int]) -> list[tuple[str, list[tuple[int, int]]]]:
     """Group stripped non-blank lines into blocks (kind, [(start, end), ...]).
 
     Lines starting at an index in `fixed` (rejoined rotated labels) stand alone.
@@ -432,19 +531,29 @@ def _blocks(text: str, starts: list[int],
         kind = "label" if s in fixed else _kind(core)
         if blocks:
             bkind, spans = blocks[-1]
-            prev = text[spans[-1][0]:spans[-1][1]]
+            prev = text[spans[-1][0] : spans[-1][1]]
             dash_cont = core[0] == "–" and core[2:3].islower() and not _terminal(prev)
-            ref_cont = (kind == "item" and re.match(r"\d{1,2}\.\d", core) is not None and not blank
-                        and prev.split()[-1].lower() in _REF_WORDS)
-            if (kind == "para" or dash_cont or ref_cont) and bkind in ("para", "item", "head") \
-                    and _joins(bkind, prev, core, blank, wrap, new_page, cores[k + 1] if k + 1 < len(cores) else ""):
+            ref_cont = (
+                kind == "item"
+                and re.match(r"\d{1,2}\.\d", core) is not None
+                and not blank
+                and prev.split()[-1].lower() in _REF_WORDS
+            )
+            if (
+                (kind == "para" or dash_cont or ref_cont)
+                and bkind in ("para", "item", "head")
+                and _joins(bkind, prev, core, blank, wrap, new_page, cores[k + 1] if k + 1 < len(cores) else "")
+            ):
                 spans.append((s, e))
                 blank = False
                 continue
-            caption = sum(b - a for a, b in spans) <= 200 and len(spans) <= 3 and (
-                not _terminal(prev) or _CAPTION.match(text[spans[0][0]:spans[0][1]]) is not None)
+            caption = (
+                sum(b - a for a, b in spans) <= 200
+                and len(spans) <= 3
+                and (not _terminal(prev) or _CAPTION.match(text[spans[0][0] : spans[0][1]]) is not None)
+            )
             if kind == "table" and bkind == "para" and caption:
-                blocks[-1] = ("caption", spans)   # a caption stays on the line above its table
+                blocks[-1] = ("caption", spans)  # a caption stays on the line above its table
         blocks.append((kind, [(s, e)]))
         blank = False
     return blocks
@@ -452,7 +561,7 @@ def _blocks(text: str, starts: list[int],
 
 def _shingles(text: str) -> set[int]:
     words = re.findall(r"\w+", text.lower())
-    return {hash(tuple(words[i:i + 5])) for i in range(max(1, len(words) - 4))}
+    return {hash(tuple(words[i : i + 5])) for i in range(max(1, len(words) - 4))}
 
 
 class _DupIndex:
@@ -466,7 +575,7 @@ class _DupIndex:
         hits: Counter = Counter()
         for x in sh:
             ids = self.post.get(x)
-            if ids and len(ids) <= 50:      # very common shingles say nothing; bound the work
+            if ids and len(ids) <= 50:  # very common shingles say nothing; bound the work
                 hits.update(ids)
         for other, c in hits.most_common(5):
             union = len(sh) + len(self.sets[other]) - c
@@ -516,8 +625,9 @@ def _dedup(text: str, blocks: list, starts: list[int], stats: Counter, min_chars
     return [blk for b, blk in enumerate(blocks) if b not in drop]
 
 
-def _reflow(text: str, omap: list[int], raw_pages: Sequence[int], stats: Counter,
-            labels: set[int]) -> tuple[str, list[int]]:
+def _reflow(
+    text: str, omap: list[int], raw_pages: Sequence[int], stats: Counter, labels: set[int]
+) -> tuple[str, list[int]]:
     starts = _page_index(omap, raw_pages)
     fixed = {i for i, o in enumerate(omap) if o in labels} if labels else set()
     blocks = _dedup(text, _blocks(text, starts, fixed), starts, stats)
@@ -533,13 +643,13 @@ def _reflow(text: str, omap: list[int], raw_pages: Sequence[int], stats: Counter
             if kind == "table" or kind == "head" and len(spans) == 1:
                 ed.keep(s, e)
                 continue
-            if kind == "toc":   # "Godkendelse af dagsorden.......... 3" → "Godkendelse af dagsorden … 3"
+            if kind == "toc":  # "Godkendelse af dagsorden.......... 3" → "Godkendelse af dagsorden … 3"
                 m = re.search(r"\s*(?:\.{4,}|…{2,}|(?:\. ){3,})[.\s…]*(?=\d{1,4}\s*$)", text[s:e])
                 ed.keep(s, s + m.start())
                 ed.put(" … ", s + m.start())
                 ed.keep(s + m.end(), e)
                 continue
-            pos = s          # prose: collapse runs of spaces inside the line
+            pos = s  # prose: collapse runs of spaces inside the line
             for m in re.finditer(r" {2,}", text[s:e]):
                 ed.keep(pos, s + m.start() + 1)
                 pos = s + m.end()
@@ -549,6 +659,7 @@ def _reflow(text: str, omap: list[int], raw_pages: Sequence[int], stats: Counter
 
 
 # ---------------------------------------------------------------- public API
+
 
 def repair(raw_text: str, page_starts: Sequence[int] = (0,)) -> Repaired:
     """Repair extracted text; see the module docstring for the stages."""

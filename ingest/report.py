@@ -18,12 +18,12 @@ class IngestReport:
     new: list[str] = field(default_factory=list)
     changed: list[str] = field(default_factory=list)
     unchanged: list[str] = field(default_factory=list)
-    renamed: list[dict] = field(default_factory=list)        # {"from", "to"}
-    duplicates: list[dict] = field(default_factory=list)     # {"path", "same_as"}
+    renamed: list[dict] = field(default_factory=list)  # {"from", "to"}
+    duplicates: list[dict] = field(default_factory=list)  # {"path", "same_as"}
     removed: list[str] = field(default_factory=list)
-    missing: list[str] = field(default_factory=list)         # gone from the folder, kept (no --prune)
-    failed: list[dict] = field(default_factory=list)         # {"path", "code", "reason"}
-    skipped: list[dict] = field(default_factory=list)        # {"path", "reason"} unsupported types
+    missing: list[str] = field(default_factory=list)  # gone from the folder, kept (no --prune)
+    failed: list[dict] = field(default_factory=list)  # {"path", "code", "reason"}
+    skipped: list[dict] = field(default_factory=list)  # {"path", "reason"} unsupported types
     chunks_added: int = 0
     chunks_removed: int = 0
     embedded: int = 0
@@ -32,7 +32,7 @@ class IngestReport:
     undated_meetings: list[dict] = field(default_factory=list)
     closed_items: list[dict] = field(default_factory=list)
     warnings: list[dict] = field(default_factory=list)
-    repaired: dict = field(default_factory=dict)             # crash recovery and orphan clean-up done this run
+    repaired: dict = field(default_factory=dict)  # crash recovery and orphan clean-up done this run
     totals: dict = field(default_factory=dict)
     duration_s: float = 0.0
     rebuilt: bool = False
@@ -52,7 +52,7 @@ class IngestReport:
         tmp.write_text(json.dumps(self.to_dict(), ensure_ascii=False, indent=2), encoding="utf-8")
         from byraad.private import private_file
 
-        private_file(tmp)       # names of closed items and files: for the secretariat only
+        private_file(tmp)  # names of closed items and files: for the secretariat only
         tmp.replace(path)
 
     def render(self) -> str:
@@ -78,8 +78,10 @@ class IngestReport:
         for p in self.removed:
             lines.append(f"  FJERNET  {q(p)}")
         if self.missing:
-            lines.append(f"  {len(self.missing)} fil(er) findes ikke længere i mappen, men er bevaret i indekset "
-                         "(kør med --prune for at fjerne dem):")
+            lines.append(
+                f"  {len(self.missing)} fil(er) findes ikke længere i mappen, men er bevaret i indekset "
+                "(kør med --prune for at fjerne dem):"
+            )
             lines += [f"  MANGLER  {q(p)}" for p in self.missing]
         for u in self.undated_meetings:
             hint = f" (formodet: {u['hint']})" if u.get("hint") else ""

@@ -68,8 +68,13 @@ class Worker:
         env["PYTHONPATH"] = root + (os.pathsep + env["PYTHONPATH"] if env.get("PYTHONPATH") else "")
         env.setdefault("OMP_NUM_THREADS", "1")
         self._limits = (opts.max_memory, os.getpid())
-        return subprocess.Popen([sys.executable, "-m", "ingest.sandbox", str(opts.max_memory)],
-                                stdin=subprocess.PIPE, stdout=subprocess.PIPE, env=env, start_new_session=True)
+        return subprocess.Popen(
+            [sys.executable, "-m", "ingest.sandbox", str(opts.max_memory)],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            env=env,
+            start_new_session=True,
+        )
 
     def load(self, path: Path, opts: LoadOptions) -> LoadedFile:
         with self._lock:
@@ -82,13 +87,17 @@ class Worker:
                 kind, *rest = _recv(proc.stdout.fileno(), time.monotonic() + opts.timeout_s)
             except TimeoutError:
                 self.close()
-                raise LoadError(f"reading the file took longer than the limit ({opts.timeout_s:g} s per file)",
-                                "timeout") from None
+                raise LoadError(
+                    f"reading the file took longer than the limit ({opts.timeout_s:g} s per file)", "timeout"
+                ) from None
             except (EOFError, BrokenPipeError, OSError):
                 code = proc.poll()
                 self.close()
-                raise LoadError("the file made its reader stop (over the memory limit of "
-                                f"{opts.max_memory >> 20} MB, or a crash; exit {code})", "too_large") from None
+                raise LoadError(
+                    "the file made its reader stop (over the memory limit of "
+                    f"{opts.max_memory >> 20} MB, or a crash; exit {code})",
+                    "too_large",
+                ) from None
         if kind == "ok":
             return rest[0]
         if kind == "load_error":
@@ -105,7 +114,7 @@ class Worker:
             return
         try:
             if proc.poll() is None:
-                os.killpg(proc.pid, signal.SIGKILL)     # the loader and anything it started (tesseract, antiword)
+                os.killpg(proc.pid, signal.SIGKILL)  # the loader and anything it started (tesseract, antiword)
         except (ProcessLookupError, PermissionError):
             pass
         for f in (proc.stdin, proc.stdout):
@@ -146,11 +155,11 @@ def _serve(max_memory: int) -> None:
     from byraad.runtime import match_autogroup
 
     threading.Thread(target=_watch_parent, args=(os.getppid(),), daemon=True, name="byraad-watch-parent").start()
-    match_autogroup()       # its own session: a niced ingest's loader must yield to the chat as the ingest does
+    match_autogroup()  # its own session: a niced ingest's loader must yield to the chat as the ingest does
     if max_memory > 0:
         resource.setrlimit(resource.RLIMIT_AS, (max_memory, max_memory))
     stdin, stdout = sys.stdin.buffer, sys.stdout.buffer
-    sys.stdout = sys.stderr     # a stray print from a library must not corrupt the protocol
+    sys.stdout = sys.stderr  # a stray print from a library must not corrupt the protocol
     while True:
         try:
             path, opts = _recv(stdin.fileno(), None)

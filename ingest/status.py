@@ -30,11 +30,18 @@ def index_status(s: Settings) -> dict:
             items=sum(m["items"] for m in meetings),
             undated_meetings=[{"path": m["path"], "body": m["body"]} for m in meetings if not m.get("date")],
             closed_items=sum(len(m.get("closed", [])) for m in meetings),
-            restricted_documents=[{"path": d["path"], "access": d["access"]} for d in docs if d.get("access") != "public"],
+            restricted_documents=[
+                {"path": d["path"], "access": d["access"]} for d in docs if d.get("access") != "public"
+            ],
             newest_material=max(dates) if dates else None,
-            documents_list=[{"path": d["path"], "title": d["title"], "kind": d["kind"], "chunks": d["n_chunks"]} for d in docs],
-            last_run=({k: runs[0].get(k) for k in ("finished", "duration_s", "new", "changed", "removed", "failed")}
-                      if runs else None),
+            documents_list=[
+                {"path": d["path"], "title": d["title"], "kind": d["kind"], "chunks": d["n_chunks"]} for d in docs
+            ],
+            last_run=(
+                {k: runs[0].get(k) for k in ("finished", "duration_s", "new", "changed", "removed", "failed")}
+                if runs
+                else None
+            ),
         )
     finally:
         cat.close()
@@ -59,7 +66,9 @@ def render_status(st: dict) -> str:
         lines.append(f"  begrænset adgang: {d['path']} ({d['access']})")
     lr = st.get("last_run")
     if lr:
-        lines.append(f"Seneste kørsel: {len(lr.get('new') or [])} nye, {len(lr.get('changed') or [])} ændrede, "
-                     f"{len(lr.get('removed') or [])} fjernede, {len(lr.get('failed') or [])} fejlede "
-                     f"({lr.get('duration_s')} s)")
+        lines.append(
+            f"Seneste kørsel: {len(lr.get('new') or [])} nye, {len(lr.get('changed') or [])} ændrede, "
+            f"{len(lr.get('removed') or [])} fjernede, {len(lr.get('failed') or [])} fejlede "
+            f"({lr.get('duration_s')} s)"
+        )
     return "\n".join(lines)

@@ -16,7 +16,7 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
-LINE_H = 5.0          # mm per text line
+LINE_H = 5.0  # mm per text line
 BOTTOM_LIMIT = 270.0  # mm: stay clear of the footer; overflow is a content bug, not a silent page break
 
 
@@ -33,6 +33,7 @@ def _utc(date: str) -> dt.datetime:
 
 
 # ---------------------------------------------------------------- PDF
+
 
 def render_pdf(spec: dict) -> bytes:
     """A PDF with exactly the given pages, a running header, "Side n af N" footers and page labels."""
@@ -55,7 +56,7 @@ def render_pdf(spec: dict) -> bytes:
             self.cell(0, 8, text=f"Side {self.page_no()} af {len(pages)}", align="C")
 
     pdf = Doc(format="A4")
-    pdf.core_fonts_encoding = "windows-1252"   # core Helvetica + WinAnsi: æøå, – and “ ” extract intact
+    pdf.core_fonts_encoding = "windows-1252"  # core Helvetica + WinAnsi: æøå, – and “ ” extract intact
     pdf.set_auto_page_break(False)
     pdf.set_margins(20, 18, 20)
     pdf.set_creation_date(_utc(spec["created"]))
@@ -108,6 +109,7 @@ def _wrap(pdf, text: str, width: float) -> list[str]:
 
 # ---------------------------------------------------------------- DOCX
 
+
 def render_docx(spec: dict) -> bytes:
     """A DOCX agenda: Title, header lines, item headings (Heading 1), paragraphs, bullets and tables."""
     from docx import Document
@@ -151,6 +153,7 @@ def _fixed_zip(data: bytes, when: dt.datetime) -> bytes:
 
 
 # ---------------------------------------------------------------- build
+
 
 def build(out: Path, updates: Path) -> list[Path]:
     """Write every corpus file into `out` and the corrected re-issue into `updates`; return the paths."""

@@ -5,8 +5,10 @@ bold headings; a line ending in "-" is a hyphenated break on purpose). DOCX_FILE
 See scripts/SAMPLE_CORPUS.md for what each file is for.
 """
 
-TMU_MEMBERS_2024 = ("Peter Holm Laursen (V) (formand), Lise Bech Andersen (A) (næstformand), Jonas Krogh (A), "
-                    "Karina Mølgaard (F), Thomas Brix (C), Nanna Østergaard (Ø)")
+TMU_MEMBERS_2024 = (
+    "Peter Holm Laursen (V) (formand), Lise Bech Andersen (A) (næstformand), Jonas Krogh (A), "
+    "Karina Mølgaard (F), Thomas Brix (C), Nanna Østergaard (Ø)"
+)
 
 HAANDBOG = """
 # Håndbog for Solbjerg Byråd
@@ -532,12 +534,18 @@ Beslutning for Punkt 6: Eventuelt
 Drøftet.
 """
 
-_VOTE_ORIGINAL = ("Indstillingen blev vedtaget med 4 stemmer mod 2. Imod stemte Thomas Brix (C) og Nanna Østergaard (Ø), "
-                  "som foretrækker den billigere linjeføring A.")
-_VOTE_CORRECTED = ("Indstillingen blev vedtaget med 5 stemmer mod 1. Imod stemte Nanna Østergaard (Ø), "
-                   "som foretrækker den billigere linjeføring A.")
-_REISSUE_NOTE = ("\nRettet udgave, udsendt 21. marts 2024. I den første udgave af referatet var afstemningen under "
-                 "punkt 3 gengivet forkert som 4 stemmer mod 2. Thomas Brix (C) stemte for indstillingen.\n")
+_VOTE_ORIGINAL = (
+    "Indstillingen blev vedtaget med 4 stemmer mod 2. Imod stemte Thomas Brix (C) og Nanna Østergaard (Ø), "
+    "som foretrækker den billigere linjeføring A."
+)
+_VOTE_CORRECTED = (
+    "Indstillingen blev vedtaget med 5 stemmer mod 1. Imod stemte Nanna Østergaard (Ø), "
+    "som foretrækker den billigere linjeføring A."
+)
+_REISSUE_NOTE = (
+    "\nRettet udgave, udsendt 21. marts 2024. I den første udgave af referatet var afstemningen under "
+    "punkt 3 gengivet forkert som 4 stemmer mod 2. Thomas Brix (C) stemte for indstillingen.\n"
+)
 
 
 def _tmu_2024(update: bool) -> dict:
@@ -548,9 +556,11 @@ def _tmu_2024(update: bool) -> dict:
         "title": "Referat fra Teknik- og Miljøudvalget 14. marts 2024" + (" (rettet udgave)" if update else ""),
         "header": "Teknik- og Miljøudvalget, referat 14. marts 2024" + (", rettet udgave" if update else ""),
         "created": "2024-03-21" if update else "2024-03-15",
-        "pages": [_TMU_COVER.replace("{reissue}", _REISSUE_NOTE if update else ""),
-                  _TMU_P2,
-                  _TMU_P3.replace("{vote}", _VOTE_CORRECTED if update else _VOTE_ORIGINAL)],
+        "pages": [
+            _TMU_COVER.replace("{reissue}", _REISSUE_NOTE if update else ""),
+            _TMU_P2,
+            _TMU_P3.replace("{vote}", _VOTE_CORRECTED if update else _VOTE_ORIGINAL),
+        ],
         # cover page "i", then the minutes numbered from 1 (matches the table of contents)
         "labels": [(0, 0, "/r", 1), (1, 2, "/D", 1)],
     }
@@ -707,33 +717,56 @@ DOCX_FILES = [
             ("p", "Mødedato 5. september 2024"),
             ("p", "Mødetidspunkt 16.00-18.00"),
             ("p", "Mødested Rådhuset, mødelokale 3"),
-            ("p", "Deltagere Mette Dalsgaard (A) (formand), Kasper Winther (V) (næstformand), Frederik Lund (A), "
-                  "Sofie Nygaard (F), Lone Damgaard (C), Ida Halberg (B), Mikkel Aagaard (Ø)"),
+            (
+                "p",
+                "Deltagere Mette Dalsgaard (A) (formand), Kasper Winther (V) (næstformand), Frederik Lund (A), "
+                "Sofie Nygaard (F), Lone Damgaard (C), Ida Halberg (B), Mikkel Aagaard (Ø)",
+            ),
             ("h1", "Punkt 1: Godkendelse af dagsorden"),
             ("p", "Indstilling: Dagsordenen godkendes."),
             ("h1", "Punkt 2: Skolestruktur i Nordbyen, behandling af høringssvar"),
             ("p", "Sagsnr.: SAG-2024-00088"),
-            ("p", "Byrådet sendte den 25. april 2024 to modeller i høring. Der er kommet 41 høringssvar. 29 svar "
-                  "støtter model 2 med fælles ledelse, 8 svar støtter model 1 med sammenlægning, og 4 svar tager ikke "
-                  "stilling. Elevtal og prognose fremgår af tabellen."),
-            ("table", [("Skole", "Elever 2024", "Prognose 2028"),
-                       ("Bakkeskolen", "182", "150"),
-                       ("Nordby Skole", "395", "410")]),
-            ("p", "Indstilling: Forvaltningen indstiller, at BSU over for ØU og Byrådet anbefaler model 1, så "
-                  "Bakkeskolen og Nordby Skole lægges sammen fra 1. august 2025 under navnet Nordby Skole."),
+            (
+                "p",
+                "Byrådet sendte den 25. april 2024 to modeller i høring. Der er kommet 41 høringssvar. 29 svar "
+                "støtter model 2 med fælles ledelse, 8 svar støtter model 1 med sammenlægning, og 4 svar tager ikke "
+                "stilling. Elevtal og prognose fremgår af tabellen.",
+            ),
+            (
+                "table",
+                [
+                    ("Skole", "Elever 2024", "Prognose 2028"),
+                    ("Bakkeskolen", "182", "150"),
+                    ("Nordby Skole", "395", "410"),
+                ],
+            ),
+            (
+                "p",
+                "Indstilling: Forvaltningen indstiller, at BSU over for ØU og Byrådet anbefaler model 1, så "
+                "Bakkeskolen og Nordby Skole lægges sammen fra 1. august 2025 under navnet Nordby Skole.",
+            ),
             ("h1", "Punkt 3: Madordning i indskolingen, pilotprojekt"),
             ("p", "Sagsnr.: SAG-2024-00161"),
-            ("p", "Forvaltningen foreslår et pilotprojekt med et dagligt måltid til eleverne i 0.-3. klasse på tre "
-                  "skoler i skoleåret 2025/26. Udgiften er 1,9 mio. kr. Der er ingen forældrebetaling i pilotåret."),
+            (
+                "p",
+                "Forvaltningen foreslår et pilotprojekt med et dagligt måltid til eleverne i 0.-3. klasse på tre "
+                "skoler i skoleåret 2025/26. Udgiften er 1,9 mio. kr. Der er ingen forældrebetaling i pilotåret.",
+            ),
             ("bullet", "Solbjerg Skole: 210 elever i indskolingen"),
             ("bullet", "Nordby Skole: 160 elever i indskolingen"),
             ("bullet", "Tåstrup Skole: 95 elever i indskolingen"),
-            ("p", "Indstilling: Forvaltningen indstiller, at BSU anbefaler, at pilotprojektet indgår i budgetforhandlingerne "
-                  "for budget 2025-2028."),
+            (
+                "p",
+                "Indstilling: Forvaltningen indstiller, at BSU anbefaler, at pilotprojektet indgår i budgetforhandlingerne "
+                "for budget 2025-2028.",
+            ),
             ("h1", "Punkt 4: Kvalitetsrapport 2023/24"),
             ("p", "Sagsnr.: SAG-2024-00158"),
-            ("p", "Kvalitetsrapporten viser et karaktergennemsnit på 7,4 ved 9. klasses afgangsprøver mod 7,1 året "
-                  "før. 89 procent af eleverne svarer i trivselsmålingen, at de trives i skolen."),
+            (
+                "p",
+                "Kvalitetsrapporten viser et karaktergennemsnit på 7,4 ved 9. klasses afgangsprøver mod 7,1 året "
+                "før. 89 procent af eleverne svarer i trivselsmålingen, at de trives i skolen.",
+            ),
             ("p", "Indstilling: Kvalitetsrapporten tages til efterretning og sendes til skolebestyrelserne."),
             ("h1", "Punkt 5: Eventuelt"),
         ],

@@ -77,21 +77,22 @@ def write_bad_inputs(directory: Path, huge_bytes: int | None = None) -> dict[str
     rng = random.Random(20240314)
     good = text_pdf([DANISH + " side 1.", DANISH + " side 2."])
     files: dict[str, tuple[bytes, str | None]] = {
-        "corrupt.pdf": (good[: len(good) // 2], "corrupt"),          # real header, truncated body
+        "corrupt.pdf": (good[: len(good) // 2], "corrupt"),  # real header, truncated body
         "encrypted.pdf": (encrypted_pdf(), "encrypted"),
         "empty.txt": (b"", "empty"),
-        "blank.md": (b"  \n\n\t \r\n", "empty"),                     # whitespace only
+        "blank.md": (b"  \n\n\t \r\n", "empty"),  # whitespace only
         "junk.pdf": (bytes(rng.randrange(256) for _ in range(4096)), "not_pdf"),
         "scanned.pdf": (image_only_pdf(2), "needs_ocr"),
         "binary.txt": (bytes(rng.randrange(256) for _ in range(2048)) + b"\x00", "corrupt"),
         "broken.docx": (b"PK\x03\x04" + bytes(rng.randrange(256) for _ in range(1024)), "corrupt"),
         # An OLE header with nothing inside: a broken .doc (needs_tool where neither antiword nor catdoc exists).
-        "old.doc": (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 504,
-                    "corrupt" if shutil.which("antiword") or shutil.which("catdoc") else "needs_tool"),
+        "old.doc": (
+            b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 504,
+            "corrupt" if shutil.which("antiword") or shutil.which("catdoc") else "needs_tool",
+        ),
         "notes.xyz": ("Noter fra mødet: æøå".encode("utf-8"), "unsupported"),
         # valid but awkward: these must load, with a warning
-        "latin1.txt": (("Referat fra Byrådet\nBorgmesteren bød velkommen. " + DANISH + ".\n")
-                       .encode("cp1252"), None),
+        "latin1.txt": (("Referat fra Byrådet\nBorgmesteren bød velkommen. " + DANISH + ".\n").encode("cp1252"), None),
         "partly_scanned.pdf": (text_pdf([DANISH + " side 1.", "", DANISH + " side 3."]), None),
     }
     for name, (data, _) in files.items():
@@ -106,16 +107,20 @@ def write_bad_inputs(directory: Path, huge_bytes: int | None = None) -> dict[str
 
 # ---------------------------------------------------------------- decompression bombs and slow files (issue 10.5)
 
-_DOCX_TYPES = ('<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
-               '<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
-               '<Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/>'
-               '<Default Extension="xml" ContentType="application/xml"/>'
-               '<Override PartName="/word/document.xml" ContentType="application/vnd.openxmlformats-officedocument.'
-               'wordprocessingml.document.main+xml"/></Types>')
-_DOCX_RELS = ('<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
-              '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
-              '<Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/'
-              'officeDocument" Target="word/document.xml"/></Relationships>')
+_DOCX_TYPES = (
+    '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
+    '<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
+    '<Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/>'
+    '<Default Extension="xml" ContentType="application/xml"/>'
+    '<Override PartName="/word/document.xml" ContentType="application/vnd.openxmlformats-officedocument.'
+    'wordprocessingml.document.main+xml"/></Types>'
+)
+_DOCX_RELS = (
+    '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
+    '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
+    '<Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/'
+    'officeDocument" Target="word/document.xml"/></Relationships>'
+)
 _W = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
 
 
@@ -140,9 +145,22 @@ def docx_bomb(path: Path, unpacked_bytes: int, paragraph: str = "x") -> int:
     for _ in range(n):
         crc = zlib.crc32(block, crc)
     crc = zlib.crc32(tail, crc)
-    members = [("[Content_Types].xml", _DOCX_TYPES.encode(), None), ("_rels/.rels", _DOCX_RELS.encode(), None),
-               ("word/document.xml", None, (deflate(head, False), body, n, deflate(tail, True),
-                                            len(head) + n * len(block) + len(tail), crc & 0xFFFFFFFF))]
+    members = [
+        ("[Content_Types].xml", _DOCX_TYPES.encode(), None),
+        ("_rels/.rels", _DOCX_RELS.encode(), None),
+        (
+            "word/document.xml",
+            None,
+            (
+                deflate(head, False),
+                body,
+                n,
+                deflate(tail, True),
+                len(head) + n * len(block) + len(tail),
+                crc & 0xFFFFFFFF,
+            ),
+        ),
+    ]
     central, off = [], 0
     with path.open("wb") as f:
         for name, data, bomb in members:
@@ -162,8 +180,29 @@ def docx_bomb(path: Path, unpacked_bytes: int, paragraph: str = "x") -> int:
                 for _ in range(reps):
                     f.write(mid)
                 f.write(last)
-            central.append(struct.pack("<IHHHHHHIIIHHHHHII", 0x02014B50, 20, 20, 0, 8, 0, 0x21, crc_, csize, usize,
-                                       len(fn), 0, 0, 0, 0, 0, off) + fn)
+            central.append(
+                struct.pack(
+                    "<IHHHHHHIIIHHHHHII",
+                    0x02014B50,
+                    20,
+                    20,
+                    0,
+                    8,
+                    0,
+                    0x21,
+                    crc_,
+                    csize,
+                    usize,
+                    len(fn),
+                    0,
+                    0,
+                    0,
+                    0,
+                    0,
+                    off,
+                )
+                + fn
+            )
             off += len(hdr) + csize
         cd = b"".join(central)
         f.write(cd + struct.pack("<IHHHHIIH", 0x06054B50, 0, 0, len(central), len(central), len(cd), off, 0))
@@ -188,12 +227,14 @@ def slow_pdf(path: Path, operators: int = 400_000) -> int:
 
     ops = b"BT /F1 1 Tf 1 0 0 1 10 10 Tm (a) Tj ET\n" * operators
     stream = zlib.compress(ops, 9)
-    objs = [b"<< /Type /Catalog /Pages 2 0 R >>",
-            b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
-            b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R "
-            b"/Resources << /Font << /F1 5 0 R >> >> >>",
-            b"<< /Length %d /Filter /FlateDecode >>\nstream\n" % len(stream) + stream + b"\nendstream",
-            b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>"]
+    objs = [
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R "
+        b"/Resources << /Font << /F1 5 0 R >> >> >>",
+        b"<< /Length %d /Filter /FlateDecode >>\nstream\n" % len(stream) + stream + b"\nendstream",
+        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
+    ]
     out = bytearray(b"%PDF-1.4\n")
     offsets = []
     for i, o in enumerate(objs, 1):

@@ -19,8 +19,13 @@ def chunk(cid: str, doc_id: str, text: str, *, embed_text: str | None = None, **
     unknown = set(meta) - CHUNK_META_KEYS
     if unknown:
         raise TypeError(f"not chunk metadata (byraad.types.ChunkMeta): {', '.join(sorted(unknown))}")
-    return Chunk(chunk_id=cid, doc_id=doc_id, text=text, embed_text=text if embed_text is None else embed_text,
-                 meta={"doc_id": doc_id, **meta, "chunk_id": cid})
+    return Chunk(
+        chunk_id=cid,
+        doc_id=doc_id,
+        text=text,
+        embed_text=text if embed_text is None else embed_text,
+        meta={"doc_id": doc_id, **meta, "chunk_id": cid},
+    )
 
 
 def chunk_id(i: int, text: str) -> str:
@@ -38,9 +43,15 @@ def index_with(data_dir: Path, chunks: Iterable[Chunk], **settings: Any) -> tupl
         by_doc.setdefault(c.doc_id, []).append(c)
     for doc_id, cs in by_doc.items():
         m = cs[0].meta
-        idx.catalog.begin_document(doc_id, str(m.get("path", f"{doc_id}.txt")), str(m.get("title", doc_id)),
-                                   str(m.get("kind", "minutes")), info={}, chunks=cs,
-                                   source_texts=[c.text for c in cs])
+        idx.catalog.begin_document(
+            doc_id,
+            str(m.get("path", f"{doc_id}.txt")),
+            str(m.get("title", doc_id)),
+            str(m.get("kind", "minutes")),
+            info={},
+            chunks=cs,
+            source_texts=[c.text for c in cs],
+        )
         idx.store.upsert(cs, idx.embedder.embed_documents([c.embed_text for c in cs]))
         idx.catalog.complete_document(doc_id)
     return s, idx

@@ -17,8 +17,15 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def wait_for_http(url: str, proc: subprocess.Popen, timeout: float, log_path: Path, what: str,
-                  healthy: Callable[[bytes], bool] = lambda body: True, interval: float = 0.3) -> None:
+def wait_for_http(
+    url: str,
+    proc: subprocess.Popen,
+    timeout: float,
+    log_path: Path,
+    what: str,
+    healthy: Callable[[bytes], bool] = lambda body: True,
+    interval: float = 0.3,
+) -> None:
     """Poll `url` until it answers 200 (and `healthy(body)`); raise with the log's tail if the process dies or time runs out."""
     deadline = time.monotonic() + timeout
     while True:
@@ -32,8 +39,9 @@ def wait_for_http(url: str, proc: subprocess.Popen, timeout: float, log_path: Pa
             pass
         if time.monotonic() > deadline:
             stop(proc)
-            raise RuntimeError(f"{what} did not start within {timeout:.0f} s:\n"
-                               f"{log_path.read_text(errors='replace')[-2000:]}")
+            raise RuntimeError(
+                f"{what} did not start within {timeout:.0f} s:\n{log_path.read_text(errors='replace')[-2000:]}"
+            )
         time.sleep(interval)
 
 

@@ -19,23 +19,66 @@ SECRET = "hemmelig forhandling med sælger om prisen"
 def corpus():
     meet = dict(body="Teknik- og Miljøudvalget", body_key=TMU, meeting_date=20240314, meeting_start=0)
     return [
-        chunk("pub1", "tmu", "Cykelstier på Skovvej og Randersvej skal udvides. " + FILLER, item_no="1",
-              item_title="Cykelstier", char_start=0, **meet),
-        chunk("cls1", "tmu", f"Køb af grunden Skovvej 12 for 14 mio. kr. {SECRET}. " + FILLER, item_no="2",
-              item_title="Køb af grund Skovvej", access=f"closed:{TMU}", item_closed=True,
-              case_number="EMN-2024-555", char_start=300, **meet),
-        chunk("dec1", "tmu", "Indstillingen om grunden blev godkendt.", item_no="2", item_title="Lukket punkt",
-              chunk_type="decision", item_closed=True, case_number="EMN-2024-555", char_start=600,
-              header="tmu › Beslutning – Punkt 2: Lukket punkt", **meet),
-        chunk("int1", "raad", "Rådmandsmøde: konstituering af ny forvaltningschef og køb af grunden Skovvej. "
-              + FILLER, access="internal", meeting_date=20240310, case_number="EMN-2024-555"),
-        chunk("unk1", "odd", "Skovvej grunden og prisen på 14 mio. kr. noteret uden niveau. " + FILLER,
-              access="hemmeligt"),
+        chunk(
+            "pub1",
+            "tmu",
+            "Cykelstier på Skovvej og Randersvej skal udvides. " + FILLER,
+            item_no="1",
+            item_title="Cykelstier",
+            char_start=0,
+            **meet,
+        ),
+        chunk(
+            "cls1",
+            "tmu",
+            f"Køb af grunden Skovvej 12 for 14 mio. kr. {SECRET}. " + FILLER,
+            item_no="2",
+            item_title="Køb af grund Skovvej",
+            access=f"closed:{TMU}",
+            item_closed=True,
+            case_number="EMN-2024-555",
+            char_start=300,
+            **meet,
+        ),
+        chunk(
+            "dec1",
+            "tmu",
+            "Indstillingen om grunden blev godkendt.",
+            item_no="2",
+            item_title="Lukket punkt",
+            chunk_type="decision",
+            item_closed=True,
+            case_number="EMN-2024-555",
+            char_start=600,
+            header="tmu › Beslutning – Punkt 2: Lukket punkt",
+            **meet,
+        ),
+        chunk(
+            "int1",
+            "raad",
+            "Rådmandsmøde: konstituering af ny forvaltningschef og køb af grunden Skovvej. " + FILLER,
+            access="internal",
+            meeting_date=20240310,
+            case_number="EMN-2024-555",
+        ),
+        chunk(
+            "unk1", "odd", "Skovvej grunden og prisen på 14 mio. kr. noteret uden niveau. " + FILLER, access="hemmeligt"
+        ),
         chunk("nolvl", "odd", "Skovvej grunden forhandling med sælger uden adgangsniveau. " + FILLER, access=None),
-        chunk("cls2", "kultur", "Lukket punkt i Kulturudvalget om grunden Skovvej og sælger. " + FILLER,
-              access="closed:kulturudvalget", body_key="kulturudvalget", meeting_date=20240320),
-        chunk("cls3", "ukendt", "Lukket dagsorden for ukendt organ om Skovvej grunden og prisen. " + FILLER,
-              access="closed"),
+        chunk(
+            "cls2",
+            "kultur",
+            "Lukket punkt i Kulturudvalget om grunden Skovvej og sælger. " + FILLER,
+            access="closed:kulturudvalget",
+            body_key="kulturudvalget",
+            meeting_date=20240320,
+        ),
+        chunk(
+            "cls3",
+            "ukendt",
+            "Lukket dagsorden for ukendt organ om Skovvej grunden og prisen. " + FILLER,
+            access="closed",
+        ),
     ]
 
 
@@ -83,7 +126,7 @@ def test_hits_only_permitted(setup, persona):
             ids = {h.chunk.chunk_id for h in res.hits}
             assert ids <= allowed, (persona, q, mode, ids - allowed)
             seen |= ids
-    assert seen == allowed                      # the test can fail: everything permitted is reachable
+    assert seen == allowed  # the test can fail: everything permitted is reachable
     for e in audit.entries(limit=1000):
         assert set(e["chunk_ids"]) <= allowed
 
@@ -115,8 +158,12 @@ def test_open_item_meeting_case_history(setup, persona):
 
 def test_filter_tampering(setup):
     r, _, _ = setup
-    for kw in ({"doc_ids": ["tmu", "odd", "ukendt", "kultur"]}, {"bodies": [TMU, "kulturudvalget"]},
-               {"kinds": ["minutes", "agenda"]}, {"date_from": 20240101, "date_to": 20241231}):
+    for kw in (
+        {"doc_ids": ["tmu", "odd", "ukendt", "kultur"]},
+        {"bodies": [TMU, "kulturudvalget"]},
+        {"kinds": ["minutes", "agenda"]},
+        {"date_from": 20240101, "date_to": 20241231},
+    ):
         for user in (None, PERSONAS["byraadsmedlem"][0]):
             res = r.retrieve("Skovvej grunden prisen sælger", user, k=20, **kw)
             allowed = PUBLIC_IDS | ({"int1"} if user else set())

@@ -38,8 +38,13 @@ def test_ingest_command_runs_as_ingest_role(res):
 
 def test_admin_ingest_progress_and_quarantine(res):
     r, corpus = res
-    saved = admin.save_uploads(corpus, [("ødelagt referat.pdf", b"dette er ikke en pdf"),
-                                        ("notat.txt", (SAMPLE / "notat-skolestruktur-nordbyen-2024-08-19.txt").read_bytes())])
+    saved = admin.save_uploads(
+        corpus,
+        [
+            ("ødelagt referat.pdf", b"dette er ikke en pdf"),
+            ("notat.txt", (SAMPLE / "notat-skolestruktur-nordbyen-2024-08-19.txt").read_bytes()),
+        ],
+    )
     events: list[dict] = []
     rep = admin.run_ingest(r, [corpus], events.append)
     assert sorted(rep["new"]) == sorted(["referat-byraadet-2023-06-22.txt", "haandbog-byraadet.md", "notat.txt"])

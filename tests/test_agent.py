@@ -13,13 +13,17 @@ def _assistant(tmp_path, llm, **kw):
 
 
 def test_agent_uses_tools_and_cites_new_sources(tmp_path):
-    turns = [ToolTurn(calls=(ToolCall("case_history", {"case_number": "SAG-2023-00412"}, "c1"),)),
-             ToolTurn(calls=(ToolCall("search", {"query": "anlægsbevilling cykelsti",
-                                                 "filters": {"bodies": ["Byrådet"]}}, "c2"),))]
+    turns = [
+        ToolTurn(calls=(ToolCall("case_history", {"case_number": "SAG-2023-00412"}, "c1"),)),
+        ToolTurn(
+            calls=(ToolCall("search", {"query": "anlægsbevilling cykelsti", "filters": {"bodies": ["Byrådet"]}}, "c2"),)
+        ),
+    ]
 
     def final(system, prompt):
         # cite whichever numbered source holds the Byråd decision
         import re
+
         n = re.search(r'<kilde nr="(\d+)"[^>]*organ="Byrådet"', prompt).group(1)
         return f"Byrådet gav en anlægsbevilling på 5,1 mio. kr. til cykelstien [{n}]."
 
@@ -27,7 +31,7 @@ def test_agent_uses_tools_and_cites_new_sources(tmp_path):
     a = _assistant(tmp_path, llm, top_k=1).answer("Hvor stor var bevillingen til cykelstien langs Skovvej?")
     assert a.mode == "agentic" and not a.refused, a.notes
     assert len(a.steps) == 2 and a.steps[0].startswith("case_history(SAG-2023-00412)")
-    assert "search(\"anlægsbevilling cykelsti\")" in a.steps[1]
+    assert 'search("anlægsbevilling cykelsti")' in a.steps[1]
     assert a.citations and a.citations[0].body == "Byrådet"
     # tool results went back to the model as fenced, numbered sources
     tool_msgs = [m for m in llm.tool_calls[-1] if m["role"] == "tool"]
@@ -43,13 +47,20 @@ def test_agent_steps_bounded(tmp_path):
 
 
 def test_agent_tools_keep_user_access(tmp_path):
-    turns = [ToolTurn(calls=(ToolCall("open_item", {"doc_id": "d6", "item_no": "9"}),
-                             ToolCall("case_history", {"case_number": "SAG-2024-00001"}),
-                             ToolCall("search", {"query": "grund Havnevej pris", "access": ["closed"]})))]
+    turns = [
+        ToolTurn(
+            calls=(
+                ToolCall("open_item", {"doc_id": "d6", "item_no": "9"}),
+                ToolCall("case_history", {"case_number": "SAG-2024-00001"}),
+                ToolCall("search", {"query": "grund Havnevej pris", "access": ["closed"]}),
+            )
+        )
+    ]
     llm = ScriptedLLM(["Grunden sælges for 12 mio. kr. [1]."], tool_turns=turns)
     a = _assistant(tmp_path, llm).answer("Hvad er prisen for grunden på Havnevej og cykelstien?")
-    blob = " ".join(h.chunk.text for h in a.hits) + a.text + " ".join(m.get("content") or "" for m in
-                                                                        llm.tool_calls[-1])
+    blob = (
+        " ".join(h.chunk.text for h in a.hits) + a.text + " ".join(m.get("content") or "" for m in llm.tool_calls[-1])
+    )
     assert "Hemmelig" not in blob and "12 mio" not in " ".join(h.chunk.text for h in a.hits)
     assert a.refused
 

@@ -9,19 +9,22 @@ from assistant.extractive import compose
 from byraad.types import Chunk, Hit
 
 
-@pytest.mark.parametrize("question,kind", [
-    ("Hvilken dato blev rådmandsmødet holdt?", "day"),
-    ("Hvad er den præcise dato for kurset?", "day"),
-    ("Hvornår går man i gang med cykelstien?", "when"),
-    ("Hvor mange medarbejdere er der i Byrådsservice?", "number"),
-    ("Hvad koster cykelstien?", "number"),
-    ("Hvor lang tid var sat af til punktet?", "number"),
-    ("Hvem deltog i mødet?", "person"),
-    ("Hvad hedder den nye sekretariatsmedarbejder?", "name"),
-    ("Hvad hedder prøvehandling 2?", ""),
-    ("Hvilke tal har Esbjerg for flygtninge i beskæftigelse?", "number"),
-    ("Hvad blev besluttet om cykelstien?", ""),
-])
+@pytest.mark.parametrize(
+    "question,kind",
+    [
+        ("Hvilken dato blev rådmandsmødet holdt?", "day"),
+        ("Hvad er den præcise dato for kurset?", "day"),
+        ("Hvornår går man i gang med cykelstien?", "when"),
+        ("Hvor mange medarbejdere er der i Byrådsservice?", "number"),
+        ("Hvad koster cykelstien?", "number"),
+        ("Hvor lang tid var sat af til punktet?", "number"),
+        ("Hvem deltog i mødet?", "person"),
+        ("Hvad hedder den nye sekretariatsmedarbejder?", "name"),
+        ("Hvad hedder prøvehandling 2?", ""),
+        ("Hvilke tal har Esbjerg for flygtninge i beskæftigelse?", "number"),
+        ("Hvad blev besluttet om cykelstien?", ""),
+    ],
+)
 def test_wanted(question, kind):
     assert wanted(question) == kind
 
@@ -44,20 +47,47 @@ def test_holds():
 
 
 def _hit(key: int, text: str, title: str) -> Hit:
-    meta = {"doc_id": f"d{key}", "path": f"d{key}.txt", "title": "Referat", "kind": "minutes", "access": "public",
-            "item_title": title, "item_no": "1", "chunk_type": "item"}
-    return Hit(chunk=Chunk(f"c{key}", f"d{key}", text, f"Referat › Punkt 1: {title}\n{text}", meta), score=1.0, rank=key)
+    meta = {
+        "doc_id": f"d{key}",
+        "path": f"d{key}.txt",
+        "title": "Referat",
+        "kind": "minutes",
+        "access": "public",
+        "item_title": title,
+        "item_no": "1",
+        "chunk_type": "item",
+    }
+    return Hit(
+        chunk=Chunk(f"c{key}", f"d{key}", text, f"Referat › Punkt 1: {title}\n{text}", meta), score=1.0, rank=key
+    )
 
 
 def test_compose_refuses_a_when_question_that_only_talks_around_it():
-    hits = [_hit(1, "Rådmandsmødet drøftede vinterhjælp til økonomisk trængte borgere. Der forberedes vejledninger.",
-                 "Vinterhjælp til økonomisk trængte")]
-    assert compose("Hvilken dato drøftede rådmandsmødet vinterhjælp til økonomisk trængte?",
-                   "vinterhjælp økonomisk trængte", hits).text == ""
-    dated = [_hit(1, "Rådmandsmødet drøftede vinterhjælp til økonomisk trængte den 8. november 2023.",
-                  "Vinterhjælp til økonomisk trængte")]
-    text = compose("Hvilken dato drøftede rådmandsmødet vinterhjælp til økonomisk trængte?",
-                   "vinterhjælp økonomisk trængte", dated).text
+    hits = [
+        _hit(
+            1,
+            "Rådmandsmødet drøftede vinterhjælp til økonomisk trængte borgere. Der forberedes vejledninger.",
+            "Vinterhjælp til økonomisk trængte",
+        )
+    ]
+    assert (
+        compose(
+            "Hvilken dato drøftede rådmandsmødet vinterhjælp til økonomisk trængte?",
+            "vinterhjælp økonomisk trængte",
+            hits,
+        ).text
+        == ""
+    )
+    dated = [
+        _hit(
+            1,
+            "Rådmandsmødet drøftede vinterhjælp til økonomisk trængte den 8. november 2023.",
+            "Vinterhjælp til økonomisk trængte",
+        )
+    ]
+    text = compose(
+        "Hvilken dato drøftede rådmandsmødet vinterhjælp til økonomisk trængte?", "vinterhjælp økonomisk trængte", dated
+    ).text
     assert "8. november 2023" in text and "[1]" in text
 
 
@@ -65,18 +95,24 @@ def test_parts_and_spans():
     from assistant.answer_types import parts, span
 
     assert parts("Hvornår og hvor mødtes udvalget i februar 2025?") == [
-        ("Hvornår", "when"), ("hvor mødtes udvalget i februar 2025?", "place")]
+        ("Hvornår", "when"),
+        ("hvor mødtes udvalget i februar 2025?", "place"),
+    ]
     assert [k for _, k in parts("Hvad koster centret, og hvornår åbner det?")] == ["number", "when"]
-    assert [k for _, k in parts("Hvor langt er Danmarkskortet?")] == [""]         # progress, not a place
-    assert span("Mødet er den 18. februar 2025 kl. 17.00-20.00 på rådhuset.", "day") == "18. februar 2025 kl. 17.00-20.00"
-    assert span("I 2011 har i alt 68 borgere deltaget.", "number") == "i alt 68 borgere"     # not the year
+    assert [k for _, k in parts("Hvor langt er Danmarkskortet?")] == [""]  # progress, not a place
+    assert (
+        span("Mødet er den 18. februar 2025 kl. 17.00-20.00 på rådhuset.", "day") == "18. februar 2025 kl. 17.00-20.00"
+    )
+    assert span("I 2011 har i alt 68 borgere deltaget.", "number") == "i alt 68 borgere"  # not the year
     assert span("Der er afsat 4 mio. kr. på investeringsoversigten.", "number") == "4 mio. kr."
 
 
-MEETING = ("Referat fra Udvalget for mangfoldighed og ligestilling\n\nMødedato 18. februar 2025\n"
-           "Mødetidspunkt  17.00-20.00\nMødested Aarhus Rådhus, lokale 398\nDeltagere Mette Bjerre (forperson)\n\n"
-           "Mette Hvid Johannesen (næstforperson)\nOlaf Vollmer\n\nAfbud Ali Karim\nJakob May\n\n"
-           "1. Velkommen\nUdvalget drøftede borgerdialog og prøvehandlinger i februar.")
+MEETING = (
+    "Referat fra Udvalget for mangfoldighed og ligestilling\n\nMødedato 18. februar 2025\n"
+    "Mødetidspunkt  17.00-20.00\nMødested Aarhus Rådhus, lokale 398\nDeltagere Mette Bjerre (forperson)\n\n"
+    "Mette Hvid Johannesen (næstforperson)\nOlaf Vollmer\n\nAfbud Ali Karim\nJakob May\n\n"
+    "1. Velkommen\nUdvalget drøftede borgerdialog og prøvehandlinger i februar."
+)
 
 
 def test_meeting_header_fields_answer_when_and_where():
@@ -89,15 +125,23 @@ def test_meeting_header_fields_answer_when_and_where():
 
 
 def test_partial_answer_names_what_is_missing():
-    h = [_hit(1, "Der er afsat 4 mio. kr. på investeringsoversigten til om- og tilbygning af aktivitetscentret "
-                 "på Solvej. Centret skal rumme både dagtilbud og foreningsliv.", "Aktivitetscenter på Solvej")]
+    h = [
+        _hit(
+            1,
+            "Der er afsat 4 mio. kr. på investeringsoversigten til om- og tilbygning af aktivitetscentret "
+            "på Solvej. Centret skal rumme både dagtilbud og foreningsliv.",
+            "Aktivitetscenter på Solvej",
+        )
+    ]
     c = compose("Hvad koster aktivitetscentret på Solvej, og hvornår åbner det?", "", h)
     assert c.text.startswith("Materialet nævner 4 mio. kr. [1], men ikke hvornår det åbner.")
     assert c.partial == "hvornår det åbner"
     nominated = [_hit(1, "Aarhus er nomineret til Inklusionsprisen 2025 sammen med Odense og Viborg.", "Priser")]
     c = compose("Vandt Aarhus Inklusionsprisen 2025?", "", nominated)
-    assert c.text.startswith("Materialet nævner, at Aarhus er nomineret til Inklusionsprisen 2025 sammen med Odense "
-                             "og Viborg [1], men ikke om Aarhus vandt Inklusionsprisen 2025.")
+    assert c.text.startswith(
+        "Materialet nævner, at Aarhus er nomineret til Inklusionsprisen 2025 sammen med Odense "
+        "og Viborg [1], men ikke om Aarhus vandt Inklusionsprisen 2025."
+    )
     won = [_hit(1, "Aarhus vandt Inklusionsprisen 2025 foran Odense og Viborg.", "Priser")]
     assert not compose("Vandt Aarhus Inklusionsprisen 2025?", "", won).partial
 
@@ -115,8 +159,14 @@ def test_meaning_lets_a_paraphrase_win_over_shared_words(tmp_path):
         def embed_query(self, text):
             return [1.0, 0.1]
 
-    h = [_hit(1, "Ansatte ringer sjældent op til borgere om sager i kommunen. Antallet af trusler fra borgere mod "
-                 "ansatte er steget, og derfor er mange forsigtige.", "Borgerdialog")]
+    h = [
+        _hit(
+            1,
+            "Ansatte ringer sjældent op til borgere om sager i kommunen. Antallet af trusler fra borgere mod "
+            "ansatte er steget, og derfor er mange forsigtige.",
+            "Borgerdialog",
+        )
+    ]
     q = "Hvorfor er kommunalt ansatte tilbageholdende med at ringe op til borgere?"
     from assistant import extractive
     from assistant.citations import content_tokens
@@ -130,8 +180,8 @@ def test_meaning_lets_a_paraphrase_win_over_shared_words(tmp_path):
     scorer = SentenceScorer(Vecs(), tmp_path / "s.sqlite")
     sims = scorer.similarities(Vecs().embed_query(q), extractive.candidate_texts(h))
     assert scorer.embedded == 2 and (tmp_path / "s.sqlite").exists()
-    assert "sjældent" in top(None)          # by words alone the sentence sharing most words wins …
-    assert "trusler" in top(sims)           # … by meaning the one that answers "hvorfor"
+    assert "sjældent" in top(None)  # by words alone the sentence sharing most words wins …
+    assert "trusler" in top(sims)  # … by meaning the one that answers "hvorfor"
     assert "trusler" in compose(q, "", h, sims=sims).text
     # stored: a second scorer on the same file embeds nothing
     again = SentenceScorer(Vecs(), tmp_path / "s.sqlite")

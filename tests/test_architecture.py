@@ -23,13 +23,13 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 PACKAGES = ("byraad", "vectorstore", "ingest", "assistant", "ui", "evaluation")
-ALLOWED = {                     # package → the packages it may import (besides itself)
+ALLOWED = {  # package → the packages it may import (besides itself)
     "byraad": set(),
     "vectorstore": {"byraad"},
     "ingest": {"vectorstore", "byraad"},
     "assistant": {"vectorstore", "byraad"},
     "ui": {"assistant", "ingest", "vectorstore", "byraad"},
-    "evaluation": {"ui", "assistant", "ingest", "vectorstore", "byraad"},    # ui: the leak suite renders exports
+    "evaluation": {"ui", "assistant", "ingest", "vectorstore", "byraad"},  # ui: the leak suite renders exports
 }
 ENTRY_POINTS = {"byraad.cli"}
 
@@ -63,7 +63,7 @@ def import_graph(root: Path = ROOT) -> dict[str, set[str]]:
                 base = node.module or ""
                 if node.level:
                     pkg = mod.split(".") if path.name == "__init__.py" else mod.split(".")[:-1]
-                    base = ".".join(pkg[:len(pkg) - node.level + 1] + ([base] if base else []))
+                    base = ".".join(pkg[: len(pkg) - node.level + 1] + ([base] if base else []))
                 names = [f"{base}.{a.name}" if f"{base}.{a.name}" in mods else base for a in node.names]
             else:
                 continue
@@ -126,7 +126,7 @@ def test_the_graph_is_read_from_every_package():
     graph = import_graph()
     assert {m.split(".")[0] for m in graph} == set(PACKAGES)
     assert "assistant.retrieval" in graph["assistant.assistant"]
-    assert "ingest.loaders.ocr" in graph["ingest.loaders.pdf"]      # `from ingest.loaders import ocr`
+    assert "ingest.loaders.ocr" in graph["ingest.loaders.pdf"]  # `from ingest.loaders import ocr`
 
 
 def test_no_import_cycles():
@@ -150,7 +150,6 @@ def test_the_checks_catch_a_cycle_and_a_wrong_way_import(tmp_path):
     assert wrong_way(graph) == ["assistant.d → ingest.a", "vectorstore.c → assistant.d"]
 
 
-
 def _ruff() -> list[str] | None:
     if subprocess.run([sys.executable, "-m", "ruff", "--version"], capture_output=True).returncode == 0:
         return [sys.executable, "-m", "ruff"]
@@ -162,6 +161,24 @@ def test_ruff_check_is_clean():
     ruff = _ruff()
     if ruff is None:
         pytest.skip("ruff is not installed (it is in the dev extra)")
-    done = subprocess.run([*ruff, "check", "--no-cache", "--output-format", "concise", str(ROOT)],
-                          capture_output=True, text=True, cwd=ROOT)
+    done = subprocess.run(
+        [*ruff, "check", "--no-cache", "--output-format", "concise", str(ROOT)],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+
+
+def test_ruff_format_is_clean():
+    """`ruff format --check` (line length 120 in pyproject.toml) finds nothing to rewrite; `make test` runs it too."""
+    ruff = _ruff()
+    if ruff is None:
+        pytest.skip("ruff is not installed (it is in the dev extra)")
+    done = subprocess.run(
+        [*ruff, "format", "--check", "--no-cache", str(ROOT)],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+    )
     assert done.returncode == 0, done.stdout + done.stderr

@@ -16,40 +16,129 @@ TMU = "Teknik- og Miljøudvalget"
 
 # (doc, path, title, kind, chunk_type, body, date, item_no, item_title, case, access, text)
 DOCS = [
-    ("d1", "tmu-2023-11-09.txt", "Referat fra Teknik- og Miljøudvalget", "minutes", "item", TMU, 20231109, "2",
-     "Cykelsti langs Skovvej", "SAG-2023-00412", "public",
-     "Forvaltningen har udarbejdet et projektforslag til en 2,1 km lang cykelsti langs Skovvej. Den samlede "
-     "anlægsudgift er anslået til 4,8 mio. kr. Forvaltningen indstiller, at udvalget godkender projektforslaget."),
-    ("d1", "tmu-2023-11-09.txt", "Referat fra Teknik- og Miljøudvalget", "minutes", "decision", TMU, 20231109, "2",
-     "Cykelsti langs Skovvej", "SAG-2023-00412", "public",
-     "Sagen blev udsat. Udvalget ønsker en belysning af alternative linjeføringer for cykelstien."),
-    ("d2", "byraad-2024-04-25.txt", "Referat fra Byrådet", "minutes", "decision", "Byrådet", 20240425, "2",
-     "Anlægsbevilling til cykelsti langs Skovvej", "SAG-2023-00412", "public",
-     "Indstillingen blev vedtaget med 20 stemmer mod 5. Byrådet gav en anlægsbevilling på 5,1 mio. kr. til cykelstien."),
-    ("d3", "tmu-udateret.txt", "Referat fra Teknik- og Miljøudvalget", "minutes", "decision", TMU, None, "3",
-     "Cykelsti langs Skovvej, fornyet behandling", "SAG-2023-00412", "public",
-     "Indstillingen om cykelstien langs Skovvej blev vedtaget med 4 stemmer mod 2."),
-    ("d4", "tmu-2023-11-09.txt", "Referat fra Teknik- og Miljøudvalget", "minutes", "item", TMU, 20231109, "3",
-     "Vintertjeneste 2023/24", "SAG-2023-00398", "public",
-     "Budgettet til vintertjeneste er 6,2 mio. kr. svarende til 24 udkaldsdage. Cykelstier og skoleveje ryddes "
-     "inden kl. 7.00 på hverdage."),
-    ("d5", "haandbog.md", "Håndbog for byrådet", "handbook", "section", "", None, "", "", "", "public",
-     "Et byrådsmedlem kan stille skriftlige spørgsmål til borgmesteren og rådmændene. Spørgsmålet besvares "
-     "normalt inden ti hverdage efter 10-dagesreglen."),
-    ("d6", "lukket.txt", "Referat fra Teknik- og Miljøudvalget", "minutes", "item", TMU, 20240110, "9",
-     "Grundsalg på Havnevej", "SAG-2024-00001", "closed:teknik-og-miljoeudvalget",
-     "Kommunen forhandler om salg af grunden på Havnevej til en pris på 12 mio. kr. med køberen Hemmelig ApS."),
+    (
+        "d1",
+        "tmu-2023-11-09.txt",
+        "Referat fra Teknik- og Miljøudvalget",
+        "minutes",
+        "item",
+        TMU,
+        20231109,
+        "2",
+        "Cykelsti langs Skovvej",
+        "SAG-2023-00412",
+        "public",
+        "Forvaltningen har udarbejdet et projektforslag til en 2,1 km lang cykelsti langs Skovvej. Den samlede "
+        "anlægsudgift er anslået til 4,8 mio. kr. Forvaltningen indstiller, at udvalget godkender projektforslaget.",
+    ),
+    (
+        "d1",
+        "tmu-2023-11-09.txt",
+        "Referat fra Teknik- og Miljøudvalget",
+        "minutes",
+        "decision",
+        TMU,
+        20231109,
+        "2",
+        "Cykelsti langs Skovvej",
+        "SAG-2023-00412",
+        "public",
+        "Sagen blev udsat. Udvalget ønsker en belysning af alternative linjeføringer for cykelstien.",
+    ),
+    (
+        "d2",
+        "byraad-2024-04-25.txt",
+        "Referat fra Byrådet",
+        "minutes",
+        "decision",
+        "Byrådet",
+        20240425,
+        "2",
+        "Anlægsbevilling til cykelsti langs Skovvej",
+        "SAG-2023-00412",
+        "public",
+        "Indstillingen blev vedtaget med 20 stemmer mod 5. Byrådet gav en anlægsbevilling på 5,1 mio. kr. til cykelstien.",
+    ),
+    (
+        "d3",
+        "tmu-udateret.txt",
+        "Referat fra Teknik- og Miljøudvalget",
+        "minutes",
+        "decision",
+        TMU,
+        None,
+        "3",
+        "Cykelsti langs Skovvej, fornyet behandling",
+        "SAG-2023-00412",
+        "public",
+        "Indstillingen om cykelstien langs Skovvej blev vedtaget med 4 stemmer mod 2.",
+    ),
+    (
+        "d4",
+        "tmu-2023-11-09.txt",
+        "Referat fra Teknik- og Miljøudvalget",
+        "minutes",
+        "item",
+        TMU,
+        20231109,
+        "3",
+        "Vintertjeneste 2023/24",
+        "SAG-2023-00398",
+        "public",
+        "Budgettet til vintertjeneste er 6,2 mio. kr. svarende til 24 udkaldsdage. Cykelstier og skoleveje ryddes "
+        "inden kl. 7.00 på hverdage.",
+    ),
+    (
+        "d5",
+        "haandbog.md",
+        "Håndbog for byrådet",
+        "handbook",
+        "section",
+        "",
+        None,
+        "",
+        "",
+        "",
+        "public",
+        "Et byrådsmedlem kan stille skriftlige spørgsmål til borgmesteren og rådmændene. Spørgsmålet besvares "
+        "normalt inden ti hverdage efter 10-dagesreglen.",
+    ),
+    (
+        "d6",
+        "lukket.txt",
+        "Referat fra Teknik- og Miljøudvalget",
+        "minutes",
+        "item",
+        TMU,
+        20240110,
+        "9",
+        "Grundsalg på Havnevej",
+        "SAG-2024-00001",
+        "closed:teknik-og-miljoeudvalget",
+        "Kommunen forhandler om salg af grunden på Havnevej til en pris på 12 mio. kr. med køberen Hemmelig ApS.",
+    ),
 ]
 
 
 def make_chunk(i: int, row: tuple) -> Chunk:
     doc, path, title, kind, ctype, body, date, item, ititle, case, access, text = row
-    meta = dict(path=path, title=title, kind=kind, chunk_type=ctype, access=access, page_start=1, page_end=1,
-                page_label_start="1", page_label_end="1", index=i, char_start=i * 1000, char_end=i * 1000 + len(text))
+    meta = dict(
+        path=path,
+        title=title,
+        kind=kind,
+        chunk_type=ctype,
+        access=access,
+        page_start=1,
+        page_end=1,
+        page_label_start="1",
+        page_label_end="1",
+        index=i,
+        char_start=i * 1000,
+        char_end=i * 1000 + len(text),
+    )
     header = [title]
     if body:
-        meta.update(body=body, body_key=body.lower().replace(" ", "-"), meeting_undated=date is None,
-                    meeting_start=0)
+        meta.update(body=body, body_key=body.lower().replace(" ", "-"), meeting_undated=date is None, meeting_start=0)
         if date:
             meta["meeting_date"] = date
         header.append(body)
@@ -87,7 +176,7 @@ def test_refusal_when_nothing_relevant(small):
     s, idx = small
     a = Assistant(s, idx).answer("Hvem vandt fodbold-VM i Qatar?")
     assert a.refused and a.text == REFUSAL and a.citations == ()
-    assert isinstance(a.hits, tuple)       # the closest hits are still there ("måske relevant")
+    assert isinstance(a.hits, tuple)  # the closest hits are still there ("måske relevant")
     # The internal reason is a field of its own (for the secretariat), never a note shown to every member.
     assert a.refusal_reason.startswith("Afvist: ") and not any("Afvist" in n for n in a.notes)
 
@@ -121,16 +210,19 @@ def test_llm_answer_checked_and_bad_numbers_dropped(small):
     assert "[17]" not in a.text and a.citations[0].key == 1
     assert any("17" in n for n in a.notes)
     system, prompt = llm.calls[-1]
-    assert "<kilde nr=\"1\"" in prompt and "aldrig en instruktion" in system and REFUSAL in system
+    assert '<kilde nr="1"' in prompt and "aldrig en instruktion" in system and REFUSAL in system
 
 
-@pytest.mark.parametrize("reply", [
-    "Budgettet til vintertjeneste er 9,9 mio. kr. [1].",                       # invented amount
-    "Borgmesteren har besluttet at lukke alle svømmehaller i kommunen [1].",   # unsupported claim
-    "Budgettet er 6,2 mio. kr. [1]. " + REFUSAL,                                # refusal mixed in
-    "Budgettet er stort.",                                                       # no citation at all
-    REFUSAL,
-])
+@pytest.mark.parametrize(
+    "reply",
+    [
+        "Budgettet til vintertjeneste er 9,9 mio. kr. [1].",  # invented amount
+        "Borgmesteren har besluttet at lukke alle svømmehaller i kommunen [1].",  # unsupported claim
+        "Budgettet er 6,2 mio. kr. [1]. " + REFUSAL,  # refusal mixed in
+        "Budgettet er stort.",  # no citation at all
+        REFUSAL,
+    ],
+)
 def test_llm_unsupported_or_refusing_answers_become_refusal(small, reply):
     s, idx = small
     a = Assistant(s, idx, llm=ScriptedLLM(reply)).answer("Hvad er budgettet til vintertjeneste?")

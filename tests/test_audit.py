@@ -16,13 +16,13 @@ def test_record_and_entries(tmp_path):
     log.record("ole", "Noget andet?", [], refused=True)
     log.record("eva", "Tredje", ["x1"])
     e = log.entries()
-    assert [x["user"] for x in e] == ["eva", "ole", "kim"]                # newest first
+    assert [x["user"] for x in e] == ["eva", "ole", "kim"]  # newest first
     assert e[2]["chunk_ids"] == ["abc123", "def456"] and e[2]["refused"] is False
     assert e[1]["refused"] is True and e[0]["refused"] is None
     assert e[2]["question"] == "Hvad blev besluttet?" and e[2]["ts"] > 0 and e[2]["time"]
     assert len(log.entries(limit=1)) == 1
     log.close()
-    again = AuditLog(tmp_path / "audit.sqlite")                           # persisted
+    again = AuditLog(tmp_path / "audit.sqlite")  # persisted
     assert len(again.entries()) == 3
 
 
@@ -43,8 +43,9 @@ def test_schema_has_no_text_column(tmp_path):
 
 def test_threads(tmp_path):
     log = AuditLog(tmp_path / "a.sqlite")
-    ts = [threading.Thread(target=lambda i=i: [log.record(f"u{i}", "q", [f"c{j}"]) for j in range(20)])
-          for i in range(4)]
+    ts = [
+        threading.Thread(target=lambda i=i: [log.record(f"u{i}", "q", [f"c{j}"]) for j in range(20)]) for i in range(4)
+    ]
     for t in ts:
         t.start()
     for t in ts:

@@ -11,7 +11,7 @@ from byraad.users import UserStore
 T0 = 1_900_000_000.0
 
 
-CHEAP = "scrypt:1024:8:1"      # these tests count failures, not hash strength: users stored with cheap parameters
+CHEAP = "scrypt:1024:8:1"  # these tests count failures, not hash strength: users stored with cheap parameters
 
 
 @pytest.fixture()
@@ -34,7 +34,7 @@ def test_lockout_per_name_grows_and_survives_a_new_store(store, tmp_path):
     # client too, and the right password is not even checked while it lasts.
     again = UserStore(tmp_path / "users.sqlite")
     assert again.login("anna", "anna-kodeord", "10.0.0.2", now=T0 + free + 1) == (None, users_mod.BASE_DELAY - 1)
-    assert again.login("ANNA ", "anna-kodeord", "10.0.0.2", now=T0 + free + 1)[0] is None   # same name
+    assert again.login("ANNA ", "anna-kodeord", "10.0.0.2", now=T0 + free + 1)[0] is None  # same name
     # The next failure after the lock doubles the delay, and the next doubles it again.
     t = T0 + free + users_mod.BASE_DELAY + 1
     assert again.login("anna", "forkert", "10.0.0.2", now=t) == (None, 2 * users_mod.BASE_DELAY)
@@ -68,7 +68,7 @@ def test_lockout_per_client_across_names(store):
         store.record_failure(f"navn{i}", "10.9.9.9", now=T0 + i)
     user, wait = store.login("anna", "anna-kodeord", "10.9.9.9", now=T0 + free)
     assert user is None and wait > 0
-    assert store.login("anna", "anna-kodeord", "10.0.0.5", now=T0 + free)[0].name == "anna"   # other client
+    assert store.login("anna", "anna-kodeord", "10.0.0.5", now=T0 + free)[0].name == "anna"  # other client
     # A successful sign-in from the locked client later does not reset the client's count.
     t = T0 + free + users_mod.MAX_DELAY
     assert store.login("bo", "bo-kodeord-1", "10.9.9.9", now=t)[0].name == "bo"
@@ -89,8 +89,12 @@ def test_unlock_command(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     monkeypatch.setattr(users_mod, "PARAMS", CHEAP)
     r = CliRunner()
-    assert r.invoke(main, ["--data-dir", "d", "users", "add", "anna", "--password-stdin"],
-                    input="anna-kodeord\n").exit_code == 0
+    assert (
+        r.invoke(
+            main, ["--data-dir", "d", "users", "add", "anna", "--password-stdin"], input="anna-kodeord\n"
+        ).exit_code
+        == 0
+    )
     s = UserStore(tmp_path / "d" / "users.sqlite")
     for _ in range(users_mod.FREE_FAILURES["name"]):
         s.login("anna", "forkert")
@@ -116,8 +120,12 @@ def test_lockout_survives_a_reload_in_the_app(tmp_path, monkeypatch):
 
     from tests.test_ui_app import APP, _login
 
-    for k, v in {"BYRAAD_DATA_DIR": str(tmp_path / "data"), "BYRAAD_EMBEDDER": "hash:64",
-                 "BYRAAD_CORPUS_DIRS": str(tmp_path / "tom"), "BYRAAD_LLM": "extractive"}.items():
+    for k, v in {
+        "BYRAAD_DATA_DIR": str(tmp_path / "data"),
+        "BYRAAD_EMBEDDER": "hash:64",
+        "BYRAAD_CORPUS_DIRS": str(tmp_path / "tom"),
+        "BYRAAD_LLM": "extractive",
+    }.items():
         monkeypatch.setenv(k, v)
     monkeypatch.setattr(users_mod, "PARAMS", CHEAP)
     s = UserStore(tmp_path / "data" / "users.sqlite")
@@ -149,7 +157,7 @@ def test_session_secret_is_private_and_stable(tmp_path):
     a = SessionStore(tmp_path)
     key = tmp_path / "session.key"
     assert stat.S_IMODE(key.stat().st_mode) == 0o600
-    os.chmod(key, 0o644)                      # loosened by hand: made private again, same secret
+    os.chmod(key, 0o644)  # loosened by hand: made private again, same secret
     b = SessionStore(tmp_path)
     assert stat.S_IMODE(key.stat().st_mode) == 0o600 and a.secret == b.secret and len(a.secret) >= 32
 
@@ -160,19 +168,19 @@ def test_session_cookie_signed_expiring_revocable(tmp_path):
     store = SessionStore(tmp_path)
     sess, token = store.create("anna", now=T0)
     assert store.get(token, now=T0 + 10).user == "anna"
-    assert store.get(token, now=T0 + LOCAL_HOURS * 3600 + 1) is None              # expired
+    assert store.get(token, now=T0 + LOCAL_HOURS * 3600 + 1) is None  # expired
     v, sid, exp, mac = token.split(".")
-    assert store.get(".".join([v, sid, str(int(exp) + 3600 * 24 * 365), mac]), now=T0) is None   # longer life
+    assert store.get(".".join([v, sid, str(int(exp) + 3600 * 24 * 365), mac]), now=T0) is None  # longer life
     flipped = mac[:-1] + ("A" if mac[-1] != "A" else "B")
-    assert store.get(".".join([v, sid, exp, flipped]), now=T0) is None             # signature
+    assert store.get(".".join([v, sid, exp, flipped]), now=T0) is None  # signature
     other, _ = SessionStore(tmp_path / "other").create("anna", now=T0)
-    assert store.get(".".join([v, other.sid, exp, mac]), now=T0) is None            # another id, same mac
+    assert store.get(".".join([v, other.sid, exp, mac]), now=T0) is None  # another id, same mac
     assert store.get("", now=T0) is None and store.get("v1.x.y.z", now=T0) is None
     # A cookie signed with another server's secret is refused even for a live id.
     foreign = SessionStore(tmp_path / "other").token(sess.sid, sess.expires)
     assert store.get(foreign, now=T0) is None
     store.revoke(sess.sid)
-    assert store.get(token, now=T0 + 10) is None                                    # signed out
+    assert store.get(token, now=T0 + 10) is None  # signed out
 
 
 def test_session_handoff_code_is_single_use_and_short_lived(tmp_path):
@@ -184,11 +192,11 @@ def test_session_handoff_code_is_single_use_and_short_lived(tmp_path):
     code = store.handoff(token, now=T0)
     assert code not in token
     assert store.redeem(code, now=T0 + 1) == (token, int(sess.expires - T0 - 1))
-    assert store.redeem(code, now=T0 + 2) is None                                   # spent
+    assert store.redeem(code, now=T0 + 2) is None  # spent
     late = store.handoff(token, now=T0)
-    assert store.redeem(late, now=T0 + HANDOFF_SECONDS + 1) is None                 # too late
+    assert store.redeem(late, now=T0 + HANDOFF_SECONDS + 1) is None  # too late
     raw = __import__("sqlite3").connect(tmp_path / "users.sqlite")
-    assert sess.sid not in str(raw.execute("SELECT * FROM sessions").fetchall())     # only a hash is stored
+    assert sess.sid not in str(raw.execute("SELECT * FROM sessions").fetchall())  # only a hash is stored
 
 
 def test_removing_or_resetting_a_user_ends_their_sessions(tmp_path, monkeypatch):
@@ -214,5 +222,5 @@ def test_oidc_session_age_rule():
 
     assert oidc_session_live({"auth_time": T0 - 3600}, 12, now=T0)
     assert not oidc_session_live({"auth_time": T0 - 13 * 3600}, 12, now=T0)
-    assert oidc_session_live({"iat": T0 - 60}, 12, now=T0)                # no auth_time: the token's issue time
-    assert not oidc_session_live({}, 12, now=T0)                          # no time at all: refused
+    assert oidc_session_live({"iat": T0 - 60}, 12, now=T0)  # no auth_time: the token's issue time
+    assert not oidc_session_live({}, 12, now=T0)  # no time at all: refused

@@ -27,10 +27,10 @@ def index():
 
 def test_tokenize_danish():
     toks = tokenize("Børnehaverne på ØSTERGADE og i Århus")
-    assert "på" not in toks and "og" not in toks and "i" not in toks     # Danish stop words
+    assert "på" not in toks and "og" not in toks and "i" not in toks  # Danish stop words
     assert all(t == t.lower() for t in toks)
     assert any(t.startswith("børnehav") for t in toks) and "århus" in toks and "østergad" in toks
-    assert tokenize("børnehaven")[0] == tokenize("børnehaver")[0]       # stemmed to one form
+    assert tokenize("børnehaven")[0] == tokenize("børnehaver")[0]  # stemmed to one form
 
 
 def test_search_ranks_matching_docs(index):
@@ -49,7 +49,7 @@ def test_allowed_applies_before_top_k(index):
     full = index.search("børnehave", 1)
     assert full[0][0] == "b:1"
     hits = index.search("børnehave", 1, allowed={"b:2", "a:1"})
-    assert [cid for cid, _ in hits] == ["b:2"]             # not [] : restriction happens before top-k
+    assert [cid for cid, _ in hits] == ["b:2"]  # not [] : restriction happens before top-k
     assert index.search("børnehave", 5, allowed=set()) == []
     assert index.search("børnehave", 5, allowed={"zz:9"}) == []
 
@@ -62,7 +62,7 @@ def test_scores_independent_of_allowed(index):
 
 def test_empty_cases(index, tmp_path):
     assert index.search("", 5) == []
-    assert index.search("og i på", 5) == []             # only stop words
+    assert index.search("og i på", 5) == []  # only stop words
     assert index.search("xyzzyq", 5) == []
     assert index.search("budget", 0) == []
     empty = BM25Index.build([], [])
@@ -85,9 +85,9 @@ def test_save_load_roundtrip_and_replace(index, tmp_path):
     assert len(again) == len(IDS)
     assert again.search("budget skoler", 5) == index.search("budget skoler", 5)
     other = BM25Index.build(["z:1"], ["Helt andet om budget"])
-    other.save(d)                                        # replaces the old index whole
+    other.save(d)  # replaces the old index whole
     assert BM25Index.load(d).search("budget", 5)[0][0] == "z:1"
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["bm25"]     # no temp dirs left behind
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["bm25"]  # no temp dirs left behind
 
 
 def test_load_missing_raises(tmp_path):
@@ -103,7 +103,7 @@ def test_saved_scores_score_as_bm25s_does(tmp_path):
     from vectorstore.bm25 import SavedScores
 
     texts = [p.read_text(encoding="utf-8") for p in sorted(SAMPLE_DIR.glob("*.txt")) + sorted(SAMPLE_DIR.glob("*.md"))]
-    chunks = [t[i:i + 600] for t in texts for i in range(0, len(t), 500)]
+    chunks = [t[i : i + 600] for t in texts for i in range(0, len(t), 500)]
     BM25Index.build([f"c{i}" for i in range(len(chunks))], chunks).save(tmp_path / "bm25")
     ours = BM25Index.load(tmp_path / "bm25")
     assert isinstance(ours._model, SavedScores)

@@ -16,8 +16,14 @@ from tests import builders
 SAMPLE = Path(__file__).resolve().parents[1] / "sample_corpus"
 
 
-@pytest.mark.parametrize("name", ["referat-teknik-og-miljoeudvalget-2023-11-09.txt", "haandbog-byraadet.md",
-                                  "dagsorden-boerne-og-skoleudvalget-2024-09-05.docx"])
+@pytest.mark.parametrize(
+    "name",
+    [
+        "referat-teknik-og-miljoeudvalget-2023-11-09.txt",
+        "haandbog-byraadet.md",
+        "dagsorden-boerne-og-skoleudvalget-2024-09-05.docx",
+    ],
+)
 def test_ingest_writes_only_chunk_meta_keys(name):
     chunks, _ = chunk_document(parse_file(SAMPLE / name), Settings(chunk_tokens=120, chunk_overlap=0))
     assert chunks

@@ -25,39 +25,164 @@ SECRET = ("Hemmelig ApS", "12 mio. kr.")
 # (doc, path, kind, chunk_type, body, date, item_no, title, case, access, closed, text)
 # deliberately not in date order
 ROWS = [
-    ("br24", "byraad-2024-04-25.txt", "minutes", "item", BR, 20240425, "2", "Anlægsbevilling til cykelsti", CASE,
-     "public", False, "Punkt 2: Anlægsbevilling til cykelsti\nSagsnr.: SAG-2023-00412\n\nResumé\n\nTMU anbefalede "
-     "linjeføring B.\n\nIndstilling\n\nForvaltningen indstiller, at der gives en anlægsbevilling på 5,1 mio. kr."),
-    ("br24", "byraad-2024-04-25.txt", "minutes", "decision", BR, 20240425, "2", "Anlægsbevilling til cykelsti", CASE,
-     "public", False, "Indstillingen blev vedtaget med 20 stemmer mod 5."),
-    ("tmu23", "tmu-2023-11-09.txt", "minutes", "item", TMU, 20231109, "2", "Cykelsti langs Skovvej", CASE, "public",
-     False, "Punkt 2: Cykelsti langs Skovvej\nSagsnr.: SAG-2023-00412\n\nResumé\n\nAnlægsudgiften er anslået til "
-     "4,8 mio. kr.\n\nIndstilling\n\nForvaltningen indstiller, at TMU godkender projektforslaget."),
-    ("tmu23", "tmu-2023-11-09.txt", "minutes", "decision", TMU, 20231109, "2", "Cykelsti langs Skovvej", CASE,
-     "public", False, "Sagen blev udsat."),
-    ("tema", "tmu-temamoede.txt", "minutes", "item", TMU, None, "1", "Drøftelse af cykelstier", "SAG 2023-00412",
-     "public", False, "Punkt 1: Drøftelse af cykelstier\nUdvalget drøftede cykelstien langs Skovvej uden at "
-     "beslutte."),
-    ("bsu", "dagsorden-bsu.txt", "agenda", "item", "Børne- og Skoleudvalget", 20240905, "2", "Cykelsti ved skolen",
-     CASE, "public", False, "Punkt 2: Cykelsti ved skolen\nIndstilling: Forvaltningen indstiller, at BSU tager "
-     "orienteringen til efterretning."),
-    ("br24", "byraad-2024-04-25.txt", "minutes", "item", BR, 20240425, "7", "Salg af grund på Havnevej (Lukket punkt)",
-     "SAG-2024-00077", "closed:byraadet", True, "Punkt 7: Salg af grund på Havnevej\nDet højeste bud på 12 mio. kr. "
-     "er afgivet af Hemmelig ApS.\n\nIndstilling\n\nForvaltningen indstiller, at grunden sælges til Hemmelig ApS."),
-    ("br24", "byraad-2024-04-25.txt", "minutes", "decision", BR, 20240425, "7", "Lukket punkt", "SAG-2024-00077",
-     "public", True, "Godkendt."),
-    ("vin", "tmu-vinter.txt", "minutes", "decision", TMU, 20231109, "3", "Vintertjeneste", "SAG-2023-00398", "public",
-     False, "Indstillingen blev godkendt."),
+    (
+        "br24",
+        "byraad-2024-04-25.txt",
+        "minutes",
+        "item",
+        BR,
+        20240425,
+        "2",
+        "Anlægsbevilling til cykelsti",
+        CASE,
+        "public",
+        False,
+        "Punkt 2: Anlægsbevilling til cykelsti\nSagsnr.: SAG-2023-00412\n\nResumé\n\nTMU anbefalede "
+        "linjeføring B.\n\nIndstilling\n\nForvaltningen indstiller, at der gives en anlægsbevilling på 5,1 mio. kr.",
+    ),
+    (
+        "br24",
+        "byraad-2024-04-25.txt",
+        "minutes",
+        "decision",
+        BR,
+        20240425,
+        "2",
+        "Anlægsbevilling til cykelsti",
+        CASE,
+        "public",
+        False,
+        "Indstillingen blev vedtaget med 20 stemmer mod 5.",
+    ),
+    (
+        "tmu23",
+        "tmu-2023-11-09.txt",
+        "minutes",
+        "item",
+        TMU,
+        20231109,
+        "2",
+        "Cykelsti langs Skovvej",
+        CASE,
+        "public",
+        False,
+        "Punkt 2: Cykelsti langs Skovvej\nSagsnr.: SAG-2023-00412\n\nResumé\n\nAnlægsudgiften er anslået til "
+        "4,8 mio. kr.\n\nIndstilling\n\nForvaltningen indstiller, at TMU godkender projektforslaget.",
+    ),
+    (
+        "tmu23",
+        "tmu-2023-11-09.txt",
+        "minutes",
+        "decision",
+        TMU,
+        20231109,
+        "2",
+        "Cykelsti langs Skovvej",
+        CASE,
+        "public",
+        False,
+        "Sagen blev udsat.",
+    ),
+    (
+        "tema",
+        "tmu-temamoede.txt",
+        "minutes",
+        "item",
+        TMU,
+        None,
+        "1",
+        "Drøftelse af cykelstier",
+        "SAG 2023-00412",
+        "public",
+        False,
+        "Punkt 1: Drøftelse af cykelstier\nUdvalget drøftede cykelstien langs Skovvej uden at beslutte.",
+    ),
+    (
+        "bsu",
+        "dagsorden-bsu.txt",
+        "agenda",
+        "item",
+        "Børne- og Skoleudvalget",
+        20240905,
+        "2",
+        "Cykelsti ved skolen",
+        CASE,
+        "public",
+        False,
+        "Punkt 2: Cykelsti ved skolen\nIndstilling: Forvaltningen indstiller, at BSU tager "
+        "orienteringen til efterretning.",
+    ),
+    (
+        "br24",
+        "byraad-2024-04-25.txt",
+        "minutes",
+        "item",
+        BR,
+        20240425,
+        "7",
+        "Salg af grund på Havnevej (Lukket punkt)",
+        "SAG-2024-00077",
+        "closed:byraadet",
+        True,
+        "Punkt 7: Salg af grund på Havnevej\nDet højeste bud på 12 mio. kr. "
+        "er afgivet af Hemmelig ApS.\n\nIndstilling\n\nForvaltningen indstiller, at grunden sælges til Hemmelig ApS.",
+    ),
+    (
+        "br24",
+        "byraad-2024-04-25.txt",
+        "minutes",
+        "decision",
+        BR,
+        20240425,
+        "7",
+        "Lukket punkt",
+        "SAG-2024-00077",
+        "public",
+        True,
+        "Godkendt.",
+    ),
+    (
+        "vin",
+        "tmu-vinter.txt",
+        "minutes",
+        "decision",
+        TMU,
+        20231109,
+        "3",
+        "Vintertjeneste",
+        "SAG-2023-00398",
+        "public",
+        False,
+        "Indstillingen blev godkendt.",
+    ),
 ]
 
 
 def _chunk(i: int, row: tuple) -> Chunk:
     doc, path, kind, ctype, body, date, item, title, case, access, closed, text = row
-    meta = dict(path=path, title=f"Referat {path}", kind=kind, chunk_type=ctype, access=access, page_start=1,
-                page_end=1, page_label_start="1", page_label_end="1", index=i, char_start=i * 1000,
-                char_end=i * 1000 + len(text), body=body, body_key=body.lower(), meeting_start=0,
-                meeting_undated=date is None, item_no=item, item_title=title, item_closed=closed, case_number=case,
-                item_part="agenda" if kind == "agenda" else "minutes")
+    meta = dict(
+        path=path,
+        title=f"Referat {path}",
+        kind=kind,
+        chunk_type=ctype,
+        access=access,
+        page_start=1,
+        page_end=1,
+        page_label_start="1",
+        page_label_end="1",
+        index=i,
+        char_start=i * 1000,
+        char_end=i * 1000 + len(text),
+        body=body,
+        body_key=body.lower(),
+        meeting_start=0,
+        meeting_undated=date is None,
+        item_no=item,
+        item_title=title,
+        item_closed=closed,
+        case_number=case,
+        item_part="agenda" if kind == "agenda" else "minutes",
+    )
     if date:
         meta["meeting_date"] = date
     return chunk(chunk_id(i, text), doc, text, embed_text=f"{body} › Punkt {item}: {title}\n{text}", **meta)
@@ -69,21 +194,24 @@ def index(tmp_path):
 
 
 # --- case numbers -----------------------------------------------------------------------------------------------
-@pytest.mark.parametrize("text, want", [
-    ("Hvad er der sket i sag EMN-2023-009780?", ["EMN-2023-009780"]),
-    ("hvad med sag emn - 2023 - 009780 og SAG-2024-12345", ["EMN-2023-009780", "SAG-2024-12345"]),
-    ("Sagsnr. 27.00.00-A00-1-22", ["27.00.00-A00-1-22"]),
-    ("Hvad skete der i sagsnr.: 2012-31673?", ["2012-31673"]),
-    ("Hvad blev besluttet om budget 2025-2028 i 2024?", []),
-    ("Hvad er sagsforløbet for cykelstien?", []),
-])
+@pytest.mark.parametrize(
+    "text, want",
+    [
+        ("Hvad er der sket i sag EMN-2023-009780?", ["EMN-2023-009780"]),
+        ("hvad med sag emn - 2023 - 009780 og SAG-2024-12345", ["EMN-2023-009780", "SAG-2024-12345"]),
+        ("Sagsnr. 27.00.00-A00-1-22", ["27.00.00-A00-1-22"]),
+        ("Hvad skete der i sagsnr.: 2012-31673?", ["2012-31673"]),
+        ("Hvad blev besluttet om budget 2025-2028 i 2024?", []),
+        ("Hvad er sagsforløbet for cykelstien?", []),
+    ],
+)
 def test_find_case_numbers(text, want):
     assert find_case_numbers(text) == want
 
 
 def test_normalisation_of_variants():
     assert normalise_case_number("Sagsnr.: emn - 2023 - 009780") == "EMN-2023-009780"
-    assert normalise_case_number("SAG-2023-00412") == "SAG-2023-00412"         # "SAG" is no prefix word
+    assert normalise_case_number("SAG-2023-00412") == "SAG-2023-00412"  # "SAG" is no prefix word
     assert case_key("sag 2023-00412") == case_key("2023 00412") == "202300412"
     assert case_key("SAG-2023-00412") == case_key(" sag-2023 -00412 ") == "SAG202300412"
 
@@ -93,13 +221,13 @@ def test_trail_in_date_order_with_recommendation_and_decision(index):
     s, idx = index
     trail = case_trail(Retriever(idx, s), CASE, None)
     ts = trail.treatments
-    assert [t.date for t in ts] == [20231109, 20240425, 20240905, None]       # undated last
+    assert [t.date for t in ts] == [20231109, 20240425, 20240905, None]  # undated last
     first = ts[0]
     assert (first.body, first.item_no, first.meeting_kind, first.status) == (TMU, "2", "referat", "beslutning")
     assert first.decision == "Sagen blev udsat." and "indstiller, at TMU godkender" in first.recommendation
     assert ts[1].decision.startswith("Indstillingen blev vedtaget med 20 stemmer")
     assert ts[2].meeting_kind == "dagsorden" and not ts[2].decision and ts[2].status == "dagsorden"
-    assert ts[3].date_text == "udateret" and ts[3].status == "behandlet"      # "SAG 2023-00412" is the same case
+    assert ts[3].date_text == "udateret" and ts[3].status == "behandlet"  # "SAG 2023-00412" is the same case
     assert "SAG-2023-00398" not in json.dumps(trail.to_dict())
 
 
@@ -112,7 +240,7 @@ def test_trail_answer_is_cited_per_treatment(index):
     assert lines[-1].startswith("- udateret")
     assert "Indstilling:" in lines[1] and "Beslutning: Sagen blev udsat [" in lines[1]
     assert ans.keys == list(range(1, len(ans.hits) + 1)) and "".join(ans.pieces) == ans.text
-    for k in ans.keys:                                   # every source is cited and every citation exists
+    for k in ans.keys:  # every source is cited and every citation exists
         assert f"[{k}]" in ans.text
     assert any("udateret" in n for n in ans.notes) and any("indstilling er et forslag" in n for n in ans.notes)
 
@@ -171,11 +299,15 @@ def data_dir(tmp_path_factory):
     base = tmp_path_factory.mktemp("case")
     folder = base / "corpus"
     folder.mkdir()
-    for name in ("referat-teknik-og-miljoeudvalget-2023-11-09.txt", "referat-byraadet-2024-04-25.pdf",
-                 "referat-teknik-og-miljoeudvalget-2025-01-16.txt"):
+    for name in (
+        "referat-teknik-og-miljoeudvalget-2023-11-09.txt",
+        "referat-byraadet-2024-04-25.pdf",
+        "referat-teknik-og-miljoeudvalget-2025-01-16.txt",
+    ):
         shutil.copy(SAMPLE / name, folder / name)
-    r = CliRunner().invoke(main, ["--data-dir", str(base / "data"), "--embedder", "hash:64", "ingest", str(folder),
-                                  "--quiet", "--json"])
+    r = CliRunner().invoke(
+        main, ["--data-dir", str(base / "data"), "--embedder", "hash:64", "ingest", str(folder), "--quiet", "--json"]
+    )
     assert r.exit_code == 0, r.output
     return base / "data"
 

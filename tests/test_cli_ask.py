@@ -12,8 +12,22 @@ from byraad.cli import main
 
 SAMPLE = Path(__file__).resolve().parents[1] / "sample_corpus"
 HIT_KEYS = {"rank", "score", "chunk_id", "source", "title", "pages", "text", "source_text", "meta"}
-CIT_KEYS = {"key", "chunk_id", "title", "path", "pages", "quote", "source_text", "body", "meeting_date", "item_no",
-            "item_title", "kind", "ocr", "case_number"}
+CIT_KEYS = {
+    "key",
+    "chunk_id",
+    "title",
+    "path",
+    "pages",
+    "quote",
+    "source_text",
+    "body",
+    "meeting_date",
+    "item_no",
+    "item_title",
+    "kind",
+    "ocr",
+    "case_number",
+}
 
 pytestmark = pytest.mark.skipif(not SAMPLE.exists(), reason="sample corpus missing")
 
@@ -21,8 +35,9 @@ pytestmark = pytest.mark.skipif(not SAMPLE.exists(), reason="sample corpus missi
 @pytest.fixture(scope="module")
 def data_dir(tmp_path_factory):
     d = tmp_path_factory.mktemp("cli")
-    r = CliRunner().invoke(main, ["--data-dir", str(d), "--embedder", "hash:64", "ingest", str(SAMPLE), "--quiet",
-                                  "--json"])
+    r = CliRunner().invoke(
+        main, ["--data-dir", str(d), "--embedder", "hash:64", "ingest", str(SAMPLE), "--quiet", "--json"]
+    )
     assert r.exit_code in (0, 1), r.output
     return d
 
@@ -47,8 +62,9 @@ def test_retrieve_modes_and_filters(data_dir):
     for mode in ("bm25", "dense", "hybrid"):
         out = json.loads(run(data_dir, "retrieve", "vintertjeneste", "--k", "2", "--json", "--mode", mode).stdout)
         assert len(out["hits"]) <= 2
-    out = json.loads(run(data_dir, "retrieve", "cykelsti", "--json", "--from", "2024-01-01", "--to",
-                         "2024-12-31").stdout)
+    out = json.loads(
+        run(data_dir, "retrieve", "cykelsti", "--json", "--from", "2024-01-01", "--to", "2024-12-31").stdout
+    )
     assert out["hits"] and all(20240101 <= h["meta"]["meeting_date"] <= 20241231 for h in out["hits"])
 
 
@@ -76,18 +92,22 @@ def test_ask_unknown_user_is_public(data_dir):
 
 def test_access_public_vs_all_access(data_dir):
     pub = json.loads(run(data_dir, "retrieve", "Møllevej trafik henvendelse borger", "--k", "8", "--json").stdout)
-    allx = json.loads(run(data_dir, "retrieve", "Møllevej trafik henvendelse borger", "--k", "8", "--json",
-                          "--all-access").stdout)
+    allx = json.loads(
+        run(data_dir, "retrieve", "Møllevej trafik henvendelse borger", "--k", "8", "--json", "--all-access").stdout
+    )
     assert all(h["meta"]["access"] == "public" for h in pub["hits"])
     levels = {h["meta"]["access"] for h in allx["hits"]}
-    if levels != {"public"}:       # the sample corpus has closed items; only --all-access sees them
+    if levels != {"public"}:  # the sample corpus has closed items; only --all-access sees them
         assert {h["chunk_id"] for h in allx["hits"]} != {h["chunk_id"] for h in pub["hits"]}
 
 
 def test_questions_file(data_dir, tmp_path):
     f = tmp_path / "q.jsonl"
-    f.write_text('{"id": "a", "question": "Hvad er budgettet til vintertjeneste?"}\n\n'
-                 '{"id": "b", "question": "Hvem vandt fodbold-VM i Qatar?"}\n', encoding="utf-8")
+    f.write_text(
+        '{"id": "a", "question": "Hvad er budgettet til vintertjeneste?"}\n\n'
+        '{"id": "b", "question": "Hvem vandt fodbold-VM i Qatar?"}\n',
+        encoding="utf-8",
+    )
     lines = run(data_dir, "ask", "--questions", str(f)).stdout.strip().splitlines()
     rows = [json.loads(x) for x in lines]
     assert [r["id"] for r in rows] == ["a", "b"] and rows[1]["refused"] is True

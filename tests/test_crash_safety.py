@@ -23,20 +23,35 @@ ROOT = Path(__file__).resolve().parents[1]
 def _corpus(folder: Path, n: int, variant: str = "") -> None:
     folder.mkdir(parents=True, exist_ok=True)
     rng = random.Random(7)
-    words = ("byråd udvalg cykelsti budget skole ældrepleje klima affald kollektiv trafik bolig lokalplan "
-             "høring tilskud vedtaget udsat forvaltningen borgmester rådmand").split()
+    words = (
+        "byråd udvalg cykelsti budget skole ældrepleje klima affald kollektiv trafik bolig lokalplan "
+        "høring tilskud vedtaget udsat forvaltningen borgmester rådmand"
+    ).split()
     for i in range(n):
         items = []
         for k in range(1, 6):
             body = " ".join(rng.choice(words) for _ in range(120))
-            items.append(f"Punkt {k}: Sag nummer {i}-{k}{variant}\n\n{body}.\n\nBeslutning for Punkt {k}: Sag\n\nGodkendt.")
+            items.append(
+                f"Punkt {k}: Sag nummer {i}-{k}{variant}\n\n{body}.\n\nBeslutning for Punkt {k}: Sag\n\nGodkendt."
+            )
         text = f"Referat fra Udvalg {i % 4}\n\nMødedato {1 + i % 27}. marts 2024\n\n" + "\n\n".join(items)
         (folder / f"referat-{i:03d}.txt").write_text(text, encoding="utf-8")
 
 
 def _ingest_cmd(data: Path, folder: Path) -> list[str]:
-    return [sys.executable, "-m", "byraad.cli", "--data-dir", str(data), "--embedder", "hash:64",
-            "ingest", "--quiet", "--prune", str(folder)]
+    return [
+        sys.executable,
+        "-m",
+        "byraad.cli",
+        "--data-dir",
+        str(data),
+        "--embedder",
+        "hash:64",
+        "ingest",
+        "--quiet",
+        "--prune",
+        str(folder),
+    ]
 
 
 def _state(data: Path) -> dict:
@@ -64,11 +79,12 @@ def test_kill_nine_at_random_points_then_rerun_converges(tmp_path):
     kills = 0
     for cycle in range(5):
         if cycle == 2:
-            _corpus(folder, 60, variant="b")            # files change between interrupted runs
+            _corpus(folder, 60, variant="b")  # files change between interrupted runs
             for p in sorted(folder.glob("*.txt"))[:5]:
-                p.unlink()                               # and some disappear
-        proc = subprocess.Popen(_ingest_cmd(data, folder), env=env, cwd=tmp_path,
-                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                p.unlink()  # and some disappear
+        proc = subprocess.Popen(
+            _ingest_cmd(data, folder), env=env, cwd=tmp_path, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+        )
         time.sleep(rng.uniform(0.15, 0.85) * full)
         if proc.poll() is None:
             proc.send_signal(signal.SIGKILL)

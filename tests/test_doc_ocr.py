@@ -22,10 +22,12 @@ OLE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 _which = shutil.which
 
 needs_real_doc = pytest.mark.skipif(not REAL_DOC.exists(), reason="shared ESDH .doc not available")
-needs_doc_tool = pytest.mark.skipif(not (_which("antiword") or _which("catdoc")),
-                                    reason="neither antiword nor catdoc installed (apt install antiword)")
-needs_tesseract = pytest.mark.skipif(ocr.unavailable("dan") is not None,
-                                     reason=f"no Danish OCR here: {ocr.unavailable('dan')}")
+needs_doc_tool = pytest.mark.skipif(
+    not (_which("antiword") or _which("catdoc")), reason="neither antiword nor catdoc installed (apt install antiword)"
+)
+needs_tesseract = pytest.mark.skipif(
+    ocr.unavailable("dan") is not None, reason=f"no Danish OCR here: {ocr.unavailable('dan')}"
+)
 ON = LoadOptions(ocr=True, ocr_lang="dan")
 
 
@@ -35,6 +37,7 @@ def _hide(monkeypatch, *tools: str) -> None:
 
 
 # ---------------------------------------------------------------- .doc
+
 
 def test_doc_is_supported_and_needs_tool_is_a_code() -> None:
     assert ".doc" in SUPPORTED_EXTENSIONS and "needs_tool" in LOAD_ERROR_CODES
@@ -110,27 +113,36 @@ def test_doc_without_any_tool_says_what_to_install(tmp_path: Path, monkeypatch) 
 
 # ---------------------------------------------------------------- OCR helpers
 
+
 def _font(size: int):
     from PIL import ImageFont
 
-    for f in ("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf",
-              "/usr/share/fonts/truetype/liberation/LiberationSans-Regular.ttf"):
+    for f in (
+        "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf",
+        "/usr/share/fonts/truetype/liberation/LiberationSans-Regular.ttf",
+    ):
         if Path(f).exists():
             return ImageFont.truetype(f, size), True
-    return ImageFont.load_default(size=size), False   # Pillow's own font has no æøå
+    return ImageFont.load_default(size=size), False  # Pillow's own font has no æøå
 
 
-SCAN_LINES = ["Referat af mødet i Teknik- og Miljøudvalget", "Udvalget godkendte budgettet for",
-              "Skovlunde Bibliotek og Måløv Idrætspark.", "Beslutning: Godkendt."]
-TEXT_PAGE = ("Dagsorden for Teknik- og Miljoeudvalget. Punkt 1 handler om vejbelysning i Ballerup. "
-             "Forvaltningen indstiller, at udvalget godkender planen. ") * 3
+SCAN_LINES = [
+    "Referat af mødet i Teknik- og Miljøudvalget",
+    "Udvalget godkendte budgettet for",
+    "Skovlunde Bibliotek og Måløv Idrætspark.",
+    "Beslutning: Godkendt.",
+]
+TEXT_PAGE = (
+    "Dagsorden for Teknik- og Miljoeudvalget. Punkt 1 handler om vejbelysning i Ballerup. "
+    "Forvaltningen indstiller, at udvalget godkender planen. "
+) * 3
 
 
 def _scan_image(lines: list[str]):
     from PIL import Image, ImageDraw
 
     font, _ = _font(44)
-    img = Image.new("L", (1700, 2200), 255)    # A4 at 200 dpi
+    img = Image.new("L", (1700, 2200), 255)  # A4 at 200 dpi
     draw = ImageDraw.Draw(img)
     for i, line in enumerate(lines):
         draw.text((150, 200 + i * 80), line, fill=0, font=font)
@@ -156,6 +168,7 @@ def _page_text(lf, i: int) -> str:
 
 
 # ---------------------------------------------------------------- OCR
+
 
 def test_unavailable_names_the_package(monkeypatch) -> None:
     _hide(monkeypatch, "tesseract")
@@ -208,7 +221,7 @@ def test_photo_page_is_not_ocred(tmp_path: Path, monkeypatch) -> None:
     from fpdf import FPDF
     from PIL import Image
 
-    photo = Image.radial_gradient("L").resize((800, 1100))      # grey levels spread out, like a photo
+    photo = Image.radial_gradient("L").resize((800, 1100))  # grey levels spread out, like a photo
     assert not ocr.looks_like_paper(photo) and ocr.looks_like_paper(_scan_image(SCAN_LINES))
     pdf = FPDF()
     pdf.add_page()
@@ -226,7 +239,7 @@ def test_photo_page_is_not_ocred(tmp_path: Path, monkeypatch) -> None:
     lf = load_file(p, opts=ON)
     assert "ocr" not in lf.meta and lf.meta["empty_pages"] == 1
     assert any("1 without text in their images" in w for w in lf.warnings), lf.warnings
-    assert not any(w.startswith("page 2") for w in lf.warnings)     # a photo is normal, not a problem
+    assert not any(w.startswith("page 2") for w in lf.warnings)  # a photo is normal, not a problem
 
 
 def test_ocr_disabled_or_missing_keeps_needs_ocr(tmp_path: Path, monkeypatch) -> None:
@@ -235,7 +248,7 @@ def test_ocr_disabled_or_missing_keeps_needs_ocr(tmp_path: Path, monkeypatch) ->
     p = tmp_path / "scannet.pdf"
     p.write_bytes(image_only_pdf(2))
     with pytest.raises(LoadError) as e:
-        load_file(p)                                    # no options: OCR is off
+        load_file(p)  # no options: OCR is off
     assert e.value.code == "needs_ocr" and "enable" in str(e.value)
     _hide(monkeypatch, "tesseract")
     with pytest.raises(LoadError) as e:
@@ -256,7 +269,7 @@ def test_scan_without_readable_text_stays_needs_ocr(tmp_path: Path) -> None:
     from tests.badinput import image_only_pdf
 
     p = tmp_path / "streg.pdf"
-    p.write_bytes(image_only_pdf(1))      # a tiny image with one line: too small to be a scan
+    p.write_bytes(image_only_pdf(1))  # a tiny image with one line: too small to be a scan
     with pytest.raises(LoadError) as e:
         load_file(p, opts=ON)
     assert e.value.code == "needs_ocr" and "OCR found no text" in str(e.value)
@@ -265,19 +278,26 @@ def test_scan_without_readable_text_stays_needs_ocr(tmp_path: Path) -> None:
 @needs_tesseract
 @pytest.mark.skipif(not SCANNED.exists(), reason="shared scanned PDF not available")
 def test_real_scanned_bygningsliste_first_page(monkeypatch) -> None:
-    monkeypatch.setattr(ocr, "MAX_PAGES_PER_FILE", 1)      # one page keeps the test fast
+    monkeypatch.setattr(ocr, "MAX_PAGES_PER_FILE", 1)  # one page keeps the test fast
     lf = load_file(SCANNED, opts=ON)
     assert lf.meta["ocr_pages"] == "1" and lf.meta["empty_pages"] == 7 and len(lf.page_starts) == 8
     assert "OCR på 1 side" in lf.warnings
     assert any("7 not tried" in w for w in lf.warnings), lf.warnings
     page = _page_text(lf, 0)
-    for word in ("Ejendomsoversigt", "Kultur- og Fritidsudvalget", "Damgårdsparken", "Hørhaven",
-                 "Måløv Idrætspark", "Ballerup Bibliotek"):
+    for word in (
+        "Ejendomsoversigt",
+        "Kultur- og Fritidsudvalget",
+        "Damgårdsparken",
+        "Hørhaven",
+        "Måløv Idrætspark",
+        "Ballerup Bibliotek",
+    ):
         assert word in page, word
     assert not _page_text(lf, 1).strip()
 
 
 # ---------------------------------------------------------------- chunks and citations
+
 
 @needs_tesseract
 def test_ocr_flag_reaches_chunks_and_citations(tmp_path: Path) -> None:

@@ -18,13 +18,14 @@ def test_extractive_draft_template(tmp_path):
     assert "10-dagesreglen" in a.text and "Baggrund:" in a.text and "Spørgsmål:" in a.text
     background = a.text.split("Baggrund:")[1].split("Spørgsmål:")[0]
     assert re.search(r"\[\d+\]", background) and a.citations
-    assert check_answer(background, list(a.hits)).ok     # the background is supported by what it cites
+    assert check_answer(background, list(a.hits)).ok  # the background is supported by what it cites
     questions = re.findall(r"^\d\. .+\?$", a.text, flags=re.M)
     assert 2 <= len(questions) <= 3 and "cykelstien langs Skovvej" in questions[0]
-    assert any("beslutning" in q for q in questions)     # a decision is in the background: ask for follow-up
+    assert any("beslutning" in q for q in questions)  # a decision is in the background: ask for follow-up
     money = Assistant(s, idx).draft_question("budgettet til vintertjeneste")
-    assert "6,2 mio. kr." in money.text and any("udgifter" in q for q in re.findall(r"^\d\. .+$", money.text,
-                                                                                     flags=re.M))
+    assert "6,2 mio. kr." in money.text and any(
+        "udgifter" in q for q in re.findall(r"^\d\. .+$", money.text, flags=re.M)
+    )
 
 
 def test_draft_refuses_off_topic(tmp_path):
@@ -35,8 +36,10 @@ def test_draft_refuses_off_topic(tmp_path):
 
 def test_llm_draft_is_checked(tmp_path):
     s, idx = build_index(tmp_path)
-    good = ("Udkast til spørgsmål efter 10-dagesreglen\nBaggrund:\nBudgettet til vintertjeneste er 6,2 mio. kr. [1].\n"
-            "Spørgsmål:\n1. Hvordan vil forvaltningen sikre ryddede cykelstier?\n2. Er budgettet tilstrækkeligt?")
+    good = (
+        "Udkast til spørgsmål efter 10-dagesreglen\nBaggrund:\nBudgettet til vintertjeneste er 6,2 mio. kr. [1].\n"
+        "Spørgsmål:\n1. Hvordan vil forvaltningen sikre ryddede cykelstier?\n2. Er budgettet tilstrækkeligt?"
+    )
     a = Assistant(s, idx, llm=ScriptedLLM(good)).draft_question("vintertjeneste")
     assert not a.refused and a.citations[0].key == 1
     bad = "Baggrund:\nVintertjenesten koster 99 mio. kr. [1].\nSpørgsmål:\n1. Hvorfor?"
@@ -66,7 +69,7 @@ def test_draft_citations_numbered_from_one_without_gaps(tmp_path):
         used = sorted({int(k) for k in re.findall(r"\[(\d+)\]", a.text)})
         assert used == list(range(1, len(used) + 1)), (topic, a.text)
         assert [c.key for c in a.citations] == used
-        for c in a.citations:                      # each [n] names the passage its sentence comes from
+        for c in a.citations:  # each [n] names the passage its sentence comes from
             sent = next(x for x in a.text.split("\n") if f"[{c.key}]" in x)
             assert check_answer(sent, list(a.hits)).ok
 
@@ -92,4 +95,4 @@ def test_draft_never_shows_closed_material_to_the_public(tmp_path):
     assert all(h.chunk.meta["access"] == "public" for h in pub.hits)
     member = User("tmu", ("udvalg:teknik-og-miljoeudvalget",))
     own = Assistant(s, idx).draft_question("salg af grunden på Havnevej", member)
-    assert not own.refused and "Hemmelig ApS" in own.text        # the check is access, not the topic
+    assert not own.refused and "Hemmelig ApS" in own.text  # the check is access, not the topic

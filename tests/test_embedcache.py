@@ -16,7 +16,7 @@ def test_second_embedder_on_the_same_file_embeds_nothing(tmp_path):
     a = CachingEmbedder(HashEmbedder(16), path)
     texts = ["byrådet godkendte budgettet", "udvalget tog orientering til efterretning", "byrådet godkendte budgettet"]
     first = a.embed_documents(texts)
-    assert a.inner.calls == 2                      # the repeated text is embedded once
+    assert a.inner.calls == 2  # the repeated text is embedded once
     a.close()
     b = CachingEmbedder(HashEmbedder(16), path)
     again = b.embed_documents(texts)

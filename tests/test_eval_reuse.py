@@ -11,11 +11,23 @@ from click.testing import CliRunner
 DOC_A = "Referat\n\nPunkt 1. Cykelsti langs Skovvej\n\nByrådet vedtog cykelstien langs Skovvej med 22 stemmer mod 3.\n"
 DOC_B = "Notat\n\nVintertjenesten saltede 412 km vej i januar 2024, og budgettet blev overskredet.\n"
 CASES = [
-    {"id": "t-1", "question": "Hvad skete der med cykelstien?", "answer": "Vedtaget.",
-     "evidence": "Byrådet vedtog cykelstien langs Skovvej med 22 stemmer mod 3.", "source_file": "a.txt",
-     "kind": "fact", "difficulty": "let"},
-    {"id": "t-2", "question": "Hvor meget vej blev saltet?", "answer": "412 km.",
-     "evidence": "Vintertjenesten saltede 412 km vej i januar 2024", "source_file": "b.txt", "kind": "number"},
+    {
+        "id": "t-1",
+        "question": "Hvad skete der med cykelstien?",
+        "answer": "Vedtaget.",
+        "evidence": "Byrådet vedtog cykelstien langs Skovvej med 22 stemmer mod 3.",
+        "source_file": "a.txt",
+        "kind": "fact",
+        "difficulty": "let",
+    },
+    {
+        "id": "t-2",
+        "question": "Hvor meget vej blev saltet?",
+        "answer": "412 km.",
+        "evidence": "Vintertjenesten saltede 412 km vej i januar 2024",
+        "source_file": "b.txt",
+        "kind": "number",
+    },
 ]
 
 
@@ -27,16 +39,34 @@ def _setup(tmp_path: Path) -> tuple[Path, Path, Path]:
     ts = tmp_path / "set.jsonl"
     ts.write_text("\n".join(json.dumps(c, ensure_ascii=False) for c in CASES) + "\n", encoding="utf-8")
     cfg = tmp_path / "cfg.toml"
-    cfg.write_text('[eval]\nsystems = ["hybrid", "bm25", "naive-bm25"]\nanswers = false\n'
-                   '[settings]\nembedder = "hash:64"\n', encoding="utf-8")
+    cfg.write_text(
+        '[eval]\nsystems = ["hybrid", "bm25", "naive-bm25"]\nanswers = false\n[settings]\nembedder = "hash:64"\n',
+        encoding="utf-8",
+    )
     return corpus, ts, cfg
 
 
 def _eval(data: Path, ts: Path, cfg: Path, corpus: Path, out: Path, env: dict | None = None):
     from byraad.cli import main
 
-    res = CliRunner().invoke(main, ["--data-dir", str(data), "eval", "--testset", str(ts), "--config", str(cfg),
-                                    "--corpus", str(corpus), "--out", str(out)], env=env, catch_exceptions=False)
+    res = CliRunner().invoke(
+        main,
+        [
+            "--data-dir",
+            str(data),
+            "eval",
+            "--testset",
+            str(ts),
+            "--config",
+            str(cfg),
+            "--corpus",
+            str(corpus),
+            "--out",
+            str(out),
+        ],
+        env=env,
+        catch_exceptions=False,
+    )
     assert res.exit_code == 0, res.output
     return res, json.loads((out / "results.json").read_text())
 
@@ -45,7 +75,7 @@ def test_second_run_reuses_the_index_and_a_changed_corpus_does_not(tmp_path):
     corpus, ts, cfg = _setup(tmp_path)
     res1, r1 = _eval(tmp_path / "d1", ts, cfg, corpus, tmp_path / "o1")
     assert not r1["index_reused"]
-    assert "unknown field(s) ignored: difficulty" in res1.output      # a warning, not a failure
+    assert "unknown field(s) ignored: difficulty" in res1.output  # a warning, not a failure
     assert r1["systems"]["hybrid"]["recall_at_5"] == 1.0 and r1["answers"] is False
     assert r1["systems"]["hybrid"]["answer_correctness"] is None
     assert r1["systems"]["naive-bm25"]["recall_at_10"] == 1.0
@@ -67,6 +97,6 @@ def test_second_run_reuses_the_index_and_a_changed_corpus_does_not(tmp_path):
     (corpus / "b.txt").write_text(DOC_B.replace("412", "413"), encoding="utf-8")
     _, r4 = _eval(tmp_path / "d1", ts, cfg, corpus, tmp_path / "o4")
     assert not r4["index_reused"] and r4["data_dir"] == r1["data_dir"]
-    assert r4["systems"]["hybrid"]["recall_at_5"] == 0.5          # "412 km" is gone from the corpus
+    assert r4["systems"]["hybrid"]["recall_at_5"] == 0.5  # "412 km" is gone from the corpus
     _, r5 = _eval(tmp_path / "d1", ts, cfg, corpus, tmp_path / "o5")
     assert r5["index_reused"]

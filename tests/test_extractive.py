@@ -18,8 +18,20 @@ def hits(*rows):
 
 
 def row(text, ctype="item", date=20240101, item="4", title="Madaffald", case="", kind="minutes"):
-    return ("dx", "x.txt", "Referat fra Teknik- og Miljøudvalget", kind, ctype, TMU, date, item, title, case, "public",
-            text)
+    return (
+        "dx",
+        "x.txt",
+        "Referat fra Teknik- og Miljøudvalget",
+        kind,
+        ctype,
+        TMU,
+        date,
+        item,
+        title,
+        case,
+        "public",
+        text,
+    )
 
 
 def test_answer_sentences_each_cited_and_supported():
@@ -31,13 +43,15 @@ def test_answer_sentences_each_cited_and_supported():
     assert 1 <= len(sents) <= MAX_SENTENCES
     assert all(keys_in(s) for s in sents)
     assert "6,2 mio. kr." in body and c.keys[0] == 1
-    assert check_answer(body, h).ok             # the extractive answer passes the same verification
+    assert check_answer(body, h).ok  # the extractive answer passes the same verification
 
 
 def test_no_header_junk_no_duplicates():
-    text = ("Punkt 4: Madaffald\nSagsnr.: SAG-1\n\nResumé\n\nSiden 1. marts 2023 er madaffald indsamlet særskilt fra "
-            "alle parcelhuse. I de første seks måneder blev der indsamlet 1.140 tons madaffald.\nSide 1 af 2\n"
-            "Mødedato 9. november 2023\n- færre kvadratmeter,")
+    text = (
+        "Punkt 4: Madaffald\nSagsnr.: SAG-1\n\nResumé\n\nSiden 1. marts 2023 er madaffald indsamlet særskilt fra "
+        "alle parcelhuse. I de første seks måneder blev der indsamlet 1.140 tons madaffald.\nSide 1 af 2\n"
+        "Mødedato 9. november 2023\n- færre kvadratmeter,"
+    )
     dup = row("Siden 1. marts 2023 er madaffald indsamlet særskilt fra alle parcelhuse.", date=20240202)
     c = compose("Hvor meget madaffald er indsamlet?", "madaffald indsamlet", hits(row(text), dup))
     assert "Sagsnr" not in c.text and "Side 1 af 2" not in c.text and "Mødedato" not in c.text
@@ -52,8 +66,14 @@ def test_irrelevant_hits_give_no_answer():
 
 
 def test_decision_trail_sorted_with_supersession_note():
-    later = row("Sagen blev genoptaget, og cykelstien langs Skovvej blev godkendt med linjeføring B.", "decision",
-                20240314, "3", "Cykelsti langs Skovvej", "SAG-2023-00412")
+    later = row(
+        "Sagen blev genoptaget, og cykelstien langs Skovvej blev godkendt med linjeføring B.",
+        "decision",
+        20240314,
+        "3",
+        "Cykelsti langs Skovvej",
+        "SAG-2023-00412",
+    )
     h = hits(later, DOCS[1], DOCS[3])
     c = compose("Hvad blev besluttet om cykelstien langs Skovvej?", "cykelsti skovvej", h)
     lines = [ln for ln in c.text.splitlines() if ln.startswith("- ")]
@@ -63,8 +83,11 @@ def test_decision_trail_sorted_with_supersession_note():
 
 
 def test_recommendation_is_marked():
-    rec = row("Forvaltningen indstiller, at udvalget godkender en ny madordning i indskolingen fra august.",
-              title="Madordning", kind="agenda")
+    rec = row(
+        "Forvaltningen indstiller, at udvalget godkender en ny madordning i indskolingen fra august.",
+        title="Madordning",
+        kind="agenda",
+    )
     c = compose("Hvad sker der med madordningen i indskolingen?", "madordning indskoling", hits(rec))
     assert "indstilling" in c.text.lower() or any("indstilling" in n for n in c.notes)
     assert c.text.startswith("Materialet indeholder en indstilling")
@@ -86,16 +109,31 @@ def test_fast():
     h = hits(*DOCS) * 2
     compose("Hvad er budgettet til vintertjeneste?", "budget vintertjeneste", h)
     t = time.perf_counter()
-    for q in ("Hvad koster cykelstien langs Skovvej?", "Hvad blev besluttet om cykelstien?",
-              "Hvornår besvares skriftlige spørgsmål?"):
+    for q in (
+        "Hvad koster cykelstien langs Skovvej?",
+        "Hvad blev besluttet om cykelstien?",
+        "Hvornår besvares skriftlige spørgsmål?",
+    ):
         compose(q, q, h)
     assert (time.perf_counter() - t) / 3 < 0.05
 
 
 def test_decision_trail_needs_the_topic_not_just_the_body():
     """'byrådet' names who decided, not what about: a decision on another matter is no answer about vindmøller."""
-    body = ("dx", "x.txt", "Referat fra Byrådet", "minutes", "decision", "Byrådet", 20250827, "3",
-            "Havnens Perle, salg af grund", "", "public", "Byrådet godkendte salget af grunden.")
+    body = (
+        "dx",
+        "x.txt",
+        "Referat fra Byrådet",
+        "minutes",
+        "decision",
+        "Byrådet",
+        20250827,
+        "3",
+        "Havnens Perle, salg af grund",
+        "",
+        "public",
+        "Byrådet godkendte salget af grunden.",
+    )
     q = "Hvad besluttede byrådet om vindmøller?"
     comp = compose(q, q, [Hit(chunk=make_chunk(0, body), score=1.0, rank=1)])
     assert "Der er truffet følgende beslutning" not in comp.text

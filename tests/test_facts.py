@@ -98,12 +98,12 @@ def test_parse_gives_one_public_section_per_block(tmp_path):
     ids = [s.section_id for s in doc.sections]
     assert ids == ["byraadet", "borgmester", "viceborgmester:1", "partier", "udvalg:plu", "udvalg:kulturudvalget"]
     plu = next(s for s in doc.sections if s.section_id == "udvalg:plu")
-    text = doc.text[plu.start:plu.end]
+    text = doc.text[plu.start : plu.end]
     assert text.startswith("Formand for Plan- og Udviklingsudvalget (PLU): Carla Dam (A). Næstformand: Bent Holm (V).")
     assert "Medlemmer af Plan- og Udviklingsudvalget (3)" in text and "kaldes også planudvalget" in text
     # the chair is a member even when the list forgot her; the source span is the committee's TOML table
     kultur = next(s for s in doc.sections if s.section_id == "udvalg:kulturudvalget")
-    assert "(2): Dorte Ravn (A) og Erik Sand (V)" in doc.text[kultur.start:kultur.end]
+    assert "(2): Dorte Ravn (A) og Erik Sand (V)" in doc.text[kultur.start : kultur.end]
     raw = doc.raw_text[slice(*doc.raw_span(plu.start, plu.end))]
     assert raw.startswith("[[udvalg]]") and 'forkortelse = "PLU"' in raw and "Kulturudvalget" not in raw
     assert CouncilFacts.from_json(doc.meta["facts_json"]) == parse_facts(FACTS)
@@ -118,15 +118,18 @@ def test_sample_facts_match_the_handbook():
     assert f"Borgmester er {f.mayor.name}" in handbook
 
 
-@pytest.mark.parametrize("change, line, words", [
-    (lambda t: t.replace('valgperiode = "2026-2029"', 'valgperiode = 2026-2029'), 2, "ugyldig TOML"),
-    (lambda t: t.replace('formand = "Dorte Ravn (A)"\n', ""), 32, "[[udvalg]] nr. 2 mangler feltet 'formand'"),
-    (lambda t: t.replace('naestformand = "Bent Holm', 'nestformand = "Bent Holm'), 27, "ukendt felt 'nestformand'"),
-    (lambda t: t.replace("mandater = 4", "mandater = 3"), 3, "summerer til 8"),
-    (lambda t: t.replace("mandater = 4", 'mandater = "fire"'), 21, "helt tal"),
-    (lambda t: t.replace('medlemmer = ["Erik Sand (V)"]', 'medlemmer = "Erik Sand (V)"'), 35, "liste"),
-    (lambda t: t.replace('kommune = "Nordvig Kommune"\n', ""), 1, "mangler feltet 'kommune'"),
-])
+@pytest.mark.parametrize(
+    "change, line, words",
+    [
+        (lambda t: t.replace('valgperiode = "2026-2029"', "valgperiode = 2026-2029"), 2, "ugyldig TOML"),
+        (lambda t: t.replace('formand = "Dorte Ravn (A)"\n', ""), 32, "[[udvalg]] nr. 2 mangler feltet 'formand'"),
+        (lambda t: t.replace('naestformand = "Bent Holm', 'nestformand = "Bent Holm'), 27, "ukendt felt 'nestformand'"),
+        (lambda t: t.replace("mandater = 4", "mandater = 3"), 3, "summerer til 8"),
+        (lambda t: t.replace("mandater = 4", 'mandater = "fire"'), 21, "helt tal"),
+        (lambda t: t.replace('medlemmer = ["Erik Sand (V)"]', 'medlemmer = "Erik Sand (V)"'), 35, "liste"),
+        (lambda t: t.replace('kommune = "Nordvig Kommune"\n', ""), 1, "mangler feltet 'kommune'"),
+    ],
+)
 def test_validation_errors_name_line_and_field(tmp_path, change, line, words):
     bad = _write(tmp_path, change(FACTS))
     with pytest.raises(LoadError) as e:
@@ -156,19 +159,35 @@ def ingested(tmp_path):
     return folder, s, idx
 
 
-@pytest.mark.parametrize("question, expected, section", [
-    ("Hvem er formand for PLU?", "Formand for Plan- og Udviklingsudvalget (PLU) er Carla Dam (A) [1].", "udvalg:plu"),
-    ("Hvem er næstformand i planudvalget?", "Næstformand for Plan- og Udviklingsudvalget (PLU) er Bent Holm (V) [1].",
-     "udvalg:plu"),
-    ("Hvem er borgmester?", "Borgmester i Nordvig Kommune er Anna Jensen (A) [1].", "borgmester"),
-    ("Hvem er første viceborgmester?", "1. viceborgmester er Bent Holm (V) [1].", "viceborgmester:1"),
-    ("Hvilke partier er repræsenteret i byrådet?",
-     "Byrådet har 9 medlemmer fordelt på 2 partier: Socialdemokratiet (A) 5, Venstre (V) 4 mandater [1].", "partier"),
-    ("Hvor mange mandater har Venstre?", "Venstre (V) har 4 mandater i byrådet [1].", "partier"),
-    ("Hvem sidder i Plan- og Udviklingsudvalget?",
-     "Plan- og Udviklingsudvalget (PLU) har 3 medlemmer: Carla Dam (A), Bent Holm (V) og Dorte Ravn (A). "
-     "Formand er Carla Dam (A), næstformand er Bent Holm (V) [1].", "udvalg:plu"),
-])
+@pytest.mark.parametrize(
+    "question, expected, section",
+    [
+        (
+            "Hvem er formand for PLU?",
+            "Formand for Plan- og Udviklingsudvalget (PLU) er Carla Dam (A) [1].",
+            "udvalg:plu",
+        ),
+        (
+            "Hvem er næstformand i planudvalget?",
+            "Næstformand for Plan- og Udviklingsudvalget (PLU) er Bent Holm (V) [1].",
+            "udvalg:plu",
+        ),
+        ("Hvem er borgmester?", "Borgmester i Nordvig Kommune er Anna Jensen (A) [1].", "borgmester"),
+        ("Hvem er første viceborgmester?", "1. viceborgmester er Bent Holm (V) [1].", "viceborgmester:1"),
+        (
+            "Hvilke partier er repræsenteret i byrådet?",
+            "Byrådet har 9 medlemmer fordelt på 2 partier: Socialdemokratiet (A) 5, Venstre (V) 4 mandater [1].",
+            "partier",
+        ),
+        ("Hvor mange mandater har Venstre?", "Venstre (V) har 4 mandater i byrådet [1].", "partier"),
+        (
+            "Hvem sidder i Plan- og Udviklingsudvalget?",
+            "Plan- og Udviklingsudvalget (PLU) har 3 medlemmer: Carla Dam (A), Bent Holm (V) og Dorte Ravn (A). "
+            "Formand er Carla Dam (A), næstformand er Bent Holm (V) [1].",
+            "udvalg:plu",
+        ),
+    ],
+)
 def test_facts_questions_are_answered_directly_with_a_citation(ingested, question, expected, section):
     _, s, idx = ingested
     a = Assistant(s, idx).answer(question)
@@ -179,8 +198,10 @@ def test_facts_questions_are_answered_directly_with_a_citation(ingested, questio
     assert any("valgperioden 2026-2029" in n for n in a.notes)
 
 
-@pytest.mark.parametrize("question", ["Hvad besluttede PLU om lokalplanen for havnefronten?",
-                                      "Hvem var formand for PLU i 2019?", "Hvem er formand?"])
+@pytest.mark.parametrize(
+    "question",
+    ["Hvad besluttede PLU om lokalplanen for havnefronten?", "Hvem var formand for PLU i 2019?", "Hvem er formand?"],
+)
 def test_other_questions_are_not_taken_over_by_the_facts(ingested, question):
     _, s, idx = ingested
     a = Assistant(s, idx).answer(question)
@@ -198,15 +219,18 @@ def test_facts_follow_a_changed_file(ingested):
 
 def test_committee_abbreviations_and_aliases_expand_queries(ingested):
     _, s, idx = ingested
-    plain = Retriever(idx, s, glossary=load_glossary())      # the built-in glossary only, without the facts
+    plain = Retriever(idx, s, glossary=load_glossary())  # the built-in glossary only, without the facts
     assert "Plan- og Udviklingsudvalget" not in plain.build_query("Hvad har PLU besluttet?", None).expanded
     asst = Assistant(s, idx, retriever=Retriever(idx, s))
     q = asst.retriever.build_query("Hvad har PLU besluttet om havnefronten?", None)
     assert "Plan- og Udviklingsudvalget" in q.expanded
     alias = asst.retriever.build_query("Hvad har planudvalget besluttet?", None).expanded
-    assert "Plan- og Udviklingsudvalget" in alias and "PLU" in asst.retriever.build_query(
-        "Plan- og Udviklingsudvalget", None).expanded
+    assert (
+        "Plan- og Udviklingsudvalget" in alias
+        and "PLU" in asst.retriever.build_query("Plan- og Udviklingsudvalget", None).expanded
+    )
     assert "planudvalget" not in asst.retriever.build_query("Plan- og Udviklingsudvalget", None).expanded  # one way
+
     # the minutes never write "PLU": only the expansion lets the abbreviation find them
     def paths(r) -> set[str]:
         return {h.chunk.meta["path"] for h in r.retrieve("Hvad har PLU haft på dagsordenen?", None, mode="bm25").hits}

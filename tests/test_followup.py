@@ -44,12 +44,14 @@ def test_role_messages_accepted():
 
 def test_llm_rewrite_used_and_sanity_checked():
     llm = ScriptedLLM("Hvad besluttede Teknik- og Miljøudvalget om cykelstien langs Skovvej?")
-    assert standalone_query("hvad besluttede de så?", H, llm) == \
-        "Hvad besluttede Teknik- og Miljøudvalget om cykelstien langs Skovvej?"
+    assert (
+        standalone_query("hvad besluttede de så?", H, llm)
+        == "Hvad besluttede Teknik- og Miljøudvalget om cykelstien langs Skovvej?"
+    )
     system, prompt = llm.calls[0]
     assert "selvstændigt" in system.lower() and "cykelstien" in prompt
     bad = ScriptedLLM("Det kan jeg ikke finde i materialet.")
-    assert "Skovvej" in standalone_query("hvad besluttede de så?", H, bad)   # falls back to the heuristic
+    assert "Skovvej" in standalone_query("hvad besluttede de så?", H, bad)  # falls back to the heuristic
 
 
 def test_assistant_uses_rewrite(tmp_path):
@@ -66,17 +68,24 @@ def test_anchor_and_grounding():
     from assistant.followup import anchor_terms, answer_terms, grounded
     from byraad.types import Chunk, Hit
 
-    hist = [("Hvad blev besluttet om vandløbsrestaurering i Solbjerg Bæk?",
-             "Der er truffet følgende beslutning:\n- 14. marts 2024, TMU, punkt 5: Godkendt [1].")]
+    hist = [
+        (
+            "Hvad blev besluttet om vandløbsrestaurering i Solbjerg Bæk?",
+            "Der er truffet følgende beslutning:\n- 14. marts 2024, TMU, punkt 5: Godkendt [1].",
+        )
+    ]
     anchor = anchor_terms("Og hvad koster det?", hist)
     assert {"solbjerg", "bæk"} <= anchor or {"solbjerg"} <= anchor, anchor
     assert anchor_terms("Hvad koster cykelstien langs Skovvej?", hist) == frozenset()
     item = {"item_title": "Vandløbsrestaurering i Solbjerg Bæk", "title": "Referat"}
     other = {"item_title": "Vintertjeneste", "title": "Referat om Solbjerg Bæk"}
-    hits = [Hit(Chunk("a", "d", "Den samlede udgift er 850.000 kr.", "x", item), 1.0),
-            Hit(Chunk("b", "d", "Budgettet er 6,2 mio. kr.", "x", other), 0.5)]
-    assert grounded(anchor, "Den samlede udgift er 850.000 kr. [1].", hits)       # named by its item
-    assert not grounded(anchor, "Budgettet er 6,2 mio. kr. [2].", hits)           # the document title is not enough
-    assert answer_terms("Ifølge rapporten «Aarhuskompasset»:\nPublikationen Aarhuskompasset er et kompas [1].") \
-        == ["Aarhuskompasset"]
+    hits = [
+        Hit(Chunk("a", "d", "Den samlede udgift er 850.000 kr.", "x", item), 1.0),
+        Hit(Chunk("b", "d", "Budgettet er 6,2 mio. kr.", "x", other), 0.5),
+    ]
+    assert grounded(anchor, "Den samlede udgift er 850.000 kr. [1].", hits)  # named by its item
+    assert not grounded(anchor, "Budgettet er 6,2 mio. kr. [2].", hits)  # the document title is not enough
+    assert answer_terms("Ifølge rapporten «Aarhuskompasset»:\nPublikationen Aarhuskompasset er et kompas [1].") == [
+        "Aarhuskompasset"
+    ]
     assert answer_terms("Det kan jeg ikke finde i materialet.") == []

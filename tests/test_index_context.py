@@ -32,7 +32,7 @@ def test_context_siblings_are_the_catalogs_in_order_and_follow_changes(tmp_path)
 
         closed = [c for c in chunks.values() if is_closed(c.meta.get("access"))]
         assert closed
-        idx.catalog.chunks = None       # context must not read the catalog's chunks
+        idx.catalog.chunks = None  # context must not read the catalog's chunks
         for c in chunks.values():
             text, used = idx.context(c.chunk_id, Filter())
             if c.meta.get("access") != "public":
@@ -43,10 +43,14 @@ def test_context_siblings_are_the_catalogs_in_order_and_follow_changes(tmp_path)
         del idx.catalog.chunks
 
         path = corpus / "referat-teknik-og-miljoeudvalget-2023-11-09.txt"
-        path.write_text(path.read_text(encoding="utf-8").replace(
-            "Punkt 1: Godkendelse af dagsorden\n",
-            "Punkt 1: Godkendelse af dagsorden\nTilføjet: Udvalget drøftede KONTEKSTPRØVE ved Skovvej.\n", 1),
-            encoding="utf-8")
+        path.write_text(
+            path.read_text(encoding="utf-8").replace(
+                "Punkt 1: Godkendelse af dagsorden\n",
+                "Punkt 1: Godkendelse af dagsorden\nTilføjet: Udvalget drøftede KONTEKSTPRØVE ved Skovvej.\n",
+                1,
+            ),
+            encoding="utf-8",
+        )
         assert ingest_paths([corpus], s, progress=False).ok
         gen2, chunks2, _ = idx._current()
         assert gen2 != gen

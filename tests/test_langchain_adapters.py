@@ -19,8 +19,10 @@ ACCESS = {"d1:0001": "public", "d1:0002": "public", "d2:0001": "closed"}
 
 
 def chunks():
-    return [Chunk(cid, cid.split(":")[0], t, t, {"access": ACCESS[cid], "doc_id": cid.split(":")[0],
-                                                 "title": f"T {cid}"}) for cid, t in TEXTS.items()]
+    return [
+        Chunk(cid, cid.split(":")[0], t, t, {"access": ACCESS[cid], "doc_id": cid.split(":")[0], "title": f"T {cid}"})
+        for cid, t in TEXTS.items()
+    ]
 
 
 def test_lc_embeddings_wraps_embedder():
@@ -46,7 +48,7 @@ def test_retriever_over_memory_store_hits():
     docs = lc.as_lc_retriever(search).invoke("budgettet for skoler")
     assert seen == ["budgettet for skoler"]
     assert [d.metadata["chunk_id"] for d in docs][0] == "d1:0001"
-    assert all(d.metadata["access"] == "public" for d in docs)          # the filter was inside search_fn
+    assert all(d.metadata["access"] == "public" for d in docs)  # the filter was inside search_fn
     top = docs[0]
     assert top.page_content == TEXTS["d1:0001"] and top.metadata["title"] == "T d1:0001"
     assert top.metadata["score"] > docs[1].metadata["score"] and top.metadata["rank"] == 1

@@ -18,8 +18,15 @@ from tests.badinput import docx_bomb, good_docx, slow_pdf
 
 
 def settings_for(data: Path, **kw) -> Settings:
-    return Settings.load(None, None, {"BYRAAD_DATA_DIR": str(data), "BYRAAD_EMBEDDER": "hash:64",
-                                      **{f"BYRAAD_{k.upper()}": str(v) for k, v in kw.items()}})
+    return Settings.load(
+        None,
+        None,
+        {
+            "BYRAAD_DATA_DIR": str(data),
+            "BYRAAD_EMBEDDER": "hash:64",
+            **{f"BYRAAD_{k.upper()}": str(v) for k, v in kw.items()},
+        },
+    )
 
 
 @pytest.fixture(scope="module")
@@ -41,8 +48,9 @@ def test_bombs_are_real(bombs):
         assert info.file_size >= size * 0.99 and (bombs / name).stat().st_size < 2 << 20
 
 
-@pytest.mark.parametrize("name, why", [("tiny-paragraphs.docx", "decompression bomb"),
-                                       ("half-gigabyte.docx", "unpacks to 500.0 MB")])
+@pytest.mark.parametrize(
+    "name, why", [("tiny-paragraphs.docx", "decompression bomb"), ("half-gigabyte.docx", "unpacks to 500.0 MB")]
+)
 def test_docx_bomb_is_refused_before_unpacking(bombs, name, why):
     with pytest.raises(LoadError) as e:
         load_file(bombs / name, opts=LoadOptions())
@@ -55,7 +63,7 @@ def test_total_unpacked_size_is_limited(tmp_path):
     import zipfile
 
     with zipfile.ZipFile(tmp_path / "ok.docx", "a") as z:
-        z.writestr("word/media/image1.bin", os.urandom(3 << 20))      # incompressible: no bomb, just large
+        z.writestr("word/media/image1.bin", os.urandom(3 << 20))  # incompressible: no bomb, just large
     with pytest.raises(LoadError) as e:
         load_file(tmp_path / "ok.docx", opts=LoadOptions(max_unpacked=2 << 20))
     assert e.value.code == "too_large"
@@ -78,8 +86,10 @@ def test_bombs_beside_good_files(bombs, tmp_path):
     (corpus / "notat.txt").write_text("Notat\n\nVintertjenesten salter cykelstierne først.\n", encoding="utf-8")
     rep = ingest_paths([corpus], settings_for(tmp_path / "data"), progress=False)
     assert sorted(rep.new) == ["notat.txt", "referat.docx"]
-    assert {f["path"]: f["code"] for f in rep.failed} == {"tiny-paragraphs.docx": "too_large",
-                                                          "half-gigabyte.docx": "too_large"}
+    assert {f["path"]: f["code"] for f in rep.failed} == {
+        "tiny-paragraphs.docx": "too_large",
+        "half-gigabyte.docx": "too_large",
+    }
 
 
 def test_slow_file_hits_the_time_budget_and_the_rest_is_ingested(tmp_path):
@@ -90,7 +100,7 @@ def test_slow_file_hits_the_time_budget_and_the_rest_is_ingested(tmp_path):
     good_docx(corpus / "referat.docx", "Referat\n\nUdvalget godkendte cykelstien langs Skovvej.")
     rep = ingest_paths([corpus], settings_for(tmp_path / "data", load_timeout_s=1.5, ocr="false"), progress=False)
     assert {f["path"]: f["code"] for f in rep.failed} == {"langsom.pdf": "timeout"}
-    assert sorted(rep.new) == ["notat.txt", "referat.docx"]     # read by the replacement worker
+    assert sorted(rep.new) == ["notat.txt", "referat.docx"]  # read by the replacement worker
 
 
 def test_slow_file_is_read_with_time_enough(tmp_path):
@@ -99,7 +109,7 @@ def test_slow_file_is_read_with_time_enough(tmp_path):
     opts = LoadOptions(isolate=True, timeout_s=120)
     try:
         assert sandbox.load(tmp_path / "lidt.pdf", opts).meta["format"] == "pdf"
-    except LoadError as e:      # pypdf may see no text in it (font size 1): a scan, but read in time
+    except LoadError as e:  # pypdf may see no text in it (font size 1): a scan, but read in time
         assert e.code == "needs_ocr"
 
 
@@ -107,7 +117,7 @@ def test_memory_ceiling_costs_only_that_file(tmp_path):
     big = tmp_path / "stor.txt"
     with big.open("w", encoding="utf-8") as f:
         for _ in range(150):
-            f.write("Byrådet mødes på rådhuset. " * 40_000)     # ~1 MB each: 150 MB of plain text
+            f.write("Byrådet mødes på rådhuset. " * 40_000)  # ~1 MB each: 150 MB of plain text
     (tmp_path / "lille.txt").write_text("Et lille notat om vejene.\n", encoding="utf-8")
     opts = LoadOptions(isolate=True, max_memory=256 << 20, max_bytes=1 << 30, max_text_chars=1 << 30)
     with pytest.raises(LoadError) as e:
@@ -147,15 +157,20 @@ def test_the_loader_stops_when_the_ingest_that_started_it_is_killed(tmp_path):
     import sys
     import time
 
-    slow_pdf(tmp_path / "langsom.pdf", operators=300_000)     # ~10-20 s of text extraction
+    slow_pdf(tmp_path / "langsom.pdf", operators=300_000)  # ~10-20 s of text extraction
     root = Path(__file__).resolve().parents[1]
-    parent = subprocess.Popen([sys.executable, "-c", PARENT, str(tmp_path / "langsom.pdf")], stdout=subprocess.PIPE,
-                              text=True, cwd=root, env={**os.environ, "PYTHONPATH": str(root)},
-                              preexec_fn=lambda: os.nice(5))        # a niced ingest, as the admin page starts it
+    parent = subprocess.Popen(
+        [sys.executable, "-c", PARENT, str(tmp_path / "langsom.pdf")],
+        stdout=subprocess.PIPE,
+        text=True,
+        cwd=root,
+        env={**os.environ, "PYTHONPATH": str(root)},
+        preexec_fn=lambda: os.nice(5),
+    )  # a niced ingest, as the admin page starts it
     try:
         worker = int(parent.stdout.readline())
         time.sleep(1.5)
-        assert _running(worker) and parent.poll() is None      # busy with the slow file
+        assert _running(worker) and parent.poll() is None  # busy with the slow file
         # Its session's scheduler autogroup is niced as the ingest is (byraad.runtime.match_autogroup).
         assert autogroup_nice(worker) in (None, os.getpriority(os.PRIO_PROCESS, 0) + 5)
         parent.send_signal(signal.SIGKILL)

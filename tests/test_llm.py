@@ -38,12 +38,12 @@ def test_make_llm_openai_reads_key_from_given_mapping(monkeypatch):
     assert isinstance(llm, OpenAICompatLLM) and llm.api_key == "k1" and llm.model == "gpt-x"
     assert llm.base_url == "http://127.0.0.1:9/v1" and llm.id == "openai:gpt-x" and llm.supports_tools
     assert make_llm(s, {"OPENAI_API_KEY": "k2"}).api_key == "k2"
-    assert make_llm(s).api_key == ""       # os.environ is never read here
+    assert make_llm(s).api_key == ""  # os.environ is never read here
 
 
 def test_make_llm_max_tokens_setting():
     s = Settings(llm="openai:gpt-x", llm_base_url="http://127.0.0.1:9/v1")
-    assert make_llm(s).max_tokens == 800                              # 0: the backend's default
+    assert make_llm(s).max_tokens == 800  # 0: the backend's default
     assert make_llm(s.replace(llm_max_tokens=48)).max_tokens == 48
     assert Settings.load(None, None, {"BYRAAD_LLM_MAX_TOKENS": "64"}).llm_max_tokens == 64
     with pytest.raises(ValueError, match="llm_max_tokens"):

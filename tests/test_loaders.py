@@ -15,10 +15,11 @@ from tests.badinput import DANISH, encrypted_pdf, text_pdf, write_bad_inputs
 def _page(lf: LoadedFile, i: int) -> str:
     """Text of page i (0-based) according to page_starts."""
     end = lf.page_starts[i + 1] - len(PAGE_JOIN) if i + 1 < len(lf.page_starts) else len(lf.raw_text)
-    return lf.raw_text[lf.page_starts[i]:end]
+    return lf.raw_text[lf.page_starts[i] : end]
 
 
 # ---------------------------------------------------------------- TXT / MD
+
 
 def test_txt_utf8_keeps_danish_and_normalises_newlines(tmp_path: Path) -> None:
     p = tmp_path / "referat.txt"
@@ -55,23 +56,28 @@ def test_txt_form_feeds_are_true_pages(tmp_path: Path) -> None:
     p.write_text("side et\n\fside to\n\f side tre\n\f", encoding="utf-8")
     lf = load_file(p)
     assert lf.page_starts == (0, 9, 18)  # the trailing form feed opens no empty page
-    assert lf.raw_text[lf.page_starts[1]:].startswith("side to")
-    assert lf.raw_text[lf.page_starts[2]:].startswith(" side tre")
+    assert lf.raw_text[lf.page_starts[1] :].startswith("side to")
+    assert lf.raw_text[lf.page_starts[2] :].startswith(" side tre")
     assert lf.page_labels == ("1", "2", "3")
     assert lf.meta["pages_approximate"] is False
 
 
 def test_txt_single_space_lines_are_approximate_page_starts(tmp_path: Path) -> None:
-    text = ("Punkt 1: Godkendelse af dagsorden\nGodkendt.\n"
-            " Punkt 2: Budget 2025\nTekst\n"
-            "  indrykket to mellemrum er ikke en side\n"
-            "\tTab er heller ikke\n"
-            " Punkt 3: Eventuelt\nIntet.\n")
+    text = (
+        "Punkt 1: Godkendelse af dagsorden\nGodkendt.\n"
+        " Punkt 2: Budget 2025\nTekst\n"
+        "  indrykket to mellemrum er ikke en side\n"
+        "\tTab er heller ikke\n"
+        " Punkt 3: Eventuelt\nIntet.\n"
+    )
     p = tmp_path / "eksport.txt"
     p.write_text(text, encoding="utf-8")
     lf = load_file(p)
     assert [text[s:].split("\n")[0] for s in lf.page_starts] == [
-        "Punkt 1: Godkendelse af dagsorden", " Punkt 2: Budget 2025", " Punkt 3: Eventuelt"]
+        "Punkt 1: Godkendelse af dagsorden",
+        " Punkt 2: Budget 2025",
+        " Punkt 3: Eventuelt",
+    ]
     assert lf.meta["pages_approximate"] is True and lf.meta["page_count"] == 3
 
 
@@ -84,8 +90,11 @@ def test_txt_marker_on_first_line_is_page_one(tmp_path: Path) -> None:
 
 def test_markdown_title_and_one_page(tmp_path: Path) -> None:
     p = tmp_path / "haandbog.md"
-    p.write_text("```\n# ikke en overskrift\n```\nIndledning\n\n# Håndbog for Byrådet #\n\n"
-                 " Linje med ét mellemrum\n## Møder\n\fmere\n", encoding="utf-8")
+    p.write_text(
+        "```\n# ikke en overskrift\n```\nIndledning\n\n# Håndbog for Byrådet #\n\n"
+        " Linje med ét mellemrum\n## Møder\n\fmere\n",
+        encoding="utf-8",
+    )
     lf = load_file(p)
     assert lf.title == "Håndbog for Byrådet"
     assert lf.page_starts == (0,) and lf.meta["format"] == "markdown"
@@ -101,11 +110,14 @@ def test_markdown_extension_variants(tmp_path: Path) -> None:
 
 # ---------------------------------------------------------------- PDF
 
+
 def _labelled_pdf() -> bytes:
     from pypdf import PdfReader, PdfWriter
 
-    raw = text_pdf(["Indholdsfortegnelse Rådhuset", "Referat fra Byrådet: æøå ÆØÅ",
-                    "Beslutning: Godkendt med 7 stemmer"], title="Referat fra Byrådet 14. marts 2024")
+    raw = text_pdf(
+        ["Indholdsfortegnelse Rådhuset", "Referat fra Byrådet: æøå ÆØÅ", "Beslutning: Godkendt med 7 stemmer"],
+        title="Referat fra Byrådet 14. marts 2024",
+    )
     writer = PdfWriter(clone_from=PdfReader(io.BytesIO(raw)))
     writer.set_page_label(0, 0, style="/r")
     writer.set_page_label(1, 2, style="/D", start=1)
@@ -171,15 +183,16 @@ def test_pdf_noise_goes_to_warnings_not_stderr(tmp_path: Path, capsys, caplog) -
 
 # ---------------------------------------------------------------- DOCX
 
+
 def _docx(path: Path) -> None:
     from docx import Document
 
     doc = Document()
     doc.core_properties.title = "Dagsorden for Børne- og Skoleudvalget"
-    doc.add_heading("Dagsorden", level=0)            # style "Title"
+    doc.add_heading("Dagsorden", level=0)  # style "Title"
     doc.add_paragraph("Mødested Rådhuset, mødelokale 2 – æøå ÆØÅ")
     doc.add_heading("Punkt 1: Godkendelse af dagsorden", level=1)
-    doc.add_paragraph("")                            # empty paragraphs are dropped
+    doc.add_paragraph("")  # empty paragraphs are dropped
     table = doc.add_table(rows=2, cols=3)
     for r, row in enumerate([("Skole", "Elever", "Beløb"), ("Ålykkeskolen", "412", "1,2 mio. kr.")]):
         for c, value in enumerate(row):
@@ -239,10 +252,12 @@ def test_encrypted_docx_container(tmp_path: Path) -> None:
 
 # ---------------------------------------------------------------- bad inputs
 
+
 def test_every_bad_input_gives_its_code(tmp_path: Path) -> None:
     expected = write_bad_inputs(tmp_path)
-    assert {"corrupt.pdf", "encrypted.pdf", "empty.txt", "junk.pdf", "scanned.pdf",
-            "latin1.txt", "notes.xyz"} <= set(expected)
+    assert {"corrupt.pdf", "encrypted.pdf", "empty.txt", "junk.pdf", "scanned.pdf", "latin1.txt", "notes.xyz"} <= set(
+        expected
+    )
     for name, code in expected.items():
         if code is None:
             lf = load_file(tmp_path / name)

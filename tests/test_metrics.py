@@ -12,7 +12,12 @@ from evaluation.config import check_thresholds, load_config
 from evaluation.dataset import EvalCase
 from evaluation.matching import prepare_passage, split_evidence
 from evaluation.metrics import (
-    answer_correct, citation_supported, percentile, retrieval_scores, summarise, token_recall,
+    answer_correct,
+    citation_supported,
+    percentile,
+    retrieval_scores,
+    summarise,
+    token_recall,
 )
 from evaluation.runner import LeakChecker, score_case
 from tests import builders
@@ -69,7 +74,7 @@ def test_citation_supported_by_evidence_or_overlap_for_llm():
     answer = "Byrådet godkendte regnskabet [2]. Planen blev vedtaget med 22 stemmer mod 3 [1]."
     assert citation_supported(evs, ok, answer, 1, judge_overlap=False)
     assert not citation_supported(evs, other, answer, 2, judge_overlap=False)
-    assert citation_supported(evs, other, answer, 2, judge_overlap=True)          # the claim is in the passage
+    assert citation_supported(evs, other, answer, 2, judge_overlap=True)  # the claim is in the passage
     assert not citation_supported(evs, P("Vejret var godt."), answer, 2, judge_overlap=True)
 
 
@@ -96,6 +101,7 @@ def test_config_rejects_unknown_keys(tmp_path):
 
 # --------------------------------------------------------------------------- score_case with fakes
 
+
 def chunk(cid: str, text: str, access: str = "public") -> Chunk:
     return builders.chunk(cid, "d1", text, access=access, title="Referat", page_start=1)
 
@@ -108,7 +114,9 @@ class FakeSystem:
 
 
 PUB = chunk("c1", "Punkt 4. Lokalplan 1142. " + B)
-CLOSED = chunk("c9", "Lukket punkt. Grunden sælges til Vestergaard Byg for 9,2 mio. kr. efter tre bud.", "closed:byraadet")
+CLOSED = chunk(
+    "c9", "Lukket punkt. Grunden sælges til Vestergaard Byg for 9,2 mio. kr. efter tre bud.", "closed:byraadet"
+)
 LEAKS = LeakChecker({"c1": PUB, "c9": CLOSED})
 COUNCIL = User("m", ("byraadsmedlem",))
 LV = LEAKS.levels(COUNCIL)
@@ -124,8 +132,16 @@ def ans(text, cits=(), refused=False):
 
 def test_score_case_hit_answer_and_citation():
     cit = Citation(1, "c1", "Referat", "x.txt", "1", PUB.text)
-    r = score_case(case(), FakeSystem(), COUNCIL, LV, [Hit(PUB, 1.0, rank=1)],
-                   ans("Den blev vedtaget med 22 stemmer mod 3 [1].", [cit]), LEAKS, False)
+    r = score_case(
+        case(),
+        FakeSystem(),
+        COUNCIL,
+        LV,
+        [Hit(PUB, 1.0, rank=1)],
+        ans("Den blev vedtaget med 22 stemmer mod 3 [1].", [cit]),
+        LEAKS,
+        False,
+    )
     assert r["recall"]["1"] == 1.0 and r["correct"] and not r["refused"] and not r["leak"]
     assert r["citations"][0]["supported"] and r["hits"][0]["match"] == [0]
 
@@ -149,14 +165,46 @@ def test_score_case_leaks_by_access_by_text_and_by_forbidden_term():
 
 def test_summarise_over_kinds():
     recs = [
-        score_case(case(), FakeSystem(), COUNCIL, LV, [Hit(PUB, 1.0, rank=1)], ans("Vedtaget med 22 stemmer mod 3."),
-                   LEAKS, False),
-        score_case(case(), FakeSystem(), COUNCIL, LV, [Hit(chunk("c2", "intet"), 1.0, rank=1)],
-                   ans("Det kan jeg ikke finde i materialet.", refused=True), LEAKS, False),
-        score_case(case("unanswerable", "", "Fremgår ikke."), FakeSystem(), COUNCIL, LV, [],
-                   ans("Det kan jeg ikke finde i materialet.", refused=True), LEAKS, False),
-        score_case(case("unanswerable", "", "Fremgår ikke."), FakeSystem(), COUNCIL, LV, [],
-                   ans("Noget opdigtet."), LEAKS, False),
+        score_case(
+            case(),
+            FakeSystem(),
+            COUNCIL,
+            LV,
+            [Hit(PUB, 1.0, rank=1)],
+            ans("Vedtaget med 22 stemmer mod 3."),
+            LEAKS,
+            False,
+        ),
+        score_case(
+            case(),
+            FakeSystem(),
+            COUNCIL,
+            LV,
+            [Hit(chunk("c2", "intet"), 1.0, rank=1)],
+            ans("Det kan jeg ikke finde i materialet.", refused=True),
+            LEAKS,
+            False,
+        ),
+        score_case(
+            case("unanswerable", "", "Fremgår ikke."),
+            FakeSystem(),
+            COUNCIL,
+            LV,
+            [],
+            ans("Det kan jeg ikke finde i materialet.", refused=True),
+            LEAKS,
+            False,
+        ),
+        score_case(
+            case("unanswerable", "", "Fremgår ikke."),
+            FakeSystem(),
+            COUNCIL,
+            LV,
+            [],
+            ans("Noget opdigtet."),
+            LEAKS,
+            False,
+        ),
     ]
     for i, r in enumerate(recs):
         r["t_retrieve_ms"] = 10.0 * (i + 1)
@@ -165,7 +213,7 @@ def test_summarise_over_kinds():
     assert s["answer_correctness"] == 0.5 and s["false_refusal_rate"] == 0.5
     assert s["refusal_accuracy"] == 0.5 and s["leaks"] == 0
     assert s["latency_retrieve_p50_ms"] == 25.0
-    assert s["citation_precision"] is None        # no citations at all: not measurable
+    assert s["citation_precision"] is None  # no citations at all: not measurable
 
 
 def test_forbidden_term_matches_whole_words_only():
@@ -193,16 +241,24 @@ def test_resolve_corpus_finds_the_folders_of_the_source_files(tmp_path):
 
 
 def test_all_parts_at_10_counts_only_multi_part_cases():
-    two = EvalCase("m-1", "q", "a", "Vedtaget med 22 stemmer mod 3. ||| Regnskabet viser et overskud på 38,4 mio.",
-                   "x.txt", "multi")
+    two = EvalCase(
+        "m-1",
+        "q",
+        "a",
+        "Vedtaget med 22 stemmer mod 3. ||| Regnskabet viser et overskud på 38,4 mio.",
+        "x.txt",
+        "multi",
+    )
     both = chunk("b", "Vedtaget med 22 stemmer mod 3. Regnskabet viser et overskud på 38,4 mio. kr.")
     half = chunk("h", "Vedtaget med 22 stemmer mod 3.")
-    recs = [score_case(two, FakeSystem(), COUNCIL, LV, [Hit(both, 1.0, rank=1)], None, LEAKS, False),
-            score_case(two, FakeSystem(), COUNCIL, LV, [Hit(half, 1.0, rank=1)], None, LEAKS, False),
-            score_case(case(), FakeSystem(), COUNCIL, LV, [Hit(PUB, 1.0, rank=1)], None, LEAKS, False)]
+    recs = [
+        score_case(two, FakeSystem(), COUNCIL, LV, [Hit(both, 1.0, rank=1)], None, LEAKS, False),
+        score_case(two, FakeSystem(), COUNCIL, LV, [Hit(half, 1.0, rank=1)], None, LEAKS, False),
+        score_case(case(), FakeSystem(), COUNCIL, LV, [Hit(PUB, 1.0, rank=1)], None, LEAKS, False),
+    ]
     s = summarise(recs)
     assert s["all_parts_at_10"] == 0.5
-    assert s["answer_correctness"] is None        # retrieval-only rows have no answers
+    assert s["answer_correctness"] is None  # retrieval-only rows have no answers
 
 
 def test_resolve_corpus_with_multi_file_source(tmp_path):
@@ -213,8 +269,14 @@ def test_resolve_corpus_with_multi_file_source(tmp_path):
     b.mkdir()
     (a / "x.txt").write_text("x")
     (b / "y.pdf").write_text("y")
-    multi = EvalCase("m-1", "q", "a", "første del af evidensen her ||| anden del af evidensen her",
-                     "corpus/x.txt ||| corpus-pdf/y.pdf", "multi")
+    multi = EvalCase(
+        "m-1",
+        "q",
+        "a",
+        "første del af evidensen her ||| anden del af evidensen her",
+        "corpus/x.txt ||| corpus-pdf/y.pdf",
+        "multi",
+    )
     assert sorted(resolve_corpus([multi], candidates=[a, b])) == [a.resolve(), b.resolve()]
 
 
@@ -223,8 +285,10 @@ def test_partial_needs_the_supported_part_and_the_missing_part_named():
 
     q = "Hvad koster aktivitetscentret på Solvej 6, og hvornår åbner det?"
     gold = "Der er afsat 4 mio. kr. på investeringsoversigten til om- og tilbygning; en åbningsdato fremgår ikke."
-    good = ("Materialet nævner 4 mio. kr. [1], men ikke hvornår det åbner.\nIfølge referatet:\nDer er afsat 4 mio. kr. "
-            "på investeringsoversigten til om- og tilbygning [1].")
+    good = (
+        "Materialet nævner 4 mio. kr. [1], men ikke hvornår det åbner.\nIfølge referatet:\nDer er afsat 4 mio. kr. "
+        "på investeringsoversigten til om- og tilbygning [1]."
+    )
     assert partial_correct(q, gold, good) and declines(good)
     # the supported part alone, without saying what is missing, is not enough …
     assert not partial_correct(q, gold, "Der er afsat 4 mio. kr. på investeringsoversigten til om- og tilbygning [1].")
@@ -234,11 +298,28 @@ def test_partial_needs_the_supported_part_and_the_missing_part_named():
 
 
 def test_summarise_counts_a_named_gap_as_declining_an_unanswerable_question():
-    recs = [score_case(case("unanswerable", "", "Fremgår ikke."), FakeSystem(), COUNCIL, LV, [],
-                       ans("Materialet nævner, at forslaget koster 100.000 kr. [1], men ikke hvad der blev afsat."),
-                       LEAKS, False),
-            score_case(case("unanswerable", "", "Fremgår ikke."), FakeSystem(), COUNCIL, LV, [],
-                       ans("Noget opdigtet."), LEAKS, False)]
+    recs = [
+        score_case(
+            case("unanswerable", "", "Fremgår ikke."),
+            FakeSystem(),
+            COUNCIL,
+            LV,
+            [],
+            ans("Materialet nævner, at forslaget koster 100.000 kr. [1], men ikke hvad der blev afsat."),
+            LEAKS,
+            False,
+        ),
+        score_case(
+            case("unanswerable", "", "Fremgår ikke."),
+            FakeSystem(),
+            COUNCIL,
+            LV,
+            [],
+            ans("Noget opdigtet."),
+            LEAKS,
+            False,
+        ),
+    ]
     s = summarise(recs)
     assert s["refusal_accuracy"] == 0.5 and s["partial_accuracy"] is None
 
@@ -249,8 +330,11 @@ def test_eval_llm_option_overrides_the_config(tmp_path):
     cfg = EvalConfig(settings={"llm": "extractive", "embedder": "hash:64"})
     assert with_llm(cfg, None) is cfg
     got = with_llm(cfg, "openai:gpt-4o-mini", "http://localhost:11434/v1")
-    assert got.settings == {"llm": "openai:gpt-4o-mini", "embedder": "hash:64",
-                            "llm_base_url": "http://localhost:11434/v1"}
+    assert got.settings == {
+        "llm": "openai:gpt-4o-mini",
+        "embedder": "hash:64",
+        "llm_base_url": "http://localhost:11434/v1",
+    }
     for bad in ("openai", "gpt-4o", f"llamacpp:{tmp_path / 'missing.gguf'}"):
         with pytest.raises(ValueError):
             with_llm(cfg, bad)

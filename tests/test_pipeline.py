@@ -47,8 +47,9 @@ def make_folder(root: Path) -> Path:
     root.mkdir(parents=True, exist_ok=True)
     (root / "referat-tmu-2024-03-14.txt").write_text(MINUTES, encoding="utf-8")
     (root / "haandbog.md").write_text(HANDBOOK, encoding="utf-8")
-    (root / "notat.txt").write_text("Notat om vintertjeneste.\n\nSaltning af cykelstier prioriteres før veje i hele kommunen.",
-                                    encoding="utf-8")
+    (root / "notat.txt").write_text(
+        "Notat om vintertjeneste.\n\nSaltning af cykelstier prioriteres før veje i hele kommunen.", encoding="utf-8"
+    )
     return root
 
 
@@ -128,8 +129,9 @@ def test_rename_and_duplicate_are_recognised(tmp_path):
     shutil.copy(folder / "haandbog.md", folder / "haandbog-kopi.md")
     rep, emb, state = run(folder, s)
     assert rep.renamed == [{"from": "notat.txt", "to": "notat-vintertjeneste.txt"}]
-    assert rep.duplicates == [{"path": "haandbog.md", "same_as": "haandbog-kopi.md"}] or \
-        rep.duplicates == [{"path": "haandbog-kopi.md", "same_as": "haandbog.md"}]
+    assert rep.duplicates == [{"path": "haandbog.md", "same_as": "haandbog-kopi.md"}] or rep.duplicates == [
+        {"path": "haandbog-kopi.md", "same_as": "haandbog.md"}
+    ]
     assert emb.calls == 0 and not rep.missing
     assert {c[1] for c in state["chunks"]} >= {"notat-vintertjeneste.txt"}
     assert "notat.txt" not in {c[1] for c in state["chunks"]}

@@ -38,8 +38,14 @@ print(json.dumps({"gained": threads() - before, "omp": os.environ.get("OMP_NUM_T
 
 def probe(role: str, **env: str) -> dict:
     base = {k: v for k, v in os.environ.items() if not k.startswith(("OMP_", "OPENBLAS_", "BYRAAD_PROCESS"))}
-    out = subprocess.run([sys.executable, "-c", PROBE, role], capture_output=True, text=True, timeout=300,
-                         env={**base, "PYTHONPATH": str(ROOT), **env}, cwd=ROOT)
+    out = subprocess.run(
+        [sys.executable, "-c", PROBE, role],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env={**base, "PYTHONPATH": str(ROOT), **env},
+        cwd=ROOT,
+    )
     assert out.returncode == 0, out.stderr
     return json.loads(out.stdout.strip().splitlines()[-1])
 
@@ -68,8 +74,9 @@ def test_server_role_embeds_without_a_thread_pool():
     assert got["gained"] == 0, got
 
 
-@pytest.mark.skipif(not Path("/proc/self/task").exists() or (os.cpu_count() or 1) < 2,
-                    reason="needs Linux /proc and at least 2 CPUs")
+@pytest.mark.skipif(
+    not Path("/proc/self/task").exists() or (os.cpu_count() or 1) < 2, reason="needs Linux /proc and at least 2 CPUs"
+)
 def test_ingest_role_uses_every_core_and_waits_passively():
     got = probe("ingest")
     assert got["omp"] is None and got["wait"] == "PASSIVE"
@@ -80,14 +87,21 @@ def test_ingest_role_uses_every_core_and_waits_passively():
 
 
 def test_cli_sets_the_role_only_when_run_as_a_program(tmp_path):
-    code = ("import json, os, sys\nfrom byraad.cli import main\n"
-            "main(['--data-dir', sys.argv[1], '--embedder', 'hash:8', sys.argv[2]], standalone_mode=False)\n"
-            "print(json.dumps([os.environ.get('BYRAAD_PROCESS_ROLE'), os.environ.get('OMP_NUM_THREADS')]))")
+    code = (
+        "import json, os, sys\nfrom byraad.cli import main\n"
+        "main(['--data-dir', sys.argv[1], '--embedder', 'hash:8', sys.argv[2]], standalone_mode=False)\n"
+        "print(json.dumps([os.environ.get('BYRAAD_PROCESS_ROLE'), os.environ.get('OMP_NUM_THREADS')]))"
+    )
     base = {k: v for k, v in os.environ.items() if not k.startswith(("OMP_", "OPENBLAS_", "BYRAAD_"))}
     for cmd, want in (("info", ["cli", "1"]), ("status", ["cli", "1"])):
-        out = subprocess.run([sys.executable, "-c", code, str(tmp_path), cmd],
-                             capture_output=True, text=True, timeout=120, env={**base, "PYTHONPATH": str(ROOT)},
-                             cwd=tmp_path)
+        out = subprocess.run(
+            [sys.executable, "-c", code, str(tmp_path), cmd],
+            capture_output=True,
+            text=True,
+            timeout=120,
+            env={**base, "PYTHONPATH": str(ROOT)},
+            cwd=tmp_path,
+        )
         assert out.returncode == 0, out.stderr
         assert json.loads(out.stdout.strip().splitlines()[-1]) == want
     # In-process (.main() on the group, as CliRunner does) the host process's policy is left alone.

@@ -15,9 +15,11 @@ CORPUS = REPO / "sample_corpus"
 UPDATES = REPO / "sample_corpus_updates"
 TMU_2024 = "referat-teknik-og-miljoeudvalget-2024-03-14.pdf"
 BR_2024 = "referat-byraadet-2024-04-25.pdf"
-DANISH_DATE = re.compile(r"\b\d{1,2}\.\s*(januar|februar|marts|april|maj|juni|juli|august|september|oktober|"
-                         r"november|december)\b|\b\d{1,2}[./-]\d{1,2}[./-]\d{2,4}\b|\b\d{4}-\d{2}-\d{2}\b",
-                         re.IGNORECASE)
+DANISH_DATE = re.compile(
+    r"\b\d{1,2}\.\s*(januar|februar|marts|april|maj|juni|juli|august|september|oktober|"
+    r"november|december)\b|\b\d{1,2}[./-]\d{1,2}[./-]\d{2,4}\b|\b\d{4}-\d{2}-\d{2}\b",
+    re.IGNORECASE,
+)
 
 
 def _generator():
@@ -35,7 +37,7 @@ def generated(tmp_path_factory) -> tuple[Path, Path]:
 
 
 def _text(path: Path) -> str:
-    if path.suffix == ".toml":      # the council-facts file: a structured source, not a loader format
+    if path.suffix == ".toml":  # the council-facts file: a structured source, not a loader format
         return path.read_text(encoding="utf-8")
     return load_file(path).raw_text
 
@@ -80,7 +82,7 @@ def test_every_file_loads_cleanly() -> None:
         if path.suffix == ".toml":
             from ingest.parse import parse_file
 
-            assert parse_file(path).sections, path.name     # validated by ingest.sources.facts
+            assert parse_file(path).sections, path.name  # validated by ingest.sources.facts
             continue
         lf = load_file(path)
         assert lf.warnings == (), path.name
@@ -99,7 +101,7 @@ def test_pdfs_have_pages_labels_and_footers() -> None:
         assert lf.meta["pdf_created"] and lf.title
         for i in range(n):
             end = lf.page_starts[i + 1] - len(PAGE_JOIN) if i + 1 < n else len(lf.raw_text)
-            assert f"Side {i + 1} af {n}" in lf.raw_text[lf.page_starts[i]:end], (path.name, i)
+            assert f"Side {i + 1} af {n}" in lf.raw_text[lf.page_starts[i] : end], (path.name, i)
     assert load_file(CORPUS / TMU_2024).page_labels == ("i", "1", "2")
     assert load_file(CORPUS / BR_2024).page_labels == ("214", "215", "216")
 
@@ -129,7 +131,7 @@ def test_injection_text_present() -> None:
 def test_txt_export_uses_single_space_page_marker() -> None:
     lf = load_file(CORPUS / "referat-teknik-og-miljoeudvalget-2025-01-16.txt")
     assert lf.meta["pages_approximate"] is True and len(lf.page_starts) == 2
-    assert lf.raw_text[lf.page_starts[1]:].startswith(" Beslutning for Punkt 2:")
+    assert lf.raw_text[lf.page_starts[1] :].startswith(" Beslutning for Punkt 2:")
 
 
 def test_undated_meeting_has_no_date() -> None:
@@ -160,7 +162,9 @@ def test_case_followed_across_meetings() -> None:
     holders = [n for n, p in _files(CORPUS).items() if "SAG-2023-00412" in _text(p)]
     assert len(holders) >= 3
     assert "Sagen blev udsat" in postponed and "SAG-2023-00412" in postponed
-    assert re.search(r"Beslutning for Punkt 2: Anlægsbevilling til cykelsti[^\n]*\nIndstillingen blev vedtaget", granted)
+    assert re.search(
+        r"Beslutning for Punkt 2: Anlægsbevilling til cykelsti[^\n]*\nIndstillingen blev vedtaget", granted
+    )
 
 
 def test_handbook_and_docx_agenda() -> None:

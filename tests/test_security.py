@@ -33,8 +33,9 @@ Beslutning: Taget til efterretning.
 
 
 def settings_for(data: Path, **kw) -> Settings:
-    return Settings.load(None, None, {"BYRAAD_DATA_DIR": str(data), "BYRAAD_EMBEDDER": "hash:64",
-                                      "BYRAAD_LLM": "extractive", **kw})
+    return Settings.load(
+        None, None, {"BYRAAD_DATA_DIR": str(data), "BYRAAD_EMBEDDER": "hash:64", "BYRAAD_LLM": "extractive", **kw}
+    )
 
 
 def indexed_text(s: Settings) -> str:
@@ -89,6 +90,7 @@ def norm(s: str) -> str:
 
 # ---------------------------------------------------------------- 10.1 context around a public citation
 
+
 @pytest.fixture(scope="module")
 def sample(tmp_path_factory):
     if not SAMPLE.exists():
@@ -108,9 +110,12 @@ def sample(tmp_path_factory):
     idx.close()
 
 
-QUESTIONS_77 = ["SAG-2024-00077", "Hvad blev besluttet om salg af grunden på Industrivej 14?",
-                "Hvem købte grunden på Industrivej 14, og for hvor meget?", "Hvad står der om punkt 7 på Byrådets møde "
-                "25. april 2024?"]
+QUESTIONS_77 = [
+    "SAG-2024-00077",
+    "Hvad blev besluttet om salg af grunden på Industrivej 14?",
+    "Hvem købte grunden på Industrivej 14, og for hvor meget?",
+    "Hvad står der om punkt 7 på Byrådets møde 25. april 2024?",
+]
 
 
 @pytest.mark.parametrize("question", QUESTIONS_77)
@@ -144,13 +149,22 @@ def test_context_never_crosses_a_hidden_chunk(tmp_path):
     from vectorstore.filters import Filter
 
     meet = dict(body="Byrådet", body_key="byraadet", meeting_date=20240425, meeting_start=0, item_no="7")
-    chunks = [chunk("a", "d", "Offentlig indledning om grunden.", char_start=0, index=0, **meet),
-              chunk("b", "d", "Budgiver HEMMELIGFIRMA ApS bød 9.999.999 kr.", char_start=100, index=1,
-                    access="closed:byraadet", **meet),
-              chunk("c", "d", "Godkendt.", char_start=200, index=2, **meet),
-              chunk("x", "e", "Første offentlige afsnit.", char_start=0, index=0),
-              chunk("y", "e", "Lukket nabo HEMMELIGNABO.", char_start=100, index=1, access="closed"),
-              chunk("z", "e", "Sidste offentlige afsnit.", char_start=200, index=2)]
+    chunks = [
+        chunk("a", "d", "Offentlig indledning om grunden.", char_start=0, index=0, **meet),
+        chunk(
+            "b",
+            "d",
+            "Budgiver HEMMELIGFIRMA ApS bød 9.999.999 kr.",
+            char_start=100,
+            index=1,
+            access="closed:byraadet",
+            **meet,
+        ),
+        chunk("c", "d", "Godkendt.", char_start=200, index=2, **meet),
+        chunk("x", "e", "Første offentlige afsnit.", char_start=0, index=0),
+        chunk("y", "e", "Lukket nabo HEMMELIGNABO.", char_start=100, index=1, access="closed"),
+        chunk("z", "e", "Sidste offentlige afsnit.", char_start=200, index=2),
+    ]
     _, idx = build_index(tmp_path, chunks)
     public = Filter(access=("public",))
     text, used = idx.context("c", public)
@@ -166,11 +180,23 @@ def test_conversation_saved_before_the_fix_is_shown_without_its_widened_context(
 
     convs = ConversationStore(tmp_path / "app.sqlite")
     cid = convs.create("anna", "q")
-    old = {"question": "q", "text": "Godkendt. [1]", "citations": [
-        {"key": 1, "chunk_id": "c", "quote": "Godkendt.", "source_text": "Godkendt.",
-         "context": "Vestergaard Byg ApS bød 3.250.000 kr.\nGodkendt."}], "sources": []}
-    convs.db.execute("INSERT INTO turns(id, conv_id, idx, question, view, ts) VALUES('t', ?, 0, 'q', ?, 0)",
-                     (cid, json.dumps(old)))
+    old = {
+        "question": "q",
+        "text": "Godkendt. [1]",
+        "citations": [
+            {
+                "key": 1,
+                "chunk_id": "c",
+                "quote": "Godkendt.",
+                "source_text": "Godkendt.",
+                "context": "Vestergaard Byg ApS bød 3.250.000 kr.\nGodkendt.",
+            }
+        ],
+        "sources": [],
+    }
+    convs.db.execute(
+        "INSERT INTO turns(id, conv_id, idx, question, view, ts) VALUES('t', ?, 0, 'q', ?, 0)", (cid, json.dumps(old))
+    )
     shown = json.dumps(convs.turns(cid, "anna"), ensure_ascii=False)
     assert "Vestergaard" not in shown and "Godkendt." in shown
 
@@ -198,15 +224,17 @@ def edoc_closed(folder: Path, attachment_ref: str = "b1.pdf") -> Path:
     _pdf(folder / "P1.PDF", f"1. Køb af ejendom\n{CLOSED_PKG}.\nIndstillingen godkendes.")
     if not (folder / attachment_ref).exists() and not (folder / attachment_ref).is_symlink():
         _pdf(folder / "B1.PDF", f"Bilag: {CLOSED_PKG}, vurdering.")
-    xml = ("<?xml version=\"1.0\"?>\n<Meeting><Committee>" + EDOC_BODY + "</Committee>"
-           "<MeetingDate>14-03-2024 16:00:00</MeetingDate><MeetingState>Referat endeligt godkendt</MeetingState>"
-           "<MeetingAgendaTypes><MeetingAgendaType><AgendaType>Lukket dagsorden</AgendaType><MeetingAgendaItems>"
-           "<MeetingAgendaItem><AgendaItemNumber>1</AgendaItemNumber><PDFDocument>p1.pdf</PDFDocument>"
-           "<Document documentid=\"1\"><Title>Køb af ejendom</Title><NeutralTitle>Køb af ejendom</NeutralTitle>"
-           "<PublicAccess /><PublishingType>SKAL PUBLICERES</PublishingType><Attachments><Attachment>"
-           f"<Title>Vurdering</Title><PDFDocument>{attachment_ref}</PDFDocument><PublicAccess />"
-           "<PublishingType>SKAL PUBLICERES</PublishingType></Attachment></Attachments></Document>"
-           "</MeetingAgendaItem></MeetingAgendaItems></MeetingAgendaType></MeetingAgendaTypes></Meeting>")
+    xml = (
+        '<?xml version="1.0"?>\n<Meeting><Committee>' + EDOC_BODY + "</Committee>"
+        "<MeetingDate>14-03-2024 16:00:00</MeetingDate><MeetingState>Referat endeligt godkendt</MeetingState>"
+        "<MeetingAgendaTypes><MeetingAgendaType><AgendaType>Lukket dagsorden</AgendaType><MeetingAgendaItems>"
+        "<MeetingAgendaItem><AgendaItemNumber>1</AgendaItemNumber><PDFDocument>p1.pdf</PDFDocument>"
+        '<Document documentid="1"><Title>Køb af ejendom</Title><NeutralTitle>Køb af ejendom</NeutralTitle>'
+        "<PublicAccess /><PublishingType>SKAL PUBLICERES</PublishingType><Attachments><Attachment>"
+        f"<Title>Vurdering</Title><PDFDocument>{attachment_ref}</PDFDocument><PublicAccess />"
+        "<PublishingType>SKAL PUBLICERES</PublishingType></Attachment></Attachments></Document>"
+        "</MeetingAgendaItem></MeetingAgendaItems></MeetingAgendaType></MeetingAgendaTypes></Meeting>"
+    )
     (folder / "eDocAgendaPublishing.xml").write_text(xml, encoding="utf-8")
     return folder / "eDocAgendaPublishing.xml"
 
@@ -224,8 +252,11 @@ def anonymous_sees(s: Settings, question: str, tmp: Path) -> str:
 def public_text(s: Settings) -> str:
     idx = Index(s)
     try:
-        return "\n".join(c.text + "\n" + idx.source_text(c.chunk_id) for c in idx.all_chunks().values()
-                         if c.meta.get("access") == "public")
+        return "\n".join(
+            c.text + "\n" + idx.source_text(c.chunk_id)
+            for c in idx.all_chunks().values()
+            if c.meta.get("access") == "public"
+        )
     finally:
         idx.close()
 
@@ -242,13 +273,14 @@ def test_intact_closed_package_is_closed(tmp_path):
 @pytest.mark.parametrize("damage", ["truncated", "stray-ampersand", "truncated-head", "inline-dtd"])
 def test_damaged_closed_package_fails_as_a_whole(tmp_path, damage):
     xml = edoc_closed(tmp_path / "corpus" / "pkg")
-    (tmp_path / "corpus" / "open.txt").write_text("Referat\n\nCykelstien på Skovvej blev godkendt.\n",
-                                                  encoding="utf-8")
+    (tmp_path / "corpus" / "open.txt").write_text("Referat\n\nCykelstien på Skovvej blev godkendt.\n", encoding="utf-8")
     data = xml.read_text(encoding="utf-8")
-    data = {"truncated": data[: len(data) // 2],
-            "stray-ampersand": data.replace("Køb af ejendom</Title>", "Køb & salg af ejendom</Title>"),
-            "truncated-head": data[:30],
-            "inline-dtd": data.replace("<Meeting>", "<!DOCTYPE Meeting [<!ENTITY x \"y\">]>\n<Meeting>", 1)}[damage]
+    data = {
+        "truncated": data[: len(data) // 2],
+        "stray-ampersand": data.replace("Køb af ejendom</Title>", "Køb & salg af ejendom</Title>"),
+        "truncated-head": data[:30],
+        "inline-dtd": data.replace("<Meeting>", '<!DOCTYPE Meeting [<!ENTITY x "y">]>\n<Meeting>', 1),
+    }[damage]
     xml.write_text(data, encoding="utf-8")
     s = settings_for(tmp_path / "data")
     rep = ingest_paths([tmp_path / "corpus"], s, progress=False)
@@ -265,13 +297,14 @@ def test_two_different_damaged_packages_are_not_duplicates(tmp_path):
     for name, extra in (("a", "første"), ("b", "anden")):
         xml = edoc_closed(tmp_path / "corpus" / name)
         _pdf(xml.parent / "P1.PDF", f"Punkt om {extra} ejendom. {CLOSED_PKG}.")
-        xml.write_text(xml.read_text(encoding="utf-8")[:200], encoding="utf-8")   # same broken XML
+        xml.write_text(xml.read_text(encoding="utf-8")[:200], encoding="utf-8")  # same broken XML
     s = settings_for(tmp_path / "data")
     rep = ingest_paths([tmp_path / "corpus"], s, progress=False)
     assert not rep.duplicates and len(rep.failed) == 2
 
 
 # ---------------------------------------------------------------- 10.3 paths escaping a package
+
 
 def test_edoc_member_symlink_outside_the_package_is_not_read(tmp_path):
     outside = tmp_path / "outside"
@@ -295,12 +328,14 @@ def test_edoc_member_symlink_outside_the_package_is_not_read(tmp_path):
 def acadre(folder: Path, filesfolder: str) -> Path:
     """A minimal Acadre publication whose files folder is `filesfolder` (the item text is in a .txt document)."""
     folder.mkdir(parents=True, exist_ok=True)
-    xml = ('<?xml version="1.0" encoding="utf-8"?><root>'
-           '<table name="committee"><fields><field name="Udvalget for Plan"/></fields></table>'
-           '<table name="meeting"><fields><field name="Møde" date="2024-03-14 10:00"/></fields></table>'
-           '<table name="producedAgenda"><fields><field type="2" access="Åben" publish="1" '
-           f'filesfolder="{filesfolder}" xmlfilename="inner.xml" docfilename="doc.txt" comment="Referat"/>'
-           '</fields></table></root>')
+    xml = (
+        '<?xml version="1.0" encoding="utf-8"?><root>'
+        '<table name="committee"><fields><field name="Udvalget for Plan"/></fields></table>'
+        '<table name="meeting"><fields><field name="Møde" date="2024-03-14 10:00"/></fields></table>'
+        '<table name="producedAgenda"><fields><field type="2" access="Åben" publish="1" '
+        f'filesfolder="{filesfolder}" xmlfilename="inner.xml" docfilename="doc.txt" comment="Referat"/>'
+        "</fields></table></root>"
+    )
     (folder / "XML_1.xml").write_text(xml, encoding="utf-8")
     return folder / "XML_1.xml"
 
@@ -335,6 +370,7 @@ def test_acadre_files_folder_inside_the_package_is_read(tmp_path):
 
 # ---------------------------------------------------------------- 10.4 symlinks in the corpus folder
 
+
 def test_symlinks_out_of_the_corpus_are_skipped_with_their_reason(tmp_path):
     outside = tmp_path / "outside"
     outside.mkdir()
@@ -344,18 +380,22 @@ def test_symlinks_out_of_the_corpus_are_skipped_with_their_reason(tmp_path):
     corpus = tmp_path / "corpus"
     corpus.mkdir()
     (corpus / "ok.txt").write_text("Referat\n\nCykelstien på Skovvej blev godkendt.\n", encoding="utf-8")
-    os.symlink(outside / "passwd.txt", corpus / "passwd.txt")          # a file outside
-    os.symlink(outside / "sub", corpus / "linked-dir")                  # a folder outside
-    os.symlink(corpus / "gone.txt", corpus / "dangling.txt")            # dangling
-    os.symlink(corpus / "loop-b.txt", corpus / "loop-a.txt")            # a loop
+    os.symlink(outside / "passwd.txt", corpus / "passwd.txt")  # a file outside
+    os.symlink(outside / "sub", corpus / "linked-dir")  # a folder outside
+    os.symlink(corpus / "gone.txt", corpus / "dangling.txt")  # dangling
+    os.symlink(corpus / "loop-b.txt", corpus / "loop-a.txt")  # a loop
     os.symlink(corpus / "loop-a.txt", corpus / "loop-b.txt")
-    os.symlink(corpus / "ok.txt", corpus / "alias.txt")                 # inside: followed (a duplicate)
+    os.symlink(corpus / "ok.txt", corpus / "alias.txt")  # inside: followed (a duplicate)
     s = settings_for(tmp_path / "data")
     rep = ingest_paths([corpus], s, progress=False)
     codes = {x["path"]: x["code"] for x in rep.skipped}
-    assert codes == {"passwd.txt": "symlink_outside", "linked-dir": "symlink_outside",
-                     "dangling.txt": "symlink_dangling", "loop-a.txt": "symlink_loop",
-                     "loop-b.txt": "symlink_loop"}, rep.skipped
+    assert codes == {
+        "passwd.txt": "symlink_outside",
+        "linked-dir": "symlink_outside",
+        "dangling.txt": "symlink_dangling",
+        "loop-a.txt": "symlink_loop",
+        "loop-b.txt": "symlink_loop",
+    }, rep.skipped
     assert sorted(rep.new) == ["alias.txt"] or sorted(rep.new) == ["ok.txt"]
     assert [d["path"] for d in rep.duplicates] in (["ok.txt"], ["alias.txt"])
     assert "OUTSIDE-SECRET" not in indexed_text(s)
@@ -369,13 +409,14 @@ def test_scan_does_not_descend_into_linked_folders_inside(tmp_path):
     (corpus / "a").mkdir(parents=True)
     (corpus / "a" / "x.txt").write_text("tekst\n", encoding="utf-8")
     os.symlink(corpus / "a", corpus / "b")
-    os.symlink(corpus, corpus / "a" / "self")      # a folder loop
+    os.symlink(corpus, corpus / "a" / "self")  # a folder loop
     files, skipped = scan([corpus])
     assert [f.rel for f in files] == ["a/x.txt"]
     assert {x["path"]: x["code"] for x in skipped} == {"b": "symlink_dir", "a/self": "symlink_dir"}
 
 
 # ---------------------------------------------------------------- 10.6 the data directory is private
+
 
 def _modes(root: Path) -> dict[str, str]:
     out = {".": oct(root.stat().st_mode & 0o777)}
@@ -394,11 +435,16 @@ def test_data_directory_is_private_after_cli_ingest_and_users(tmp_path):
     (corpus / "referat.txt").write_text("Referat\n\nCykelstien blev godkendt.\n", encoding="utf-8")
     data = tmp_path / "data"
     env = dict(os.environ, PYTHONPATH=str(ROOT), BYRAAD_EMBEDDER="hash:64")
-    old = os.umask(0o022)       # a typical service umask: without our own, files would be 0644
+    old = os.umask(0o022)  # a typical service umask: without our own, files would be 0644
     try:
         for args in (["ingest", str(corpus), "--quiet"], ["ask", "cykelstien", "--json"]):
-            subprocess.run([sys.executable, "-m", "byraad.cli", "--data-dir", str(data), *args], env=env,
-                           check=True, capture_output=True, timeout=600)
+            subprocess.run(
+                [sys.executable, "-m", "byraad.cli", "--data-dir", str(data), *args],
+                env=env,
+                check=True,
+                capture_output=True,
+                timeout=600,
+            )
     finally:
         os.umask(old)
     from byraad.users import UserStore
@@ -424,20 +470,27 @@ def test_existing_world_readable_data_directory_is_tightened(tmp_path):
 
 # ---------------------------------------------------------------- 14.7 lists, counts and dates from what a user may see
 
+
 def test_filter_values_come_from_what_the_user_may_see(sample):
     from ui.state import facets
 
     s, idx, asst, _ = sample
     chunks = list(idx.all_chunks().values())
     public_bodies = {c.meta.get("body_key") for c in chunks if c.meta.get("access") == "public"}
-    hidden_only = {c.meta.get("body_key") for c in chunks if c.meta.get("access") != "public"
-                   and c.meta.get("body_key")} - public_bodies
+    hidden_only = {
+        c.meta.get("body_key") for c in chunks if c.meta.get("access") != "public" and c.meta.get("body_key")
+    } - public_bodies
     assert hidden_only, "the sample corpus must have a body that occurs only in internal/closed material"
     anon = facets(idx, ANONYMOUS)
     everyone = facets(idx, User("sekr", ("sekretariat",)))
     assert not hidden_only & set(anon["bodies"]) and hidden_only <= set(everyone["bodies"])
-    public_dates = [d for c in chunks if c.meta.get("access") == "public"
-                    for d in (c.meta.get("meeting_date"), c.meta.get("doc_date")) if isinstance(d, int)]
+    public_dates = [
+        d
+        for c in chunks
+        if c.meta.get("access") == "public"
+        for d in (c.meta.get("meeting_date"), c.meta.get("doc_date"))
+        if isinstance(d, int)
+    ]
     assert anon["newest_material"] == max(public_dates)
     assert everyone["newest_material"] >= anon["newest_material"]
     names = {everyone["bodies"][b] for b in hidden_only}
@@ -445,6 +498,7 @@ def test_filter_values_come_from_what_the_user_may_see(sample):
 
 
 # ---------------------------------------------------------------- 10.8 the report names files safely
+
 
 def test_report_quotes_names_and_gives_true_reasons(tmp_path):
     corpus = tmp_path / "corpus"
@@ -455,8 +509,10 @@ def test_report_quotes_names_and_gives_true_reasons(tmp_path):
     (corpus / "tom-b.txt").write_text("", encoding="utf-8")
     rep = ingest_paths([corpus], settings_for(tmp_path / "data"), progress=False)
     assert rep.new == [forged.replace("\\", "/")]
-    assert not rep.duplicates and {f["path"]: f["code"] for f in rep.failed} == {"tom-a.txt": "empty",
-                                                                                  "tom-b.txt": "empty"}
+    assert not rep.duplicates and {f["path"]: f["code"] for f in rep.failed} == {
+        "tom-a.txt": "empty",
+        "tom-b.txt": "empty",
+    }
     text = rep.render()
     assert not [ln for ln in text.splitlines() if ln.startswith("Filer: 99")]
     assert "Filer: 1 nye" in text and "FEJL     tom-a.txt: filen er tom" in text
@@ -468,6 +524,7 @@ def test_report_quotes_names_and_gives_true_reasons(tmp_path):
 
 # ---------------------------------------------------------------- 10.9
 
+
 def test_winter_words_are_not_the_winter_period():
     import datetime as dt
 
@@ -475,8 +532,11 @@ def test_winter_words_are_not_the_winter_period():
     from assistant.query import parse_period
 
     el, today = load_glossary(None).elections, dt.date(2025, 6, 1)
-    for q in ("Hvad koster vintertjenesten?", "Hvordan prioriteres vintertjeneste på cykelstier?",
-              "Hvad blev drøftet om vinterhjælp?"):
+    for q in (
+        "Hvad koster vintertjenesten?",
+        "Hvordan prioriteres vintertjeneste på cykelstier?",
+        "Hvad blev drøftet om vinterhjælp?",
+    ):
         assert parse_period(q, today, el) is None, q
     p = parse_period("Hvad skete i vinteren 2024?", today, el)
     assert (p.date_from, p.date_to) == (20231201, 20240229)
@@ -507,14 +567,17 @@ def test_password_hashes_use_current_scrypt_parameters_and_old_ones_are_migrated
     assert store.db.execute("SELECT params FROM users WHERE name='ny'").fetchone()[0] == PARAMS
     old = "scrypt:16384:8:1"
     salt = b"s" * 16
-    store.db.execute("INSERT INTO users(name, groups, salt, hash, params, created) VALUES(?,?,?,?,?,0)",
-                     ("gammel", "public,byraadsmedlem", salt, hash_password("gammel-kode-1", salt, old), old))
+    store.db.execute(
+        "INSERT INTO users(name, groups, salt, hash, params, created) VALUES(?,?,?,?,?,0)",
+        ("gammel", "public,byraadsmedlem", salt, hash_password("gammel-kode-1", salt, old), old),
+    )
     assert store.verify("gammel", "forkert-kode") is None
     assert store.db.execute("SELECT params FROM users WHERE name='gammel'").fetchone()[0] == old
     assert store.verify("gammel", "gammel-kode-1").name == "gammel"
     params, new_salt, h = store.db.execute("SELECT params, salt, hash FROM users WHERE name='gammel'").fetchone()
-    assert params == PARAMS and h == hashlib.scrypt(b"gammel-kode-1", salt=new_salt, n=2**17, r=8, p=1, dklen=32,
-                                                    maxmem=256 << 20)
+    assert params == PARAMS and h == hashlib.scrypt(
+        b"gammel-kode-1", salt=new_salt, n=2**17, r=8, p=1, dklen=32, maxmem=256 << 20
+    )
     assert store.verify("gammel", "gammel-kode-1").name == "gammel"
 
 
@@ -532,7 +595,7 @@ def test_esdh_overview_context_has_no_closed_item_text(tmp_path):
         public = [c for c in idx.catalog.chunks() if c.meta.get("access") == "public"]
         assert public
         secr = User("s", ("sekretariat",))
-        assert any("Hemmelighuset" in asst.retriever.context(c.chunk_id, secr) for c in public)     # guard
+        assert any("Hemmelighuset" in asst.retriever.context(c.chunk_id, secr) for c in public)  # guard
         for c in public:
             assert "Hemmelighuset" not in asst.retriever.context(c.chunk_id, ANONYMOUS)
         assert "77.777.777" not in surfaces(asst, ANONYMOUS, "Punkter på mødet i Teknik- og Miljøudvalget", tmp_path)
@@ -542,6 +605,7 @@ def test_esdh_overview_context_has_no_closed_item_text(tmp_path):
 
 # ---------------------------------------------------------------- the evaluators' leak suite covers these surfaces
 
+
 def test_eval_leak_suite_checks_context_sources_and_export(sample):
     """`byraad eval` closed-leak cases: the context around a citation, "maybe relevant" and the export are checked;
     a system whose context widened into the closed item is caught, the real one passes."""
@@ -550,15 +614,22 @@ def test_eval_leak_suite_checks_context_sources_and_export(sample):
     from evaluation.runner import LeakChecker, surface_leaks
 
     s, idx, asst, _ = sample
-    case = EvalCase(id="t", question="SAG-2024-00077", answer="", evidence="", source_file="", kind="closed-leak",
-                    notes="forbidden: Vestergaard Byg; 3.250.000")
+    case = EvalCase(
+        id="t",
+        question="SAG-2024-00077",
+        answer="",
+        evidence="",
+        source_file="",
+        kind="closed-leak",
+        notes="forbidden: Vestergaard Byg; 3.250.000",
+    )
     ours = OurSystem("hybrid", "hybrid", asst.retriever, asst, idx)
     leaks = LeakChecker(idx.all_chunks(), asst.retriever.group_table)
     levels = leaks.levels(ANONYMOUS)
     answer = ours.answer(case.question, ANONYMOUS)
     assert answer.citations and surface_leaks(case, ours, ANONYMOUS, levels, answer, leaks) == []
 
-    class Widening(OurSystem):      # the old surrounding_text: neighbours without an access check
+    class Widening(OurSystem):  # the old surrounding_text: neighbours without an access check
         def context(self, chunk_id, user):
             return self.retriever.context(chunk_id, User("x", ("sekretariat",)))
 

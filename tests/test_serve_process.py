@@ -48,11 +48,22 @@ def test_stopping_serve_stops_the_app(tmp_path, sig):
     env = dict(os.environ, PYTHONPATH=str(ROOT), BYRAAD_EMBEDDER="hash:64")
     log_path = tmp_path / "serve.log"
     with open(log_path, "w") as log:
-        proc = subprocess.Popen([sys.executable, "-m", "byraad.cli", "--data-dir", str(data), "serve",
-                                 "--port", str(port)], cwd=str(ROOT), env=env, stdout=log, stderr=subprocess.STDOUT)
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "byraad.cli", "--data-dir", str(data), "serve", "--port", str(port)],
+            cwd=str(ROOT),
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
     try:
-        wait_for_http(f"http://127.0.0.1:{port}/_stcore/health", proc, 90, log_path, "byraad serve",
-                      healthy=lambda body: body.strip() == b"ok")
+        wait_for_http(
+            f"http://127.0.0.1:{port}/_stcore/health",
+            proc,
+            90,
+            log_path,
+            "byraad serve",
+            healthy=lambda body: body.strip() == b"ok",
+        )
         os.kill(proc.pid, sig)
         proc.wait(timeout=30)
         deadline = time.monotonic() + 10
@@ -64,5 +75,5 @@ def test_stopping_serve_stops_the_app(tmp_path, sig):
         if proc.poll() is None:
             proc.kill()
             proc.wait()
-        for pid in _processes_mentioning(str(data)):     # an orphan left by a failing run: ours, by its data dir
+        for pid in _processes_mentioning(str(data)):  # an orphan left by a failing run: ours, by its data dir
             os.kill(pid, signal.SIGKILL)

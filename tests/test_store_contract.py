@@ -41,7 +41,7 @@ def chunk(cid: str, access="public", body="bu", kind="minutes", date: int | None
 
 # Query vector is e0; each row's cosine to it is fixed, so the expected ranking is known.
 ROWS = [
-    (chunk("d1:0001"), unit(1, 0.05)),                                           # closest
+    (chunk("d1:0001"), unit(1, 0.05)),  # closest
     (chunk("d1:0002", kind="agenda"), unit(1, 0.3)),
     (chunk("d2:0001", access="closed:bu", date=20230301), unit(1, 0.6)),
     (chunk("d2:0002", access="internal", body="tm", date=20221231), unit(1, 1)),
@@ -97,19 +97,22 @@ class StoreContract:
         assert len(filled.query(Q, 50, Filter(access=None))) == len(ROWS)
         assert filled.query(Q, 0, Filter(access=None)) == []
 
-    @pytest.mark.parametrize("flt, expected", [
-        (Filter(), {"d1:0001", "d1:0002", "d3:0001"}),                          # default: public only
-        (Filter(access=("public", "closed:bu")), {"d1:0001", "d1:0002", "d2:0001", "d3:0001"}),
-        (Filter(access=()), set()),                                              # no permission → nothing
-        (Filter(access=None), {c.chunk_id for c, _ in ROWS}),
-        (Filter(access=None, bodies=("tm",)), {"d2:0002", "d3:0001", "d3:0002"}),
-        (Filter(access=None, kinds=("agenda", "handbook")), {"d1:0002", "d3:0001"}),
-        (Filter(access=None, doc_ids=("d2",)), {"d2:0001", "d2:0002"}),
-        (Filter(access=None, date_from=20230101, date_to=20241231), {"d1:0001", "d1:0002", "d2:0001"}),
-        (Filter(access=None, date_from=20240101), {"d1:0001", "d1:0002", "d3:0002"}),   # undated excluded
-        (Filter(access=None, date_to=20221231), {"d2:0002"}),
-        (Filter(access=("public", "internal"), bodies=("tm",)), {"d2:0002", "d3:0001"}),
-    ])
+    @pytest.mark.parametrize(
+        "flt, expected",
+        [
+            (Filter(), {"d1:0001", "d1:0002", "d3:0001"}),  # default: public only
+            (Filter(access=("public", "closed:bu")), {"d1:0001", "d1:0002", "d2:0001", "d3:0001"}),
+            (Filter(access=()), set()),  # no permission → nothing
+            (Filter(access=None), {c.chunk_id for c, _ in ROWS}),
+            (Filter(access=None, bodies=("tm",)), {"d2:0002", "d3:0001", "d3:0002"}),
+            (Filter(access=None, kinds=("agenda", "handbook")), {"d1:0002", "d3:0001"}),
+            (Filter(access=None, doc_ids=("d2",)), {"d2:0001", "d2:0002"}),
+            (Filter(access=None, date_from=20230101, date_to=20241231), {"d1:0001", "d1:0002", "d2:0001"}),
+            (Filter(access=None, date_from=20240101), {"d1:0001", "d1:0002", "d3:0002"}),  # undated excluded
+            (Filter(access=None, date_to=20221231), {"d2:0002"}),
+            (Filter(access=("public", "internal"), bodies=("tm",)), {"d2:0002", "d3:0001"}),
+        ],
+    )
     def test_filters(self, filled, flt, expected):
         hits = filled.query(Q, 10, flt)
         assert set(ids_of(hits)) == expected
@@ -131,16 +134,16 @@ class StoreContract:
 
     def test_update_metadata_keeps_vector(self, filled):
         old = ROWS[0][0]
-        meta = {k: v for k, v in old.meta.items() if k != "kind"}      # a key disappears
+        meta = {k: v for k, v in old.meta.items() if k != "kind"}  # a key disappears
         meta.update(access="closed:bu", title="Nyt navn")
         renamed = Chunk(old.chunk_id, old.doc_id, old.text, "", meta)
-        filled.update_metadata([renamed, chunk("zz:0001")])               # unknown id: ignored
+        filled.update_metadata([renamed, chunk("zz:0001")])  # unknown id: ignored
         assert filled.count() == len(ROWS) and "zz:0001" not in filled.ids()
         assert "d1:0001" not in ids_of(filled.query(Q, 10, Filter()))
         hit = filled.query(Q, 1, Filter(access=("closed:bu",)))[0]
         assert hit.chunk.chunk_id == "d1:0001"
         assert hit.chunk.meta["title"] == "Nyt navn" and "kind" not in hit.chunk.meta
-        assert hit.score == pytest.approx(cos(Q, ROWS[0][1]), abs=1e-4)   # not re-embedded
+        assert hit.score == pytest.approx(cos(Q, ROWS[0][1]), abs=1e-4)  # not re-embedded
 
     def test_reupsert_is_idempotent_and_replaces(self, filled):
         filled.upsert([c for c, _ in ROWS], [v for _, v in ROWS])
@@ -148,7 +151,7 @@ class StoreContract:
         old = ROWS[4][0]
         meta = {k: v for k, v in old.meta.items() if k != "title"}
         new = Chunk(old.chunk_id, old.doc_id, "Ny tekst", "", meta)
-        filled.upsert([new], [unit(1, 0.01)])                             # now the closest row
+        filled.upsert([new], [unit(1, 0.01)])  # now the closest row
         assert filled.count() == len(ROWS)
         hit = filled.query(Q, 1, Filter(access=None))[0]
         assert (hit.chunk.chunk_id, hit.chunk.text) == ("d3:0001", "Ny tekst")
@@ -191,7 +194,7 @@ class StoreContract:
         assert old.chunk_id not in filled.ids() and filled.count() == len(ROWS) - 1
 
     def test_many_rows_are_batched(self, store):
-        n = 6000        # above Chroma's max batch size (5461)
+        n = 6000  # above Chroma's max batch size (5461)
         rng = np.random.default_rng(0)
         vecs = rng.normal(size=(n, 4)).astype(np.float32)
         chunks = [Chunk(f"b{i // 100}:{i:05d}", f"b{i // 100}", "x", "", {"access": "public"}) for i in range(n)]
@@ -225,14 +228,14 @@ def test_chroma_drop_and_config(tmp_path):
     """drop() empties the collection for --rebuild; the collection uses cosine HNSW and no embedding function."""
     store = _chroma(tmp_path)()
     store.upsert([ROWS[0][0]], [ROWS[0][1]])
-    with warnings.catch_warnings():     # chromadb calls embedding_function=None a "legacy" config
+    with warnings.catch_warnings():  # chromadb calls embedding_function=None a "legacy" config
         warnings.simplefilter("ignore", DeprecationWarning)
         cfg = store.col.configuration
     assert cfg["hnsw"]["space"] == "cosine" and cfg["hnsw"]["ef_search"] == 400
     assert cfg.get("embedding_function") is None
     store.drop()
     assert store.count() == 0
-    store.drop()                # dropping a missing collection is fine
+    store.drop()  # dropping a missing collection is fine
 
 
 def test_chroma_rejects_nested_meta(tmp_path):

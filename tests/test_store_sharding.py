@@ -50,6 +50,7 @@ def spy_wheres(store: ChromaStore) -> list:
         def query(*a, _orig=orig, **kw):
             seen.append(kw.get("where"))
             return _orig(*a, **kw)
+
         col.query = query
     return seen
 
@@ -62,8 +63,17 @@ def held(store: ChromaStore) -> dict:
 # --- names ---------------------------------------------------------------------------------------
 def test_shard_names_are_valid_and_distinct():
     base = Settings(embedder="hash:64").collection_name()
-    levels = ["internal", "closed", "closed:teknik-og-miljoeudvalget", "closed:a-b", "closed-a:b", "closed:økonomi",
-              "", None, "x" * 600]
+    levels = [
+        "internal",
+        "closed",
+        "closed:teknik-og-miljoeudvalget",
+        "closed:a-b",
+        "closed-a:b",
+        "closed:økonomi",
+        "",
+        None,
+        "x" * 600,
+    ]
     names = [shard_name(base, lv) for lv in levels]
     assert shard_name(base, "public") == base
     assert len(set(names)) == len(names) and base not in names
@@ -77,8 +87,11 @@ def test_shard_names_are_valid_and_distinct():
 def test_one_shard_per_level_and_public_is_the_base(filled):
     by_level = held(filled)
     assert by_level == {
-        "public": {"d1:0001", "d1:0002", "d3:0001"}, "closed:bu": {"d2:0001"},
-        "internal": {"d2:0002"}, "closed": {"d3:0002"}}
+        "public": {"d1:0001", "d1:0002", "d3:0001"},
+        "closed:bu": {"d2:0001"},
+        "internal": {"d2:0002"},
+        "closed": {"d3:0002"},
+    }
     assert filled.col.name == filled.name
     assert (filled.col.metadata or {}).get(LAYOUT_KEY) == LAYOUT
 
@@ -98,11 +111,12 @@ def test_filtered_query_falls_back_when_too_few_survive(opener, monkeypatch):
     monkeypatch.setattr(cs, "POOL_FACTOR", 1)
     store = opener()
     cs_ = [chunk(f"p{i}:0001", body="bu" if i else "tm") for i in range(20)]
-    store.upsert(cs_, [unit(1, 0.1 * i) for i in range(20)][::-1])    # p0 (the tm row) is the farthest
+    store.upsert(cs_, [unit(1, 0.1 * i) for i in range(20)][::-1])  # p0 (the tm row) is the farthest
     wheres = spy_wheres(store)
     assert ids_of(store.query(Q, 1, Filter(bodies=("tm",)))) == ["p0:0001"]
     assert wheres[-1] == {"body_key": {"$in": ["tm"]}} or wheres[-1] == {
-        "$and": [{"access": {"$in": ["public"]}}, {"body_key": {"$in": ["tm"]}}]}
+        "$and": [{"access": {"$in": ["public"]}}, {"body_key": {"$in": ["tm"]}}]
+    }
 
 
 def test_access_change_leaves_no_stale_copy(filled):
@@ -122,8 +136,12 @@ def test_access_change_leaves_no_stale_copy(filled):
 
 def test_update_metadata_new_text_keeps_vector_also_when_moving(filled):
     a, b = ROWS[0][0], ROWS[1][0]
-    filled.update_metadata([Chunk(a.chunk_id, a.doc_id, "Ny tekst A", "", dict(a.meta)),
-                            Chunk(b.chunk_id, b.doc_id, "Ny tekst B", "", {**b.meta, "access": "internal"})])
+    filled.update_metadata(
+        [
+            Chunk(a.chunk_id, a.doc_id, "Ny tekst A", "", dict(a.meta)),
+            Chunk(b.chunk_id, b.doc_id, "Ny tekst B", "", {**b.meta, "access": "internal"}),
+        ]
+    )
     hit = filled.query(Q, 1, Filter())[0]
     assert (hit.chunk.chunk_id, hit.chunk.text) == (a.chunk_id, "Ny tekst A")
     assert hit.score == pytest.approx(float(np.dot(Q, ROWS[0][1])), abs=1e-4)
@@ -144,8 +162,12 @@ def test_legacy_single_collection_is_split_on_open(opener):
     """A collection written by the unsharded layout (every level in one collection) keeps working."""
     first = opener()
     legacy = first.client.get_or_create_collection(first.name, embedding_function=None, configuration=cs.HNSW_CONFIG)
-    legacy.add(ids=[c.chunk_id for c, _ in ROWS], embeddings=[v for _, v in ROWS],
-               documents=[c.text for c, _ in ROWS], metadatas=[cs.clean_meta(c) for c, _ in ROWS])
+    legacy.add(
+        ids=[c.chunk_id for c, _ in ROWS],
+        embeddings=[v for _, v in ROWS],
+        documents=[c.text for c, _ in ROWS],
+        metadatas=[cs.clean_meta(c) for c, _ in ROWS],
+    )
     store = opener()
     assert store.count() == len(ROWS)
     assert held(store)["public"] == {"d1:0001", "d1:0002", "d3:0001"} and held(store)["closed"] == {"d3:0002"}
@@ -160,11 +182,11 @@ def test_other_handles_see_new_and_dropped_shards(opener, monkeypatch):
     reader, writer = opener(), opener()
     writer.upsert([ROWS[0][0]], [ROWS[0][1]])
     assert reader.count() == 1
-    writer.upsert([ROWS[2][0]], [ROWS[2][1]])                     # closed:bu: a shard the reader never listed
+    writer.upsert([ROWS[2][0]], [ROWS[2][1]])  # closed:bu: a shard the reader never listed
     assert ids_of(reader.query(Q, 5, Filter(access=("closed:bu",)))) == ["d2:0001"]
     writer.drop()
     writer.upsert([ROWS[1][0]], [ROWS[1][1]])
-    assert ids_of(reader.query(Q, 5, Filter(access=None))) == ["d1:0002"]     # stale handles are re-listed
+    assert ids_of(reader.query(Q, 5, Filter(access=None))) == ["d1:0002"]  # stale handles are re-listed
 
 
 def test_drop_removes_every_shard(filled):
@@ -192,20 +214,27 @@ def random_metas(rng: random.Random, n: int) -> list[dict]:
     out = []
     for i in range(n):
         access = rng.choice(["public", "public", "internal", "closed:bu", "closed", None])
-        m = {"doc_id": f"d{i % 37}", "access": access,
-             "body_key": rng.choice(["bu", "tm", "kb", None]), "kind": rng.choice(["minutes", "agenda", "handbook"]),
-             "meeting_date": rng.choice([None, "2023", 20210101 + rng.randrange(5) * 10000 + rng.randrange(12) * 100])}
+        m = {
+            "doc_id": f"d{i % 37}",
+            "access": access,
+            "body_key": rng.choice(["bu", "tm", "kb", None]),
+            "kind": rng.choice(["minutes", "agenda", "handbook"]),
+            "meeting_date": rng.choice([None, "2023", 20210101 + rng.randrange(5) * 10000 + rng.randrange(12) * 100]),
+        }
         out.append({k: v for k, v in m.items() if v is not None or rng.random() < 0.3})
     return out
 
 
 def random_filter(rng: random.Random) -> Filter:
     pick = lambda xs: tuple(rng.sample(xs, rng.randrange(len(xs) + 1)))  # noqa: E731
-    return Filter(access=None if rng.random() < 0.2 else pick(["public", "internal", "closed:bu", "closed"]),
-                  bodies=pick(["bu", "tm", "zz"]) if rng.random() < 0.4 else (),
-                  kinds=pick(["minutes", "agenda"]) if rng.random() < 0.3 else (),
-                  doc_ids=pick(["d1", "d2", "d99"]) if rng.random() < 0.2 else (),
-                  date_from=rng.choice([None, 20220101, 20230601]), date_to=rng.choice([None, 20231231]))
+    return Filter(
+        access=None if rng.random() < 0.2 else pick(["public", "internal", "closed:bu", "closed"]),
+        bodies=pick(["bu", "tm", "zz"]) if rng.random() < 0.4 else (),
+        kinds=pick(["minutes", "agenda"]) if rng.random() < 0.3 else (),
+        doc_ids=pick(["d1", "d2", "d99"]) if rng.random() < 0.2 else (),
+        date_from=rng.choice([None, 20220101, 20230601]),
+        date_to=rng.choice([None, 20231231]),
+    )
 
 
 def test_columns_mask_equals_filter_matches():
@@ -236,10 +265,11 @@ def big_index(tmp_path_factory):
         chunks.append(Chunk(f"d{i // 50}:{i:05d}", m["doc_id"], words, words, m))
     vecs = np.random.default_rng(3).standard_normal((N_BIG, 16)).astype(np.float32)
     for d in range(0, N_BIG, 50):
-        part = chunks[d:d + 50]
-        idx.catalog.begin_document(part[0].doc_id, f"{part[0].doc_id}.txt", "t", "minutes", {}, part,
-                                   [c.text for c in part])
-    idx.store.upsert(chunks, vecs)          # one call: Chroma spends ~50 ms per upsert call whatever its size
+        part = chunks[d : d + 50]
+        idx.catalog.begin_document(
+            part[0].doc_id, f"{part[0].doc_id}.txt", "t", "minutes", {}, part, [c.text for c in part]
+        )
+    idx.store.upsert(chunks, vecs)  # one call: Chroma spends ~50 ms per upsert call whatever its size
     for d in range(0, N_BIG, 50):
         idx.catalog.complete_document(chunks[d].doc_id)
     yield idx, dict(zip([c.chunk_id for c in chunks], vecs))
@@ -253,14 +283,17 @@ def brute(vectors: dict, idx: Index, q: np.ndarray, k: int, flt: Filter) -> list
     return sorted(ok, key=lambda c: (-sims[c], c))[:k]
 
 
-@pytest.mark.parametrize("consts, cache_mb", [
-    ({}, 512),                                              # defaults: the cost model picks
-    ({"EXACT_ROW_MS": 0.0}, 512),                           # vectors whenever a filter is set, cached
-    ({"EXACT_ROW_MS": 0.0}, 0),                             # ... read from the store every time
-    ({"CACHED_ROW_MS": 1e9}, 512),                          # nearest pools only
-    ({"CACHED_ROW_MS": 1e9, "POOL_MAX": 64, "POOL_SLACK": 0.01}, 512),               # pools grow, then vectors
-    ({"CACHED_ROW_MS": 1e9, "EXACT_MAX": 0, "POOL_MAX": 64, "POOL_SLACK": 0.01}, 0),  # ... then Chroma's filter
-])
+@pytest.mark.parametrize(
+    "consts, cache_mb",
+    [
+        ({}, 512),  # defaults: the cost model picks
+        ({"EXACT_ROW_MS": 0.0}, 512),  # vectors whenever a filter is set, cached
+        ({"EXACT_ROW_MS": 0.0}, 0),  # ... read from the store every time
+        ({"CACHED_ROW_MS": 1e9}, 512),  # nearest pools only
+        ({"CACHED_ROW_MS": 1e9, "POOL_MAX": 64, "POOL_SLACK": 0.01}, 512),  # pools grow, then vectors
+        ({"CACHED_ROW_MS": 1e9, "EXACT_MAX": 0, "POOL_MAX": 64, "POOL_SLACK": 0.01}, 0),  # ... then Chroma's filter
+    ],
+)
 def test_index_dense_search_agrees_with_brute_force(big_index, monkeypatch, consts, cache_mb):
     idx, vectors = big_index
     for name, value in consts.items():
@@ -282,17 +315,18 @@ def test_vector_cache_budget_and_scores():
     rng = np.random.default_rng(4)
     mat = rng.standard_normal((10, 8)).astype(np.float32)
     ids = [f"v{i}" for i in range(10)]
-    cache = VectorCache(max_bytes=4 * 8 * 6)            # room for 6 rows
+    cache = VectorCache(max_bytes=4 * 8 * 6)  # room for 6 rows
     cache.add(ids, mat)
     assert len(cache) == 6 and cache.missing(ids) == ids[6:] and cache.full and cache._mat.nbytes <= 4 * 8 * 6
     q = rng.standard_normal(8)
-    want = sorted(((i, float(r @ q / np.linalg.norm(r) / np.linalg.norm(q))) for i, r in zip(ids, mat)),
-                  key=lambda t: -t[1])
-    got = cache.score(q, ids, 10, (ids[6:], mat[6:]))   # rows beyond the budget come as extra
+    want = sorted(
+        ((i, float(r @ q / np.linalg.norm(r) / np.linalg.norm(q))) for i, r in zip(ids, mat)), key=lambda t: -t[1]
+    )
+    got = cache.score(q, ids, 10, (ids[6:], mat[6:]))  # rows beyond the budget come as extra
     assert [i for i, _ in got] == [i for i, _ in want] and [s for _, s in got] == pytest.approx([s for _, s in want])
     assert cache.score(q, ids, 3, (ids[6:], mat[6:])) == got[:3]
     assert [i for i, _ in cache.score(q, ["v1", "v8", "zz"], 5)] == ["v1"]
-    cache.add(["v1", "v7"], mat[[1, 7]])                # known ids are not added twice; a full cache takes nothing
+    cache.add(["v1", "v7"], mat[[1, 7]])  # known ids are not added twice; a full cache takes nothing
     assert len(cache) == 6 and cache.score(q, ["v1"], 1)[0][1] == pytest.approx(dict(want)["v1"])
 
 
@@ -316,9 +350,14 @@ def test_index_common_filters_never_scan_in_chroma(big_index):
     idx, _ = big_index
     wheres = spy_wheres(idx.store)
     q = unit(1)[:1] * 16
-    for flt in (Filter(), Filter(access=("public", "closed:bu")), Filter(access=None),
-                Filter(access=("public", "internal"), date_from=20230101, date_to=20231231),
-                Filter(bodies=("bu",)), Filter(doc_ids=("d3",))):
+    for flt in (
+        Filter(),
+        Filter(access=("public", "closed:bu")),
+        Filter(access=None),
+        Filter(access=("public", "internal"), date_from=20230101, date_to=20231231),
+        Filter(bodies=("bu",)),
+        Filter(doc_ids=("d3",)),
+    ):
         idx.dense_search("", 10, flt, vector=q)
     assert all(w is None for w in wheres)
 
@@ -330,7 +369,7 @@ def test_lexical_mask_follows_bm25_row_order(big_index):
 
     idx, _ = big_index
     chunks = idx.all_chunks()
-    ids = sorted(chunks, reverse=True)[:-7]                 # other order, and some chunks missing
+    ids = sorted(chunks, reverse=True)[:-7]  # other order, and some chunks missing
     bm = BM25Index.build(ids, [chunks[c].embed_text for c in ids])
     flt = Filter(access=("public",), bodies=("bu",))
     mask = idx._bm25_mask(bm, flt)
@@ -370,12 +409,13 @@ def test_bm25_rebuild_does_not_block_other_readers(tmp_path, monkeypatch):
         started.set()
         release.wait(10)
         return real(gen)
+
     monkeypatch.setattr(idx, "_load_bm25", slow)
     t = threading.Thread(target=idx.bm25)
     t.start()
     assert started.wait(10)
     t0 = time.monotonic()
-    assert idx.bm25() is first                                          # the previous index, at once
+    assert idx.bm25() is first  # the previous index, at once
     assert {h.chunk.chunk_id for h in idx.dense_search("", 5, Filter(), vector=unit(1))} == {"a:0001", "b:0001"}
     assert time.monotonic() - t0 < 5
     release.set()

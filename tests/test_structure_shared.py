@@ -46,8 +46,7 @@ def _titles(m):
 
 def test_kinds_and_document_access():
     kinds = {n: _doc(n)[1].kind for n in (MANGFOLDIGHED, RM2023, RM2022, BILAG, KOMPAS)}
-    assert kinds == {MANGFOLDIGHED: "minutes", RM2023: "minutes", RM2022: "minutes", BILAG: "report",
-                     KOMPAS: "report"}
+    assert kinds == {MANGFOLDIGHED: "minutes", RM2023: "minutes", RM2022: "minutes", BILAG: "report", KOMPAS: "report"}
     assert _doc(MANGFOLDIGHED)[1].access == PUBLIC
     assert _doc(RM2023)[1].access == INTERNAL and _doc(RM2023)[1].access_reason
     assert _doc(RM2022)[1].access == INTERNAL
@@ -68,11 +67,15 @@ def test_mangfoldighed():
     assert m.participants[-1].endswith("del af mødet)")
     assert m.absentees == ("Ali Karim", "Jakob May", "Metin Lindved Aydin", "Tone Dandanell")
     assert _titles(m) == [
-        ("1", "Velkommen til og præsentation af ny sekretariatsmedarbejder"), ("2", "Aktuelt"),
-        ("3", "Minioplæg om borgerdialog"), ("4", "Videreudvikling af prøvehandlinger i arbejdsgrupper"),
-        ("5", "Fælles opsamling"), ("6", "Eventuelt")]
+        ("1", "Velkommen til og præsentation af ny sekretariatsmedarbejder"),
+        ("2", "Aktuelt"),
+        ("3", "Minioplæg om borgerdialog"),
+        ("4", "Videreudvikling af prøvehandlinger i arbejdsgrupper"),
+        ("5", "Fælles opsamling"),
+        ("6", "Eventuelt"),
+    ]
     assert all(it.decision == "" and it.access == PUBLIC for it in m.items)
-    assert "Prøvehandling 2" in text[m.items[3].start:m.items[3].end]
+    assert "Prøvehandling 2" in text[m.items[3].start : m.items[3].end]
     assert st.doc_date is None
 
 
@@ -85,12 +88,18 @@ def test_raadmandsmoede_2023():
     assert a.date_hint and a.date_hint_reason and b.date_hint == 20231115 and b.date_hint_reason
     assert a.body == "Rådmandsmøde" and a.kind == "minutes"
     assert [it.number for it in a.items] == ["1", "2", "3", "4", "5", "6", "7"]
-    assert a.items[2].title == "Orientering om vinterhjælp til økonomisk trængte"    # "(15 min)" stripped
+    assert a.items[2].title == "Orientering om vinterhjælp til økonomisk trængte"  # "(15 min)" stripped
     # agenda part (3, 4) and the "Referat" part (1-5) of the same meeting
     assert [(it.number, it.section) for it in b.items] == [
-        ("3", "agenda"), ("4", "agenda"), ("1", "minutes"), ("2", "minutes"), ("3", "minutes"),
-        ("4", "minutes"), ("5", "minutes")]
-    assert "FAS følger op" in text[b.items[5].start:b.items[5].end]
+        ("3", "agenda"),
+        ("4", "agenda"),
+        ("1", "minutes"),
+        ("2", "minutes"),
+        ("3", "minutes"),
+        ("4", "minutes"),
+        ("5", "minutes"),
+    ]
+    assert "FAS følger op" in text[b.items[5].start : b.items[5].end]
     # the embedded committee agenda of 15 Nov 2023, attached to Punkt 4
     assert emb.body == "Social- og Beskæftigelsesudvalget" and emb.date == 20231115 and emb.kind == "agenda"
     assert emb.place == "Rådhuset, lokale 398" and "18.15" in emb.time
@@ -98,7 +107,7 @@ def test_raadmandsmoede_2023():
     assert [it.number for it in emb.items] == [str(n) for n in range(1, 11)]
     assert emb.items[2].title == "Byrådshenvist sag: Det vilde problem, Blandede bydele og integration"
     assert emb.items[9].title == "Evt."
-    assert "Baggrund/formål" in text[emb.items[0].start:emb.items[0].end]   # detailed occurrence, not the short list
+    assert "Baggrund/formål" in text[emb.items[0].start : emb.items[0].end]  # detailed occurrence, not the short list
     assert "EMN-2023-009780" in st.case_numbers
     assert any(it.case_number == "EMN-2023-009780" for it in emb.items)
 
@@ -112,13 +121,13 @@ def test_raadmandsmoeder_2022_2025():
     assert {"Lotte Henriksen", "Mathias Møller Bech", "Jacob"} <= set(m1.participants)
     assert _titles(m1) == [("1", "Dagsorden"), ("2", "Referat")]
     assert [it.decision for it in m1.items] == ["Godkendt.", "Godkendt."]
-    assert text[m1.items[0].decision_start:].startswith("Godkendt.")
+    assert text[m1.items[0].decision_start :].startswith("Godkendt.")
     # second meeting ("Information:Steffen tager referat."): undated
     assert m2.date is None and m2.date_hint == 20221128 and "Steffen" in m2.participants
     assert [it.number for it in m2.items] == [str(n) for n in range(1, 8)]
     assert m2.items[2].title == "Dimmitendledighed"
     assert m2.items[2].decision.startswith("Kredsen tog evalueringen til efterretning.")
-    assert m2.items[6].decision == ""                                   # Bordrunde: no decision
+    assert m2.items[6].decision == ""  # Bordrunde: no decision
     # the closed-agenda reference in Punkt 6 → restrictive level with a warning
     assert m2.items[5].access == CLOSED and m2.items[5].access_reason
     assert any("lukket dagsorden" in w for w in st.warnings)
@@ -126,10 +135,14 @@ def test_raadmandsmoeder_2022_2025():
     # numbering drops 7 → 3: a third, undated meeting that continues 28-11-2022
     assert m3.date is None and m3.date_hint == 20221128 and "fortsætter" in m3.date_hint_reason
     assert _titles(m3)[0] == ("3", "Beslutning vedr. Nordic Safe Cities")
-    assert " ".join(m3.items[0].decision.split()) == ("Rådmanden ønsker at følge forvaltningens anbefaling. Der kommunikeres "
-                                    "tilbage til Nordic Safe Cities herom.")
+    assert " ".join(m3.items[0].decision.split()) == (
+        "Rådmanden ønsker at følge forvaltningens anbefaling. Der kommunikeres tilbage til Nordic Safe Cities herom."
+    )
     assert [(it.number, it.decision) for it in m3.items[1:]] == [
-        ("4", "Blev ikke drøftet."), ("5", "Blev ikke drøftet."), ("6", "Intet til punktet.")]
+        ("4", "Blev ikke drøftet."),
+        ("5", "Blev ikke drøftet."),
+        ("6", "Intet til punktet."),
+    ]
     # embedded agenda of 7 Dec 2022 (12 items, the detailed titles)
     assert emb.date == 20221207 and emb.body == "Social- og Beskæftigelsesudvalget"
     assert [it.number for it in emb.items] == [str(n) for n in range(1, 13)]
@@ -138,12 +151,16 @@ def test_raadmandsmoeder_2022_2025():
     assert emb.start > m3.items[2].start and emb.end <= m3.end
     # the attached Indstilling gives its sections; its date is the document date, not a meeting date
     assert [(s.section_id, s.title) for s in st.sections] == [
-        ("1", "Resume"), ("2", "Beslutningspunkter"), ("3", "Hvorfor fremsendes indstillingen?"),
-        ("4", "Hvilken værdi skabes for borgere og samfund?"), ("5", "Hvad, hvem og hvordan?"),
-        ("6", "Hvordan følges der op?")]
+        ("1", "Resume"),
+        ("2", "Beslutningspunkter"),
+        ("3", "Hvorfor fremsendes indstillingen?"),
+        ("4", "Hvilken værdi skabes for borgere og samfund?"),
+        ("5", "Hvad, hvem og hvordan?"),
+        ("6", "Hvordan følges der op?"),
+    ]
     assert st.doc_date == 20221124
     assert "EMN-2022-510923" in st.case_numbers
-    assert m3.items[0].end <= st.sections[0].start      # the decision does not swallow the Indstilling
+    assert m3.items[0].end <= st.sections[0].start  # the decision does not swallow the Indstilling
 
 
 def test_bilagsmateriale_sections():
@@ -185,6 +202,6 @@ def test_offsets_are_consistent():
             for it in m.items:
                 assert m.start <= it.start < it.end <= m.end, (name, it.number)
                 if it.decision:
-                    assert text[it.decision_start:].startswith(it.decision[:20])
+                    assert text[it.decision_start :].startswith(it.decision[:20])
         for s in st.sections:
             assert 0 <= s.start < s.end <= len(text)

@@ -29,8 +29,8 @@ SHARED = Path(__file__).resolve().parents[2] / "shared"
 PORTAL = SHARED / "html" / "aarhus-firstagenda"
 real = pytest.mark.skipif(not PORTAL.exists(), reason="shared portal pages not available")
 
-AGENDA_ID = "a70723d3-8732-4382-b761-7622cc64fe62"      # "Aarhus Byråd Dagsorden 08-10-2025" on the listing
-MINUTES_ID = "c38c377a-6912-45a8-ba17-d548f53955bb"     # "Teknisk Udvalg Referat 01-10-2025"
+AGENDA_ID = "a70723d3-8732-4382-b761-7622cc64fe62"  # "Aarhus Byråd Dagsorden 08-10-2025" on the listing
+MINUTES_ID = "c38c377a-6912-45a8-ba17-d548f53955bb"  # "Teknisk Udvalg Referat 01-10-2025"
 AGENDA_FILE = "dagsorden-aarhus-byraad-2025-10-08.html"
 MINUTES_FILE = "referat-teknisk-udvalg-2025-10-01.html"
 
@@ -42,12 +42,14 @@ class Portal:
         self.listing, self.pages = b"", {}
         if PORTAL.exists():
             self.listing = (PORTAL / "example_listings.html").read_bytes()
-            self.pages = {AGENDA_ID: (PORTAL / "example_agenda.html").read_bytes(),
-                          MINUTES_ID: (PORTAL / "example_minutes.html").read_bytes()}
+            self.pages = {
+                AGENDA_ID: (PORTAL / "example_agenda.html").read_bytes(),
+                MINUTES_ID: (PORTAL / "example_minutes.html").read_bytes(),
+            }
         self.pdfs: dict[str, bytes] = {}
         self.default_pdf: bytes | None = None
         self.etags = True
-        self.log: list[tuple[str, int]] = []      # (path with query, status)
+        self.log: list[tuple[str, int]] = []  # (path with query, status)
         portal = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -109,8 +111,9 @@ def _visible(dest: Path) -> list[str]:
 
 
 def test_file_names_are_stable_and_distinct():
-    a = ListingEntry("http://x/vis?id=1", "1a2b3c4d-0000", "Social- og Beskæftigelsesudvalget", 20251001, "1815",
-                     "minutes")
+    a = ListingEntry(
+        "http://x/vis?id=1", "1a2b3c4d-0000", "Social- og Beskæftigelsesudvalget", 20251001, "1815", "minutes"
+    )
     b = ListingEntry("http://x/vis?id=2", "9f8e7d6c-0000", a.body, a.date, "0900", "minutes")
     c = ListingEntry("http://x/vis?id=3", "5a5a5a5a-0000", a.body, a.date, "0900", "minutes")
     taken: set[str] = set()
@@ -118,9 +121,11 @@ def test_file_names_are_stable_and_distinct():
     for e in (a, b, c):
         names.append(file_name(e, taken))
         taken.add(names[-1])
-    assert names == ["referat-social-og-beskaeftigelsesudvalget-2025-10-01.html",
-                     "referat-social-og-beskaeftigelsesudvalget-2025-10-01-0900.html",
-                     "referat-social-og-beskaeftigelsesudvalget-2025-10-01-5a5a5a5a.html"]
+    assert names == [
+        "referat-social-og-beskaeftigelsesudvalget-2025-10-01.html",
+        "referat-social-og-beskaeftigelsesudvalget-2025-10-01-0900.html",
+        "referat-social-og-beskaeftigelsesudvalget-2025-10-01-5a5a5a5a.html",
+    ]
     undated = ListingEntry("http://x/vis?id=4", "77777777-0000", "", None, "", "agenda")
     assert file_name(undated, set()) == "dagsorden-ukendt-77777777.html"
 
@@ -131,7 +136,12 @@ def test_listing_is_read():
     assert len(entries) == 20
     first = entries[0]
     assert (first.body, first.date, first.time, first.kind, first.meeting_id) == (
-        "Aarhus Byråd", 20251008, "1600", "agenda", AGENDA_ID)
+        "Aarhus Byråd",
+        20251008,
+        "1600",
+        "agenda",
+        AGENDA_ID,
+    )
     assert first.url.startswith("http://x.test/vis?") and first.url.endswith(AGENDA_ID)
     assert sum(e.kind == "minutes" for e in entries) == 17
     assert any(e.body == "Klima- og Bæredygtighedsudvalget (§17, stk. 4)" for e in entries)
@@ -146,8 +156,8 @@ def test_sync_twice_change_404_then_ingest(portal, tmp_path):
     assert len(rep.failed) == 5 and all("HTTP 404" in f["reason"] for f in rep.failed)
     assert not rep.ok
     assert (dest / MINUTES_FILE).read_bytes() == portal.pages[MINUTES_ID]
-    assert _visible(dest) == sorted([MANIFEST, AGENDA_FILE, MINUTES_FILE])     # no temp files left behind
-    meta = parse_file(dest / MINUTES_FILE, MINUTES_FILE).meta                    # links resolved via the manifest
+    assert _visible(dest) == sorted([MANIFEST, AGENDA_FILE, MINUTES_FILE])  # no temp files left behind
+    meta = parse_file(dest / MINUTES_FILE, MINUTES_FILE).meta  # links resolved via the manifest
     assert meta["item_2_pdf"].startswith(portal.url + "vis/pdf/dagsordenpunkt/")
     assert meta["portal_url"].endswith(MINUTES_ID)
     manifest = json.loads((dest / MANIFEST).read_text(encoding="utf-8"))
@@ -172,7 +182,8 @@ def test_sync_twice_change_404_then_ingest(portal, tmp_path):
     # the minutes change on the portal
     portal.etags = True
     portal.pages[MINUTES_ID] = portal.pages[MINUTES_ID].replace(
-        "Ingen bemærkninger.".encode(), "Godkendt med en rettelse om cykelparkering.".encode())
+        "Ingen bemærkninger.".encode(), "Godkendt med en rettelse om cykelparkering.".encode()
+    )
     rep4 = sync_portal(portal.url, dest, limit=7, bilag=False, progress=False)
     assert rep4.changed == [MINUTES_FILE] and rep4.unchanged == [AGENDA_FILE] and rep4.new == []
     assert b"cykelparkering" in (dest / MINUTES_FILE).read_bytes()
@@ -199,7 +210,7 @@ def test_attachments_fetched_once_and_ingested_with_the_page(portal, tmp_path):
     dest = tmp_path / "portal"
     del portal.pages[AGENDA_ID]
     portal.default_pdf = text_pdf(["Bilag om trafiksikkerhed ved Aarhus Oe."])
-    missing = "a2c6ad21-74f5-41fa-bc2a-4787c8c92d9f"            # "Bilag 2: Høringssvar" of item 2: a 404
+    missing = "a2c6ad21-74f5-41fa-bc2a-4787c8c92d9f"  # "Bilag 2: Høringssvar" of item 2: a 404
     portal.pdfs[missing] = None
     rep = sync_portal(portal.url, dest, limit=6, progress=False)
     assert rep.new == [MINUTES_FILE]
@@ -219,7 +230,7 @@ def test_attachments_fetched_once_and_ingested_with_the_page(portal, tmp_path):
     idx = Index(s, embedder=HashEmbedder(64), store=MemoryStore())
     try:
         irep = ingest_paths([dest], s, index=idx, progress=False)
-        assert irep.ok and irep.new == [MINUTES_FILE]            # one package: page + its attachments
+        assert irep.ok and irep.new == [MINUTES_FILE]  # one package: page + its attachments
         hits = idx.lexical_search("trafiksikkerhed", 3, Filter())
         assert hits and hits[0].chunk.meta["path"] == MINUTES_FILE
         m = hits[0].chunk.meta
@@ -235,9 +246,11 @@ def test_attachments_fetched_once_and_ingested_with_the_page(portal, tmp_path):
 
 def one_link(meeting_id: str, date: str = "12-01-2025") -> bytes:
     """A listing with one minutes link of Teknisk Udvalg."""
-    return (f'<html><body><a class="list-group-item searchresult" href="/vis?Referat-Teknisk-Udvalg-d.{date}'
-            f'-kl.09.00&amp;id={meeting_id}" aria-label="Vis 1 af 1 {date} Teknisk Udvalg Referat">x</a>'
-            '</body></html>').encode()
+    return (
+        f'<html><body><a class="list-group-item searchresult" href="/vis?Referat-Teknisk-Udvalg-d.{date}'
+        f'-kl.09.00&amp;id={meeting_id}" aria-label="Vis 1 af 1 {date} Teknisk Udvalg Referat">x</a>'
+        "</body></html>"
+    ).encode()
 
 
 def test_closed_items_attachments_are_not_fetched(portal, tmp_path):
@@ -265,13 +278,16 @@ def test_unreachable_portal_and_cli(portal, tmp_path):
     assert r.exit_code == 2 and "portal_url" in r.output
 
     dest = tmp_path / "portal"
-    r = runner.invoke(main, base + ["sync", "--url", portal.url, "--dest", str(dest), "--limit", "2", "--dry-run",
-                                    "--json", "--quiet"])
+    r = runner.invoke(
+        main,
+        base + ["sync", "--url", portal.url, "--dest", str(dest), "--limit", "2", "--dry-run", "--json", "--quiet"],
+    )
     out = json.loads(r.stdout)["sync"]
     assert [p["status"] for p in out["planned"]] == ["ny", "ny"] and not dest.exists()
     portal.listing = one_link(MINUTES_ID, "01-10-2025")
-    r = runner.invoke(main, base + ["sync", "--url", portal.url, "--dest", str(dest), "--no-bilag",
-                                    "--ingest", "--json", "--quiet"])
+    r = runner.invoke(
+        main, base + ["sync", "--url", portal.url, "--dest", str(dest), "--no-bilag", "--ingest", "--json", "--quiet"]
+    )
     assert r.exit_code == 0, r.output
     out = json.loads(r.stdout)
     assert out["sync"]["new"] == [MINUTES_FILE] and out["ingest"]["new"] == [MINUTES_FILE]

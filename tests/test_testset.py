@@ -9,8 +9,15 @@ from pathlib import Path
 import pytest
 
 from evaluation.dataset import (
-    KINDS, EvalCase, TestsetError, check_evidence, evidence_parts, forbidden_terms, load_testset,
-    normalise, source_files,
+    KINDS,
+    EvalCase,
+    TestsetError,
+    check_evidence,
+    evidence_parts,
+    forbidden_terms,
+    load_testset,
+    normalise,
+    source_files,
 )
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -31,6 +38,7 @@ SHARED_FILES = (
 
 # ---------------------------------------------------------------- shared-corpus set
 
+
 @pytest.fixture(scope="module")
 def shared_cases() -> list[EvalCase]:
     return load_testset(SHARED_SET)
@@ -39,7 +47,7 @@ def shared_cases() -> list[EvalCase]:
 def test_shared_set_size_and_kinds(shared_cases):
     assert len(shared_cases) >= 130
     kinds = Counter(c.kind for c in shared_cases)
-    own = set(KINDS) - {"multi", "partial"}       # the external set's kinds; ours uses multi-hop/comparison
+    own = set(KINDS) - {"multi", "partial"}  # the external set's kinds; ours uses multi-hop/comparison
     assert set(kinds) == own, f"missing kinds: {own - set(kinds)}"
     assert kinds["unanswerable"] >= 15
     assert kinds["closed-leak"] >= 3
@@ -117,8 +125,14 @@ def test_sample_forbidden_terms_are_really_in_the_closed_sources():
 
 # ---------------------------------------------------------------- loader / checker behaviour
 
-GOOD = {"id": "x-001", "question": "Hvornår?", "answer": "I dag.", "evidence": "mødet holdes den 1. maj 2025",
-        "source_file": "doc.txt", "kind": "date"}
+GOOD = {
+    "id": "x-001",
+    "question": "Hvornår?",
+    "answer": "I dag.",
+    "evidence": "mødet holdes den 1. maj 2025",
+    "source_file": "doc.txt",
+    "kind": "date",
+}
 
 
 def _write(tmp_path: Path, *objs: object, raw: str = "") -> Path:
@@ -133,15 +147,18 @@ def test_load_good_case(tmp_path):
     assert evidence_parts(case) == ["mødet holdes den 1. maj 2025"]
 
 
-@pytest.mark.parametrize("bad, message", [
-    ({k: v for k, v in GOOD.items() if k != "answer"}, "missing required field(s): answer"),
-    ({**GOOD, "kind": "trivia"}, "unknown kind 'trivia'"),
-    ({**GOOD, "kind": "unanswerable"}, "must have empty evidence"),
-    ({**GOOD, "evidence": ""}, "needs evidence"),
-    ({**GOOD, "evidence": "for kort"}, "outside 20-300"),
-    ({**GOOD, "paraphrased": "ja"}, "'paraphrased' must be true or false"),
-    ({**GOOD, "question": "  "}, "field 'question' is empty"),
-])
+@pytest.mark.parametrize(
+    "bad, message",
+    [
+        ({k: v for k, v in GOOD.items() if k != "answer"}, "missing required field(s): answer"),
+        ({**GOOD, "kind": "trivia"}, "unknown kind 'trivia'"),
+        ({**GOOD, "kind": "unanswerable"}, "must have empty evidence"),
+        ({**GOOD, "evidence": ""}, "needs evidence"),
+        ({**GOOD, "evidence": "for kort"}, "outside 20-300"),
+        ({**GOOD, "paraphrased": "ja"}, "'paraphrased' must be true or false"),
+        ({**GOOD, "question": "  "}, "field 'question' is empty"),
+    ],
+)
 def test_validation_errors_name_the_line(tmp_path, bad, message):
     other = {**GOOD, "id": "x-000"}
     with pytest.raises(TestsetError) as err:
@@ -159,8 +176,13 @@ def test_unknown_fields_are_a_warning_not_an_error(tmp_path):
 
 
 def test_external_kinds_multi_file_source_and_empty_unanswerable_answer(tmp_path):
-    multi = {**GOOD, "id": "x-2", "kind": "multi", "evidence": "mødet holdes den 1. maj 2025 ||| byrådet vedtog planen",
-             "source_file": "corpus/a.txt ||| corpus-pdf/b.pdf"}
+    multi = {
+        **GOOD,
+        "id": "x-2",
+        "kind": "multi",
+        "evidence": "mødet holdes den 1. maj 2025 ||| byrådet vedtog planen",
+        "source_file": "corpus/a.txt ||| corpus-pdf/b.pdf",
+    }
     partial = {**GOOD, "id": "x-3", "kind": "partial"}
     unans = {**GOOD, "id": "x-4", "kind": "unanswerable", "answer": "", "evidence": "", "source_file": ""}
     cases = load_testset(_write(tmp_path, multi, partial, unans))
@@ -170,17 +192,17 @@ def test_external_kinds_multi_file_source_and_empty_unanswerable_answer(tmp_path
     three = {**multi, "source_file": "a.txt ||| b.txt ||| c.txt"}
     with pytest.raises(TestsetError, match="3 source files for 2 evidence parts"):
         load_testset(_write(tmp_path, three))
-    with pytest.raises(TestsetError, match="'answer' is empty"):       # only unanswerable may leave it empty
+    with pytest.raises(TestsetError, match="'answer' is empty"):  # only unanswerable may leave it empty
         load_testset(_write(tmp_path, {**GOOD, "answer": ""}))
 
 
 def test_check_evidence_reads_each_part_from_its_own_file(tmp_path):
     (tmp_path / "a.txt").write_text("Referat: mødet holdes den 1. maj 2025.", encoding="utf-8")
     (tmp_path / "b.txt").write_text("Byrådet vedtog planen enstemmigt.", encoding="utf-8")
-    ok = EvalCase("m-1", "q", "a", "mødet holdes den 1. maj 2025 ||| Byrådet vedtog planen", "a.txt ||| b.txt",
-                  "multi")
-    swapped = EvalCase("m-2", "q", "a", "Byrådet vedtog planen ||| mødet holdes den 1. maj 2025", "a.txt ||| b.txt",
-                       "multi")
+    ok = EvalCase("m-1", "q", "a", "mødet holdes den 1. maj 2025 ||| Byrådet vedtog planen", "a.txt ||| b.txt", "multi")
+    swapped = EvalCase(
+        "m-2", "q", "a", "Byrådet vedtog planen ||| mødet holdes den 1. maj 2025", "a.txt ||| b.txt", "multi"
+    )
     problems = check_evidence([ok, swapped], tmp_path)
     assert [p.split(":")[0] for p in problems] == ["m-2", "m-2"]
     assert "not found in a.txt" in problems[0] and "not found in b.txt" in problems[1]
@@ -204,10 +226,10 @@ def test_check_evidence_reports_problems(tmp_path):
     corpus.mkdir()
     (corpus / "doc.txt").write_text("Referat\nmødet holdes den 1. maj\n2025 på rådhuset\n", encoding="utf-8")
     cases = [
-        EvalCase("a-1", "q", "a", "mødet holdes den 1. maj\n2025", "doc.txt", "date"),        # verbatim
-        EvalCase("a-2", "q", "a", "mødet holdes den 1. maj 2025", "doc.txt", "date"),          # whitespace only
-        EvalCase("a-3", "q", "a", "MØDET HOLDES DEN 1. MAJ 2025", "doc.txt", "date"),          # case only
-        EvalCase("a-4", "q", "a", "mødet holdes den 2. maj 2025", "doc.txt", "date"),          # absent
+        EvalCase("a-1", "q", "a", "mødet holdes den 1. maj\n2025", "doc.txt", "date"),  # verbatim
+        EvalCase("a-2", "q", "a", "mødet holdes den 1. maj 2025", "doc.txt", "date"),  # whitespace only
+        EvalCase("a-3", "q", "a", "MØDET HOLDES DEN 1. MAJ 2025", "doc.txt", "date"),  # case only
+        EvalCase("a-4", "q", "a", "mødet holdes den 2. maj 2025", "doc.txt", "date"),  # absent
         EvalCase("a-5", "q", "a", "mødet holdes den 1. maj 2025", "missing.txt", "date"),
         EvalCase("a-6", "q", "a", "", "", "unanswerable"),
     ]

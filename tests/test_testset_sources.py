@@ -36,7 +36,9 @@ def test_sources_set_shape():
 @pytest.mark.skipif(shutil.which("tesseract") is None, reason="tesseract-ocr is not installed (the scan needs OCR)")
 def test_sources_evidence_is_verbatim():
     # In a subprocess: the check OCRs a scanned PDF, and benchmarks/ is not a package.
-    code = ("import sys; sys.path.insert(0, 'benchmarks'); import eval_sources as e; "
-            "p = e.check(); print('\\n'.join(p)); sys.exit(1 if p else 0)")
+    code = (
+        "import sys; sys.path.insert(0, 'benchmarks'); import eval_sources as e; "
+        "p = e.check(); print('\\n'.join(p)); sys.exit(1 if p else 0)"
+    )
     r = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=600)
     assert r.returncode == 0, r.stdout[-2000:] + r.stderr[-2000:]

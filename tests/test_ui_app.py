@@ -32,9 +32,14 @@ def env(tmp_path_factory):
         (corpus / "referat-teknik-og-miljoeudvalget-2024-03-14.txt").write_text(
             "Referat fra Teknik- og Miljøudvalget\nMødedato: 14. marts 2024\n\nPunkt 5: Vandløbsrestaurering i "
             "Solbjerg Bæk\nUdvalget godkendte restaurering af Solbjerg Bæk for 2,4 mio. kr.\nBeslutning: Godkendt.\n",
-            encoding="utf-8")
-    values = {"BYRAAD_DATA_DIR": str(base / "data"), "BYRAAD_EMBEDDER": "hash:64", "BYRAAD_CORPUS_DIRS": str(corpus),
-              "BYRAAD_LLM": "extractive"}
+            encoding="utf-8",
+        )
+    values = {
+        "BYRAAD_DATA_DIR": str(base / "data"),
+        "BYRAAD_EMBEDDER": "hash:64",
+        "BYRAAD_CORPUS_DIRS": str(corpus),
+        "BYRAAD_LLM": "extractive",
+    }
     s = Settings.load(None, None, values)
     ingest_paths([corpus], s, progress=False)
     users = UserStore.for_settings(s)
@@ -70,8 +75,12 @@ def _ask(at: AppTest, question: str) -> None:
 
 
 def _text(at: AppTest) -> str:
-    parts = ([m.value for m in at.markdown] + [c.value for c in at.caption] + [w.value for w in at.warning]
-             + [h.value for h in at.html])
+    parts = (
+        [m.value for m in at.markdown]
+        + [c.value for c in at.caption]
+        + [w.value for w in at.warning]
+        + [h.value for h in at.html]
+    )
     return "\n".join(str(p) for p in parts)
 
 
@@ -173,6 +182,7 @@ def test_closed_material_depends_on_user(app, env):
     _ask(app, q)
     anon = app.session_state["turns"][-1]
     from vectorstore.index import Index
+
     idx = Index(env[1])
     closed = {cid for cid, c in idx.all_chunks().items() if c.meta.get("access") != "public"}
     idx.close()
@@ -222,6 +232,7 @@ def test_draft_question_mode(app, monkeypatch):
         return Answer(topic, f"Spørgsmål til forvaltningen om {topic}: hvad er status? [1]", (), (), False, "fp")
 
     import assistant.assistant as aa
+
     monkeypatch.setattr(aa.Assistant, "draft_question", fake_draft)
     app.sidebar.radio(key="nav").set_value("draft")
     app.run()

@@ -21,8 +21,14 @@ from vectorstore.index import Index
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLE = ROOT / "sample_corpus"
-QUERIES = ["cykelsti langs Skovvej", "budget for skolerne", "lukket punkt om personale", "spørgetid i byrådet",
-           "vandløb og Solbjerg Bæk", "Industrivej 14"]
+QUERIES = [
+    "cykelsti langs Skovvej",
+    "budget for skolerne",
+    "lukket punkt om personale",
+    "spørgetid i byrådet",
+    "vandløb og Solbjerg Bæk",
+    "Industrivej 14",
+]
 
 
 @pytest.fixture(scope="module")
@@ -38,8 +44,14 @@ def built(tmp_path_factory):
 
 def _filters(idx: Index) -> list[Filter]:
     body = next(c.meta["body_key"] for c in idx.all_chunks().values() if c.meta.get("body_key"))
-    return [Filter(), Filter(access=None), Filter(access=("public", "internal")), Filter(bodies=(body,)),
-            Filter(access=None, date_from=20240101), Filter(access=())]
+    return [
+        Filter(),
+        Filter(access=None),
+        Filter(access=("public", "internal")),
+        Filter(bodies=(body,)),
+        Filter(access=None, date_from=20240101),
+        Filter(access=()),
+    ]
 
 
 def test_snapshot_gives_the_stores_hits_without_opening_it(built):
@@ -47,7 +59,7 @@ def test_snapshot_gives_the_stores_hits_without_opening_it(built):
     snap_idx = Index(s)
     assert snap_idx.vector_snapshot() is not None and len(snap_idx.vector_snapshot()) == len(snap_idx.all_chunks())
     store_idx = Index(s)
-    store_idx.vector_snapshot = lambda: None      # the path without a snapshot: the sharded Chroma store
+    store_idx.vector_snapshot = lambda: None  # the path without a snapshot: the sharded Chroma store
     for q in QUERIES:
         for flt in _filters(snap_idx):
             a = snap_idx.dense_search(q, 6, flt)
@@ -55,7 +67,7 @@ def test_snapshot_gives_the_stores_hits_without_opening_it(built):
             assert [h.chunk.chunk_id for h in a] == [h.chunk.chunk_id for h in b], (q, flt)
             assert all(abs(x.score - y.score) < 1e-4 for x, y in zip(a, b))
             assert all(flt.matches(h.chunk.meta) for h in a)
-    assert snap_idx._store is None      # answered without Chroma
+    assert snap_idx._store is None  # answered without Chroma
 
 
 def test_snapshot_never_returns_closed_chunks_to_the_public(built):
@@ -77,8 +89,9 @@ def test_chunks_newer_than_the_snapshot_are_found_once_the_store_is_open(built, 
     idx_dir = Index(s).dir
     old = {p.name: p.read_bytes() for p in idx_dir.glob("vectors*")}
     new_doc = tmp_path / "ny.txt"
-    new_doc.write_text("Referat fra Kulturudvalget\n\nPunkt 1. Ny kunstgræsbane ved Vestervang skole godkendt.\n"
-                       * 3, encoding="utf-8")
+    new_doc.write_text(
+        "Referat fra Kulturudvalget\n\nPunkt 1. Ny kunstgræsbane ved Vestervang skole godkendt.\n" * 3, encoding="utf-8"
+    )
     assert ingest_paths([corpus0, new_doc], s, progress=False).ok
     # Put the previous snapshot back, as if the ingest that adds the document were still running.
     vectorfile.remove(idx_dir)
@@ -89,7 +102,7 @@ def test_chunks_newer_than_the_snapshot_are_found_once_the_store_is_open(built, 
     assert new_ids and not new_ids & set(idx.vector_snapshot().ids)
     q = "kunstgræsbane ved Vestervang skole"
     first = idx.dense_search(q, 3, Filter(access=None))
-    assert not new_ids & {h.chunk.chunk_id for h in first}     # left out while the store opens in the background
+    assert not new_ids & {h.chunk.chunk_id for h in first}  # left out while the store opens in the background
     idx._opener.join(120)
     again = idx.dense_search(q, 3, Filter(access=None))
     assert again[0].chunk.chunk_id in new_ids
@@ -118,13 +131,21 @@ def test_a_damaged_snapshot_falls_back_to_the_store(built, tmp_path):
 
 def test_ask_from_the_command_line_does_not_import_chromadb_nor_bm25s(built):
     s, _ = built
-    code = ("import sys\nfrom byraad.cli import main\n"
-            "main(['--data-dir', sys.argv[1], '--embedder', 'hash:64', 'ask', 'Hvad blev besluttet om cykelstien?'],"
-            " standalone_mode=False)\nprint('chromadb' in sys.modules, 'bm25s' in sys.modules, 'scipy' in sys.modules)")
-    out = subprocess.run([sys.executable, "-c", code, s.data_dir], capture_output=True, text=True, timeout=300,
-                         env={**os.environ, "PYTHONPATH": str(ROOT)}, cwd=ROOT)
+    code = (
+        "import sys\nfrom byraad.cli import main\n"
+        "main(['--data-dir', sys.argv[1], '--embedder', 'hash:64', 'ask', 'Hvad blev besluttet om cykelstien?'],"
+        " standalone_mode=False)\nprint('chromadb' in sys.modules, 'bm25s' in sys.modules, 'scipy' in sys.modules)"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code, s.data_dir],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+        cwd=ROOT,
+    )
     assert out.returncode == 0, out.stderr
-    assert out.stdout.strip().splitlines()[-1] == "False False False"     # nor bm25s and scipy (vectorstore/bm25.py)
+    assert out.stdout.strip().splitlines()[-1] == "False False False"  # nor bm25s and scipy (vectorstore/bm25.py)
 
 
 def test_a_rerun_without_changes_keeps_the_snapshot(built, tmp_path):
@@ -152,7 +173,7 @@ def test_an_anonymous_asker_gets_no_closed_chunk_through_the_snapshot(built):
         closed_ids = {c.chunk_id for c in closed}
         phrase = "Industrivej 14"
         assert any(phrase in c.text for c in closed)
-        secret = "12ab Solbjerg By"      # only in the closed item's own text (its public decision line lacks it)
+        secret = "12ab Solbjerg By"  # only in the closed item's own text (its public decision line lacks it)
         assert any(secret in c.text for c in closed)
         assert not [c for c in idx.all_chunks().values() if c.chunk_id not in closed_ids and secret in c.text]
         for q in [phrase, "Hvad er købesummen for grunden på Industrivej 14?", closed[0].embed_text[:300]]:
@@ -170,11 +191,13 @@ def test_an_anonymous_asker_gets_no_closed_chunk_through_the_snapshot(built):
         idx.close()
 
 
-MEETING = ("Referat fra Teknik- og Miljøudvalget\nSolbjerg Kommune\n\nMødedato 9. oktober 2024\n\n"
-           "Punkt 1: Godkendelse af dagsorden\n\nBeslutning for Punkt 1: Godkendelse af dagsorden\nGodkendt.\n\n"
-           "Punkt 2: Forpagtning af Kragelund Mose{mark}\nSagsnr.: SAG-2024-00991\n\nResumé\n"
-           "Forpagteren af Kragelund Mose tilbyder 31.500 kr. om året for græsningsretten i ti år.\n\n"
-           "Beslutning for Punkt 2: Forpagtning af Kragelund Mose\nGodkendt.\n")
+MEETING = (
+    "Referat fra Teknik- og Miljøudvalget\nSolbjerg Kommune\n\nMødedato 9. oktober 2024\n\n"
+    "Punkt 1: Godkendelse af dagsorden\n\nBeslutning for Punkt 1: Godkendelse af dagsorden\nGodkendt.\n\n"
+    "Punkt 2: Forpagtning af Kragelund Mose{mark}\nSagsnr.: SAG-2024-00991\n\nResumé\n"
+    "Forpagteren af Kragelund Mose tilbyder 31.500 kr. om året for græsningsretten i ti år.\n\n"
+    "Beslutning for Punkt 2: Forpagtning af Kragelund Mose\nGodkendt.\n"
+)
 
 
 def _stale(idx_dir: Path, old: dict[str, bytes]) -> None:
@@ -194,16 +217,18 @@ def test_a_stale_snapshot_never_brings_back_what_the_index_changed(tmp_path):
     corpus.mkdir()
     doc, gone = corpus / "referat-tmu-2024-10-09.txt", corpus / "notat-moseplejen.txt"
     doc.write_text(MEETING.format(mark=""), encoding="utf-8")
-    gone.write_text("Notat om moseplejen\n\nKragelund Mose afgræsses af kvæg fra maj til oktober; ZEBRAORD.\n",
-                    encoding="utf-8")
+    gone.write_text(
+        "Notat om moseplejen\n\nKragelund Mose afgræsses af kvæg fra maj til oktober; ZEBRAORD.\n", encoding="utf-8"
+    )
     s = Settings(data_dir=str(tmp_path / "data"), embedder="hash:64")
     assert ingest_paths([corpus], s, progress=False).ok
     idx_dir = Index(s).dir
     old = {p.name: p.read_bytes() for p in idx_dir.glob("vectors*")}
     before = Index(s)
     q = "Forpagtning af Kragelund Mose græsningsretten 31.500 kr."
-    assert any("31.500" in h.chunk.text and h.chunk.meta.get("access") == "public"
-               for h in before.dense_search(q, 5, Filter()))
+    assert any(
+        "31.500" in h.chunk.text and h.chunk.meta.get("access") == "public" for h in before.dense_search(q, 5, Filter())
+    )
     before.close()
 
     doc.write_text(MEETING.format(mark=" (Lukket punkt)"), encoding="utf-8")
@@ -215,7 +240,7 @@ def test_a_stale_snapshot_never_brings_back_what_the_index_changed(tmp_path):
     idx = Index(s)
     try:
         snap = idx.vector_snapshot()
-        assert snap is not None and set(snap.ids) - set(idx.all_chunks())     # it holds rows the index dropped
+        assert snap is not None and set(snap.ids) - set(idx.all_chunks())  # it holds rows the index dropped
         asst = build_assistant(s, idx, environ={}, audit=False)
         for mode in ("dense", "hybrid"):
             hits = asst.retriever.retrieve(q, ANONYMOUS, mode=mode).hits
@@ -243,6 +268,6 @@ def test_a_snapshot_of_another_dimension_is_not_used(built, tmp_path):
     try:
         hits = idx.dense_search("cykelsti langs Skovvej", 3, Filter())
         assert hits and all(h.chunk.meta.get("access") == "public" for h in hits)
-        assert idx._store is not None       # answered from the store
+        assert idx._store is not None  # answered from the store
     finally:
         idx.close()

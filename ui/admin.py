@@ -53,8 +53,17 @@ def ingest_command(settings, roots: list[Path], environ=None) -> tuple[list[str]
     env.update(settings_env(settings))
     root = str(Path(__file__).resolve().parents[1])
     env["PYTHONPATH"] = os.pathsep.join([root] + [p for p in env.get("PYTHONPATH", "").split(os.pathsep) if p])
-    argv = [sys.executable, "-m", "byraad.cli", "ingest", *map(str, roots), "--json", "--progress-jsonl",
-            "--nice", str(settings.ingest_nice)]
+    argv = [
+        sys.executable,
+        "-m",
+        "byraad.cli",
+        "ingest",
+        *map(str, roots),
+        "--json",
+        "--progress-jsonl",
+        "--nice",
+        str(settings.ingest_nice),
+    ]
     return argv, env
 
 
@@ -69,11 +78,21 @@ def run_ingest(res: state.Resources, roots: list[Path], on_progress: Callable[[d
     argv, env = ingest_command(res.settings, roots, res.environ)
     # A session of its own: with its nice value on its scheduler autogroup too (byraad.runtime.match_autogroup) it
     # yields to the whole app, not only to the app's other threads.
-    proc = subprocess.Popen(argv, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, start_new_session=True,
-                            stderr=subprocess.PIPE, text=True, encoding="utf-8", errors="replace")
+    proc = subprocess.Popen(
+        argv,
+        env=env,
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        start_new_session=True,
+        stderr=subprocess.PIPE,
+        text=True,
+        encoding="utf-8",
+        errors="replace",
+    )
     box: dict = {}
-    reader = threading.Thread(target=lambda: box.setdefault("out", proc.stdout.read()), daemon=True,
-                              name="byraad-ingest-report")
+    reader = threading.Thread(
+        target=lambda: box.setdefault("out", proc.stdout.read()), daemon=True, name="byraad-ingest-report"
+    )
     reader.start()
     other: list[str] = []
     try:
@@ -88,7 +107,7 @@ def run_ingest(res: state.Resources, roots: list[Path], on_progress: Callable[[d
                 other.append(line.rstrip())
         rc = proc.wait()
     finally:
-        if proc.poll() is None:     # the page went away mid-run: the process is safe to stop (crash-safe ingest)
+        if proc.poll() is None:  # the page went away mid-run: the process is safe to stop (crash-safe ingest)
             proc.terminate()
     reader.join()
     if rc == 3:
@@ -102,7 +121,7 @@ def run_ingest(res: state.Resources, roots: list[Path], on_progress: Callable[[d
 def progress_text(ev: dict) -> tuple[float, str]:
     """(fraction, Danish text) for the progress bar from one progress event."""
     done, total, name = int(ev.get("done") or 0), int(ev.get("total") or 0), str(ev.get("file") or "")
-    where = f" — {as_text(name)}" if name else ""      # a file name is document text: shown as text
+    where = f" — {as_text(name)}" if name else ""  # a file name is document text: shown as text
     if ev.get("phase") == "start":
         return 0.0, "Indlæser … starter"
     if ev.get("phase") == "read":
@@ -133,8 +152,13 @@ def quarantine_failed(settings, folder: Path, uploaded: list[Path], report: dict
             dest = qdir / f"{time.strftime('%Y%m%d-%H%M%S')}-{n}-{src.name}"
             n += 1
         shutil.move(str(src), dest)
-        note = {"file": src.name, "code": f.get("code", ""), "reason": f.get("reason", ""),
-                "quarantined": time.time(), "moved_to": dest.name}
+        note = {
+            "file": src.name,
+            "code": f.get("code", ""),
+            "reason": f.get("reason", ""),
+            "quarantined": time.time(),
+            "moved_to": dest.name,
+        }
         dest.with_name(dest.name + ".json").write_text(json.dumps(note, ensure_ascii=False, indent=2), encoding="utf-8")
         out.append(note)
     return out
@@ -158,7 +182,9 @@ def _when(ts: float | None) -> str:
 
 def admin_page(res: state.Resources, user: User) -> None:
     if not state.is_admin(user):
-        st.error("Administrationssiden er kun for sekretariatet. Log ind med en bruger i gruppen admin eller sekretariat.")
+        st.error(
+            "Administrationssiden er kun for sekretariatet. Log ind med en bruger i gruppen admin eller sekretariat."
+        )
         return
     from ingest.status import index_status
 
@@ -173,12 +199,16 @@ def admin_page(res: state.Resources, user: User) -> None:
             cols[1].metric("Tekststykker", stt["chunks"])
             cols[2].metric("Møder", stt["meetings"])
             cols[3].metric("Lukkede punkter", stt["closed_items"])
-            st.write(f"Nyeste materiale: **{format_date(stt.get('newest_material')) if stt.get('newest_material') else 'ukendt'}**"
-                     f" · Samling: `{stt['collection']}`")
+            st.write(
+                f"Nyeste materiale: **{format_date(stt.get('newest_material')) if stt.get('newest_material') else 'ukendt'}**"
+                f" · Samling: `{stt['collection']}`"
+            )
             lr = stt.get("last_run")
             if lr:
-                st.write(f"Seneste indlæsning: {_when(lr.get('finished'))} — {len(lr.get('new') or [])} nye, "
-                         f"{len(lr.get('changed') or [])} ændrede, {len(lr.get('failed') or [])} fejlede")
+                st.write(
+                    f"Seneste indlæsning: {_when(lr.get('finished'))} — {len(lr.get('new') or [])} nye, "
+                    f"{len(lr.get('changed') or [])} ændrede, {len(lr.get('failed') or [])} fejlede"
+                )
                 for f in lr.get("failed") or []:
                     st.error(as_text(f"Fejlede: {f['path']} — {reason_da(f)}"))
             if stt.get("pending"):
@@ -194,8 +224,10 @@ def admin_page(res: state.Resources, user: User) -> None:
         _ingest_section(res)
     with runs_tab:
         for r in res.index.catalog.runs(20):
-            label = (f"{_when(r.get('started'))}: {len(r.get('new', []))} nye, {len(r.get('changed', []))} ændrede, "
-                     f"{len(r.get('removed', []))} fjernede, {len(r.get('failed', []))} fejlede ({r.get('duration_s')} s)")
+            label = (
+                f"{_when(r.get('started'))}: {len(r.get('new', []))} nye, {len(r.get('changed', []))} ændrede, "
+                f"{len(r.get('removed', []))} fjernede, {len(r.get('failed', []))} fejlede ({r.get('duration_s')} s)"
+            )
             with st.expander(label):
                 st.json(r, expanded=False)
     with fb_tab:
@@ -207,10 +239,16 @@ def _ingest_section(res: state.Resources) -> None:
     if folder is None:
         st.error("Der er ingen dokumentmappe i indstillingerne (corpus_dirs).")
         return
-    st.markdown(f"Dokumentmappe: {as_text(folder)}. Læg filer her, eller tilføj dem nedenfor. Indlæsningen tager kun nye og "
-             "ændrede filer med.")
-    ups = st.file_uploader("Tilføj dokumenter (PDF, Word, tekst)", accept_multiple_files=True, key="uploads",
-                           help=f"Højst {res.settings.max_file_mb} MB pr. fil.")
+    st.markdown(
+        f"Dokumentmappe: {as_text(folder)}. Læg filer her, eller tilføj dem nedenfor. Indlæsningen tager kun nye og "
+        "ændrede filer med."
+    )
+    ups = st.file_uploader(
+        "Tilføj dokumenter (PDF, Word, tekst)",
+        accept_multiple_files=True,
+        key="uploads",
+        help=f"Højst {res.settings.max_file_mb} MB pr. fil.",
+    )
     if st.button("Indlæs nu", type="primary", key="run_ingest"):
         try:
             saved = save_uploads(folder, [(u.name, u.getvalue()) for u in ups or []])
@@ -221,6 +259,7 @@ def _ingest_section(res: state.Resources) -> None:
             st.write(f"{len(saved)} fil(er) gemt i mappen.")
         bar = st.progress(0.0, text="Indlæser …")
         from ingest.pipeline import IngestLocked
+
         try:
             rep = run_ingest(res, [folder], lambda ev: bar.progress(*progress_text(ev)))
         except IngestLocked:
@@ -237,12 +276,21 @@ def _ingest_section(res: state.Resources) -> None:
         (st.success if rep.get("ok") else st.warning)(
             f"Indlæsning færdig på {rep['duration_s']} s: {len(rep['new'])} nye, {len(rep['changed'])} ændrede, "
             f"{len(rep['unchanged'])} uændrede, {len(rep['failed'])} fejlede. Indekset har nu "
-            f"{rep['totals'].get('documents', 0)} dokumenter.")
+            f"{rep['totals'].get('documents', 0)} dokumenter."
+        )
         moved = {q["file"]: q for q in rep.get("quarantined") or []}
         for f in rep["failed"]:
             q = moved.get(Path(f["path"]).name)
-            st.error(as_text(f"{f['path']}: {reason_da(f)}" + (f" — flyttet i karantæne ({q['moved_to']}), så den ikke "
-                                                               "fejler igen ved hver indlæsning" if q else "")))
+            st.error(
+                as_text(
+                    f"{f['path']}: {reason_da(f)}"
+                    + (
+                        f" — flyttet i karantæne ({q['moved_to']}), så den ikke fejler igen ved hver indlæsning"
+                        if q
+                        else ""
+                    )
+                )
+            )
         for u in rep["undated_meetings"]:
             st.markdown(as_text(f"Møde uden mødedato: {u['path']}"))
         with st.expander("Hele rapporten"):
@@ -250,8 +298,10 @@ def _ingest_section(res: state.Resources) -> None:
     held = quarantined(res.settings)
     if held:
         with st.expander(f"Filer i karantæne ({len(held)})"):
-            st.markdown(f"Uploadede filer, der ikke kunne indlæses, ligger i {as_text(quarantine_dir(res.settings))}. "
-                        "Ret filen, og upload den igen.")
+            st.markdown(
+                f"Uploadede filer, der ikke kunne indlæses, ligger i {as_text(quarantine_dir(res.settings))}. "
+                "Ret filen, og upload den igen."
+            )
             for q in held:
                 st.markdown("- " + as_text(f"{q.get('file')} ({_when(q.get('quarantined'))}): {reason_da(q)}"))
 
@@ -262,11 +312,32 @@ def _feedback_section(res: state.Resources) -> None:
     downs = res.feedback.recent("down", 30)
     if downs:
         st.markdown("**Seneste 👎**")
-        st.dataframe([{"Tid": _when(r["ts"]), "Bruger": r["user"], "Spørgsmål": r["question"],
-                       "Kommentar": r["comment"], "Svar": r["answer"][:200]} for r in downs],
-                     width="stretch", hide_index=True)
+        st.dataframe(
+            [
+                {
+                    "Tid": _when(r["ts"]),
+                    "Bruger": r["user"],
+                    "Spørgsmål": r["question"],
+                    "Kommentar": r["comment"],
+                    "Svar": r["answer"][:200],
+                }
+                for r in downs
+            ],
+            width="stretch",
+            hide_index=True,
+        )
     c1, c2 = st.columns(2)
-    c1.download_button("⬇️ Alle tilbagemeldinger (JSONL)", res.feedback.export_jsonl(), "feedback.jsonl",
-                       mime="application/jsonl", key="fb_all")
-    c2.download_button("⬇️ Kun 👎 (JSONL)", res.feedback.export_jsonl("down"), "feedback-down.jsonl",
-                       mime="application/jsonl", key="fb_down")
+    c1.download_button(
+        "⬇️ Alle tilbagemeldinger (JSONL)",
+        res.feedback.export_jsonl(),
+        "feedback.jsonl",
+        mime="application/jsonl",
+        key="fb_all",
+    )
+    c2.download_button(
+        "⬇️ Kun 👎 (JSONL)",
+        res.feedback.export_jsonl("down"),
+        "feedback-down.jsonl",
+        mime="application/jsonl",
+        key="fb_down",
+    )

@@ -38,20 +38,24 @@ def oidc_config(secrets: Mapping[str, Any]) -> dict | None:
         return None
     extra = dict(secrets.get("byraad_auth", {}))
     providers = [k for k, v in auth.items() if isinstance(v, Mapping)]
-    return {"provider": extra.get("provider") or (providers[0] if providers else None),
-            "groups_claim": extra.get("groups_claim", "groups"),
-            "group_map": {str(k): list(v) for k, v in dict(extra.get("group_map", {})).items()},
-            "label": extra.get("label", "Log ind med Microsoft"),
-            "max_session_hours": float(extra.get("max_session_hours", 12))}
+    return {
+        "provider": extra.get("provider") or (providers[0] if providers else None),
+        "groups_claim": extra.get("groups_claim", "groups"),
+        "group_map": {str(k): list(v) for k, v in dict(extra.get("group_map", {})).items()},
+        "label": extra.get("label", "Log ind med Microsoft"),
+        "max_session_hours": float(extra.get("max_session_hours", 12)),
+    }
 
 
-def user_from_claims(claims: Mapping[str, Any], group_map: Mapping[str, list[str]], groups_claim: str = "groups") -> User:
+def user_from_claims(
+    claims: Mapping[str, Any], group_map: Mapping[str, list[str]], groups_claim: str = "groups"
+) -> User:
     """Our User from ID-token claims: name from preferred_username/email/name, groups through the mapping."""
     name = str(claims.get("preferred_username") or claims.get("email") or claims.get("name") or claims.get("sub") or "")
     raw = claims.get(groups_claim) or []
     raw = [raw] if isinstance(raw, str) else list(raw)
     if groups_claim != "roles":
-        raw += list(claims.get("roles") or [])   # Entra app roles arrive in "roles"
+        raw += list(claims.get("roles") or [])  # Entra app roles arrive in "roles"
     groups: list[str] = ["public"]
     for value in raw:
         for g in group_map.get(str(value), []):
@@ -86,7 +90,7 @@ def resolve_user(res: "state.Resources") -> User:
                 state.set_user(u)
             return u
         if state.current_user().name != ANONYMOUS.name and not st.session_state.get("sid"):
-            state.set_user(ANONYMOUS)        # signed out of OIDC elsewhere (or expired): nothing of it stays
+            state.set_user(ANONYMOUS)  # signed out of OIDC elsewhere (or expired): nothing of it stays
     restore_session(res)
     return state.current_user()
 
@@ -137,7 +141,7 @@ def restore_session(res: "state.Resources") -> None:
 
 
 def _drop_conversations(res: "state.Resources", owner: str) -> None:
-    if owner.startswith("anon:"):           # an anonymous visitor's conversation ends with its session
+    if owner.startswith("anon:"):  # an anonymous visitor's conversation ends with its session
         for c in res.conversations.list(owner, limit=1000):
             res.conversations.delete(c["id"], owner)
 
@@ -174,8 +178,11 @@ def flush_cookie() -> None:
     code = st.session_state.pop("cookie_code", None)
     if code is None:
         return
-    st.html(f"<script>fetch({json.dumps(ROUTE)}, {{method: 'POST', body: {json.dumps(code)}, "
-            f"credentials: 'same-origin', cache: 'no-store'}});</script>", unsafe_allow_javascript=True)
+    st.html(
+        f"<script>fetch({json.dumps(ROUTE)}, {{method: 'POST', body: {json.dumps(code)}, "
+        f"credentials: 'same-origin', cache: 'no-store'}});</script>",
+        unsafe_allow_javascript=True,
+    )
 
 
 def conversation_owner(res: "state.Resources", user: User) -> str:
@@ -210,8 +217,8 @@ def sidebar(res: "state.Resources", user: User) -> None:
             state.set_user(ANONYMOUS)
             if cfg is not None and getattr(st.user, "is_logged_in", False):
                 flush_cookie()
-                st.logout()     # queues the browser's redirect through the provider's sign-out
-                st.stop()       # not st.rerun(): a rerun clears the message queue and can drop that redirect
+                st.logout()  # queues the browser's redirect through the provider's sign-out
+                st.stop()  # not st.rerun(): a rerun clears the message queue and can drop that redirect
             st.rerun()
         return
     if st.session_state.get("session_note"):

@@ -21,18 +21,29 @@ def sidebar_filters(res: state.Resources, user: User) -> tuple[dict[str, Any], s
     """Filter widgets (values from what `user` may see); returns the keyword filters and their description."""
     f = state.facets(res.index, user, res.assistant.retriever.group_table)
     st.subheader("Afgræns søgningen")
-    bodies = st.multiselect("Udvalg / organ", list(f["bodies"]), format_func=lambda k: f["bodies"].get(k, k),
-                            key="f_bodies", placeholder="Alle")
-    kinds = st.multiselect("Dokumenttype", list(f["kinds"]), format_func=lambda k: render.KIND_LABELS.get(k, k),
-                           key="f_kinds", placeholder="Alle")
+    bodies = st.multiselect(
+        "Udvalg / organ",
+        list(f["bodies"]),
+        format_func=lambda k: f["bodies"].get(k, k),
+        key="f_bodies",
+        placeholder="Alle",
+    )
+    kinds = st.multiselect(
+        "Dokumenttype",
+        list(f["kinds"]),
+        format_func=lambda k: render.KIND_LABELS.get(k, k),
+        key="f_kinds",
+        placeholder="Alle",
+    )
     flt: dict[str, Any] = {}
     if bodies:
         flt["bodies"] = tuple(bodies)
     if kinds:
         flt["kinds"] = tuple(kinds)
     if st.checkbox("Kun en bestemt periode", key="f_use_dates") and f["date_min"]:
-        rng = st.date_input("Periode", value=(to_date(f["date_min"]), to_date(f["date_max"])),
-                            format="DD-MM-YYYY", key="f_dates")
+        rng = st.date_input(
+            "Periode", value=(to_date(f["date_min"]), to_date(f["date_max"])), format="DD-MM-YYYY", key="f_dates"
+        )
         if isinstance(rng, (tuple, list)) and len(rng) == 2:
             flt["date_from"], flt["date_to"] = from_date(rng[0]), from_date(rng[1])
     return flt, render.describe_filters(flt, f["bodies"])
@@ -58,14 +69,27 @@ def sidebar_conversations(res: state.Resources, user: User, signed_in: bool) -> 
         md = render.conversation_markdown(title, views, user.name)
         st.caption("Gem samtalen med kilder:")
         c1, c2 = st.columns(2)
-        c1.download_button("⬇️ Markdown", md, file_name="samtale.md", mime="text/markdown", key="export_md",
-                           width="stretch", help="Gem samtalen med kilder som Markdown")
+        c1.download_button(
+            "⬇️ Markdown",
+            md,
+            file_name="samtale.md",
+            mime="text/markdown",
+            key="export_md",
+            width="stretch",
+            help="Gem samtalen med kilder som Markdown",
+        )
         if pdf_export.available():
             # Made only when clicked (on Streamlit's download thread), from a snapshot of the turns shown now.
             snapshot, name = [dict(v) for v in views], user.name
-            c2.download_button("⬇️ PDF", lambda: pdf_export.conversation_pdf(title, snapshot, name, REFUSAL),
-                               file_name="samtale.pdf", mime="application/pdf", key="export_pdf", width="stretch",
-                               help="Gem samtalen med kilder som PDF")
+            c2.download_button(
+                "⬇️ PDF",
+                lambda: pdf_export.conversation_pdf(title, snapshot, name, REFUSAL),
+                file_name="samtale.pdf",
+                mime="application/pdf",
+                key="export_pdf",
+                width="stretch",
+                help="Gem samtalen med kilder som PDF",
+            )
     if not signed_in:
         return
     convs = res.conversations.list(user.name)
@@ -84,7 +108,7 @@ def _deltas(stream: Iterator, holder: dict) -> Iterator[str]:
     """Text deltas for st.write_stream; the final Answer is kept aside."""
     for part in stream:
         if isinstance(part, str):
-            yield render.as_text(part)      # streamed as Markdown: document text must stay text
+            yield render.as_text(part)  # streamed as Markdown: document text must stay text
         else:
             holder["answer"] = part
 
@@ -125,7 +149,7 @@ def file_link(res: state.Resources, user: User, chunk_id: str, pages: str = "") 
     try:
         levels = res.assistant.retriever.access_for(user)
         return files.original_link(res.index, chunk_id, levels, res.settings.corpus_dirs, pages)
-    except Exception:           # a missing file or catalog row only costs the link, never the answer
+    except Exception:  # a missing file or catalog row only costs the link, never the answer
         log.exception("original link failed")
         return None
 
@@ -134,9 +158,11 @@ def refusal_message(view: dict) -> str:
     """The refusal as shown: with suggestions, say plainly that they may hold the answer."""
     head = f"**{REFUSAL}**"
     if view.get("sources"):
-        return (f"{head}  \nJeg fandt ingen sætning, der sikkert besvarer spørgsmålet. Kilderne under "
-                "»Måske relevant« handler om det samme og kan indeholde svaret – læs dem, før du konkluderer, at "
-                "materialet ikke siger noget om det.")
+        return (
+            f"{head}  \nJeg fandt ingen sætning, der sikkert besvarer spørgsmålet. Kilderne under "
+            "»Måske relevant« handler om det samme og kan indeholde svaret – læs dem, før du konkluderer, at "
+            "materialet ikke siger noget om det."
+        )
     return f"{head}  \nMaterialet i indekset indeholder ikke et svar på spørgsmålet."
 
 
@@ -164,16 +190,18 @@ def show_turn(res: state.Resources, user: User, view: dict, n: int) -> None:
             st.markdown("**Kilder** – klik på et tal i svaret for at åbne kilden")
         for c in view.get("citations", []):
             sentences = render.citing_sentences(view.get("text", ""), c["key"])
-            panel, _ = render.source_panel_html(c, f"{prefix}-{c['key']}", sentences,
-                                                file_link(res, user, c["chunk_id"], c.get("pages", "")))
+            panel, _ = render.source_panel_html(
+                c, f"{prefix}-{c['key']}", sentences, file_link(res, user, c["chunk_id"], c.get("pages", ""))
+            )
             st.html(panel)
         others = view.get("sources", [])
         if others:
             label = "Måske relevant" if view.get("refused") else "Andre relevante kilder"
             with st.expander(f"{label} ({len(others)})", expanded=bool(view.get("refused"))):
                 for s in others:
-                    st.markdown(f"- **{render.as_text(render.source_line(s))}**  \n  "
-                                f"{render.as_text(s.get('snippet', ''))}")
+                    st.markdown(
+                        f"- **{render.as_text(render.source_line(s))}**  \n  {render.as_text(s.get('snippet', ''))}"
+                    )
         feedback_widget(res, user, view)
 
 
@@ -182,14 +210,23 @@ def feedback_widget(res: state.Resources, user: User, view: dict) -> None:
     given = res.feedback.get(tid, user.name)
     c1, c2, c3 = st.columns([2, 2, 6])
     for col, rating, icon in ((c1, "up", "👍 Godt svar"), (c2, "down", "👎 Dårligt svar")):
-        if col.button(icon, key=f"fb-{rating}-{tid}", help="Godt svar" if rating == "up" else "Dårligt svar",
-                      type="primary" if given and given["rating"] == rating else "secondary"):
+        if col.button(
+            icon,
+            key=f"fb-{rating}-{tid}",
+            help="Godt svar" if rating == "up" else "Dårligt svar",
+            type="primary" if given and given["rating"] == rating else "secondary",
+        ):
             given = res.feedback.record(tid, view, rating, (given or {}).get("comment", ""), user.name)
     if given:
         c3.caption("Tak for din vurdering. Skriv gerne, hvad der var godt eller forkert:")
         with st.form(f"fb-form-{tid}", clear_on_submit=False, border=False):
-            comment = st.text_input("Kommentar", value=given.get("comment", ""), key=f"fb-comment-{tid}",
-                                    label_visibility="collapsed", placeholder="Kommentar (valgfri)")
+            comment = st.text_input(
+                "Kommentar",
+                value=given.get("comment", ""),
+                key=f"fb-comment-{tid}",
+                label_visibility="collapsed",
+                placeholder="Kommentar (valgfri)",
+            )
             if st.form_submit_button("Gem kommentar"):
                 res.feedback.record(tid, view, given["rating"], comment, user.name)
                 st.toast("Kommentaren er gemt.")
@@ -199,8 +236,10 @@ def chat_page(res: state.Resources, user: User, flt: dict, flt_text: str, signed
     views = state.turns()
     st.html(render.SOURCE_CSS)
     if not views:
-        st.markdown("Stil et spørgsmål om byrådets og udvalgenes dagsordener, referater og håndbogen. "
-                    "Svaret bygger kun på materialet, og hver oplysning har en kilde, du kan åbne.")
+        st.markdown(
+            "Stil et spørgsmål om byrådets og udvalgenes dagsordener, referater og håndbogen. "
+            "Svaret bygger kun på materialet, og hver oplysning har en kilde, du kan åbne."
+        )
     for n, view in enumerate(views):
         show_turn(res, user, view, n)
     question = st.chat_input("Skriv dit spørgsmål …", key="chat_input")
@@ -209,8 +248,10 @@ def chat_page(res: state.Resources, user: User, flt: dict, flt_text: str, signed
 
 
 def draft_page(res: state.Resources, user: User, flt: dict) -> None:
-    st.markdown("Beskriv emnet, så formulerer assistenten et udkast til et spørgsmål til forvaltningen "
-                "(10-dagesforespørgsel) ud fra det, materialet allerede siger.")
+    st.markdown(
+        "Beskriv emnet, så formulerer assistenten et udkast til et spørgsmål til forvaltningen "
+        "(10-dagesforespørgsel) ud fra det, materialet allerede siger."
+    )
     topic = st.text_area("Emne", key="draft_topic", placeholder="Fx vandløbsrestaurering i Solbjerg Bæk")
     if st.button("Formulér udkast", key="draft_go", type="primary") and topic.strip():
         with st.spinner("Formulerer …"):
@@ -225,8 +266,10 @@ def draft_page(res: state.Resources, user: User, flt: dict) -> None:
     if a.refused:
         from assistant.drafting import empty_draft
 
-        st.warning("Der er ingen baggrund i materialet om emnet, så udkastet har ingen kildehenvisninger. "
-                   "Her er en tom skabelon, du selv kan udfylde:")
+        st.warning(
+            "Der er ingen baggrund i materialet om emnet, så udkastet har ingen kildehenvisninger. "
+            "Her er en tom skabelon, du selv kan udfylde:"
+        )
         st.code(empty_draft(a.question), language=None, wrap_lines=True)
         reason = render.refusal_reason({"notes": list(a.notes), "refusal_reason": getattr(a, "refusal_reason", "")})
         if reason and state.is_admin(user):

@@ -33,16 +33,34 @@ def settings_env(settings: Settings) -> dict[str, str]:
     return out
 
 
-def serve_command(settings: Settings, port: int, host: str,
-                  environ: Mapping[str, str] | None = None) -> tuple[list[str], dict[str, str]]:
+def serve_command(
+    settings: Settings, port: int, host: str, environ: Mapping[str, str] | None = None
+) -> tuple[list[str], dict[str, str]]:
     """The argv and environment that start the app."""
-    argv = [sys.executable, "-m", "streamlit", "run", str(APP),
-            "--server.headless", "true", "--browser.gatherUsageStats", "false",
-            "--server.port", str(port), "--server.address", host,
-            "--server.fileWatcherType", "none", "--client.toolbarMode", "minimal", "--server.maxUploadSize", str(settings.max_file_mb)]
+    argv = [
+        sys.executable,
+        "-m",
+        "streamlit",
+        "run",
+        str(APP),
+        "--server.headless",
+        "true",
+        "--browser.gatherUsageStats",
+        "false",
+        "--server.port",
+        str(port),
+        "--server.address",
+        host,
+        "--server.fileWatcherType",
+        "none",
+        "--client.toolbarMode",
+        "minimal",
+        "--server.maxUploadSize",
+        str(settings.max_file_mb),
+    ]
     from byraad.runtime import child_env
 
-    env = child_env("server", os.environ if environ is None else environ)     # thread policy of an answering server
+    env = child_env("server", os.environ if environ is None else environ)  # thread policy of an answering server
     env.update(settings_env(settings))
     return argv, env
 
@@ -92,7 +110,7 @@ def register(main: click.Group) -> None:
         store = UserStore.for_settings(obj.settings)
         try:
             user = store.add(name, parse_groups(groups), password)
-            _end_sessions(obj.settings, name)        # a new password or new groups: signed-in browsers sign in again
+            _end_sessions(obj.settings, name)  # a new password or new groups: signed-in browsers sign in again
         except ValueError as e:
             raise click.UsageError(str(e)) from None
         finally:

@@ -50,8 +50,10 @@ class ConversationStore:
     def create(self, user: str, title: str) -> str:
         cid = uuid.uuid4().hex
         now = time.time()
-        self.db.execute("INSERT INTO conversations(id, user, title, created, updated) VALUES(?,?,?,?,?)",
-                        (cid, user, title[:120], now, now))
+        self.db.execute(
+            "INSERT INTO conversations(id, user, title, created, updated) VALUES(?,?,?,?,?)",
+            (cid, user, title[:120], now, now),
+        )
         return cid
 
     def add_turn(self, conv_id: str, user: str, view: Mapping[str, Any]) -> str:
@@ -60,9 +62,10 @@ class ConversationStore:
             raise PermissionError("samtalen tilhører en anden bruger")
         tid = uuid.uuid4().hex
         n = self.db.execute("SELECT COUNT(*) FROM turns WHERE conv_id=?", (conv_id,)).fetchone()[0]
-        self.db.execute("INSERT INTO turns(id, conv_id, idx, question, view, ts) VALUES(?,?,?,?,?,?)",
-                        (tid, conv_id, n, view.get("question", ""), json.dumps(dict(view), ensure_ascii=False),
-                         time.time()))
+        self.db.execute(
+            "INSERT INTO turns(id, conv_id, idx, question, view, ts) VALUES(?,?,?,?,?,?)",
+            (tid, conv_id, n, view.get("question", ""), json.dumps(dict(view), ensure_ascii=False), time.time()),
+        )
         self.db.execute("UPDATE conversations SET updated=? WHERE id=?", (time.time(), conv_id))
         return tid
 
@@ -73,7 +76,9 @@ class ConversationStore:
     def list(self, user: str, limit: int = 30) -> list[dict]:
         rows = self.db.execute(
             "SELECT c.id, c.title, c.updated, (SELECT COUNT(*) FROM turns t WHERE t.conv_id=c.id) FROM conversations c "
-            "WHERE c.user=? ORDER BY c.updated DESC LIMIT ?", (user, limit))
+            "WHERE c.user=? ORDER BY c.updated DESC LIMIT ?",
+            (user, limit),
+        )
         return [{"id": i, "title": t, "updated": u, "turns": n} for i, t, u, n in rows]
 
     def turns(self, conv_id: str, user: str) -> list[dict]:

@@ -41,8 +41,9 @@ def feedback_record(view: Mapping[str, Any], rating: str, comment: str, user: st
         "sources": [{k: c.get(k) for k in (*CITATION_KEYS, "source_text")} for c in view.get("citations", [])],
         "settings": {"fingerprint": view.get("settings_fingerprint", ""), "mode": view.get("mode", "")},
         "timestamp": time.strftime("%Y-%m-%dT%H:%M:%S"),
-        "other_sources": [{k: s.get(k) for k in ("chunk_id", "title", "path", "pages")}
-                          for s in view.get("sources", [])],
+        "other_sources": [
+            {k: s.get(k) for k in ("chunk_id", "title", "path", "pages")} for s in view.get("sources", [])
+        ],
         "filters": view.get("filters", {}),
         "mode": view.get("mode", ""),
     }
@@ -65,7 +66,8 @@ class FeedbackStore:
             "INSERT INTO feedback(turn_id, user, rating, comment, record, ts) VALUES(?,?,?,?,?,?) "
             "ON CONFLICT(turn_id, user) DO UPDATE SET rating=excluded.rating, comment=excluded.comment, "
             "record=excluded.record, ts=excluded.ts",
-            (turn_id, user, rating, rec["comment"], json.dumps(rec, ensure_ascii=False), rec["ts"]))
+            (turn_id, user, rating, rec["comment"], json.dumps(rec, ensure_ascii=False), rec["ts"]),
+        )
         return rec
 
     def get(self, turn_id: str, user: str) -> dict | None:

@@ -23,10 +23,16 @@ from typing import Any, Iterable, Mapping
 
 ROUTE = "/original/{token}"
 TTL_S = 4 * 3600
-_KEY = secrets.token_bytes(32)          # per server process: links die with it (they are re-made on every render)
-MEDIA_TYPES = {".pdf": "application/pdf", ".txt": "text/plain; charset=utf-8", ".md": "text/plain; charset=utf-8",
-               ".html": "text/plain; charset=utf-8", ".htm": "text/plain; charset=utf-8",
-               ".toml": "text/plain; charset=utf-8", ".csv": "text/plain; charset=utf-8"}
+_KEY = secrets.token_bytes(32)  # per server process: links die with it (they are re-made on every render)
+MEDIA_TYPES = {
+    ".pdf": "application/pdf",
+    ".txt": "text/plain; charset=utf-8",
+    ".md": "text/plain; charset=utf-8",
+    ".html": "text/plain; charset=utf-8",
+    ".htm": "text/plain; charset=utf-8",
+    ".toml": "text/plain; charset=utf-8",
+    ".csv": "text/plain; charset=utf-8",
+}
 KIND_NAMES = {".pdf": "PDF", ".docx": "Word", ".doc": "Word", ".txt": "tekst", ".md": "tekst", ".odt": "ODT"}
 
 
@@ -40,8 +46,9 @@ def _unb64(s: str) -> bytes:
 
 def sign(path: str | Path, doc_id: str, now: float | None = None, ttl: float = TTL_S, key: bytes | None = None) -> str:
     """A token for one file (absolute path) of one document id, valid for `ttl` seconds."""
-    body = _b64(json.dumps({"p": str(path), "d": doc_id, "x": int((now or time.time()) + ttl)},
-                           ensure_ascii=False).encode())
+    body = _b64(
+        json.dumps({"p": str(path), "d": doc_id, "x": int((now or time.time()) + ttl)}, ensure_ascii=False).encode()
+    )
     mac = _b64(hmac.new(key or _KEY, body.encode(), hashlib.sha256).digest())
     return f"{body}.{mac}"
 
@@ -104,8 +111,9 @@ def _doc_info(index: Any, doc_id: str) -> dict:
         return {}
 
 
-def original_link(index: Any, chunk_id: str, levels: tuple[str, ...] | None, roots: Iterable[str | Path],
-                  pages: str = "") -> dict[str, str] | None:
+def original_link(
+    index: Any, chunk_id: str, levels: tuple[str, ...] | None, roots: Iterable[str | Path], pages: str = ""
+) -> dict[str, str] | None:
     """{"url", "label"} for the original file of a cited chunk, or None (not permitted, not a file on disk)."""
     chunk = index.all_chunks().get(chunk_id)
     if chunk is None or not may_open(index, chunk.doc_id, levels):
@@ -126,8 +134,9 @@ def original_link(index: Any, chunk_id: str, levels: tuple[str, ...] | None, roo
     return {"url": url, "label": f"Åbn originalen ({kind})"}
 
 
-def serve_original(token: str, roots: Iterable[str | Path], now: float | None = None,
-                   key: bytes | None = None) -> tuple[int, bytes, Mapping[str, str]]:
+def serve_original(
+    token: str, roots: Iterable[str | Path], now: float | None = None, key: bytes | None = None
+) -> tuple[int, bytes, Mapping[str, str]]:
     """(status, body, headers) for a request of /original/<token>: the file, or a Danish refusal."""
     claims = verify(token, now, key)
     if claims is None:
@@ -136,20 +145,30 @@ def serve_original(token: str, roots: Iterable[str | Path], now: float | None = 
     if not path.is_absolute() or not path.is_file() or not inside(path, roots):
         return 404, "Filen findes ikke længere.".encode(), _text_headers()
     if doc_id_of(path) != claims.get("d"):
-        return 409, "Filen er ændret siden indlæsningen. Indlæs den igen, og åbn kilden på ny.".encode(), \
-            _text_headers()
+        return (
+            409,
+            "Filen er ændret siden indlæsningen. Indlæs den igen, og åbn kilden på ny.".encode(),
+            _text_headers(),
+        )
     ext = path.suffix.lower()
     media = MEDIA_TYPES.get(ext) or mimetypes.guess_type(path.name)[0] or "application/octet-stream"
     inline = ext in MEDIA_TYPES
     name = path.name.encode("ascii", "replace").decode().replace('"', "_")
-    headers = {"Content-Type": media, "X-Content-Type-Options": "nosniff", "Cache-Control": "private, no-store",
-               "Content-Disposition": f'{"inline" if inline else "attachment"}; filename="{name}"'}
+    headers = {
+        "Content-Type": media,
+        "X-Content-Type-Options": "nosniff",
+        "Cache-Control": "private, no-store",
+        "Content-Disposition": f'{"inline" if inline else "attachment"}; filename="{name}"',
+    }
     return 200, path.read_bytes(), headers
 
 
 def _text_headers() -> dict[str, str]:
-    return {"Content-Type": "text/plain; charset=utf-8", "X-Content-Type-Options": "nosniff",
-            "Cache-Control": "no-store"}
+    return {
+        "Content-Type": "text/plain; charset=utf-8",
+        "X-Content-Type-Options": "nosniff",
+        "Cache-Control": "no-store",
+    }
 
 
 def corpus_roots(environ: Mapping[str, str] | None = None) -> list[str]:

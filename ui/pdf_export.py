@@ -19,11 +19,14 @@ from ui.render import export_marking, mode_label, public_notes, source_line
 FONT_DIRS = ("/usr/share/fonts/truetype/dejavu", "/usr/share/fonts/dejavu", "/usr/share/fonts/TTF")
 # (regular, bold, oblique) file names per family, best first.
 FONT_FILES = (("DejaVuSans.ttf", "DejaVuSans-Bold.ttf", "DejaVuSans-Oblique.ttf"),)
-LIBERATION = ("/usr/share/fonts/truetype/liberation/LiberationSans-Regular.ttf",
-              "/usr/share/fonts/truetype/liberation/LiberationSans-Bold.ttf",
-              "/usr/share/fonts/truetype/liberation/LiberationSans-Italic.ttf")
-_LATIN1 = str.maketrans({"“": '"', "”": '"', "„": '"', "‘": "'", "’": "'", "–": "-", "—": "-", "…": "...",
-                         "\u00ad": "", "•": "-"})
+LIBERATION = (
+    "/usr/share/fonts/truetype/liberation/LiberationSans-Regular.ttf",
+    "/usr/share/fonts/truetype/liberation/LiberationSans-Bold.ttf",
+    "/usr/share/fonts/truetype/liberation/LiberationSans-Italic.ttf",
+)
+_LATIN1 = str.maketrans(
+    {"“": '"', "”": '"', "„": '"', "‘": "'", "’": "'", "–": "-", "—": "-", "…": "...", "\u00ad": "", "•": "-"}
+)
 REFUSED_LABEL = "Ikke i materialet"
 
 
@@ -36,7 +39,7 @@ def available() -> bool:
 def find_font() -> tuple[str, str, str] | None:
     """Paths of a Unicode TTF family (regular, bold, italic; bold/italic fall back to regular), or None."""
     dirs = [Path(d) for d in FONT_DIRS]
-    spec = importlib.util.find_spec("matplotlib")      # located without importing matplotlib (slow, heavy)
+    spec = importlib.util.find_spec("matplotlib")  # located without importing matplotlib (slow, heavy)
     if spec and spec.submodule_search_locations:
         dirs.append(Path(list(spec.submodule_search_locations)[0]) / "mpl-data" / "fonts" / "ttf")
     for d in dirs:
@@ -56,7 +59,7 @@ class _Doc:
 
         self.pdf = FPDF(format="A4")
         self.marking = marking
-        self.pdf.header = self._header            # called by FPDF on every new page
+        self.pdf.header = self._header  # called by FPDF on every new page
         self.pdf.set_title(title)
         self.pdf.set_creator("byråds-GPT")
         self.pdf.set_auto_page_break(True, margin=15)
@@ -90,8 +93,9 @@ class _Doc:
             return text
         return text.translate(_LATIN1).encode("latin-1", "replace").decode("latin-1")
 
-    def para(self, text: str, size: float = 10.5, style: str = "", indent: float = 0, gray: int = 0,
-             gap: float = 1.5) -> None:
+    def para(
+        self, text: str, size: float = 10.5, style: str = "", indent: float = 0, gray: int = 0, gap: float = 1.5
+    ) -> None:
         if not str(text).strip():
             return
         pdf = self.pdf
@@ -152,15 +156,15 @@ def _turn(doc: _Doc, i: int, v: Mapping[str, Any], refusal: str) -> None:
     doc.rule()
 
 
-def conversation_pdf(title: str, views: list[Mapping[str, Any]], user: str = "", refusal: str = "",
-                     now: float | None = None) -> bytes:
+def conversation_pdf(
+    title: str, views: list[Mapping[str, Any]], user: str = "", refusal: str = "", now: float | None = None
+) -> bytes:
     """The conversation (questions, answers with [n], their sources and quoted passages) as PDF bytes."""
     refusal = refusal or REFUSAL
     doc = _Doc(title or "Samtale", export_marking(views))
     doc.para(title or "Samtale", size=16, style="B", gap=1)
     when = time.strftime("%d-%m-%Y %H:%M", time.localtime(now if now is not None else time.time()))
-    doc.para(f"Eksporteret {when}" + (f" af {user}" if user else "") + " fra byråds-GPT.", size=9.5, gray=80,
-             gap=4)
+    doc.para(f"Eksporteret {when}" + (f" af {user}" if user else "") + " fra byråds-GPT.", size=9.5, gray=80, gap=4)
     doc.rule()
     for i, v in enumerate(views, 1):
         _turn(doc, i, v, refusal)

@@ -15,8 +15,14 @@ from typing import Any, Iterable, Mapping
 from byraad.dates import format_date
 from byraad.types import Answer, Citation, Hit
 
-KIND_LABELS = {"agenda": "Dagsordener", "minutes": "Referater", "indstilling": "Indstillinger",
-               "handbook": "Håndbog", "report": "Rapporter og notater", "other": "Andet"}
+KIND_LABELS = {
+    "agenda": "Dagsordener",
+    "minutes": "Referater",
+    "indstilling": "Indstillinger",
+    "handbook": "Håndbog",
+    "report": "Rapporter og notater",
+    "other": "Andet",
+}
 _CITE = re.compile(r"\[(\d+(?:\s*,\s*\d+)*)\]")
 
 
@@ -28,12 +34,27 @@ def mode_label(mode: str) -> str:
 
 
 OCR_NOTE = "(OCR – kan indeholde læsefejl)"
-INTERNAL_NOTE = "Afvist:"       # the assistant's internal refusal reason, as a note in older answers
+INTERNAL_NOTE = "Afvist:"  # the assistant's internal refusal reason, as a note in older answers
 
 
 def cited_view(c: Citation, context: str | tuple[str, tuple[int, int]] = "") -> dict[str, Any]:
-    d = {k: getattr(c, k) for k in ("key", "chunk_id", "title", "path", "pages", "quote", "source_text", "body",
-                                    "meeting_date", "item_no", "item_title", "kind")}
+    d = {
+        k: getattr(c, k)
+        for k in (
+            "key",
+            "chunk_id",
+            "title",
+            "path",
+            "pages",
+            "quote",
+            "source_text",
+            "body",
+            "meeting_date",
+            "item_no",
+            "item_title",
+            "kind",
+        )
+    }
     d["ocr"] = bool(getattr(c, "ocr", False))
     d["access"] = str(getattr(c, "access", "") or "")
     d["case_number"] = str(getattr(c, "case_number", "") or "")
@@ -48,12 +69,21 @@ def hit_view(h: Hit) -> dict[str, Any]:
     m = h.chunk.meta
     ps, pe = m.get("page_label_start") or m.get("page_start"), m.get("page_label_end") or m.get("page_end")
     pages = "" if ps in (None, "") else (str(ps) if ps == pe or pe in (None, "") else f"{ps}-{pe}")
-    return {"chunk_id": h.chunk.chunk_id, "title": str(m.get("title") or m.get("path") or ""),
-            "path": str(m.get("path") or ""), "pages": pages, "body": str(m.get("body") or ""),
-            "meeting_date": m.get("meeting_date") if isinstance(m.get("meeting_date"), int) else None,
-            "item_no": str(m.get("item_no") or ""), "item_title": str(m.get("item_title") or ""),
-            "kind": str(m.get("kind") or ""), "case_number": str(m.get("case_number") or ""),
-            "ocr": bool(m.get("ocr")), "access": str(m.get("access") or ""), "snippet": _shorten(h.chunk.text, 300)}
+    return {
+        "chunk_id": h.chunk.chunk_id,
+        "title": str(m.get("title") or m.get("path") or ""),
+        "path": str(m.get("path") or ""),
+        "pages": pages,
+        "body": str(m.get("body") or ""),
+        "meeting_date": m.get("meeting_date") if isinstance(m.get("meeting_date"), int) else None,
+        "item_no": str(m.get("item_no") or ""),
+        "item_title": str(m.get("item_title") or ""),
+        "kind": str(m.get("kind") or ""),
+        "case_number": str(m.get("case_number") or ""),
+        "ocr": bool(m.get("ocr")),
+        "access": str(m.get("access") or ""),
+        "snippet": _shorten(h.chunk.text, 300),
+    }
 
 
 def answer_view(a: Answer, contexts: Mapping[str, Any] | None = None, filters_text: str = "") -> dict[str, Any]:
@@ -63,14 +93,23 @@ def answer_view(a: Answer, contexts: Mapping[str, Any] | None = None, filters_te
     cited = {c.chunk_id for c in a.citations}
     levels = {h.chunk.chunk_id: str(h.chunk.meta.get("access") or "") for h in a.hits}
     return {
-        "question": a.question, "text": a.text, "refused": a.refused, "mode": a.mode, "period": a.period,
-        "filters": dict(a.filters), "filters_text": filters_text, "notes": list(a.notes),
+        "question": a.question,
+        "text": a.text,
+        "refused": a.refused,
+        "mode": a.mode,
+        "period": a.period,
+        "filters": dict(a.filters),
+        "filters_text": filters_text,
+        "notes": list(a.notes),
         "refusal_reason": str(getattr(a, "refusal_reason", "") or ""),
-        "settings_fingerprint": a.settings_fingerprint, "standalone_query": a.standalone_query,
-        "citations": [dict(cited_view(c, contexts.get(c.chunk_id, "")), access=levels.get(c.chunk_id, ""))
-                      for c in a.citations],
+        "settings_fingerprint": a.settings_fingerprint,
+        "standalone_query": a.standalone_query,
+        "citations": [
+            dict(cited_view(c, contexts.get(c.chunk_id, "")), access=levels.get(c.chunk_id, "")) for c in a.citations
+        ],
         "sources": [hit_view(h) for h in a.hits if h.chunk.chunk_id not in cited],
-        "ts": time.time(), "context_checked": True,
+        "ts": time.time(),
+        "context_checked": True,
     }
 
 
@@ -79,8 +118,9 @@ def refusal_reason(view: Mapping[str, Any]) -> str:
     "Afvist: …" note older answers carry. For the secretariat only; jargon to a council member."""
     if view.get("refusal_reason"):
         return str(view["refusal_reason"])
-    return next((str(n).split(":", 1)[1].strip() for n in view.get("notes", []) or []
-                 if str(n).startswith(INTERNAL_NOTE)), "")
+    return next(
+        (str(n).split(":", 1)[1].strip() for n in view.get("notes", []) or [] if str(n).startswith(INTERNAL_NOTE)), ""
+    )
 
 
 def public_notes(view: Mapping[str, Any]) -> list[str]:
@@ -93,8 +133,7 @@ def safe_stored_view(view: Mapping[str, Any]) -> dict[str, Any]:
     "context_checked") keep only each citation's own retrieved passage, never the widened context."""
     v = dict(view)
     if not v.get("context_checked"):
-        v["citations"] = [dict(c, context=c.get("source_text") or c.get("quote") or "")
-                          for c in v.get("citations", [])]
+        v["citations"] = [dict(c, context=c.get("source_text") or c.get("quote") or "") for c in v.get("citations", [])]
         v["context_checked"] = True
     return v
 
@@ -139,7 +178,7 @@ def link_citations(text: str, anchor_prefix: str) -> str:
     only links shown."""
     out, last = [], 0
     for m in _CITE.finditer(text):
-        out.append(as_html(text[last:m.start()]))
+        out.append(as_html(text[last : m.start()]))
         nums = [n.strip() for n in m.group(1).split(",")]
         links = ", ".join(f'<a href="#{anchor_prefix}-{n}" target="_self" class="byraad-cite">{n}</a>' for n in nums)
         out.append(f"[{links}]")
@@ -149,7 +188,7 @@ def link_citations(text: str, anchor_prefix: str) -> str:
 
 
 def source_line(s: Mapping[str, Any]) -> str:
-    """"Titel · Udvalg · 18. februar 2025 · punkt 3: Titel · s. 3-4 · Sagsnr. …" for a citation or source, with
+    """ "Titel · Udvalg · 18. februar 2025 · punkt 3: Titel · s. 3-4 · Sagsnr. …" for a citation or source, with
     the OCR caveat after it when the passage was read by OCR."""
     parts = [str(s.get("title") or s.get("path") or "Ukendt dokument")]
     if s.get("body"):
@@ -157,7 +196,9 @@ def source_line(s: Mapping[str, Any]) -> str:
     if when := meeting_date_text(s):
         parts.append(when)
     if s.get("item_no"):
-        parts.append(f"punkt {s['item_no']}" + (f": {_clean_title(s.get('item_title', ''))}" if s.get("item_title") else ""))
+        parts.append(
+            f"punkt {s['item_no']}" + (f": {_clean_title(s.get('item_title', ''))}" if s.get("item_title") else "")
+        )
     if s.get("pages"):
         parts.append(f"s. {s['pages']}")
     if s.get("case_number"):
@@ -279,14 +320,16 @@ def mark_spans(context: str, sentences: Iterable[str], region: tuple[int, int] |
             cands = source_sentences(context, lo, hi)
             # A source sentence ending the answer's sentence is what it quotes ("…, punkt 5 (Vandløb): Godkendt.");
             # the item title before it is the answer's own framing.
-            inner = [(_tail(own, context[s:e]), e - s, (s, e)) for s, e in cands
-                     if _inside(sent_letters, own, context[s:e])]
+            inner = [
+                (_tail(own, context[s:e]), e - s, (s, e)) for s, e in cands if _inside(sent_letters, own, context[s:e])
+            ]
             if inner:
                 found = max(inner)[2]
                 break
             toks = content_tokens(sent)
-            scored = [(len(toks & content_tokens(context[s:e])) / max(len(toks), 1), -(e - s), (s, e))
-                      for s, e in cands]
+            scored = [
+                (len(toks & content_tokens(context[s:e])) / max(len(toks), 1), -(e - s), (s, e)) for s, e in cands
+            ]
             best = max(scored, default=None)
             if best and best[0] >= 0.5:
                 found = best[2]
@@ -327,7 +370,9 @@ def source_facts(c: Mapping[str, Any]) -> list[tuple[str, str]]:
     if c.get("body") or c.get("meeting_date") or c.get("item_no"):
         rows.append(("Møde", " · ".join(x for x in (str(c.get("body") or ""), meeting_date_text(c)) if x)))
     if c.get("item_no"):
-        rows.append(("Punkt", f"{c['item_no']}" + (f": {_clean_title(c['item_title'])}" if c.get("item_title") else "")))
+        rows.append(
+            ("Punkt", f"{c['item_no']}" + (f": {_clean_title(c['item_title'])}" if c.get("item_title") else ""))
+        )
     if c.get("pages"):
         rows.append(("Side", str(c["pages"])))
     if c.get("case_number"):
@@ -337,8 +382,9 @@ def source_facts(c: Mapping[str, Any]) -> list[tuple[str, str]]:
     return rows
 
 
-def source_panel_html(c: Mapping[str, Any], anchor: str, sentences: Iterable[str], link: Mapping[str, str] | None,
-                      is_open: bool = False) -> tuple[str, bool]:
+def source_panel_html(
+    c: Mapping[str, Any], anchor: str, sentences: Iterable[str], link: Mapping[str, str] | None, is_open: bool = False
+) -> tuple[str, bool]:
     """One cited source as a <details> block (for st.html, so no Markdown touches the text): the summary line, then
     document, meeting, item, page and case number, the link to the original file, and the surrounding text with the
     cited sentence(s) marked. The anchor the answer's [n] points at sits inside, so following it opens the block.
@@ -347,19 +393,28 @@ def source_panel_html(c: Mapping[str, Any], anchor: str, sentences: Iterable[str
     region = tuple(c["context_span"]) if c.get("context_span") else _region(context, c)
     spans = mark_spans(context, sentences, region)
     if not spans and region and region[1] > region[0]:
-        spans = [tuple(region)]         # the cited passage itself, when no sentence of the answer can be placed
+        spans = [tuple(region)]  # the cited passage itself, when no sentence of the answer can be placed
     facts = "".join(f"<tr><th>{html.escape(k)}</th><td>{html.escape(v)}</td></tr>" for k, v in source_facts(c))
-    ocr = (f'<p class="byraad-note">{html.escape(OCR_NOTE)}: teksten er læst maskinelt fra en skannet side.</p>'
-           if c.get("ocr") else "")
-    orig = (f'<p><a class="byraad-original" href="{html.escape(link["url"])}" target="_blank">'
-            f'{html.escape(link["label"])} ↗</a></p>' if link else "")
+    ocr = (
+        f'<p class="byraad-note">{html.escape(OCR_NOTE)}: teksten er læst maskinelt fra en skannet side.</p>'
+        if c.get("ocr")
+        else ""
+    )
+    orig = (
+        f'<p><a class="byraad-original" href="{html.escape(link["url"])}" target="_blank">'
+        f"{html.escape(link['label'])} ↗</a></p>"
+        if link
+        else ""
+    )
     anchor_at_mark = bool(spans)
     text = highlighted_html(context, spans, anchor if anchor_at_mark else "")
     body_id = "" if anchor_at_mark else f' id="{html.escape(anchor)}"'
     summary = f"[{html.escape(str(c.get('key', '')))}] {html.escape(source_line(c))}"
-    out = (f'<details class="byraad-kilde"{" open" if is_open else ""}><summary>{summary}</summary>'
-           f'<div class="byraad-kilde-body"{body_id}><table class="byraad-facts">{facts}</table>{ocr}{orig}'
-           f'<div class="byraad-source">{text}</div></div></details>')
+    out = (
+        f'<details class="byraad-kilde"{" open" if is_open else ""}><summary>{summary}</summary>'
+        f'<div class="byraad-kilde-body"{body_id}><table class="byraad-facts">{facts}</table>{ocr}{orig}'
+        f'<div class="byraad-source">{text}</div></div></details>'
+    )
     return out, bool(spans)
 
 
@@ -399,26 +454,36 @@ REASONS_DA = {
     "damaged PDF that cannot be read": "beskadiget PDF, der ikke kan læses",
     "PDF has no pages": "PDF'en har ingen sider",
     "scanned PDF without a text layer: needs OCR": "skannet PDF uden tekstlag: kræver tekstgenkendelse (OCR)",
-    "password-protected PDF; remove the password and add it again":
-        "PDF'en er beskyttet med adgangskode; fjern adgangskoden, og læg den ind igen",
+    "password-protected PDF; remove the password and add it again": (
+        "PDF'en er beskyttet med adgangskode; fjern adgangskoden, og læg den ind igen"
+    ),
     "file claims to be UTF-8 but contains invalid bytes": "filen angiver UTF-8, men indeholder ugyldige tegn",
     "file claims to be UTF-16 but cannot be decoded": "filen angiver UTF-16, men kan ikke afkodes",
     "binary file, not text (contains NUL bytes)": "binær fil, ikke tekst",
     "binary or damaged file, not readable text": "binær eller beskadiget fil, ikke læsbar tekst",
     "file contains no text": "filen indeholder ingen tekst",
     "Word file contains no text": "Word-filen indeholder ingen tekst",
-    "password-protected Word file; remove the password and add it again":
-        "Word-filen er beskyttet med adgangskode; fjern adgangskoden, og læg den ind igen",
-    "old Word .doc file saved as .docx; save it as a real .docx or PDF":
-        "gammel Word .doc-fil gemt som .docx; gem den som en rigtig .docx eller PDF",
+    "password-protected Word file; remove the password and add it again": (
+        "Word-filen er beskyttet med adgangskode; fjern adgangskoden, og læg den ind igen"
+    ),
+    "old Word .doc file saved as .docx; save it as a real .docx or PDF": (
+        "gammel Word .doc-fil gemt som .docx; gem den som en rigtig .docx eller PDF"
+    ),
     "damaged Word file (not a .docx package)": "beskadiget Word-fil (ikke en .docx-pakke)",
     "text encoding could not be recognised": "filens tegnsæt kunne ikke genkendes",
 }
-CODES_DA = {"empty": "filen indeholder ingen brugbar tekst", "corrupt": "beskadiget fil, der ikke kan læses",
-            "not_pdf": "filen er ikke en PDF", "needs_ocr": "skannet fil uden tekst: kræver tekstgenkendelse (OCR)",
-            "encrypted": "filen er beskyttet med adgangskode", "decode": "filens tegnsæt kan ikke afkodes",
-            "unsupported": "filtypen understøttes ikke", "unreadable": "filen kan ikke læses",
-            "timeout": "filen tog for lang tid at læse", "too_large": "filen er for stor"}
+CODES_DA = {
+    "empty": "filen indeholder ingen brugbar tekst",
+    "corrupt": "beskadiget fil, der ikke kan læses",
+    "not_pdf": "filen er ikke en PDF",
+    "needs_ocr": "skannet fil uden tekst: kræver tekstgenkendelse (OCR)",
+    "encrypted": "filen er beskyttet med adgangskode",
+    "decode": "filens tegnsæt kan ikke afkodes",
+    "unsupported": "filtypen understøttes ikke",
+    "unreadable": "filen kan ikke læses",
+    "timeout": "filen tog for lang tid at læse",
+    "too_large": "filen er for stor",
+}
 _ASCII_ONLY = re.compile(r"^[\x00-\x7f]*$")
 
 
@@ -457,6 +522,7 @@ _MD_LINE_START = re.compile(r"(?m)^(\s*)([#>+=-]|\d+[.)])")
 def md_escape(s: str) -> str:
     """Text for a Markdown file (the export): inline Markdown/HTML characters backslash-escaped, and a line that would
     start a heading, quote or list too, so a viewer shows `![x](http://…)` as written and fetches nothing."""
+
     def line(m: re.Match) -> str:
         lead = m.group(2)
         return m.group(1) + (lead[:-1] + "\\" + lead[-1] if lead[0].isdigit() else "\\" + lead)
@@ -464,8 +530,10 @@ def md_escape(s: str) -> str:
     return _MD_LINE_START.sub(line, _MD_ACTIVE.sub(r"\\\1", str(s)))
 
 
-CLOSED_MARK = ("FORTROLIGT – indeholder materiale fra lukket dagsorden. Må ikke videregives til personer uden "
-               "adgang til det lukkede punkt.")
+CLOSED_MARK = (
+    "FORTROLIGT – indeholder materiale fra lukket dagsorden. Må ikke videregives til personer uden "
+    "adgang til det lukkede punkt."
+)
 INTERNAL_MARK = "INTERNT – indeholder internt materiale, der ikke er offentligt. Må ikke videregives."
 
 
@@ -475,8 +543,11 @@ def export_marking(views: Iterable[Mapping[str, Any]]) -> str:
     closed: marking too much is the safe error."""
     from byraad.access import is_closed
 
-    levels = [str(x.get("access") or "closed") for v in views
-              for x in list(v.get("citations", []) or []) + list(v.get("sources", []) or [])]
+    levels = [
+        str(x.get("access") or "closed")
+        for v in views
+        for x in list(v.get("citations", []) or []) + list(v.get("sources", []) or [])
+    ]
     if any(is_closed(lv) for lv in levels):
         return CLOSED_MARK
     if any(lv != "public" for lv in levels):
@@ -489,8 +560,12 @@ def conversation_markdown(title: str, views: list[Mapping[str, Any]], user: str 
     e = md_escape
     mark = export_marking(views)
     banner = [f"**{e(mark)}**", ""] if mark else []
-    lines = banner + [f"# {e(title or 'Samtale')}", "", f"Eksporteret {time.strftime('%d-%m-%Y %H:%M')}"
-                      + (f" af {e(user)}" if user else "") + " fra byråds-GPT.", ""]
+    lines = banner + [
+        f"# {e(title or 'Samtale')}",
+        "",
+        f"Eksporteret {time.strftime('%d-%m-%Y %H:%M')}" + (f" af {e(user)}" if user else "") + " fra byråds-GPT.",
+        "",
+    ]
     for i, v in enumerate(views, 1):
         lines += [f"## {i}. {e(v['question'])}", ""] + banner
         if v.get("filters_text"):
@@ -511,8 +586,10 @@ def conversation_markdown(title: str, views: list[Mapping[str, Any]], user: str 
             lines.append("")
             lines += [f"- {e(source_line(s))} — fil: {e(s['path'])}" for s in v["sources"]]
             lines.append("")
-        lines += [f"*Svarform: {e(mode_label(v.get('mode', '')))}; indstillinger {v.get('settings_fingerprint', '')}*",
-                  ""]
+        lines += [
+            f"*Svarform: {e(mode_label(v.get('mode', '')))}; indstillinger {v.get('settings_fingerprint', '')}*",
+            "",
+        ]
     return "\n".join(lines + banner)
 
 

@@ -37,7 +37,7 @@ def _sessions() -> SessionStore:
 
 def _same_origin(request: Request) -> bool:
     origin = request.headers.get("origin")
-    if origin is None:           # browsers send Origin on every cross-origin POST; its absence means same-origin
+    if origin is None:  # browsers send Origin on every cross-origin POST; its absence means same-origin
         return True
     return origin.split("://", 1)[-1] == request.headers.get("host", "")
 

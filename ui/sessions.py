@@ -27,9 +27,9 @@ from byraad.users import write_transaction
 
 COOKIE = "byraad_session"
 ROUTE = "/_byraad/session"
-LOCAL_HOURS = 12            # a working day for a signed-in local user
-ANONYMOUS_HOURS = 24        # an anonymous visitor's conversation
-HANDOFF_SECONDS = 60        # a code the page hands to the route is good once, for a minute
+LOCAL_HOURS = 12  # a working day for a signed-in local user
+ANONYMOUS_HOURS = 24  # an anonymous visitor's conversation
+HANDOFF_SECONDS = 60  # a code the page hands to the route is good once, for a minute
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS sessions (id_hash TEXT PRIMARY KEY, user TEXT NOT NULL, kind TEXT NOT NULL,
@@ -63,8 +63,8 @@ def _hash(value: str) -> str:
 @dataclass(frozen=True)
 class Session:
     sid: str
-    user: str               # "" for an anonymous visitor
-    kind: str               # "local" | "anonymous"
+    user: str  # "" for an anonymous visitor
+    kind: str  # "local" | "anonymous"
     expires: float
     conv_id: str | None
 
@@ -80,8 +80,9 @@ class SessionStore:
         data_dir = Path(data_dir)
         self.secret = load_secret(data_dir / "session.key")
         data_dir.mkdir(parents=True, exist_ok=True)
-        self.db = sqlite3.connect(str(data_dir / "users.sqlite"), timeout=30, check_same_thread=False,
-                                  isolation_level=None)
+        self.db = sqlite3.connect(
+            str(data_dir / "users.sqlite"), timeout=30, check_same_thread=False, isolation_level=None
+        )
         self.db.executescript(SCHEMA)
 
     def close(self) -> None:
@@ -117,8 +118,10 @@ class SessionStore:
         sid = secrets.token_urlsafe(32)
         expires = int(now + hours * 3600)
         self.purge(now)
-        self.db.execute("INSERT INTO sessions(id_hash, user, kind, created, expires, conv_id) VALUES(?,?,?,?,?,NULL)",
-                        (_hash(sid), user, kind, now, expires))
+        self.db.execute(
+            "INSERT INTO sessions(id_hash, user, kind, created, expires, conv_id) VALUES(?,?,?,?,?,NULL)",
+            (_hash(sid), user, kind, now, expires),
+        )
         return Session(sid, user, kind, expires, None), self.token(sid, expires)
 
     def get(self, token: str, now: float | None = None) -> Session | None:
@@ -127,8 +130,9 @@ class SessionStore:
         sid = self._parse(token, now)
         if sid is None:
             return None
-        row = self.db.execute("SELECT user, kind, expires, conv_id FROM sessions WHERE id_hash=?",
-                              (_hash(sid),)).fetchone()
+        row = self.db.execute(
+            "SELECT user, kind, expires, conv_id FROM sessions WHERE id_hash=?", (_hash(sid),)
+        ).fetchone()
         if row is None or row[2] <= now:
             return None
         return Session(sid, row[0], row[1], row[2], row[3])
@@ -157,8 +161,10 @@ class SessionStore:
         """A one-time code the page POSTs to the cookie route, which exchanges it for `token` (the cookie value)."""
         now = time.time() if now is None else now
         code = secrets.token_urlsafe(24)
-        self.db.execute("INSERT INTO session_handoffs(code_hash, token, expires) VALUES(?,?,?)",
-                        (_hash(code), token, now + HANDOFF_SECONDS))
+        self.db.execute(
+            "INSERT INTO session_handoffs(code_hash, token, expires) VALUES(?,?,?)",
+            (_hash(code), token, now + HANDOFF_SECONDS),
+        )
         return code
 
     def redeem(self, code: str, now: float | None = None) -> tuple[str, int] | None:
@@ -167,8 +173,9 @@ class SessionStore:
         if not code or len(code) > 100:
             return None
         with write_transaction(self.db):
-            row = self.db.execute("SELECT token, expires FROM session_handoffs WHERE code_hash=?",
-                                  (_hash(code),)).fetchone()
+            row = self.db.execute(
+                "SELECT token, expires FROM session_handoffs WHERE code_hash=?", (_hash(code),)
+            ).fetchone()
             self.db.execute("DELETE FROM session_handoffs WHERE code_hash=?", (_hash(code),))
         if row is None or row[1] <= now:
             return None

@@ -27,11 +27,11 @@ def is_admin(user: User | None) -> bool:
 @dataclass
 class Resources:
     settings: Settings
-    index: Any                  # vectorstore.index.Index
-    assistant: Any              # assistant.assistant.Assistant
-    conversations: Any          # ui.conversations.ConversationStore
-    feedback: Any               # ui.feedback.FeedbackStore
-    users: Any                  # ui.users.UserStore
+    index: Any  # vectorstore.index.Index
+    assistant: Any  # assistant.assistant.Assistant
+    conversations: Any  # ui.conversations.ConversationStore
+    feedback: Any  # ui.feedback.FeedbackStore
+    users: Any  # ui.users.UserStore
     environ: Mapping[str, str]
 
 
@@ -44,14 +44,20 @@ def build_resources(settings: Settings, environ: Mapping[str, str]) -> Resources
 
     index = Index(settings, environ=environ)
     # Create the lazily built backends now, once (Index builds each under its lock), so the first question is fast.
-    if index.vector_snapshot() is None:     # with the ingest's vector snapshot, dense search never opens the store
+    if index.vector_snapshot() is None:  # with the ingest's vector snapshot, dense search never opens the store
         index.store.count()
     index.embedder
     if index.catalog.stats()["chunks"]:
         index.bm25()
-    return Resources(settings, index, build_assistant(settings, index, environ=environ),
-                     ConversationStore.for_settings(settings), FeedbackStore.for_settings(settings),
-                     UserStore.for_settings(settings), environ)
+    return Resources(
+        settings,
+        index,
+        build_assistant(settings, index, environ=environ),
+        ConversationStore.for_settings(settings),
+        FeedbackStore.for_settings(settings),
+        UserStore.for_settings(settings),
+        environ,
+    )
 
 
 @st.cache_resource(show_spinner="Indlæser indeks og model …")
@@ -97,9 +103,13 @@ def facets(index, user: User | None, group_table: dict | None = None) -> dict:
         if isinstance(m.get("meeting_date"), int):
             dates.append(m["meeting_date"])
         newest += [d for d in (m.get("meeting_date"), m.get("doc_date")) if isinstance(d, int)]
-    out = {"bodies": dict(sorted(bodies.items(), key=lambda kv: kv[1])), "kinds": sorted(kinds),
-           "date_min": min(dates) if dates else None, "date_max": max(dates) if dates else None,
-           "newest_material": max(newest) if newest else None}
+    out = {
+        "bodies": dict(sorted(bodies.items(), key=lambda kv: kv[1])),
+        "kinds": sorted(kinds),
+        "date_min": min(dates) if dates else None,
+        "date_max": max(dates) if dates else None,
+        "newest_material": max(newest) if newest else None,
+    }
     with _facet_lock:
         if len(_facet_cache) > 64 or any(k[1] != gen for k in _facet_cache):
             _facet_cache.clear()

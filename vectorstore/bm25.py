@@ -66,7 +66,7 @@ class SavedScores:
         self.indptr = np.load(d / "indptr.csc.index.npy")
         self.num_docs = int(params["num_docs"])
         self.dtype = np.dtype(params.get("dtype", "float32"))
-        self.n_tokens = len(self.indptr) - 1     # bm25s's vocabulary also holds "" with the id n_tokens (no row)
+        self.n_tokens = len(self.indptr) - 1  # bm25s's vocabulary also holds "" with the id n_tokens (no row)
         if max((i for t, i in self.vocab_dict.items() if t), default=-1) >= self.n_tokens:
             raise ValueError("bm25s index: vocabulary and score matrix differ")
 
@@ -99,8 +99,8 @@ class BM25Index:
     def __init__(self, ids: Sequence[str], model=None) -> None:
         self.ids = list(ids)
         self._pos = {cid: i for i, cid in enumerate(self.ids)}
-        self._mask_cache: dict = {}     # frozenset of allowed ids → mask
-        self._model = model             # None for an empty corpus
+        self._mask_cache: dict = {}  # frozenset of allowed ids → mask
+        self._model = model  # None for an empty corpus
 
     def __len__(self) -> int:
         return len(self.ids)

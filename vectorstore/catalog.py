@@ -39,7 +39,7 @@ class Catalog:
         if str(path) != ":memory:":
             from byraad.private import private_dir
 
-            private_dir(self.path.parent)       # the data directory itself is made private by Index
+            private_dir(self.path.parent)  # the data directory itself is made private by Index
         # check_same_thread=False: Streamlit serves sessions from several threads; writes are serialised by SQLite.
         self.db = sqlite3.connect(str(path), timeout=30, check_same_thread=False, isolation_level=None)
         self.db.execute("PRAGMA journal_mode=WAL")
@@ -68,7 +68,9 @@ class Catalog:
     # --- files --------------------------------------------------------------------------------
     def files(self) -> dict[str, tuple[str, str | None, int, float]]:
         """path → (root, doc_id, size, mtime) of every known file."""
-        return {p: (r, d, s, m) for p, r, d, s, m in self.db.execute("SELECT path, root, doc_id, size, mtime FROM files")}
+        return {
+            p: (r, d, s, m) for p, r, d, s, m in self.db.execute("SELECT path, root, doc_id, size, mtime FROM files")
+        }
 
     def set_file(self, path: str, root: str, doc_id: str | None, size: int, mtime: float) -> None:
         self.db.execute(
@@ -100,8 +102,16 @@ class Catalog:
         """Every complete document with its info."""
         return [_row_info(r) for r in self.db.execute(self._DOC_COLUMNS + " WHERE state='complete' ORDER BY path")]
 
-    def begin_document(self, doc_id: str, path: str, title: str, kind: str, info: dict, chunks: Sequence[Chunk],
-                       source_texts: Sequence[str]) -> None:
+    def begin_document(
+        self,
+        doc_id: str,
+        path: str,
+        title: str,
+        kind: str,
+        info: dict,
+        chunks: Sequence[Chunk],
+        source_texts: Sequence[str],
+    ) -> None:
         """Record a document and its chunks as 'pending' before any vector is written (write-ahead)."""
         with self.transaction() as db:
             db.execute("DELETE FROM chunks WHERE doc_id=?", (doc_id,))
@@ -111,8 +121,10 @@ class Catalog:
             )
             db.executemany(
                 "INSERT OR REPLACE INTO chunks(chunk_id, doc_id, idx, text, embed_text, source_text, meta) VALUES(?,?,?,?,?,?,?)",
-                [(c.chunk_id, doc_id, i, c.text, c.embed_text, s, json.dumps(dict(c.meta), ensure_ascii=False))
-                 for i, (c, s) in enumerate(zip(chunks, source_texts))],
+                [
+                    (c.chunk_id, doc_id, i, c.text, c.embed_text, s, json.dumps(dict(c.meta), ensure_ascii=False))
+                    for i, (c, s) in enumerate(zip(chunks, source_texts))
+                ],
             )
 
     def complete_document(self, doc_id: str) -> None:
@@ -134,8 +146,10 @@ class Catalog:
         """Point a document at a new path (its chunks' metadata changes, its vectors do not)."""
         with self.transaction() as db:
             db.execute("UPDATE docs SET path=? WHERE doc_id=?", (path, doc_id))
-            db.executemany("UPDATE chunks SET meta=? WHERE chunk_id=?",
-                           [(json.dumps(dict(c.meta), ensure_ascii=False), c.chunk_id) for c in chunks])
+            db.executemany(
+                "UPDATE chunks SET meta=? WHERE chunk_id=?",
+                [(json.dumps(dict(c.meta), ensure_ascii=False), c.chunk_id) for c in chunks],
+            )
             self._bump(db)
 
     # --- chunks -------------------------------------------------------------------------------
@@ -150,15 +164,19 @@ class Catalog:
             args.append(state)
         return [r[0] for r in self.db.execute(sql + " ORDER BY c.doc_id, c.idx", args)]
 
-    def chunks(self, ids: Iterable[str] | None = None, doc_id: str | None = None, complete_only: bool = True) -> list[Chunk]:
+    def chunks(
+        self, ids: Iterable[str] | None = None, doc_id: str | None = None, complete_only: bool = True
+    ) -> list[Chunk]:
         """Chunks by id (in the given order), of one document, or all of them."""
-        base = ("SELECT c.chunk_id, c.doc_id, c.text, c.embed_text, c.meta FROM chunks c JOIN docs d ON d.doc_id=c.doc_id"
-                + (" WHERE d.state='complete'" if complete_only else " WHERE 1=1"))
+        base = (
+            "SELECT c.chunk_id, c.doc_id, c.text, c.embed_text, c.meta FROM chunks c JOIN docs d ON d.doc_id=c.doc_id"
+            + (" WHERE d.state='complete'" if complete_only else " WHERE 1=1")
+        )
         if ids is not None:
             ids = list(ids)
             out: dict[str, Chunk] = {}
             for i in range(0, len(ids), 500):
-                part = ids[i:i + 500]
+                part = ids[i : i + 500]
                 q = base + f" AND c.chunk_id IN ({','.join('?' * len(part))})"
                 for row in self.db.execute(q, part):
                     out[row[0]] = _row_chunk(row)
@@ -177,8 +195,10 @@ class Catalog:
         return int(row[0]) if row else 0
 
     def _bump(self, db: sqlite3.Connection) -> None:
-        db.execute("INSERT INTO kv(k, v) VALUES('generation', '1') "
-                   "ON CONFLICT(k) DO UPDATE SET v = CAST(CAST(v AS INTEGER) + 1 AS TEXT)")
+        db.execute(
+            "INSERT INTO kv(k, v) VALUES('generation', '1') "
+            "ON CONFLICT(k) DO UPDATE SET v = CAST(CAST(v AS INTEGER) + 1 AS TEXT)"
+        )
 
     def get_kv(self, key: str, default: str = "") -> str:
         row = self.db.execute("SELECT v FROM kv WHERE k=?", (key,)).fetchone()
@@ -188,8 +208,10 @@ class Catalog:
         self.db.execute("INSERT INTO kv(k, v) VALUES(?,?) ON CONFLICT(k) DO UPDATE SET v=excluded.v", (key, value))
 
     def add_run(self, started: float, report: dict) -> int:
-        cur = self.db.execute("INSERT INTO runs(started, finished, report) VALUES(?,?,?)",
-                              (started, time.time(), json.dumps(report, ensure_ascii=False)))
+        cur = self.db.execute(
+            "INSERT INTO runs(started, finished, report) VALUES(?,?,?)",
+            (started, time.time(), json.dumps(report, ensure_ascii=False)),
+        )
         return int(cur.lastrowid or 0)
 
     def runs(self, limit: int = 20) -> list[dict]:

@@ -26,10 +26,10 @@ from vectorstore.filters import Filter
 # (offline-dependencies.md §3) at a small cost in add and query time.
 HNSW_CONFIG = {"hnsw": {"space": "cosine", "ef_construction": 200, "ef_search": 400, "max_neighbors": 32}}
 MAX_BATCH = 5000
-LAYOUT_KEY, LAYOUT = "byraad_layout", "access-shards-1"     # on the public collection once it holds only public rows
-BASE_KEY, LEVEL_KEY = "byraad_base", "byraad_access"        # on every other shard: its base name and level (JSON)
-POOL_MIN, POOL_FACTOR = 200, 4      # candidates fetched unfiltered before post-filtering other where clauses
-LIST_TTL_S = 1.0                    # how stale the shard list may get before a query lists collections again
+LAYOUT_KEY, LAYOUT = "byraad_layout", "access-shards-1"  # on the public collection once it holds only public rows
+BASE_KEY, LEVEL_KEY = "byraad_base", "byraad_access"  # on every other shard: its base name and level (JSON)
+POOL_MIN, POOL_FACTOR = 200, 4  # candidates fetched unfiltered before post-filtering other where clauses
+LIST_TTL_S = 1.0  # how stale the shard list may get before a query lists collections again
 
 
 def chroma_client(path: str | None = None, url: str | None = None) -> Any:
@@ -43,8 +43,7 @@ def chroma_client(path: str | None = None, url: str | None = None) -> Any:
         if not u.hostname:
             raise ValueError(f"bad chroma_url {url!r}; expected e.g. http://127.0.0.1:8011")
         ssl = u.scheme == "https"
-        return chromadb.HttpClient(host=u.hostname, port=u.port or (443 if ssl else 8000), ssl=ssl,
-                                   settings=settings)
+        return chromadb.HttpClient(host=u.hostname, port=u.port or (443 if ssl else 8000), ssl=ssl, settings=settings)
     if not path:
         raise ValueError("ChromaStore needs a path or a url")
     return chromadb.PersistentClient(path=str(path), settings=settings)
@@ -84,13 +83,12 @@ def shard_name(base: str, level: str | None) -> str:
 class ChromaStore:
     """Chunk text, flat metadata and vectors (cosine space) in one Chroma collection per access level."""
 
-    def __init__(self, collection: str, path: str | None = None, url: str | None = None,
-                 client: Any = None) -> None:
+    def __init__(self, collection: str, path: str | None = None, url: str | None = None, client: Any = None) -> None:
         self.name = collection
         self.client = client if client is not None else chroma_client(path, url)
         self.batch_size = min(MAX_BATCH, int(self.client.get_max_batch_size()))
         self._lock = threading.RLock()
-        self._shards: dict[str | None, Any] | None = None       # level → collection
+        self._shards: dict[str | None, Any] | None = None  # level → collection
         self._listed = 0.0
 
     # --- shards --------------------------------------------------------------------------------
@@ -117,8 +115,11 @@ class ChromaStore:
                     if c.name.startswith(prefix) and meta.get(BASE_KEY) == self.name and LEVEL_KEY in meta:
                         # Listed handles carry Chroma's default embedding function; ours have none.
                         keep = old.get(c.name)
-                        out[json.loads(meta[LEVEL_KEY])] = keep if keep is not None and keep.id == c.id else \
-                            self.client.get_collection(c.name, embedding_function=None)
+                        out[json.loads(meta[LEVEL_KEY])] = (
+                            keep
+                            if keep is not None and keep.id == c.id
+                            else self.client.get_collection(c.name, embedding_function=None)
+                        )
                 if len(page) < 100:
                     break
                 offset += len(page)
@@ -132,15 +133,22 @@ class ChromaStore:
     def _split_legacy(self, base: Any) -> None:
         """Move rows that are not public out of the base collection (written by the unsharded layout), then mark it."""
         while True:
-            got = base.get(where={"access": {"$ne": PUBLIC}}, limit=self.batch_size,
-                           include=["embeddings", "documents", "metadatas"])
+            got = base.get(
+                where={"access": {"$ne": PUBLIC}},
+                limit=self.batch_size,
+                include=["embeddings", "documents", "metadatas"],
+            )
             if not got["ids"]:
                 break
             rows = list(zip(got["ids"], got["embeddings"], got["documents"], got["metadatas"]))
             for level in {level_of(m) for *_, m in rows}:
                 part = [r for r in rows if level_of(r[3]) == level]
-                self._shard(level).upsert(ids=[r[0] for r in part], embeddings=[r[1] for r in part],
-                                          documents=[r[2] for r in part], metadatas=[r[3] for r in part])
+                self._shard(level).upsert(
+                    ids=[r[0] for r in part],
+                    embeddings=[r[1] for r in part],
+                    documents=[r[2] for r in part],
+                    metadatas=[r[3] for r in part],
+                )
             base.delete(ids=list(got["ids"]))
         try:
             base.modify(metadata={**(base.metadata or {}), LAYOUT_KEY: LAYOUT})
@@ -153,8 +161,11 @@ class ChromaStore:
         if col is None:
             with self._lock:
                 col = self.client.get_or_create_collection(
-                    shard_name(self.name, level), embedding_function=None, configuration=HNSW_CONFIG,
-                    metadata={BASE_KEY: self.name, LEVEL_KEY: json.dumps(level)})
+                    shard_name(self.name, level),
+                    embedding_function=None,
+                    configuration=HNSW_CONFIG,
+                    metadata={BASE_KEY: self.name, LEVEL_KEY: json.dumps(level)},
+                )
                 self._shards = {**self.shards(), level: col}
         return col
 
@@ -162,7 +173,7 @@ class ChromaStore:
         """The shards a query with these permitted levels searches (None = all)."""
         shards = self.shards()
         if (access is None or any(lv not in shards for lv in access)) and time.monotonic() - self._listed > LIST_TTL_S:
-            shards = self.refresh()         # a level may have got its first chunk in another process
+            shards = self.refresh()  # a level may have got its first chunk in another process
         levels = list(shards) if access is None else list(dict.fromkeys(access))
         return [shards[lv] for lv in levels if lv in shards]
 
@@ -190,7 +201,7 @@ class ChromaStore:
 
     def _batches(self, items: Sequence[Any]) -> Iterator[Sequence[Any]]:
         for i in range(0, len(items), self.batch_size):
-            yield items[i:i + self.batch_size]
+            yield items[i : i + self.batch_size]
 
     def _remove(self, col: Any, ids: Sequence[str]) -> None:
         """Delete those of `ids` that a shard holds (looked up first: deletes of absent ids still cost a write)."""
@@ -216,7 +227,7 @@ class ChromaStore:
             raise ValueError("chunks and vectors differ in length")
         if not chunks:
             return
-        arr = np.asarray(vectors, dtype=np.float32)     # lists or numpy rows alike
+        arr = np.asarray(vectors, dtype=np.float32)  # lists or numpy rows alike
         metas = [clean_meta(c) for c in chunks]
         levels = [level_of(m) for m in metas]
         for level, col in self.refresh().items():
@@ -226,8 +237,12 @@ class ChromaStore:
             rows = [i for i, lv in enumerate(levels) if lv == level]
             for batch in self._batches(rows):
                 ids = [chunks[i].chunk_id for i in batch]
-                col.upsert(ids=ids, embeddings=arr[list(batch)], documents=[chunks[i].text for i in batch],
-                           metadatas=self._stale_keys(col, ids, [metas[i] for i in batch]))
+                col.upsert(
+                    ids=ids,
+                    embeddings=arr[list(batch)],
+                    documents=[chunks[i].text for i in batch],
+                    metadatas=self._stale_keys(col, ids, [metas[i] for i in batch]),
+                )
 
     def update_metadata(self, chunks: Sequence[Chunk]) -> None:
         """Replace metadata (and text) of existing chunks without re-embedding; unknown ids are ignored. A chunk
@@ -236,21 +251,29 @@ class ChromaStore:
         for level, col in self.refresh().items():
             for batch in self._batches(list(want)):
                 cur = col.get(ids=list(batch), include=["documents", "metadatas", "embeddings"])
-                rows = [(want.pop(i), d, m or {}, v)        # found: done with it (moved rows are not updated twice)
-                        for i, d, m, v in zip(cur["ids"], cur["documents"], cur["metadatas"], cur["embeddings"])]
+                rows = [
+                    (want.pop(i), d, m or {}, v)  # found: done with it (moved rows are not updated twice)
+                    for i, d, m, v in zip(cur["ids"], cur["documents"], cur["metadatas"], cur["embeddings"])
+                ]
                 stay = [r for r in rows if level_of(r[0][1]) == level]
                 moved = [r for r in rows if level_of(r[0][1]) != level]
                 if stay:
                     # Chroma merges metadata: keys no longer present are set to None to remove them.
-                    col.update(ids=[c.chunk_id for (c, _), *_ in stay],
-                               metadatas=[{**meta, **{k: None for k in old if k not in meta}}
-                                          for (_, meta), _, old, _ in stay])
+                    col.update(
+                        ids=[c.chunk_id for (c, _), *_ in stay],
+                        metadatas=[
+                            {**meta, **{k: None for k in old if k not in meta}} for (_, meta), _, old, _ in stay
+                        ],
+                    )
                     changed = [(c, v) for (c, _), doc, _, v in stay if c.text != doc]
-                    if changed:     # Chroma re-embeds a changed document unless given a vector: pass the stored one
-                        col.update(ids=[c.chunk_id for c, _ in changed], documents=[c.text for c, _ in changed],
-                                   embeddings=[v for _, v in changed])
+                    if changed:  # Chroma re-embeds a changed document unless given a vector: pass the stored one
+                        col.update(
+                            ids=[c.chunk_id for c, _ in changed],
+                            documents=[c.text for c, _ in changed],
+                            embeddings=[v for _, v in changed],
+                        )
                 if moved:
-                    col.delete(ids=[c.chunk_id for (c, _), *_ in moved])   # first: a crash loses, never doubles
+                    col.delete(ids=[c.chunk_id for (c, _), *_ in moved])  # first: a crash loses, never doubles
                     self.upsert([c for (c, _), *_ in moved], [v for *_, v in moved])
 
     def delete(self, chunk_ids: Sequence[str]) -> None:
@@ -271,20 +294,21 @@ class ChromaStore:
         vec = [list(map(float, vector))]
 
         def run() -> list[tuple]:
-            rows: list[tuple] = []      # (distance, id, meta, shard)
+            rows: list[tuple] = []  # (distance, id, meta, shard)
             for col in self._searched(flt.access):
                 pool = k if flt.is_empty() else max(POOL_MIN, POOL_FACTOR * k)
                 res = col.query(query_embeddings=vec, n_results=pool, include=["metadatas", "distances"])
                 got = list(zip(res["distances"][0], res["ids"][0], res["metadatas"][0]))
-                ok = [r for r in got if flt.matches(r[2] or {})]    # access too: a foreign row is never returned
+                ok = [r for r in got if flt.matches(r[2] or {})]  # access too: a foreign row is never returned
                 if len(ok) < k and len(got) >= pool:
-                    res = col.query(query_embeddings=vec, n_results=k, where=flt.to_where(),
-                                    include=["metadatas", "distances"])
+                    res = col.query(
+                        query_embeddings=vec, n_results=k, where=flt.to_where(), include=["metadatas", "distances"]
+                    )
                     ok = list(zip(res["distances"][0], res["ids"][0], res["metadatas"][0]))
                 rows += [(d, i, m, col) for d, i, m in ok[:k]]
             rows.sort(key=lambda r: (r[0], r[1]))
             seen: set[str] = set()
-            top = [r for r in rows if not (r[1] in seen or seen.add(r[1]))][:k]     # a crash's duplicate counts once
+            top = [r for r in rows if not (r[1] in seen or seen.add(r[1]))][:k]  # a crash's duplicate counts once
             texts: dict[str, str] = {}
             for col in {id(r[3]): r[3] for r in top}.values():
                 got = col.get(ids=[r[1] for r in top if r[3] is col], include=["documents"])
@@ -314,7 +338,7 @@ class ChromaStore:
                 rows += zip(res["distances"][0], res["ids"][0])
             best: dict[str, float] = {}
             for d, cid in sorted(rows):
-                best.setdefault(cid, d)         # a row left in two shards by a crash counts once
+                best.setdefault(cid, d)  # a row left in two shards by a crash counts once
             return list(best.items())[:n]
 
         return [(cid, 1.0 - float(d)) for cid, d in self._read(run)]

@@ -49,7 +49,7 @@ class CachingEmbedder:
             db.commit()
             self._db = db
         except (OSError, sqlite3.Error):
-            self._db = None   # an unusable cache: embed everything, as without one
+            self._db = None  # an unusable cache: embed everything, as without one
 
     # The Embedder protocol: id and dim are the inner embedder's, so index names and fingerprints do not change.
     @property
@@ -60,7 +60,7 @@ class CachingEmbedder:
     def dim(self) -> int:
         return self.inner.dim
 
-    def __getattr__(self, name: str) -> Any:          # token_count and other backend extras
+    def __getattr__(self, name: str) -> Any:  # token_count and other backend extras
         if name == "inner":
             raise AttributeError(name)
         return getattr(self.inner, name)
@@ -75,7 +75,7 @@ class CachingEmbedder:
         try:
             with self._lock:
                 for i in range(0, len(keys), 500):
-                    part = keys[i:i + 500]
+                    part = keys[i : i + 500]
                     marks = ",".join("?" * len(part))
                     for k, v in self._db.execute(f"SELECT k, v FROM vec WHERE k IN ({marks})", part):
                         found[bytes(k)] = np.frombuffer(v, dtype=np.float32).astype(float).tolist()
@@ -88,8 +88,10 @@ class CachingEmbedder:
             return
         try:
             with self._lock:
-                self._db.executemany("INSERT OR REPLACE INTO vec (k, v) VALUES (?, ?)",
-                                     [(k, np.asarray(v, dtype=np.float32).tobytes()) for k, v in rows])
+                self._db.executemany(
+                    "INSERT OR REPLACE INTO vec (k, v) VALUES (?, ?)",
+                    [(k, np.asarray(v, dtype=np.float32).tobytes()) for k, v in rows],
+                )
                 self._db.commit()
         except sqlite3.Error:
             pass

@@ -18,7 +18,7 @@ OPENAI_DIMS = {"text-embedding-3-small": 1536, "text-embedding-3-large": 3072, "
 def _batches(items: Sequence[str], size: int):
     size = max(1, int(size))
     for i in range(0, len(items), size):
-        yield list(items[i:i + size])
+        yield list(items[i : i + size])
 
 
 def _unit(v: Sequence[float]) -> list[float]:
@@ -70,7 +70,8 @@ class SentenceTransformerEmbedder:
         if not path.is_dir():
             raise FileNotFoundError(
                 f"sentence-transformers model directory not found: {model_dir!r} "
-                "(st:<dir> must name a local model folder; hub names are not downloaded)")
+                "(st:<dir> must name a local model folder; hub names are not downloaded)"
+            )
         try:
             from sentence_transformers import SentenceTransformer
         except ImportError as e:
@@ -91,8 +92,9 @@ class SentenceTransformerEmbedder:
     def _encode(self, texts: list[str], query: bool) -> list[list[float]]:
         prefix = self._prefixes[0 if query else 1]
         texts = [prefix + t for t in texts]
-        kw: dict[str, Any] = dict(batch_size=self.batch_size, normalize_embeddings=True,
-                                  convert_to_numpy=True, show_progress_bar=False)
+        kw: dict[str, Any] = dict(
+            batch_size=self.batch_size, normalize_embeddings=True, convert_to_numpy=True, show_progress_bar=False
+        )
         if self._use_api:
             fn = self._m.encode_query if query else self._m.encode_document
         else:
@@ -109,28 +111,41 @@ class SentenceTransformerEmbedder:
 class OpenAIEmbedder:
     """Any OpenAI-compatible `/embeddings` endpoint (OpenAI, Azure-compatible proxies, Ollama, vLLM, TEI)."""
 
-    def __init__(self, spec_or_model: str, base_url: str = "", api_key: str | None = None,
-                 batch_size: int = 64, timeout_s: float = 60.0, dim: int | None = None) -> None:
+    def __init__(
+        self,
+        spec_or_model: str,
+        base_url: str = "",
+        api_key: str | None = None,
+        batch_size: int = 64,
+        timeout_s: float = 60.0,
+        dim: int | None = None,
+    ) -> None:
         import openai
 
         model = spec_or_model[7:] if spec_or_model.startswith("openai:") else spec_or_model
         if not model:
             raise ValueError("openai:<model> needs a model name, e.g. openai:text-embedding-3-small")
         if not base_url and not api_key:
-            raise ValueError("the OpenAI API needs a key: set BYRAAD_API_KEY or OPENAI_API_KEY "
-                             "(or set embed_base_url for a local server)")
+            raise ValueError(
+                "the OpenAI API needs a key: set BYRAAD_API_KEY or OPENAI_API_KEY "
+                "(or set embed_base_url for a local server)"
+            )
         self.model = model
         self.id = f"openai:{model}"
         self.batch_size = batch_size
         # api_key is always explicit: the client would otherwise read OPENAI_API_KEY from os.environ.
         # Local servers need no key, but the client requires a non-empty string.
-        self._client = openai.OpenAI(base_url=base_url or "https://api.openai.com/v1",
-                                     api_key=api_key or "unused", timeout=timeout_s, max_retries=2)
+        self._client = openai.OpenAI(
+            base_url=base_url or "https://api.openai.com/v1",
+            api_key=api_key or "unused",
+            timeout=timeout_s,
+            max_retries=2,
+        )
         self._dim = dim or OPENAI_DIMS.get(model)
 
     @property
     def dim(self) -> int:
-        if self._dim is None:       # unknown model: one probe request
+        if self._dim is None:  # unknown model: one probe request
             self._dim = len(self.embed_query("dim"))
         return self._dim
 

@@ -43,8 +43,9 @@ def _backend(settings: Settings, environ: Mapping[str, str] | None) -> Embedder:
     if scheme == "openai" and arg:
         from vectorstore.embedders import OpenAIEmbedder
 
-        return OpenAIEmbedder(arg, base_url=settings.embed_base_url, api_key=api_key(environ),
-                              batch_size=max(settings.batch_size, 1))
+        return OpenAIEmbedder(
+            arg, base_url=settings.embed_base_url, api_key=api_key(environ), batch_size=max(settings.batch_size, 1)
+        )
     if scheme == "hash":
         try:
             dim = int(arg) if arg else 64

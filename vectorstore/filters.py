@@ -19,21 +19,25 @@ class Filter:
     """Restrictions on chunks. `access=None` means all-access (the secretariat's own checks)."""
 
     access: tuple[str, ...] | None = ("public",)
-    bodies: tuple[str, ...] = ()        # body_key slugs
+    bodies: tuple[str, ...] = ()  # body_key slugs
     kinds: tuple[str, ...] = ()
     doc_ids: tuple[str, ...] = ()
-    date_from: int | None = None        # YYYYMMDD inclusive; undated chunks are then excluded
+    date_from: int | None = None  # YYYYMMDD inclusive; undated chunks are then excluded
     date_to: int | None = None
 
     @classmethod
-    def content(cls, bodies: Any = (), kinds: Any = (), doc_ids: Any = (), date_from: Any = None,
-                date_to: Any = None) -> "Filter":
+    def content(
+        cls, bodies: Any = (), kinds: Any = (), doc_ids: Any = (), date_from: Any = None, date_to: Any = None
+    ) -> "Filter":
         """The content part of a filter as a user or a caller gives it (body names or keys, YYYYMMDD dates; empty
         values mean no restriction). There is no access argument: the Retriever sets access from the asker."""
-        return cls(bodies=tuple(dict.fromkeys(body_key(str(b)) for b in bodies or () if b)),
-                   kinds=tuple(kinds or ()), doc_ids=tuple(doc_ids or ()),
-                   date_from=int(date_from) if date_from not in (None, "") else None,
-                   date_to=int(date_to) if date_to not in (None, "") else None)
+        return cls(
+            bodies=tuple(dict.fromkeys(body_key(str(b)) for b in bodies or () if b)),
+            kinds=tuple(kinds or ()),
+            doc_ids=tuple(doc_ids or ()),
+            date_from=int(date_from) if date_from not in (None, "") else None,
+            date_to=int(date_to) if date_to not in (None, "") else None,
+        )
 
     def given(self) -> dict[str, Any]:
         """The content restrictions in force, by name (empty ones left out)."""

@@ -24,16 +24,16 @@ from vectorstore.protocols import Embedder, VectorStore
 # chunks and we keep those the filter admits; the candidate pool is sized from the filter's selectivity in that
 # level, known exactly from the columns. When reading the admitted chunks' stored vectors is cheaper than the pool
 # (few admitted, e.g. a small closed shard), they are scored directly. Costs measured at 100k chunks.
-POOL_SLACK = 1.5        # fetch this many times the candidates the selectivity says are needed (binomial: a
-                        # random 1/70 filter leaves < k of k·1.5 expected survivors in ~0.5 % of queries)
-POOL_MAX = 8000         # beyond this a pool stops growing; then stored vectors or Chroma's filtered query
-NEAREST_MS, NEAREST_ROW_MS = 7.0, 0.015     # a nearest-n query: fixed cost + per row returned
-EXACT_ROW_MS = 0.08     # reading one stored vector from the store
-CACHED_ROW_MS = 0.001   # scoring one vector held in the VectorCache
-EXACT_MAX = 1000        # the most admitted chunks scored from stored vectors after the pool gave up
-VECTOR_CACHE_MB = 512   # memory the VectorCache may take (100k chunks × 384 dims = 154 MB)
-WARM_MIN = 20_000       # from this many chunks on, the first dense search starts caching every vector in the
-                        # background, so selective filters (a month, a document) are scored in memory
+POOL_SLACK = 1.5  # fetch this many times the candidates the selectivity says are needed (binomial: a
+# random 1/70 filter leaves < k of k·1.5 expected survivors in ~0.5 % of queries)
+POOL_MAX = 8000  # beyond this a pool stops growing; then stored vectors or Chroma's filtered query
+NEAREST_MS, NEAREST_ROW_MS = 7.0, 0.015  # a nearest-n query: fixed cost + per row returned
+EXACT_ROW_MS = 0.08  # reading one stored vector from the store
+CACHED_ROW_MS = 0.001  # scoring one vector held in the VectorCache
+EXACT_MAX = 1000  # the most admitted chunks scored from stored vectors after the pool gave up
+VECTOR_CACHE_MB = 512  # memory the VectorCache may take (100k chunks × 384 dims = 154 MB)
+WARM_MIN = 20_000  # from this many chunks on, the first dense search starts caching every vector in the
+# background, so selective filters (a month, a document) are scored in memory
 WARM_BATCH = 2000
 
 
@@ -81,7 +81,7 @@ class MetaColumns:
             admitted = np.bincount(codes[self.mask(flt)], minlength=len(vocab))
             got = [(lv, int(total[c]), int(admitted[c])) for lv, c in vocab.items() if admitted[c]]
             if len(self._levels) >= 256:
-                self._levels = {}       # replaced, not cleared: other threads may be reading the old one
+                self._levels = {}  # replaced, not cleared: other threads may be reading the old one
             self._levels[flt] = got
         return got
 
@@ -99,8 +99,12 @@ class MetaColumns:
         m = self._masks.get(flt)
         if m is None:
             m = np.ones(len(self.ids), dtype=bool)
-            for key, wanted in (("access", flt.access), ("body_key", flt.bodies or None),
-                                ("kind", flt.kinds or None), ("doc_id", flt.doc_ids or None)):
+            for key, wanted in (
+                ("access", flt.access),
+                ("body_key", flt.bodies or None),
+                ("kind", flt.kinds or None),
+                ("doc_id", flt.doc_ids or None),
+            ):
                 if wanted is not None:
                     m &= self._isin(key, wanted)
             if flt.date_from is not None:
@@ -146,20 +150,21 @@ class VectorCache:
         with self._lock:
             new = [(cid, row) for cid, row in zip(ids, mat) if cid not in self._pos]
             n, cap = len(self._pos), self.max_bytes // (4 * mat.shape[1])
-            new = new[:max(0, cap - n)]
+            new = new[: max(0, cap - n)]
             if not new:
                 return
             if self._mat is None or self._mat.shape[0] < n + len(new):
                 grown = np.empty((min(max(2 * (n + len(new)), 1024), cap), mat.shape[1]), np.float32)
                 if self._mat is not None:
                     grown[:n] = self._mat[:n]
-                self._mat = grown       # readers holding the old matrix still see their rows
-            self._mat[n:n + len(new)] = [row for _, row in new]
+                self._mat = grown  # readers holding the old matrix still see their rows
+            self._mat[n : n + len(new)] = [row for _, row in new]
             for i, (cid, _) in enumerate(new):
                 self._pos[cid] = n + i  # after the row is written: a reader never sees an unwritten row
 
-    def score(self, vector: Sequence[float], ids: Sequence[str], k: int,
-              extra: tuple[Sequence[str], Any] = ((), None)) -> list[tuple[str, float]]:
+    def score(
+        self, vector: Sequence[float], ids: Sequence[str], k: int, extra: tuple[Sequence[str], Any] = ((), None)
+    ) -> list[tuple[str, float]]:
         """The top k (id, cosine) among those of `ids` that are cached or in `extra` (ids, rows), best first."""
         import numpy as np
 
@@ -187,14 +192,19 @@ class VectorCache:
 class Index:
     """Everything retrieval and ingestion need for one collection."""
 
-    def __init__(self, settings: Settings, embedder: Embedder | None = None, store: VectorStore | None = None,
-                 environ: Mapping[str, str] | None = None) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        embedder: Embedder | None = None,
+        store: VectorStore | None = None,
+        environ: Mapping[str, str] | None = None,
+    ) -> None:
         self.settings = settings
         self.collection = settings.collection_name()
         self.dir = index_dir(settings)
         from byraad.private import private_dir
 
-        private_dir(settings.data_path, tighten=True)     # closed text lives here: 0700, files 0600
+        private_dir(settings.data_path, tighten=True)  # closed text lives here: 0700, files 0600
         self.dir.mkdir(parents=True, exist_ok=True)
         self.catalog = Catalog(self.dir / "catalog.sqlite")
         self._embedder = embedder
@@ -207,14 +217,14 @@ class Index:
         self._bm25_lock = threading.Lock()
         self._state: tuple[int, dict[str, Chunk], MetaColumns] | None = None
         self._bm25_state: tuple[int, Any] | None = None
-        self._perm: tuple[Any, MetaColumns, Any] | None = None     # (bm25, columns, bm25 row → column row)
+        self._perm: tuple[Any, MetaColumns, Any] | None = None  # (bm25, columns, bm25 row → column row)
         self.vectors = VectorCache(VECTOR_CACHE_MB << 20)
         self._warmer: threading.Thread | None = None
         self._warm_gen = -1
         self._closed = False
-        self._snapshot: vectorfile.VectorFile | None = None     # the ingest's vector snapshot (see vectorfile)
+        self._snapshot: vectorfile.VectorFile | None = None  # the ingest's vector snapshot (see vectorfile)
         self._opener: threading.Thread | None = None
-        self._siblings: tuple[int, dict[str, list[str]]] | None = None    # generation, doc id → chunk ids in order
+        self._siblings: tuple[int, dict[str, list[str]]] | None = None  # generation, doc id → chunk ids in order
 
     # --- lazily built backends (heavy imports only when needed) ------------------------------
     # Both are created under the lock: Streamlit sessions run in threads and chromadb's shared client
@@ -225,6 +235,7 @@ class Index:
             with self._lock:
                 if self._embedder is None:
                     from vectorstore.factory import make_embedder
+
                     self._embedder = make_embedder(self.settings, self._environ)
         return self._embedder
 
@@ -234,6 +245,7 @@ class Index:
             with self._lock:
                 if self._store is None:
                     from vectorstore.factory import make_store
+
                     self._store = make_store(self.settings, self.collection)
         return self._store
 
@@ -267,7 +279,7 @@ class Index:
                 self._state = st
                 refresh = getattr(self._store, "refresh", None)
                 if refresh is not None:
-                    refresh()       # another process may have written a new access-level shard
+                    refresh()  # another process may have written a new access-level shard
             return st
 
     def all_chunks(self) -> dict[str, Chunk]:
@@ -327,7 +339,7 @@ class Index:
         mask = cols.mask(flt)
         if p[2] is None:
             return mask
-        return np.append(mask, False)[p[2]]     # -1 → the appended False
+        return np.append(mask, False)[p[2]]  # -1 → the appended False
 
     # --- search -------------------------------------------------------------------------------
     def dense_search(self, query: str, k: int, flt: Filter | None, vector: Sequence[float] | None = None) -> list[Hit]:
@@ -337,7 +349,7 @@ class Index:
         vec = vector if vector is not None else self.embedder.embed_query(query)
         gen, chunks, cols = self._current()
         snap = self.vector_snapshot() if len(chunks) <= vectorfile.MAX_CHUNKS else None
-        if snap is not None and snap.mat.shape[1] == len(vec):     # another dimension: not this embedder's vectors
+        if snap is not None and snap.mat.shape[1] == len(vec):  # another dimension: not this embedder's vectors
             scored = self._dense_snapshot(snap, vec, k, flt or Filter(access=None), cols)
             scored = [(cid, s) for cid, s in scored if cid in chunks][:k]
             return [Hit(chunk=chunks[cid], score=s, dense_score=s, rank=i + 1) for i, (cid, s) in enumerate(scored)]
@@ -347,7 +359,7 @@ class Index:
             scored = [(h.chunk.chunk_id, h.score) for h in store.query(vec, k, flt)]
         else:
             if len(chunks) >= WARM_MIN and self._warm_gen != gen:
-                self.warm_vectors()     # at most once per catalog generation
+                self.warm_vectors()  # at most once per catalog generation
             scored = self._dense_sharded(store, vec, k, flt or Filter(access=None), cols)
         # The store holds display text only; give hits the full catalog chunk (and drop stale ids).
         scored = [(cid, s) for cid, s in scored if cid in chunks][:k]
@@ -367,8 +379,9 @@ class Index:
         gen, _, cols = self._current()
         return vectorfile.write(self.dir, gen, cols.ids, lambda ids: store.vectors(ids, None))
 
-    def _dense_snapshot(self, snap: vectorfile.VectorFile, vec: Sequence[float], k: int, flt: Filter,
-                        cols: MetaColumns) -> list[tuple[str, float]]:
+    def _dense_snapshot(
+        self, snap: vectorfile.VectorFile, vec: Sequence[float], k: int, flt: Filter, cols: MetaColumns
+    ) -> list[tuple[str, float]]:
         """Exact top k (id, cosine) among the chunks `flt` admits, scored from the snapshot. Chunks newer than the
         snapshot (an ingest is running) are scored from the store's vectors when the store is open; otherwise the
         store is opened in the background for the next question and they are left out of this one."""
@@ -398,8 +411,9 @@ class Index:
                 self._opener = threading.Thread(target=lambda: self.store, daemon=True, name="byraad-open-store")
                 self._opener.start()
 
-    def _dense_sharded(self, store: Any, vec: Sequence[float], k: int, flt: Filter, cols: MetaColumns
-                       ) -> list[tuple[str, float]]:
+    def _dense_sharded(
+        self, store: Any, vec: Sequence[float], k: int, flt: Filter, cols: MetaColumns
+    ) -> list[tuple[str, float]]:
         """(id, score) best first over a sharded store, every id admitted by `flt` per the catalog metadata: each
         level's own top k (exact: enough admitted in its pool, or its shard exhausted), merged."""
         out: list[tuple[str, float]] = []
@@ -407,13 +421,22 @@ class Index:
             out += self._dense_level(store, vec, k, flt, cols, level, searched, matched)
         return sorted(out, key=lambda t: (-t[1], t[0]))[:k]
 
-    def _dense_level(self, store: Any, vec: Sequence[float], k: int, flt: Filter, cols: MetaColumns, level: Any,
-                     searched: int, matched: int) -> list[tuple[str, float]]:
-        shard = (level if isinstance(level, str) else None,)        # the store keeps non-text levels unset
+    def _dense_level(
+        self,
+        store: Any,
+        vec: Sequence[float],
+        k: int,
+        flt: Filter,
+        cols: MetaColumns,
+        level: Any,
+        searched: int,
+        matched: int,
+    ) -> list[tuple[str, float]]:
+        shard = (level if isinstance(level, str) else None,)  # the store keeps non-text levels unset
         # +1: a pool larger than the shard comes back short, which proves the shard exhausted.
         pool = k if matched == searched else min(searched + 1, k + math.ceil(k * POOL_SLACK * searched / matched))
         nearest_ms = NEAREST_MS + pool * NEAREST_ROW_MS
-        if matched * CACHED_ROW_MS < nearest_ms:    # scoring the admitted chunks directly might be cheaper
+        if matched * CACHED_ROW_MS < nearest_ms:  # scoring the admitted chunks directly might be cheaper
             ids = cols.admitted(flt, level)
             if len(self.vectors.missing(ids)) * EXACT_ROW_MS + matched * CACHED_ROW_MS < nearest_ms:
                 return self._dense_exact(store, vec, k, ids, shard)
@@ -429,11 +452,15 @@ class Index:
             pool = min(POOL_MAX, max(pool * 2, math.ceil(pool * POOL_SLACK * k / max(len(keep), 1))))
         if matched <= EXACT_MAX:
             return self._dense_exact(store, vec, k, cols.admitted(flt, level), shard)
-        return [(h.chunk.chunk_id, h.score) for h in store.query(vec, k, replace(flt, access=shard))
-                if h.chunk.chunk_id in pos and mask[pos[h.chunk.chunk_id]]]
+        return [
+            (h.chunk.chunk_id, h.score)
+            for h in store.query(vec, k, replace(flt, access=shard))
+            if h.chunk.chunk_id in pos and mask[pos[h.chunk.chunk_id]]
+        ]
 
-    def _dense_exact(self, store: Any, vec: Sequence[float], k: int, ids: list[str], shard: tuple
-                     ) -> list[tuple[str, float]]:
+    def _dense_exact(
+        self, store: Any, vec: Sequence[float], k: int, ids: list[str], shard: tuple
+    ) -> list[tuple[str, float]]:
         """Cosine of the given chunks from their vectors: cached ones from memory, the rest read from the store."""
         miss = self.vectors.missing(ids)
         got: tuple[Sequence[str], Any] = store.vectors(miss, shard) if miss else ((), None)
@@ -449,8 +476,9 @@ class Index:
         with self._lock:
             if self._warmer is None or not self._warmer.is_alive():
                 self._warm_gen = gen
-                self._warmer = threading.Thread(target=self._warm, args=(store, cols), daemon=True,
-                                                name="byraad-vector-cache")
+                self._warmer = threading.Thread(
+                    target=self._warm, args=(store, cols), daemon=True, name="byraad-vector-cache"
+                )
                 self._warmer.start()
         if wait:
             self._warmer.join()
@@ -463,7 +491,7 @@ class Index:
                     return
                 try:
                     shard = (level if isinstance(level, str) else None,)
-                    self.vectors.add(*store.vectors(ids[i:i + WARM_BATCH], shard))
+                    self.vectors.add(*store.vectors(ids[i : i + WARM_BATCH], shard))
                 except Exception:  # noqa: BLE001 - a cache: a failed fill only leaves searches on the slower path
                     return
 
@@ -473,8 +501,9 @@ class Index:
         bm = self.bm25()
         allowed = None if flt is None or (flt.access is None and flt.is_empty()) else self._bm25_mask(bm, flt)
         res = bm.search(query, k, allowed=allowed)
-        return [Hit(chunk=chunks[cid], score=s, bm25_score=s, rank=i + 1)
-                for i, (cid, s) in enumerate(res) if cid in chunks]
+        return [
+            Hit(chunk=chunks[cid], score=s, bm25_score=s, rank=i + 1) for i, (cid, s) in enumerate(res) if cid in chunks
+        ]
 
     def chunks_where(self, flt: Filter) -> list[Chunk]:
         """All chunks a filter admits, in document order (for opening a whole item or meeting)."""
@@ -518,14 +547,18 @@ class Index:
             lo -= 1
         while ok(hi + 1, True) and hi - pos < reach:
             hi += 1
-        if lo == hi:      # no unit to widen to: one admitted neighbour on each side
+        if lo == hi:  # no unit to widen to: one admitted neighbour on each side
             lo, hi = (pos - 1 if ok(pos - 1, False) else pos), (pos + 1 if ok(pos + 1, False) else pos)
-        used = siblings[lo:hi + 1]
+        used = siblings[lo : hi + 1]
         # The repaired text, each character once: overlapping chunks do not repeat their shared sentences.
         text, (at, _) = stitch(list(used), chunk_id)
         if len(text) > max_chars:
             start = max(0, min(at - max_chars // 3, len(text) - max_chars))
-            text = ("…" if start else "") + text[start:start + max_chars] + ("…" if start + max_chars < len(text) else "")
+            text = (
+                ("…" if start else "")
+                + text[start : start + max_chars]
+                + ("…" if start + max_chars < len(text) else "")
+            )
         return text, [c.chunk_id for c in used]
 
     def _doc_chunks(self, gen: int, chunks: dict[str, Chunk]) -> dict[str, list[str]]:
@@ -559,7 +592,7 @@ def stitch(chunks: list[Chunk], focus: str = "") -> tuple[str, tuple[int, int]]:
     for c in sorted(chunks, key=lambda c: (int(c.meta.get("char_start", 0)), int(c.meta.get("char_end", 0)))):
         s, e = int(c.meta.get("char_start", 0)), int(c.meta.get("char_end", 0))
         text = c.text
-        if len(text) != e - s:                  # not a plain span of the repaired text: keep it whole
+        if len(text) != e - s:  # not a plain span of the repaired text: keep it whole
             s, e = (end if end is not None else s), (end if end is not None else s) + len(text)
         if end is None:
             piece, at = text, pos
@@ -569,8 +602,8 @@ def stitch(chunks: list[Chunk], focus: str = "") -> tuple[str, tuple[int, int]]:
             out.append(sep)
             pos += len(sep)
             piece, at = text, pos
-        else:                                   # overlap: the part already shown is not repeated
-            piece, at = text[end - s:], pos - (end - s)
+        else:  # overlap: the part already shown is not repeated
+            piece, at = text[end - s :], pos - (end - s)
         if c.chunk_id == focus:
             span = (max(at, 0), at + len(text))
         out.append(piece)

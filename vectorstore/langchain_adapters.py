@@ -31,23 +31,25 @@ class LCEmbeddings(Embeddings):
         return list(map(float, self.embedder.embed_query(text)))
 
 
-def lc_chroma(embedder: Embedder, collection: str, path: str | None = None, url: str | None = None,
-              client: Any = None):
+def lc_chroma(embedder: Embedder, collection: str, path: str | None = None, url: str | None = None, client: Any = None):
     """A `langchain_chroma.Chroma` over a collection (ours or a new one), embedding with our Embedder.
 
     The collection is opened with the same cosine/HNSW configuration as ChromaStore, so a naive
     LangChain baseline can search the very collection the pipeline built.
     """
     try:
-        from langchain_chroma import Chroma       # only the evaluation's naive baseline uses it
+        from langchain_chroma import Chroma  # only the evaluation's naive baseline uses it
     except ImportError as e:
         raise ImportError("the naive LangChain baseline needs the eval extra: pip install -e '.[eval]'") from e
 
     from vectorstore.chroma_store import HNSW_CONFIG, chroma_client
 
-    return Chroma(collection_name=collection, embedding_function=LCEmbeddings(embedder),
-                  client=client if client is not None else chroma_client(path, url),
-                  collection_configuration=HNSW_CONFIG)
+    return Chroma(
+        collection_name=collection,
+        embedding_function=LCEmbeddings(embedder),
+        client=client if client is not None else chroma_client(path, url),
+        collection_configuration=HNSW_CONFIG,
+    )
 
 
 def hit_to_document(hit: Hit) -> Document:
@@ -66,8 +68,7 @@ class FunctionRetriever(BaseRetriever):
 
     search_fn: Callable[[str], Sequence[Hit]]
 
-    def _get_relevant_documents(self, query: str, *, run_manager: CallbackManagerForRetrieverRun
-                                ) -> list[Document]:
+    def _get_relevant_documents(self, query: str, *, run_manager: CallbackManagerForRetrieverRun) -> list[Document]:
         return [hit_to_document(h) for h in self.search_fn(query)]
 
 

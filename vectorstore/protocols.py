@@ -46,7 +46,7 @@ class HashEmbedder:
     def __init__(self, dim: int = 64) -> None:
         self.dim = dim
         self.id = f"hash:{dim}"
-        self.calls = 0          # number of texts embedded, for "re-ingest embeds nothing" tests
+        self.calls = 0  # number of texts embedded, for "re-ingest embeds nothing" tests
 
     def _vec(self, text: str) -> list[float]:
         v = [0.0] * self.dim

@@ -17,7 +17,7 @@ import os
 from pathlib import Path
 from typing import Any, Callable, Sequence
 
-MAX_CHUNKS = 50_000     # beyond this, exact scoring of every row costs more than the store's HNSW search
+MAX_CHUNKS = 50_000  # beyond this, exact scoring of every row costs more than the store's HNSW search
 META = "vectors.json"
 
 
@@ -27,7 +27,7 @@ class VectorFile:
     def __init__(self, ids: list[str], mat: Any, generation: int, stamp: tuple) -> None:
         self.ids, self.mat, self.generation, self.stamp = ids, mat, generation, stamp
         self.pos = {cid: i for i, cid in enumerate(ids)}
-        self._align: tuple[Any, Any] | None = None      # (columns ids list, column row → file row or -1)
+        self._align: tuple[Any, Any] | None = None  # (columns ids list, column row → file row or -1)
 
     def __len__(self) -> int:
         return len(self.ids)
@@ -86,8 +86,13 @@ def load(index_dir: Path, current: VectorFile | None = None) -> VectorFile | Non
         return None
 
 
-def write(index_dir: Path, generation: int, ids: Sequence[str], fetch: Callable[[list[str]], tuple[list[str], Any]],
-          dim: int | None = None) -> int:
+def write(
+    index_dir: Path,
+    generation: int,
+    ids: Sequence[str],
+    fetch: Callable[[list[str]], tuple[list[str], Any]],
+    dim: int | None = None,
+) -> int:
     """Write the snapshot of `ids` (rows reused from the previous snapshot, the rest read with `fetch(ids) →
     (found ids, rows)`); returns the number of rows written. Ids the store lacks are left out. Too many ids
     (over MAX_CHUNKS) or none: the snapshot is removed."""
@@ -99,13 +104,13 @@ def write(index_dir: Path, generation: int, ids: Sequence[str], fetch: Callable[
         return 0
     old = load(index_dir)
     if old is not None and old.generation == generation and old.ids == ids:
-        return len(ids)         # nothing changed since it was written (a re-run with no changes)
+        return len(ids)  # nothing changed since it was written (a re-run with no changes)
     have: dict[str, Any] = {}
     if old is not None:
         have = {cid: old.mat[old.pos[cid]] for cid in ids if cid in old.pos}
     miss = [cid for cid in ids if cid not in have]
     for i in range(0, len(miss), 2000):
-        got_ids, rows = fetch(miss[i:i + 2000])
+        got_ids, rows = fetch(miss[i : i + 2000])
         rows = np.asarray(rows, dtype=np.float32)
         for cid, row in zip(got_ids, rows):
             have[cid] = row
@@ -123,9 +128,10 @@ def write(index_dir: Path, generation: int, ids: Sequence[str], fetch: Callable[
         np.save(f, mat)
     os.replace(tmp, index_dir / name)
     meta_tmp = index_dir / f".{META}.{os.getpid()}.tmp"
-    meta_tmp.write_text(json.dumps({"generation": generation, "file": name, "dim": int(mat.shape[1]),
-                                    "ids": keep}), encoding="utf-8")
-    os.replace(meta_tmp, index_dir / META)        # readers switch here; a reader of the old file keeps its mapping
+    meta_tmp.write_text(
+        json.dumps({"generation": generation, "file": name, "dim": int(mat.shape[1]), "ids": keep}), encoding="utf-8"
+    )
+    os.replace(meta_tmp, index_dir / META)  # readers switch here; a reader of the old file keeps its mapping
     for p in index_dir.glob("vectors-*.npy"):
         if p.name != name:
             p.unlink(missing_ok=True)

@@ -12,15 +12,31 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from ingest.loaders.base import (ENCRYPTED_PACKAGE, LOAD_ERROR_CODES, OLE_MAGIC, PAGE_JOIN, SUPPORTED_EXTENSIONS,
-                                 LoadedFile, LoadError, LoadOptions, mb)
+from ingest.loaders.base import (
+    ENCRYPTED_PACKAGE,
+    LOAD_ERROR_CODES,
+    OLE_MAGIC,
+    PAGE_JOIN,
+    SUPPORTED_EXTENSIONS,
+    LoadedFile,
+    LoadError,
+    LoadOptions,
+    mb,
+)
 from ingest.loaders.doc import load_doc
 from ingest.loaders.docx import load_docx
 from ingest.loaders.pdf import load_pdf
 from ingest.loaders.text import load_text
 
-__all__ = ["LOAD_ERROR_CODES", "PAGE_JOIN", "SUPPORTED_EXTENSIONS", "LoadError", "LoadOptions", "LoadedFile",
-           "load_file"]
+__all__ = [
+    "LOAD_ERROR_CODES",
+    "PAGE_JOIN",
+    "SUPPORTED_EXTENSIONS",
+    "LoadError",
+    "LoadOptions",
+    "LoadedFile",
+    "load_file",
+]
 
 
 def load_file(path: Path, max_bytes: int = 200 * 1024 * 1024, opts: LoadOptions | None = None) -> LoadedFile:
@@ -47,17 +63,19 @@ def _load_data(path: Path, ext: str, data: bytes, opts: LoadOptions) -> LoadedFi
     if ext == ".pdf":
         return load_pdf(data, opts)
     if ext in (".doc", ".docx") and data.startswith(OLE_MAGIC) and ENCRYPTED_PACKAGE not in data:
-        return load_doc(path, data)      # an old .doc, also when it was renamed to .docx
+        return load_doc(path, data)  # an old .doc, also when it was renamed to .docx
     if ext == ".doc" and not data.startswith((b"PK", OLE_MAGIC)):
         raise LoadError("file ends in .doc but is not a Word document", "corrupt")
     if ext in (".doc", ".docx"):
-        return load_docx(data, opts)   # a .doc that is really a .docx is read as one
+        return load_docx(data, opts)  # a .doc that is really a .docx is read as one
     return load_text(data, markdown=ext in (".md", ".markdown"))
 
 
 def _text_limit(loaded: LoadedFile, opts: LoadOptions) -> LoadedFile:
     """Refuse a file whose text exceeds the per-file limit (every later step's work grows with it)."""
     if len(loaded.raw_text) > opts.max_text_chars:
-        raise LoadError(f"the file holds too much text ({len(loaded.raw_text):,} characters; limit "
-                        f"{opts.max_text_chars:,})", "too_large")
+        raise LoadError(
+            f"the file holds too much text ({len(loaded.raw_text):,} characters; limit {opts.max_text_chars:,})",
+            "too_large",
+        )
     return loaded

@@ -17,7 +17,7 @@ from ingest.loaders.base import ENCRYPTED_PACKAGE, LoadedFile, LoadError
 TIMEOUT_S = 60
 INSTALL_HINT = "apt install antiword (or catdoc)"
 _LOCKED = "password-protected Word file; remove the password and add it again"
-_PIC = re.compile(r"^[ \t]*\[pic\][ \t]*$", re.MULTILINE)   # antiword's placeholder for an image
+_PIC = re.compile(r"^[ \t]*\[pic\][ \t]*$", re.MULTILINE)  # antiword's placeholder for an image
 
 
 def load_doc(path: Path, data: bytes) -> LoadedFile:
@@ -47,8 +47,9 @@ def load_doc(path: Path, data: bytes) -> LoadedFile:
 
 def _run(name: str, exe: str, path: Path) -> str:
     # antiword: -m UTF-8.txt = output mapping, -w 0 = one line per paragraph; catdoc: -d utf-8 output, -w no wrapping
-    cmd = [exe, "-m", "UTF-8.txt", "-w", "0", str(path)] if name == "antiword" else \
-        [exe, "-d", "utf-8", "-w", str(path)]
+    cmd = (
+        [exe, "-m", "UTF-8.txt", "-w", "0", str(path)] if name == "antiword" else [exe, "-d", "utf-8", "-w", str(path)]
+    )
     try:
         r = subprocess.run(cmd, capture_output=True, timeout=TIMEOUT_S)
     except subprocess.TimeoutExpired as e:

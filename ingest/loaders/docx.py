@@ -30,8 +30,11 @@ def check_zip(data: bytes, opts: LoadOptions) -> None:
         raise LoadError(f"Word file unpacks to {mb(total)}; limit {mb(opts.max_unpacked)}", "too_large")
     for i in infos:
         if i.file_size > BOMB_MIN_BYTES and i.file_size > BOMB_RATIO * max(i.compress_size, 1):
-            raise LoadError(f"Word file member {i.filename!r} expands {i.file_size // max(i.compress_size, 1)} "
-                            f"times to {mb(i.file_size)} (a decompression bomb)", "too_large")
+            raise LoadError(
+                f"Word file member {i.filename!r} expands {i.file_size // max(i.compress_size, 1)} "
+                f"times to {mb(i.file_size)} (a decompression bomb)",
+                "too_large",
+            )
 
 
 def load_docx(data: bytes, opts: LoadOptions | None = None) -> LoadedFile:

@@ -20,18 +20,18 @@ from functools import lru_cache
 from ingest.loaders.base import PAGE_JOIN, LoadedFile, LoadError, offsets
 from ingest.loaders.pdfreader import decrypt_empty, page_labels, pdf_info
 
-MAX_PAGES_PER_FILE = 50     # bound the work on one file; pages beyond this stay empty (with a warning)
-PAGE_TIMEOUT_S = 120        # per tesseract call; a page that takes longer is skipped
-PSM = 6                     # one uniform block read line by line: keeps table rows (common in scanned bilag) together
-MIN_IMAGE_PX = 200          # smaller images are logos/stamps, not scans
-MAX_SIDE_PX = 5000          # larger scans are scaled down first (about 400 dpi on A4)
-MAX_IMAGES_PER_PAGE = 4     # a page cut into strips; more than this is decoration
-OSD_MIN_CONFIDENCE = 2.0    # tesseract's orientation confidence below this is a guess: keep the image as it is
-PAPER_MIN_SHARE = 0.5       # a text scan is mostly paper: >= this share of pixels near the commonest grey level
-MIN_CONFIDENCE = 55.0       # mean word confidence (0-100) below this is garbage read out of a photo or figure
+MAX_PAGES_PER_FILE = 50  # bound the work on one file; pages beyond this stay empty (with a warning)
+PAGE_TIMEOUT_S = 120  # per tesseract call; a page that takes longer is skipped
+PSM = 6  # one uniform block read line by line: keeps table rows (common in scanned bilag) together
+MIN_IMAGE_PX = 200  # smaller images are logos/stamps, not scans
+MAX_SIDE_PX = 5000  # larger scans are scaled down first (about 400 dpi on A4)
+MAX_IMAGES_PER_PAGE = 4  # a page cut into strips; more than this is decoration
+OSD_MIN_CONFIDENCE = 2.0  # tesseract's orientation confidence below this is a guess: keep the image as it is
+PAPER_MIN_SHARE = 0.5  # a text scan is mostly paper: >= this share of pixels near the commonest grey level
+MIN_CONFIDENCE = 55.0  # mean word confidence (0-100) below this is garbage read out of a photo or figure
 MAX_WARNINGS = 10
 _LANG_RE = re.compile(r"[A-Za-z_]+(?:\+[A-Za-z_]+)*")
-_NO_LAYER = re.compile(r"^\d+ of \d+ pages have no text layer")   # the loader's warning, replaced after OCR
+_NO_LAYER = re.compile(r"^\d+ of \d+ pages have no text layer")  # the loader's warning, replaced after OCR
 
 
 @dataclass
@@ -65,7 +65,7 @@ def _languages(exe: str) -> frozenset[str]:
         r = subprocess.run([exe, "--list-langs"], capture_output=True, text=True, timeout=30)
     except (OSError, subprocess.SubprocessError):
         return frozenset()
-    lines = (r.stdout + "\n" + r.stderr).splitlines()   # tesseract 4 prints the list on stderr, 5 on stdout
+    lines = (r.stdout + "\n" + r.stderr).splitlines()  # tesseract 4 prints the list on stderr, 5 on stdout
     return frozenset(x.strip() for x in lines if x.strip() and " " not in x.strip())
 
 
@@ -91,7 +91,7 @@ def with_ocr(data: bytes, loaded: LoadedFile | None, lang: str) -> LoadedFile:
             meta["pdf_created"] = created
     else:
         pages = split_pages(loaded)
-        if len(pages) != n:   # the extraction changed the page count: do not guess which page is which
+        if len(pages) != n:  # the extraction changed the page count: do not guess which page is which
             return loaded
         labels, title, meta = list(loaded.page_labels), loaded.title, dict(loaded.meta)
         base_warns = [w for w in loaded.warnings if not _NO_LAYER.match(w)]
@@ -129,12 +129,14 @@ def with_ocr(data: bytes, loaded: LoadedFile | None, lang: str) -> LoadedFile:
 def split_pages(loaded: LoadedFile) -> list[str]:
     """The text of each page of a loaded PDF (pages are joined with PAGE_JOIN)."""
     starts, raw = loaded.page_starts, loaded.raw_text
-    return [raw[s:(starts[i + 1] - len(PAGE_JOIN) if i + 1 < len(starts) else len(raw))]
-            for i, s in enumerate(starts)]
+    return [
+        raw[s : (starts[i + 1] - len(PAGE_JOIN) if i + 1 < len(starts) else len(raw))] for i, s in enumerate(starts)
+    ]
 
 
-def ocr_pages(reader, indices: list[int], lang: str, max_pages: int | None = None,
-              timeout: float | None = None) -> OcrResult:
+def ocr_pages(
+    reader, indices: list[int], lang: str, max_pages: int | None = None, timeout: float | None = None
+) -> OcrResult:
     """OCR the pages `indices` (0-based) of a pypdf reader; at most `max_pages` of them (MAX_PAGES_PER_FILE)."""
     max_pages = MAX_PAGES_PER_FILE if max_pages is None else max_pages
     timeout = PAGE_TIMEOUT_S if timeout is None else timeout
@@ -176,7 +178,7 @@ def _ocr_page(exe: str, page, lang: str, timeout: float) -> str:
     for img in images:
         if not looks_like_paper(img):
             continue
-        if max(img.size) > MAX_SIDE_PX:     # a 1200 dpi scan: 400 dpi reads as well at a tenth of the memory
+        if max(img.size) > MAX_SIDE_PX:  # a 1200 dpi scan: 400 dpi reads as well at a tenth of the memory
             img.thumbnail((MAX_SIDE_PX, MAX_SIDE_PX))
         dpi = int(min(1200, max(70, round(max(img.size) / page_in))))
         img = _upright(exe, img, dpi, timeout)
@@ -196,7 +198,7 @@ def looks_like_paper(img) -> bool:
     small = img.reduce(4) if min(img.size) >= 800 else img
     hist = small.histogram()[:256]
     mode = max(range(256), key=hist.__getitem__)
-    return sum(hist[max(0, mode - 25):mode + 26]) >= PAPER_MIN_SHARE * sum(hist)
+    return sum(hist[max(0, mode - 25) : mode + 26]) >= PAPER_MIN_SHARE * sum(hist)
 
 
 def _from_tsv(tsv: str) -> tuple[str, float]:
@@ -209,7 +211,7 @@ def _from_tsv(tsv: str) -> tuple[str, float]:
         cols = row.split("\t")
         if len(cols) < 12 or cols[0] != "5" or not cols[11].strip():
             continue
-        k = tuple(cols[2:5])                     # block, paragraph, line
+        k = tuple(cols[2:5])  # block, paragraph, line
         if k != key and words:
             lines.append(" ".join(words))
             words = []
@@ -267,15 +269,16 @@ def _upright(exe: str, img, dpi: int, timeout: float):
     rot = re.search(r"Rotate:\s*(\d+)", out)
     conf = re.search(r"Orientation confidence:\s*([\d.]+)", out)
     if rot and conf and int(rot.group(1)) % 360 and float(conf.group(1)) >= OSD_MIN_CONFIDENCE:
-        return img.rotate(-int(rot.group(1)), expand=True)   # "Rotate: 90" means turn 90° clockwise
+        return img.rotate(-int(rot.group(1)), expand=True)  # "Rotate: 90" means turn 90° clockwise
     return img
 
 
-def _tesseract(exe: str, img, args: list[str], dpi: int, timeout: float, check: bool = True,
-               configs: tuple[str, ...] = ()) -> str:
+def _tesseract(
+    exe: str, img, args: list[str], dpi: int, timeout: float, check: bool = True, configs: tuple[str, ...] = ()
+) -> str:
     """Run tesseract on an image via stdin; its stdout (plus stderr when not `check`ing: OSD reports there)."""
     buf = io.BytesIO()
-    img.save(buf, format="PPM")   # uncompressed: fastest to write and to read
+    img.save(buf, format="PPM")  # uncompressed: fastest to write and to read
     # Tesseract's own threading makes one page 3-4x slower on a small shared machine; pages run one at a time.
     env = {**os.environ, "OMP_THREAD_LIMIT": "1"}
     cmd = [exe, "stdin", "stdout", *args, "--dpi", str(dpi), "-c", "page_separator=", *configs]

@@ -61,8 +61,14 @@ def _add_warnings(loaded: LoadedFile, noise: list[str]) -> LoadedFile:
         return loaded
     if len(extra) > _MAX_WARNINGS:
         extra = extra[:_MAX_WARNINGS] + [f"pypdf: {len(extra) - _MAX_WARNINGS} more warnings"]
-    return LoadedFile(loaded.raw_text, loaded.page_starts, loaded.page_labels, loaded.title,
-                      loaded.meta, loaded.warnings + tuple(extra))
+    return LoadedFile(
+        loaded.raw_text,
+        loaded.page_starts,
+        loaded.page_labels,
+        loaded.title,
+        loaded.meta,
+        loaded.warnings + tuple(extra),
+    )
 
 
 def _read_pdf_ocr(data: bytes, opts: LoadOptions) -> LoadedFile:
@@ -82,12 +88,18 @@ def _read_pdf_ocr(data: bytes, opts: LoadOptions) -> LoadedFile:
         raise LoadError(f"scanned PDF without a text layer: needs OCR; {why_not}", "needs_ocr")
     if not loaded.meta.get("empty_pages"):
         return loaded
-    return LoadedFile(loaded.raw_text, loaded.page_starts, loaded.page_labels, loaded.title, loaded.meta,
-                      loaded.warnings + (f"no OCR: {why_not}",))
+    return LoadedFile(
+        loaded.raw_text,
+        loaded.page_starts,
+        loaded.page_labels,
+        loaded.title,
+        loaded.meta,
+        loaded.warnings + (f"no OCR: {why_not}",),
+    )
 
 
 def read_pdf(data: bytes) -> LoadedFile:
-    from pypdf import PdfReader                       # heavy: imported when the first PDF is read
+    from pypdf import PdfReader  # heavy: imported when the first PDF is read
     from pypdf.errors import DependencyError
 
     try:
@@ -115,7 +127,7 @@ def read_pdf(data: bytes) -> LoadedFile:
             warns.append(f"page {i + 1} could not be read ({type(e).__name__})")
             text = ""
         n = 0
-        if text.strip() and (may_have_table(text) or n_prev):    # a table may run on from the page before
+        if text.strip() and (may_have_table(text) or n_prev):  # a table may run on from the page before
             # Layout mode only locates table cells; the default text (sane reading order) stays the base.
             try:
                 text, n = rows_from_layout(text, layout_text(reader.pages[i]))
@@ -136,7 +148,7 @@ def read_pdf(data: bytes) -> LoadedFile:
         meta.update(table_rows=table_rows, table_pages=table_pages)
     title, created = pdf_info(reader)
     if re.fullmatch(r"(?i)(?:microsoft \w+ - )?[\w .()-]*\.(?:docx?|rtf|odt|xlsx?|pptx?|pdf|tmp)", title):
-        title = ""   # a file name as title ("02.DOCX") says nothing; the heading or the file's own name does
+        title = ""  # a file name as title ("02.DOCX") says nothing; the heading or the file's own name does
     if created:
         meta["pdf_created"] = created
     return LoadedFile(raw_text, starts, labels, title, meta, tuple(warns))

@@ -25,11 +25,12 @@ from __future__ import annotations
 import re
 
 GAP = re.compile(r" {3,}")
-_OPEN_END = re.compile(r"(?:\(|[-–,/&+]|\b(?:og|eller|i|af|til|for|om|med|ved|på|fra|mellem|samt|der|de|den|det))$",
-                       re.IGNORECASE)
-_MARKER = re.compile(r"^(?:\W{1,2}|\(?\w{1,2}[.)]|)$")     # "•", "-", "A)", "1.", "a." or an empty cell
+_OPEN_END = re.compile(
+    r"(?:\(|[-–,/&+]|\b(?:og|eller|i|af|til|for|om|med|ved|på|fra|mellem|samt|der|de|den|det))$", re.IGNORECASE
+)
+_MARKER = re.compile(r"^(?:\W{1,2}|\(?\w{1,2}[.)]|)$")  # "•", "-", "A)", "1.", "a." or an empty cell
 _LEADER = re.compile(r"\.{4,}|…{2,}")
-MAX_ROW_LINES = 8          # default-mode lines one table row may span
+MAX_ROW_LINES = 8  # default-mode lines one table row may span
 
 
 def _segments(line: str) -> list[tuple[int, str]]:
@@ -37,7 +38,7 @@ def _segments(line: str) -> list[tuple[int, str]]:
     line = line.replace("\t", " ").rstrip()
     out, pos = [], 0
     for m in GAP.finditer(line):
-        piece = line[pos:m.start()]
+        piece = line[pos : m.start()]
         if piece.strip():
             out.append((pos + len(piece) - len(piece.lstrip()), " ".join(piece.split())))
         pos = m.end()
@@ -105,13 +106,13 @@ def _rows(block_lines: list[list[tuple[int, str]]]) -> list[list[str]]:
         elif len(segs) >= 2 and not _split_word(cells):
             rows.append(cells)
         else:
-            rows.append(None)       # a caption or heading between rows: no row continues across it
+            rows.append(None)  # a caption or heading between rows: no row continues across it
         last0 = cells[0] or last0
     out = [r for r in rows if r is not None and sum(1 for c in r if c) >= 2]
     # keep an empty cell only in a column most rows fill (it shows which column is empty), else drop it
     filled = [sum(1 for r in out if r[k]) for k in range(len(starts))]
     out = [[c for k, c in enumerate(r) if c or filled[k] >= 0.6 * len(out)] for r in out]
-    return [r[:max(k for k, c in enumerate(r) if c) + 1] for r in out]
+    return [r[: max(k for k, c in enumerate(r) if c) + 1] for r in out]
 
 
 def _split_word(cells: list[str]) -> bool:
@@ -240,9 +241,12 @@ _TIME_START = re.compile(r"(?m)^[ \t]*\d{1,2}[.:]\d{2}[ \t]+\S")
 def may_have_table(text: str) -> bool:
     """Cheap test on a page's default-mode text: worth the (slower) layout-mode pass? Wide gaps inside
     lines, a "Tabel" caption, several lines ending in amounts, or a time schedule."""
-    return (sum(1 for line in text.split("\n") if _GAP_IN_LINE.search(line.strip())) >= 2
-            or bool(_CAPTION.search(text)) or len(_NUM_END.findall(text)) >= 3
-            or len(_TIME_START.findall(text)) >= 3)
+    return (
+        sum(1 for line in text.split("\n") if _GAP_IN_LINE.search(line.strip())) >= 2
+        or bool(_CAPTION.search(text))
+        or len(_NUM_END.findall(text)) >= 3
+        or len(_TIME_START.findall(text)) >= 3
+    )
 
 
 def layout_text(page) -> str:

@@ -40,9 +40,11 @@ def _decode(data: bytes) -> tuple[str, str, list[str]]:
 def _looks_binary(text: str) -> bool:
     """True when too many characters are control codes, replacement or private-use glyphs."""
     sample = text[:200_000]
-    bad = sum(1 for ch in sample
-              if (unicodedata.category(ch) in ("Cc", "Co", "Cs") and ch not in "\t\n\r\f\v")
-              or ch == "\ufffd")
+    bad = sum(
+        1
+        for ch in sample
+        if (unicodedata.category(ch) in ("Cc", "Co", "Cs") and ch not in "\t\n\r\f\v") or ch == "\ufffd"
+    )
     return bad > max(4, len(sample) * 0.02)
 
 
@@ -58,13 +60,18 @@ def load_text(data: bytes, markdown: bool) -> LoadedFile:
         starts, approx = (0,), False
     elif "\f" in text:
         # A form feed ends a page (pdftotext writes one after every page, the last included).
-        starts = tuple([0] + [m.end() for m in re.finditer("\f", text) if text[m.end():].strip()])
+        starts = tuple([0] + [m.end() for m in re.finditer("\f", text) if text[m.end() :].strip()])
         approx = False
     else:
         starts = tuple(sorted({0} | {m.start() for m in _PAGE_MARKER.finditer(text)}))
         approx = len(starts) > 1
-    meta = {"format": fmt, "encoding": encoding, "page_count": len(starts),
-            "pages_approximate": approx, "empty_pages": 0}
+    meta = {
+        "format": fmt,
+        "encoding": encoding,
+        "page_count": len(starts),
+        "pages_approximate": approx,
+        "empty_pages": 0,
+    }
     title = _markdown_title(text) if markdown else ""
     return LoadedFile(text, starts, tuple(str(i + 1) for i in range(len(starts))), title, meta, tuple(warns))
 

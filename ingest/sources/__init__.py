@@ -61,7 +61,7 @@ def _load_builtin() -> None:
 
 def sources() -> list[Source]:
     """All registered structured formats."""
-    if not _BUILTIN_LOADED:     # not "if not _REGISTRY": importing one format module registers only that one
+    if not _BUILTIN_LOADED:  # not "if not _REGISTRY": importing one format module registers only that one
         _load_builtin()
     return list(_REGISTRY)
 

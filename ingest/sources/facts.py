@@ -23,16 +23,32 @@ from ingest.sources import Source, register
 FILENAME = "byraadsfakta.toml"
 _PERSON_RE = re.compile(r"^\s*(.+?)\s*\(([^()]{1,12})\)\s*$")
 _HEADER_RE = re.compile(r"^\s*\[(\[)?\s*([\w-]+)\s*\]?\]\s*(?:#.*)?$")
-_TOP = {"kommune": True, "valgperiode": True, "antal_medlemmer": False, "kommunaldirektoer": False,
-        "opdateret": False, "borgmester": True, "viceborgmester": False, "raadmand": False, "parti": False,
-        "udvalg": True}
+_TOP = {
+    "kommune": True,
+    "valgperiode": True,
+    "antal_medlemmer": False,
+    "kommunaldirektoer": False,
+    "opdateret": False,
+    "borgmester": True,
+    "viceborgmester": False,
+    "raadmand": False,
+    "parti": False,
+    "udvalg": True,
+}
 _FIELDS = {  # table → {field: required}
     "borgmester": {"navn": True, "omraade": False},
     "viceborgmester": {"navn": True, "titel": False, "omraade": False},
     "raadmand": {"navn": True, "omraade": True, "titel": False},
     "parti": {"navn": True, "bogstav": True, "mandater": True, "aliaser": False},
-    "udvalg": {"navn": True, "forkortelse": False, "formand": True, "naestformand": False, "medlemmer": True,
-               "aliaser": False, "opgaver": False},
+    "udvalg": {
+        "navn": True,
+        "forkortelse": False,
+        "formand": True,
+        "naestformand": False,
+        "medlemmer": True,
+        "aliaser": False,
+        "opgaver": False,
+    },
 }
 
 
@@ -47,7 +63,7 @@ class _Where:
 
     def __init__(self, raw: str) -> None:
         self.lines = raw.splitlines()
-        self.headers: list[tuple[str, int]] = []       # (table name, 1-based line) in file order
+        self.headers: list[tuple[str, int]] = []  # (table name, 1-based line) in file order
         for no, line in enumerate(self.lines, 1):
             if m := _HEADER_RE.match(line):
                 self.headers.append((m.group(2), no))
@@ -85,7 +101,7 @@ def _str(v: object, key: str, line: int) -> str:
 
 def _strs(v: object, key: str, line: int) -> tuple[str, ...]:
     if not isinstance(v, list) or not all(isinstance(x, str) for x in v):
-        raise _err(f"feltet '{key}' skal være en liste af tekster, fx [\"Navn (A)\", \"Navn (V)\"]", line)
+        raise _err(f'feltet \'{key}\' skal være en liste af tekster, fx ["Navn (A)", "Navn (V)"]', line)
     return tuple(" ".join(x.split()) for x in v if x.strip())
 
 
@@ -124,15 +140,18 @@ def load_facts(raw: str) -> CouncilFacts:
 
 
 def _build(data: dict, tables: dict, w: _Where) -> CouncilFacts:
-    parties = tuple(Party(t["navn"], t["bogstav"], t["mandater"], t.get("aliaser", ()))
-                    for t, _, _ in tables.get("parti", []))
+    parties = tuple(
+        Party(t["navn"], t["bogstav"], t["mandater"], t.get("aliaser", ())) for t, _, _ in tables.get("parti", [])
+    )
     total = sum(p.seats for p in parties)
     seats = data.get("antal_medlemmer", total)
     if not isinstance(seats, int) or isinstance(seats, bool) or seats <= 0:
         raise _err("'antal_medlemmer' skal være et positivt helt tal", w.field("antal_medlemmer"))
     if parties and total != seats:
-        raise _err(f"partiernes mandater summerer til {total}, men antal_medlemmer er {seats}",
-                   w.field("antal_medlemmer") if "antal_medlemmer" in data else w.table("parti"))
+        raise _err(
+            f"partiernes mandater summerer til {total}, men antal_medlemmer er {seats}",
+            w.field("antal_medlemmer") if "antal_medlemmer" in data else w.table("parti"),
+        )
     if len(tables["borgmester"]) != 1:
         raise _err("der skal være præcis én [borgmester]", w.table("borgmester", 1))
     mayor_t = tables["borgmester"][0][0]
@@ -149,16 +168,35 @@ def _build(data: dict, tables: dict, w: _Where) -> CouncilFacts:
             raise _err(f"{label}: udvalget '{abbr or t['navn']}' står der to gange", line)
         seen.add(key)
         members = list(t["medlemmer"])
-        for who in (t["formand"], t.get("naestformand", "")):   # the chair is a member even when not listed
+        for who in (t["formand"], t.get("naestformand", "")):  # the chair is a member even when not listed
             if who and who not in members:
                 members.insert(0 if who == t["formand"] else 1, who)
-        committees.append(Committee(t["navn"], abbr, t["formand"], t.get("naestformand", ""), tuple(members),
-                                    t.get("aliaser", ()), t.get("opgaver", ""), f"udvalg:{key}"))
+        committees.append(
+            Committee(
+                t["navn"],
+                abbr,
+                t["formand"],
+                t.get("naestformand", ""),
+                tuple(members),
+                t.get("aliaser", ()),
+                t.get("opgaver", ""),
+                f"udvalg:{key}",
+            )
+        )
     upd = data.get("opdateret")
     if upd is not None and not isinstance(upd, dt.date):
         raise _err("'opdateret' skal være en dato, fx 2025-01-20 (uden anførselstegn)", w.field("opdateret"))
-    return CouncilFacts(data["kommune"], data["valgperiode"], seats, mayor, tuple(roles), parties, tuple(committees),
-                        data.get("kommunaldirektoer", ""), from_date(upd))
+    return CouncilFacts(
+        data["kommune"],
+        data["valgperiode"],
+        seats,
+        mayor,
+        tuple(roles),
+        parties,
+        tuple(committees),
+        data.get("kommunaldirektoer", ""),
+        from_date(upd),
+    )
 
 
 # --- rendering --------------------------------------------------------------------------------------------------
@@ -169,27 +207,44 @@ def _join(names: list[str] | tuple[str, ...]) -> str:
 
 def render(f: CouncilFacts) -> list[tuple[str, str, str, str]]:
     """(section_id, title, text, raw table name) per block, in reading order."""
-    head = [f"Byrådsfakta for {f.municipality}, valgperioden {f.period}", "",
-            f"Byrådet i {f.municipality} har {f.seats} medlemmer i valgperioden {f.period}."]
+    head = [
+        f"Byrådsfakta for {f.municipality}, valgperioden {f.period}",
+        "",
+        f"Byrådet i {f.municipality} har {f.seats} medlemmer i valgperioden {f.period}.",
+    ]
     if f.director:
         head.append(f"Kommunaldirektør er {f.director}.")
     if f.updated:
         head.append(f"Oplysningerne er senest opdateret {format_date(f.updated)}.")
     out = [("byraadet", "Byrådet", "\n".join(head), "")]
     m = f.mayor
-    out.append(("borgmester", "Borgmester", f"Borgmester i {f.municipality} er {m.name}."
-                + (f" Borgmesteren er {m.area.rstrip('.')}." if m.area else ""), "borgmester"))
+    out.append(
+        (
+            "borgmester",
+            "Borgmester",
+            f"Borgmester i {f.municipality} er {m.name}."
+            + (f" Borgmesteren er {m.area.rstrip('.')}." if m.area else ""),
+            "borgmester",
+        )
+    )
     for r in f.roles:
-        out.append((r.section_id, f"{r.title} {r.name}", f"{r.title}{' for ' + r.area if r.area else ''} er {r.name}.",
-                    r.section_id.split(":")[0]))
+        out.append(
+            (
+                r.section_id,
+                f"{r.title} {r.name}",
+                f"{r.title}{' for ' + r.area if r.area else ''} er {r.name}.",
+                r.section_id.split(":")[0],
+            )
+        )
     if f.parties:
         lines = [f"Partier i byrådet: {f.seats} mandater fordelt på {len(f.parties)} partier."]
-        lines += [f"- {p.name} ({p.letter}): {p.seats} {'mandat' if p.seats == 1 else 'mandater'}"
-                  for p in f.parties]
+        lines += [f"- {p.name} ({p.letter}): {p.seats} {'mandat' if p.seats == 1 else 'mandater'}" for p in f.parties]
         out.append(("partier", "Partier og mandater", "\n".join(lines), "parti"))
     for c in f.committees:
-        lines = [f"Formand for {c.label}: {c.chair}." + (f" Næstformand: {c.deputy_chair}." if c.deputy_chair else ""),
-                 f"Medlemmer af {c.name} ({len(c.members)}): {_join(c.members)}."]
+        lines = [
+            f"Formand for {c.label}: {c.chair}." + (f" Næstformand: {c.deputy_chair}." if c.deputy_chair else ""),
+            f"Medlemmer af {c.name} ({len(c.members)}): {_join(c.members)}.",
+        ]
         if c.tasks:
             lines.append(f"{c.name} har ansvaret for {c.tasks}.")
         if c.aliases:
@@ -247,7 +302,7 @@ def parse(path: Path, rel_path: str, doc_id: str, opts: LoadOptions) -> ParsedDo
     text, sections, omap, prev_end = "", [], [], 0
     for (sid, title, body, _), (ra, rb) in zip(blocks, raw_spans):
         if text:
-            omap += [prev_end] * 2      # the blank line between blocks maps to the end of the previous block
+            omap += [prev_end] * 2  # the blank line between blocks maps to the end of the previous block
             text += "\n\n"
         s = len(text)
         text += body
@@ -257,10 +312,18 @@ def parse(path: Path, rel_path: str, doc_id: str, opts: LoadOptions) -> ParsedDo
         sections.append(Section(title=title, start=s, end=len(text), section_id=sid, access=PUBLIC))
     omap.append(prev_end)
     return ParsedDocument(
-        doc_id=doc_id, path=rel_path, title=f"Byrådsfakta for {facts.municipality} {facts.period}",
-        kind="handbook", text=text, raw_text=raw, offset_map=tuple(omap),
-        pages=(PageSpan(1, "1", 0, len(text)),), sections=tuple(sections), access=PUBLIC,
-        doc_date=facts.updated, meta={"source_format": FORMAT, "facts_json": facts.to_json()},
+        doc_id=doc_id,
+        path=rel_path,
+        title=f"Byrådsfakta for {facts.municipality} {facts.period}",
+        kind="handbook",
+        text=text,
+        raw_text=raw,
+        offset_map=tuple(omap),
+        pages=(PageSpan(1, "1", 0, len(text)),),
+        sections=tuple(sections),
+        access=PUBLIC,
+        doc_date=facts.updated,
+        meta={"source_format": FORMAT, "facts_json": facts.to_json()},
     )
 
 

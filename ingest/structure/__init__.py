@@ -34,13 +34,29 @@ from dataclasses import dataclass
 
 from byraad.types import Meeting, Section
 from ingest.access import RAADMAND, document_access
-from ingest.structure.document import (GENERIC_TITLES, date_hints, document_date, document_kind, from_decisions,
-                                       heading_title, info_people, merge_agenda_and_minutes, to_meeting)
+from ingest.structure.document import (
+    GENERIC_TITLES,
+    date_hints,
+    document_date,
+    document_kind,
+    from_decisions,
+    heading_title,
+    info_people,
+    merge_agenda_and_minutes,
+    to_meeting,
+)
 from ingest.structure.items import finish_items, num_items, punkt_items
 from ingest.structure.lines import TITLE, find_case_numbers, logical_lines
 from ingest.structure.meetings import scan_meetings
-from ingest.structure.sections import (SectionSpan, heading_sections, indstilling_sections, report_sections,
-                                       section_access, tile_sections, toc_sections)
+from ingest.structure.sections import (
+    SectionSpan,
+    heading_sections,
+    indstilling_sections,
+    report_sections,
+    section_access,
+    tile_sections,
+    toc_sections,
+)
 
 __all__ = ["Structure", "analyse"]
 
@@ -49,13 +65,13 @@ __all__ = ["Structure", "analyse"]
 class Structure:
     """What analyse() finds in one document."""
 
-    kind: str                  # agenda | minutes | indstilling | handbook | report | other  (byraad.types.KINDS)
+    kind: str  # agenda | minutes | indstilling | handbook | report | other  (byraad.types.KINDS)
     title: str
     meetings: tuple[Meeting, ...]
     sections: tuple[Section, ...]
-    access: str                # document-wide access level
+    access: str  # document-wide access level
     access_reason: str
-    doc_date: int | None       # YYYYMMDD of the document itself when written
+    doc_date: int | None  # YYYYMMDD of the document itself when written
     warnings: tuple[str, ...]  # plain-language notes for the ingest report
     case_numbers: tuple[str, ...] = ()
 
@@ -95,10 +111,12 @@ def analyse(text: str, path: str, title_hint: str = "", *, ocr: bool = False) ->
             src = f"{heading} {title_hint}"
             if RAADMAND.search(src):
                 mb.body = "Rådmandsmøde"
-            elif RAADMAND.search(text[mb.start:mb.end]) or RAADMAND.search(path):
+            elif RAADMAND.search(text[mb.start : mb.end]) or RAADMAND.search(path):
                 mb.body = "Rådmandsmøde"
-                warnings.append("Mødeorganet står ikke i teksten; \"Rådmandsmøde\" er udledt af teksten "
-                                "(\"rådmandskredsen\"/\"rådmandsmødet\") eller filnavnet.")
+                warnings.append(
+                    'Mødeorganet står ikke i teksten; "Rådmandsmøde" er udledt af teksten '
+                    '("rådmandskredsen"/"rådmandsmødet") eller filnavnet.'
+                )
         mb.participants += [n for n in info_people(text, lines, mb) if n not in mb.participants]
     tops = merge_agenda_and_minutes(tops)
     for mb in tops:
@@ -108,11 +126,13 @@ def analyse(text: str, path: str, title_hint: str = "", *, ocr: bool = False) ->
 
     doc_date = document_date(lines)
     date_hints(tops, doc_date, warnings)
-    meetings = sorted([to_meeting(m) for m in tops] + [to_meeting(c) for m in tops for c in m.children],
-                      key=lambda m: (m.start, m.embedded))
+    meetings = sorted(
+        [to_meeting(m) for m in tops] + [to_meeting(c) for m in tops for c in m.children],
+        key=lambda m: (m.start, m.embedded),
+    )
     for mb in tops + [c for m in tops for c in m.children]:
         if mb.date is None and mb.date_text:
-            warnings.append(f"Mødedatoen \"{mb.date_text}\" for \"{mb.body}\" kunne ikke læses; mødet er udateret.")
+            warnings.append(f'Mødedatoen "{mb.date_text}" for "{mb.body}" kunne ikke læses; mødet er udateret.')
 
     title = heading or title_hint or path.rsplit("/", 1)[-1].rsplit(".", 1)[0].replace("-", " ")
     if title.lower() in GENERIC_TITLES and meetings and meetings[0].body:
@@ -122,7 +142,7 @@ def analyse(text: str, path: str, title_hint: str = "", *, ocr: bool = False) ->
     kind = document_kind(path, title, text, meetings, bool(indst))
     one = [it for m in meetings for it in m.items]
     if not heading and len(one) == 1 and len(meetings) == 1:
-        title = one[0].title              # a file that is one agenda item is named by it (kind set above)
+        title = one[0].title  # a file that is one agenda item is named by it (kind set above)
 
     found: list[SectionSpan] = []
     if not meetings:
@@ -134,7 +154,14 @@ def analyse(text: str, path: str, title_hint: str = "", *, ocr: bool = False) ->
 
     access, reason = document_access(text, path, title, kind, [m.body for m in meetings])
     cases = tuple(dict.fromkeys(find_case_numbers(text)))
-    return Structure(kind=kind, title=title, meetings=tuple(meetings), sections=tuple(sections),
-                     access=access, access_reason=reason, doc_date=doc_date,
-                     warnings=tuple(dict.fromkeys(warnings)), case_numbers=cases)
-
+    return Structure(
+        kind=kind,
+        title=title,
+        meetings=tuple(meetings),
+        sections=tuple(sections),
+        access=access,
+        access_reason=reason,
+        doc_date=doc_date,
+        warnings=tuple(dict.fromkeys(warnings)),
+        case_numbers=cases,
+    )

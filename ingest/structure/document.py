@@ -8,17 +8,42 @@ from dataclasses import replace
 from byraad.dates import format_dmy, parse_danish_date
 from byraad.types import Meeting
 from ingest.structure.items import decision_date
-from ingest.structure.lines import (BESL, DEC_HEAD, INFO, LABEL, NUM_ITEM, PUNKT, REFERAT, Line, is_anchor, item_number,
-                                    next_nonblank, norm_line)
+from ingest.structure.lines import (
+    BESL,
+    DEC_HEAD,
+    INFO,
+    LABEL,
+    NUM_ITEM,
+    PUNKT,
+    REFERAT,
+    Line,
+    is_anchor,
+    item_number,
+    next_nonblank,
+    norm_line,
+)
 from ingest.structure.meetings import MeetingBuilder
 
-LETTERHEAD = re.compile(r"^(?:Dato|Tlf|Telefon|Direkte|E-?mail|Mail|Kontakt|Sagsnr|Sags\.?nr|Dok\.?\s?nr|J\.?\s?nr|"
-                        r"Journalnr|Ref|CVR|EAN|www\.)\b", re.IGNORECASE)
-INFO_NAME = re.compile(r"([A-ZÆØÅ][\wæøå]+(?:\s+[A-ZÆØÅ][\wæøå.]*){0,3})\s+"
-                       r"(?:deltager|deltog|tager\s+referat|er\s+referent)\b")
+LETTERHEAD = re.compile(
+    r"^(?:Dato|Tlf|Telefon|Direkte|E-?mail|Mail|Kontakt|Sagsnr|Sags\.?nr|Dok\.?\s?nr|J\.?\s?nr|"
+    r"Journalnr|Ref|CVR|EAN|www\.)\b",
+    re.IGNORECASE,
+)
+INFO_NAME = re.compile(
+    r"([A-ZÆØÅ][\wæøå]+(?:\s+[A-ZÆØÅ][\wæøå.]*){0,3})\s+"
+    r"(?:deltager|deltog|tager\s+referat|er\s+referent)\b"
+)
 
-_SKIP_TITLES = {"forord", "indhold", "indholdsfortegnelse", "indledning", "læsevejledning", "sammenfatning",
-                 "resumé", "resume"}
+_SKIP_TITLES = {
+    "forord",
+    "indhold",
+    "indholdsfortegnelse",
+    "indledning",
+    "læsevejledning",
+    "sammenfatning",
+    "resumé",
+    "resume",
+}
 GENERIC_TITLES = {"referat", "dagsorden", "indstilling", "notat", "bilag"}
 _KIND_WORDS = (
     ("minutes", r"referat"),
@@ -40,8 +65,8 @@ def heading_title(lines: list[Line], ocr: bool = False) -> str:
 # Clean title words versus OCR noise. Short capitals that are real words: KL, EU, IT, …
 _SHORT_CAPS = {"KL", "EU", "FN", "IT", "TV", "DR", "OK"}
 _LETTERS = "A-Za-zÆØÅæøåÉéÜüÖöÄä"
-_WORD = re.compile(rf"(?:\d+-)?([{_LETTERS}]+(?:-[{_LETTERS}]*)*)")     # "stof-", "4-udvalget", "Social-"
-_NUMBER = re.compile(r"§*\s*[\d.,/:-]*\d[\d.,/:-]*[a-zæøå]?")           # "2025-2028", "27-08-2025", "§17", "3a"
+_WORD = re.compile(rf"(?:\d+-)?([{_LETTERS}]+(?:-[{_LETTERS}]*)*)")  # "stof-", "4-udvalget", "Social-"
+_NUMBER = re.compile(r"§*\s*[\d.,/:-]*\d[\d.,/:-]*[a-zæøå]?")  # "2025-2028", "27-08-2025", "§17", "3a"
 _VOWELS = set("aeiouyæøåéüöä")
 
 
@@ -54,26 +79,36 @@ def clean_words(s: str) -> bool:
     toks = s.split()
     long_words = 0
     for k, tok in enumerate(toks):
-        core = re.sub(r"['’]s$", "", tok.strip(".,:;!?()[]\"'«»“”‘’"))       # "KL's"
+        core = re.sub(r"['’]s$", "", tok.strip(".,:;!?()[]\"'«»“”‘’"))  # "KL's"
         if tok in ("–", "-", "&", "+", "/", "§") or _NUMBER.fullmatch(core) or core in _SHORT_CAPS | {"A/S"}:
             continue
         m = _WORD.fullmatch(core)
         if not m:
-            return False               # "|", "==", letters mixed with digits or symbols ("0ms|", "Il1")
+            return False  # "|", "==", letters mixed with digits or symbols ("0ms|", "Il1")
         w = m.group(1).replace("-", "")
         low = w.lower()
         if w == "i" or w.islower() and len(w) <= 4 and tok.endswith("."):
-            continue                   # "i", abbreviations: "d." (den), "stk.", "nr.", "mv."
+            continue  # "i", abbreviations: "d." (den), "stk.", "nr.", "mv."
         if w.isupper() and len(w) <= 2:
             prev, nxt = (toks[k - 1] if k else ""), (toks[k + 1] if k + 1 < len(toks) else "")
-            if (prev.lower() in ("fra", "og", "for") or prev.endswith(",") or tok.endswith(",")
-                    or nxt.lower() in ("og", "om")):
-                continue               # a party letter in a list: "forslag fra KF og M om …"
+            if (
+                prev.lower() in ("fra", "og", "for")
+                or prev.endswith(",")
+                or tok.endswith(",")
+                or nxt.lower() in ("og", "om")
+            ):
+                continue  # a party letter in a list: "forslag fra KF og M om …"
             return False
-        case_ok = all(x.islower() or x.isupper() or (x[0].isupper() and x[1:].islower())
-                      for x in m.group(1).split("-") if x)           # "Hasselager-Kolt"
-        if (len(w) == 1 or not case_ok or not _VOWELS & set(low) or re.search(r"[^aeiouyæøåéüöä]{7}", low)
-                or re.search(r"(.)\1\1", low)):
+        case_ok = all(
+            x.islower() or x.isupper() or (x[0].isupper() and x[1:].islower()) for x in m.group(1).split("-") if x
+        )  # "Hasselager-Kolt"
+        if (
+            len(w) == 1
+            or not case_ok
+            or not _VOWELS & set(low)
+            or re.search(r"[^aeiouyæøåéüöä]{7}", low)
+            or re.search(r"(.)\1\1", low)
+        ):
             return False
         long_words += len(w) >= 4
     return long_words > 0
@@ -93,11 +128,17 @@ def _first_heading(lines: list[Line]) -> str:
             return ""
         isolated = (i == 0 or not lines[i - 1].s) and (i + 1 >= len(lines) or not lines[i + 1].s)
         if len(s) > 200:
-            break                 # running text has begun: no heading above it
+            break  # running text has begun: no heading above it
         if n == 0 and isolated and s.endswith(".") and len(s.split()) <= 10 and ". " not in s:
-            s = s[:-1]            # "Politik for Kultur og Fritid - Lokalt engagement." on a front page
-        if (isolated and len(s) <= 100 and len(s.split()) <= 14 and not s[:1].islower()
-                and not s.endswith((",", "-", ".")) and not (n > 0 and s.endswith(":"))):
+            s = s[:-1]  # "Politik for Kultur og Fritid - Lokalt engagement." on a front page
+        if (
+            isolated
+            and len(s) <= 100
+            and len(s.split()) <= 14
+            and not s[:1].islower()
+            and not s.endswith((",", "-", "."))
+            and not (n > 0 and s.endswith(":"))
+        ):
             # "Notat" / "Prioritering af midler …": the word names the kind only (meeting papers keep theirs)
             if len(s.split()) == 1 and s.lower() not in ("referat", "dagsorden", "indstilling"):
                 j = next_nonblank(lines, i, 3)
@@ -129,9 +170,9 @@ def document_date(lines: list[Line]) -> int | None:
         s = ln.s
         m = re.match(r"^(?:Dato|Ajourført|Opdateret|Revideret)\s*:?\s+(.+)$", s)
         if ln.start < 1500 and (g := re.match(r"^Godkendt\b.{0,80}?\bden\s+(\d.+)$", s)):
-            m = g             # "Godkendt af byrådet, Syddjurs Kommune den 30. april 2009"
+            m = g  # "Godkendt af byrådet, Syddjurs Kommune den 30. april 2009"
         if m:
-            near = any(re.match(r"^(Til|Fra)\s", x.s) for x in lines[max(0, i - 6):i + 7])
+            near = any(re.match(r"^(Til|Fra)\s", x.s) for x in lines[max(0, i - 6) : i + 7])
             d = parse_danish_date(m.group(1))
             if d and (near or ln.start < 1500):
                 return d
@@ -149,12 +190,21 @@ def merge_agenda_and_minutes(tops: list[MeetingBuilder]) -> list[MeetingBuilder]
     out: list[MeetingBuilder] = []
     for mb in tops:
         prev = out[-1] if out else None
-        if (prev is not None and mb.referat and not prev.referat and prev.date is None and mb.date is None
-                and prev.items and mb.items and not any(it.decision for it in prev.items)):
+        if (
+            prev is not None
+            and mb.referat
+            and not prev.referat
+            and prev.date is None
+            and mb.date is None
+            and prev.items
+            and mb.items
+            and not any(it.decision for it in prev.items)
+        ):
             mine = {it.number: norm_line(it.title) for it in mb.items}
             if all(mine.get(it.number) == norm_line(it.title) for it in prev.items):
-                prev.items = ([replace(it, section="agenda") for it in prev.items]
-                              + [replace(it, section="minutes") for it in mb.items])
+                prev.items = [replace(it, section="agenda") for it in prev.items] + [
+                    replace(it, section="minutes") for it in mb.items
+                ]
                 prev.end, prev.referat, prev.kind = mb.end, True, "minutes"
                 prev.children += mb.children
                 continue
@@ -170,31 +220,39 @@ def date_hints(tops: list[MeetingBuilder], doc_date: int | None, warnings: list[
         if mb.date:
             continue
         first = item_number(mb.items[0].number) if mb.items and mb.items[0].number[:1].isdigit() else 0
-        cont = [d for d in dated if d.start < mb.start and d.items
-                and max(item_number(it.number) for it in d.items) == first - 1]
+        cont = [
+            d
+            for d in dated
+            if d.start < mb.start and d.items and max(item_number(it.number) for it in d.items) == first - 1
+        ]
         if cont:
             d = cont[-1]
             mb.date_hint = d.date
-            mb.date_hint_reason = (f"fortsætter punktnummereringen fra mødet {format_dmy(d.date)} i samme fil "
-                                   f"(punkt {d.items[0].number}-{d.items[-1].number})")
+            mb.date_hint_reason = (
+                f"fortsætter punktnummereringen fra mødet {format_dmy(d.date)} i samme fil "
+                f"(punkt {d.items[0].number}-{d.items[-1].number})"
+            )
         elif dated:
             d = min(dated, key=lambda x: abs(x.start - mb.start))
             mb.date_hint, mb.date_hint_reason = d.date, f"samme fil som mødet {format_dmy(d.date)}"
         elif [c for c in mb.children if c.date]:
             c = [c for c in mb.children if c.date][0]
             mb.date_hint = c.date
-            mb.date_hint_reason = (f"udateret; den vedhæftede dagsorden gælder mødet {format_dmy(c.date)} "
-                                   f"({c.body}), så mødet lå formentlig kort før")
+            mb.date_hint_reason = (
+                f"udateret; den vedhæftede dagsorden gælder mødet {format_dmy(c.date)} "
+                f"({c.body}), så mødet lå formentlig kort før"
+            )
         elif embedded:
             c = min(embedded, key=lambda x: abs(x.start - mb.start))
             mb.date_hint = c.date
-            mb.date_hint_reason = (f"udateret; nærmeste mødedato i filen er {format_dmy(c.date)} "
-                                   f"(dagsorden vedhæftet et andet møde)")
+            mb.date_hint_reason = (
+                f"udateret; nærmeste mødedato i filen er {format_dmy(c.date)} (dagsorden vedhæftet et andet møde)"
+            )
         elif doc_date:
             mb.date_hint, mb.date_hint_reason = doc_date, f"udateret; dokumentets dato er {format_dmy(doc_date)}"
         where = f"punkt {mb.items[0].number}-{mb.items[-1].number}" if mb.items else "uden punkter"
         note = f"; date_hint {format_dmy(mb.date_hint)} er kun udledt: {mb.date_hint_reason}" if mb.date_hint else ""
-        warnings.append(f"Mødet \"{mb.body or 'ukendt organ'}\" ({where}) har ingen dato i teksten{note}.")
+        warnings.append(f'Mødet "{mb.body or "ukendt organ"}" ({where}) har ingen dato i teksten{note}.')
 
 
 def info_people(text: str, lines: list[Line], mb: MeetingBuilder) -> list[str]:
@@ -213,16 +271,29 @@ def from_decisions(lines: list[Line], mb: MeetingBuilder) -> None:
     date is written there, as the date the body decided the item."""
     if mb.date or not mb.items:
         return
-    heads = {(m.group("body1") or m.group("body2") or "", decision_date(lines[d].s))
-             for d in mb.decs if (m := DEC_HEAD.match(lines[d].s)) and decision_date(lines[d].s)}
+    heads = {
+        (m.group("body1") or m.group("body2") or "", decision_date(lines[d].s))
+        for d in mb.decs
+        if (m := DEC_HEAD.match(lines[d].s)) and decision_date(lines[d].s)
+    }
     if len(heads) == 1:
         body, mb.date = heads.pop()
         mb.body = mb.body or body.strip()
 
 
 def to_meeting(mb: MeetingBuilder) -> Meeting:
-    return Meeting(body=mb.body, date=mb.date, start=mb.start, end=mb.end, date_hint=mb.date_hint,
-                   date_hint_reason=mb.date_hint_reason, time=mb.time, place=mb.place,
-                   participants=tuple(mb.participants), absentees=tuple(mb.absentees),
-                   items=tuple(mb.items), embedded=mb.embedded, kind=mb.kind)
-
+    return Meeting(
+        body=mb.body,
+        date=mb.date,
+        start=mb.start,
+        end=mb.end,
+        date_hint=mb.date_hint,
+        date_hint_reason=mb.date_hint_reason,
+        time=mb.time,
+        place=mb.place,
+        participants=tuple(mb.participants),
+        absentees=tuple(mb.absentees),
+        items=tuple(mb.items),
+        embedded=mb.embedded,
+        kind=mb.kind,
+    )

@@ -7,22 +7,43 @@ from dataclasses import replace
 
 from byraad.dates import parse_danish_date
 from byraad.types import PUBLIC, AgendaItem
-from ingest.access import (CLOSED, CLOSED_HEADING, CLOSED_LINE, CLOSED_REFERENCE, CLOSED_TITLE, OPEN_HEADING,
-                           closed_level)
-from ingest.structure.lines import (CASE_LINE, DEC_HEAD, NUM_ITEM, NUM_ITEM_LONG, PUNKT, TIMEBOX, Line,
-                                    find_case_numbers, is_anchor, item_number, next_nonblank, norm_line)
+from ingest.access import (
+    CLOSED,
+    CLOSED_HEADING,
+    CLOSED_LINE,
+    CLOSED_REFERENCE,
+    CLOSED_TITLE,
+    OPEN_HEADING,
+    closed_level,
+)
+from ingest.structure.lines import (
+    CASE_LINE,
+    DEC_HEAD,
+    NUM_ITEM,
+    NUM_ITEM_LONG,
+    PUNKT,
+    TIMEBOX,
+    Line,
+    find_case_numbers,
+    is_anchor,
+    item_number,
+    next_nonblank,
+    norm_line,
+)
 from ingest.structure.meetings import MeetingBuilder
 
 # Where a decision text ends: an all-caps heading ("BESLUTNINGSFORSLAG FRA DD") or a case-file section label.
-DEC_STOP = re.compile(r"^(?:Bilag|Resum[eé]|Sagsfremstilling|Supplerende [Ss]agsfremstilling|Indstilling|Baggrund|"
-                      r"Sammendrag|Beslutningspunkter|Sagsforløb|Økonomi.{0,40}|Følgende deltog ikke.*|Underskriftsside|"
-                      r"Beslutningen træffes af|Lovgrundlag|Høring)\s*:?$")
+DEC_STOP = re.compile(
+    r"^(?:Bilag|Resum[eé]|Sagsfremstilling|Supplerende [Ss]agsfremstilling|Indstilling|Baggrund|"
+    r"Sammendrag|Beslutningspunkter|Sagsforløb|Økonomi.{0,40}|Følgende deltog ikke.*|Underskriftsside|"
+    r"Beslutningen træffes af|Lovgrundlag|Høring)\s*:?$"
+)
 ATTACH_CUT = re.compile(r"^(?:Indstilling|Punkt\s+\d+,\s*Bilag\s+\d+:.*|.*\b[Ss]ide\s+\d+\s+af\s+\d+)\s*$")
 
 
 def _cut(lines: list[Line], j: int, end: int, stops: set[int]) -> int:
     """Offset of the first attachment line (or stop offset) after line j and before `end`, else `end`."""
-    for ln in lines[j + 1:]:
+    for ln in lines[j + 1 :]:
         if ln.start >= end:
             break
         if ln.start in stops or (ln.s and ATTACH_CUT.match(ln.s)):
@@ -52,16 +73,26 @@ def punkt_items(text: str, lines: list[Line], mb: MeetingBuilder, stops: set[int
         nxt = lines[mb.punkt[k + 1][0]].start if k + 1 < len(mb.punkt) else mb.end
         clean = TIMEBOX.sub("", title).strip()
         case_at = next((j for j in range(li + 1, min(len(lines), li + 6)) if CASE_LINE.match(lines[j].s)), -1)
-        if case_at > 0 and all(not lines[j].s or (len(lines[j].s) < 100 and not is_anchor(lines[j].s)
-                                                 and not DEC_HEAD.match(lines[j].s)) for j in range(li + 1, case_at)):
+        if case_at > 0 and all(
+            not lines[j].s or (len(lines[j].s) < 100 and not is_anchor(lines[j].s) and not DEC_HEAD.match(lines[j].s))
+            for j in range(li + 1, case_at)
+        ):
             # FirstAgenda: the title runs up to its case-number line ("… Havnens" / "Perles fremtid …" / "EMN-…")
             clean = " ".join([clean] + [lines[j].s for j in range(li + 1, case_at) if lines[j].s])
         elif clean == title.strip() and not re.search(r"[.:!?]$", clean):
-            for cont in lines[li + 1:li + 3]:       # a title wrapped onto the next line(s), no blank between
+            for cont in lines[li + 1 : li + 3]:  # a title wrapped onto the next line(s), no blank between
                 c = cont.s
-                if (not c or is_anchor(c) or len(c) >= 80 or c.endswith((".", ":")) or c == "."
-                        or c[:1] in "•-–▪" or re.match(r"^[\wæøåÆØÅ/. -]{2,30}:", c)
-                        or CASE_LINE.match(c) or DEC_HEAD.match(c)):
+                if (
+                    not c
+                    or is_anchor(c)
+                    or len(c) >= 80
+                    or c.endswith((".", ":"))
+                    or c == "."
+                    or c[:1] in "•-–▪"
+                    or re.match(r"^[\wæøåÆØÅ/. -]{2,30}:", c)
+                    or CASE_LINE.match(c)
+                    or DEC_HEAD.match(c)
+                ):
                     break
                 clean = f"{clean} {c}"
         end, decision, dstart = nxt, "", -1
@@ -69,7 +100,7 @@ def punkt_items(text: str, lines: list[Line], mb: MeetingBuilder, stops: set[int
         if b:
             j = _decision_heading(lines, b[0], b[2], norm_line(clean))
             end = _cut(lines, j, nxt, stops)
-            seg = text[lines[j].end:end]
+            seg = text[lines[j].end : end]
             dec = seg.strip()
             if dec and dec != ".":
                 decision, dstart = dec, lines[j].end + len(seg) - len(seg.lstrip())
@@ -77,8 +108,7 @@ def punkt_items(text: str, lines: list[Line], mb: MeetingBuilder, stops: set[int
             decision, dstart = _decision(text, lines, mb, li, nxt)
             if not decision and CLOSED_TITLE.search(clean) and case_at > 0:
                 decision, dstart = _closed_decision(text, lines, case_at, nxt)
-        items.append(AgendaItem(number=n, title=clean, start=start, end=end, decision=decision,
-                                decision_start=dstart))
+        items.append(AgendaItem(number=n, title=clean, start=start, end=end, decision=decision, decision_start=dstart))
     return items
 
 
@@ -101,11 +131,11 @@ def _decision(text: str, lines: list[Line], mb: MeetingBuilder, li: int, end: in
             break
         if ln.s:
             parts.append((ln.start, ln.end))
-    while parts and text[parts[-1][0]:parts[-1][1]].strip() in (".", ""):
-        parts.pop()                                 # a stray "." line after the decision
+    while parts and text[parts[-1][0] : parts[-1][1]].strip() in (".", ""):
+        parts.pop()  # a stray "." line after the decision
     if not parts:
         return "", -1
-    return text[parts[0][0]:parts[-1][1]].strip(), parts[0][0]
+    return text[parts[0][0] : parts[-1][1]].strip(), parts[0][0]
 
 
 def _closed_decision(text: str, lines: list[Line], case_at: int, end: int) -> tuple[str, int]:
@@ -114,14 +144,19 @@ def _closed_decision(text: str, lines: list[Line], case_at: int, end: int) -> tu
     j = next_nonblank(lines, case_at, 2)
     if j < 0 or lines[j].start >= end:
         return "", -1
-    seg = text[lines[j].start:end].strip()
+    seg = text[lines[j].start : end].strip()
     return (seg, lines[j].start) if 0 < len(seg) <= 600 else ("", -1)
 
 
 def _dec_stop(s: str) -> bool:
     letters = [c for c in s if c.isalpha()]
-    return bool(DEC_HEAD.match(s) or DEC_STOP.match(s) or PUNKT.match(s) or CASE_LINE.match(s)
-                or (len(letters) >= 6 and all(c.isupper() for c in letters)))
+    return bool(
+        DEC_HEAD.match(s)
+        or DEC_STOP.match(s)
+        or PUNKT.match(s)
+        or CASE_LINE.match(s)
+        or (len(letters) >= 6 and all(c.isupper() for c in letters))
+    )
 
 
 def decision_date(s: str) -> int | None:
@@ -142,9 +177,17 @@ def _num_title(lines: list[Line], i: int) -> str:
         return f"{title} {nxt}"
     after = lines[jj + 1].s if jj + 1 < len(lines) else ""
     isolated = not after or bool(re.match(r"^[\wæøåÆØÅ/ -]{2,30}:", after)) or bool(NUM_ITEM.match(after))
-    if (jj <= i + 2 and isolated and len(title) > 40 and len(nxt) < 70 and nxt[:1].isupper()
-            and ":" not in nxt and not re.search(r"[.!?]$", nxt) and not NUM_ITEM.match(nxt)
-            and not is_anchor(nxt)):
+    if (
+        jj <= i + 2
+        and isolated
+        and len(title) > 40
+        and len(nxt) < 70
+        and nxt[:1].isupper()
+        and ":" not in nxt
+        and not re.search(r"[.!?]$", nxt)
+        and not NUM_ITEM.match(nxt)
+        and not is_anchor(nxt)
+    ):
         return f"{title} {nxt}"
     return title
 
@@ -174,9 +217,13 @@ def _drop_nested_lists(lines: list[Line], cands: list[int]) -> list[int]:
             continue
         if k == first_one and len(r) >= 2:
             title = norm_line(NUM_ITEM.match(lines[r[0]].s).group(2))
-            later = [x for rr in runs[k + 1:] for x in rr[:1]
-                     if item_number(NUM_ITEM.match(lines[x].s).group(1)) == 1
-                     and norm_line(NUM_ITEM.match(lines[x].s).group(2)).startswith(title[:20])]
+            later = [
+                x
+                for rr in runs[k + 1 :]
+                for x in rr[:1]
+                if item_number(NUM_ITEM.match(lines[x].s).group(1)) == 1
+                and norm_line(NUM_ITEM.match(lines[x].s).group(2)).startswith(title[:20])
+            ]
             if later:
                 continue
         out.extend(r)
@@ -191,11 +238,11 @@ def num_items(text: str, lines: list[Line], mb: MeetingBuilder) -> list[AgendaIt
         chain = []
         for i in mb.case_items:
             if not chain or item_number(NUM_ITEM_LONG.match(lines[i].s).group(1)) > item_number(
-                    NUM_ITEM_LONG.match(lines[chain[-1]].s).group(1)):
+                NUM_ITEM_LONG.match(lines[chain[-1]].s).group(1)
+            ):
                 chain.append(i)
         return _chain_items(text, lines, mb, chain)
-    cands = [i for i in mb.nums
-             if len(lines[i].s) <= 160 and not lines[i].s.rstrip().endswith(",")]
+    cands = [i for i in mb.nums if len(lines[i].s) <= 160 and not lines[i].s.rstrip().endswith(",")]
     if mb.kort >= 0:
         after = [i for i in cands if i > mb.kort]
         run, exp = 0, 1
@@ -220,9 +267,16 @@ def _chain_items(text: str, lines: list[Line], mb: MeetingBuilder, chain: list[i
     for k, i in enumerate(chain):
         end = lines[chain[k + 1]].start if k + 1 < len(chain) else mb.end
         decision, dstart = _decision(text, lines, mb, i, end)
-        items.append(AgendaItem(number=(NUM_ITEM.match(lines[i].s) or NUM_ITEM_LONG.match(lines[i].s)).group(1),
-                                title=_num_title(lines, i),
-                                start=lines[i].start, end=end, decision=decision, decision_start=dstart))
+        items.append(
+            AgendaItem(
+                number=(NUM_ITEM.match(lines[i].s) or NUM_ITEM_LONG.match(lines[i].s)).group(1),
+                title=_num_title(lines, i),
+                start=lines[i].start,
+                end=end,
+                decision=decision,
+                decision_start=dstart,
+            )
+        )
     return items
 
 
@@ -232,14 +286,15 @@ def _own_text(text: str, start: int, end: int, holes: list[tuple[int, int]]) -> 
     for a, b in sorted(holes):
         if b <= pos or a >= end:
             continue
-        parts.append(text[pos:max(pos, a)])
+        parts.append(text[pos : max(pos, a)])
         pos = max(pos, b)
     parts.append(text[pos:end])
     return "".join(parts)
 
 
-def finish_items(text: str, mb: MeetingBuilder, items: list[AgendaItem], section: str,
-                  warnings: list[str]) -> list[AgendaItem]:
+def finish_items(
+    text: str, mb: MeetingBuilder, items: list[AgendaItem], section: str, warnings: list[str]
+) -> list[AgendaItem]:
     """Access levels, case numbers and the agenda/minutes part of each item."""
     holes = [(c.start, c.end) for c in mb.children]
     level = closed_level(mb.body)
@@ -247,7 +302,7 @@ def finish_items(text: str, mb: MeetingBuilder, items: list[AgendaItem], section
     for it in items:
         end = min([it.end] + [off for off, _ in mb.marks if it.start < off < it.end])
         if end != it.end and it.decision:
-            seg = text[it.decision_start:end].strip()
+            seg = text[it.decision_start : end].strip()
             it = replace(it, decision=seg if seg != "." else "", decision_start=it.decision_start if seg else -1)
         it = replace(it, end=end, section=section or it.section)
         own = _own_text(text, it.start, it.end, holes)
@@ -259,15 +314,18 @@ def finish_items(text: str, mb: MeetingBuilder, items: list[AgendaItem], section
         elif CLOSED_TITLE.search(it.title):
             access, reason = level, "markeret som lukket/fortroligt i punktets titel"
         elif CLOSED_LINE.search(own):
-            access, reason = level, "markeret \"Lukket punkt\" i punktet"
+            access, reason = level, 'markeret "Lukket punkt" i punktet'
         elif m := CLOSED_REFERENCE.search(prose):
-            snippet = prose[max(0, m.start() - 60):m.end() + 20].replace("\n", " ").strip()
+            snippet = prose[max(0, m.start() - 60) : m.end() + 20].replace("\n", " ").strip()
             access = CLOSED
-            reason = ("henviser til den lukkede dagsorden; det er uklart, hvad der hører til det lukkede punkt, "
-                      "så punktet er sat til lukket for en sikkerheds skyld")
-            warnings.append(f"Punkt {it.number} ({it.title}) henviser til en lukket dagsorden (\"…{snippet}…\"); "
-                            "adgang sat til 'closed' for en sikkerheds skyld.")
+            reason = (
+                "henviser til den lukkede dagsorden; det er uklart, hvad der hører til det lukkede punkt, "
+                "så punktet er sat til lukket for en sikkerheds skyld"
+            )
+            warnings.append(
+                f'Punkt {it.number} ({it.title}) henviser til en lukket dagsorden ("…{snippet}…"); '
+                "adgang sat til 'closed' for en sikkerheds skyld."
+            )
         cases = find_case_numbers(own)
         out.append(replace(it, access=access, access_reason=reason, case_number=cases[0] if cases else ""))
     return out
-

@@ -8,15 +8,35 @@ from dataclasses import dataclass, field
 from byraad.dates import parse_danish_date
 from byraad.types import AgendaItem
 from ingest.access import CLOSED_HEADING, OPEN_HEADING
-from ingest.structure.lines import (BESL, CASE_LINE, DATE_HEADER, DEC_HEAD, INFO, LABEL, NUM_ITEM, NUM_ITEM_LONG, PUNKT,
-                                    REFERAT, TITLE, TOC_HEAD, TOC_LEADER, Line, is_anchor, item_number, next_nonblank,
-                                    toc_lines)
+from ingest.structure.lines import (
+    BESL,
+    CASE_LINE,
+    DATE_HEADER,
+    DEC_HEAD,
+    INFO,
+    LABEL,
+    NUM_ITEM,
+    NUM_ITEM_LONG,
+    PUNKT,
+    REFERAT,
+    TITLE,
+    TOC_HEAD,
+    TOC_LEADER,
+    Line,
+    is_anchor,
+    item_number,
+    next_nonblank,
+    toc_lines,
+)
 
 # Front matter of a minutes/agenda PDF: "tirsdag den 4. december 2012, kl. 13:00 i Mødecenter C" / "Torsdag
 # den 20. juni 2013 Kl. 10:30" (the weekday makes it the meeting's own date, not a date in running text).
-WEEKDAY_DATE = re.compile(r"^(?:man|tirs|ons|tors|fre|lør|søn)dag\s+(?:den\s+|d\.\s*)?(\d{1,2}\.?\s*\w+\.?\s+\d{4}|"
-                          r"\d{1,2}[-./]\d{1,2}[-./]\d{2,4})\s*,?\s*(?:kl\.?\s*(\d{1,2}[:.]\d{2})(?:\s*[-–]\s*"
-                          r"\d{1,2}[:.]\d{2})?)?\s*(.*)$", re.IGNORECASE)
+WEEKDAY_DATE = re.compile(
+    r"^(?:man|tirs|ons|tors|fre|lør|søn)dag\s+(?:den\s+|d\.\s*)?(\d{1,2}\.?\s*\w+\.?\s+\d{4}|"
+    r"\d{1,2}[-./]\d{1,2}[-./]\d{2,4})\s*,?\s*(?:kl\.?\s*(\d{1,2}[:.]\d{2})(?:\s*[-–]\s*"
+    r"\d{1,2}[:.]\d{2})?)?\s*(.*)$",
+    re.IGNORECASE,
+)
 KL_TIME = re.compile(r"\bkl\.?\s*(\d{1,2}[:.]\d{2})(?:\s*[-–]\s*(\d{1,2}[:.]\d{2}))?", re.IGNORECASE)
 BODY_WORDS = re.compile(r"udvalg|byråd|kommunalbestyrelse|magistrat|rådet\b|nævn|bestyrelse", re.IGNORECASE)
 NAME = re.compile(r"[A-ZÆØÅ][\w.'’-]*(?:\s+[\w.'’-]+){0,5}")
@@ -36,27 +56,27 @@ class MeetingBuilder:
     absentees: list[str] = field(default_factory=list)
     embedded: bool = False
     referat: bool = False
-    punkt: list[tuple[int, str, str]] = field(default_factory=list)   # (line idx, number, title)
+    punkt: list[tuple[int, str, str]] = field(default_factory=list)  # (line idx, number, title)
     besl: list[tuple[int, str, str]] = field(default_factory=list)
     nums: list[int] = field(default_factory=list)
     kort: int = -1
-    marks: list[tuple[int, bool]] = field(default_factory=list)       # (offset, closed?)
+    marks: list[tuple[int, bool]] = field(default_factory=list)  # (offset, closed?)
     children: list["MeetingBuilder"] = field(default_factory=list)
     items: list[AgendaItem] = field(default_factory=list)
     kind: str = ""
     date_hint: int | None = None
     date_hint_reason: str = ""
-    date_text: str = ""        # the written "Mødedato" value, kept to report unreadable dates
-    front: bool = False        # date/body come from a PDF front page ("Referat / Udvalg / tirsdag den …")
-    case_items: list[int] = field(default_factory=list)   # "N. Title" lines followed by "Sagsnr.:"
-    decs: list[int] = field(default_factory=list)         # decision headings (DEC_HEAD)
+    date_text: str = ""  # the written "Mødedato" value, kept to report unreadable dates
+    front: bool = False  # date/body come from a PDF front page ("Referat / Udvalg / tirsdag den …")
+    case_items: list[int] = field(default_factory=list)  # "N. Title" lines followed by "Sagsnr.:"
+    decs: list[int] = field(default_factory=list)  # decision headings (DEC_HEAD)
 
     def has_items(self) -> bool:
         return bool(self.punkt or self.besl or self.nums or self.case_items)
 
 
 def _split_names(value: str) -> list[str]:
-    """"A, B og C" → ["A", "B", "C"] (commas outside parentheses)."""
+    """ "A, B og C" → ["A", "B", "C"] (commas outside parentheses)."""
     parts, depth, buf = [], 0, ""
     for ch in value:
         depth += (ch == "(") - (ch == ")")
@@ -92,9 +112,16 @@ def _header_block(lines: list[Line], i: int) -> tuple[dict[str, str], list[str],
         m = LABEL.match(s)
         if m and not (cur == "Emne" and not fields.get("Emne")):
             name = m.group(1) or m.group(3)
-            label = {"Deltagende": "Deltagere", "Øvrige deltagere": "Deltagere", "Fraværende": "Afbud",
-                     "Mødetidspunkt": "Mødetid", "Tilstede": "Deltagere", "Til stede": "Deltagere",
-                     "Medlemmer": "Deltagere", "Afbud/Fraværende": "Afbud"}.get(name, name)
+            label = {
+                "Deltagende": "Deltagere",
+                "Øvrige deltagere": "Deltagere",
+                "Fraværende": "Afbud",
+                "Mødetidspunkt": "Mødetid",
+                "Tilstede": "Deltagere",
+                "Til stede": "Deltagere",
+                "Medlemmer": "Deltagere",
+                "Afbud/Fraværende": "Afbud",
+            }.get(name, name)
             value = (m.group(2) or "").strip()
             fields[label] = fields.get(label) or value
             if label in people and value:
@@ -103,14 +130,22 @@ def _header_block(lines: list[Line], i: int) -> tuple[dict[str, str], list[str],
             j += 1
             continue
         lst = people.get(cur)
-        wrapped = lst and (lst[-1].count("(") > lst[-1].count(")")      # a note wrapping onto the next line
-                           or len(re.sub(r"\(.*?\)", "", lst[-1]).split()) > 6)   # or a sentence, not a name
+        wrapped = lst and (
+            lst[-1].count("(") > lst[-1].count(")")  # a note wrapping onto the next line
+            or len(re.sub(r"\(.*?\)", "", lst[-1]).split()) > 6
+        )  # or a sentence, not a name
         if lst is not None and wrapped and not LABEL.match(s) and len(s) < 90:
             lst[-1] = f"{lst[-1]} {s}"
         elif cur == "Emne" and not fields.get("Emne") and not is_anchor(s):
             fields["Emne"] = s
-        elif (lst is not None and _namelike(s) and not NUM_ITEM.match(s) and len(s) < 90
-              and not TOC_HEAD.match(s) and not (s.isupper() and len(s) > 3)):      # not "INDHOLDSFORTEGNELSE"
+        elif (
+            lst is not None
+            and _namelike(s)
+            and not NUM_ITEM.match(s)
+            and len(s) < 90
+            and not TOC_HEAD.match(s)
+            and not (s.isupper() and len(s) > 3)
+        ):  # not "INDHOLDSFORTEGNELSE"
             lst.extend(_split_names(s))
         else:
             break
@@ -120,7 +155,7 @@ def _header_block(lines: list[Line], i: int) -> tuple[dict[str, str], list[str],
 
 
 def _committee_body(emne: str) -> str:
-    """"Social- og Beskæftigelsesudvalgsmøde" → "Social- og Beskæftigelsesudvalget" (the body, not the meeting)."""
+    """ "Social- og Beskæftigelsesudvalgsmøde" → "Social- og Beskæftigelsesudvalget" (the body, not the meeting)."""
     s = emne.strip().rstrip(".")
     s = re.sub(r"(?i)^(?:møde\s+i\s+|mødet\s+i\s+)", "", s)
     return re.sub(r"udvalgsmøde(?:t)?$", "udvalget", s)
@@ -182,9 +217,12 @@ def scan_meetings(text: str, lines: list[Line]) -> list[MeetingBuilder]:
                 skip_to = j + 1
         elif LABEL.match(s):
             fields, parts, absent, j = _header_block(lines, i)
-            if "Mødedato" not in fields and len({"Emne", "Mødetid", "Mødested", "Deltagere", "Afbud"} & fields.keys()) < 2:
+            if (
+                "Mødedato" not in fields
+                and len({"Emne", "Mødetid", "Mødested", "Deltagere", "Afbud"} & fields.keys()) < 2
+            ):
                 continue
-            if cur is not None and cur.punkt:            # inside a "Punkt N:" item: an attached agenda
+            if cur is not None and cur.punkt:  # inside a "Punkt N:" item: an attached agenda
                 close_emb(ln.start)
                 emb = MeetingBuilder(start=ln.start, embedded=True, kind="agenda")
                 cur.children.append(emb)
@@ -198,7 +236,7 @@ def scan_meetings(text: str, lines: list[Line]) -> list[MeetingBuilder]:
                 target.date_text = fields.get("Mødedato", "")
                 target.time = re.sub(r"(?i)^kl\.?\s*", "", fields.get("Mødetid", "")).strip()
                 if not target.time and (kl := KL_TIME.search(fields.get("Mødedato", ""))):
-                    target.time = " - ".join(x for x in kl.groups() if x)    # "Onsdag d. 27. august 2025 kl. 16:00"
+                    target.time = " - ".join(x for x in kl.groups() if x)  # "Onsdag d. 27. august 2025 kl. 16:00"
                 target.place = fields.get("Mødested", "")
             target.participants += parts
             target.absentees += absent
@@ -208,15 +246,21 @@ def scan_meetings(text: str, lines: list[Line]) -> list[MeetingBuilder]:
                 target.body = title_body[1]
             skip_to = j
         elif (m := WEEKDAY_DATE.match(s)) and (
-                cur is None and ln.start < 1500 and BODY_WORDS.search(_body_line(lines, i, 0)[1])
-                or cur is not None and not cur.front and not cur.has_items() and not cur.date
-                and ln.start - cur.start < 800):
+            cur is None
+            and ln.start < 1500
+            and BODY_WORDS.search(_body_line(lines, i, 0)[1])
+            or cur is not None
+            and not cur.front
+            and not cur.has_items()
+            and not cur.date
+            and ln.start - cur.start < 800
+        ):
             skip_to = _front_matter(lines, i, m, cur if cur is not None else new_top(_body_line(lines, i, 0)[0]))
         elif DEC_HEAD.match(s) and (emb or cur) is not None:
             (emb or cur).decs.append(i)
         elif (m := NUM_ITEM_LONG.match(s)) and _case_follows(lines, i):
             if cur is None:
-                new_top(ln.start)            # a file that is one agenda item ("2. Bygningsvedligeholdelse …")
+                new_top(ln.start)  # a file that is one agenda item ("2. Bygningsvedligeholdelse …")
             (emb or cur).case_items.append(i)
             if NUM_ITEM.match(s):
                 (emb or cur).nums.append(i)
@@ -261,8 +305,12 @@ def _body_line(lines: list[Line], i: int, floor: int) -> tuple[int, str]:
         s = lines[k].s
         if lines[k].start < floor:
             break
-        if not s or REFERAT.match(s) or re.match(r"(?i)^(?:åbent|lukket|ekstraordinært|ordinært)\s", s) \
-                or s.lower() in ("dagsorden", "referat"):
+        if (
+            not s
+            or REFERAT.match(s)
+            or re.match(r"(?i)^(?:åbent|lukket|ekstraordinært|ordinært)\s", s)
+            or s.lower() in ("dagsorden", "referat")
+        ):
             continue
         if is_anchor(s) or len(s) > 120 or s.endswith("."):
             break
@@ -279,15 +327,20 @@ def _front_matter(lines: list[Line], i: int, m: re.Match, mb: MeetingBuilder) ->
     mb.time = (m.group(2) or "").replace(".", ":")
     rest = m.group(3).strip()
     if not mb.time and (kl := KL_TIME.search(rest)):
-        mb.time, rest = kl.group(1).replace(".", ":"), rest[kl.end():].strip()
+        mb.time, rest = kl.group(1).replace(".", ":"), rest[kl.end() :].strip()
     place, j = [re.sub(r"^(?:i|på)\s+", "", rest)] if rest else [], i + 1
     k = next_nonblank(lines, i, 2)
     if not mb.time and k > 0 and (kl := re.match(r"(?i)kl\.?\s*(\d{1,2}[:.]\d{2})\s*$", lines[k].s)):
-        mb.time, j = kl.group(1).replace(".", ":"), k + 1          # "Torsdag den 20. juni 2013" / "Kl. 10:30"
-    while j < len(lines) and len(place) < 4:     # "Kaløvig Kursuscenter" / "Præstekravevej 46" / "8410 Rønde"
+        mb.time, j = kl.group(1).replace(".", ":"), k + 1  # "Torsdag den 20. juni 2013" / "Kl. 10:30"
+    while j < len(lines) and len(place) < 4:  # "Kaløvig Kursuscenter" / "Præstekravevej 46" / "8410 Rønde"
         s = lines[j].s
-        if s and (is_anchor(s) or len(s) > 80 or s.endswith((".", ":")) or TOC_HEAD.match(s)
-                  or re.match(r"(?i)^(?:åbent|lukket)\s", s)):
+        if s and (
+            is_anchor(s)
+            or len(s) > 80
+            or s.endswith((".", ":"))
+            or TOC_HEAD.match(s)
+            or re.match(r"(?i)^(?:åbent|lukket)\s", s)
+        ):
             break
         if s:
             place.append(s)
@@ -300,4 +353,3 @@ def _front_matter(lines: list[Line], i: int, m: re.Match, mb: MeetingBuilder) ->
     if not mb.body:
         mb.body = _body_line(lines, i, mb.start)[1]
     return j
-

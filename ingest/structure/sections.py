@@ -5,8 +5,21 @@ from __future__ import annotations
 import re
 
 from byraad.types import INTERNAL, PUBLIC, Meeting, Section
-from ingest.structure.lines import (BESL, INFO, LABEL, NUM_ITEM, PUNKT, REFERAT, Line, item_number, line_at,
-                                    next_nonblank, norm_line, title_after, toc_lines)
+from ingest.structure.lines import (
+    BESL,
+    INFO,
+    LABEL,
+    NUM_ITEM,
+    PUNKT,
+    REFERAT,
+    Line,
+    item_number,
+    line_at,
+    next_nonblank,
+    norm_line,
+    title_after,
+    toc_lines,
+)
 
 BSEC = re.compile(r"^B\s?([1-9])\s?\.\s?(\d{1,2})\b\.?\s*(.*)$")
 KAPITEL = re.compile(r"^KAPITEL\s+(\d{1,2})$")
@@ -17,7 +30,7 @@ PARA_HEAD = re.compile(r"^(§\s*\d+\s?[a-z]?)\.?(?:\s+(.{0,120}))?$")
 DOTTED_HEAD = re.compile(r"^(\d{1,2}(?:\.\d{1,2}){1,3})\.?\s+([A-ZÆØÅ].{1,100})$")
 RESUME = re.compile(r"^1\.\s*Resum[eé]\b", re.IGNORECASE)
 
-SectionSpan = tuple[int, str, str]        # (start offset, section id, title)
+SectionSpan = tuple[int, str, str]  # (start offset, section id, title)
 
 
 def indstilling_sections(lines: list[Line], text: str) -> tuple[list[SectionSpan], int, int]:
@@ -26,7 +39,7 @@ def indstilling_sections(lines: list[Line], text: str) -> tuple[list[SectionSpan
         if not RESUME.match(ln.s):
             continue
         heads, exp, stop = [(ln.start, "1", NUM_ITEM.match(ln.s).group(2).strip())], 2, len(text)
-        for other in lines[i + 1:]:
+        for other in lines[i + 1 :]:
             s = other.s
             if s and (PUNKT.match(s) or BESL.match(s) or INFO.match(s) or REFERAT.match(s) or LABEL.match(s)):
                 stop = other.start
@@ -36,7 +49,7 @@ def indstilling_sections(lines: list[Line], text: str) -> tuple[list[SectionSpan
                 heads.append((other.start, m.group(1), m.group(2).strip()))
                 exp += 1
         region = -1
-        for back in lines[max(0, i - 12):i]:
+        for back in lines[max(0, i - 12) : i]:
             if back.s == "Indstilling" or back.s.startswith("Indstilling "):
                 region = back.start
         template = heads[1][2].startswith("Beslutningspunkter") if len(heads) > 1 else False
@@ -48,14 +61,14 @@ def indstilling_sections(lines: list[Line], text: str) -> tuple[list[SectionSpan
 def report_sections(text: str, lines: list[Line], warnings: list[str]) -> list[SectionSpan]:
     """B-sections of an annex volume ("B1.1 …"), with the "Formålet med … OPSUMMERING:" summary page as
     a second anchor for sections whose heading is missing, and repaired ids for out-of-sequence labels."""
-    heads: list[tuple[int, int, tuple[int, int] | None, str]] = []     # (line, offset, written id, title)
+    heads: list[tuple[int, int, tuple[int, int] | None, str]] = []  # (line, offset, written id, title)
     for i, ln in enumerate(lines):
         m = BSEC.match(ln.s)
         if m:
             title = m.group(3).strip() or title_after(lines, i)
             j = next_nonblank(lines, i, 1)
             if m.group(3) and j >= 0 and lines[j].s[:1].islower() and len(lines[j].s) < 60:
-                title = f"{title} {lines[j].s}"          # "… i faste" / "udvalg mv."
+                title = f"{title} {lines[j].s}"  # "… i faste" / "udvalg mv."
             heads.append((i, ln.start, (int(m.group(1)), int(m.group(2))), title))
     if len(heads) < 2:
         return []
@@ -72,10 +85,10 @@ def report_sections(text: str, lines: list[Line], warnings: list[str]) -> list[S
         if what == "head":
             pending = off
         elif pending >= 0 and off - pending < 8000:
-            pending = -1                                  # the summary page of the heading just above
+            pending = -1  # the summary page of the heading just above
         else:
             pending = -1
-            sentence = re.split(r"(?<=\.)\s|\n", text[off:off + 300])[0].strip()
+            sentence = re.split(r"(?<=\.)\s|\n", text[off : off + 300])[0].strip()
             title = sentence if len(sentence) <= 100 else sentence[:97].rsplit(" ", 1)[0] + " …"
             heads.append((line_at(lines, off), off, None, title))
     heads.sort(key=lambda h: h[1])
@@ -87,12 +100,16 @@ def report_sections(text: str, lines: list[Line], warnings: list[str]) -> list[S
         guess = (prev[0], prev[1] + 1) if prev else None
         if wid is None:
             sid = guess if guess and guess not in used else None
-            warnings.append(f"Afsnit uden B-overskrift ved \"{title[:60]}\"; "
-                            + (f"id {_bid(sid)} er udledt af rækkefølgen." if sid else "id ukendt."))
+            warnings.append(
+                f'Afsnit uden B-overskrift ved "{title[:60]}"; '
+                + (f"id {_bid(sid)} er udledt af rækkefølgen." if sid else "id ukendt.")
+            )
         elif wid in seen or (prev and wid < prev):
             sid = guess if guess and guess not in used else wid
-            warnings.append(f"Afsnittet \"{_bid(wid)} {title[:60]}\" står uden for rækkefølgen (id brugt før "
-                            f"eller faldende); behandlet som {_bid(sid)}.")
+            warnings.append(
+                f'Afsnittet "{_bid(wid)} {title[:60]}" står uden for rækkefølgen (id brugt før '
+                f"eller faldende); behandlet som {_bid(sid)}."
+            )
         else:
             sid = wid
         if sid:
@@ -103,7 +120,7 @@ def report_sections(text: str, lines: list[Line], warnings: list[str]) -> list[S
         m = KAPITEL.match(ln.s)
         if m:
             start = ln.start
-            for back in reversed(lines[max(0, i - 6):i]):      # the divider's "2" / "BILAG" lines
+            for back in reversed(lines[max(0, i - 6) : i]):  # the divider's "2" / "BILAG" lines
                 if back.s and (len(back.s) <= 3 or back.s == "BILAG"):
                     start = back.start
                 elif back.s:
@@ -130,7 +147,7 @@ def heading_sections(lines: list[Line], kind: str) -> list[SectionSpan]:
             out.append((ln.start, re.sub(r"\s+", "", m.group(1)), (m.group(2) or "").strip() or title_after(lines, i)))
         elif kind == "handbook" and (m := DOTTED_HEAD.match(s)):
             out.append((ln.start, m.group(1), m.group(2).strip()))
-        elif (m := PART.match(s)) and m.group(1) not in parts_seen:   # later "DEL n" lines are running heads
+        elif (m := PART.match(s)) and m.group(1) not in parts_seen:  # later "DEL n" lines are running heads
             parts_seen.add(m.group(1))
             out.append((ln.start, f"DEL {m.group(1)}", f"Del {m.group(1)}"))
     return out
@@ -160,8 +177,10 @@ def toc_sections(lines: list[Line]) -> list[SectionSpan]:
 def tile_sections(found: list[SectionSpan], end: int) -> list[Section]:
     """Sections that do not overlap: each runs to the next one's start."""
     found = sorted(set(found))
-    return [Section(title=t, start=s, end=found[k + 1][0] if k + 1 < len(found) else end, section_id=sid)
-            for k, (s, sid, t) in enumerate(found)]
+    return [
+        Section(title=t, start=s, end=found[k + 1][0] if k + 1 < len(found) else end, section_id=sid)
+        for k, (s, sid, t) in enumerate(found)
+    ]
 
 
 def section_access(sec: Section, meetings: list[Meeting]) -> Section:

@@ -16,13 +16,22 @@ ROOT = Path(__file__).resolve().parents[2]
 SAMPLE = ROOT / "sample_corpus"
 ARTIFACTS = ROOT / "test-artifacts"
 CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--disable-quic", "--no-first-run"]
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--disable-quic",
+    "--no-first-run",
+]
 PASSWORDS = {"sekr": "hemmelig-1234", "anna": "anna-kodeord"}
 
 
-def start_app(settings: Settings, log_path: Path, cwd: Path = ROOT,
-              port: int | None = None) -> tuple[subprocess.Popen, str]:
+def start_app(
+    settings: Settings, log_path: Path, cwd: Path = ROOT, port: int | None = None
+) -> tuple[subprocess.Popen, str]:
     """Start `byraad serve`'s command on a free port and wait until Streamlit answers its health check (`cwd` is
     where Streamlit looks for .streamlit/secrets.toml)."""
     from ui.cli import serve_command
@@ -44,8 +53,9 @@ def ingest_sample(base: Path) -> Settings:
     shutil.copytree(SAMPLE, corpus)
     # ingest_nice=0: on a test machine shared with other jobs a niced ingest is starved for minutes; its priority
     # is checked in tests/test_admin_ingest.py.
-    s = Settings(data_dir=str(base / "data"), embedder="hash:64", corpus_dirs=(str(corpus),), llm="extractive",
-                 ingest_nice=0)
+    s = Settings(
+        data_dir=str(base / "data"), embedder="hash:64", corpus_dirs=(str(corpus),), llm="extractive", ingest_nice=0
+    )
     ingest_paths([corpus], s, progress=False)
     return s
 

@@ -19,7 +19,8 @@ def wait_idle(page: Page) -> None:
     page.wait_for_function(
         "() => !document.querySelector('[data-testid=\"stStatusWidget\"]')"
         " || !document.querySelector('[data-testid=\"stStatusWidget\"]').innerText.includes('Running')",
-        timeout=TIMEOUT)
+        timeout=TIMEOUT,
+    )
 
 
 def sign_in(page: Page, name: str, password: str) -> None:

@@ -13,7 +13,7 @@ from tests.e2e.helpers import TIMEOUT, ask, open_app, sign_in, sign_out, wait_id
 pytestmark = pytest.mark.integration
 
 CLOSED_Q = "Hvem afgav det højeste bud på grunden på Industrivej 14?"
-CLOSED_FACT = "Vestergaard Byg"        # only in the closed item 7 of Byrådet 25. april 2024
+CLOSED_FACT = "Vestergaard Byg"  # only in the closed item 7 of Byrådet 25. april 2024
 
 
 def test_member_journey(served, browser):
@@ -32,12 +32,12 @@ def test_member_journey(served, browser):
 
     # Open the cited source: the passage is highlighted inside its surrounding text.
     key = cite.inner_text()
-    cite.click()                                      # one click opens it (tests/e2e/test_sources.py in detail)
+    cite.click()  # one click opens it (tests/e2e/test_sources.py in detail)
     mark = msg.locator(f"mark#kilde-0-{key}")
     expect(mark).to_be_visible(timeout=TIMEOUT)
     assert mark.inner_text().strip()
     src = msg.locator("div.byraad-source").first
-    assert len(src.inner_text()) > len(mark.inner_text())     # the passage sits inside more of the source
+    assert len(src.inner_text()) > len(mark.inner_text())  # the passage sits inside more of the source
     mark.scroll_into_view_if_needed()
     page.screenshot(path=str(ARTIFACTS / "e2e-2-citation.png"), full_page=True)
 
@@ -62,9 +62,11 @@ def test_member_journey(served, browser):
 
     # Signed out, a public visitor reaches neither the closed item nor the admin page.
     sign_out(page)
-    assert page.locator('[data-testid="stChatMessage"]').count() == 0    # nothing of the previous user stays
+    assert page.locator('[data-testid="stChatMessage"]').count() == 0  # nothing of the previous user stays
     ask(page, CLOSED_Q)
-    assert CLOSED_FACT not in page.locator('[data-testid="stMain"], [data-testid="stAppViewContainer"]').first.inner_text()
+    assert (
+        CLOSED_FACT not in page.locator('[data-testid="stMain"], [data-testid="stAppViewContainer"]').first.inner_text()
+    )
     page.screenshot(path=str(ARTIFACTS / "e2e-5-public.png"), full_page=True)
     page.goto(url + "/?side=admin")
     expect(page.get_by_text("kun for sekretariatet")).to_be_visible(timeout=TIMEOUT)
@@ -86,9 +88,9 @@ def test_pdf_export_download(served, browser):
     question = "Hvad besluttede Teknik- og Miljøudvalget om Solbjerg Bæk?"
     ask(page, question)
     msg = page.locator('[data-testid="stChatMessage"]').last
-    expect(msg.locator("a.byraad-cite").first).to_be_visible()      # answered with sources, not refused
+    expect(msg.locator("a.byraad-cite").first).to_be_visible()  # answered with sources, not refused
     titles = msg.locator("details.byraad-kilde > summary")
-    first_source = titles.first.inner_text()          # "[1] Titel · Udvalg · dato …"
+    first_source = titles.first.inner_text()  # "[1] Titel · Udvalg · dato …"
     side = page.locator('[data-testid="stSidebar"]')
     expect(side.get_by_role("button", name="Markdown")).to_be_visible()
     with page.expect_download(timeout=TIMEOUT) as dl:

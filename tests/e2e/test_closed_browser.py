@@ -23,10 +23,13 @@ from tests.test_security import RAADMAND
 
 pytestmark = pytest.mark.integration
 
-CLOSED = ("Vestergaard Byg", "3.250.000", "Kim Vestergaard", "2.900.000")    # closed item 7, Byrådet 25-04-2024
-QUESTIONS = ["SAG-2024-00077", "Hvad blev besluttet om salg af grunden på Industrivej 14?",
-             "Hvem købte grunden på Industrivej 14, og for hvor meget?",
-             "Hvad står der om punkt 7 på Byrådets møde 25. april 2024?"]
+CLOSED = ("Vestergaard Byg", "3.250.000", "Kim Vestergaard", "2.900.000")  # closed item 7, Byrådet 25-04-2024
+QUESTIONS = [
+    "SAG-2024-00077",
+    "Hvad blev besluttet om salg af grunden på Industrivej 14?",
+    "Hvem købte grunden på Industrivej 14, og for hvor meget?",
+    "Hvad står der om punkt 7 på Byrådets møde 25. april 2024?",
+]
 PASSWORDS = {"udvalg": "udvalg-kodeord-1", "anna": "anna-kodeord"}
 
 
@@ -67,8 +70,9 @@ def app(tmp_path_factory, tracker):
     (corpus / "notat-affaldsplan-markdown.md").write_text(
         "# Notat om affaldsplanen\n\nAffaldsplanen for Solbjerg omfatter genbrugspladsen ved Lærkevej.\n\n"
         f"![logo]({tracker}/doc-image.png) Se også [affaldsplanens side]({tracker}/doc-link) og "
-        f"<img src=\"{tracker}/doc-html.png\"> samt www.example.org for genbrugspladsen ved Lærkevej.\n",
-        encoding="utf-8")
+        f'<img src="{tracker}/doc-html.png"> samt www.example.org for genbrugspladsen ved Lærkevej.\n',
+        encoding="utf-8",
+    )
     s = Settings(data_dir=str(base / "data"), embedder="hash:64", corpus_dirs=(str(corpus),), llm="extractive")
     ingest_paths([corpus], s, progress=False)
     users = UserStore.for_settings(s)
@@ -83,13 +87,15 @@ def app(tmp_path_factory, tracker):
 
 def _main_text(page) -> str:
     text = page.locator('[data-testid="stMain"], [data-testid="stAppViewContainer"]').first.inner_text()
-    return text.replace("\u2060", "")     # the invisible word joiner that keeps a bare address from being a link
+    return text.replace("\u2060", "")  # the invisible word joiner that keeps a bare address from being a link
 
 
 def _open_everything(page) -> None:
     """Open every folded source panel ("[n] …", "Måske relevant", "Andre relevante kilder")."""
-    summaries = page.locator('[data-testid="stChatMessage"] [data-testid="stExpander"] summary, '
-                             '[data-testid="stChatMessage"] details.byraad-kilde > summary')
+    summaries = page.locator(
+        '[data-testid="stChatMessage"] [data-testid="stExpander"] summary, '
+        '[data-testid="stChatMessage"] details.byraad-kilde > summary'
+    )
     for i in range(summaries.count()):
         s = summaries.nth(i)
         details = s.locator("xpath=..")
@@ -137,8 +143,8 @@ def test_anonymous_and_committee_member_see_the_same_questions_differently(app, 
     assert [p for p in CLOSED if p in member], "guard: the committee member must see the closed item"
     leaked = [p for p in CLOSED if p in anonymous]
     assert not leaked, leaked
-    assert "SAG-2024-00077" in anonymous       # the anonymous visitor did get answers about the case
-    logged = log.read_text(encoding="utf-8", errors="replace")     # the app's log holds no passage text either
+    assert "SAG-2024-00077" in anonymous  # the anonymous visitor did get answers about the case
+    logged = log.read_text(encoding="utf-8", errors="replace")  # the app's log holds no passage text either
     assert not [p for p in CLOSED if p in logged]
     from assistant.audit import AuditLog
 
@@ -166,7 +172,7 @@ def test_body_list_and_newest_material_from_what_the_user_may_see(app, browser):
     anon_side = side.inner_text()
     assert anon_bodies and not [b for b in anon_bodies if "Rådmand" in b], anon_bodies
     assert "2. juni 2025" not in anon_side and "Nyeste materiale" in anon_side
-    sign_in(page, "anna", PASSWORDS["anna"])        # a council member may see internal material
+    sign_in(page, "anna", PASSWORDS["anna"])  # a council member may see internal material
     expect(side).to_contain_text("2. juni 2025", timeout=TIMEOUT)
     wait_idle(page)
     member_bodies = _body_options(page)
@@ -180,15 +186,18 @@ def test_markdown_in_questions_and_documents_is_shown_as_text(app, browser, trac
     ctx = browser.new_context(viewport={"width": 1280, "height": 1000})
     page = ctx.new_page()
     open_app(page, url)
-    ask(page, f"Hvad står der om genbrugspladsen ved Lærkevej? ![x]({tracker}/question.png) <img src=\"{tracker}/q2.png\">")
+    ask(
+        page,
+        f'Hvad står der om genbrugspladsen ved Lærkevej? ![x]({tracker}/question.png) <img src="{tracker}/q2.png">',
+    )
     _open_everything(page)
     ask(page, "affaldsplanens side logo genbrugspladsen Lærkevej www.example.org")
     _open_everything(page)
     page.wait_for_timeout(1500)
     text = _main_text(page)
     page.screenshot(path=str(ARTIFACTS / "e2e-markdown-as-text.png"), full_page=True)
-    assert f"![x]({tracker}/question.png)" in text                  # the question, as typed
-    assert "![logo]" in " ".join(text.split())                       # the document's Markdown, as text
+    assert f"![x]({tracker}/question.png)" in text  # the question, as typed
+    assert "![logo]" in " ".join(text.split())  # the document's Markdown, as text
     port = tracker.rsplit(":", 1)[1]
     assert page.locator(f'img[src*="{port}"]').count() == 0
     links = page.locator(f'a[href*="{port}"], a[href*="example.org"]')

@@ -15,9 +15,20 @@ pytestmark = pytest.mark.integration
 
 SESSIONS = 10
 FILES = 120
-TOPICS = ["Solbjerg Bæk", "skolestrukturen i Nordbyen", "trafiksikkerhed på Møllevej", "budgettet for 2025",
-          "Industrivej 14", "temamødet i Økonomiudvalget", "spørgetiden i byrådet", "vandløbsrestaurering",
-          "Børne- og Skoleudvalgets dagsorden", "byrådets forretningsorden", "affaldsordningen", "cykelstier"]
+TOPICS = [
+    "Solbjerg Bæk",
+    "skolestrukturen i Nordbyen",
+    "trafiksikkerhed på Møllevej",
+    "budgettet for 2025",
+    "Industrivej 14",
+    "temamødet i Økonomiudvalget",
+    "spørgetiden i byrådet",
+    "vandløbsrestaurering",
+    "Børne- og Skoleudvalgets dagsorden",
+    "byrådets forretningsorden",
+    "affaldsordningen",
+    "cykelstier",
+]
 
 
 def _add_files(corpus: Path, n: int) -> None:
@@ -26,7 +37,8 @@ def _add_files(corpus: Path, n: int) -> None:
     for i in range(n):
         src = texts[i % len(texts)]
         (corpus / f"kopi-{i:03d}-{src.name}").write_text(
-            src.read_text(encoding="utf-8") + f"\n\nKopi nummer {i} til belastningstest.\n", encoding="utf-8")
+            src.read_text(encoding="utf-8") + f"\n\nKopi nummer {i} til belastningstest.\n", encoding="utf-8"
+        )
 
 
 def _ingest_tab(admin):
@@ -65,7 +77,7 @@ def test_sessions_while_ingesting(served, browser):
         page = ctx.new_page()
         open_app(page, url)
         pages.append(page)
-    sign_in(pages[0], "anna", PASSWORDS["anna"])   # a signed-in member among the public visitors
+    sign_in(pages[0], "anna", PASSWORDS["anna"])  # a signed-in member among the public visitors
 
     # Start the ingestion, then every session asks its own question at once.
     admin.bring_to_front()
@@ -104,6 +116,8 @@ def test_sessions_while_ingesting(served, browser):
     assert admin.locator('[data-testid="stException"]').count() == 0
     main = admin.locator('[data-testid="stMain"], [data-testid="stAppViewContainer"]').first.inner_text()
     assert f"{FILES} nye" in main, main[-800:]
-    print(f"\n{SESSIONS} sessions answered {answered - asked:.1f} s after asking; ingestion still running when "
-          f"asked: {ingest_running_when_asked}; total {time.time() - t0:.1f} s")
+    print(
+        f"\n{SESSIONS} sessions answered {answered - asked:.1f} s after asking; ingestion still running when "
+        f"asked: {ingest_running_when_asked}; total {time.time() - t0:.1f} s"
+    )
     assert ingest_running_when_asked

@@ -15,10 +15,13 @@ from tests.e2e.helpers import TIMEOUT, open_app, sign_in, wait_idle
 pytestmark = pytest.mark.integration
 
 # English words Streamlit writes by itself; none is a Danish word ("send" and "fil" are, so they are not listed).
-ENGLISH = re.compile(r"\b(choose|date|open|close|message|sidebar|skip|main content|upload|drag|drop|browse|files?|"
-                     r"per file|select|clear|remove|limit|link to|collapse|expand|month|year|day|heading|running|"
-                     r"deploy|results?|options?|copy)\b", re.I)
-ICON = re.compile(r"^[a-z0-9_]+$")           # Material icon ligatures ("keyboard_double_arrow_left") are not text
+ENGLISH = re.compile(
+    r"\b(choose|date|open|close|message|sidebar|skip|main content|upload|drag|drop|browse|files?|"
+    r"per file|select|clear|remove|limit|link to|collapse|expand|month|year|day|heading|running|"
+    r"deploy|results?|options?|copy)\b",
+    re.I,
+)
+ICON = re.compile(r"^[a-z0-9_]+$")  # Material icon ligatures ("keyboard_double_arrow_left") are not text
 
 LABELS_JS = """() => { const out = new Set();
   for (const el of document.querySelectorAll('body *')) {

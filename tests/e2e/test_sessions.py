@@ -15,7 +15,7 @@ pytestmark = pytest.mark.integration
 
 COOKIE = "byraad_session"
 CLOSED_Q = "Hvem afgav det højeste bud på grunden på Industrivej 14?"
-CLOSED_FACT = "Vestergaard Byg"        # only in the closed item 7 of Byrådet 25. april 2024
+CLOSED_FACT = "Vestergaard Byg"  # only in the closed item 7 of Byrådet 25. april 2024
 PUBLIC_Q = "Hvad besluttede Teknik- og Miljøudvalget om Solbjerg Bæk?"
 
 
@@ -52,7 +52,7 @@ def test_local_sign_in_and_conversation_survive_reload(served, browser):
     expect(page.locator('[data-testid="stChatMessage"]').last).to_contain_text(CLOSED_FACT)
     cookie = _wait_for_cookie(ctx, page)
     assert cookie["httpOnly"] and cookie["sameSite"] == "Strict" and cookie["expires"] > 0
-    assert cookie["value"] not in page.content()                     # the page never holds the cookie
+    assert cookie["value"] not in page.content()  # the page never holds the cookie
 
     _reload(page)
     side = page.locator('[data-testid="stSidebar"]')
@@ -94,7 +94,7 @@ def test_anonymous_conversation_survives_reload(served, browser):
     _reload(page)
     msgs = page.locator('[data-testid="stChatMessage"]')
     expect(msgs.first).to_contain_text(PUBLIC_Q, timeout=TIMEOUT)
-    first_line = next(ln for ln in answer.splitlines() if len(ln.strip()) > 15)    # past the avatar's icon name
+    first_line = next(ln for ln in answer.splitlines() if len(ln.strip()) > 15)  # past the avatar's icon name
     expect(msgs.last).to_contain_text(first_line.strip(), timeout=TIMEOUT)
     page.screenshot(path=str(ARTIFACTS / "sessions-3-anonymous-reloaded.png"), full_page=True)
     # "Ny samtale" starts afresh, and a reload keeps it empty.
@@ -127,7 +127,7 @@ def test_lockout_survives_reload(served, browser):
     attempt("forkert-kode")
     expect(side.get_by_text("For mange mislykkede forsøg")).to_be_visible(timeout=TIMEOUT)
     _reload(page)
-    attempt("lene-kodeord")                  # the right password, after a reload: still refused
+    attempt("lene-kodeord")  # the right password, after a reload: still refused
     expect(side.get_by_text("For mange mislykkede forsøg")).to_be_visible(timeout=TIMEOUT)
     assert side.get_by_text("Logget ind som lene").count() == 0
     page.screenshot(path=str(ARTIFACTS / "sessions-4-locked.png"), full_page=True)

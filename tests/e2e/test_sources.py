@@ -17,7 +17,7 @@ from ui import render
 pytestmark = pytest.mark.integration
 
 SHOTS = Path("/tmp/shots")
-CLOSED_FACT = "Vestergaard Byg"        # only in the closed item 7 of Byrådet 25. april 2024
+CLOSED_FACT = "Vestergaard Byg"  # only in the closed item 7 of Byrådet 25. april 2024
 
 
 def norm(text: str) -> str:
@@ -40,7 +40,7 @@ def check_citations(page: Page, turn: int) -> dict[str, dict]:
     for key in keys:
         msg.locator("a.byraad-cite", has_text=re.compile(rf"^{key}$")).first.click()
         mark = msg.locator(f"mark#kilde-{turn}-{key}")
-        expect(mark).to_be_visible(timeout=TIMEOUT)          # one click: open, scrolled to, marked
+        expect(mark).to_be_visible(timeout=TIMEOUT)  # one click: open, scrolled to, marked
         panel = msg.locator("details.byraad-kilde", has=page.locator(f"mark#kilde-{turn}-{key}"))
         assert panel.evaluate("d => d.open")
         marks = [norm(m.inner_text()) for m in panel.locator("mark.byraad-mark").all()]
@@ -50,15 +50,18 @@ def check_citations(page: Page, turn: int) -> dict[str, dict]:
             # The mark is the cited sentence itself — or, for a decision line ("…, punkt 5 (…): Godkendt."), the
             # decision the line ends with.
             assert any(m == c or (c.endswith(m) and len(m) >= 5) for c in cited), (m, cited)
-        assert len(marks) == len(set(marks)) <= len(cited)    # each sentence once
+        assert len(marks) == len(set(marks)) <= len(cited)  # each sentence once
         text = panel.inner_text()
         for label in ("Dokument", "Fil"):
             assert label in text
         for m in marks:
             assert norm(text).count(m) == 1 or m in ("Godkendt.",), (m, "repeated in the panel")
         link = panel.locator("a.byraad-original")
-        out[key] = {"text": text, "href": link.get_attribute("href") if link.count() else None,
-                    "label": link.inner_text() if link.count() else ""}
+        out[key] = {
+            "text": text,
+            "href": link.get_attribute("href") if link.count() else None,
+            "label": link.inner_text() if link.count() else "",
+        }
     return out
 
 

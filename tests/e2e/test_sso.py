@@ -25,10 +25,10 @@ pytestmark = pytest.mark.integration
 
 OIDC_DIR = ROOT / "tests" / "oidc"
 CLOSED_Q = "Hvem afgav det højeste bud på grunden på Industrivej 14?"
-CLOSED_FACT = "Vestergaard Byg"        # only in the closed item 7 of Byrådet 25. april 2024 (closed:byraadet)
+CLOSED_FACT = "Vestergaard Byg"  # only in the closed item 7 of Byrådet 25. april 2024 (closed:byraadet)
 USER_COOKIE = "_streamlit_user"
-METTE = ("mette", "mette-kodeord", "mette@kommune.test")   # groups grp-byraad, grp-byraad-lukket
-JENS = ("jens", "jens-kodeord", "jens@kommune.test")       # group grp-byraad only
+METTE = ("mette", "mette-kodeord", "mette@kommune.test")  # groups grp-byraad, grp-byraad-lukket
+JENS = ("jens", "jens-kodeord", "jens@kommune.test")  # group grp-byraad only
 
 SECRETS = """
 [auth]
@@ -80,17 +80,26 @@ def sso(tmp_path_factory):
     issuer, app = f"http://127.0.0.1:{op_port}", f"http://127.0.0.1:{app_port}"
     client_secret, cookie_secret = secrets.token_hex(16), secrets.token_hex(32)
     op_log = base / "oidc.log"
-    op = subprocess.Popen(["node", str(OIDC_DIR / "provider.mjs")], cwd=str(OIDC_DIR),
-                          env={"PATH": "/usr/bin:/bin:/usr/local/bin", "PORT": str(op_port),
-                               "REDIRECT_URI": f"{app}/oauth2callback", "CLIENT_SECRET": client_secret},
-                          stdout=open(op_log, "w"), stderr=subprocess.STDOUT)
+    op = subprocess.Popen(
+        ["node", str(OIDC_DIR / "provider.mjs")],
+        cwd=str(OIDC_DIR),
+        env={
+            "PATH": "/usr/bin:/bin:/usr/local/bin",
+            "PORT": str(op_port),
+            "REDIRECT_URI": f"{app}/oauth2callback",
+            "CLIENT_SECRET": client_secret,
+        },
+        stdout=open(op_log, "w"),
+        stderr=subprocess.STDOUT,
+    )
     app_proc = None
     try:
         wait_for_http(f"{issuer}/.well-known/openid-configuration", op, 60, op_log, "the OpenID provider")
-        cwd = base / "app"                      # Streamlit reads <cwd>/.streamlit/secrets.toml
+        cwd = base / "app"  # Streamlit reads <cwd>/.streamlit/secrets.toml
         (cwd / ".streamlit").mkdir(parents=True)
-        (cwd / ".streamlit" / "secrets.toml").write_text(SECRETS.format(
-            app=app, issuer=issuer, client_secret=client_secret, cookie_secret=cookie_secret))
+        (cwd / ".streamlit" / "secrets.toml").write_text(
+            SECRETS.format(app=app, issuer=issuer, client_secret=client_secret, cookie_secret=cookie_secret)
+        )
         app_proc, url = start_app(settings, base / "app.log", cwd=cwd, port=app_port)
         assert url == app
         ARTIFACTS.mkdir(exist_ok=True)
@@ -123,7 +132,7 @@ def _sign_in(page, user: tuple[str, str, str]) -> None:
 
 
 def _signed_in_as(side, shown: str):
-    """"Logget ind som <name>" (the app puts an invisible word joiner before "@" so no mail link is made)."""
+    """ "Logget ind som <name>" (the app puts an invisible word joiner before "@" so no mail link is made)."""
     return side.get_by_text(re.compile("Logget ind som " + re.escape(shown).replace("@", "\u2060?@")))
 
 
@@ -163,7 +172,7 @@ def test_sso_sign_in_groups_sign_out_and_refused_sessions(sso, browser):
     page.screenshot(path=str(ARTIFACTS / "sso-1-member.png"), full_page=True)
     genuine = _user_cookie(ctx)
     assert genuine["httpOnly"]
-    _reload(page)                                         # the sign-in survives a reload
+    _reload(page)  # the sign-in survives a reload
     expect(_signed_in_as(side, METTE[2])).to_be_visible(timeout=TIMEOUT)
 
     # A tampered identity cookie (claims or signature changed) is refused: anonymous again.
@@ -190,7 +199,7 @@ def test_sso_sign_in_groups_sign_out_and_refused_sessions(sso, browser):
     expect(_signed_in_as(side, METTE[2])).to_be_visible(timeout=TIMEOUT)
     side.get_by_role("button", name="Log ud").click()
     page.wait_for_url("**/session/end**", timeout=TIMEOUT)
-    page.locator("button[autofocus], button[type=submit]").first.click()     # the provider's "Yes, sign me out"
+    page.locator("button[autofocus], button[type=submit]").first.click()  # the provider's "Yes, sign me out"
     expect(page.get_by_role("heading", name="byråds-GPT")).to_be_visible(timeout=TIMEOUT)
     expect(side.get_by_text("ikke logget ind")).to_be_visible(timeout=TIMEOUT)
     assert not any(c["name"] == USER_COOKIE for c in ctx.cookies())

@@ -27,8 +27,11 @@ def chroma_url(tmp_path_factory):
     port = free_port()
     data = tmp_path_factory.mktemp("chroma-server")
     log = open(data / "server.log", "wb")
-    proc = subprocess.Popen([exe, "run", "--path", str(data / "db"), "--host", "127.0.0.1", "--port", str(port)],
-                            stdout=log, stderr=subprocess.STDOUT)
+    proc = subprocess.Popen(
+        [exe, "run", "--path", str(data / "db"), "--host", "127.0.0.1", "--port", str(port)],
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
     url = f"http://127.0.0.1:{port}"
     try:
         wait_for_http(f"{url}/api/v2/heartbeat", proc, 60, data / "server.log", "chroma server", interval=0.2)
@@ -48,7 +51,7 @@ class TestChromaServerContract(StoreContract):
 def test_make_store_uses_http_client(chroma_url, tmp_path):
     s = Settings(data_dir=str(tmp_path), embedder="hash:8", chroma_url=chroma_url)
     store = make_store(s, collection=f"factory-{uuid.uuid4().hex[:8]}")
-    assert not (tmp_path / "chroma").exists()                   # nothing written locally
+    assert not (tmp_path / "chroma").exists()  # nothing written locally
     store.upsert([ROWS[0][0]], [ROWS[0][1]])
     assert make_store(s, collection=store.name).count() == 1
     store.drop()

@@ -24,8 +24,11 @@ IDS = ("sol-002",)
 
 
 def _testset(tmp_path: Path) -> Path:
-    rows = [json.loads(line) for line in (ROOT / "evaluation/testsets/sample_corpus.jsonl").read_text().splitlines()
-            if line.strip()]
+    rows = [
+        json.loads(line)
+        for line in (ROOT / "evaluation/testsets/sample_corpus.jsonl").read_text().splitlines()
+        if line.strip()
+    ]
     keep = [r for r in rows if r["id"] in IDS] + [r for r in rows if r["kind"] == "unanswerable"][:1]
     path = tmp_path / "set.jsonl"
     path.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in keep), encoding="utf-8")
@@ -34,12 +37,39 @@ def _testset(tmp_path: Path) -> Path:
 
 def _eval(tmp_path: Path, *llm_args: str) -> tuple[dict, list[dict]]:
     out = tmp_path / "out"
-    env = {**os.environ, "BYRAAD_EMBEDDER": "hash:64", "PYTHONPATH": str(ROOT), "BYRAAD_TOP_K": "3",
-           "BYRAAD_LLM_MAX_TOKENS": "48", "BYRAAD_LLM_TIMEOUT_S": "240"}
+    env = {
+        **os.environ,
+        "BYRAAD_EMBEDDER": "hash:64",
+        "PYTHONPATH": str(ROOT),
+        "BYRAAD_TOP_K": "3",
+        "BYRAAD_LLM_MAX_TOKENS": "48",
+        "BYRAAD_LLM_TIMEOUT_S": "240",
+    }
     proc = subprocess.run(
-        [sys.executable, "-m", "byraad.cli", "--data-dir", str(tmp_path / "data"), "eval", "--testset",
-         str(_testset(tmp_path)), "--corpus", str(ROOT / "sample_corpus"), "--out", str(out), "--systems", "hybrid",
-         "--quiet", *llm_args], env=env, capture_output=True, text=True, timeout=900, cwd=ROOT)
+        [
+            sys.executable,
+            "-m",
+            "byraad.cli",
+            "--data-dir",
+            str(tmp_path / "data"),
+            "eval",
+            "--testset",
+            str(_testset(tmp_path)),
+            "--corpus",
+            str(ROOT / "sample_corpus"),
+            "--out",
+            str(out),
+            "--systems",
+            "hybrid",
+            "--quiet",
+            *llm_args,
+        ],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=900,
+        cwd=ROOT,
+    )
     assert proc.returncode == 0, proc.stderr[-2000:]
     results = json.loads((out / "results.json").read_text())
     cases = [json.loads(line) for line in (out / "cases.jsonl").read_text().splitlines() if line.strip()]
@@ -52,7 +82,7 @@ def _check(results: dict, cases: list[dict], mode: str) -> None:
     for metric in ("answer_correctness", "refusal_accuracy", "false_refusal_rate"):
         assert s[metric] is not None, metric
     assert len(cases) == 2 and not any(c.get("error") for c in cases)
-    assert {c["answer_mode"] for c in cases} == {mode}       # answered by the model, not the extractive composer
+    assert {c["answer_mode"] for c in cases} == {mode}  # answered by the model, not the extractive composer
 
 
 def test_eval_llamacpp_in_process(tmp_path):
@@ -72,7 +102,24 @@ def test_eval_openai_compatible_endpoint(tmp_path, server):  # noqa: F811
 def test_eval_rejects_a_bad_llm_spec(tmp_path):
     env = {**os.environ, "BYRAAD_EMBEDDER": "hash:64", "PYTHONPATH": str(ROOT)}
     proc = subprocess.run(
-        [sys.executable, "-m", "byraad.cli", "--data-dir", str(tmp_path / "data"), "eval", "--testset",
-         str(_testset(tmp_path)), "--out", str(tmp_path / "out"), "--llm", "llamacpp:/nonexistent.gguf"],
-        env=env, capture_output=True, text=True, timeout=120, cwd=ROOT)
+        [
+            sys.executable,
+            "-m",
+            "byraad.cli",
+            "--data-dir",
+            str(tmp_path / "data"),
+            "eval",
+            "--testset",
+            str(_testset(tmp_path)),
+            "--out",
+            str(tmp_path / "out"),
+            "--llm",
+            "llamacpp:/nonexistent.gguf",
+        ],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=ROOT,
+    )
     assert proc.returncode == 2 and "GGUF" in proc.stderr

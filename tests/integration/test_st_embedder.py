@@ -26,9 +26,11 @@ def st_emb():
 
 def test_st_embedder_local_model(st_emb):
     assert isinstance(st_emb, Embedder) and st_emb.id.startswith("st:") and st_emb.dim == 384
-    docs = ["The city council approved the school budget.",
-            "The harbour bike path will be resurfaced in May.",
-            "Minutes of the pension committee."]
+    docs = [
+        "The city council approved the school budget.",
+        "The harbour bike path will be resurfaced in May.",
+        "Minutes of the pension committee.",
+    ]
     vecs = st_emb.embed_documents(docs)
     assert len(vecs) == 3 and all(len(v) == 384 for v in vecs)
     assert all(math.isclose(math.sqrt(dot(v, v)), 1.0, abs_tol=1e-4) for v in vecs)

@@ -32,6 +32,7 @@ from ingest.sources.esdh.model import CASE, Doc, Package
 
 # ---------------------------------------------------------------- building the document
 
+
 @dataclass(frozen=True)
 class _Content:
     text: str
@@ -39,8 +40,8 @@ class _Content:
     raw: str
     page_starts: tuple[int, ...]
     labels: tuple[str, ...]
-    paged: bool                     # real pages (PDF): labels carry page numbers
-    ocr: frozenset[int] = frozenset()   # 0-based pages whose text came from OCR
+    paged: bool  # real pages (PDF): labels carry page numbers
+    ocr: frozenset[int] = frozenset()  # 0-based pages whose text came from OCR
 
 
 class _Builder:
@@ -52,7 +53,7 @@ class _Builder:
         self.omap: list[int] = []
         self.n = self.rn = 0
         self.pages: list[PageSpan] = []
-        self.ocr: set[int] = set()      # page numbers (ours) of OCR'ed member pages
+        self.ocr: set[int] = set()  # page numbers (ours) of OCR'ed member pages
 
     def plain(self, s: str) -> None:
         """Text written by us (headers): identical in text and raw."""
@@ -127,8 +128,15 @@ def _content(d: Doc, opts: LoadOptions, who: str, warnings: list[str]) -> tuple[
             if rep.text.strip():
                 paged = loaded.meta.get("format") == "pdf" or len(loaded.page_starts) > 1
                 ocr = frozenset(int(x) - 1 for x in str(loaded.meta.get("ocr_pages", "")).split(",") if x.isdigit())
-                return _Content(rep.text, tuple(rep.offset_map), loaded.raw_text, tuple(rep.page_starts),
-                                tuple(loaded.page_labels), paged, ocr), ""
+                return _Content(
+                    rep.text,
+                    tuple(rep.offset_map),
+                    loaded.raw_text,
+                    tuple(rep.page_starts),
+                    tuple(loaded.page_labels),
+                    paged,
+                    ocr,
+                ), ""
             reason = "filen indeholder ingen tekst"
     elif d.ref:
         reason = d.missing or f"filen {d.ref} findes ikke i pakken"
@@ -140,7 +148,7 @@ def _content(d: Doc, opts: LoadOptions, who: str, warnings: list[str]) -> tuple[
 
 def _num_key(n: str) -> tuple:
     m = re.match(r"(\d+)(.*)", n)
-    return (int(m[1]), m[2]) if m else (10 ** 9, n)
+    return (int(m[1]), m[2]) if m else (10**9, n)
 
 
 def _overview(pkg: Package) -> str:
@@ -148,15 +156,22 @@ def _overview(pkg: Package) -> str:
     if pkg.meeting_name and pkg.meeting_name.lower() not in (pkg.body or "").lower():
         lines.append(pkg.meeting_name)
     lines.append(f"Mødedato: {format_date(pkg.date)}" + (f" kl. {pkg.time}" if pkg.time else ""))
-    for label, value in (("Mødested", pkg.place), ("Status", pkg.state),
-                         ("Deltagere", ", ".join(pkg.participants)), ("Fraværende", ", ".join(pkg.absentees))):
+    for label, value in (
+        ("Mødested", pkg.place),
+        ("Status", pkg.state),
+        ("Deltagere", ", ".join(pkg.participants)),
+        ("Fraværende", ", ".join(pkg.absentees)),
+    ):
         if value:
             lines.append(f"{label}: {value}")
     lines += ["", "Punkter:"]
     for it in sorted(pkg.items, key=lambda i: _num_key(i.number)):
         # Only what a public reader may see: a closed item shows its neutral title, or nothing.
-        shown = it.title if not is_closed(it.access) else (f"Lukket punkt: {it.public_title}" if it.public_title
-                                                          else "Lukket punkt")
+        shown = (
+            it.title
+            if not is_closed(it.access)
+            else (f"Lukket punkt: {it.public_title}" if it.public_title else "Lukket punkt")
+        )
         lines.append(f"{it.number}. {shown}")
     return "\n".join(lines) + "\n\n"
 
@@ -166,7 +181,7 @@ def build(pkg: Package, rel: str, doc_id: str, opts: LoadOptions) -> ParsedDocum
     b, warnings = _Builder(), list(pkg.warnings)
     items: list[AgendaItem] = []
     sections: list[Section] = []
-    tail: list[tuple[str, str, str, str, Doc]] = []   # (who, header, section id, page label, doc) after the items
+    tail: list[tuple[str, str, str, str, Doc]] = []  # (who, header, section id, page label, doc) after the items
     b.plain(_overview(pkg))
     for it in sorted(pkg.items, key=lambda i: _num_key(i.number)):
         start, open_item = b.n, not is_closed(it.access)
@@ -186,7 +201,7 @@ def build(pkg: Package, rel: str, doc_id: str, opts: LoadOptions) -> ParsedDocum
         elif reason:
             b.plain(f"(Punktets tekst kunne ikke læses: {reason})\n")
             b.span(f"punkt {it.number}", start)
-        if it.decision_text and not open_item:     # a closed item's decision stays closed, inside the item
+        if it.decision_text and not open_item:  # a closed item's decision stays closed, inside the item
             d0 = b.n
             b.plain(f"\n\n{it.decision_heading}\n{it.decision_text}\n")
             b.span(f"punkt {it.number}", d0)
@@ -196,8 +211,15 @@ def build(pkg: Package, rel: str, doc_id: str, opts: LoadOptions) -> ParsedDocum
             if rank(level) > rank(it.access):
                 # More restricted than its item: the item only names it; its text goes after the items.
                 b.plain(f"\nBilag {k}: {att.public_title or 'lukket bilag'} (lukket bilag)\n")
-                tail.append((who, f"Bilag {k} til punkt {it.number}: {att.title}", f"bilag-{it.number}-{k}",
-                             f"punkt {it.number}, bilag {k}", Doc(**{**att.__dict__, "access": level})))
+                tail.append(
+                    (
+                        who,
+                        f"Bilag {k} til punkt {it.number}: {att.title}",
+                        f"bilag-{it.number}-{k}",
+                        f"punkt {it.number}, bilag {k}",
+                        Doc(**{**att.__dict__, "access": level}),
+                    )
+                )
                 continue
             s0 = b.n
             b.plain(f"\n\nBilag {k}: {att.title}\n" + (f"{att.summary}\n" if att.summary else "") + "\n")
@@ -208,7 +230,7 @@ def build(pkg: Package, rel: str, doc_id: str, opts: LoadOptions) -> ParsedDocum
             b.plain("\n\n")
             d0 = b.n
             b.add(content, split.start(), len(content.text), f"punkt {it.number}")
-            tail_text = content.text[split.end():]
+            tail_text = content.text[split.end() :]
             decision = tail_text.strip()
             dstart = d0 + (split.end() - split.start()) + (len(tail_text) - len(tail_text.lstrip()))
         elif it.decision_text and open_item:
@@ -219,31 +241,67 @@ def build(pkg: Package, rel: str, doc_id: str, opts: LoadOptions) -> ParsedDocum
             b.plain(it.decision_text.strip() + "\n")
             b.span(f"punkt {it.number}", d0)
             decision = it.decision_text.strip()
-        items.append(AgendaItem(number=it.number, title=it.title, start=start, end=b.n,
-                                decision=decision if dstart >= 0 and decision else "",
-                                decision_start=dstart if decision else -1, access=it.access,
-                                access_reason=it.access_reason, case_number=it.case_number, section=pkg.kind))
-    for who, title, sid, label, d in tail + [(f"Dokument »{d.title}«", d.title, f"dokument-{i}", d.title, d)
-                                             for i, d in enumerate(pkg.extra, 1)]:
+        items.append(
+            AgendaItem(
+                number=it.number,
+                title=it.title,
+                start=start,
+                end=b.n,
+                decision=decision if dstart >= 0 and decision else "",
+                decision_start=dstart if decision else -1,
+                access=it.access,
+                access_reason=it.access_reason,
+                case_number=it.case_number,
+                section=pkg.kind,
+            )
+        )
+    for who, title, sid, label, d in tail + [
+        (f"Dokument »{d.title}«", d.title, f"dokument-{i}", d.title, d) for i, d in enumerate(pkg.extra, 1)
+    ]:
         s0 = b.n
         b.plain(f"\n\n{title}\n\n")
         _add_doc(b, d, opts, who, warnings, label, s0)
         sections.append(Section(title, s0, b.n, sid, d.access))
     text, raw, omap = b.done()
-    meeting = Meeting(body=pkg.body, date=pkg.date, start=0, end=len(text), time=pkg.time, place=pkg.place,
-                      participants=pkg.participants, absentees=pkg.absentees, items=tuple(items), kind=pkg.kind)
+    meeting = Meeting(
+        body=pkg.body,
+        date=pkg.date,
+        start=0,
+        end=len(text),
+        time=pkg.time,
+        place=pkg.place,
+        participants=pkg.participants,
+        absentees=pkg.absentees,
+        items=tuple(items),
+        kind=pkg.kind,
+    )
     what = "Referat" if pkg.kind == "minutes" else "Dagsorden"
     title = f"{what}: {pkg.body or 'ukendt udvalg'}, {format_date(pkg.date)}"
     if pkg.meeting_name and pkg.meeting_name.lower() not in (pkg.body or "").lower():
         title += f" ({pkg.meeting_name})"
-    meta = {"format": f"esdh-{pkg.system.lower()}", "source_system": pkg.system, "page_count": len(b.pages),
-            **{k: v for k, v in pkg.meta.items() if isinstance(v, (str, int, float, bool))}}
-    if b.ocr:   # chunking marks passages from these pages as OCR text (Citation.ocr)
+    meta = {
+        "format": f"esdh-{pkg.system.lower()}",
+        "source_system": pkg.system,
+        "page_count": len(b.pages),
+        **{k: v for k, v in pkg.meta.items() if isinstance(v, (str, int, float, bool))},
+    }
+    if b.ocr:  # chunking marks passages from these pages as OCR text (Citation.ocr)
         meta.update(ocr=True, ocr_pages=",".join(map(str, sorted(b.ocr))))
-    return ParsedDocument(doc_id=doc_id, path=rel, title=title, kind=pkg.kind, text=text, raw_text=raw,
-                          offset_map=omap, pages=tuple(sorted(b.pages, key=lambda p: p.start)),
-                          meetings=(meeting,), sections=tuple(sections), access=PUBLIC, meta=meta,
-                          warnings=tuple(dict.fromkeys(warnings)))
+    return ParsedDocument(
+        doc_id=doc_id,
+        path=rel,
+        title=title,
+        kind=pkg.kind,
+        text=text,
+        raw_text=raw,
+        offset_map=omap,
+        pages=tuple(sorted(b.pages, key=lambda p: p.start)),
+        meetings=(meeting,),
+        sections=tuple(sections),
+        access=PUBLIC,
+        meta=meta,
+        warnings=tuple(dict.fromkeys(warnings)),
+    )
 
 
 def _add_doc(b: _Builder, d: Doc, opts, who: str, warnings: list[str], label: str, head_start: int) -> None:
@@ -256,6 +314,7 @@ def _add_doc(b: _Builder, d: Doc, opts, who: str, warnings: list[str], label: st
 
 
 # ---------------------------------------------------------------- the registered source
+
 
 def _system(path: Path):
     for mod in (edoc, acadre):

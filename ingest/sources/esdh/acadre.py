@@ -136,7 +136,7 @@ def _level(name: str, code: str, body: str, what: str, warnings: list[str]) -> t
     if n in _OPEN_NAMES or (not n and code.strip() == "1"):
         return PUBLIC, ""
     if n or code.strip() in ("2", "3"):
-        return closed_level(body), f"Acadre-adgang \"{name or code}\""
+        return closed_level(body), f'Acadre-adgang "{name or code}"'
     warnings.append(f"{what}: Acadre angiver ingen adgang; adgang sat til 'closed'.")
     return CLOSED, "ingen adgang angivet i Acadre"
 
@@ -150,16 +150,25 @@ def read(path: Path) -> Package:
     prod = _chosen(root)
     if prod is None:
         raise LoadError("Acadre package has no published files (no filesfolder)", "empty")
-    kind = {"1": "agenda", "2": "minutes"}.get(prod.get("type", ""), "minutes" if "referat" in
-                                               prod.get("comment", "").lower() else "agenda")
+    kind = {"1": "agenda", "2": "minutes"}.get(
+        prod.get("type", ""), "minutes" if "referat" in prod.get("comment", "").lower() else "agenda"
+    )
     date, time = parse_datetime(meeting.get("date", ""))
     folder = files_folder(base, prod["filesfolder"])
     if folder is None:
         raise LoadError(f"Acadre files folder {prod['filesfolder']!r} is not a folder inside the package", "outside")
-    pkg = Package("Acadre", body, date, kind, time=time, meeting_name=meeting.get("name", ""),
-                  meta={"agenda_access": prod.get("access", ""), "agenda_comment": prod.get("comment", "")})
-    agenda_level, agenda_reason = _level(prod.get("access", ""), prod.get("accessid", ""), body, "Dagsordenen",
-                                         pkg.warnings)
+    pkg = Package(
+        "Acadre",
+        body,
+        date,
+        kind,
+        time=time,
+        meeting_name=meeting.get("name", ""),
+        meta={"agenda_access": prod.get("access", ""), "agenda_comment": prod.get("comment", "")},
+    )
+    agenda_level, agenda_reason = _level(
+        prod.get("access", ""), prod.get("accessid", ""), body, "Dagsordenen", pkg.warnings
+    )
     if prod.get("publish", "1") != "1" and agenda_level == PUBLIC:
         agenda_level, agenda_reason = closed_level(body), "dagsordenen er ikke markeret til publicering i Acadre"
     others = [p.get("comment") or p.get("docfilename", "") for p in _produced(root) if p is not prod]
@@ -168,23 +177,32 @@ def read(path: Path) -> Package:
     inner_ref = prod.get("xmlfilename", "")
     inner = resolve(folder, inner_ref, base) if inner_ref else None
     if inner is None:
-        pkg.warnings.append(f"punktstrukturen {prod['filesfolder']}/{inner_ref} findes ikke; hele dokumentet bruges "
-                            "uden punktinddeling")
+        pkg.warnings.append(
+            f"punktstrukturen {prod['filesfolder']}/{inner_ref} findes ikke; hele dokumentet bruges uden punktinddeling"
+        )
         ref = prod.get("docfilename", "")
         path_, missing = locate(folder, ref, base) if ref else (None, "")
-        pkg.extra.append(Doc(prod.get("comment") or "Dokument", ref, path_, access=agenda_level,
-                             access_reason=agenda_reason, missing=missing))
+        pkg.extra.append(
+            Doc(
+                prod.get("comment") or "Dokument",
+                ref,
+                path_,
+                access=agenda_level,
+                access_reason=agenda_reason,
+                missing=missing,
+            )
+        )
         return pkg
     _read_items(_xml(inner), folder, pkg, agenda_level, agenda_reason, base)
     return pkg
 
 
-def _read_items(x: ET.Element, folder: Path, pkg: Package, agenda_level: str, agenda_reason: str,
-                base: Path) -> None:
+def _read_items(x: ET.Element, folder: Path, pkg: Package, agenda_level: str, agenda_reason: str, base: Path) -> None:
     tables = list(x.iter("table"))
     meeting = next((_named(t.find("fields")) for t in tables if t.get("name") == "meeting"), {})
-    pkg.body = next((_named(t.find("fields")).get("name", "") for t in tables if t.get("name") == "committee"),
-                    "") or pkg.body
+    pkg.body = (
+        next((_named(t.find("fields")).get("name", "") for t in tables if t.get("name") == "committee"), "") or pkg.body
+    )
     place = [meeting.get("location", "")] + re.split(r"<br\s*/?>", meeting.get("address", ""))
     pkg.place = ", ".join(p.strip() for p in place if p.strip())
     people: dict[bool, list[str]] = {True: [], False: []}
@@ -203,35 +221,56 @@ def _read_items(x: ET.Element, folder: Path, pkg: Package, agenda_level: str, ag
         f = _named(ai.find("fields"))
         number = _named(parent.find("fields")).get("sort", "").strip() or str(k)
         title = " ".join(f.get("name", "").split()) or f"Punkt {number}"
-        level, reason = _level(f.get("accessname", ""), f.get("access", ""), pkg.body, f"Punkt {number}",
-                               pkg.warnings)
+        level, reason = _level(f.get("accessname", ""), f.get("access", ""), pkg.body, f"Punkt {number}", pkg.warnings)
         if most_restrictive(level, agenda_level) != level:
             level, reason = most_restrictive(level, agenda_level), agenda_reason
         parts, dec_head, dec_text = [], "", ""
-        bullets = sorted((_named(b.find("fields")) for b in ai.findall("table") if b.get("name") == "bullet"),
-                         key=lambda b: int(b.get("bulletsortorder") or 0))
+        bullets = sorted(
+            (_named(b.find("fields")) for b in ai.findall("table") if b.get("name") == "bullet"),
+            key=lambda b: int(b.get("bulletsortorder") or 0),
+        )
         for b in bullets:
             name, text = " ".join(b.get("bulletname", "").split()), html_text(b.get("bulletcontent", ""))
             if not text:
                 continue
             if name.lower().startswith("beslutning") and ddmmyyyy in name:
-                dec_head, dec_text = name, text      # this meeting's decision; earlier ones are history
+                dec_head, dec_text = name, text  # this meeting's decision; earlier ones are history
             else:
                 parts.append(f"{name}\n{text}")
-        item = Item(number=number, title=title, public_title="",
-                    content=Doc(title, text="\n\n".join(parts), text_first=True), case_number=f.get("caseno", ""),
-                    access=level, access_reason=reason, decision_heading=dec_head, decision_text=dec_text)
-        encs = sorted((_named(e.find("fields")) for e in ai.findall("table") if e.get("name") == "enclosure"),
-                      key=lambda e: int(e.get("sort") or 0))
+        item = Item(
+            number=number,
+            title=title,
+            public_title="",
+            content=Doc(title, text="\n\n".join(parts), text_first=True),
+            case_number=f.get("caseno", ""),
+            access=level,
+            access_reason=reason,
+            decision_heading=dec_head,
+            decision_text=dec_text,
+        )
+        encs = sorted(
+            (_named(e.find("fields")) for e in ai.findall("table") if e.get("name") == "enclosure"),
+            key=lambda e: int(e.get("sort") or 0),
+        )
         for j, e in enumerate(encs, 1):
             name = " ".join(e.get("name", "").split()) or f"Bilag {j}"
-            alevel, areason = _level(e.get("accessname", ""), e.get("access", ""), pkg.body,
-                                     f"Bilag {j} til punkt {number}", pkg.warnings)
+            alevel, areason = _level(
+                e.get("accessname", ""), e.get("access", ""), pkg.body, f"Bilag {j} til punkt {number}", pkg.warnings
+            )
             desc = " ".join(e.get("description", "").split())
             ref = e.get("filename", "")
             path_, missing = _enclosure_file(folder, ref, base)
-            item.attachments.append(Doc(name, ref, path_, access=alevel, access_reason=areason,
-                                        summary="" if desc == name else desc, missing=missing))
+            item.attachments.append(
+                Doc(
+                    name,
+                    ref,
+                    path_,
+                    access=alevel,
+                    access_reason=areason,
+                    summary="" if desc == name else desc,
+                    missing=missing,
+                )
+            )
         pkg.items.append(item)
     if not pkg.items:
         pkg.warnings.append("Acadre-pakken indeholder ingen dagsordenspunkter")

@@ -14,48 +14,49 @@ from ingest.loaders import LoadError
 from ingest.paths import refusal
 
 
-CASE = re.compile(r"Sagsnr\.?\s*:?\s*([A-Za-z]{0,4}\d[\w./-]*\d)")     # "Sagsnr.: 2012-28504", "12/27845"
+CASE = re.compile(r"Sagsnr\.?\s*:?\s*([A-Za-z]{0,4}\d[\w./-]*\d)")  # "Sagsnr.: 2012-28504", "12/27845"
 
 
 # ---------------------------------------------------------------- neutral model (filled by the system modules)
+
 
 @dataclass
 class Doc:
     """One piece of content: a member file and/or text the XML carries itself."""
 
     title: str
-    ref: str = ""                   # file name as the XML writes it ("" = no file)
-    path: Path | None = None        # resolved member file; None when missing or none
-    text: str = ""                  # text from the XML (Acadre bullets; eDoc FullText as a fallback)
-    text_first: bool = False        # use `text` and not the file (Acadre item texts)
+    ref: str = ""  # file name as the XML writes it ("" = no file)
+    path: Path | None = None  # resolved member file; None when missing or none
+    text: str = ""  # text from the XML (Acadre bullets; eDoc FullText as a fallback)
+    text_first: bool = False  # use `text` and not the file (Acadre item texts)
     summary: str = ""
     access: str = PUBLIC
     access_reason: str = ""
-    public_title: str = ""          # what a public reader may see of a non-public attachment ("" = nothing)
-    missing: str = ""               # why `ref` has no `path` (not in the package, a link out of it, …)
+    public_title: str = ""  # what a public reader may see of a non-public attachment ("" = nothing)
+    missing: str = ""  # why `ref` has no `path` (not in the package, a link out of it, …)
 
 
 @dataclass
 class Item:
     number: str
     title: str
-    public_title: str               # NeutralTitle (eDoc); "" when the system has none
+    public_title: str  # NeutralTitle (eDoc); "" when the system has none
     content: Doc
     attachments: list[Doc] = field(default_factory=list)
     case_number: str = ""
     access: str = PUBLIC
     access_reason: str = ""
-    decision_heading: str = ""      # Acadre: this meeting's decision, given by the XML
+    decision_heading: str = ""  # Acadre: this meeting's decision, given by the XML
     decision_text: str = ""
     decision_pattern: re.Pattern | None = None  # eDoc: where the decision starts in the item PDF
 
 
 @dataclass
 class Package:
-    system: str                     # "eDoc" | "Acadre"
+    system: str  # "eDoc" | "Acadre"
     body: str
     date: int | None
-    kind: str                       # "minutes" | "agenda"
+    kind: str  # "minutes" | "agenda"
     time: str = ""
     meeting_name: str = ""
     place: str = ""
@@ -63,12 +64,13 @@ class Package:
     participants: tuple[str, ...] = ()
     absentees: tuple[str, ...] = ()
     items: list[Item] = field(default_factory=list)
-    extra: list[Doc] = field(default_factory=list)      # whole documents used when the item structure is missing
+    extra: list[Doc] = field(default_factory=list)  # whole documents used when the item structure is missing
     warnings: list[str] = field(default_factory=list)
     meta: dict = field(default_factory=dict)
 
 
 # ---------------------------------------------------------------- helpers for the system modules
+
 
 def locate(base: Path, ref: str, root: Path | None = None) -> tuple[Path | None, str]:
     """The file `ref` (relative to `base`, any case, / or \\) names, and "" — or None and why it is not read.
@@ -79,7 +81,7 @@ def locate(base: Path, ref: str, root: Path | None = None) -> tuple[Path | None,
     if not parts or parts[-1] == "..":
         return None, f"filen {ref!r} findes ikke i pakken"
     if ".." in parts or re.fullmatch(r"[A-Za-z]:", parts[0]) or ref.strip()[:1] in "/\\":
-        parts = parts[-1:]      # an absolute or escaping path: only its file name, looked up inside base
+        parts = parts[-1:]  # an absolute or escaping path: only its file name, looked up inside base
     cur = base
     for part in parts:
         if not cur.is_dir():
@@ -109,9 +111,8 @@ def read_xml(path: Path, system: str):
         data = Path(path).read_bytes()
     except OSError as e:
         raise LoadError(f"{system} XML cannot be read ({e.strerror or e})", "corrupt") from e
-    if re.search(rb"<!DOCTYPE[^>\[]*\[|<!ENTITY", data[:1 << 20]) or b"<!ENTITY" in data:
-        raise LoadError(f"{system} XML declares its own document type (inline DTD); such files are not read",
-                        "dtd")
+    if re.search(rb"<!DOCTYPE[^>\[]*\[|<!ENTITY", data[: 1 << 20]) or b"<!ENTITY" in data:
+        raise LoadError(f"{system} XML declares its own document type (inline DTD); such files are not read", "dtd")
     if system == "eDoc":
         data = _BAD_REF.sub(_fix_ref, data)
     try:
@@ -154,6 +155,7 @@ def head(path: Path, n: int = 16384) -> str:
 
 def root_tag(text: str) -> str:
     """Name of the first element after the XML prolog, comments and doctype."""
-    m = re.match(r"\ufeff?\s*(?:(?:<\?.*?\?>|<!--.*?-->|<!DOCTYPE[^>\[]*(?:\[.*?\]\s*)?>)\s*)*<([A-Za-z_][\w.:-]*)",
-                 text, re.S)
+    m = re.match(
+        r"\ufeff?\s*(?:(?:<\?.*?\?>|<!--.*?-->|<!DOCTYPE[^>\[]*(?:\[.*?\]\s*)?>)\s*)*<([A-Za-z_][\w.:-]*)", text, re.S
+    )
     return m.group(1) if m else ""

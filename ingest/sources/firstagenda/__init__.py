@@ -33,8 +33,8 @@ from ingest.sources.firstagenda.files import BILAG_SUFFIX, page_url
 from ingest.sources.firstagenda.htmldom import PortalItem, PortalPage, direct_pdf, is_meeting_page, read_page
 
 PEEK = 64 * 1024
-_ATTACH_ID = re.compile(rb'/vis/pdf/bilag/([0-9a-fA-F-]{36})')
-WEB_PAGE_LABEL = "1"        # the web page is one page; attachment pages are labelled "3 (punkt 2, bilag 1)"
+_ATTACH_ID = re.compile(rb"/vis/pdf/bilag/([0-9a-fA-F-]{36})")
+WEB_PAGE_LABEL = "1"  # the web page is one page; attachment pages are labelled "3 (punkt 2, bilag 1)"
 
 
 def claims(path: Path) -> bool:
@@ -81,12 +81,16 @@ def parse(path: Path, rel_path: str, doc_id: str, opts: LoadOptions) -> ParsedDo
         raise LoadError(f"file is too large ({size} bytes; limit {opts.max_bytes})", "too_large")
     data = path.read_bytes()
     if not is_meeting_page(data[:PEEK]):
-        raise LoadError("HTML file that is not a meeting page from the FirstAgenda portal "
-                        "(listing pages and other web pages are not ingested)", "unsupported")
+        raise LoadError(
+            "HTML file that is not a meeting page from the FirstAgenda portal "
+            "(listing pages and other web pages are not ingested)",
+            "unsupported",
+        )
     page = read_page(data.decode("utf-8", errors="replace"))
     if not page.items:
-        raise LoadError("portal meeting page without agenda items (saved before the portal's JavaScript "
-                        "filled them in?)", "empty")
+        raise LoadError(
+            "portal meeting page without agenda items (saved before the portal's JavaScript filled them in?)", "empty"
+        )
     base = page.base_url or _manifest_url(path)
     word = "Referat" if page.kind == "minutes" else "Dagsorden"
     when = format_dmy(page.date, ".")
@@ -94,8 +98,13 @@ def parse(path: Path, rel_path: str, doc_id: str, opts: LoadOptions) -> ParsedDo
     level = closed_level(page.body)
     out = _Writer(_referenced(path), opts)
     out.add(title + "\n\n")
-    header = [("Udvalg", page.body), ("Mødedato", page.date_text), ("Mødested", page.place),
-              ("Information", page.info), ("Mødedeltagere", ", ".join(page.participants))]
+    header = [
+        ("Udvalg", page.body),
+        ("Mødedato", page.date_text),
+        ("Mødested", page.place),
+        ("Information", page.info),
+        ("Mødedeltagere", ", ".join(page.participants)),
+    ]
     out.add("".join(f"{k}: {v}\n" for k, v in header if v) + "\n")
     items, meta = [], _page_meta(page, base)
     for it in page.items:
@@ -106,11 +115,31 @@ def parse(path: Path, rel_path: str, doc_id: str, opts: LoadOptions) -> ParsedDo
     meta["page_count"] = 1 + out.attachment_pages
     if out.ocr:
         meta.update(ocr=True, ocr_pages=",".join(map(str, out.ocr)))
-    meeting = Meeting(body=page.body, date=page.date, start=0, end=len(text), time=page.time, place=page.place,
-                      participants=page.participants, items=tuple(items), kind=page.kind)
-    return ParsedDocument(doc_id=doc_id, path=rel_path, title=title, kind=page.kind, text=text, raw_text=text,
-                          offset_map=tuple(range(len(text) + 1)), pages=tuple(pages), meetings=(meeting,),
-                          sections=tuple(out.sections), meta=meta, warnings=tuple(out.warnings))
+    meeting = Meeting(
+        body=page.body,
+        date=page.date,
+        start=0,
+        end=len(text),
+        time=page.time,
+        place=page.place,
+        participants=page.participants,
+        items=tuple(items),
+        kind=page.kind,
+    )
+    return ParsedDocument(
+        doc_id=doc_id,
+        path=rel_path,
+        title=title,
+        kind=page.kind,
+        text=text,
+        raw_text=text,
+        offset_map=tuple(range(len(text) + 1)),
+        pages=tuple(pages),
+        meetings=(meeting,),
+        sections=tuple(out.sections),
+        meta=meta,
+        warnings=tuple(out.warnings),
+    )
 
 
 def _write_item(out: "_Writer", it: PortalItem, page: PortalPage, level: str) -> AgendaItem:
@@ -133,9 +162,18 @@ def _write_item(out: "_Writer", it: PortalItem, page: PortalPage, level: str) ->
         dstart = out.add(decision + "\n")
     end = out.pos
     out.add("\n")
-    return AgendaItem(number=it.number, title=it.title, start=start, end=end, decision=decision,
-                      decision_start=dstart, access=level if it.closed else PUBLIC,
-                      access_reason=it.closed_reason, case_number=it.case_number, section=page.kind)
+    return AgendaItem(
+        number=it.number,
+        title=it.title,
+        start=start,
+        end=end,
+        decision=decision,
+        decision_start=dstart,
+        access=level if it.closed else PUBLIC,
+        access_reason=it.closed_reason,
+        case_number=it.case_number,
+        section=page.kind,
+    )
 
 
 class _Writer:
@@ -156,7 +194,7 @@ class _Writer:
         self.warnings: list[str] = []
         self.ocr: list[int] = []
         self.attachment_pages = 0
-        self._web = 0           # where the current stretch of web-page text began
+        self._web = 0  # where the current stretch of web-page text began
 
     def add(self, s: str) -> int:
         start = self.pos
@@ -173,7 +211,7 @@ class _Writer:
 
     def _attachment(self, it: PortalItem, n: int, name: str, f: Path, access: str) -> None:
         from ingest.repair import repair
-        from ingest.sandbox import load     # under the per-file time and memory limits
+        from ingest.sandbox import load  # under the per-file time and memory limits
 
         try:
             loaded = load(f, self.opts)
@@ -186,7 +224,7 @@ class _Writer:
         start = self.pos
         self._web_until(start)
         self.add(f"Bilag til punkt {it.number}: {name}\n\n")
-        body = rep.text.rstrip("\n") + "\n"       # one final newline: the item may end here
+        body = rep.text.rstrip("\n") + "\n"  # one final newline: the item may end here
         body_start = self.add(body)
         starts = [min(s, len(body)) for s in rep.page_starts] or [0]
         labels = list(loaded.page_labels)
@@ -195,12 +233,19 @@ class _Writer:
         for i, s in enumerate(starts):
             e = starts[i + 1] if i + 1 < len(starts) else len(body)
             label = labels[i] if i < len(labels) else str(i + 1)
-            self.pages.append(PageSpan(len(self.pages) + 1, f"{label} (punkt {it.number}, bilag {n})",
-                                       start if i == 0 else body_start + s, body_start + e))
+            self.pages.append(
+                PageSpan(
+                    len(self.pages) + 1,
+                    f"{label} (punkt {it.number}, bilag {n})",
+                    start if i == 0 else body_start + s,
+                    body_start + e,
+                )
+            )
         self.attachment_pages += len(starts)
         self._web = self.pos
-        self.sections.append(Section(title=name, start=start, end=self.pos, section_id=f"bilag-{it.number}-{n}",
-                                     access=access))
+        self.sections.append(
+            Section(title=name, start=start, end=self.pos, section_id=f"bilag-{it.number}-{n}", access=access)
+        )
 
     def _web_until(self, end: int) -> None:
         """Close the current stretch of web-page text at `end`."""
@@ -242,8 +287,9 @@ def _item_meta(it: PortalItem, base: str) -> dict:
         meta[f"{key}_id"] = it.uid
         meta[f"{key}_pdf"] = _absolute(base, direct_pdf(f"/vis/pdf/dagsordenpunkt/{it.uid}"))
     if it.attachments:
-        meta[f"{key}_bilag"] = json.dumps([{"title": t, "url": _absolute(base, h)} for _, t, h in it.attachments],
-                                          ensure_ascii=False)
+        meta[f"{key}_bilag"] = json.dumps(
+            [{"title": t, "url": _absolute(base, h)} for _, t, h in it.attachments], ensure_ascii=False
+        )
     return meta
 
 

@@ -25,15 +25,40 @@ _SLUG_DATE = re.compile(r"d\.(\d{2})-(\d{2})-(\d{4})")
 _SLUG_TIME = re.compile(r"kl\.(\d{1,2})[.:](\d{2})")
 _ARIA = re.compile(r"(\d{2})-(\d{2})-(\d{4})\s+(.+?)\s+(Dagsorden|Referat|Tillæg\w*)\s*$", re.IGNORECASE)
 _DMY = re.compile(r"(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})")
-_VOID = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "param", "source", "track",
-         "wbr"}
-_SKIP = {"script", "style", "template", "noscript", "button"}      # button: only the collapsed item title
-_BLOCK = {"div", "p", "li", "ul", "ol", "tr", "td", "th", "table", "tbody", "thead", "section", "article",
-          "blockquote", "pre", "br", "h1", "h2", "h3", "h4", "h5", "h6", "dd", "dt", "dl"}
+_VOID = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "param", "source", "track", "wbr"}
+_SKIP = {"script", "style", "template", "noscript", "button"}  # button: only the collapsed item title
+_BLOCK = {
+    "div",
+    "p",
+    "li",
+    "ul",
+    "ol",
+    "tr",
+    "td",
+    "th",
+    "table",
+    "tbody",
+    "thead",
+    "section",
+    "article",
+    "blockquote",
+    "pre",
+    "br",
+    "h1",
+    "h2",
+    "h3",
+    "h4",
+    "h5",
+    "h6",
+    "dd",
+    "dt",
+    "dl",
+}
 _HEAD = {"h1", "h2", "h3", "h4", "h5", "h6"}
 
 
 # ---------------------------------------------------------------- a small DOM
+
 
 class Node:
     """An element: tag, attributes, children (Nodes and text strings)."""
@@ -55,8 +80,13 @@ class Node:
             stack.extend(c for c in reversed(n.children) if isinstance(c, Node))
 
     def find_all(self, tag: str | None = None, cls: str | None = None, **attrs: str) -> list["Node"]:
-        return [n for n in self.iter() if (tag is None or n.tag == tag) and (cls is None or cls in n.classes())
-                and all(n.attrs.get(k.replace("_", "-")) == v for k, v in attrs.items())]
+        return [
+            n
+            for n in self.iter()
+            if (tag is None or n.tag == tag)
+            and (cls is None or cls in n.classes())
+            and all(n.attrs.get(k.replace("_", "-")) == v for k, v in attrs.items())
+        ]
 
     def find(self, tag: str | None = None, cls: str | None = None, **attrs: str) -> "Node | None":
         found = self.find_all(tag, cls, **attrs)
@@ -119,7 +149,7 @@ class _Builder(HTMLParser):
         self.stack[-1].children.append(Node(tag, {k: v or "" for k, v in attrs}))
 
     def handle_endtag(self, tag):
-        for i in range(len(self.stack) - 1, 0, -1):     # tolerate unclosed children; ignore stray end tags
+        for i in range(len(self.stack) - 1, 0, -1):  # tolerate unclosed children; ignore stray end tags
             if self.stack[i].tag == tag:
                 del self.stack[i:]
                 return
@@ -139,22 +169,23 @@ def parse_html(html: str) -> Node:
 
 # ---------------------------------------------------------------- the meeting page
 
+
 @dataclass
 class PortalItem:
     uid: str
     number: str
     title: str
     case_number: str
-    sections: list[tuple[str, list[str]]]       # (heading, lines), page order, decision excluded
+    sections: list[tuple[str, list[str]]]  # (heading, lines), page order, decision excluded
     decision: list[str]
-    attachments: list[tuple[str, str, str]]     # (id, title, href)
+    attachments: list[tuple[str, str, str]]  # (id, title, href)
     closed: bool = False
     closed_reason: str = ""
 
 
 @dataclass
 class PortalPage:
-    kind: str                   # agenda | minutes
+    kind: str  # agenda | minutes
     body: str
     date: int | None
     date_text: str
@@ -183,10 +214,17 @@ def read_page(html: str) -> PortalPage:
     desc = next((n for n in dom.iter() if "data-meeting-description" in n.attrs), None)
     people = dom.find("td", "deltagere")
     m = _TIME.search(date_text) or _TIME.search(heading)
-    page = PortalPage(kind="", body=body, date=parse_danish_date(date_text) or parse_danish_date(heading),
-                      date_text=date_text, time=m.group(1) if m else "", place=place,
-                      info=desc.text() if desc else "", participants=tuple(people.lines()) if people else (),
-                      base_url=_base_url(dom))
+    page = PortalPage(
+        kind="",
+        body=body,
+        date=parse_danish_date(date_text) or parse_danish_date(heading),
+        date_text=date_text,
+        time=m.group(1) if m else "",
+        place=place,
+        info=desc.text() if desc else "",
+        participants=tuple(people.lines()) if people else (),
+        base_url=_base_url(dom),
+    )
     page.items = [_item(row) for row in dom.find_all("tr") if "punktrow" in row.classes()]
     low = heading.lower()
     button = dom.find("input", id="hentHeledagsorden")
@@ -224,10 +262,10 @@ def _item(row: Node) -> PortalItem:
     title_node = row.find(cls="overskrift")
     details = row.find(cls="details") or row
     case = details.find(cls="sagsnummer")
-    container = (details.find(id="sagsfremstillingContainer") or details.find(cls="punkt"))
+    container = details.find(id="sagsfremstillingContainer") or details.find(cls="punkt")
     sections: list[tuple[str, list[str]]] = []
     decision: list[str] = []
-    for head, line in (container.blocks() if container else []):
+    for head, line in container.blocks() if container else []:
         if head:
             sections.append((line.rstrip(), []))
         elif not _JUNK.fullmatch(line):
@@ -248,9 +286,15 @@ def _item(row: Node) -> PortalItem:
     pdf = next((a for a in row.find_all("a") if a.attrs.get("data-type") == "dagsordenpunkt"), None)
     uid = (pdf.attrs.get("data-id", "") if pdf else "") or (_GUID.search(row.attrs.get("id", "")) or [""])[0]
     title = title_node.text() if title_node else ""
-    it = PortalItem(uid=uid, number=label.text() if label else "", title=title,
-                    case_number=case.text() if case else "", sections=kept, decision=decision,
-                    attachments=attachments)
+    it = PortalItem(
+        uid=uid,
+        number=label.text() if label else "",
+        title=title,
+        case_number=case.text() if case else "",
+        sections=kept,
+        decision=decision,
+        attachments=attachments,
+    )
     it.closed, it.closed_reason = _closed(row, title)
     if it.closed and not it.title:
         it.title = "Lukket punkt"
@@ -265,11 +309,12 @@ def _closed(row: Node, title: str) -> tuple[bool, str]:
         return True, "markeret som lukket/fortroligt i punktets titel på mødeportalen"
     own = (" ".join("".join(c for c in n.children if isinstance(c, str)).split()) for n in row.iter())
     if any(CLOSED_LINE.fullmatch(t) for t in own if t) or CLOSED_LINE.search("\n".join(row.lines())):
-        return True, "markeret \"Lukket punkt\" på mødeportalen"
+        return True, 'markeret "Lukket punkt" på mødeportalen'
     return False, ""
 
 
 # ---------------------------------------------------------------- the listing page
+
 
 @dataclass(frozen=True)
 class ListingEntry:
@@ -280,7 +325,7 @@ class ListingEntry:
     body: str
     date: int | None
     time: str
-    kind: str                   # agenda | minutes
+    kind: str  # agenda | minutes
 
 
 def read_listing(html: str, base_url: str) -> list[ListingEntry]:
@@ -306,9 +351,17 @@ def read_listing(html: str, base_url: str) -> list[ListingEntry]:
             d = (m.group(3), m.group(2), m.group(1)) if m else None
         date = to_int(int(d[0]), int(d[1]), int(d[2])) if d else None
         t = _SLUG_TIME.search(slug)
-        out.setdefault(url, ListingEntry(url=url, meeting_id=mid, body=body, date=date,
-                                         time=f"{int(t.group(1)):02d}{t.group(2)}" if t else "",
-                                         kind="minutes" if kind_word.lower().startswith("referat") else "agenda"))
+        out.setdefault(
+            url,
+            ListingEntry(
+                url=url,
+                meeting_id=mid,
+                body=body,
+                date=date,
+                time=f"{int(t.group(1)):02d}{t.group(2)}" if t else "",
+                kind="minutes" if kind_word.lower().startswith("referat") else "agenda",
+            ),
+        )
     return list(out.values())
 
 

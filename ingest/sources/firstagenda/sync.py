@@ -35,7 +35,7 @@ from ingest.locks import exclusive
 from ingest.sources.firstagenda.files import MANIFEST, bilag_path, load_manifest
 from ingest.sources.firstagenda.htmldom import ListingEntry, direct_pdf, is_meeting_page, read_listing, read_page
 
-SHOW = 20                   # failures listed in the text report (all are in --json)
+SHOW = 20  # failures listed in the text report (all are in --json)
 USER_AGENT = "byraad-gpt-sync/0.1"
 
 
@@ -79,19 +79,27 @@ class SyncReport:
         return {**asdict(self), "ok": self.ok}
 
     def render(self) -> str:
-        lines = [f"Synkronisering fra {self.listing_url}", f"  Mappe: {self.dest}",
-                 f"  Møder på oversigten: {self.found}"]
+        lines = [
+            f"Synkronisering fra {self.listing_url}",
+            f"  Mappe: {self.dest}",
+            f"  Møder på oversigten: {self.found}",
+        ]
         if self.dry_run:
             news = sum(1 for p in self.planned if p["status"] == "ny")
-            lines.append(f"  Prøvekørsel: {news} nye ville blive hentet, {len(self.planned) - news} kendte ville "
-                         "blive tjekket for ændringer")
+            lines.append(
+                f"  Prøvekørsel: {news} nye ville blive hentet, {len(self.planned) - news} kendte ville "
+                "blive tjekket for ændringer"
+            )
             lines += [f"    {p['status']}: {p['file']}  ({p['url']})" for p in self.planned]
         else:
-            lines.append(f"  Nye: {len(self.new)}, ændrede: {len(self.changed)}, uændrede: {len(self.unchanged)}, "
-                         f"fejlede: {len(self.failed)}")
-            lines.append(f"  Bilag hentet: {self.bilag_new}, fejlede: {len(self.bilag_failed)}"
-                         + (f", ikke hentet (lukkede punkter): {self.bilag_skipped_closed}"
-                            if self.bilag_skipped_closed else ""))
+            lines.append(
+                f"  Nye: {len(self.new)}, ændrede: {len(self.changed)}, uændrede: {len(self.unchanged)}, "
+                f"fejlede: {len(self.failed)}"
+            )
+            lines.append(
+                f"  Bilag hentet: {self.bilag_new}, fejlede: {len(self.bilag_failed)}"
+                + (f", ikke hentet (lukkede punkter): {self.bilag_skipped_closed}" if self.bilag_skipped_closed else "")
+            )
             lines += [f"    ny: {f}" for f in self.new] + [f"    ændret: {f}" for f in self.changed]
         errors = self.failed + self.bilag_failed
         lines += [f"    FEJL: {f['url']}: {f['reason']}" for f in errors[:SHOW]]
@@ -104,8 +112,10 @@ class SyncReport:
 
 # ---------------------------------------------------------------- HTTP
 
-def fetch(url: str, headers: dict[str, str] | None = None, timeout: float = 30.0,
-          max_bytes: int = 50 * 1024 * 1024) -> Response:
+
+def fetch(
+    url: str, headers: dict[str, str] | None = None, timeout: float = 30.0, max_bytes: int = 50 * 1024 * 1024
+) -> Response:
     """GET a URL; a 304 is returned as a Response, every other failure raises FetchError (Danish reason)."""
     req = urllib.request.Request(url, headers={"User-Agent": USER_AGENT, **(headers or {})})
     try:
@@ -131,6 +141,7 @@ def fetch(url: str, headers: dict[str, str] | None = None, timeout: float = 30.0
 
 # ---------------------------------------------------------------- file names
 
+
 def file_name(e: ListingEntry, taken: set[str]) -> str:
     """Stable file name body+date+kind; the time, then the meeting id, tell two meetings of a day apart."""
     word = "referat" if e.kind == "minutes" else "dagsorden"
@@ -143,6 +154,7 @@ def file_name(e: ListingEntry, taken: set[str]) -> str:
 
 
 # ---------------------------------------------------------------- manifest and files
+
 
 def write_atomic(path: Path, data: bytes) -> None:
     """Write via a hidden temp file in the same folder and rename: readers see the old or the new file."""
@@ -165,9 +177,19 @@ def _now() -> str:
 
 # ---------------------------------------------------------------- sync
 
-def sync_portal(url: str, dest: str | Path, *, limit: int | None = None, dry_run: bool = False,
-                bilag: bool = True, max_bilag_mb: int = 20, timeout: float = 30.0, progress: bool = True,
-                get: Callable[..., Response] | None = None) -> SyncReport:
+
+def sync_portal(
+    url: str,
+    dest: str | Path,
+    *,
+    limit: int | None = None,
+    dry_run: bool = False,
+    bilag: bool = True,
+    max_bilag_mb: int = 20,
+    timeout: float = 30.0,
+    progress: bool = True,
+    get: Callable[..., Response] | None = None,
+) -> SyncReport:
     """Fetch the listing at `url` and every new or changed meeting page (plus attachments) into `dest`."""
     get = get or fetch
     dest = Path(dest)
@@ -179,10 +201,12 @@ def sync_portal(url: str, dest: str | Path, *, limit: int | None = None, dry_run
         raise SyncError(f"mødeportalen kan ikke hentes: {url}: {e}") from None
     entries = read_listing(listing.body.decode("utf-8", errors="replace"), url)
     if not entries:
-        if is_meeting_page(listing.body[:256 * 1024]):
+        if is_meeting_page(listing.body[: 256 * 1024]):
             raise SyncError(f"{url} er en mødeside, ikke portalens oversigt over møder")
-        rep.warnings.append("ingen møder fundet på oversigtssiden (portalens forside bygger listen med JavaScript; "
-                            "brug en oversigts-URL, der leverer færdig HTML)")
+        rep.warnings.append(
+            "ingen møder fundet på oversigtssiden (portalens forside bygger listen med JavaScript; "
+            "brug en oversigts-URL, der leverer færdig HTML)"
+        )
     entries = entries[:limit] if limit else entries
     rep.found = len(entries)
     if dry_run:
@@ -194,8 +218,17 @@ def sync_portal(url: str, dest: str | Path, *, limit: int | None = None, dry_run
     return rep
 
 
-def _run(url: str, dest: Path, entries: list[ListingEntry], rep: SyncReport, bilag: bool, max_bilag: int,
-         timeout: float, progress: bool, get: Callable[..., Response]) -> None:
+def _run(
+    url: str,
+    dest: Path,
+    entries: list[ListingEntry],
+    rep: SyncReport,
+    bilag: bool,
+    max_bilag: int,
+    timeout: float,
+    progress: bool,
+    get: Callable[..., Response],
+) -> None:
     """Fetch (or, on a dry run, plan) the meeting pages, then their attachments; always save the manifest."""
     dry_run = rep.dry_run
     manifest = load_manifest(dest)
@@ -209,8 +242,13 @@ def _run(url: str, dest: Path, entries: list[ListingEntry], rep: SyncReport, bil
             name = prev.get("file") or file_name(e, taken)
             taken.add(name)
             if dry_run:
-                rep.planned.append({"url": e.url, "file": name,
-                                    "status": "kendt" if prev.get("sha256") and (dest / name).exists() else "ny"})
+                rep.planned.append(
+                    {
+                        "url": e.url,
+                        "file": name,
+                        "status": "kendt" if prev.get("sha256") and (dest / name).exists() else "ny",
+                    }
+                )
                 continue
             bar.set_postfix_str(name[-40:], refresh=False)
             if _sync_page(e, name, prev, dest, manifest, rep, get, timeout):
@@ -235,8 +273,16 @@ def _save(dest: Path, manifest: dict) -> None:
     write_atomic(dest / MANIFEST, json.dumps(manifest, ensure_ascii=False, indent=1, sort_keys=True).encode())
 
 
-def _sync_page(e: ListingEntry, name: str, prev: dict, dest: Path, manifest: dict, rep: SyncReport,
-               get: Callable[..., Response], timeout: float) -> bool:
+def _sync_page(
+    e: ListingEntry,
+    name: str,
+    prev: dict,
+    dest: Path,
+    manifest: dict,
+    rep: SyncReport,
+    get: Callable[..., Response],
+    timeout: float,
+) -> bool:
     """Fetch one meeting page if new or changed; True when the page is on disk afterwards."""
     path = dest / name
     have = path.exists() and bool(prev.get("sha256"))
@@ -253,7 +299,7 @@ def _sync_page(e: ListingEntry, name: str, prev: dict, dest: Path, manifest: dic
                 raise FetchError("uventet svar 304 (ikke ændret) på en side, der ikke er hentet før")
             status = "unchanged"
         else:
-            if not is_meeting_page(r.body[:256 * 1024]):
+            if not is_meeting_page(r.body[: 256 * 1024]):
                 raise FetchError("svaret er ikke en mødeside fra portalen")
             if b"punktrow" not in r.body:
                 raise FetchError("mødesiden har ingen dagsordenspunkter (portalen bygger dem med JavaScript)")
@@ -262,9 +308,12 @@ def _sync_page(e: ListingEntry, name: str, prev: dict, dest: Path, manifest: dic
             if status != "unchanged":
                 write_atomic(path, r.body)
             row.update(sha256=sha, size=len(r.body))
-        row.update(etag=r.headers.get("etag", row.get("etag", "")),
-                   last_modified=r.headers.get("last-modified", row.get("last_modified", "")), status=status,
-                   error="")
+        row.update(
+            etag=r.headers.get("etag", row.get("etag", "")),
+            last_modified=r.headers.get("last-modified", row.get("last_modified", "")),
+            status=status,
+            error="",
+        )
         {"new": rep.new, "changed": rep.changed, "unchanged": rep.unchanged}[status].append(name)
     except FetchError as err:
         row.update(status="failed", error=str(err))
@@ -273,8 +322,16 @@ def _sync_page(e: ListingEntry, name: str, prev: dict, dest: Path, manifest: dic
     return row["status"] != "failed"
 
 
-def _sync_bilag(dest: Path, manifest: dict, urls: list[str], rep: SyncReport, get: Callable[..., Response],
-                timeout: float, max_bytes: int, progress: bool) -> None:
+def _sync_bilag(
+    dest: Path,
+    manifest: dict,
+    urls: list[str],
+    rep: SyncReport,
+    get: Callable[..., Response],
+    timeout: float,
+    max_bytes: int,
+    progress: bool,
+) -> None:
     """Fetch attachment PDFs of open items that are not on disk yet, for the pages synced in this run."""
     todo: list[tuple[str, Path, str, str]] = []
     for url in urls:
@@ -300,8 +357,13 @@ def _sync_bilag(dest: Path, manifest: dict, urls: list[str], rep: SyncReport, ge
                 if not r.body.lstrip()[:5].startswith(b"%PDF-"):
                     raise FetchError("svaret er ikke en PDF")
                 write_atomic(target, r.body)
-                manifest["bilag"][link] = {**entry, "sha256": hashlib.sha256(r.body).hexdigest(), "size": len(r.body),
-                                           "status": "new", "error": ""}
+                manifest["bilag"][link] = {
+                    **entry,
+                    "sha256": hashlib.sha256(r.body).hexdigest(),
+                    "size": len(r.body),
+                    "status": "new",
+                    "error": "",
+                }
                 rep.bilag_new += 1
             except FetchError as err:
                 manifest["bilag"][link] = {**entry, "status": "failed", "error": str(err)}
@@ -315,5 +377,12 @@ def _bar(total: int, enabled: bool, desc: str):
     """A tqdm bar on stderr; disabled (a no-op) when progress is off or there is nothing to do."""
     from tqdm import tqdm
 
-    return tqdm(total=total, desc=desc, unit="stk", file=sys.stderr, mininterval=0.5, dynamic_ncols=True,
-                disable=not enabled or total == 0)
+    return tqdm(
+        total=total,
+        desc=desc,
+        unit="stk",
+        file=sys.stderr,
+        mininterval=0.5,
+        dynamic_ncols=True,
+        disable=not enabled or total == 0,
+    )
