@@ -17,10 +17,13 @@ from assistant.audit import AuditLog
 from assistant.citations import (
     MARKER_RE,
     MIN_SUPPORT,
+    apply_numbering,
     check_answer,
     citations_for,
     content_tokens,
     keys_in,
+    numbering,
+    renumber,
     split_sentences,
     support,
 )
@@ -168,10 +171,14 @@ class Assistant:
                 turn, hits, f"opfølgningsspørgsmålets emne ({', '.join(sorted(anchor))}) nævnes ikke i svaret"
             )
             return
+        new = numbering(comp.text, [k for k in comp.keys if 1 <= k <= len(hits)])  # as _finish numbers them
         for piece in comp.pieces:
-            yield piece
+            yield apply_numbering(piece, new)
         yield replace(
-            self._finish(turn, hits, comp), direct=comp.direct, partial=comp.partial, confidence=comp.confidence
+            self._finish(turn, hits, comp),
+            direct=apply_numbering(comp.direct, new),
+            partial=apply_numbering(comp.partial, new),
+            confidence=comp.confidence,
         )
 
     def draft_question(
@@ -189,13 +196,22 @@ class Assistant:
 
     def _yield_direct(self, d: case.DirectAnswer, turn: "_Turn") -> Iterator[str | Answer]:
         turn.t1 = time.perf_counter()
-        yield from d.pieces
+        new = numbering(d.text, [k for k in d.keys if 1 <= k <= len(d.hits)])  # as _finish numbers them
+        yield from (apply_numbering(p, new) for p in d.pieces)
         yield self._finish(turn, d.hits, d, steps=(d.step,))
 
     def _generate(self, turn: "_Turn", question: str, hits: tuple[Hit, ...]) -> Iterator[str | Answer]:
         """LLM path: stream, yield each sentence once it is complete and supported, then check the whole reply."""
         assert self.llm is not None
         buf, shown, failed = "", 0, False
+        new: dict[int, int] = {}  # numbered in order of first use as sentences stream, as _finish numbers them
+
+        def numbered(text: str) -> str:
+            for k in keys_in(text):
+                if 1 <= k <= len(hits) and k not in new:
+                    new[k] = len(new) + 1
+            return apply_numbering(text, new)
+
         for delta in self.llm.stream(SYSTEM_PROMPT, answer_prompt(question, hits, turn.period)):
             buf += delta
             if failed:
@@ -205,7 +221,7 @@ class Assistant:
                 if not _sentence_ok(s, hits):
                     failed = True
                     break
-                yield (" " if shown else "") + s
+                yield (" " if shown else "") + numbered(s)
                 shown += 1
         checked = check_answer(buf, hits)
         if not checked.ok:
@@ -215,7 +231,7 @@ class Assistant:
             return
         rest = split_sentences(checked.text)[shown:]
         if rest:
-            yield (" " if shown else "") + " ".join(rest)
+            yield (" " if shown else "") + numbered(" ".join(rest))
         yield self._finish(turn, hits, checked)
 
     def _similarities(self, query: str, hits: Sequence[Hit]) -> dict[str, float] | None:
@@ -277,12 +293,13 @@ class Assistant:
         direct answer, the agent's result); a refusal when it cites nothing."""
         if refused or not reply.keys:
             return replace(self._refusal(turn, tuple(hits), "ingen kilder"), steps=tuple(steps))
-        cits = citations_for(reply.text, reply.keys, hits, self.index)
-        notes = list(reply.notes)
+        # [1], [2], [3] … in order of first use, whichever hits were cited (no "[1] … [2] … [4]")
+        text, keys, hits, notes = renumber(reply.text, reply.keys, hits, reply.notes)
+        cits = citations_for(text, keys, hits, self.index)
         if turn.period and turn.period_note() not in notes:
             notes.append(turn.period_note())
         return Answer(
-            text=reply.text,
+            text=text,
             citations=cits,
             hits=tuple(hits),
             refused=False,

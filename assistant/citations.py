@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import Sequence
+from typing import Mapping, Sequence
 
 from assistant.prompts import REFUSAL, looks_like_instruction, page_label
 from byraad.text import normalise_for_match
@@ -63,6 +63,42 @@ def keys_in(text: str) -> list[int]:
     for m in MARKER_RE.finditer(text):
         out.extend(_expand(m.group(1)))
     return out
+
+
+def numbering(text: str, keys: Sequence[int]) -> dict[int, int]:
+    """Old citation number → new, numbered 1, 2, 3 … in order of first use in the text, then the keys not used."""
+    order: list[int] = []
+    for k in keys_in(text):
+        if k in keys and k not in order:
+            order.append(k)
+    order += [k for k in keys if k not in order]
+    return {old: i for i, old in enumerate(order, 1)}
+
+
+def apply_numbering(text: str, new: Mapping[int, int]) -> str:
+    """The markers of a text rewritten with a numbering ([2, 4] → [1, 3]; ranges expanded); other numbers kept."""
+
+    def fix(m: re.Match) -> str:
+        nums = list(dict.fromkeys(new.get(k, k) for k in _expand(m.group(1))))
+        return "[" + ", ".join(map(str, nums)) + "]"
+
+    return MARKER_RE.sub(fix, text) if new and any(a != b for a, b in new.items()) else text
+
+
+def renumber(
+    text: str, keys: Sequence[int], hits: Sequence[Hit], notes: Sequence[str] = ()
+) -> tuple[str, list[int], list[Hit], list[str]]:
+    """Markers numbered 1, 2, 3 … in order of first use (no gaps), the hits reordered to match (cited ones first, the
+    rest in their order; each keeps its retrieval rank) and the notes' markers rewritten too."""
+    new = numbering(text, [k for k in keys if 1 <= k <= len(hits)])
+    by_new = sorted(new, key=new.get)
+    rest = [h for i, h in enumerate(hits, 1) if i not in new]
+    return (
+        apply_numbering(text, new),
+        list(range(1, len(by_new) + 1)),
+        [hits[k - 1] for k in by_new] + rest,
+        [apply_numbering(n, new) for n in notes],
+    )
 
 
 def _expand(body: str) -> list[int]:

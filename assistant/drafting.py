@@ -12,7 +12,7 @@ import time
 from typing import Any
 
 from assistant import extractive
-from assistant.citations import MARKER_RE, check_answer, citations_for, content_tokens
+from assistant.citations import MARKER_RE, check_answer, citations_for, content_tokens, renumber
 from assistant.prompts import DRAFT_SYSTEM, REFUSAL, draft_prompt
 from byraad.access import Access
 from byraad.dates import MONTH_NAME_ALT, format_date
@@ -71,28 +71,6 @@ def about_topic(topic: str, hits: list[Hit]) -> list[Hit]:
     """The hits that are about the topic (MIN_TOPIC_COVERAGE of its words), in their order."""
     toks = extractive.topic_tokens(topic)
     return [h for h in hits if topic_coverage(toks, h) >= MIN_TOPIC_COVERAGE]
-
-
-def renumber(
-    text: str, keys: list[int], hits: list[Hit], notes: list[str] = ()
-) -> tuple[str, list[int], list[Hit], list[str]]:
-    """Markers numbered 1, 2, 3 … in order of first use (no gaps), with the hits reordered and the notes' markers
-    rewritten to match."""
-    order: list[int] = []
-    for m in MARKER_RE.finditer(text):
-        for k in re.findall(r"\d+", m.group(1)):
-            if int(k) in keys and int(k) not in order:
-                order.append(int(k))
-    order += [k for k in keys if k not in order]
-    new = {old: i for i, old in enumerate(order, 1)}
-
-    def fix(t: str) -> str:
-        return MARKER_RE.sub(
-            lambda m: "[" + ", ".join(str(new.get(int(k), k)) for k in re.findall(r"\d+", m.group(1))) + "]", t
-        )
-
-    rest = [h for i, h in enumerate(hits, 1) if i not in new]
-    return fix(text), list(range(1, len(order) + 1)), [hits[k - 1] for k in order] + rest, [fix(n) for n in notes]
 
 
 def empty_draft(topic: str) -> str:

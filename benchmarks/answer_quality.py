@@ -137,12 +137,12 @@ def score(case: dict, ans: Any, index: Any, judged: bool, half: str = "", rule: 
         row["correct"] = partial_correct(case["question"], case["answer"], ans.text) and not ans.refused
     elif is_answerable(kind):
         row["correct"] = bool(answer_correct(case["answer"], ans.text)[0]) and not ans.refused
-    ranks = [
-        i
-        for i, h in enumerate(ans.hits, 1)
+    ranks = [  # retrieval's rank: an answer lists its cited hits first
+        h.rank
+        for h in ans.hits
         if evs and matched_parts(evs, prepare_passage(h.chunk.text, index.source_text(h.chunk.chunk_id) or ""), rule)
     ]
-    row["evidence_rank"] = ranks[0] if ranks else None
+    row["evidence_rank"] = min(ranks) if ranks else None
     if not ans.refused and evs:
         for c in ans.citations:
             p = prepare_passage(c.quote, c.source_text)

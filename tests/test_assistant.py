@@ -253,3 +253,27 @@ def test_unknown_filter_is_an_error(small):
     s, idx = small
     with pytest.raises(TypeError):
         Assistant(s, idx).answer("cykelsti", access=("closed",))
+
+
+def test_answer_citations_numbered_from_one_without_gaps(small):
+    """A reply whose first citation is not [1] is shown numbered [1], [2] in order of use, streamed and final alike,
+    with the hits and citations following the new numbers."""
+    s, idx = small
+    q = "Hvad er budgettet til vintertjeneste, og hvad koster cykelstien langs Skovvej?"
+    plain = Assistant(s, idx).retriever.retrieve(q, all_access=True).hits
+    winter = next(i for i, h in enumerate(plain, 1) if "vintertjeneste" in h.chunk.text)
+    path = next(i for i, h in enumerate(plain, 1) if "4,8 mio" in h.chunk.text)
+    said = {
+        winter: "Budgettet til vintertjeneste er 6,2 mio. kr. [{}].",
+        path: "Cykelstien er anslået til 4,8 mio. kr. [{}].",
+    }
+    order = (path, winter) if path != 1 else (winter, path)  # the first number cited is not 1
+    llm = ScriptedLLM(" ".join(said[k].format(k) for k in order))
+    items = list(Assistant(s, idx, llm=llm).stream(q, all_access=True))
+    a = items[-1]
+    assert not a.refused, (a.refusal_reason, a.notes)
+    assert a.text == " ".join(said[k].format(n) for n, k in enumerate(order, 1)), a.text
+    assert [c.key for c in a.citations] == [1, 2] and "".join(items[:-1]) == a.text
+    assert [h.chunk.chunk_id for h in a.hits[:2]] == [plain[k - 1].chunk.chunk_id for k in order]
+    assert [c.chunk_id for c in a.citations] == [h.chunk.chunk_id for h in a.hits[:2]]
+    assert sorted(h.rank for h in a.hits) == sorted(h.rank for h in plain)  # retrieval ranks kept

@@ -121,3 +121,21 @@ def test_page_ranges():
     assert page_label({"page_label_start": "3", "page_label_end": "4"}) == "3-4"
     assert page_label({"page_label_start": "iv", "page_label_end": "iv"}) == "iv"
     assert page_label({}) == ""
+
+
+def test_renumber_in_order_of_first_use_without_gaps():
+    from assistant.citations import renumber
+
+    h = hits(DOCS[0], DOCS[1], DOCS[2], DOCS[3])
+    text, keys, ordered, notes = renumber("A [4]. B [1, 4]. C [2-4].", [4, 1, 2, 3], h, ["se [4]"])
+    assert text == "A [1]. B [2, 1]. C [3, 4, 1]." and keys == [1, 2, 3, 4] and notes == ["se [1]"]
+    assert [x.chunk.chunk_id for x in ordered] == [
+        h[3].chunk.chunk_id,
+        h[0].chunk.chunk_id,
+        h[1].chunk.chunk_id,
+        h[2].chunk.chunk_id,
+    ]
+    assert [x.rank for x in ordered] == [4, 1, 2, 3]  # each hit keeps its retrieval rank
+    text, keys, ordered, _ = renumber("A [1]. B [3].", [1, 3], h)
+    assert text == "A [1]. B [2]." and keys == [1, 2]
+    assert [x.chunk.chunk_id for x in ordered] == [h[i].chunk.chunk_id for i in (0, 2, 1, 3)]

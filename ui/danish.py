@@ -35,6 +35,8 @@ TEXTS = {
     "Running...": "Arbejder …",
     "Deploy": "Udgiv",
     "Copy to clipboard": "Kopiér",
+    "Show password": "Vis adgangskode",
+    "Hide password": "Skjul adgangskode",
 }
 # (regular expression, replacement) for texts with a variable part.
 PATTERNS = [

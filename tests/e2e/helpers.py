@@ -26,7 +26,7 @@ def wait_idle(page: Page) -> None:
 def sign_in(page: Page, name: str, password: str) -> None:
     side = page.locator('[data-testid="stSidebar"]')
     side.get_by_label("Brugernavn").fill(name)
-    side.get_by_label("Adgangskode").fill(password)
+    side.get_by_label("Adgangskode", exact=True).fill(password)
     side.get_by_role("button", name="Log ind").click()
     expect(side.get_by_text(f"Logget ind som {name}")).to_be_visible(timeout=TIMEOUT)
     wait_idle(page)

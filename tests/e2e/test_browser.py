@@ -75,6 +75,37 @@ def test_member_journey(served, browser):
     ctx.close()
 
 
+@pytest.mark.parametrize("width,height", [(1280, 900), (390, 844)])  # a laptop and a phone
+def test_answer_and_source_fit_the_screen(served, browser, width, height):
+    """At 1280 px and at 390 px the answer, its [n] link and the opened source (with the cited sentence marked) fit
+    the width: nothing scrolls sideways. Screenshots: test-artifacts/e2e-width-<px>.png."""
+    url, _ = served
+    ctx = browser.new_context(viewport={"width": width, "height": height}, locale="da-DK")
+    page = ctx.new_page()
+    open_app(page, url)
+    ask(page, "Hvad besluttede Teknik- og Miljøudvalget om Solbjerg Bæk?")
+    msg = page.locator('[data-testid="stChatMessage"]').last
+    cite = msg.locator("a.byraad-cite").first
+    expect(cite).to_be_visible()
+    key = cite.inner_text()
+    cite.click()
+    mark = msg.locator(f"mark#kilde-0-{key}")
+    expect(mark).to_be_visible(timeout=TIMEOUT)
+    mark.scroll_into_view_if_needed()
+    wait_idle(page)
+    overflow = page.evaluate(
+        """() => [...document.querySelectorAll('[data-testid="stMain"] *')]
+              .filter(el => el.offsetParent !== null && el.getBoundingClientRect().right > window.innerWidth + 1)
+              .map(el => (el.getAttribute('data-testid') || el.tagName) + ': ' + (el.innerText || '').slice(0, 40))"""
+    )
+    page.screenshot(path=str(ARTIFACTS / f"e2e-width-{width}.png"), full_page=False)
+    assert page.evaluate("() => document.documentElement.scrollWidth") <= width + 1
+    assert not overflow, overflow[:5]
+    box = mark.bounding_box()
+    assert box is not None and box["x"] >= 0 and box["x"] + min(box["width"], 50) <= width
+    ctx.close()
+
+
 def test_pdf_export_download(served, browser):
     """The sidebar's PDF button downloads the conversation: question, answer and cited sources, with æøå intact."""
     import io

@@ -18,7 +18,7 @@ pytestmark = pytest.mark.integration
 ENGLISH = re.compile(
     r"\b(choose|date|open|close|message|sidebar|skip|main content|upload|drag|drop|browse|files?|"
     r"per file|select|clear|remove|limit|link to|collapse|expand|month|year|day|heading|running|"
-    r"deploy|results?|options?|copy)\b",
+    r"deploy|results?|options?|copy|show|hide|password)\b",
     re.I,
 )
 ICON = re.compile(r"^[a-z0-9_]+$")  # Material icon ligatures ("keyboard_double_arrow_left") are not text
@@ -41,13 +41,16 @@ def test_visible_labels_are_danish(served, browser):
     ctx = browser.new_context(viewport={"width": 1280, "height": 900}, locale="da-DK")
     page = ctx.new_page()
     open_app(page, url)
+    wait_idle(page)
+    anonymous = labels(page)  # the sign-in form (password field and its show/hide button)
+    assert "Adgangskode" in anonymous, anonymous
     sign_in(page, "sekr", PASSWORDS["sekr"])
     side = page.locator('[data-testid="stSidebar"]')
     side.get_by_text("Kun en bestemt periode").click()
     expect(side.locator('[data-testid="stDateInput"]')).to_be_visible(timeout=TIMEOUT)
     wait_idle(page)
     page.wait_for_timeout(500)
-    seen = labels(page)
+    seen = labels(page) + anonymous
     assert any("startdato" in t for t in seen), [t for t in seen if "eriode" in t or "date" in t]
     english = sorted({t for t in seen if ENGLISH.search(t)})
     assert not english, english

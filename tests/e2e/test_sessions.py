@@ -117,7 +117,7 @@ def test_lockout_survives_reload(served, browser):
 
     def attempt(password: str) -> None:
         side.get_by_label("Brugernavn").fill("lene")
-        side.get_by_label("Adgangskode").fill(password)
+        side.get_by_label("Adgangskode", exact=True).fill(password)
         side.get_by_role("button", name="Log ind").click()
         wait_idle(page)
 
