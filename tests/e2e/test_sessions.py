@@ -101,7 +101,8 @@ def test_anonymous_conversation_survives_reload(served, browser):
     page.locator('[data-testid="stSidebar"]').get_by_role("button", name="Ny samtale").click()
     wait_idle(page)
     _reload(page)
-    assert page.locator('[data-testid="stChatMessage"]').count() == 0
+    wait_idle(page)
+    expect(page.locator('[data-testid="stChatMessage"]')).to_have_count(0, timeout=TIMEOUT)
     ctx.close()
 
 
