@@ -80,7 +80,7 @@ def test_each_caller_gets_its_own_result_and_bad_text_fails_alone():
     rest = [threading.Thread(target=ask, args=(t,)) for t in ("b", "boom", "c", "d")]
     for t in rest:
         t.start()
-    while b._queue.qsize() < 4:  # all four waiting behind the held call
+    while len(b._waiting) < 4:  # all four waiting behind the held call
         pass
     release.set()
     for t in [first, *rest]:
@@ -116,13 +116,14 @@ def test_a_forked_child_starts_its_own_worker():
     assert b.embed("efter") == "EFTER"
 
 
-def test_workers_do_not_keep_the_batcher_alive():
-    import gc
-    import weakref
+def test_a_lone_question_is_embedded_in_its_callers_thread():
+    ran_in: list[int] = []
 
-    b = QueryBatcher(lambda texts: list(texts), workers=2)
-    assert b.embed("x") == "x"
-    ref = weakref.ref(b)
-    del b
-    gc.collect()
-    assert ref() is None  # the model behind a dropped embedder can be freed; its idle workers end on their own
+    def embed_many(texts):
+        ran_in.append(threading.get_ident())
+        return list(texts)
+
+    b = QueryBatcher(embed_many, workers=1)
+    assert b.embed("x") == "x" and b.embed("y") == "y"
+    assert ran_in == [threading.get_ident()] * 2  # no hand-off to another thread when nobody else is asking
+    assert b._running == 0 and not b._waiting

