@@ -1,5 +1,6 @@
-"""Hybrid, access-controlled retrieval: dense + BM25 fused by reciprocal rank fusion, near-duplicates collapsed,
-diversified per document, dates from the question as filter or boost, weak evidence flagged, every call audited.
+"""Hybrid, access-controlled retrieval: dense + BM25 (+ chunks ranked by their best sentence, when the sentence store
+is filled: assistant/sentence_rank.py) fused by reciprocal rank fusion, near-duplicates collapsed, diversified per
+document, dates from the question as filter or boost, weak evidence flagged, every call audited.
 
 The user's permitted access levels are part of every store query (Filter.access), so a chunk the user may not
 see never reaches ranking; the hits are checked against the filter once more before they leave this module.
@@ -81,6 +82,9 @@ class Retriever:
         self.glossary = (
             glossary if glossary is not None else FactsGlossary(load_glossary(settings.glossary_file or None), index)
         )
+        from assistant.sentence_rank import make_ranker
+
+        self.sentences = make_ranker(index, settings)
         self._sig_cache: dict[str, tuple] = {}
         self._tok_cache: dict[str, frozenset[str]] = {}
         self._vec_cache: dict[str, list[float]] = {}
@@ -191,13 +195,24 @@ class Retriever:
         t1 = time.perf_counter()
         lex = self.index.lexical_search(query.expanded, s.retrieve_k, query.flt) if mode != "dense" else []
         t2 = time.perf_counter()
-        fused = self._fuse(dense, lex, query)
+        sent = self._sentence_search(query) if mode == "hybrid" else []
+        t3 = time.perf_counter()
+        fused = self._fuse(dense, lex, query, sent)
         hits = self._select(fused, k)
         weak = self._weak(query, dense, lex, mode)
         timings["dense_ms"] = timings.get("dense_ms", 0.0) + (t1 - t) * 1000
         timings["bm25_ms"] = timings.get("bm25_ms", 0.0) + (t2 - t1) * 1000
-        timings["fuse_ms"] = timings.get("fuse_ms", 0.0) + (time.perf_counter() - t2) * 1000
+        timings["sentence_ms"] = timings.get("sentence_ms", 0.0) + (t3 - t2) * 1000
+        timings["fuse_ms"] = timings.get("fuse_ms", 0.0) + (time.perf_counter() - t3) * 1000
         return hits, weak
+
+    def _sentence_search(self, query: Query) -> list[Hit]:
+        """Chunks ranked by their best sentence (the third list; empty without a filled sentence store)."""
+        if self.sentences is None:
+            return []
+        chunks = self.index.all_chunks()
+        found = self.sentences.search(self._query_vector(query.expanded), self.settings.retrieve_k, query.flt)
+        return [Hit(chunk=chunks[cid], score=sim) for cid, sim in found if cid in chunks]
 
     def clear_query_cache(self) -> None:
         """Forget cached query vectors (the evaluation clears them between systems so each pays its embedding)."""
@@ -224,17 +239,18 @@ class Retriever:
         gain = self.lexical_share(query.question, outside, True) - self.lexical_share(query.question, inside, True)
         return gain >= RELAX_GAIN
 
-    def _fuse(self, dense: list[Hit], lex: list[Hit], query: Query) -> list[Hit]:
-        """Fuse the dense and BM25 candidates (≤ 2×retrieve_k), plus the date boost; best first.
+    def _fuse(self, dense: list[Hit], lex: list[Hit], query: Query, sent: Sequence[Hit] = ()) -> list[Hit]:
+        """Fuse the dense, BM25 and sentence candidates (≤ 3×retrieve_k), plus the date boost; best first.
 
-        settings.fusion "rrf": reciprocal rank fusion, each list weighted (settings.dense_weight, bm25_weight).
+        settings.fusion "rrf": reciprocal rank fusion, each list weighted (settings.dense_weight, bm25_weight,
+        sentence_weight; the sentence list's score is its best sentence's cosine).
         "score": a convex combination of each list's scores scaled to 0..1 over its own candidates (min-max), so a
         passage one retriever is sure of is not outranked by passages both retrievers find mediocre."""
         s = self.settings
-        weight = {2: s.dense_weight, 3: s.bm25_weight}
+        weight = {2: s.dense_weight, 3: s.bm25_weight, 4: s.sentence_weight}
         acc: dict[str, list] = {}  # chunk_id → [score, chunk, dense_score, bm25_score]
-        for h_list, slot in ((dense, 2), (lex, 3)):
-            raw = [(h.dense_score if slot == 2 else h.bm25_score) or 0.0 for h in h_list]
+        for h_list, slot in ((dense, 2), (lex, 3), (sent, 4)):
+            raw = [(h.dense_score if slot == 2 else h.bm25_score if slot == 3 else h.score) or 0.0 for h in h_list]
             lo, hi = (min(raw), max(raw)) if raw else (0.0, 0.0)
             for r, (h, x) in enumerate(zip(h_list, raw), 1):
                 if not query.flt.matches(h.chunk.meta):
@@ -244,7 +260,8 @@ class Retriever:
                     e[0] += weight[slot] * ((x - lo) / (hi - lo) if hi > lo else 1.0)
                 else:
                     e[0] += weight[slot] / (s.rrf_k + r)
-                e[slot] = h.dense_score if slot == 2 else h.bm25_score
+                if slot < 4:
+                    e[slot] = h.dense_score if slot == 2 else h.bm25_score
         if query.date_boost:
             lo, hi = query.date_boost
             bonus = date_bonus(s.rrf_k) if s.fusion != "score" else SCORE_DATE_BONUS * (s.dense_weight + s.bm25_weight)

@@ -138,12 +138,30 @@ def ingest(obj: Ctx, paths, prune, rebuild, as_json, quiet, niceness, progress_j
     except IngestLocked as e:
         click.echo(f"Fejl: {e}", err=True)
         sys.exit(3)
+    _fill_sentences(s, quiet=quiet or as_json or progress_jsonl)
     if as_json:
         click.echo(json.dumps(rep.to_dict(), ensure_ascii=False, indent=2))
     else:
         click.echo(rep.render())
         click.echo(f"  Rapport gemt: {s.data_path / 'reports' / 'latest.json'}")
     sys.exit(0 if rep.ok else 1)
+
+
+def _fill_sentences(s, quiet: bool) -> None:
+    """After ingest: embed the sentences of new chunks for sentence-level retrieval (assistant/sentence_rank.py;
+    nothing with sentence_weight = 0 or the test embedders). Safe to interrupt: what is stored stays stored."""
+    if s.sentence_weight <= 0 or s.embedder.startswith("hash"):
+        return
+    from assistant.sentence_rank import fill_sentences
+    from vectorstore.index import Index
+
+    index = Index(s, environ=os.environ)
+    try:
+        n = fill_sentences(index, s)
+    finally:
+        index.close()
+    if not quiet:
+        click.echo(f"  Sætninger til søgning indlejret: {n}")
 
 
 @main.command()
@@ -217,6 +235,7 @@ def sync(obj: Ctx, url, dest, limit, bilag, max_bilag_mb, timeout, dry_run, then
         except IngestLocked as e:
             click.echo(f"Fejl: {e}", err=True)
             sys.exit(3)
+        _fill_sentences(s, quiet=quiet or as_json)
         out["ingest"] = irep.to_dict()
         ok = ok and irep.ok
     if as_json:

@@ -55,6 +55,9 @@ class Settings:
     fusion: str = "rrf"  # rrf (reciprocal rank fusion) | score (min-max scaled scores, weighted sum)
     dense_weight: float = 1.0  # weight of the dense list in reciprocal rank fusion
     bm25_weight: float = 1.0  # weight of the BM25 list in reciprocal rank fusion
+    # Weight of the third list, chunks ranked by their best sentence (needs the sentence store filled after ingest:
+    # byraad ingest; 0 = off; docs/retrieval-tuning.md).
+    sentence_weight: float = 0.3
     # Diversity floor: a document may always fill this many places; more when it holds a larger share of the
     # candidates (assistant/retrieval.py _select; docs/retrieval-tuning.md).
     max_per_doc: int = 6
@@ -131,6 +134,8 @@ class Settings:
             raise ValueError("top_k must be >= 1 and retrieve_k >= top_k")
         if self.fusion not in ("rrf", "score") or self.rrf_k < 1:
             raise ValueError("fusion must be rrf or score, and rrf_k >= 1")
+        if min(self.dense_weight, self.bm25_weight, self.sentence_weight) < 0:
+            raise ValueError("dense_weight, bm25_weight and sentence_weight must be >= 0")
 
     # --- derived ------------------------------------------------------------------------------
     @property

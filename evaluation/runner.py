@@ -464,6 +464,12 @@ def build_systems(
         rep = ingest_paths(list(roots), settings, index=index, progress=progress, environ=environ)
         if progress:
             print(f"korpus: {rep.totals}", file=sys.stderr)
+    if settings.sentence_weight > 0 and not settings.embedder.startswith("hash"):
+        from assistant.sentence_rank import fill_sentences
+
+        n = fill_sentences(index, settings)  # the sentence list of retrieval (a no-op when filled and unchanged)
+        if progress and n:
+            print(f"sætninger indlejret: {n}", file=sys.stderr)
     table = load_group_table(settings.groups_file or None)
     llm = make_llm(settings, environ)
     assistant = build_assistant(settings, index, llm=llm, audit=False)

@@ -33,11 +33,14 @@ def chunk_id(i: int, text: str) -> str:
     return hashlib.sha256(f"{i}{text}".encode()).hexdigest()[:24]
 
 
-def index_with(data_dir: Path, chunks: Iterable[Chunk], **settings: Any) -> tuple[Settings, Index]:
+def index_with(
+    data_dir: Path, chunks: Iterable[Chunk], *, vectors: Any = None, **settings: Any
+) -> tuple[Settings, Index]:
     """(settings, index) over exactly these chunks, written through the catalog and the store as ingest writes
-    them (one document per doc_id; path, title and kind from the first chunk's metadata)."""
-    s = Settings(data_dir=str(data_dir), embedder="hash:64", **settings)
-    idx = Index(s, embedder=HashEmbedder(64), store=MemoryStore())
+    them (one document per doc_id; path, title and kind from the first chunk's metadata); hash:64 vectors unless
+    another embedder is given as `vectors` (settings.embedder stays hash:64 unless given too)."""
+    s = Settings(**{"data_dir": str(data_dir), "embedder": "hash:64", **settings})
+    idx = Index(s, embedder=vectors or HashEmbedder(64), store=MemoryStore())
     by_doc: dict[str, list[Chunk]] = {}
     for c in chunks:
         by_doc.setdefault(c.doc_id, []).append(c)

@@ -1,0 +1,143 @@
+"""Sentence-level ranking for retrieval (issue 12): every chunk scored by its best-matching sentence, a third list
+fused with the dense and BM25 lists (settings.sentence_weight; docs/retrieval-tuning.md).
+
+A chunk's vector mixes its header, its title and everything it says; the sentence that answers a question ("the
+total appropriation is 30.7 million") is matched better on its own, so the chunk holding it is not outranked by the
+item's first chunk (title and background). The answerer still gets the whole chunk.
+
+Sentence vectors are kept in `<data_dir>/retrieval-sentences.sqlite` (sha256 of embedder id + sentence → float32
+vector, the format of assistant/semantic.py), filled after ingest by `byraad ingest` (run on an index that is up to
+date it only fills) and by `byraad eval`. Nothing is embedded at question time: without a filled store (or with
+the test embedders, hash:, which carry no meaning) the list is simply not there and retrieval is dense + BM25 as
+before. The matrix of all stored sentence vectors is held in memory per catalog generation (13k sentences × 384
+float32 = 20 MB for the shared corpus; one matrix-vector product per question).
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from pathlib import Path
+from typing import Any, Sequence
+
+import numpy as np
+
+from assistant.citations import split_sentences
+from assistant.semantic import SentenceScorer
+from byraad.types import Chunk
+from vectorstore.filters import Filter
+
+STORE = "retrieval-sentences.sqlite"
+MIN_CHARS = 4  # shorter "sentences" (a list number, "Nej") are not matched on their own
+MIN_COVERAGE = 0.9  # the list is used only when the store holds vectors for this share of the sentences
+
+
+def chunk_sentences(chunk: Chunk) -> list[str]:
+    """The sentences a chunk is matched by (its text, without the header; the whole text when it has none)."""
+    out = [s.strip() for s in split_sentences(chunk.text) if len(s.strip()) >= MIN_CHARS]
+    return out or [chunk.text]
+
+
+def store_path(settings: Any) -> Path:
+    return Path(settings.data_dir) / STORE
+
+
+class SentenceRanker:
+    """Chunks ranked by their best sentence's cosine with the question, over the stored sentence vectors."""
+
+    def __init__(self, index: Any, path: str | os.PathLike[str]) -> None:
+        self.index = index
+        self.path = Path(path)
+        self.store = SentenceScorer(index.embedder, path, budget=0)
+        self._state: tuple | None = None  # (key, chunk rows, row starts, sentence matrix); rows None = inactive
+        self._lock = threading.Lock()
+
+    def _key(self, cols: Any) -> tuple:
+        """What the matrix was built from: the catalog generation's columns and the store file's state (a fill
+        after ingest changes the store, not the catalog)."""
+        sig = []
+        for p in (self.path, self.path.with_name(self.path.name + "-wal")):
+            try:
+                st = p.stat()
+                sig.append((st.st_mtime_ns, st.st_size))
+            except OSError:
+                sig.append(None)
+        return (cols, tuple(sig))  # the columns object itself: identity, as long as it is held here
+
+    def _matrix(self) -> tuple:
+        cols = self.index.columns()
+        key = self._key(cols)
+        st = self._state
+        if st is not None and st[0] == key:
+            return (cols, *st[1:])
+        with self._lock:
+            st = self._state
+            if st is None or st[0] != key:
+                st = (key, *self._build(cols))
+                self._state = st
+        return (cols, *st[1:])
+
+    def _build(self, cols: Any) -> tuple:
+        chunks = self.index.all_chunks()
+        per_chunk = [chunk_sentences(chunks[cid]) for cid in cols.ids]
+        texts = [t for ss in per_chunk for t in ss]
+        keys = [self.store._key(t) for t in texts]
+        have = self.store._lookup(keys)
+        self.store._mem.clear()  # the matrix below is the one copy kept
+        if not texts or sum(k in have for k in keys) < MIN_COVERAGE * len(keys):
+            return (None, None, None)
+        rows: list[int] = []
+        starts: list[int] = []
+        vecs: list[np.ndarray] = []
+        pos = 0
+        for i, ss in enumerate(per_chunk):
+            got = [have[k] for k in keys[pos : pos + len(ss)] if k in have]
+            pos += len(ss)
+            if got:
+                rows.append(i)
+                starts.append(len(vecs))
+                vecs.extend(got)
+        mat = np.stack(vecs).astype(np.float32)
+        mat /= np.maximum(np.linalg.norm(mat, axis=1, keepdims=True), 1e-9)
+        return (np.asarray(rows, np.int64), np.asarray(starts, np.int64), mat)
+
+    @property
+    def active(self) -> bool:
+        """True when the store holds the sentences of (nearly) every chunk."""
+        return self._matrix()[1] is not None
+
+    def search(self, vector: Sequence[float], k: int, flt: Filter) -> list[tuple[str, float]]:
+        """The k chunks `flt` admits whose best sentence is closest to the question, best first: (chunk id, cosine)."""
+        cols, rows, starts, mat = self._matrix()
+        if rows is None or not len(rows):
+            return []
+        q = np.asarray(vector, dtype=np.float32)
+        q = q / max(float(np.linalg.norm(q)), 1e-9)
+        # einsum, not `@` (see vectorstore/index.py VectorCache.score: no spinning BLAS threads on busy cores)
+        best = np.maximum.reduceat(np.einsum("ij,j->i", mat, q), starts)
+        best = np.where(cols.mask(flt)[rows], best, -np.inf)
+        n = min(k, int(np.isfinite(best).sum()))
+        if n <= 0:
+            return []
+        top = np.argpartition(-best, n - 1)[:n]
+        return sorted(((cols.ids[rows[i]], float(best[i])) for i in top), key=lambda t: (-t[1], t[0]))
+
+
+def make_ranker(index: Any, settings: Any) -> SentenceRanker | None:
+    """The ranker over the index's filled sentence store; None when sentence_weight is 0, the store was never
+    filled, or the embedder is a test embedder (hash:) that carries no meaning."""
+    emb = getattr(index, "embedder", None)
+    if (
+        settings.sentence_weight <= 0
+        or emb is None
+        or str(getattr(emb, "id", "")).startswith("hash")
+        or not store_path(settings).exists()
+    ):
+        return None
+    return SentenceRanker(index, store_path(settings))
+
+
+def fill_sentences(index: Any, settings: Any) -> int:
+    """Embed and store the sentences of every indexed chunk not stored yet (after ingest); returns how many."""
+    scorer = SentenceScorer(index.embedder, store_path(settings))
+    return scorer.fill(t for c in index.all_chunks().values() for t in chunk_sentences(c))
