@@ -94,6 +94,16 @@ def test_unfilled_sentences_turn_the_list_off_until_filled_again(tmp_path):
     assert ranker.active
 
 
+def test_too_many_sentences_turn_the_list_off(tmp_path, monkeypatch):
+    s, idx = builders.index_with(tmp_path, corpus(), vectors=WordsEmbedder())
+    fill_sentences(idx, s)
+    n = sum(len(chunk_sentences(c)) for c in corpus())
+    monkeypatch.setattr("assistant.sentence_rank.MAX_SENTENCES", n - 1)
+    assert not make_ranker(idx, s).active  # bounded memory: retrieval goes on with dense + BM25
+    monkeypatch.setattr("assistant.sentence_rank.MAX_SENTENCES", n)
+    assert make_ranker(idx, s).active
+
+
 def _add(idx, chunks):
     texts = [c.text for c in chunks]
     idx.catalog.begin_document("docB", "docB.txt", "docB", "minutes", info={}, chunks=chunks, source_texts=texts)
