@@ -72,11 +72,7 @@ class Assistant:
         self.settings = settings
         self.index = index
         self.llm = llm
-        if scorer == "auto":  # sentence similarity by meaning, with the index's own embedder
-            from assistant.semantic import make_scorer
-
-            scorer = make_scorer(index, settings)
-        self.scorer = scorer
+        self.scorer = scorer  # sentence similarity by meaning; "auto": the index's embedder, made on first use
         self.retriever = retriever if retriever is not None else Retriever(index, settings)
 
     @property
@@ -236,6 +232,10 @@ class Assistant:
 
     def _similarities(self, query: str, hits: Sequence[Hit]) -> dict[str, float] | None:
         """Each candidate sentence's similarity to the question by meaning (None without a scorer)."""
+        if self.scorer == "auto":
+            from assistant.semantic import make_scorer
+
+            self.scorer = make_scorer(self.index, self.settings)
         if self.scorer is None or not hits:
             return None
         same = self.scorer.embedder is getattr(self.index, "embedder", None)

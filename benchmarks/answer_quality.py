@@ -66,7 +66,8 @@ def halves_of(path: Path) -> dict[str, str]:
 
 
 class CachedRetriever:
-    """A Retriever whose retrieve() results are memoised on disk; everything else goes to the real one."""
+    """A Retriever whose retrieve() results and question vectors are memoised on disk; everything else goes to the
+    real one."""
 
     def __init__(self, inner: Any, path: Path, salt: str) -> None:
         self.__dict__["inner"] = inner
@@ -85,6 +86,14 @@ class CachedRetriever:
         key = repr((self.salt, question, getattr(user, "groups", None), sorted(kw.items())))
         if key not in self.memo:
             self.memo[key] = self.inner.retrieve(question, user, **kw)
+            self.__dict__["dirty"] = True
+        return self.memo[key]
+
+    def _query_vector(self, text: str) -> Any:
+        """The question's vector (for sentence similarity), memoised with the retrieval results."""
+        key = repr((self.salt, "vector", text))
+        if key not in self.memo:
+            self.memo[key] = self.inner._query_vector(text)
             self.__dict__["dirty"] = True
         return self.memo[key]
 

@@ -149,19 +149,29 @@ def ingest(obj: Ctx, paths, prune, rebuild, as_json, quiet, niceness, progress_j
 
 def _fill_sentences(s, quiet: bool) -> None:
     """After ingest: embed the sentences of new chunks for sentence-level retrieval (assistant/sentence_rank.py;
-    nothing with sentence_weight = 0 or the test embedders). Safe to interrupt: what is stored stays stored."""
-    if s.sentence_weight <= 0 or s.embedder.startswith("hash"):
-        return
-    from assistant.sentence_rank import fill_sentences
+    nothing with sentence_weight = 0 or the test embedders) and for the extractive answerer's scoring by meaning
+    (assistant.semantic; nothing with sentence_vectors = false or the test embedders). Safe to interrupt: what is
+    stored stays stored."""
+    from assistant.semantic import fill_index, has_meaning
     from vectorstore.index import Index
 
+    rank = s.sentence_weight > 0 and not s.embedder.startswith("hash")
+    if not rank and not has_meaning(s):
+        return
     index = Index(s, environ=os.environ)
     try:
-        n = fill_sentences(index, s)
+        if rank:
+            from assistant.sentence_rank import fill_sentences
+
+            n = fill_sentences(index, s)
+            if not quiet:
+                click.echo(f"  Sætninger til søgning indlejret: {n}")
+        if has_meaning(s):
+            m = fill_index(index, s)
+            if not quiet and m:
+                click.echo(f"  {m} nye sætninger indlejret til svarene", err=True)
     finally:
         index.close()
-    if not quiet:
-        click.echo(f"  Sætninger til søgning indlejret: {n}")
 
 
 @main.command()

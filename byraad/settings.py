@@ -48,6 +48,7 @@ class Settings:
     llm_base_url: str = ""
     llm_temperature: float = 0.0
     llm_timeout_s: float = 60.0
+    sentence_vectors: bool = True  # extractive answers score sentences by meaning (embeds each sentence once)
     llm_max_tokens: int = 0  # longest reply in tokens; 0 = the backend's default (800 openai, 600 llamacpp)
     top_k: int = 6  # passages given to the answerer
     retrieve_k: int = 40  # candidates per retriever before fusion

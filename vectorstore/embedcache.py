@@ -96,6 +96,11 @@ class CachingEmbedder:
         except sqlite3.Error:
             pass
 
+    def known(self, texts: Sequence[str]) -> dict[str, list[float]]:
+        """The stored vectors of those texts that have one (nothing is embedded)."""
+        keys = {_key(self.inner.id, t): t for t in texts}
+        return {keys[k]: v for k, v in self._get(list(keys)).items()}
+
     def embed_documents(self, texts: Sequence[str]) -> list[list[float]]:
         texts = list(texts)
         if self._db is None:
