@@ -122,7 +122,76 @@ _NAMES = re.compile(
 )
 
 
-def span(sentence: str, kind: str) -> str:
+# What a "how many / how much" question counts: money ("hvad koster", "hvor mange penge", "beløb"), a duration
+# ("hvor længe", "hvor mange timer"), a share ("hvor mange procent") or the noun after "hvor mange" ("hvor mange
+# medarbejdere"). A number answers it only with that unit or noun: "i alt 25" is no answer to "hvor mange penge".
+_Q_MONEY = re.compile(
+    r"\bhvad\s+koste\w*|\bbeløb\w*|\bpenge\b|\bhvor\s+dyr\w*|\bkroner\b|\bkr\b|\bbevilling\w*|"
+    r"\budgift\w*|\bpris(?:en)?\b",
+    re.I,
+)
+_Q_DURATION = re.compile(
+    r"\bhvor\s+(?:længe|lang\s+tid)\b|\bhvor\s+mange\s+(?:timer|minutter|dage|uger|måneder|år)\b", re.I
+)
+_Q_SHARE = re.compile(r"\bprocent\w*|\bandel\w*|\b%", re.I)
+_Q_COUNTED = re.compile(r"\bhvor\s+mange\s+(?:nye\s+|flere\s+|færre\s+|andre\s+)?([a-zæøå]{4,})\b", re.I)
+_MONEY = re.compile(
+    r"\d[\d.,]*\s*(?:mio\.?|mia\.?|mill\.?|millioner|milliarder)?\s*(?:kr\b\.?|kroner|dkk)|"
+    r"\b(?:kr\.?|dkk)\s*\d",
+    re.I,
+)
+_DURATION = re.compile(
+    r"\d[\d.,]*\s*(?:timer?|min\w*|(?:hver|arbejds)?dage?|døgn|uger?|måneder?|års?)\b|\bkl\.?\s*\d{1,2}[.:]\d{2}\s*[-–]|"
+    r"\b\d{1,2}[.:]\d{2}\s*[-–]\s*\d{1,2}[.:]\d{2}\b|\b(?:en|et|to|tre|fire|fem|seks|halv\w*)\s+"
+    r"(?:timer?|(?:hver|arbejds)?dage?|uger?|måneder?|år)\b",
+    re.I,
+)
+_SHARE = re.compile(r"\d\s*%|\bprocent\w*", re.I)
+
+
+def measure(question: str) -> str:
+    """What a number question counts: 'money', 'duration', 'share', 'n:<stem of the counted noun>' or ''."""
+    if _Q_SHARE.search(question):
+        return "share"
+    if _Q_MONEY.search(question):
+        return "money"
+    if _Q_DURATION.search(question):
+        return "duration"
+    m = _Q_COUNTED.search(question)
+    if m:
+        from assistant.citations import content_tokens
+
+        stems = content_tokens(m.group(1))
+        if stems:
+            return "n:" + next(iter(stems))
+    return ""
+
+
+def fits(sentence: str, unit: str) -> bool:
+    """True when the sentence holds a number of that measure (see `measure`): required for money, a duration and a
+    share; a counted noun is only preferred (`counts`), as it is often written otherwise ("årsværk" / "ÅV")."""
+    if unit == "money":
+        return bool(_MONEY.search(sentence))
+    if unit == "duration":
+        return bool(_DURATION.search(sentence))
+    if unit == "share":
+        return bool(_SHARE.search(sentence))
+    return True
+
+
+def counts(sentence: str, unit: str) -> bool:
+    """True when the sentence names the counted noun of a "hvor mange <noun>" question next to a number."""
+    if not unit.startswith("n:"):
+        return False
+    from assistant.citations import content_tokens
+
+    return any(unit[2:] in content_tokens(m.group(1)) for m in _COUNTED.finditer(sentence))
+
+
+_COUNTED = re.compile(r"\d[\d.,]*(?:\s*[-–]\s*\d[\d.,]*)?\s+((?:[\wæøå-]+\s+){0,2}[\wæøå-]+)")
+
+
+def span(sentence: str, kind: str, unit: str = "") -> str:
     """The short part of a sentence that answers a question of that kind ('' when none can be cut out)."""
     if kind in ("day", "when"):
         m = _DAY_DATE.search(sentence) or (_WHEN.search(sentence) if kind == "when" else None)
@@ -136,6 +205,25 @@ def span(sentence: str, kind: str) -> str:
         if t:
             end = t.end()
         return sentence[start:end].strip(" ,.")
+    if kind == "number" and unit in ("money", "duration", "share"):
+        m = {"money": _MONEY, "duration": _DURATION, "share": _SHARE}[unit].search(sentence)
+        if m:  # the amount with its unit: "ca. 2,6 mio. kr.", "kl. 17.00-20.00", "12 %"
+            start = max(
+                (a.start() for a in _AMOUNT.finditer(sentence) if a.start() <= m.start() < a.end() + 1),
+                default=m.start(),
+            )
+            end = m.end()
+            t = _TIME.search(sentence, start, end + 12) if unit == "duration" else None
+            out = sentence[start : max(end, t.end() if t else end)].strip(" ,–-")
+            return out if re.search(r"\b(?:kr|mio|mia|mill|kl)\.$", out) else out.rstrip(".")
+    if kind == "number" and unit.startswith("n:"):
+        from assistant.citations import content_tokens
+
+        for m in _COUNTED.finditer(sentence):  # "68 dagsordenspunkter": the number of the counted noun
+            words = m.group(1).split()
+            for i, w in enumerate(words):
+                if unit[2:] in content_tokens(w):
+                    return sentence[m.start() : m.start(1)] + " ".join(words[: i + 1])
     if kind == "number":
         for m in _AMOUNT.finditer(sentence):
             txt = m.group(0).strip(" ,")

@@ -13,7 +13,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Mapping, Sequence
 
-from assistant.answer_types import holds, parts, span
+from assistant.answer_types import counts, fits, holds, measure, parts, span
 from assistant.citations import MARKER_RE, content_tokens, split_sentences
 from assistant.prompts import looks_like_instruction
 from byraad.dates import format_date
@@ -366,6 +366,9 @@ def compose(
     for part, kind in qparts:
         if not kind:
             continue
+        # A number question that counts money, a duration or a share is answered only by a number with that unit;
+        # one that counts a noun ("hvor mange medarbejdere") prefers a sentence with that noun next to a number.
+        unit = measure(part) if kind == "number" else ""
         typed = sorted(
             (
                 c
@@ -373,13 +376,14 @@ def compose(
                 if c.score > 0
                 and c.score >= TYPED_SHARE * best
                 and _holds(c, kind)
+                and fits(_value(c), unit)
                 and (not c.field or c.key in topical)
             ),
-            key=lambda c: (-c.score, c.key, c.pos),
+            key=lambda c: (not counts(_value(c), unit), -c.score, c.key, c.pos),
         )
         if typed:
             c = typed[0]
-            answered.append((part, (_value(c) if c.field else span(c.text, kind)) or "", c))
+            answered.append((part, (_value(c) if c.field and not unit else span(_value(c), kind, unit)) or "", c))
         else:
             missing.append(_indirect(part))
     if kinds and not answered:

@@ -219,3 +219,46 @@ def test_sentence_vectors_filled_once_and_only_for_an_embedder_with_meaning(tmp_
     assert semantic.make_scorer(Idx(), settings) is not None
     for off in (settings.replace(embedder="hash:64"), settings.replace(sentence_vectors=False)):
         assert semantic.fill_index(Idx(), off) == 0 and semantic.make_scorer(Idx(), off) is None
+
+
+@pytest.mark.parametrize(
+    "question,unit",
+    [
+        ("Hvor mange nye penge skal der findes om året?", "money"),
+        ("Hvad koster cykelstien?", "money"),
+        ("Hvor længe var der sat af til mødet?", "duration"),
+        ("Hvor mange procent steg udgifterne?", "share"),
+        ("Hvor mange borgere deltog?", "n:borg"),
+        ("Hvor mange af dem kom?", ""),
+    ],
+)
+def test_measure_of_a_number_question(question, unit):
+    from assistant.answer_types import measure
+
+    assert measure(question) == unit
+
+
+def test_a_number_answers_only_with_the_unit_asked_for():
+    from assistant.answer_types import counts, fits, span
+
+    s = "Hvis hvert medlem – ud over borgmester og rådmænd, i alt 25 – skal have en sekretær, koster det ca. 3,25 mio. kr."
+    assert fits(s, "money") and span(s, "number", "money") == "ca. 3,25 mio. kr."
+    assert not fits("Hvert medlem – i alt 25 – får en sekretær.", "money")
+    assert fits("Fristen er mindst 4 hverdage før mødet.", "duration")
+    assert span("Mødetidspunkt kl. 17.00-20.00", "number", "duration") == "kl. 17.00-20.00"
+    # a counted noun is preferred, never required ("årsværk" is often written "ÅV")
+    assert fits("Der er brugt ca. 85 ÅV.", "n:årsværk") and not counts("Der er brugt ca. 85 ÅV.", "n:årsværk")
+    s = "Kulturudvalget mødtes 20 gange og behandlede 68 dagsordenspunkter i 2024."
+    assert counts(s, "n:dagsordenspunk") and span(s, "number", "n:dagsordenspunk") == "68 dagsordenspunkter"
+
+
+def test_money_question_without_an_amount_is_not_answered_by_another_number():
+    hits = [
+        _hit(
+            1,
+            "Medlemssekretærer kan hjælpe byrådsmedlemmerne. Hvert medlem – i alt 25 – får en sekretær.",
+            "Medlemssekretærer",
+        )
+    ]
+    c = compose("Hvor mange penge koster medlemssekretærerne om året?", "medlemssekretær", hits)
+    assert "25" not in c.text.split("\n")[0]
