@@ -152,7 +152,12 @@ class Assistant:
             return
         hits = self._with_case_history(standalone, hits, access)
         comp = extractive.compose(
-            standalone, ret.query.expanded, hits, ret.query.period, sims=self._similarities(ret.query.expanded, hits)
+            standalone,
+            ret.query.expanded,
+            hits,
+            ret.query.period,
+            sims=self._similarities(ret.query.expanded, hits),
+            idf=getattr(self.retriever, "term_weights", None),
         )
         if not comp.text:
             yield REFUSAL

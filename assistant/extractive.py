@@ -11,7 +11,7 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import dataclass, field
-from typing import Mapping, Sequence
+from typing import Callable, Mapping, Sequence
 
 from assistant.answer_types import counts, fits, holds, measure, parts, span
 from assistant.citations import MARKER_RE, content_tokens, split_sentences
@@ -116,6 +116,7 @@ class Composed:
     partial: str = ""  # what the question asks that the material does not say ("hvornår det åbner")
     confidence: float = 0.0  # how well the best sentence covers the question's words (0..1)
     reason: str = ""  # why there is no answer (text == "")
+    signals: dict[str, float] = field(default_factory=dict)  # what the refusal decision looked at (see _signals)
 
 
 @dataclass
@@ -330,7 +331,12 @@ def candidate_texts(hits: Sequence[Hit]) -> list[str]:
 
 
 def compose(
-    question: str, expanded: str, hits: Sequence[Hit], period: str = "", sims: Mapping[str, float] | None = None
+    question: str,
+    expanded: str,
+    hits: Sequence[Hit],
+    period: str = "",
+    sims: Mapping[str, float] | None = None,
+    idf: Callable[[set[str]], Mapping[str, float]] | None = None,
 ) -> Composed:
     """Compose the extractive answer from the hits (keys are 1-based positions in `hits`); empty text = nothing.
 
@@ -359,6 +365,7 @@ def compose(
         return Composed("", confidence=confidence, reason="ingen sætning i kilderne svarer på spørgsmålet")
     best = max(c.score for c in chosen)
     answered: list[tuple[str, str, _Cand]] = []  # (part, direct span, candidate)
+    around = 0  # typed parts about an outcome whose typed sentences do not state it
     missing: list[str] = []
     # A header field answers only from the passage the question is about (the top hit, or the passage of the best
     # sentence): the date field of another meeting is no answer to "hvornår blev <this> holdt".
@@ -381,12 +388,17 @@ def compose(
             ),
             key=lambda c: (not counts(_value(c), unit), -c.score, c.key, c.pos),
         )
-        if typed:
-            c = typed[0]
+        # "Hvornår blev cykelstien indviet?" asks when an outcome happened: a date in a sentence that does not
+        # state that outcome (a recommendation, a plan) is no answer; the material then only talks around it.
+        outcome = _outcome_family(part)
+        stated = [c for c in typed if not outcome or c.toks & outcome]
+        if stated:
+            c = stated[0]
             answered.append((part, (_value(c) if c.field and not unit else span(_value(c), kind, unit)) or "", c))
         else:
             missing.append(_indirect(part))
-    if kinds and not answered:
+            around += bool(typed)
+    if kinds and not answered and not around:
         # A when/where/who/how-many question that no sentence of that type answers: the material only talks
         # around it.
         return Composed("", confidence=confidence, reason="ingen sætning af den type, spørgsmålet spørger efter")
@@ -401,9 +413,11 @@ def compose(
     # The passages quoted: the best sentence's passage, and a passage an answered part needs.
     need = [c for _, _, c in answered]
     chosen = _focus(chosen, need)
+    anchor = need[0] if need else max(chosen, key=lambda c: (c.score, -c.key))  # the sentence that answers
+    keys = list(dict.fromkeys(c.key for c in chosen))
+    signals = _signals(question, hits, keys, anchor, cands, sims, idf) | {"typed": float(bool(answered))}
     notes: list[str] = []
     recs = sorted({c.key for c in chosen if is_recommendation(hits[c.key - 1], c.text)})
-    keys = list(dict.fromkeys(c.key for c in chosen))
     docs = {hits[k - 1].chunk.doc_id for k in keys}
     if recs and len(recs) == len(keys):
         lead = "Materialet indeholder en indstilling/anbefaling – ikke en beslutning:"
@@ -417,6 +431,13 @@ def compose(
         missing.append("hvad der blev " + ("konkluderet" if re.search(r"konklu", question, re.I) else "besluttet"))
     elif not kinds and (gap := _missing_outcome(question, chosen)):
         missing.append(gap)
+    if not missing and signals["names_missing"] and signals.get("sim", 1.0) < NAME_SIM:
+        # A name or year the question asks about (Ballerup, Ældrerådet, 2024) is in none of the passages quoted, and
+        # the answering sentence is not close in meaning either: an answer about something else. (An answer that
+        # already says what the material does not state is kept.)
+        return Composed(
+            "", confidence=confidence, reason="spørgsmålets navn/årstal nævnes ikke i kilderne", signals=signals
+        )
     notes.extend(_undated_notes(hits, keys))
     if period:
         lead = lead[:-1] + (f" (perioden {period}):" if "(" not in period else ":")
@@ -429,7 +450,7 @@ def compose(
         if direct:
             head = f"Materialet nævner {direct} {_markers(dkeys)}, men ikke {partial}.\n"
         else:
-            first = (need or chosen)[0]
+            first = anchor
             said = _lower_first(MARKER_RE.sub("", first.text).rstrip(" .!?"), question)
             head = f"Materialet nævner, at {said} {_markers([first.key])}, men ikke {partial}.\n"
             chosen = [c for c in chosen if c is not first]  # not quoted twice
@@ -448,14 +469,73 @@ def compose(
         direct=head.strip() if direct and not partial else "",
         partial=partial,
         confidence=confidence,
+        signals=signals,
     )
 
 
 SEM_WEIGHT = 0.5  # share of a sentence's coverage that comes from similarity by meaning (when measured)
 SIM_LO, SIM_HI = 0.75, 0.90
 TRAIL_MIN_SHARE = 0.5  # a decision in the trail must hold this share of the question's topic words
+# Refuse when a name or year of the question is in none of the quoted passages and the answering sentence's cosine
+# is below this (chosen on the tuning halves; docs/answering.md).
+NAME_SIM = 0.875
 MIN_TYPED_COVERAGE = 0.0  # see docs/answering.md for the sweep
 TYPED_SHARE = 0.5  # a typed candidate (date, number, name, place) must reach this share of the best score
+
+
+def _present(t: str, toks: frozenset[str]) -> bool:
+    """A question word is in a text when the text has it, or a compound holding it ("flygtning" in
+    "flygtningeområd")."""
+    return t in toks or (len(t) >= 5 and any(t in u for u in toks if len(u) > len(t)))
+
+
+_QNAME_RE = re.compile(r"(?<=\S )[A-ZÆØÅ][\wæøå]*|\b(?:19|20)\d\d\b")
+
+
+def _names(question: str) -> list[str]:
+    """The names and years a question asks about: capitalised words not starting it ("Ballerup", "Dokk1",
+    "Egebakken" of "Egebakken-planen", "Aarhus" of "Aarhus Kommune") and years."""
+    q = question.strip()
+    # The second word of a name ("Aarhus Kommune", "Radikale Venstre") is part of the first one's name.
+    return list(
+        dict.fromkeys(m.group(0) for m in _QNAME_RE.finditer(q) if not re.search(r"[A-ZÆØÅ]\w* $", q[: m.start()]))
+    )
+
+
+def _signals(
+    question: str,
+    hits: Sequence[Hit],
+    keys: Sequence[int],
+    anchor: _Cand,
+    cands: Sequence[_Cand],
+    sims: Mapping[str, float] | None,
+    idf: Callable[[set[str]], Mapping[str, float]] | None,
+) -> dict[str, float]:
+    """What says whether the answer is about the question's focus: the IDF-weighted share of the question's topic
+    words found in the quoted passages (`focus_passage`) and in the answering sentence with the one before it
+    (`focus_sentence`), whether the rarest topic word is missing from the quoted passages (`rarest_missing`), and the
+    answering sentence's similarity by meaning (`sim`, raw cosine; `sim_best` the best of all candidates)."""
+    focus = set(topic_tokens(question))
+    w = dict(idf(focus)) if idf and focus else {t: 1.0 for t in focus}
+    total = sum(w.values()) or 1.0
+    passage = frozenset().union(*(content_tokens(hits[k - 1].chunk.embed_text) for k in keys)) if keys else frozenset()
+    prev = [c for c in cands if c.key == anchor.key and c.pos < anchor.pos and not c.field]
+    near = anchor.toks | (max(prev, key=lambda c: c.pos).toks if prev else frozenset())
+    rarest = max(focus, key=lambda t: (w.get(t, 0.0), t)) if focus else ""
+    text = " ".join(hits[k - 1].chunk.embed_text for k in keys).lower().replace("-", "")
+    missing_names = [n for n in _names(question) if not all(t in text for t in content_tokens(n))]
+    out = {
+        "focus_passage": sum(v for t, v in w.items() if _present(t, passage)) / total if focus else 1.0,
+        "focus_sentence": sum(v for t, v in w.items() if _present(t, near)) / total if focus else 1.0,
+        "rarest_missing": float(bool(rarest) and not _present(rarest, passage)),
+        "focus_words": float(len(focus)),
+        "names_missing": float(len(missing_names)),
+        "names": float(len(_names(question))),
+    }
+    if sims:
+        out["sim"] = sims.get(anchor.text, 0.0)
+        out["sim_best"] = max((sims.get(c.text, 0.0) for c in cands), default=0.0)
+    return out
 
 
 def _field_fits(field_kind: str, kinds: set[str]) -> bool:
@@ -530,6 +610,12 @@ _YES_NO_RE = re.compile(r"^\s*(?:og\s+)?([A-ZÆØÅa-zæøå]+)\b")
 _HV_RE = re.compile(r"^\s*(?:og\s+)?(?:i\s+)?hv\w*", re.I)
 
 
+def _outcome_family(text: str) -> frozenset[str]:
+    """The outcome verbs (all forms) of the outcome a question (part) asks about ("indviet" → indvie, indviede, …)."""
+    q = content_tokens(text)
+    return frozenset().union(*(fam for fam in _OUTCOME_FAMILIES if q & fam))
+
+
 def _missing_outcome(question: str, chosen: Sequence[_Cand]) -> str:
     """For a yes/no question about an outcome ("Vandt Aarhus prisen?"): the indirect question when no quoted
     sentence states that outcome ("om Aarhus vandt prisen"), else ''."""
@@ -543,6 +629,7 @@ def _missing_outcome(question: str, chosen: Sequence[_Cand]) -> str:
     return ""
 
 
+_AUXILIARIES = frozenset("blev bliver er var har havde skal skulle kan kunne vil ville".split())
 _SUBJECT_WORDS = frozenset("det den de der man han hun vi jeg du i".split())
 _HV_PHRASE = re.compile(
     r"^(?:og\s+)?(?:i\s+)?(?:hvilke[nt]?\s+\w+|hvor\s+(?:mange|meget|stor\w*|lang\w*|længe)(?:\s+penge)?|"
@@ -567,6 +654,9 @@ def _indirect(question_part: str) -> str:
         words = words[1 : n + 1] + [words[0].lower()] + words[n + 1 :]
     elif len(words) >= 2 and words[1].lower() in _SUBJECT_WORDS:
         words[0], words[1] = words[1], words[0].lower()
+    elif len(words) >= 3 and words[0].lower() in _AUXILIARIES:
+        # "hvornår blev cykelstien indviet" → "hvornår cykelstien blev indviet": the auxiliary before the verb
+        words = words[1:-1] + [words[0].lower(), words[-1]]
     out = f"{head} {' '.join(words)}".strip()
     return out[0].lower() + out[1:] if out[:1].isupper() and not out.split()[0][1:].isupper() and m else out
 

@@ -363,6 +363,10 @@ class Retriever:
             best = max(best, sum(w for t, w in idf.items() if t in toks) / total)
         return best
 
+    def term_weights(self, terms: set[str]) -> dict[str, float]:
+        """How rare each (stemmed) term is in the material: its BM25 IDF (absent terms weigh most)."""
+        return self._idf(terms)
+
     def _idf(self, terms: set[str]) -> dict[str, float]:
         """BM25 IDF of each term from the index (a term absent from the material gets the highest weight)."""
         model = getattr(self.index.bm25(), "_model", None)

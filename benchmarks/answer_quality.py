@@ -35,6 +35,7 @@ SETS = {
     "shared": ROOT / "evaluation" / "testsets" / "shared_corpus.jsonl",
     "sources": ROOT / "evaluation" / "testsets" / "shared_sources.jsonl",
     "external": SHARED / "eval" / "external-dev.jsonl",
+    "sample": ROOT / "evaluation" / "testsets" / "sample_corpus.jsonl",  # the CI gate's set (sample_corpus/)
 }
 SWEEP = [round(0.05 * i, 2) for i in range(0, 21)]
 

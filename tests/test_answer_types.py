@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from assistant.answer_types import holds, wanted
-from assistant.extractive import compose
+from assistant.extractive import candidate_texts, compose
 from byraad.types import Chunk, Hit
 
 
@@ -262,3 +262,40 @@ def test_money_question_without_an_amount_is_not_answered_by_another_number():
     ]
     c = compose("Hvor mange penge koster medlemssekretærerne om året?", "medlemssekretær", hits)
     assert "25" not in c.text.split("\n")[0]
+
+
+def test_when_an_outcome_happened_needs_a_sentence_stating_the_outcome():
+    """ "Hvornår blev cykelstien indviet?" is not answered by the date of a recommendation about it: the answer says
+    what the material states and that it does not say when the outcome happened."""
+    planned = [
+        _hit(
+            1,
+            "TMU anbefalede den 14. marts 2024, at cykelstien langs Skovvej anlægges efter linjeføring B.",
+            "Cykelsti langs Skovvej",
+        )
+    ]
+    c = compose("Hvornår blev cykelstien langs Skovvej indviet?", "", planned)
+    assert c.partial == "hvornår cykelstien langs Skovvej blev indviet"
+    assert c.text.startswith("Materialet nævner, at TMU anbefalede den 14. marts 2024") and not c.direct
+    opened = [_hit(1, "Cykelstien langs Skovvej blev indviet den 3. juni 2024 af rådmanden.", "Cykelsti")]
+    c = compose("Hvornår blev cykelstien langs Skovvej indviet?", "", opened)
+    assert c.direct.startswith("3. juni 2024") and not c.partial
+
+
+def test_a_name_of_the_question_missing_from_the_quoted_passages_refuses_unless_close_in_meaning():
+    h = [
+        _hit(
+            1,
+            "Jan Schrøder er formand for Aarhus Ø Fællesråd. Fællesrådene mødes fire gange om året.",
+            "Fællesråd",
+        )
+    ]
+    q = "Hvem er formand for Ældrerådet i Aarhus Kommune?"
+    sims = {t: 0.85 for t in candidate_texts(h)}
+    c = compose(q, "", h, sims=sims)
+    assert c.text == "" and "navn" in c.reason and c.signals["names_missing"] >= 1
+    close = compose(q, "", h, sims={t: 0.95 for t in candidate_texts(h)})  # a paraphrase by meaning
+    assert "Jan Schrøder" in close.text
+    named = [_hit(1, "Jan Schrøder er formand for Ældrerådet i Aarhus. Rådet mødes fire gange om året.", "Ældreråd")]
+    assert "Jan Schrøder" in compose(q, "", named, sims={t: 0.85 for t in candidate_texts(named)}).text
+    assert "Jan Schrøder" in compose(q, "", h).text  # without meaning scores the words-only rules decide
