@@ -381,7 +381,8 @@ def compose(
                 c
                 for c in cands
                 if c.score > 0
-                and c.score >= TYPED_SHARE * best
+                # a number with the unit asked for ("5,1 mio. kr.") also from the passage the question is about
+                and (c.score >= TYPED_SHARE * best or (unit in _UNITS and c.key in topical))
                 and _holds(c, kind)
                 and fits(_value(c), unit)
                 and (not c.field or c.key in topical)
@@ -480,6 +481,7 @@ TRAIL_MIN_SHARE = 0.5  # a decision in the trail must hold this share of the que
 # is below this (chosen on the tuning halves; docs/answering.md).
 NAME_SIM = 0.875
 MIN_TYPED_COVERAGE = 0.0  # see docs/answering.md for the sweep
+_UNITS = ("money", "duration", "share")
 TYPED_SHARE = 0.5  # a typed candidate (date, number, name, place) must reach this share of the best score
 
 

@@ -299,3 +299,17 @@ def test_a_name_of_the_question_missing_from_the_quoted_passages_refuses_unless_
     named = [_hit(1, "Jan Schrøder er formand for Ældrerådet i Aarhus. Rådet mødes fire gange om året.", "Ældreråd")]
     assert "Jan Schrøder" in compose(q, "", named, sims={t: 0.85 for t in candidate_texts(named)}).text
     assert "Jan Schrøder" in compose(q, "", h).text  # without meaning scores the words-only rules decide
+
+
+def test_a_money_question_is_answered_from_the_passage_it_is_about_even_when_other_words_score_higher():
+    h = [
+        _hit(
+            1,
+            "TMU anbefalede den 14. marts 2024, at cykelstien langs Skovvej anlægges efter linjeføring B langs "
+            "sydsiden af vejen. Anlægsudgiften er 5,1 mio. kr., heraf 1,5 mio. kr. i tilskud.",
+            "Cykelsti langs Skovvej",
+        ),
+        _hit(2, "Byrådet bevilgede 3 mio. kr. til en ny legeplads ved skolen.", "Legeplads"),
+    ]
+    c = compose("Hvad koster cykelstien langs Skovvej?", "", h)
+    assert c.direct.startswith("5,1 mio. kr. [1]")
