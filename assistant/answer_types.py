@@ -36,7 +36,11 @@ _Q_NUMBER = re.compile(
 )
 
 
-_Q_PERSON = re.compile(r"^\s*(?:og\s+)?hvem\b", re.I)
+_Q_PERSON = re.compile(
+    r"^\s*(?:og\s+)?hvem\b|\bhvilke[nt]?\s+(?:deltagere|medlemmer|politikere|personer|person|borgmester|rådmand|"
+    r"forsker\w*|chef\w*|direktør\w*|formand|forperson)\b",
+    re.I,
+)
 _Q_NAME = re.compile(r"\bhvad\s+hedder\s+(?:den|det|de)\b", re.I)
 # A name: a capitalised word that does not start the sentence (persons, bodies, parties, places).
 _NAME = re.compile(r"(?<=[\w,;:)–-] )[A-ZÆØÅ][a-zæøåé]+")

@@ -41,7 +41,7 @@ DECISION_Q_RE = re.compile(
 )
 # A sentence that states an outcome (so a decision question is answered, not only talked around).
 _OUTCOME_RE = re.compile(
-    r"\b(beslut\w*|vedt[ao]g\w*|godkend\w*|tiltræ\w*|konklu\w*|afvis\w*|afvist|afslå\w*|udsat|"
+    r"\b(beslut(?!ningsforslag)\w*|vedt[ao]g\w*|godkend\w*|tiltræ\w*|konklu\w*|afvis\w*|afvist|afslå\w*|udsat|"
     r"udsætte\w*|til efterretning|taget til orientering|blev enige|enighed|ingen bemærkninger|"
     r"imødekom\w*|bevilge\w*)\b",
     re.I,
@@ -294,7 +294,11 @@ def _score(
         best = max(best, cov, PASSAGE_WEIGHT * ctx if c.key == 1 else 0.0)
         # A paraphrased question may share no word with the answering sentence; the top passage (whose header
         # names the item) then still lends its sentences a score, so the answer quotes it instead of refusing.
-        c.score = (0.75 * cov + 0.25 * ctx + nums) / (1 + 0.15 * (c.key - 1)) if cov or c.key == 1 else 0.0
+        c.score = (
+            ((1 - CTX_WEIGHT) * cov + CTX_WEIGHT * ctx + nums) / (1 + RANK_DISCOUNT * (c.key - 1))
+            if cov or c.key == 1
+            else 0.0
+        )
     return best
 
 
@@ -376,6 +380,7 @@ def compose(
         # A number question that counts money, a duration or a share is answered only by a number with that unit;
         # one that counts a noun ("hvor mange medarbejdere") prefers a sentence with that noun next to a number.
         unit = measure(part) if kind == "number" else ""
+        absent = kind == "person" and bool(_ABSENT_Q.search(part))  # "hvem var ikke med": Afbud, not Deltagere
         typed = sorted(
             (
                 c
@@ -387,7 +392,7 @@ def compose(
                 and fits(_value(c), unit)
                 and (not c.field or c.key in topical)
             ),
-            key=lambda c: (not counts(_value(c), unit), -c.score, c.key, c.pos),
+            key=lambda c: (not counts(_value(c), unit), _absent(c) != absent, -c.score, c.key, c.pos),
         )
         # "Hvornår blev cykelstien indviet?" asks when an outcome happened: a date in a sentence that does not
         # state that outcome (a recommendation, a plan) is no answer; the material then only talks around it.
@@ -439,6 +444,25 @@ def compose(
         return Composed(
             "", confidence=confidence, reason="spørgsmålets navn/årstal nævnes ikke i kilderne", signals=signals
         )
+    far = [
+        n
+        for _, d, c in answered
+        if d and sims and sims.get(c.text, 1.0) < NAME_SIM
+        for n in _not_near(question, c, cands, hits)
+    ]
+    if not far:
+        # The same for a typed answer whose neighbourhood holds none of its part's topic words ("02-03/02" in a
+        # sentence about filming for "hvad er datoen for kurset i mødeledelse"): the part is not answered.
+        missing.extend(
+            _indirect(part)
+            for part, d, c in answered
+            if d and sims and sims.get(c.text, 1.0) < NAME_SIM and not _topic_near(part, c, cands, hits)
+        )
+    if far:
+        # A typed answer ("20 timer") from a sentence that does not name what the question names ("Odense") in it,
+        # the two sentences before it or its passage's heading, and is not close in meaning: the material states the
+        # number, not that it is the one asked about.
+        missing.append("at det gælder " + " og ".join(dict.fromkeys(far)))
     notes.extend(_undated_notes(hits, keys))
     if period:
         lead = lead[:-1] + (f" (perioden {period}):" if "(" not in period else ":")
@@ -474,6 +498,8 @@ def compose(
     )
 
 
+CTX_WEIGHT = 0.25  # share of a sentence's score that comes from its passage's coverage of the question
+RANK_DISCOUNT = 0.15  # a sentence of the passage at rank k is divided by 1 + RANK_DISCOUNT * (k - 1)
 SEM_WEIGHT = 0.5  # share of a sentence's coverage that comes from similarity by meaning (when measured)
 SIM_LO, SIM_HI = 0.75, 0.90
 TRAIL_MIN_SHARE = 0.5  # a decision in the trail must hold this share of the question's topic words
@@ -500,8 +526,32 @@ def _names(question: str) -> list[str]:
     q = question.strip()
     # The second word of a name ("Aarhus Kommune", "Radikale Venstre") is part of the first one's name.
     return list(
-        dict.fromkeys(m.group(0) for m in _QNAME_RE.finditer(q) if not re.search(r"[A-ZÆØÅ]\w* $", q[: m.start()]))
+        dict.fromkeys(
+            m.group(0)
+            for m in _QNAME_RE.finditer(q)
+            if not re.search(r"[A-ZÆØÅ]\w* $", q[: m.start()]) and not re.fullmatch(r"[IVX]+", m.group(0))
+        )
     )
+
+
+def _neighbourhood(c: _Cand, cands: Sequence[_Cand], hits: Sequence[Hit]) -> list[str]:
+    """A candidate's sentence, the two sentences before it and its passage's heading."""
+    before = [o.text for o in cands if o.key == c.key and o.pos < c.pos and not o.field][-2:]
+    return [c.text, *before, hits[c.key - 1].chunk.embed_text.split("\n", 1)[0]]
+
+
+def _topic_near(part: str, c: _Cand, cands: Sequence[_Cand], hits: Sequence[Hit]) -> bool:
+    """Whether a typed candidate's neighbourhood holds one of its question part's topic words (or has none to hold)."""
+    topic = topic_tokens(part) - _MEETING_WORDS
+    near = c.toks | content_tokens(" ".join(_neighbourhood(c, cands, hits)[1:]))  # a field's words name its meeting
+    return not topic or any(_present(t, near) for t in topic)
+
+
+def _not_near(question: str, c: _Cand, cands: Sequence[_Cand], hits: Sequence[Hit]) -> list[str]:
+    """The question's names and years that a candidate's sentence, the two sentences before it and its passage's
+    heading do not mention."""
+    around = " ".join(_neighbourhood(c, cands, hits)).lower().replace("-", "")
+    return [n for n in _names(question) if not all(t in around for t in content_tokens(n))]
 
 
 def _signals(
@@ -526,6 +576,7 @@ def _signals(
     rarest = max(focus, key=lambda t: (w.get(t, 0.0), t)) if focus else ""
     text = " ".join(hits[k - 1].chunk.embed_text for k in keys).lower().replace("-", "")
     missing_names = [n for n in _names(question) if not all(t in text for t in content_tokens(n))]
+    missing_near = _not_near(question, anchor, cands, hits)
     out = {
         "focus_passage": sum(v for t, v in w.items() if _present(t, passage)) / total if focus else 1.0,
         "focus_sentence": sum(v for t, v in w.items() if _present(t, near)) / total if focus else 1.0,
@@ -533,6 +584,7 @@ def _signals(
         "focus_words": float(len(focus)),
         "names_missing": float(len(missing_names)),
         "names": float(len(_names(question))),
+        "names_missing_near": float(len(missing_near)),
     }
     if sims:
         out["sim"] = sims.get(anchor.text, 0.0)
@@ -555,6 +607,14 @@ def _holds(c: _Cand, kind: str) -> bool:
             return bool(re.search(r"\d[.:]\d\d\s*[-–]\s*\d", _value(c)))
         return _field_fits(c.field, {kind}) and holds(_value(c), kind)
     return holds(c.text, kind)
+
+
+_ABSENT_Q = re.compile(r"\b(?:ikke\s+(?:med|til\s+stede|deltog)|fravær\w*|afbud|manglede|udebl\w*)\b", re.I)
+
+
+def _absent(c: _Cand) -> bool:
+    """A header field listing who was absent (Afbud, Fraværende)."""
+    return c.field == "person" and bool(re.match(r"(?:afbud|fraværende)\b", c.text, re.I))
 
 
 def _value(c: _Cand) -> str:
@@ -654,11 +714,17 @@ def _indirect(question_part: str) -> str:
         if words[1].lower() in ("den", "det", "de", "en", "et") and len(words) > 2:
             n = 2
         words = words[1 : n + 1] + [words[0].lower()] + words[n + 1 :]
-    elif len(words) >= 2 and words[1].lower() in _SUBJECT_WORDS:
-        words[0], words[1] = words[1], words[0].lower()
+    elif len(words) >= 3 and words[0].lower() in ("er", "var"):
+        # "hvad er den præcise dato for kurset" → "hvad den præcise dato for kurset er"
+        words = words[1:] + [words[0].lower()]
     elif len(words) >= 3 and words[0].lower() in _AUXILIARIES:
         # "hvornår blev cykelstien indviet" → "hvornår cykelstien blev indviet": the auxiliary before the verb
         words = words[1:-1] + [words[0].lower(), words[-1]]
+    elif len(words) >= 3 and words[1].lower() in ("den", "det", "de"):
+        # "hvornår holdes det konstituerende møde" → "hvornår det konstituerende møde holdes"
+        words = words[1:] + [words[0].lower()]
+    elif len(words) >= 2 and words[1].lower() in _SUBJECT_WORDS:
+        words[0], words[1] = words[1], words[0].lower()
     out = f"{head} {' '.join(words)}".strip()
     return out[0].lower() + out[1:] if out[:1].isupper() and not out.split()[0][1:].isupper() and m else out
 

@@ -1,8 +1,8 @@
 """Answer quality of the assistant on our question sets and the external set, over one existing index.
 
     BYRAAD_EMBED_CACHE=/work/embcache.sqlite PYTHONPATH=. .venv/bin/python benchmarks/answer_quality.py \
-        --data-dir /tmp/idx [--sets shared,sources,external] [--llm extractive|openai:<m>|llamacpp:<gguf>] \
-        [--out benchmarks/results/answer-quality.json]
+        --data-dir /tmp/idx [--sets shared,sources,external,sample] [--llm extractive|openai:<m>|llamacpp:<gguf>] \
+        [--sweep-name-sim 0.85,0.875,0.9] [--out benchmarks/results/answer-quality.json]
 
 The index must already hold the set's corpus: the index `byraad eval` builds for the set's config (evaluation/configs/
 shared.toml: ../shared/corpus; external.toml: ../shared/corpus + corpus-pdf), found under <eval data dir>/eval/;
@@ -15,7 +15,9 @@ Each own set is split BY DOCUMENT into a tuning half and a checking half (evalua
 benchmarks/retrieval_sets.py), and the external set is reported on its own (scored with its own matching rule). The
 scores are those of evaluation.metrics (correctness, citation precision, refusal, false refusal, partial). The
 refusal threshold sweep (refusal of unanswerable vs false refusal of answerable per confidence threshold) is written
-for every half, so an operating point chosen on the tuning half can be checked on the others.
+for every half, so an operating point chosen on the tuning half can be checked on the others; `--sweep-name-sim`
+answers every case again at each threshold of the name rule (assistant.extractive.NAME_SIM) and writes the curve
+(`name_sim_sweep`). `sample` is the CI gate's set (evaluation/testsets/sample_corpus.jsonl over sample_corpus/).
 """
 
 from __future__ import annotations
@@ -38,6 +40,7 @@ SETS = {
     "sample": ROOT / "evaluation" / "testsets" / "sample_corpus.jsonl",  # the CI gate's set (sample_corpus/)
 }
 SWEEP = [round(0.05 * i, 2) for i in range(0, 21)]
+SWEPT = ("unanswerable_declined", "answerable_refused", "answerable_hedged", "correctness", "citation_precision")
 
 
 def load_cases(path: Path) -> list[dict]:
@@ -223,6 +226,11 @@ def main() -> int:
     ap.add_argument("--cases", default=str(Path("/tmp") / "answer-quality-cases.jsonl"))
     ap.add_argument("--shared", default=str(SHARED), help="the shared folder (for the external set)")
     ap.add_argument("--only", default="", help="comma-separated case ids (debugging)")
+    ap.add_argument(
+        "--sweep-name-sim",
+        default="",
+        help="comma-separated NAME_SIM thresholds: answer every set again at each (the name rule's operating point)",
+    )
     args = ap.parse_args()
     names = [s.strip() for s in args.sets.split(",") if s.strip()]
     SETS["external"] = Path(args.shared) / "eval" / "external-dev.jsonl"
@@ -246,15 +254,40 @@ def main() -> int:
     all_rows = []
     t0 = time.time()
     for name in names:
-        rows = []
         halves = {} if name == "external" else halves_of(SETS[name])
         rule = "external" if name == "external" else "project"
-        for case in load_cases(SETS[name]):
-            if only and case["id"] not in only:
-                continue
-            ans = assistant.answer(case["question"], council, mode=args.mode)
-            rows.append(score(case, ans, index, judged, halves.get(case["id"], ""), rule) | {"set": name})
+        cases = [c for c in load_cases(SETS[name]) if not only or c["id"] in only]
+
+        def run(cases=cases, halves=halves, rule=rule, name=name) -> list[dict]:
+            return [
+                score(
+                    c,
+                    assistant.answer(c["question"], council, mode=args.mode),
+                    index,
+                    judged,
+                    halves.get(c["id"], ""),
+                    rule,
+                )
+                | {"set": name}
+                for c in cases
+            ]
+
+        rows = run()
         all_rows += rows
+        if args.sweep_name_sim and not judged:
+            # The name rule's operating point (assistant.extractive.NAME_SIM): the same cases answered at each
+            # threshold (retrieval and vectors are memoised, so only the answering runs again).
+            from assistant import extractive
+
+            kept, curve = extractive.NAME_SIM, []
+            for t in [float(x) for x in args.sweep_name_sim.split(",")]:
+                extractive.NAME_SIM = t
+                rs = run()
+                for part in ("tune", "check", "") if name != "external" else ("",):
+                    s = summarise([r for r in rs if r["half"] == part] if part else rs)
+                    curve.append({"name_sim": t, "half": part or "all"} | {k: s[k] for k in SWEPT})
+            extractive.NAME_SIM = kept
+            results.setdefault("name_sim_sweep", {})[name] = curve
         parts = (
             {"all": rows}
             if name == "external"

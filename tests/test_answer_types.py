@@ -19,6 +19,7 @@ from byraad.types import Chunk, Hit
         ("Hvad koster cykelstien?", "number"),
         ("Hvor lang tid var sat af til punktet?", "number"),
         ("Hvem deltog i mødet?", "person"),
+        ("Hvilke deltagere var kun med i den første del af mødet?", "person"),
         ("Hvad hedder den nye sekretariatsmedarbejder?", "name"),
         ("Hvad hedder prøvehandling 2?", ""),
         ("Hvilke tal har Esbjerg for flygtninge i beskæftigelse?", "number"),
@@ -299,6 +300,77 @@ def test_a_name_of_the_question_missing_from_the_quoted_passages_refuses_unless_
     named = [_hit(1, "Jan Schrøder er formand for Ældrerådet i Aarhus. Rådet mødes fire gange om året.", "Ældreråd")]
     assert "Jan Schrøder" in compose(q, "", named, sims={t: 0.85 for t in candidate_texts(named)}).text
     assert "Jan Schrøder" in compose(q, "", h).text  # without meaning scores the words-only rules decide
+
+
+def test_a_typed_answer_not_about_the_name_asked_says_so():
+    """ "20 timer" from a sentence about Aarhus is no answer to how many hours Odense spent: the answer gives what the
+    material states and that it does not say it holds for Odense; by meaning close (a paraphrase) it is answered."""
+    h = [
+        _hit(
+            1,
+            "Odense og Aalborg holder korte møder i byrådet. Der er stor forskel på mødekulturen i byerne. Aarhus "
+            "Byråd bruger længere tid på byrådsmøder end andre byråd. Her var politikerne 20 timer til byrådsmøder.",
+            "Mødetid",
+        )
+    ]
+    q = "Hvor mange timer brugte politikerne i Odense Byråd på byrådsmøder?"
+    c = compose(q, "", h, sims={t: 0.85 for t in candidate_texts(h)})
+    assert c.text.startswith("Materialet nævner 20 timer [1], men ikke at det gælder Odense.")
+    assert c.partial == "at det gælder Odense" and not c.direct
+    assert compose(q, "", h, sims={t: 0.95 for t in candidate_texts(h)}).direct.startswith("20 timer")
+    assert compose(q, "", h).direct.startswith("20 timer")  # without meaning scores: the words-only rules
+
+
+def test_a_proposal_for_a_decision_is_no_decision():
+    h = [
+        _hit(
+            1,
+            "Udvalget drøftede kort beslutningsforslaget fra Radikale Venstre om en handlingsplan mod diskrimination.",
+            "Diskrimination",
+        )
+    ]
+    c = compose("Hvad blev byrådets endelige beslutning om forslaget om en handlingsplan mod diskrimination?", "", h)
+    assert c.partial == "hvad der blev besluttet" and "men ikke hvad der blev besluttet" in c.text
+
+
+def test_who_was_absent_is_answered_by_the_absence_field():
+    absent = compose("Hvem var ikke med til udvalgets møde i februar?", "", [_hit(1, MEETING, "Velkommen")])
+    first = absent.text.splitlines()[0]
+    assert "Ali Karim" in first and "Mette Bjerre" not in first
+    present = compose("Hvem deltog i udvalgets møde i februar?", "", [_hit(1, MEETING, "Velkommen")])
+    assert "Mette Bjerre" in present.text.splitlines()[0] and "Ali Karim" not in present.text.splitlines()[0]
+
+
+@pytest.mark.parametrize(
+    "question,indirect",
+    [
+        ("Hvornår blev Dokk1 indviet?", "hvornår Dokk1 blev indviet"),
+        ("hvornår åbner det?", "hvornår det åbner"),
+        ("Hvad er den præcise dato for kurset?", "hvad den præcise dato for kurset er"),
+        ("Hvornår holdes det konstituerende møde?", "hvornår det konstituerende møde holdes"),
+        ("Vandt Aarhus prisen?", "om Aarhus vandt prisen"),
+    ],
+)
+def test_indirect_question(question, indirect):
+    from assistant.extractive import _indirect
+
+    assert _indirect(question) == indirect
+
+
+def test_a_typed_answer_far_from_every_topic_word_of_its_part_is_not_an_answer():
+    h = [
+        _hit(
+            1,
+            "Forpersonerne ønsker et kursus i mødeledelse. Behovene er meget forskellige. Oplæggene filmes til "
+            "senere brug og kan ses igen. Optagelserne lægges ud den 2. februar 2026.",
+            "Udvalgsformandskredsen",
+        )
+    ]
+    q = "Hvad er den præcise dato for kurset i mødeledelse?"
+    c = compose(q, "", h, sims={t: 0.85 for t in candidate_texts(h)})
+    assert c.partial == "hvad den præcise dato for kurset i mødeledelse er" and not c.direct
+    near = [_hit(1, "Kurset i mødeledelse holdes den 2. februar 2026 på rådhuset.", "Kursus")]
+    assert compose(q, "", near, sims={t: 0.85 for t in candidate_texts(near)}).direct.startswith("2. februar 2026")
 
 
 def test_a_money_question_is_answered_from_the_passage_it_is_about_even_when_other_words_score_higher():
