@@ -480,7 +480,8 @@ def compose(
             head = f"Materialet nævner, at {said} {_markers([first.key])}, men ikke {partial}.\n"
             chosen = [c for c in chosen if c is not first]  # not quoted twice
     elif direct:
-        head = f"{direct[0].upper() + direct[1:]} {_markers(dkeys)}.\n"
+        # "5,1 mio. kr. [1]." would read as "5,1 mio. kr.." once the marker is removed (the cited sentence)
+        head = f"{direct[0].upper() + direct[1:].removesuffix('.')} {_markers(dkeys)}.\n"
     pieces = (
         ([head] if head else [])
         + ([lead + "\n"] if chosen else [])
@@ -668,6 +669,7 @@ _OUTCOMES = {
     "ansæt": "ansætte ansatte ansat ansættes",
 }
 _OUTCOME_FAMILIES = [content_tokens(words) for words in _OUTCOMES.values()]
+_DECIDED = frozenset().union(*(content_tokens(_OUTCOMES[k]) for k in ("vedtag", "godkend", "beslut")))
 _YES_NO_RE = re.compile(r"^\s*(?:og\s+)?([A-ZÆØÅa-zæøå]+)\b")
 _HV_RE = re.compile(r"^\s*(?:og\s+)?(?:i\s+)?hv\w*", re.I)
 
@@ -675,7 +677,10 @@ _HV_RE = re.compile(r"^\s*(?:og\s+)?(?:i\s+)?hv\w*", re.I)
 def _outcome_family(text: str) -> frozenset[str]:
     """The outcome verbs (all forms) of the outcome a question (part) asks about ("indviet" → indvie, indviede, …)."""
     q = content_tokens(text)
-    return frozenset().union(*(fam for fam in _OUTCOME_FAMILIES if q & fam))
+    fams = [fam for fam in _OUTCOME_FAMILIES if q & fam]
+    if any(fam & _DECIDED for fam in fams):
+        fams.append(_DECIDED)  # "vedtog" is stated by "godkendt af byrådet" and "besluttede" alike
+    return frozenset().union(*fams)
 
 
 def _missing_outcome(question: str, chosen: Sequence[_Cand]) -> str:

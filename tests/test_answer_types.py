@@ -384,4 +384,10 @@ def test_a_money_question_is_answered_from_the_passage_it_is_about_even_when_oth
         _hit(2, "Byrådet bevilgede 3 mio. kr. til en ny legeplads ved skolen.", "Legeplads"),
     ]
     c = compose("Hvad koster cykelstien langs Skovvej?", "", h)
-    assert c.direct.startswith("5,1 mio. kr. [1]")
+    assert c.direct == "5,1 mio. kr [1]."  # the abbreviation's period is the sentence's: no "kr.." once cited
+
+
+def test_a_decision_outcome_is_stated_by_any_decision_verb():
+    h = [_hit(1, "Politikken blev godkendt af byrådet den 30. april 2009 efter en lang høring.", "Kulturpolitik")]
+    c = compose("Hvornår vedtog byrådet politikken for kultur og fritid?", "", h)
+    assert c.direct.startswith("30. april 2009") and not c.partial
