@@ -37,6 +37,16 @@ class SentenceScorer:
         """Sentences embedded by this scorer (for benchmarks and tests)."""
         return self._store.misses if self._store is not None else self._fresh
 
+    def _key(self, text: str) -> bytes:
+        """A sentence's key in the store (sha256 of embedder id and text; assistant/sentence_rank.py reads by key)."""
+        from vectorstore.embedcache import _key
+
+        return _key(self.embedder.id, text)
+
+    def _lookup(self, keys: list[bytes]) -> dict[bytes, np.ndarray]:
+        """The stored vectors of those keys that have one (nothing is embedded)."""
+        return self._store.arrays(keys) if self._store is not None else {}
+
     def _add(self, texts: list[str], vecs: Sequence[Sequence[float]]) -> None:
         for t, v in zip(texts, vecs):
             a = np.asarray(v, dtype=np.float32)

@@ -69,7 +69,11 @@ class CachingEmbedder:
         return self.inner.embed_query(text)
 
     def _get(self, keys: list[bytes]) -> dict[bytes, list[float]]:
-        found: dict[bytes, list[float]] = {}
+        return {k: a.astype(float).tolist() for k, a in self.arrays(keys).items()}
+
+    def arrays(self, keys: list[bytes]) -> dict[bytes, np.ndarray]:
+        """The stored float32 vectors of those keys (`key(embedder id, text)`) that have one."""
+        found: dict[bytes, np.ndarray] = {}
         if self._db is None:
             return found
         try:
@@ -78,7 +82,7 @@ class CachingEmbedder:
                     part = keys[i : i + 500]
                     marks = ",".join("?" * len(part))
                     for k, v in self._db.execute(f"SELECT k, v FROM vec WHERE k IN ({marks})", part):
-                        found[bytes(k)] = np.frombuffer(v, dtype=np.float32).astype(float).tolist()
+                        found[bytes(k)] = np.frombuffer(v, dtype=np.float32)
         except sqlite3.Error:
             return {}
         return found
