@@ -480,8 +480,11 @@ def compose(
             head = f"Materialet nævner, at {said} {_markers([first.key])}, men ikke {partial}.\n"
             chosen = [c for c in chosen if c is not first]  # not quoted twice
     elif direct:
-        # "5,1 mio. kr. [1]." would read as "5,1 mio. kr.." once the marker is removed (the cited sentence)
-        head = f"{direct[0].upper() + direct[1:].removesuffix('.')} {_markers(dkeys)}.\n"
+        # The span's own marker only when no quoted sentence of that passage holds it (a field): else the quote
+        # below cites it, and a marked fragment ("5,1 mio. kr.") could stand twice in the source.
+        shown = [k for k in dkeys if not any(c.key == k and _span_in(direct, c.text) for c in chosen)]
+        body = direct[0].upper() + direct[1:]
+        head = f"{body.removesuffix('.')} {_markers(shown)}.\n" if shown else f"{body.removesuffix('.')}.\n"
     pieces = (
         ([head] if head else [])
         + ([lead + "\n"] if chosen else [])
@@ -616,6 +619,11 @@ _ABSENT_Q = re.compile(r"\b(?:ikke\s+(?:med|til\s+stede|deltog)|fravær\w*|afbud
 def _absent(c: _Cand) -> bool:
     """A header field listing who was absent (Afbud, Fraværende)."""
     return c.field == "person" and bool(re.match(r"(?:afbud|fraværende)\b", c.text, re.I))
+
+
+def _span_in(direct: str, sentence: str) -> bool:
+    """Whether every part of a direct answer ("5,1 mio. kr."; "a; b") stands in the sentence."""
+    return all(p.strip().rstrip(".") in sentence for p in direct.split(";") if p.strip())
 
 
 def _value(c: _Cand) -> str:
