@@ -13,7 +13,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Callable, Mapping, Sequence
 
-from assistant.answer_types import counts, fits, holds, measure, parts, span
+from assistant.question_kinds import counts, fits, holds, measure, parts, span
 from assistant.citations import MARKER_RE, content_tokens, split_sentences
 from assistant.prompts import looks_like_instruction
 from byraad.dates import format_date

@@ -89,3 +89,20 @@ def test_anchor_and_grounding():
         "Aarhuskompasset"
     ]
     assert answer_terms("Det kan jeg ikke finde i materialet.") == []
+
+
+def test_cost_follow_up_never_answered_with_an_amount_about_something_else(tmp_path):
+    """'Og hvad koster det?' after a question about a project is never answered with an amount about something else
+    (issue 14: it got an unrelated cost sentence); where it is answered, the amount is the project's."""
+    from assistant.assistant import Assistant
+    from tests.test_assistant import build_index
+
+    s, idx = build_index(tmp_path)
+    bot = Assistant(s, idx)
+    for prev in ("Hvad blev besluttet om cykelstien langs Skovvej?", "Hvordan stiller et byrådsmedlem et spørgsmål?"):
+        a = bot.answer("Og hvad koster det?", history=[(prev, "Se kilden [1].")])
+        assert "6,2 mio" not in a.text, a.text  # the winter service budget
+        if "Skovvej" not in prev:
+            assert a.refused or "mio. kr." not in a.text, a.text
+        elif not a.refused:
+            assert "4,8 mio. kr." in a.text or "5,1 mio. kr." in a.text, a.text

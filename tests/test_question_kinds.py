@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from assistant.answer_types import holds, wanted
+from assistant.question_kinds import holds, wanted
 from assistant.extractive import candidate_texts, compose
 from byraad.types import Chunk, Hit
 
@@ -93,7 +93,7 @@ def test_compose_refuses_a_when_question_that_only_talks_around_it():
 
 
 def test_parts_and_spans():
-    from assistant.answer_types import parts, span
+    from assistant.question_kinds import parts, span
 
     assert parts("Hvornår og hvor mødtes udvalget i februar 2025?") == [
         ("Hvornår", "when"),
@@ -234,13 +234,13 @@ def test_sentence_vectors_filled_once_and_only_for_an_embedder_with_meaning(tmp_
     ],
 )
 def test_measure_of_a_number_question(question, unit):
-    from assistant.answer_types import measure
+    from assistant.question_kinds import measure
 
     assert measure(question) == unit
 
 
 def test_a_number_answers_only_with_the_unit_asked_for():
-    from assistant.answer_types import counts, fits, span
+    from assistant.question_kinds import counts, fits, span
 
     s = "Hvis hvert medlem – ud over borgmester og rådmænd, i alt 25 – skal have en sekretær, koster det ca. 3,25 mio. kr."
     assert fits(s, "money") and span(s, "number", "money") == "ca. 3,25 mio. kr."
