@@ -15,6 +15,8 @@ from __future__ import annotations
 import re
 from typing import Sequence
 
+from assistant.citations import MARKER_RE, content_tokens, keys_in, split_sentences
+from assistant.extractive import topic_tokens
 from assistant.prompts import REFUSAL, REWRITE_SYSTEM, rewrite_prompt
 from byraad.dates import MONTH_NAME_ALT
 
@@ -161,8 +163,6 @@ _INTRO_RE = re.compile(r"^(?:ifølge|der er truffet|det fremgår|jf\.)[^\n]*:\s*
 def answer_terms(answer: str) -> list[str]:
     """Names the previous answer is about (capitalised words inside its first answering sentence, markers and its
     lead-in line left out): what "det" may point at when the previous question named too little."""
-    from assistant.citations import MARKER_RE, split_sentences
-    from assistant.prompts import REFUSAL
 
     if not answer or REFUSAL.lower().rstrip(".") in answer.lower():
         return []
@@ -213,7 +213,6 @@ def heuristic_rewrite(question: str, history: Sequence[tuple[str, str]]) -> str:
 def anchor_terms(question: str, history: Sequence[tuple[str, str]]) -> frozenset[str]:
     """The content words of what a follow-up is about (its carried subject); empty for a question that stands
     alone or names its own subject."""
-    from assistant.extractive import topic_tokens
 
     hist = pairs(history)
     if not hist:
@@ -231,7 +230,6 @@ MIN_ANCHOR = 0.5  # share of the subject's words the answering sentences (or the
 def grounded(anchor: frozenset[str], text: str, hits) -> bool:
     """True when the cited sentences of an answer — with the item or section each stands in, not the whole
     document's title — name at least MIN_ANCHOR of the follow-up's subject."""
-    from assistant.citations import content_tokens, keys_in, split_sentences
 
     if not anchor:
         return True

@@ -12,6 +12,8 @@ import re
 import time
 from typing import Any, Iterable, Mapping
 
+from assistant.citations import MARKER_RE, content_tokens, keys_in, split_sentences
+from byraad.access import is_closed
 from byraad.dates import format_date
 from byraad.types import Answer, Citation, Hit
 
@@ -231,7 +233,6 @@ _QUOTED_START = re.compile(r"(?<=[.!?])\s+(?=[“«„\"]\s*[A-ZÆØÅ0-9])")
 
 def citing_sentences(text: str, key: int | str) -> list[str]:
     """The sentences of an answer that cite [key], markers removed ("… kurs [1]." → "… kurs.")."""
-    from assistant.citations import MARKER_RE, keys_in, split_sentences
 
     out = []
     # A quoted sentence ("… spørgsmålet [1]. “Aarhus Kommune har …") starts a sentence of its own.
@@ -283,7 +284,6 @@ def _close(text: str, e: int) -> int:
 
 def source_sentences(text: str, lo: int = 0, hi: int | None = None) -> list[tuple[int, int]]:
     """Character spans of the sentences of text[lo:hi] (Danish sentence rules of assistant.citations)."""
-    from assistant.citations import split_sentences
 
     hi = len(text) if hi is None else hi
     letters = _Letters(text)
@@ -301,7 +301,6 @@ def mark_spans(context: str, sentences: Iterable[str], region: tuple[int, int] |
     for word (hyphenation, line and page breaks do not matter), else the source sentence inside the answer's
     sentence ("…, punkt 5: Godkendt." → "Godkendt."), else the source sentence sharing most of its content words
     with it (at least half). The cited chunk's `region` is searched first, then the whole context."""
-    from assistant.citations import content_tokens
 
     letters = _Letters(context)
     regions = [tuple(region)] if region and region[1] > region[0] else []
@@ -420,7 +419,6 @@ def source_panel_html(
 
 def _region(context: str, c: Mapping[str, Any]) -> tuple[int, int] | None:
     """The cited passage's place in a context stored without its span (older views)."""
-    from assistant.citations import split_sentences
 
     letters = _Letters(context)
     for p in (c.get("quote"), c.get("source_text")):
@@ -541,7 +539,6 @@ def export_marking(views: Iterable[Mapping[str, Any]]) -> str:
     """The confidentiality marking an export needs ("" when everything in it is public): closed material (lukket
     dagsorden) above internal. A source whose level is unknown (a view stored before levels were kept) counts as
     closed: marking too much is the safe error."""
-    from byraad.access import is_closed
 
     levels = [
         str(x.get("access") or "closed")
