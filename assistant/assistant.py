@@ -172,7 +172,7 @@ class Assistant:
                 turn, hits, f"opfølgningsspørgsmålets emne ({', '.join(sorted(anchor))}) nævnes ikke i svaret"
             )
             return
-        new = numbering(comp.text, [k for k in comp.keys if 1 <= k <= len(hits)])  # as _finish numbers them
+        new = numbering(comp.text, comp.keys, len(hits))  # as _finish numbers them
         for piece in comp.pieces:
             yield apply_numbering(piece, new)
         yield replace(
@@ -197,7 +197,7 @@ class Assistant:
 
     def _yield_direct(self, d: case.DirectAnswer, turn: "_Turn") -> Iterator[str | Answer]:
         turn.t1 = time.perf_counter()
-        new = numbering(d.text, [k for k in d.keys if 1 <= k <= len(d.hits)])  # as _finish numbers them
+        new = numbering(d.text, d.keys, len(d.hits))  # as _finish numbers them
         yield from (apply_numbering(p, new) for p in d.pieces)
         yield self._finish(turn, d.hits, d, steps=(d.step,))
 
@@ -205,13 +205,12 @@ class Assistant:
         """LLM path: stream, yield each sentence once it is complete and supported, then check the whole reply."""
         assert self.llm is not None
         buf, shown, failed = "", 0, False
-        new: dict[int, int] = {}  # numbered in order of first use as sentences stream, as _finish numbers them
+        streamed = ""  # the sentences yielded so far, numbered in order of first use as _finish numbers them
 
         def numbered(text: str) -> str:
-            for k in keys_in(text):
-                if 1 <= k <= len(hits) and k not in new:
-                    new[k] = len(new) + 1
-            return apply_numbering(text, new)
+            nonlocal streamed
+            streamed += " " + text
+            return apply_numbering(text, numbering(streamed, keys_in(streamed), len(hits)))
 
         for delta in self.llm.stream(SYSTEM_PROMPT, answer_prompt(question, hits, turn.period)):
             buf += delta

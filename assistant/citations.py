@@ -65,8 +65,10 @@ def keys_in(text: str) -> list[int]:
     return out
 
 
-def numbering(text: str, keys: Sequence[int]) -> dict[int, int]:
-    """Old citation number → new, numbered 1, 2, 3 … in order of first use in the text, then the keys not used."""
+def numbering(text: str, keys: Sequence[int], n_hits: int) -> dict[int, int]:
+    """Old citation number → new, numbered 1, 2, 3 … in order of first use in the text, then the keys not used (only
+    keys 1 … n_hits: numbers of passages that exist)."""
+    keys = [k for k in keys if 1 <= k <= n_hits]
     order: list[int] = []
     for k in keys_in(text):
         if k in keys and k not in order:
@@ -90,7 +92,7 @@ def renumber(
 ) -> tuple[str, list[int], list[Hit], list[str]]:
     """Markers numbered 1, 2, 3 … in order of first use (no gaps), the hits reordered to match (cited ones first, the
     rest in their order; each keeps its retrieval rank) and the notes' markers rewritten too."""
-    new = numbering(text, [k for k in keys if 1 <= k <= len(hits)])
+    new = numbering(text, keys, len(hits))
     by_new = sorted(new, key=new.get)
     rest = [h for i, h in enumerate(hits, 1) if i not in new]
     return (
