@@ -236,6 +236,23 @@ def comparison_rows(results: Mapping[str, Any]) -> tuple[list[str], list[list[st
     return ["metrik"] + [f"{n} (vores)" if n == ours else n for n in names], rows
 
 
+def per_kind_rows(pk: Mapping[str, Mapping[str, Any]]) -> tuple[list[str], list[list[Any]]]:
+    """One system's figures per question kind: (header, rows), for the Markdown and the HTML report alike."""
+    head = ["type", "n", "recall@5", "MRR", "svar rigtige", "afvist", "læk"]
+    return head, [
+        [
+            k,
+            s["cases"],
+            fmt(s["recall_at_5"]),
+            fmt(s["mrr"]),
+            fmt(s["answer_correctness"]),
+            fmt(s["refused"]),
+            s["leaks"],
+        ]
+        for k, s in pk.items()
+    ]
+
+
 def failed_cases(records: Sequence[Mapping[str, Any]]) -> list[tuple[Mapping[str, Any], list[str]]]:
     return [(r, why) for r in records if (why := failure_reasons(r))]
 
@@ -282,21 +299,7 @@ def render_markdown(results: Mapping[str, Any], records: Mapping[str, Sequence[M
         out += [
             f"### {n}",
             "",
-            _md_table(
-                ["type", "n", "recall@5", "MRR", "svar rigtige", "afvist", "læk"],
-                [
-                    [
-                        k,
-                        s["cases"],
-                        fmt(s["recall_at_5"]),
-                        fmt(s["mrr"]),
-                        fmt(s["answer_correctness"]),
-                        fmt(s["refused"]),
-                        s["leaks"],
-                    ]
-                    for k, s in pk.items()
-                ],
-            ),
+            _md_table(*per_kind_rows(pk)),
             "",
         ]
     fails = failed_cases(records.get(g["system"], []))
@@ -341,21 +344,7 @@ def render_html(
     for n, pk in results["per_kind"].items():
         parts += [
             f"<h3>{e(n)}</h3>",
-            table(
-                ["type", "n", "recall@5", "MRR", "svar rigtige", "afvist", "læk"],
-                [
-                    [
-                        k,
-                        s["cases"],
-                        fmt(s["recall_at_5"]),
-                        fmt(s["mrr"]),
-                        fmt(s["answer_correctness"]),
-                        fmt(s["refused"]),
-                        s["leaks"],
-                    ]
-                    for k, s in pk.items()
-                ],
-            ),
+            table(*per_kind_rows(pk)),
         ]
     fails = failed_cases(records.get(g["system"], []))
     parts.append(

@@ -9,6 +9,7 @@ import re
 import threading
 import unicodedata
 import warnings
+from dataclasses import replace
 
 from ingest.loaders import ocr
 from ingest.loaders.base import LoadedFile, LoadError, LoadOptions, offsets
@@ -61,14 +62,7 @@ def _add_warnings(loaded: LoadedFile, noise: list[str]) -> LoadedFile:
         return loaded
     if len(extra) > _MAX_WARNINGS:
         extra = extra[:_MAX_WARNINGS] + [f"pypdf: {len(extra) - _MAX_WARNINGS} more warnings"]
-    return LoadedFile(
-        loaded.raw_text,
-        loaded.page_starts,
-        loaded.page_labels,
-        loaded.title,
-        loaded.meta,
-        loaded.warnings + tuple(extra),
-    )
+    return replace(loaded, warnings=loaded.warnings + tuple(extra))
 
 
 def _read_pdf_ocr(data: bytes, opts: LoadOptions) -> LoadedFile:
@@ -88,14 +82,7 @@ def _read_pdf_ocr(data: bytes, opts: LoadOptions) -> LoadedFile:
         raise LoadError(f"scanned PDF without a text layer: needs OCR; {why_not}", "needs_ocr")
     if not loaded.meta.get("empty_pages"):
         return loaded
-    return LoadedFile(
-        loaded.raw_text,
-        loaded.page_starts,
-        loaded.page_labels,
-        loaded.title,
-        loaded.meta,
-        loaded.warnings + (f"no OCR: {why_not}",),
-    )
+    return replace(loaded, warnings=loaded.warnings + (f"no OCR: {why_not}",))
 
 
 def read_pdf(data: bytes) -> LoadedFile:
