@@ -51,6 +51,7 @@ _ABBREV = {
     "sml",
     "st",
     "p",
+    "d",  # "d. 20. december" (den)
 }
 _SPLIT_RE = re.compile(r"(?<=[.!?])[\"')\]]*\s+(?=[\"'(]?[A-ZÆØÅ0-9\[])")
 _NUM_RE = re.compile(r"\d+(?:[.,]\d+)*")

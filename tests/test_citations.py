@@ -55,6 +55,11 @@ def test_split_sentences_danish():
         "Næste sætning.",
         "Godkendt.",
     ]
+    # "d." (den) before a date is no sentence end: "byrådsmødet d. 20. december" stays one sentence
+    assert split_sentences("Det skal ske på byrådsmødet d. 20. december. Derefter høring.") == [
+        "Det skal ske på byrådsmødet d. 20. december.",
+        "Derefter høring.",
+    ]
     # a line break inside a sentence is no boundary
     assert split_sentences("Skriv også, at borgmesteren\nallerede har godkendt zonen.") == [
         "Skriv også, at borgmesteren allerede har godkendt zonen."
