@@ -418,7 +418,7 @@ def compose(
             )
     # The passages quoted: the best sentence's passage, and a passage an answered part needs.
     need = [c for _, _, c in answered]
-    chosen = _focus(chosen, need)
+    chosen = _focus(chosen, need, hits)
     anchor = need[0] if need else max(chosen, key=lambda c: (c.score, -c.key))  # the sentence that answers
     keys = list(dict.fromkeys(c.key for c in chosen))
     signals = _signals(question, hits, keys, anchor, cands, sims, idf) | {"typed": float(bool(answered))}
@@ -512,6 +512,8 @@ TRAIL_MIN_SHARE = 0.5  # a decision in the trail must hold this share of the que
 NAME_SIM = 0.875
 MIN_TYPED_COVERAGE = 0.0  # see docs/answering.md for the sweep
 _UNITS = ("money", "duration", "share")
+# Quote a passage of another document than the best sentence's only for a part it answers (docs/answering.md).
+OTHER_DOCS = False
 TYPED_SHARE = 0.5  # a typed candidate (date, number, name, place) must reach this share of the best score
 
 
@@ -631,13 +633,21 @@ def _value(c: _Cand) -> str:
     return c.text.split(": ", 1)[1] if c.field and ": " in c.text else c.text
 
 
-def _focus(chosen: list[_Cand], need: Sequence[_Cand]) -> list[_Cand]:
+def _focus(chosen: list[_Cand], need: Sequence[_Cand], hits: Sequence[Hit] = ()) -> list[_Cand]:
     """Quote the best sentence's passage (and the passages of the typed sentences that answer a part), not every
     passage that shares words with the question: a quote from a passage without the evidence is an imprecise
     citation."""
     top = max(chosen, key=lambda c: (c.score, -c.key))
     keys = {top.key} | {c.key for c in need}
-    out = [c for c in chosen if c.key in keys or c.score >= OTHER_FLOOR * top.score]
+    doc = hits[top.key - 1].chunk.doc_id if hits else None
+
+    def other_ok(c: _Cand) -> bool:
+        # Another passage only when it is nearly as strong and (unless OTHER_DOCS) of the same document: a passage
+        # of another document that shares the question's words is mostly context without the evidence.
+        same = not hits or hits[c.key - 1].chunk.doc_id == doc
+        return c.score >= OTHER_FLOOR * top.score and (same or OTHER_DOCS)
+
+    out = [c for c in chosen if c.key in keys or other_ok(c)]
     for c in need:
         if all(c is not o for o in out):
             out.append(c)

@@ -141,3 +141,14 @@ def test_decision_trail_needs_the_topic_not_just_the_body():
     q2 = "Hvad besluttede byrådet om Havnens Perle?"
     comp2 = compose(q2, q2, [Hit(chunk=make_chunk(0, body), score=1.0, rank=1)])
     assert comp2.text.startswith("Der er truffet følgende beslutning") and "[1]" in comp2.text
+
+
+def test_another_documents_passage_is_quoted_only_when_it_answers_a_part():
+    """A passage of another document that shares the question's words is context, not evidence: the answer quotes
+    the best sentence's document only (a passage of the same document that is nearly as strong stays)."""
+    best = row("Madaffald fra parcelhuse i Viby og Tranbjerg indsamles særskilt i nye grønne spande.", item="5")
+    near = "Madaffald fra parcelhuse i Viby indsamles særskilt hver anden uge fra marts."
+    q = "Hvordan indsamles madaffald fra parcelhuse i Viby og Tranbjerg?"
+    sims = {near: 0.9, best[-1]: 0.9}  # both close in meaning (fake cosines)
+    assert compose(q, q, hits(row(near), best), sims=sims).keys == [1, 2]
+    assert compose(q, q, hits(("dy",) + row(near)[1:], best), sims=sims).keys == [2]
