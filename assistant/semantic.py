@@ -1,20 +1,21 @@
 """Sentence similarity by meaning for the extractive answerer: cosine of the question's vector and each candidate
 sentence's vector (the index's own embedder, e5 "query:"/"passage:" roles).
 
-Sentence vectors are kept in `<data_dir>/sentences.sqlite` (a vectorstore.embedcache file: sha256 of embedder id +
-sentence → float32 vector), so a
-sentence is embedded once: `fill()` embeds the sentences of passages ahead of time (after ingest), and at question
-time at most `budget` missing sentences are embedded on the spot (the rest are scored by words alone), which bounds
-the answer time on material nobody has asked about yet. Test embedders (hash:) carry no meaning and get no scorer.
+Sentence vectors are kept in the data dir's one sentence store (assistant/sentence_store.py, shared with sentence-
+level retrieval), so a sentence is embedded once: `assistant.sentence_fill` embeds the sentences of passages ahead of
+time (after ingest), and at question time at most `budget` missing sentences are embedded on the spot and stored
+(the rest are scored by words alone), which bounds the answer time on material nobody has asked about yet. Test
+embedders (hash:) carry no meaning and get no scorer.
 """
 
 from __future__ import annotations
 
 import os
-from pathlib import Path
 from typing import Any, Iterable, Sequence
 
 import numpy as np
+
+from assistant.sentence_store import store
 
 BUDGET = 24  # sentences embedded at question time when their vectors are not stored yet
 
@@ -88,10 +89,6 @@ class SentenceScorer:
         return {t: float(self._mem[t] @ q) for t in uniq if t in self._mem}
 
 
-def store_path(settings: Any) -> Path:
-    return Path(settings.data_dir) / "sentences.sqlite"
-
-
 def has_meaning(settings: Any) -> bool:
     """Whether sentences are scored by meaning: `sentence_vectors` on and an embedder that carries meaning (test
     vectors, hash:<dim>, do not)."""
@@ -102,40 +99,7 @@ def has_meaning(settings: Any) -> bool:
 
 def make_scorer(index: Any, settings: Any) -> SentenceScorer | None:
     """The scorer over the index's embedder with the data dir's sentence store (filled after ingest: `byraad
-    ingest`, `byraad eval`, or `python -m assistant.semantic --data-dir …`); None for test vectors (hash:)."""
+    ingest`, `byraad eval`, or `python -m assistant.sentence_fill --data-dir …`); None for test vectors (hash:)."""
     if not has_meaning(settings) or getattr(index, "embedder", None) is None:
         return None
-    return SentenceScorer(index.embedder, store_path(settings))
-
-
-def fill_index(index: Any, settings: Any) -> int:
-    """Embed and store the candidate sentences of every indexed passage (after ingest; closed ones too: the store
-    holds hashes and vectors, never text, and a sentence is only ever scored when its passage is among the user's
-    own hits); returns how many were embedded (0 for test vectors)."""
-    from assistant.extractive import candidate_texts
-    from byraad.types import Hit
-
-    if not has_meaning(settings):
-        return 0
-    scorer = SentenceScorer(index.embedder, store_path(settings))
-    texts = [t for c in index.all_chunks().values() for t in candidate_texts([Hit(chunk=c, score=0.0)])]
-    return scorer.fill(texts)
-
-
-def main(argv: Sequence[str] | None = None) -> int:
-    import argparse
-
-    from byraad.settings import Settings
-    from vectorstore.index import Index
-
-    ap = argparse.ArgumentParser(description="Embed the sentences of an index for the extractive answerer.")
-    ap.add_argument("--data-dir", required=True)
-    args = ap.parse_args(argv)
-    settings = Settings.load(None, {"data_dir": args.data_dir}, os.environ)
-    n = fill_index(Index(settings, environ=os.environ), settings)
-    print(f"{n} sætninger indlejret i {store_path(settings)}")
-    return 0
-
-
-if __name__ == "__main__":
-    raise SystemExit(main())
+    return SentenceScorer(index.embedder, store(settings))

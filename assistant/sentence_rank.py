@@ -5,12 +5,13 @@ A chunk's vector mixes its header, its title and everything it says; the sentenc
 total appropriation is 30.7 million") is matched better on its own, so the chunk holding it is not outranked by the
 item's first chunk (title and background). The answerer still gets the whole chunk.
 
-Sentence vectors are kept in `<data_dir>/retrieval-sentences.sqlite` (sha256 of embedder id + sentence → float32
-vector, the format of assistant/semantic.py), filled after ingest by `byraad ingest` (run on an index that is up to
-date it only fills) and by `byraad eval`. Nothing is embedded at question time: without a filled store (or with
-the test embedders, hash:, which carry no meaning) the list is simply not there and retrieval is dense + BM25 as
-before. The matrix of all stored sentence vectors is held in memory per catalog generation (13k sentences × 384
-float32 = 20 MB for the shared corpus; one matrix-vector product per question); above MAX_SENTENCES it is off.
+Sentence vectors come from the data dir's one sentence store (assistant/sentence_store.py, shared with the
+answerer), filled after ingest by `byraad ingest` (run on an index that is up to date it only fills) and by `byraad
+eval`. Nothing is embedded here at question time: without a filled store (or with the test embedders, hash:, which
+carry no meaning) the list is simply not there and retrieval is dense + BM25 as before. The matrix of all stored
+sentence vectors is held in memory per catalog generation and store generation (raised by a fill, not by the
+answerer's on-the-spot writes; 13k sentences × 384 float32 = 20 MB for the shared corpus; one matrix-vector product
+per question); above MAX_SENTENCES it is off.
 """
 
 from __future__ import annotations
@@ -24,10 +25,10 @@ import numpy as np
 
 from assistant.citations import split_sentences
 from assistant.semantic import SentenceScorer
+from assistant.sentence_store import Generation, old_retrieval_store, ranks, store
 from byraad.types import Chunk
 from vectorstore.filters import Filter
 
-STORE = "retrieval-sentences.sqlite"
 MIN_CHARS = 4  # shorter "sentences" (a list number, "Nej") are not matched on their own
 MIN_COVERAGE = 0.9  # the list is used only when the store holds vectors for this share of the sentences
 # Above this many sentences the list is off (retrieval as without it): the matrix is held in memory (384 float32 =
@@ -41,10 +42,6 @@ def chunk_sentences(chunk: Chunk) -> list[str]:
     return out or [chunk.text]
 
 
-def store_path(settings: Any) -> Path:
-    return Path(settings.data_dir) / STORE
-
-
 class SentenceRanker:
     """Chunks ranked by their best sentence's cosine with the question, over the stored sentence vectors."""
 
@@ -52,20 +49,15 @@ class SentenceRanker:
         self.index = index
         self.path = Path(path)
         self.store = SentenceScorer(index.embedder, path, budget=0)
+        self.generation = Generation(path)
         self._state: tuple | None = None  # (key, chunk rows, row starts, sentence matrix); rows None = inactive
         self._lock = threading.Lock()
 
     def _key(self, cols: Any) -> tuple:
-        """What the matrix was built from: the catalog generation's columns and the store file's state (a fill
-        after ingest changes the store, not the catalog)."""
-        sig = []
-        for p in (self.path, self.path.with_name(self.path.name + "-wal")):
-            try:
-                st = p.stat()
-                sig.append((st.st_mtime_ns, st.st_size))
-            except OSError:
-                sig.append(None)
-        return (cols, tuple(sig))  # the columns object itself: identity, as long as it is held here
+        """What the matrix was built from: the catalog generation's columns (the columns object itself: identity,
+        as long as it is held here) and the store's generation (a fill after ingest changes the store, not the
+        catalog; an answer's on-the-spot sentence vectors change neither)."""
+        return (cols, self.generation.read())
 
     def _matrix(self) -> tuple:
         cols = self.index.columns()
@@ -129,20 +121,13 @@ class SentenceRanker:
 
 
 def make_ranker(index: Any, settings: Any) -> SentenceRanker | None:
-    """The ranker over the index's filled sentence store; None when sentence_weight is 0, the store was never
+    """The ranker over the data dir's filled sentence store; None when sentence_weight is 0, the store was never
     filled, or the embedder is a test embedder (hash:) that carries no meaning."""
     emb = getattr(index, "embedder", None)
-    if (
-        settings.sentence_weight <= 0
-        or emb is None
-        or str(getattr(emb, "id", "")).startswith("hash")
-        or not store_path(settings).exists()
-    ):
+    if emb is None or not ranks(settings, str(getattr(emb, "id", "hash"))):
         return None
-    return SentenceRanker(index, store_path(settings))
-
-
-def fill_sentences(index: Any, settings: Any) -> int:
-    """Embed and store the sentences of every indexed chunk not stored yet (after ingest); returns how many."""
-    scorer = SentenceScorer(index.embedder, store_path(settings))
-    return scorer.fill(t for c in index.all_chunks().values() for t in chunk_sentences(c))
+    path = store(settings)
+    old = old_retrieval_store(settings)
+    if old.exists():  # an old layout whose merge failed (logged): read its retrieval store as before
+        path = old
+    return SentenceRanker(index, path) if path.exists() else None

@@ -148,28 +148,22 @@ def ingest(obj: Ctx, paths, prune, rebuild, as_json, quiet, niceness, progress_j
 
 
 def _fill_sentences(s, quiet: bool) -> None:
-    """After ingest: embed the sentences of new chunks for sentence-level retrieval (assistant/sentence_rank.py;
-    nothing with sentence_weight = 0 or the test embedders) and for the extractive answerer's scoring by meaning
-    (assistant.semantic; nothing with sentence_vectors = false or the test embedders). Safe to interrupt: what is
-    stored stays stored."""
-    from assistant.semantic import fill_index, has_meaning
+    """After ingest: embed the sentences of new chunks into the data dir's one sentence store
+    (assistant/sentence_store.py), for sentence-level retrieval (nothing with sentence_weight = 0) and the extractive
+    answerer's scoring by meaning (nothing with sentence_vectors = false); nothing with the test embedders. Safe to
+    interrupt: what is stored stays stored."""
+    from assistant.semantic import has_meaning
+    from assistant.sentence_fill import fill
+    from assistant.sentence_store import ranks
     from vectorstore.index import Index
 
-    rank = s.sentence_weight > 0 and not s.embedder.startswith("hash")
-    if not rank and not has_meaning(s):
+    if not ranks(s) and not has_meaning(s):
         return
     index = Index(s, environ=os.environ)
     try:
-        if rank:
-            from assistant.sentence_rank import fill_sentences
-
-            n = fill_sentences(index, s)
-            if not quiet:
-                click.echo(f"  Sætninger til søgning indlejret: {n}")
-        if has_meaning(s):
-            m = fill_index(index, s)
-            if not quiet and m:
-                click.echo(f"  {m} nye sætninger indlejret til svarene", err=True)
+        n = fill(index, s)
+        if not quiet:
+            click.echo(f"  Sætninger indlejret: {n}")
     finally:
         index.close()
 

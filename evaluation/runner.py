@@ -453,7 +453,7 @@ def build_systems(
     corpus) and build the requested systems; returns (systems, leak checker, llm, the caching embedder)."""
     from assistant.assistant import build_assistant
     from assistant.llm import make_llm
-    from assistant.semantic import fill_index
+    from assistant.sentence_fill import fill
     from evaluation.baselines import NaiveBM25, NaiveRAG, OurSystem
     from ingest.pipeline import ingest_paths
     from vectorstore.index import Index
@@ -465,15 +465,9 @@ def build_systems(
         rep = ingest_paths(list(roots), settings, index=index, progress=progress, environ=environ)
         if progress:
             print(f"korpus: {rep.totals}", file=sys.stderr)
-    if settings.sentence_weight > 0 and not settings.embedder.startswith("hash"):
-        from assistant.sentence_rank import fill_sentences
-
-        n = fill_sentences(index, settings)  # the sentence list of retrieval (a no-op when filled and unchanged)
-        if progress and n:
-            print(f"sætninger indlejret: {n}", file=sys.stderr)
-    n = fill_index(index, settings)  # sentence vectors for the extractive answerer (only the missing ones)
+    n = fill(index, settings)  # sentence vectors of retrieval and the answerer (only the missing ones)
     if progress and n:
-        print(f"sætninger indlejret til svarene: {n}", file=sys.stderr)
+        print(f"sætninger indlejret: {n}", file=sys.stderr)
     table = load_group_table(settings.groups_file or None)
     llm = make_llm(settings, environ)
     assistant = build_assistant(settings, index, llm=llm, audit=False)

