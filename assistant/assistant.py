@@ -28,7 +28,7 @@ from assistant.citations import (
     support,
 )
 from assistant.drafting import draft
-from assistant.followup import anchor_terms, grounded, standalone_query
+from assistant.followup import about, anchor_terms, grounded, pairs, standalone_query
 from assistant.llm import LLM, make_llm
 from assistant.prompts import REFUSAL, SYSTEM_PROMPT, answer_prompt
 from assistant.retrieval import Retriever
@@ -151,6 +151,7 @@ class Assistant:
             yield from self._generate(turn, standalone, hits)
             return
         hits = self._with_case_history(standalone, hits, access)
+        anchor = anchor_terms(question, history)  # a follow-up's carried subject (empty for a question of its own)
         comp = extractive.compose(
             standalone,
             ret.query.expanded,
@@ -158,6 +159,7 @@ class Assistant:
             ret.query.period,
             sims=self._similarities(ret.query.expanded, hits),
             idf=getattr(self.retriever, "term_weights", None),
+            about=about(anchor, hits, pairs(history)[-1][1]) if anchor else None,
         )
         if not comp.text:
             yield REFUSAL
@@ -166,7 +168,7 @@ class Assistant:
                 confidence=comp.confidence,
             )
             return
-        if not grounded(anchor := anchor_terms(question, history), comp.text, hits):
+        if not grounded(anchor, comp.text, hits):
             yield REFUSAL  # a follow-up answered by a sentence about something else than its subject
             yield self._refusal(
                 turn, hits, f"opfølgningsspørgsmålets emne ({', '.join(sorted(anchor))}) nævnes ikke i svaret"

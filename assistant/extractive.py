@@ -11,7 +11,7 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import dataclass, field
-from typing import Callable, Mapping, Sequence
+from typing import Callable, Collection, Mapping, Sequence
 
 from assistant.question_kinds import counts, fits, holds, measure, parts, span
 from assistant.citations import MARKER_RE, content_tokens, split_sentences
@@ -341,8 +341,11 @@ def compose(
     period: str = "",
     sims: Mapping[str, float] | None = None,
     idf: Callable[[set[str]], Mapping[str, float]] | None = None,
+    about: Collection[int] | None = None,
 ) -> Composed:
     """Compose the extractive answer from the hits (keys are 1-based positions in `hits`); empty text = nothing.
+    `about`: for a follow-up, the keys of the passages about its carried subject (assistant.followup.about), the
+    only ones its typed answer ("Og hvad koster det?": an amount) may come from, whatever their rank.
 
     A short direct answer first (the date, amount, name or place a typed question asks for), then the supporting
     sentences, each with its [n]. When only part of the question is answered, the answer says what the material
@@ -372,8 +375,13 @@ def compose(
     around = 0  # typed parts about an outcome whose typed sentences do not state it
     missing: list[str] = []
     # A header field answers only from the passage the question is about (the top hit, or the passage of the best
-    # sentence): the date field of another meeting is no answer to "hvornår blev <this> holdt".
-    topical = {1} | {max((c for c in cands if not c.field), key=lambda c: c.score, default=chosen[0]).key}
+    # sentence): the date field of another meeting is no answer to "hvornår blev <this> holdt". A follow-up is about
+    # its carried subject: the passages about it, whatever their rank, and no other.
+    topical = (
+        set(about)
+        if about is not None
+        else {1} | {max((c for c in cands if not c.field), key=lambda c: c.score, default=chosen[0]).key}
+    )
     for part, kind in qparts:
         if not kind:
             continue
@@ -391,6 +399,7 @@ def compose(
                 and _holds(c, kind)
                 and fits(_value(c), unit)
                 and (not c.field or c.key in topical)
+                and (about is None or c.key in topical)
             ),
             key=lambda c: (not counts(_value(c), unit), _absent(c) != absent, -c.score, c.key, c.pos),
         )

@@ -5,9 +5,10 @@ heuristic that detects a dependent question (pronouns such as "de", "det", "den 
 "og i 2023?") and carries over the previous question's key terms and its time expression — and, when the previous
 question names too little to carry ("Hvad besluttede byrådet om punkt 2?"), the names in the previous answer.
 
-What was carried is the follow-up's subject ("det" in "Og hvad koster det?"): `anchor_terms` gives its words, and
-`grounded` tells whether an answer's cited sentences (or the items they stand in) are about it, so a follow-up
-answered by a sentence about something else is refused rather than shown.
+What was carried is the follow-up's subject ("det" in "Og hvad koster det?"): `anchor_terms` gives its words,
+`about` the hits whose item or section is about it (the answerer takes a typed answer such as an amount from any of
+them, not only from the top hit), and `grounded` tells whether an answer's cited sentences (or the items they stand
+in) are about it, so a follow-up answered by a sentence about something else is refused rather than shown.
 """
 
 from __future__ import annotations
@@ -227,6 +228,43 @@ def anchor_terms(question: str, history: Sequence[tuple[str, str]]) -> frozenset
 MIN_ANCHOR = 0.5  # share of the subject's words the answering sentences (or their items) must name
 
 
+def _named(anchor: frozenset[str], have: set[str]) -> bool:
+    """Whether the words `have` name at least MIN_ANCHOR of the subject's words (a word of 5+ letters also by its
+    stem: "cykelsti" names "cykelstien")."""
+
+    def found(t: str) -> bool:
+        return t in have or (len(t) >= 5 and any(w.startswith(t) or (len(w) >= 5 and t.startswith(w)) for w in have))
+
+    return sum(1 for t in anchor if found(t)) >= MIN_ANCHOR * len(anchor)
+
+
+def _heading(hit) -> set[str]:
+    """The words of the item or section a passage stands in (not the whole document's title)."""
+    m = hit.chunk.meta
+    return content_tokens(" ".join(str(m.get(f) or "") for f in ("item_title", "section")))
+
+
+def _flat(text: str) -> str:
+    return " ".join(MARKER_RE.sub(" ", text).split()).lower()
+
+
+def about(anchor: frozenset[str], hits, previous_answer: str = "") -> list[int]:
+    """The keys (1-based) of the hits about the follow-up's subject: a passage of an item (or section) the previous
+    answer quoted from, or one whose item or section title names at least MIN_ANCHOR of the subject. These are the
+    passages an answer to "Og hvad koster det?" may take its amount from, whichever rank they have, and the only
+    ones."""
+    quoted = [q for q in (_flat(x) for x in split_sentences(_INTRO_RE.sub("", previous_answer))) if len(q) >= 25]
+    texts = [_flat(h.chunk.text) for h in hits]
+    seed = {_place(h) for h, t in zip(hits, texts) if any(q.rstrip(" .") in t for q in quoted)}
+    return [k for k, h in enumerate(hits, 1) if _place(h) in seed or _named(anchor, _heading(h))]
+
+
+def _place(hit) -> tuple[str, str]:
+    """The item (or section) a passage stands in, within its document."""
+    m = hit.chunk.meta
+    return hit.chunk.doc_id, str(m.get("item_title") or m.get("section") or hit.chunk.chunk_id)
+
+
 def grounded(anchor: frozenset[str], text: str, hits) -> bool:
     """True when the cited sentences of an answer — with the item or section each stands in, not the whole
     document's title — name at least MIN_ANCHOR of the follow-up's subject."""
@@ -240,13 +278,8 @@ def grounded(anchor: frozenset[str], text: str, hits) -> bool:
             continue
         have |= content_tokens(s)
         for k in keys:
-            m = hits[k - 1].chunk.meta
-            have |= content_tokens(" ".join(str(m.get(f) or "") for f in ("item_title", "section")))
-
-    def found(t: str) -> bool:
-        return t in have or (len(t) >= 5 and any(w.startswith(t) or (len(w) >= 5 and t.startswith(w)) for w in have))
-
-    return sum(1 for t in anchor if found(t)) >= MIN_ANCHOR * len(anchor)
+            have |= _heading(hits[k - 1])
+    return _named(anchor, have)
 
 
 def standalone_query(question: str, history: Sequence[tuple[str, str]], llm=None) -> str:
