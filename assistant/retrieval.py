@@ -211,7 +211,12 @@ class Retriever:
         if self.sentences is None:
             return []
         chunks = self.index.all_chunks()
-        found = self.sentences.search(self._query_vector(query.expanded), self.settings.retrieve_k, query.flt)
+        found = self.sentences.search(
+            self._query_vector(query.expanded),
+            self.settings.retrieve_k,
+            query.flt,
+            question=query.question if self.settings.sentence_kinds else "",
+        )
         return [Hit(chunk=chunks[cid], score=sim) for cid, sim in found if cid in chunks]
 
     def clear_query_cache(self) -> None:

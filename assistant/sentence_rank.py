@@ -34,6 +34,8 @@ MIN_COVERAGE = 0.9  # the list is used only when the store holds vectors for thi
 # Above this many sentences the list is off (retrieval as without it): the matrix is held in memory (384 float32 =
 # 1.5 kB each, 230 MB here) and built on the first question of a catalog generation (0.4 s for 8k sentences).
 MAX_SENTENCES = 150_000
+MAX_MASKS = 64  # answer-kind masks kept per matrix (one per combination of kinds asked for; a few in practice)
+KIND_BLOCK = 256  # sentences checked for an answer kind at a time, best first (see SentenceRanker._typed)
 
 
 def chunk_sentences(chunk: Chunk) -> list[str]:
@@ -50,7 +52,8 @@ class SentenceRanker:
         self.path = Path(path)
         self.store = SentenceScorer(index.embedder, path, budget=0)
         self.generation = Generation(path)
-        self._state: tuple | None = None  # (key, chunk rows, row starts, sentence matrix); rows None = inactive
+        # (key, chunk rows, row starts, sentence matrix, sentence texts, {answer kinds: mask}); rows None = inactive
+        self._state: tuple | None = None
         self._lock = threading.Lock()
 
     def _key(self, cols: Any) -> tuple:
@@ -77,47 +80,103 @@ class SentenceRanker:
         per_chunk = [chunk_sentences(chunks[cid]) for cid in cols.ids]
         texts = [t for ss in per_chunk for t in ss]
         if len(texts) > MAX_SENTENCES:
-            return (None, None, None)
+            return (None, None, None, None, None)
         keys = [self.store._key(t) for t in texts]
         have = self.store._lookup(keys)
         self.store._mem.clear()  # the matrix below is the one copy kept
         if not texts or sum(k in have for k in keys) < MIN_COVERAGE * len(keys):
-            return (None, None, None)
+            return (None, None, None, None, None)
         rows: list[int] = []
         starts: list[int] = []
         vecs: list[np.ndarray] = []
+        kept: list[str] = []  # the text of each matrix row (for the answer-kind masks)
         pos = 0
         for i, ss in enumerate(per_chunk):
-            got = [have[k] for k in keys[pos : pos + len(ss)] if k in have]
+            got = [(t, have[k]) for t, k in zip(ss, keys[pos : pos + len(ss)]) if k in have]
             pos += len(ss)
             if got:
                 rows.append(i)
                 starts.append(len(vecs))
-                vecs.extend(got)
+                kept += [t for t, _ in got]
+                vecs += [v for _, v in got]
         mat = np.stack(vecs).astype(np.float32)
         mat /= np.maximum(np.linalg.norm(mat, axis=1, keepdims=True), 1e-9)
-        return (np.asarray(rows, np.int64), np.asarray(starts, np.int64), mat)
+        return (np.asarray(rows, np.int64), np.asarray(starts, np.int64), mat, kept, {})
 
     @property
     def active(self) -> bool:
         """True when the store holds the sentences of (nearly) every chunk."""
         return self._matrix()[1] is not None
 
-    def search(self, vector: Sequence[float], k: int, flt: Filter) -> list[tuple[str, float]]:
-        """The k chunks `flt` admits whose best sentence is closest to the question, best first: (chunk id, cosine)."""
-        cols, rows, starts, mat = self._matrix()
+    def search(self, vector: Sequence[float], k: int, flt: Filter, question: str = "") -> list[tuple[str, float]]:
+        """The k chunks `flt` admits whose best sentence is closest to the question, best first: (chunk id, cosine).
+        When `question` asks for a kind of answer (a date, a number, a name, a place: answer_kinds), only sentences
+        that can hold one count, and a chunk without such a sentence is not in the list."""
+        cols, rows, starts, mat, texts, masks = self._matrix()
         if rows is None or not len(rows):
             return []
         q = np.asarray(vector, dtype=np.float32)
         q = q / max(float(np.linalg.norm(q)), 1e-9)
         # einsum, not `@` (see vectorstore/index.py VectorCache.score: no spinning BLAS threads on busy cores)
-        best = np.maximum.reduceat(np.einsum("ij,j->i", mat, q), starts)
-        best = np.where(cols.mask(flt)[rows], best, -np.inf)
+        sims = np.einsum("ij,j->i", mat, q)
+        admitted = cols.mask(flt)[rows]
+        kinds = answer_kinds(question) if question else ()
+        if kinds:
+            return self._typed(cols.ids, rows, starts, sims, admitted, texts, masks, kinds, k)
+        best = np.maximum.reduceat(sims, starts)
+        best = np.where(admitted, best, -np.inf)
         n = min(k, int(np.isfinite(best).sum()))
         if n <= 0:
             return []
         top = np.argpartition(-best, n - 1)[:n]
         return sorted(((cols.ids[rows[i]], float(best[i])) for i in top), key=lambda t: (-t[1], t[0]))
+
+    @staticmethod
+    def _typed(ids, rows, starts, sims, admitted, texts, masks, kinds, k) -> list[tuple[str, float]]:
+        """The k admitted chunks whose best sentence *that can answer `kinds`* is closest: sentences are read best
+        first, block by block, until k chunks have one, so only the sentences near the top are checked (each once
+        per matrix and kinds: `masks[kinds]` holds -1 unchecked / 0 / 1 per sentence)."""
+        known = masks.get(kinds)
+        if known is None:
+            if len(masks) >= MAX_MASKS:
+                masks.clear()
+            known = masks[kinds] = np.full(len(texts), -1, np.int8)
+        owner = np.repeat(np.arange(len(rows)), np.diff(np.append(starts, len(texts))))
+        cand = np.flatnonzero(admitted[owner])
+        order = cand[np.argsort(-sims[cand], kind="stable")]
+        found: dict[int, float] = {}
+        for lo in range(0, len(order), KIND_BLOCK):
+            block = order[lo : lo + KIND_BLOCK]
+            for i in block[known[block] < 0]:
+                known[i] = can_answer(texts[i], kinds)
+            for i in block[known[block] == 1]:
+                found.setdefault(int(owner[i]), float(sims[i]))  # read best first: the first is the chunk's best
+            if len(found) >= k:
+                break
+        top = sorted(found.items(), key=lambda t: (-t[1], ids[rows[t[0]]]))[:k]
+        return [(ids[rows[c]], sim) for c, sim in top]
+
+
+def answer_kinds(question: str) -> tuple[tuple[str, str], ...]:
+    """The kinds of answer a question asks for, per part: (kind, measure) pairs of assistant/question_kinds.py
+    ("Hvornår …" → (("when", ""),); "Hvad koster …" → (("number", "money"),)); () when it asks for none. A counted
+    noun ("hvor mange borgere") is not required of a sentence (it is often written otherwise), so its measure is ""."""
+    from assistant import question_kinds as qk
+
+    out = []
+    for part, kind in qk.parts(question):
+        if kind:
+            unit = qk.measure(part) if kind == "number" else ""
+            out.append((kind, unit if unit in ("money", "duration", "share") else ""))
+    return tuple(dict.fromkeys(out))
+
+
+def can_answer(sentence: str, kinds: Sequence[tuple[str, str]]) -> bool:
+    """True when the sentence can hold an answer of one of the kinds (question_kinds.holds, and a number of the
+    measure asked for: question_kinds.fits)."""
+    from assistant import question_kinds as qk
+
+    return any(qk.holds(sentence, k) and (k != "number" or qk.fits(sentence, u)) for k, u in kinds)
 
 
 def make_ranker(index: Any, settings: Any) -> SentenceRanker | None:

@@ -59,6 +59,9 @@ class Settings:
     # Weight of the third list, chunks ranked by their best sentence (needs the sentence store filled after ingest:
     # byraad ingest; 0 = off; docs/retrieval-tuning.md).
     sentence_weight: float = 0.3
+    # The sentence list counts only sentences that can answer the kind of question asked (a date for "hvornår", an
+    # amount for "hvad koster", a name for "hvem": assistant/question_kinds.py; docs/retrieval-tuning.md).
+    sentence_kinds: bool = True
     # Diversity floor: a document may always fill this many places; more when it holds a larger share of the
     # candidates (assistant/retrieval.py _select; docs/retrieval-tuning.md).
     max_per_doc: int = 6
