@@ -37,6 +37,8 @@ RELAX_GAIN = 0.2  # undated material must match this much better before a questi
 SCORE_DATE_BONUS = 0.05  # score fusion: a hit inside a hinted date window gains this share of the weights' sum
 BOOST_PLACES = 3  # a hit inside a hinted date window gains what climbing ~3 places at the top is worth
 CAP_POOL = 3  # the per-document cap looks at the best CAP_POOL×k distinct candidates (see _select)
+CASE_TOKEN = re.compile(r"[\w./-]*\d[\w./-]*")  # a word with a digit: a case number candidate ("12/27845")
+CASE_MIN = 6  # shorter (case_key) tokens are no case number: a year, a day, a count
 
 
 @dataclass(frozen=True)
@@ -48,6 +50,7 @@ class Query:
     flt: Filter
     period: str
     date_boost: tuple[int, int] | None = None
+    cases: tuple[str, ...] = ()  # case numbers the question names that the material knows (case_key form)
 
 
 @dataclass(frozen=True)
@@ -88,6 +91,7 @@ class Retriever:
         self._sig_cache: dict[str, tuple] = {}
         self._tok_cache: dict[str, frozenset[str]] = {}
         self._vec_cache: dict[str, list[float]] = {}
+        self._cases: tuple | None = None  # (catalog columns, {case key: chunk ids})
 
     @property
     def today(self) -> dt.date:
@@ -128,7 +132,30 @@ class Retriever:
                 else:
                     boost = (p.date_from or 0, p.date_to or 99991231)
         flt = replace(given, access=self.access(who, all_access).levels, date_from=date_from, date_to=date_to)
-        return Query(question=q, expanded=expanded, flt=flt, period=period, date_boost=boost)
+        cases = self.case_keys(q) if self.settings.case_numbers else ()
+        return Query(question=q, expanded=expanded, flt=flt, period=period, date_boost=boost, cases=cases)
+
+    def case_keys(self, question: str) -> tuple[str, ...]:
+        """The case numbers written in the question that are some chunk's case number ("Hvad er der sket i sag
+        EMN-2025-003383?", "sag 12/27845"), compared as byraad.text.case_key does; () when none."""
+        known = self._case_chunks()
+        if not known:
+            return ()
+        toks = (case_key(t.rstrip("./-")) for t in CASE_TOKEN.findall(question))
+        return tuple(dict.fromkeys(t for t in toks if len(t) >= CASE_MIN and t in known))
+
+    def _case_chunks(self) -> dict[str, list[str]]:
+        """{case key: chunk ids} of every chunk with a case number, built once per catalog generation."""
+        cols = self.index.columns()
+        st = self._cases
+        if st is None or st[0] is not cols:
+            out: dict[str, list[str]] = {}
+            for cid, c in self.index.all_chunks().items():
+                key = case_key(str(c.meta.get("case_number") or ""))
+                if key:
+                    out.setdefault(key, []).append(cid)
+            st = self._cases = (cols, out)
+        return st[1]
 
     def _known_word(self, word: str) -> bool:
         """True when a spelling variant occurs in the indexed material (so it is worth adding)."""
@@ -198,6 +225,8 @@ class Retriever:
         sent = self._sentence_search(query) if mode == "hybrid" else []
         t3 = time.perf_counter()
         fused = self._fuse(dense, lex, query, sent)
+        if query.cases and mode == "hybrid":
+            fused = self._case_first(query, fused)
         hits = self._select(fused, k)
         weak = self._weak(query, dense, lex, mode)
         timings["dense_ms"] = timings.get("dense_ms", 0.0) + (t1 - t) * 1000
@@ -277,6 +306,20 @@ class Retriever:
                     e[0] += bonus
         order = sorted(acc.items(), key=lambda kv: (-kv[1][0], kv[0]))
         return [Hit(chunk=c, score=sc, dense_score=ds, bm25_score=bs) for _, (sc, c, ds, bs) in order]
+
+    def _case_first(self, query: Query, fused: list[Hit]) -> list[Hit]:
+        """The chunks of the case(s) the question names first: those the lists found in fused order, then the rest of
+        the case (that the filter admits) in document order; everything else after. "Hvad er der sket i sag X?" is
+        answered by the case's decisions, whose text rarely repeats the case number or the question's words."""
+        known = self._case_chunks()
+        ids = {cid for key in query.cases for cid in known.get(key, ())}
+        chunks = self.index.all_chunks()
+        top = fused[0].score if fused else 0.0
+        first = [replace(h, score=h.score + top) for h in fused if h.chunk.chunk_id in ids]
+        seen = {h.chunk.chunk_id for h in first}
+        more = [chunks[c] for c in ids - seen if c in chunks and query.flt.matches(chunks[c].meta)]
+        rest = [h for h in fused if h.chunk.chunk_id not in ids]
+        return first + [Hit(chunk=c, score=top) for c in sorted(more, key=_doc_order)] + rest
 
     def _select(self, fused: list[Hit], k: int) -> list[Hit]:
         """Collapse near-duplicates (keep the better ranked), then cap hits per document relative to how many

@@ -62,6 +62,9 @@ class Settings:
     # The sentence list counts only sentences that can answer the kind of question asked (a date for "hvornår", an
     # amount for "hvad koster", a name for "hvem": assistant/question_kinds.py; docs/retrieval-tuning.md).
     sentence_kinds: bool = True
+    # A case number in the question that the material knows puts that case's chunks first (assistant/retrieval.py
+    # _case_first; docs/retrieval-tuning.md).
+    case_numbers: bool = True
     # Diversity floor: a document may always fill this many places; more when it holds a larger share of the
     # candidates (assistant/retrieval.py _select; docs/retrieval-tuning.md).
     max_per_doc: int = 6
