@@ -9,28 +9,13 @@ from assistant.sentence_fill import fill as fill_sentences
 from assistant.sentence_rank import answer_kinds, can_answer, make_ranker
 from byraad.access import User
 from tests import builders
-from tests.test_sentence_rank import WordsEmbedder
+from tests.test_sentence_rank import WordsEmbedder, chunk
 from vectorstore.filters import Filter
 
 TALK = "Udgiften til idrætsanlægget i Lisbjerg blev drøftet af udvalget."
 AMOUNT = "Anlægget koster 30,7 mio. kr. og finansieres af kultur og borgerservice."
 WHEN = "Anlægget åbner den 3. marts 2026."
 QUESTION = "Hvad koster idrætsanlægget i Lisbjerg?"
-
-
-def chunk(cid: str, text: str, access: str = "public"):
-    return builders.chunk(
-        cid,
-        "docA",
-        text,
-        embed_text=f"Byrådet › Punkt 12: Idrætsanlæg\n{text}",
-        path="docA.txt",
-        title="docA",
-        kind="minutes",
-        access=access,
-        item_no="12",
-        item_title="Idrætsanlæg",
-    )
 
 
 def corpus():
