@@ -122,6 +122,21 @@ def test_refusal_state(app):
     assert any("Det kan jeg ikke finde i materialet." in w.value for w in app.warning)
 
 
+def test_refusal_with_suggestions_says_they_may_hold_the_answer_reason_for_the_secretariat_only(app, env):
+    """Issue 14.4: a refusal shown next to "Måske relevant" says plainly that those sources may hold the answer; the
+    internal reason ("Afvist: …") is shown to the secretariat only."""
+    question = "Hvad koster en elefant på månen?"  # refused, with the closest passages as suggestions
+    _ask(app, question)
+    v = app.session_state["turns"][-1]
+    assert v["refused"] and v["sources"], v
+    warn = " ".join(w.value for w in app.warning)
+    assert "Måske relevant" in warn and "kan indeholde svaret" in warn
+    assert "Intern begrundelse" not in _text(app) and "Afvist" not in _text(app)
+    _login(app, "sekr", "hemmelig-1234")
+    _ask(app, question)
+    assert any(c.value.startswith("Intern begrundelse") and "svag evidens" in c.value for c in app.caption)
+
+
 def test_filters_applied_and_visible(app, env):
     app.sidebar.multiselect(key="f_bodies").select("teknik-og-miljoeudvalget")
     app.run()
