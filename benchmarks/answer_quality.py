@@ -69,6 +69,13 @@ def halves_of(path: Path) -> dict[str, str]:
     }
 
 
+def by_half(name: str, rows: list[dict]) -> dict[str, list[dict]]:
+    """A set's rows as reported: all, and for an own set also its tuning and checking halves."""
+    if name == "external":
+        return {"all": rows}
+    return {"all": rows, **{h: [r for r in rows if r["half"] == h] for h in ("tune", "check")}}
+
+
 class CachedRetriever:
     """A Retriever whose retrieve() results and question vectors are memoised on disk; everything else goes to the
     real one."""
@@ -288,16 +295,9 @@ def main() -> int:
                     curve.append({"name_sim": t, "half": part or "all"} | {k: s[k] for k in SWEPT})
             extractive.NAME_SIM = kept
             results.setdefault("name_sim_sweep", {})[name] = curve
-        parts = (
-            {"all": rows}
-            if name == "external"
-            else {
-                "all": rows,
-                "tune": [r for r in rows if r["half"] == "tune"],
-                "check": [r for r in rows if r["half"] == "check"],
-            }
-        )
-        results["sets"][name] = {p: {"summary": summarise(rs), "sweep": sweep(rs)} for p, rs in parts.items()}
+        results["sets"][name] = {
+            p: {"summary": summarise(rs), "sweep": sweep(rs)} for p, rs in by_half(name, rows).items()
+        }
         assistant.retriever.save()
     results["seconds"] = round(time.time() - t0, 1)
     with open(args.cases, "w", encoding="utf-8") as f:

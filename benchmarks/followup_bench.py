@@ -24,7 +24,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
-from answer_quality import SETS, SHARED, build, halves_of, load_cases  # noqa: E402
+from answer_quality import SETS, SHARED, build, by_half, halves_of, load_cases  # noqa: E402
 
 FOLLOW_UPS = ("Og hvad koster det?", "Og hvornår var det?")
 SKIP = ("unanswerable", "partial", "closed-leak")  # kinds without a subject to follow up on
@@ -106,16 +106,7 @@ def main() -> int:
                     }
                 )
         all_rows += rows
-        parts = (
-            {"all": rows}
-            if name == "external"
-            else {
-                "all": rows,
-                "tune": [r for r in rows if r["half"] == "tune"],
-                "check": [r for r in rows if r["half"] == "check"],
-            }
-        )
-        result["sets"][name] = {p: summarise(rs) for p, rs in parts.items()}
+        result["sets"][name] = {p: summarise(rs) for p, rs in by_half(name, rows).items()}
     assistant.retriever.save()
     result["seconds"] = round(time.time() - t0, 1)
     text = json.dumps(result, ensure_ascii=False, indent=1)

@@ -16,6 +16,12 @@ from tests.e2e.helpers import TIMEOUT, ask, open_app, wait_idle
 pytestmark = pytest.mark.integration
 
 
+def _page(browser, url: str) -> Page:
+    page = browser.new_context(viewport={"width": 1280, "height": 900}, locale="da-DK").new_page()
+    open_app(page, url)
+    return page
+
+
 def _draft(page: Page, topic: str) -> str:
     page.get_by_label("Emne").fill(topic)
     page.get_by_role("button", name="Formulér udkast").click()
@@ -26,10 +32,7 @@ def _draft(page: Page, topic: str) -> str:
 
 
 def test_draft_rests_on_background_about_its_topic_or_says_there_is_none(served, browser):
-    url, _ = served
-    ctx = browser.new_context(viewport={"width": 1280, "height": 900}, locale="da-DK")
-    page = ctx.new_page()
-    open_app(page, url)
+    page = _page(browser, served[0])
     page.locator('[data-testid="stSidebar"]').get_by_text("Formulér spørgsmål til forvaltningen").click()
     wait_idle(page)
 
@@ -50,7 +53,7 @@ def test_draft_rests_on_background_about_its_topic_or_says_there_is_none(served,
         assert f"Emne: {topic}" in text and "Baggrund:" in text and "Spørgsmål:" in text  # a well-formed draft
         assert not re.search(r"\[\d+\]", text) and "Kilder til baggrunden" not in main  # no borrowed background
     page.screenshot(path=str(ARTIFACTS / "e2e-draft-no-background.png"), full_page=True)
-    ctx.close()
+    page.context.close()
 
 
 def _answer_area(page: Page) -> str:
@@ -61,10 +64,7 @@ def _answer_area(page: Page) -> str:
 
 
 def test_follow_up_cost_is_the_subjects_or_refused(served, browser):
-    url, _ = served
-    ctx = browser.new_context(viewport={"width": 1280, "height": 900}, locale="da-DK")
-    page = ctx.new_page()
-    open_app(page, url)
+    page = _page(browser, served[0])
     ask(page, "Hvad blev besluttet om cykelstien langs Skovvej?")
     ask(page, "Og hvad koster det?")
     said = _answer_area(page)
@@ -85,4 +85,4 @@ def test_follow_up_cost_is_the_subjects_or_refused(served, browser):
     # The top hits hold the cycle pool's 1,2 mio. kr.: no amount about something else, the material has none.
     assert "mio. kr." not in said and "Det kan jeg ikke finde i materialet." in said, said
     page.screenshot(path=str(ARTIFACTS / "e2e-followup-refused.png"), full_page=True)
-    ctx.close()
+    page.context.close()
