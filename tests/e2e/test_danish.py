@@ -53,6 +53,9 @@ def test_visible_labels_are_danish(served, browser):
     seen = labels(page) + anonymous
     assert any("startdato" in t for t in seen), [t for t in seen if "eriode" in t or "date" in t]
     side.get_by_text("Administration").click()
+    tab = page.get_by_role("tab", name="Indlæs dokumenter")
+    expect(tab).to_be_visible(timeout=TIMEOUT)
+    tab.click()
     expect(page.locator('[data-testid="stFileUploader"]').first).to_be_visible(timeout=TIMEOUT)
     wait_idle(page)
     page.wait_for_timeout(500)
