@@ -407,9 +407,18 @@ def compose(
         # state that outcome (a recommendation, a plan) is no answer; the material then only talks around it.
         outcome = _outcome_family(part)
         stated = [c for c in typed if not outcome or c.toks & outcome]
-        if stated:
+        # A span of the kind that can be cut out answers before a sentence that only may hold one, and a span not
+        # given for another part before a repeated one ("Hvornår …, og hvor mange …?" is not answered twice by the
+        # same sentence); a number part is answered only by such a span (`SPAN_REQUIRED`), else it is missing.
+        given = {d for _, d, _ in answered if d}
+        spans = {id(c): _span_of(c, kind, unit) for c in stated}
+        stated.sort(key=lambda c: (not spans[id(c)], spans[id(c)] in given))
+        if kind in SPAN_REQUIRED and stated and not (spans[id(stated[0])] and spans[id(stated[0])] not in given):
+            missing.append(_indirect(part))
+            around += 1
+        elif stated:
             c = stated[0]
-            answered.append((part, (_value(c) if c.field and not unit else span(_value(c), kind, unit)) or "", c))
+            answered.append((part, spans[id(c)], c))
         else:
             missing.append(_indirect(part))
             around += bool(typed)
@@ -472,6 +481,20 @@ def compose(
         # the two sentences before it or its passage's heading, and is not close in meaning: the material states the
         # number, not that it is the one asked about.
         missing.append("at det gælder " + " og ".join(dict.fromkeys(far)))
+    if len(qparts) > 1:
+        # A part asking for no particular kind, joined by "og" ("…, og hvilke kurser var mest populære?"), whose own
+        # topic words (not shared with the other parts) stand in none of the sentences quoted is not answered.
+        said = frozenset().union(*(c.toks for c in chosen), *(c.toks for _, _, c in answered))
+        for p, k in qparts:
+            own = topic_tokens(p) - frozenset().union(*(topic_tokens(o) for o, _ in qparts if o != p))
+            if (
+                not k
+                and own
+                and re.search(r"\bog\s+" + re.escape(p[:12]), question, re.I)
+                and not any(_present(w, said) for w in own)
+                and _indirect(p) not in missing
+            ):
+                missing.append(_indirect(p))
     notes.extend(_undated_notes(hits, keys))
     if period:
         lead = lead[:-1] + (f" (perioden {period}):" if "(" not in period else ":")
@@ -523,6 +546,9 @@ MIN_TYPED_COVERAGE = 0.0  # see docs/answering.md for the sweep
 _UNITS = ("money", "duration", "share")
 # Quote a passage of another document than the best sentence's only for a part it answers (docs/answering.md).
 OTHER_DOCS = False
+# The kinds of question part answered only by a span of that kind cut out of a sentence (docs/answering.md: "number"
+# chosen on the tuning halves; all kinds cost a correct answer there).
+SPAN_REQUIRED: tuple[str, ...] = ("number",)
 TYPED_SHARE = 0.5  # a typed candidate (date, number, name, place) must reach this share of the best score
 
 
@@ -632,6 +658,11 @@ def _absent(c: _Cand) -> bool:
     return c.field == "person" and bool(re.match(r"(?:afbud|fraværende)\b", c.text, re.I))
 
 
+def _span_of(c: _Cand, kind: str, unit: str) -> str:
+    """The direct answer a typed candidate gives: a field's value, else the span of that kind ('' when none)."""
+    return (_value(c) if c.field and not unit else span(_value(c), kind, unit)) or ""
+
+
 def _span_in(direct: str, sentence: str) -> bool:
     """Whether every part of a direct answer ("5,1 mio. kr."; "a; b") stands in the sentence."""
     return all(p.strip().rstrip(".") in sentence for p in direct.split(";") if p.strip())
@@ -726,10 +757,23 @@ def _missing_outcome(question: str, chosen: Sequence[_Cand]) -> str:
 _AUXILIARIES = frozenset("blev bliver er var har havde skal skulle kan kunne vil ville".split())
 _SUBJECT_WORDS = frozenset("det den de der man han hun vi jeg du i".split())
 _HV_PHRASE = re.compile(
-    r"^(?:og\s+)?(?:i\s+)?(?:hvilke[nt]?\s+\w+|hvor\s+(?:mange|meget|stor\w*|lang\w*|længe)(?:\s+penge)?|"
-    r"hv\w+)\s+",
+    r"^(?:og\s+)?(?:i\s+)?(?:hvilke[nt]?\s+\w+|hvor\s+(?:mange|meget|stor\w*|lang\w*|længe)"
+    r"(?:\s+penge|\s+(?!(?:var|er|blev|bliver|har|havde|skal|skulle|kan|kunne|vil|ville|kom|deltog|mødte|svarede|"
+    r"får|fik|bor|boede|koster|kostede|gik|går|ligger|lå)\b)[a-zæøå]+e[rn]?\b)?|hv\w+)\s+",
     re.I,
 )
+
+
+_SUBJECT_HV = re.compile(r"^(?:hvem|hvad|hvilke[nt]?\s+\w+|hvor\s+mange(?:\s+\w+)?)$", re.I)
+
+
+def _subject_like(word: str) -> bool:
+    """A word that starts a subject after the verb: an article, a name, a definite noun ("kommunen", "udvalget")."""
+    return (
+        word.lower() in ("den", "det", "de", "en", "et")
+        or word[:1].isupper()
+        or bool(re.search(r"(?:en|et|ne)$", word.lower()))
+    )
 
 
 def _indirect(question_part: str) -> str:
@@ -746,16 +790,35 @@ def _indirect(question_part: str) -> str:
         if words[1].lower() in ("den", "det", "de", "en", "et") and len(words) > 2:
             n = 2
         words = words[1 : n + 1] + [words[0].lower()] + words[n + 1 :]
+    elif (
+        _SUBJECT_HV.match(head)
+        and words[0].lower() != "der"
+        and (
+            len(words) == 1
+            or words[0].lower() in ("blev", "bliver")
+            or (not _subject_like(words[1]) and words[1].lower() not in _SUBJECT_WORDS)
+        )
+    ):
+        # The question word is the subject: "hvem bliver valgt" → "hvem der bliver valgt", "hvor mange
+        # byrådsmedlemmer deltog" → "hvor mange byrådsmedlemmer der deltog", "hvem var ikke med" → "hvem der ikke
+        # var med"
+        if len(words) >= 2 and words[1].lower() == "ikke":
+            words[0], words[1] = words[1], words[0]
+        words = ["der", *words]
+    elif len(words) >= 2 and words[1].lower() == "der":
+        # "hvor mange penge er der afsat" → "hvor mange penge der er afsat"
+        words[0], words[1] = words[1], words[0].lower()
     elif len(words) >= 3 and words[0].lower() in ("er", "var"):
         # "hvad er den præcise dato for kurset" → "hvad den præcise dato for kurset er"
         words = words[1:] + [words[0].lower()]
     elif len(words) >= 3 and words[0].lower() in _AUXILIARIES:
         # "hvornår blev cykelstien indviet" → "hvornår cykelstien blev indviet": the auxiliary before the verb
         words = words[1:-1] + [words[0].lower(), words[-1]]
-    elif len(words) >= 3 and words[1].lower() in ("den", "det", "de"):
+    elif len(words) >= 3 and words[1].lower() in ("den", "det", "de", "en", "et"):
         # "hvornår holdes det konstituerende møde" → "hvornår det konstituerende møde holdes"
         words = words[1:] + [words[0].lower()]
-    elif len(words) >= 2 and words[1].lower() in _SUBJECT_WORDS:
+    elif len(words) >= 2 and (words[1].lower() in _SUBJECT_WORDS or _subject_like(words[1])):
+        # "hvornår åbner skolen" → "hvornår skolen åbner"
         words[0], words[1] = words[1], words[0].lower()
     out = f"{head} {' '.join(words)}".strip()
     return out[0].lower() + out[1:] if out[:1].isupper() and not out.split()[0][1:].isupper() and m else out

@@ -205,6 +205,13 @@ def span(sentence: str, kind: str, unit: str = "") -> str:
         tail = re.match(r"\s*\d{4}", sentence[end:]) if kind in ("day", "when") and m.re is _DAY_DATE else None
         if tail:
             end += tail.end()
+        if m.re is _WHEN:
+            # the whole time phrase: "1. halvår 2026", "2. kvartal", "primo juni 2025", "maj 2025"
+            lead = re.search(r"(?:\b\d{1,2}\.\s*|\b(?:primo|medio|ultimo)\s+)$", sentence[:start], re.I)
+            if lead:
+                start = lead.start()
+            more = re.match(rf"(?:\s+(?:{MONTH_ALT})\b)?(?:\s+(?:19|20)\d\d\b)?", sentence[end:], re.I)
+            end += more.end() if more else 0
         t = _TIME.search(sentence, end, end + 20)
         if t:
             end = t.end()

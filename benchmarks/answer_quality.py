@@ -38,7 +38,11 @@ SETS = {
     "sources": ROOT / "evaluation" / "testsets" / "shared_sources.jsonl",
     "external": SHARED / "eval" / "external-dev.jsonl",
     "sample": ROOT / "evaluation" / "testsets" / "sample_corpus.jsonl",  # the CI gate's set (sample_corpus/)
+    # partly answerable questions about ../shared/corpus (answered over the shared set's index; split by the shared
+    # set's document halves)
+    "partial": ROOT / "evaluation" / "testsets" / "shared_partial.jsonl",
 }
+HALVES_FROM = {"partial": "shared"}
 SWEEP = [round(0.05 * i, 2) for i in range(0, 21)]
 SWEPT = ("unanswerable_declined", "answerable_refused", "answerable_hedged", "correctness", "citation_precision")
 
@@ -54,14 +58,15 @@ def load_cases(path: Path) -> list[dict]:
     return out
 
 
-def halves_of(path: Path) -> dict[str, str]:
+def halves_of(path: Path, docs_from: Path | None = None) -> dict[str, str]:
     """{case id: "tune" | "check"} for an own set, split BY DOCUMENT as benchmarks/retrieval_sets.py does
-    (evaluation/splits.py); a case whose document has no answerable case goes by the hash of its id."""
+    (evaluation/splits.py; with `docs_from`, by that set's document halves); a case whose document has no answerable
+    case goes by the hash of its id."""
     from evaluation.dataset import load_testset
     from evaluation.splits import document_halves, half_of
 
     cases = load_testset(path, [])
-    docs = document_halves(cases)
+    docs = document_halves(load_testset(docs_from, []) if docs_from else cases)
     return {
         c.id: half_of(c.source_file, docs)
         or ("tune" if int(hashlib.sha1(c.id.encode()).hexdigest(), 16) % 2 == 0 else "check")
@@ -261,7 +266,7 @@ def main() -> int:
     all_rows = []
     t0 = time.time()
     for name in names:
-        halves = {} if name == "external" else halves_of(SETS[name])
+        halves = {} if name == "external" else halves_of(SETS[name], SETS.get(HALVES_FROM.get(name, "")))
         rule = "external" if name == "external" else "project"
         cases = [c for c in load_cases(SETS[name]) if not only or c["id"] in only]
 

@@ -152,3 +152,38 @@ def test_another_documents_passage_is_quoted_only_when_it_answers_a_part():
     sims = {near: 0.9, best[-1]: 0.9}  # both close in meaning (fake cosines)
     assert compose(q, q, hits(row(near), best), sims=sims).keys == [1, 2]
     assert compose(q, q, hits(("dy",) + row(near)[1:], best), sims=sims).keys == [2]
+
+
+def test_a_number_part_needs_its_own_span():
+    """A number part of a two-part question is answered only by a number cut out of a sentence, not by the year that
+    answers the other part: the answer names it as missing."""
+    h = hits(row("Mentorordningen for nye byrådsmedlemmer blev etableret i 2014 og styrket i 2017."))
+    c = compose("Hvornår blev mentorordningen etableret, og hvor mange mentorer var med?", "mentorordning mentor", h)
+    assert c.text.startswith("Materialet nævner 2014")
+    assert c.partial == "hvor mange mentorer der var med"
+    h = hits(row("Mentorordningen for nye byrådsmedlemmer blev etableret i 2014 med 12 mentorer."))
+    c = compose("Hvornår blev mentorordningen etableret, og hvor mange mentorer var med?", "mentorordning mentor", h)
+    assert not c.partial and "12 mentorer" in c.direct
+
+
+def test_an_untyped_part_whose_words_are_not_quoted_is_named_missing():
+    text = "Der bruges i gennemsnit ca. 75.000 kr. pr. år på kurser og konferencer for byrådsmedlemmer."
+    q = "Hvor mange penge bruges der på kurser for byrådsmedlemmer, og hvilke kurser var mest populære?"
+    c = compose(q, q, hits(row(text)))
+    assert "75.000 kr." in c.text and c.partial == "hvilke kurser der var mest populære"
+    c = compose(q, q, hits(row(text + " De mest populære kurser handlede om økonomi.")))
+    assert not c.partial
+
+
+def test_indirect_questions_read_as_danish():
+    from assistant.extractive import _indirect
+
+    assert _indirect("hvem bliver valgt som borgmester?") == "hvem der bliver valgt som borgmester"
+    assert _indirect("hvor mange tilhørere var der?") == "hvor mange tilhørere der var"
+    assert _indirect("hvor mange byrådsmedlemmer deltog?") == "hvor mange byrådsmedlemmer der deltog"
+    assert _indirect("hvad koster et forløb?") == "hvad et forløb koster"
+    assert _indirect("Hvornår åbner skolen?") == "hvornår skolen åbner"
+    assert _indirect("hvem var ikke med") == "hvem der ikke var med"
+    assert _indirect("Hvor mange penge er der afsat?") == "hvor mange penge der er afsat"
+    assert _indirect("Hvornår blev cykelstien indviet?") == "hvornår cykelstien blev indviet"
+    assert _indirect("Vandt Aarhus prisen?") == "om Aarhus vandt prisen"

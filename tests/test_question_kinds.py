@@ -106,6 +106,9 @@ def test_parts_and_spans():
     )
     assert span("I 2011 har i alt 68 borgere deltaget.", "number") == "i alt 68 borgere"  # not the year
     assert span("Der er afsat 4 mio. kr. på investeringsoversigten.", "number") == "4 mio. kr."
+    # a time phrase whole, not its noun alone ("Halvår")
+    assert span("Rammen behandles i 1. halvår 2026 i kredsen.", "when") == "1. halvår 2026"
+    assert span("Seminaret holdes primo juni 2025.", "when") == "primo juni 2025"
 
 
 MEETING = (

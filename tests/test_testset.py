@@ -78,6 +78,16 @@ def test_shared_evidence_is_verbatim(shared_cases):
 
 
 @pytest.mark.skipif(not SHARED_CORPUS.exists(), reason="shared corpus not available")
+def test_partial_set_is_valid_and_verbatim():
+    """The partly answerable questions (benchmarks/answer_quality.py --sets partial): each names a supported part
+    (before ";") and what the material does not say (after it), over the shared corpus's files."""
+    cases = load_testset(TESTSETS / "shared_partial.jsonl")
+    assert len(cases) >= 10 and {c.kind for c in cases} == {"partial"}
+    assert all(";" in c.answer and c.source_file in SHARED_FILES for c in cases)
+    assert check_evidence(cases, SHARED_CORPUS) == []
+
+
+@pytest.mark.skipif(not SHARED_CORPUS.exists(), reason="shared corpus not available")
 def test_shared_evidence_survives_repair(shared_cases):
     """Evidence must also match the normalised (de-hyphenated, whitespace-collapsed) text."""
     texts = {n: normalise((SHARED_CORPUS / n).read_text(encoding="utf-8")) for n in SHARED_FILES}
