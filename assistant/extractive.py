@@ -256,7 +256,21 @@ def _candidates(hits: Sequence[Hit]) -> list[_Cand]:
                 s = s[0].upper() + s[1:]  # a list item shown as a sentence
             if not _junk(s, dec):
                 out.append(_Cand(key, pos, s, content_tokens(s)))
+            elif NAME_LINES and _name_line(s):
+                # A line naming a person with a role ("Kristian Würtz (S), rådmand, Sociale Forhold og
+                # Beskæftigelse", "Ansvarlig: Vibeke Jensen") is no sentence, but it answers "hvem …" like a field.
+                out.append(_Cand(key, pos, s.rstrip(" ,;"), content_tokens(s), field="person"))
     return out
+
+
+NAME_LINES = True
+_PERSON_NAME = re.compile(r"\b[A-ZÆØÅ][a-zæøåé]+(?:-[A-ZÆØÅ][a-zæøåé]+)?(?:\s+[A-ZÆØÅ][a-zæøåé]+){1,3}\b")
+
+
+def _name_line(s: str) -> bool:
+    """A short line (no sentence) that names a person: two or more capitalised words in a row."""
+    words = s.split()
+    return 2 <= len(words) <= 14 and not looks_like_instruction(s) and bool(_PERSON_NAME.search(s))
 
 
 def _semantic(sim: float) -> float:
@@ -405,7 +419,7 @@ def compose(
         )
         # "Hvornår blev cykelstien indviet?" asks when an outcome happened: a date in a sentence that does not
         # state that outcome (a recommendation, a plan) is no answer; the material then only talks around it.
-        outcome = _outcome_family(part)
+        outcome = _outcome_family(part) if unit != "duration" else frozenset()  # time "sat af" is no outcome
         stated = [c for c in typed if not outcome or c.toks & outcome]
         # A span of the kind that can be cut out answers before a sentence that only may hold one, and a span not
         # given for another part before a repeated one ("Hvornår …, og hvor mange …?" is not answered twice by the
@@ -725,6 +739,7 @@ _OUTCOMES = {
     "åbn": "åbne åbnede åbnet åbner åbning",
     "indvi": "indvie indviede indviet indvielse",
     "ansæt": "ansætte ansatte ansat ansættes",
+    "afsæt": "afsætte afsatte afsat afsættes",
 }
 _OUTCOME_FAMILIES = [content_tokens(words) for words in _OUTCOMES.values()]
 _DECIDED = frozenset().union(*(content_tokens(_OUTCOMES[k]) for k in ("vedtag", "godkend", "beslut")))
@@ -757,9 +772,9 @@ def _missing_outcome(question: str, chosen: Sequence[_Cand]) -> str:
 _AUXILIARIES = frozenset("blev bliver er var har havde skal skulle kan kunne vil ville".split())
 _SUBJECT_WORDS = frozenset("det den de der man han hun vi jeg du i".split())
 _HV_PHRASE = re.compile(
-    r"^(?:og\s+)?(?:i\s+)?(?:hvilke[nt]?\s+\w+|hvor\s+(?:mange|meget|stor\w*|lang\w*|længe)"
-    r"(?:\s+penge|\s+(?!(?:var|er|blev|bliver|har|havde|skal|skulle|kan|kunne|vil|ville|kom|deltog|mødte|svarede|"
-    r"får|fik|bor|boede|koster|kostede|gik|går|ligger|lå)\b)[a-zæøå]+e[rn]?\b)?|hv\w+)\s+",
+    r"^(?:og\s+)?(?:i\s+)?(?:hvilke[nt]?\s+\w+|hvor\s+(?:meget|stor\w*|lang\w*(?:\s+tid)?|længe)(?:\s+penge)?|"
+    r"hvor\s+mange(?:\s+penge|\s+(?!(?:var|er|blev|bliver|har|havde|skal|skulle|kan|kunne|vil|ville|kom|deltog|"
+    r"mødte|svarede|får|fik|bor|boede|koster|kostede|gik|går|ligger|lå)\b)[a-zæøå]+e[rn]?\b)?|hv\w+)\s+",
     re.I,
 )
 

@@ -31,6 +31,7 @@ _Q_WHEN = re.compile(r"\bhvornår\b|\bhvilket\s+(?:år|tidspunkt)\b|\bhvilken\s+
 _Q_NUMBER = re.compile(
     r"\bhvor\s+(?:mange|meget|stor|store|stort|lang|længe|høj|højt|dyr|dyrt|mange\s+penge)\b|"
     r"\bhvad\s+(?:koste\w*|beløb\w*)\b|\bhvilket\s+beløb\b|\bhvor\s+mange\s+procent\b|"
+    r"\bhvad\s+(?:\w+\s+){0,3}betal\w*|"
     r"\bhvilke(?:t)?\s+tal\b",
     re.I,
 )
@@ -130,7 +131,7 @@ _NAMES = re.compile(
 # ("hvor længe", "hvor mange timer"), a share ("hvor mange procent") or the noun after "hvor mange" ("hvor mange
 # medarbejdere"). A number answers it only with that unit or noun: "i alt 25" is no answer to "hvor mange penge".
 _Q_MONEY = re.compile(
-    r"\bhvad\s+koste\w*|\bbeløb\w*|\bpenge\b|\bhvor\s+dyr\w*|\bkroner\b|\bkr\b|\bbevilling\w*|"
+    r"\bhvad\s+koste\w*|\bbeløb\w*|\bpenge\b|\bhvor\s+dyr\w*|\bkroner\b|\bkr\b|\bbevilling\w*|\bbetal\w*|"
     r"\budgift\w*|\bpris(?:en)?\b",
     re.I,
 )

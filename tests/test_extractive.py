@@ -187,3 +187,13 @@ def test_indirect_questions_read_as_danish():
     assert _indirect("Hvor mange penge er der afsat?") == "hvor mange penge der er afsat"
     assert _indirect("Hvornår blev cykelstien indviet?") == "hvornår cykelstien blev indviet"
     assert _indirect("Vandt Aarhus prisen?") == "om Aarhus vandt prisen"
+
+
+def test_a_line_naming_a_person_answers_who():
+    """A list line with a name and a role is no sentence (no full stop), but it answers "hvem"."""
+    text = (
+        "Medvirkende:\nKristian Würtz (S), rådmand, Sociale Forhold og Beskæftigelse\n"
+        "Thomas Medom (SF), rådmand, Børn og Unge\nKompasset er skabt i samarbejde med mange borgere."
+    )
+    c = compose("Hvem var rådmand for Sociale Forhold og Beskæftigelse?", "rådmand sociale forhold", hits(row(text)))
+    assert c.direct.startswith("Kristian Würtz")

@@ -24,6 +24,8 @@ from byraad.types import Chunk, Hit
         ("Hvad hedder prøvehandling 2?", ""),
         ("Hvilke tal har Esbjerg for flygtninge i beskæftigelse?", "number"),
         ("Hvad blev besluttet om cykelstien?", ""),
+        ("Hvad skulle kommunen betale for landbrugsejendommen?", "number"),
+        ("Hvem skal betale for cykelstien?", "person"),
     ],
 )
 def test_wanted(question, kind):
@@ -230,6 +232,7 @@ def test_sentence_vectors_filled_once_and_only_for_an_embedder_with_meaning(tmp_
     [
         ("Hvor mange nye penge skal der findes om året?", "money"),
         ("Hvad koster cykelstien?", "money"),
+        ("Hvad skulle kommunen betale for landbrugsejendommen?", "money"),
         ("Hvor længe var der sat af til mødet?", "duration"),
         ("Hvor mange procent steg udgifterne?", "share"),
         ("Hvor mange borgere deltog?", "n:borg"),
@@ -284,6 +287,20 @@ def test_when_an_outcome_happened_needs_a_sentence_stating_the_outcome():
     opened = [_hit(1, "Cykelstien langs Skovvej blev indviet den 3. juni 2024 af rådmanden.", "Cykelsti")]
     c = compose("Hvornår blev cykelstien langs Skovvej indviet?", "", opened)
     assert c.direct.startswith("3. juni 2024") and not c.partial
+
+
+def test_an_amount_set_aside_needs_a_sentence_stating_that_it_was_set_aside():
+    """ "Hvor mange penge afsatte byrådet …?" asks for an allocation: today's cost of a scheme is no answer to it, but
+    "hvor lang tid er der afsat" (time set aside) is no outcome."""
+    now = [_hit(1, "I budget 2026 er byrådets udgift til søgeassistenten 0 kr. om året.", "Søgeassistent")]
+    c = compose("Hvor mange penge afsatte byrådet til søgeassistenten i budget 2026?", "", now)
+    assert c.partial.startswith("hvor mange penge byrådet afsatte") and "0 kr." in c.text
+    set_aside = [_hit(1, "Byrådet afsatte 2 mio. kr. til søgeassistenten i budget 2026.", "Søgeassistent")]
+    c = compose("Hvor mange penge afsatte byrådet til søgeassistenten i budget 2026?", "", set_aside)
+    assert c.direct.startswith("2 mio. kr.") and not c.partial
+    slot = [_hit(1, "Tid: 19.10 – 19.30 (20 min.)\nPunktet om søgeassistenten drøftes af udvalget.", "Søgeassistent")]
+    c = compose("Hvor lang tid er der afsat til punktet om søgeassistenten?", "", slot)
+    assert not c.partial
 
 
 def test_a_name_of_the_question_missing_from_the_quoted_passages_refuses_unless_close_in_meaning():
