@@ -782,6 +782,11 @@ _HV_PHRASE = re.compile(
 _SUBJECT_HV = re.compile(r"^(?:hvem|hvad|hvilke[nt]?\s+\w+|hvor\s+mange(?:\s+\w+)?)$", re.I)
 
 
+def _pronoun_or_article(word: str) -> bool:
+    """ "den", "det", "de", "en", "et", a personal pronoun or a name: a subject, not a participle ("besluttet")."""
+    return word.lower() in ("den", "det", "de", "en", "et") or word.lower() in _SUBJECT_WORDS or word[:1].isupper()
+
+
 def _subject_like(word: str) -> bool:
     """A word that starts a subject after the verb: an article, a name, a definite noun ("kommunen", "udvalget")."""
     return (
@@ -810,7 +815,7 @@ def _indirect(question_part: str) -> str:
         and words[0].lower() != "der"
         and (
             len(words) == 1
-            or words[0].lower() in ("blev", "bliver")
+            or (words[0].lower() in ("blev", "bliver") and not _pronoun_or_article(words[1]))
             or (not _subject_like(words[1]) and words[1].lower() not in _SUBJECT_WORDS)
         )
     ):

@@ -187,6 +187,8 @@ def test_indirect_questions_read_as_danish():
     assert _indirect("Hvor mange penge er der afsat?") == "hvor mange penge der er afsat"
     assert _indirect("Hvornår blev cykelstien indviet?") == "hvornår cykelstien blev indviet"
     assert _indirect("Vandt Aarhus prisen?") == "om Aarhus vandt prisen"
+    assert _indirect("hvad blev besluttet?") == "hvad der blev besluttet"
+    assert _indirect("hvilken dato blev den holdt?") == "hvilken dato den blev holdt"
 
 
 def test_a_line_naming_a_person_answers_who():
