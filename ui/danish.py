@@ -37,6 +37,8 @@ TEXTS = {
     "Copy to clipboard": "Kopiér",
     "Show password": "Vis adgangskode",
     "Hide password": "Skjul adgangskode",
+    "Show/hide columns": "Vis/skjul kolonner",  # a table's toolbar (admin page)
+    "file upload": "tilføj filer",  # the upload box's accessible name (admin page)
 }
 # (regular expression, replacement) for texts with a variable part.
 PATTERNS = [
