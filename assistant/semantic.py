@@ -11,7 +11,7 @@ embedders (hash:) carry no meaning and get no scorer.
 from __future__ import annotations
 
 import os
-from typing import Any, Iterable, Sequence
+from typing import Any, Callable, Iterable, Sequence
 
 import numpy as np
 
@@ -62,16 +62,29 @@ class SentenceScorer:
             self._fresh += len(texts)
             self._add(texts, self.embedder.embed_documents(texts))
 
-    def fill(self, sentences: Iterable[str], batch: int = 64) -> int:
-        """Embed and store every sentence not stored yet (ahead of time); returns how many were embedded."""
+    def fill(self, sentences: Iterable[str], batch: int = 64, bar: Callable[[int], Any] | None = None) -> int:
+        """Embed and store every sentence not stored yet (ahead of time), batch by batch (what is stored stays
+        stored); returns how many were embedded. `bar(total)` makes a progress bar (update(n), close()) that counts
+        the sentences embedded."""
         todo = list(dict.fromkeys(sentences))
+        if self._store is not None:
+            keys = {t: self._key(t) for t in todo}
+            have = self._lookup(list(keys.values()))
+            todo = [t for t in todo if keys[t] not in have]
         before = self.embedded
-        for i in range(0, len(todo), batch):
-            part = todo[i : i + batch]
-            if self._store is not None:
-                self._store.embed_documents(part)  # stored, not kept in memory
-            else:
-                self._embed(part)
+        counter = bar(len(todo)) if bar is not None and todo else None
+        try:
+            for i in range(0, len(todo), batch):
+                part = todo[i : i + batch]
+                if self._store is not None:
+                    self._store.embed_documents(part)  # stored, not kept in memory
+                else:
+                    self._embed(part)
+                if counter is not None:
+                    counter.update(len(part))
+        finally:
+            if counter is not None:
+                counter.close()
         return self.embedded - before
 
     def similarities(self, query_vector: Sequence[float], sentences: Sequence[str]) -> dict[str, float]:

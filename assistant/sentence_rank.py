@@ -25,8 +25,9 @@ import numpy as np
 
 from assistant.citations import split_sentences
 from assistant.semantic import SentenceScorer
-from assistant.sentence_store import Generation, old_retrieval_store, ranks, store
+from assistant.sentence_store import old_retrieval_store, ranks, store
 from byraad.types import Chunk
+from vectorstore.embedcache import Generation
 from vectorstore.filters import Filter
 
 MIN_CHARS = 4  # shorter "sentences" (a list number, "Nej") are not matched on their own

@@ -11,6 +11,7 @@ The answerer may embed a few missing sentences at question time and store them. 
 *generation* alone: a number in the file (table meta) that only `fill()` raises, when it stored something or the
 store holds vectors a fill has not counted yet (an interrupted fill, answers). The ranker builds its in-memory matrix
 per catalog generation and store generation, so an answer never makes it rebuild in the middle of the service.
+The generation is vectorstore.embedcache's (`settle`, `Generation`), the same as the sparse store's.
 
 Data dirs from before held two files: `retrieval-sentences.sqlite` (retrieval) next to `sentences.sqlite` (the
 answerer). The first `store()` (ranker, scorer or fill) copies the retrieval file's vectors into the one store and
@@ -20,13 +21,11 @@ removes the old file; if that fails (logged), the ranker keeps reading the old f
 from __future__ import annotations
 
 import logging
-import os
 import sqlite3
-import threading
 from pathlib import Path
 from typing import Any
 
-from vectorstore.embedcache import open_db
+from vectorstore.embedcache import bump, open_db
 
 log = logging.getLogger(__name__)
 
@@ -60,7 +59,7 @@ def _merge(old: Path, path: Path) -> None:
         try:
             with db:
                 db.executemany("INSERT OR IGNORE INTO vec (k, v) VALUES (?, ?)", rows)
-                _bump(db)
+                bump(db)
         finally:
             db.close()
         for suffix in ("", "-wal", "-shm"):
@@ -69,53 +68,6 @@ def _merge(old: Path, path: Path) -> None:
     except (OSError, sqlite3.Error) as e:
         if old.exists():
             log.warning("kunne ikke flytte %s ind i %s (%s); søgningen læser den gamle fil", old, path, e)
-
-
-def _meta(db: sqlite3.Connection) -> dict[str, int]:
-    db.execute("CREATE TABLE IF NOT EXISTS meta (k TEXT PRIMARY KEY, v INTEGER NOT NULL)")
-    return dict(db.execute("SELECT k, v FROM meta").fetchall())
-
-
-def _bump(db: sqlite3.Connection) -> None:
-    """Raise the generation and record how many vectors it covers (inside the caller's transaction)."""
-    meta = _meta(db)
-    count = db.execute("SELECT count(*) FROM vec").fetchone()[0]
-    db.executemany(
-        "INSERT OR REPLACE INTO meta (k, v) VALUES (?, ?)",
-        [("generation", meta.get("generation", 0) + 1), ("count", count)],
-    )
-
-
-def settle(path: Path) -> None:
-    """After a fill: a new generation when the store holds vectors the last generation did not count."""
-    db = open_db(path)
-    try:
-        with db:
-            if db.execute("SELECT count(*) FROM vec").fetchone()[0] != _meta(db).get("count"):
-                _bump(db)
-    finally:
-        db.close()
-
-
-class Generation:
-    """The store's generation as last raised by a fill (0 without one); read per question, one open connection."""
-
-    def __init__(self, path: str | os.PathLike[str]) -> None:
-        self.path = Path(path)
-        self._db: sqlite3.Connection | None = None
-        self._lock = threading.Lock()
-
-    def read(self) -> int:
-        with self._lock:
-            try:
-                if self._db is None:
-                    if not self.path.exists():
-                        return 0
-                    self._db = sqlite3.connect(str(self.path), timeout=30, check_same_thread=False)
-                row = self._db.execute("SELECT v FROM meta WHERE k = 'generation'").fetchone()
-            except sqlite3.Error:
-                return 0  # no meta table yet (never filled since the merge) or an unreadable file
-        return int(row[0]) if row else 0
 
 
 def ranks(settings: Any, embedder_id: str | None = None) -> bool:

