@@ -13,7 +13,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Callable, Collection, Mapping, Sequence
 
-from assistant.question_kinds import counts, fits, holds, measure, parts, span
+from assistant.question_kinds import counts, duration, fits, holds, measure, parts, span
 from assistant.citations import MARKER_RE, content_tokens, split_sentences
 from assistant.prompts import looks_like_instruction
 from byraad.dates import format_date
@@ -284,6 +284,7 @@ def _score(
     core: frozenset[str],
     hits: Sequence[Hit],
     sims: Mapping[str, float] | None = None,
+    idf: Callable[[set[str]], Mapping[str, float]] | None = None,
 ) -> float:
     """Score candidates in place; return the best sentence's coverage of the question's own words.
 
@@ -295,6 +296,9 @@ def _score(
     core_w = {t for t in core if not t.isdigit()} or words
     df = {t: 1 + sum(1 for c in cands if t in c.toks) for t in qtoks}
     w = {t: math.log(1 + n / df[t]) for t in qtoks}
+    if CORPUS_IDF and idf is not None:
+        corpus = idf(set(qtoks))
+        w = {t: (1 - CORPUS_IDF) * v + CORPUS_IDF * float(corpus.get(t, v)) for t, v in w.items()}
     total = sum(w[t] for t in core_w) or 1.0
     passage = {key: content_tokens(h.chunk.embed_text) for key, h in enumerate(hits, 1)}
     best = 0.0
@@ -377,7 +381,7 @@ def compose(
             trail.confidence = 1.0
             return trail
     cands = [c for c in _candidates(hits) if not c.field or _field_fits(c.field, kinds)]
-    confidence = _score(cands, qtoks, core, hits, sims)
+    confidence = _score(cands, qtoks, core, hits, sims, idf)
     if confidence < MIN_COVERAGE:
         return Composed("", confidence=confidence, reason="ingen sætning i kilderne dækker spørgsmålets emne")
     # Header fields are quoted only as the answer to a part asking for them (below), not as supporting sentences.
@@ -396,6 +400,18 @@ def compose(
         if about is not None
         else {1} | {max((c for c in cands if not c.field), key=lambda c: c.score, default=chosen[0]).key}
     )
+    # A meeting's header fields (Mødedato, Mødested) hold for every passage of its minutes or agenda: the date field of
+    # the document the question is about answers "hvornår" even when the item quoted is another passage of it.
+    docs_about = {hits[k - 1].chunk.doc_id for k in topical if 0 < k <= len(hits)}
+    meeting = (
+        {
+            k
+            for k, h in enumerate(hits, 1)
+            if h.chunk.doc_id in docs_about and h.chunk.meta.get("kind") in ("minutes", "agenda")
+        }
+        if MEETING_FIELDS and about is None
+        else set()
+    )
     for part, kind in qparts:
         if not kind:
             continue
@@ -412,7 +428,7 @@ def compose(
                 and (c.score >= TYPED_SHARE * best or (unit in _UNITS and c.key in topical))
                 and _holds(c, kind)
                 and fits(_value(c), unit)
-                and (not c.field or c.key in topical)
+                and (not c.field or c.key in topical or c.key in meeting)
                 and (about is None or c.key in topical)
             ),
             key=lambda c: (not counts(_value(c), unit), _absent(c) != absent, -c.score, c.key, c.pos),
@@ -425,14 +441,18 @@ def compose(
         # given for another part before a repeated one ("Hvornår …, og hvor mange …?" is not answered twice by the
         # same sentence); a number part is answered only by such a span (`SPAN_REQUIRED`), else it is missing.
         given = {d for _, d, _ in answered if d}
-        spans = {id(c): _span_of(c, kind, unit) for c in stated}
+        # A span the question itself states ("2025" for "… kommunalvalget 2025?") tells the asker nothing.
+        spans = {id(c): "" if _echoes(d := _span_of(c, kind, unit), question) else d for c in stated}
         stated.sort(key=lambda c: (not spans[id(c)], spans[id(c)] in given))
         if kind in SPAN_REQUIRED and stated and not (spans[id(stated[0])] and spans[id(stated[0])] not in given):
             missing.append(_indirect(part))
             around += 1
         elif stated:
             c = stated[0]
-            answered.append((part, spans[id(c)], c))
+            d = spans[id(c)]
+            if unit == "duration" and d and (lasts := duration(d)):
+                d = f"{lasts} ({d})"  # "hvor længe": how long, then the times it is read from
+            answered.append((part, d, c))
         else:
             missing.append(_indirect(part))
             around += bool(typed)
@@ -550,6 +570,10 @@ def compose(
 
 CTX_WEIGHT = 0.25  # share of a sentence's score that comes from its passage's coverage of the question
 RANK_DISCOUNT = 0.15  # a sentence of the passage at rank k is divided by 1 + RANK_DISCOUNT * (k - 1)
+# Word coverage weighs each question word by how rare it is among the candidate sentences and, with this share, by
+# its BM25 IDF in the whole material (retriever.term_weights): a word rare in the material but repeated in the hits
+# ("Deloitte") still counts (chosen on the tuning half; docs/answering.md).
+CORPUS_IDF = 0.3
 SEM_WEIGHT = 0.5  # share of a sentence's coverage that comes from similarity by meaning (when measured)
 SIM_LO, SIM_HI = 0.75, 0.90
 TRAIL_MIN_SHARE = 0.5  # a decision in the trail must hold this share of the question's topic words
@@ -563,7 +587,15 @@ OTHER_DOCS = False
 # The kinds of question part answered only by a span of that kind cut out of a sentence (docs/answering.md: "number"
 # chosen on the tuning halves; all kinds cost a correct answer there).
 SPAN_REQUIRED: tuple[str, ...] = ("number",)
+MEETING_FIELDS = True  # see the comment in compose (docs/answering.md)
 TYPED_SHARE = 0.5  # a typed candidate (date, number, name, place) must reach this share of the best score
+
+
+def _echoes(span_text: str, question: str) -> bool:
+    """Whether every word and number of a direct answer already stands in the question ("2025" for "Hvornår er
+    mødet om kommunalvalget 2025?"): such a span answers nothing."""
+    toks = content_tokens(span_text) - {"kl"}
+    return bool(toks) and toks <= content_tokens(question)
 
 
 def _present(t: str, toks: frozenset[str]) -> bool:
@@ -774,7 +806,7 @@ _SUBJECT_WORDS = frozenset("det den de der man han hun vi jeg du i".split())
 _HV_PHRASE = re.compile(
     r"^(?:og\s+)?(?:i\s+)?(?:hvilke[nt]?\s+\w+|hvor\s+(?:meget|stor\w*|lang\w*(?:\s+tid)?|længe)(?:\s+penge)?|"
     r"hvor\s+mange(?:\s+penge|\s+(?!(?:var|er|blev|bliver|har|havde|skal|skulle|kan|kunne|vil|ville|kom|deltog|"
-    r"mødte|svarede|får|fik|bor|boede|koster|kostede|gik|går|ligger|lå)\b)[a-zæøå]+e[rn]?\b)?|hv\w+)\s+",
+    r"mødte|svarede|får|fik|bor|boede|koster|kostede|gik|går|ligger|lå)\b)(?:[a-zæøå]+-)?[a-zæøå]+e[rn]?\b)?|hv\w+)\s+",
     re.I,
 )
 

@@ -54,9 +54,11 @@ _Q_PLACE = re.compile(
     r"\bi\s+hvilke[nt]?\s+(?:lokale|by|land|bygning)\b",
     re.I,
 )
-# Where a question asks two things ("Hvornår åbner skolen, og hvad er fristen …?"), each part has its own kind.
+# Where a question asks two things ("Hvornår åbner skolen, og hvad er fristen …?"), each part has its own kind. A
+# comma alone before a hv-word starts a subordinate clause ("det møde, hvor de to prøvehandlinger blev
+# videreudviklet"; "om, hvilken vej …"), not another question (docs/answering.md).
 _PART_SPLIT = re.compile(
-    r"\s*(?:,\s*og|,|\s+og)\s+(?=(?:hvad|hvem|hvor\w*|hvilke\w*|hvordan|hvorfor|hvornår|"
+    r"\s*(?:,\s*og|\s+og)\s+(?=(?:hvad|hvem|hvor\w*|hvilke\w*|hvordan|hvorfor|hvornår|"
     r"i\s+hvilke\w*)\b)",
     re.I,
 )
@@ -139,7 +141,9 @@ _Q_DURATION = re.compile(
     r"\bhvor\s+(?:længe|lang\s+tid)\b|\bhvor\s+mange\s+(?:timer|minutter|dage|uger|måneder|år)\b", re.I
 )
 _Q_SHARE = re.compile(r"\bprocent\w*|\bandel\w*|\b%", re.I)
-_Q_COUNTED = re.compile(r"\bhvor\s+mange\s+(?:nye\s+|flere\s+|færre\s+|andre\s+)?([a-zæøå]{4,})\b", re.I)
+_Q_COUNTED = re.compile(
+    r"\bhvor\s+mange\s+(?:nye\s+|flere\s+|færre\s+|andre\s+)?([a-zæøå](?:[a-zæøå]|-(?=[a-zæøå])){3,})", re.I
+)
 _MONEY = re.compile(
     r"\d[\d.,]*\s*(?:mio\.?|mia\.?|mill\.?|millioner|milliarder)?\s*(?:kr\b\.?|kroner|dkk)|"
     r"\b(?:kr\.?|dkk)\s*\d",
@@ -152,6 +156,11 @@ _DURATION = re.compile(
     re.I,
 )
 _SHARE = re.compile(r"\d\s*%|\bprocent\w*", re.I)
+
+
+# A "hvor mange <noun>" question counts things: an amount of money or a percentage is no answer to it
+# (docs/answering.md).
+COUNT_NOT_MONEY = True
 
 
 def measure(question: str) -> str:
@@ -168,7 +177,7 @@ def measure(question: str) -> str:
 
         stems = content_tokens(m.group(1))
         if stems:
-            return "n:" + next(iter(stems))
+            return "n:" + max(stems, key=lambda s: (len(s), s))  # "IT-serviceorganisationer": the noun, not "it"
     return ""
 
 
@@ -191,6 +200,13 @@ def counts(sentence: str, unit: str) -> bool:
     from assistant.citations import content_tokens
 
     return any(unit[2:] in content_tokens(m.group(1)) for m in _COUNTED.finditer(sentence))
+
+
+def _counted_word(word: str) -> bool:
+    """A word that can name what a number counts: a content word, not a stop word ("til", "af", "i")."""
+    from assistant.citations import content_tokens
+
+    return bool(content_tokens(word))
 
 
 _COUNTED = re.compile(r"\d[\d.,]*(?:\s*[-–]\s*\d[\d.,]*)?\s+((?:[\wæøå-]+\s+){0,2}[\wæøå-]+)")
@@ -241,18 +257,39 @@ def span(sentence: str, kind: str, unit: str = "") -> str:
             txt = m.group(0).strip(" ,")
             num = re.search(r"\d[\d.,]*", txt).group(0).rstrip(".,")
             if (
-                re.fullmatch(r"(?:19|20)\d{2}", num)
+                (unit.startswith("n:") and COUNT_NOT_MONEY and (_MONEY.search(txt) or _SHARE.search(txt)))
+                or re.fullmatch(r"(?:19|20)\d{2}", num)
                 or _DAY_DATE.match(sentence, m.start())
                 or _NOT_AMOUNT.search(sentence[: m.start()])
                 or re.match(r"\d+\.\s+[a-zæøå]", sentence[m.start() :])
             ):
                 continue
             nxt = re.match(r"\s+([a-zæøå]+)", sentence[m.end() :])
-            if nxt and re.search(r"\d$", txt):
-                txt += " " + nxt.group(1)  # "68 borgere", "150 borgere": the counted thing
+            if nxt and re.search(r"\d$", txt) and _counted_word(nxt.group(1)):
+                txt += " " + nxt.group(1)  # "68 borgere", "150 borgere": the counted thing (not "5 til")
             return txt
         return ""
     if kind in ("person", "name"):
         names = [m.group(0) for m in _NAMES.finditer(sentence) if m.start() > 0 or len(m.group(0).split()) > 1]
         return ", ".join(dict.fromkeys(names))
     return ""
+
+
+_RANGE = re.compile(r"\b(\d{1,2})[.:](\d{2})\s*[-–]\s*(\d{1,2})[.:](\d{2})\b")
+
+
+def duration(span_text: str) -> str:
+    """How long a time range lasts, for a "hvor længe" answer: "kl. 17.00-20.00" → "3 timer"; '' when the span holds
+    no range of clock times (or an impossible one)."""
+    m = _RANGE.search(span_text)
+    if not m:
+        return ""
+    h1, m1, h2, m2 = (int(x) for x in m.groups())
+    minutes = (h2 * 60 + m2) - (h1 * 60 + m1)
+    if minutes <= 0 or h1 > 23 or h2 > 24 or m1 > 59 or m2 > 59:
+        return ""
+    hours, rest = divmod(minutes, 60)
+    out = [f"{hours} time{'r' if hours != 1 else ''}"] if hours else []
+    if rest:
+        out.append(f"{rest} minutter")
+    return " og ".join(out)

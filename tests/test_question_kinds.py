@@ -412,3 +412,85 @@ def test_a_decision_outcome_is_stated_by_any_decision_verb():
     h = [_hit(1, "Politikken blev godkendt af byrådet den 30. april 2009 efter en lang høring.", "Kulturpolitik")]
     c = compose("Hvornår vedtog byrådet politikken for kultur og fritid?", "", h)
     assert c.direct.startswith("30. april 2009") and not c.partial
+
+
+def test_a_span_that_only_repeats_the_question_is_no_answer():
+    """ "2025" for "Hvornår … kommunalvalget 2025?" tells the asker nothing: the date field answers instead."""
+    from assistant.extractive import _echoes
+
+    assert _echoes("2025", "Hvornår er mødet om kommunalvalget 2025?")
+    assert not _echoes("19. august 2025 kl. 19.30 - 21.00", "Hvornår er mødet om kommunalvalget 2025?")
+    h = [
+        _hit(
+            1,
+            "Kandidatmødet er for alle, der vil stille op til kommunalvalget 2025 i Aarhus Kommune.\n"
+            "Dato: 19. august 2025 kl. 19.30 - 21.00",
+            "Kandidatmøde",
+        )
+    ]
+    c = compose("Hvornår er kandidatmødet om kommunalvalget 2025?", "", h)
+    assert c.text.splitlines()[0].startswith("19. august 2025 kl. 19.30 - 21.00")
+
+
+def test_a_count_is_no_amount_of_money_and_names_what_it_counts():
+    from assistant.question_kinds import measure, span
+
+    unit = measure("Hvor mange IT-serviceorganisationer skal kommunerne samles i?")
+    assert unit == "n:serviceorganisation"  # a hyphenated noun is the counted noun
+    s = "Det sparer 210-265 mio. kr. årligt, når kommunerne samles i 4-5 IT-serviceorganisationer."
+    assert span(s, "number", unit) == "4-5 IT-serviceorganisationer"
+    assert span("Det sparer 210-265 mio. kr. årligt.", "number", "n:medarbejd") == ""
+    assert span("Det sparer 210-265 mio. kr. årligt.", "number", "") == "210-265 mio. kr."  # "hvor meget" may
+    assert span("Der kommer 5 til mødet.", "number", "") == "5"  # "til" names nothing counted
+    assert span("Der kom 68 borgere.", "number", "") == "68 borgere"
+
+
+def test_a_rare_word_of_the_material_weighs_more_with_the_corpus_idf():
+    """Two sentences each share one question word; the one with the word rare in the whole material wins when the
+    corpus IDF is given (without it both words are equally rare among the candidates)."""
+    h = [
+        _hit(1, "Udvalget drøftede analysen på mødet i går om eftermiddagen.", "Analyse"),
+        _hit(2, "Deloitte har lavet en grundig gennemgang af klimaindsatsen.", "Deloitte"),
+    ]
+    q = "Hvad mente udvalget om Deloittes analyse?"
+    weights = {"deloit": 8.0, "udvalg": 0.5, "analys": 0.5}
+
+    def idf(terms):
+        return {t: weights.get(t, 1.0) for t in terms}
+
+    with_idf = compose(q, "", h, idf=idf)
+    assert with_idf.keys[0] == 2
+
+
+def test_how_long_is_answered_with_the_duration_first():
+    from assistant.question_kinds import duration
+
+    assert duration("kl. 17.00-20.00") == "3 timer"
+    assert duration("9.30 - 11.00") == "1 time og 30 minutter"
+    assert duration("20.00-17.00") == "" and duration("kl. 14") == ""
+    h = [_hit(1, "Mødetidspunkt 17.00-20.00\nUdvalget drøftede de to prøvehandlinger på mødet.", "Møde")]
+    c = compose("Hvor længe var der sat af til udvalgets møde?", "", h)
+    assert c.text.startswith("3 timer (17.00-20.00) [1].")
+
+
+def test_a_comma_before_a_hv_word_starts_a_clause_not_another_question():
+    from assistant.question_kinds import parts
+
+    q = "Hvilken dag holdt udvalget det møde, hvor de to prøvehandlinger blev videreudviklet?"
+    assert parts(q) == [(q, "day")]
+    assert [k for _, k in parts("Hvornår åbner skolen, og hvor ligger den?")] == ["when", "place"]
+
+
+def test_the_date_field_of_the_minutes_answers_for_another_passage_of_them():
+    """The Mødedato field stands in the first passage of the minutes; a question about an item quoted from another
+    passage of the same minutes is answered by it."""
+    head = _hit(2, "Mødedato 18. februar 2025\nMødested Aarhus Rådhus, lokale 398\nDeltagere Mette Bjerre", "Møde")
+    item = _hit(1, "Udvalget drøftede i plenum de to prøvehandlinger og videreudviklede dem.", "Prøvehandlinger")
+    for h in (head, item):
+        h.chunk.meta["doc_id"] = "d1"
+    head = Hit(chunk=Chunk("c2", "d1", head.chunk.text, head.chunk.embed_text, head.chunk.meta), score=1.0, rank=2)
+    item = Hit(chunk=Chunk("c1", "d1", item.chunk.text, item.chunk.embed_text, item.chunk.meta), score=1.0, rank=1)
+    c = compose(
+        "Hvilken dag holdt udvalget det møde, hvor de to prøvehandlinger blev videreudviklet?", "", [item, head]
+    )
+    assert c.text.startswith("18. februar 2025") and not c.partial
