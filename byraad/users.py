@@ -12,17 +12,16 @@ A count is forgotten an hour after its last failure; a successful sign-in clears
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import hmac
 import os
 import re
-import sqlite3
 import threading
 import time
 from pathlib import Path
 
 from byraad.access import User
+from byraad.shared_db import SharedDB
 
 # scrypt cost: N=2**17, r=8, p=1 — the OWASP Password Storage Cheat Sheet's minimum for scrypt (RFC 7914's 2**14
 # "interactive" figure is from 2009): 128 MiB and ~0.4 s per check on one laptop core, so a guessing attacker with the
@@ -56,19 +55,6 @@ def hash_password(password: str, salt: bytes, params: str = PARAMS) -> bytes:
         )
 
 
-@contextlib.contextmanager
-def write_transaction(db: sqlite3.Connection):
-    """BEGIN IMMEDIATE … COMMIT on an autocommit connection: concurrent sessions' read-then-write steps do not
-    interleave (two failures at once both count; a one-time code is spent once)."""
-    db.execute("BEGIN IMMEDIATE")
-    try:
-        yield
-    except BaseException:
-        db.execute("ROLLBACK")
-        raise
-    db.execute("COMMIT")
-
-
 def parse_groups(text: str) -> tuple[str, ...]:
     """ "byraadsmedlem, udvalg:teknik" → ("byraadsmedlem", "udvalg:teknik"), always including "public"."""
     groups = [g.strip() for g in text.split(",") if g.strip()]
@@ -83,7 +69,7 @@ class UserStore:
         from byraad.private import private_dir, private_file
 
         private_dir(self.path.parent)
-        self.db = sqlite3.connect(str(self.path), timeout=30, check_same_thread=False, isolation_level=None)
+        self.db = SharedDB(self.path)  # shared by the app's session threads: one statement at a time, WAL
         self.db.executescript(SCHEMA)
         private_file(self.path)
 
@@ -164,7 +150,7 @@ class UserStore:
     def record_failure(self, name: str, client: str | None = None, now: float | None = None) -> float:
         """Count one failed sign-in for the name and the client; returns the lock now in force (seconds)."""
         now = time.time() if now is None else now
-        with write_transaction(self.db):
+        with self.db.write_transaction():
             for kind, key in self._keys(name, client):
                 row = self.db.execute(
                     "SELECT count, last FROM login_failures WHERE kind=? AND key=?", (kind, key)

@@ -7,11 +7,12 @@ their passages, other sources, filters and settings fingerprint. Only signed-in 
 from __future__ import annotations
 
 import json
-import sqlite3
 import time
 import uuid
 from pathlib import Path
 from typing import Any, Mapping
+
+from byraad.shared_db import SharedDB
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS conversations (id TEXT PRIMARY KEY, user TEXT NOT NULL, title TEXT, created REAL,
@@ -23,13 +24,12 @@ CREATE INDEX IF NOT EXISTS turns_conv ON turns(conv_id, idx);
 """
 
 
-def connect(path: str | Path) -> sqlite3.Connection:
-    """A connection to app.sqlite safe to share between Streamlit's session threads."""
+def connect(path: str | Path) -> SharedDB:
+    """A connection to app.sqlite safe to share between Streamlit's session threads (one statement at a time, WAL)."""
     from byraad.private import private_dir, private_file
 
     private_dir(Path(path).parent)
-    db = sqlite3.connect(str(path), timeout=30, check_same_thread=False, isolation_level=None)
-    db.execute("PRAGMA journal_mode=WAL")
+    db = SharedDB(path)
     private_file(path)
     return db
 
@@ -96,5 +96,6 @@ class ConversationStore:
 
     def delete(self, conv_id: str, user: str) -> None:
         if self.owns(conv_id, user):
-            self.db.execute("DELETE FROM turns WHERE conv_id=?", (conv_id,))
-            self.db.execute("DELETE FROM conversations WHERE id=?", (conv_id,))
+            with self.db.write_transaction():
+                self.db.execute("DELETE FROM turns WHERE conv_id=?", (conv_id,))
+                self.db.execute("DELETE FROM conversations WHERE id=?", (conv_id,))

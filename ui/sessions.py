@@ -18,12 +18,11 @@ import hashlib
 import hmac
 import os
 import secrets
-import sqlite3
 import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from byraad.users import write_transaction
+from byraad.shared_db import SharedDB
 
 COOKIE = "byraad_session"
 ROUTE = "/_byraad/session"
@@ -80,9 +79,7 @@ class SessionStore:
         data_dir = Path(data_dir)
         self.secret = load_secret(data_dir / "session.key")
         data_dir.mkdir(parents=True, exist_ok=True)
-        self.db = sqlite3.connect(
-            str(data_dir / "users.sqlite"), timeout=30, check_same_thread=False, isolation_level=None
-        )
+        self.db = SharedDB(data_dir / "users.sqlite")  # shared by the app's session threads (byraad/shared_db.py)
         self.db.executescript(SCHEMA)
 
     def close(self) -> None:
@@ -172,7 +169,7 @@ class SessionStore:
         now = time.time() if now is None else now
         if not code or len(code) > 100:
             return None
-        with write_transaction(self.db):
+        with self.db.write_transaction():
             row = self.db.execute(
                 "SELECT token, expires FROM session_handoffs WHERE code_hash=?", (_hash(code),)
             ).fetchone()

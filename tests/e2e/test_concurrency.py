@@ -55,6 +55,54 @@ def _ingest_tab(admin):
     return go
 
 
+def _box(page):
+    return page.locator('[data-testid="stChatInputTextArea"]')
+
+
+def _submit(page, question: str) -> None:
+    box = _box(page)
+    expect(box).to_be_editable(timeout=TIMEOUT)
+    box.fill(question)
+    box.press("Enter")
+
+
+def _thumbs(page) -> int:
+    return page.get_by_role("button", name="👍").count()
+
+
+def _shown(page, question: str) -> bool:
+    return page.locator('[data-testid="stChatMessage"]').filter(has_text=question).count() > 0
+
+
+def _confirm_submitted(page, question: str) -> bool:
+    """Wait until the browser has sent the question (the chat input clears at once; the question shows when the
+    server runs the page). When the input still holds it after 10 s, Enter never reached the input (it arrived while
+    the input was re-rendered): press it again, once. Returns whether it was resent."""
+    for attempt in range(2):
+        for _ in range(40):
+            if _shown(page, question) or _box(page).input_value() != question:
+                return attempt > 0
+            page.wait_for_timeout(250)
+        if attempt == 0:
+            _box(page).press("Enter")
+    return True
+
+
+def _state(page, question: str) -> str:
+    """What one session shows, for a failure message."""
+    main = page.locator('[data-testid="stMain"], [data-testid="stAppViewContainer"]').first.inner_text()
+    return (
+        f"question shown: {question in main}; 👍 buttons: {_thumbs(page)}; "
+        f"exception: {page.locator('[data-testid=stException]').count()}; error: {'Der skete en fejl' in main}; "
+        f"input holds: {_box(page).input_value()!r}; status: {_status(page)!r}"
+    )
+
+
+def _status(page) -> str:
+    w = page.locator('[data-testid="stStatusWidget"]')
+    return w.inner_text() if w.count() else ""
+
+
 def test_sessions_while_ingesting(served, browser):
     url, settings = served
     corpus = Path(settings.corpus_dirs[0])
@@ -86,15 +134,22 @@ def test_sessions_while_ingesting(served, browser):
     t0 = time.time()
     questions = [f"Spørgsmål {i}: hvad står der om {TOPICS[i % len(TOPICS)]}?" for i in range(SESSIONS)]
     for page, q in zip(pages, questions):
-        box = page.locator('[data-testid="stChatInputTextArea"]')
-        box.fill(q)
-        box.press("Enter")
+        _submit(page, q)
     asked = time.time()
     ingest_running_when_asked = not admin.get_by_text("Indlæsning færdig").is_visible()
 
     try:
-        for page, q in zip(pages, questions):
-            expect(page.get_by_role("button", name="👍")).to_have_count(1, timeout=120_000)
+        resent = [_confirm_submitted(page, q) for page, q in zip(pages, questions)]
+        # One deadline for all: measured on 2 busy cores (two CPU hogs beside the suite's load, load average 12-15),
+        # the slowest of the ten answers showed 30 s after asking.
+        deadline = asked + 120
+        while time.time() < deadline and not all(_thumbs(p) == 1 for p in pages):
+            pages[0].wait_for_timeout(500)
+        states = [_state(p, q) for p, q in zip(pages, questions)]
+        assert all(_thumbs(p) == 1 for p in pages), "not every session got its answer within 120 s:\n" + "\n".join(
+            f"session {i}: {st}" for i, st in enumerate(states)
+        )
+        for page in pages:
             wait_idle(page)
     finally:
         for i, page in enumerate(pages):
@@ -118,6 +173,6 @@ def test_sessions_while_ingesting(served, browser):
     assert f"{FILES} nye" in main, main[-800:]
     print(
         f"\n{SESSIONS} sessions answered {answered - asked:.1f} s after asking; ingestion still running when "
-        f"asked: {ingest_running_when_asked}; total {time.time() - t0:.1f} s"
+        f"asked: {ingest_running_when_asked}; questions sent again: {sum(resent)}; total {time.time() - t0:.1f} s"
     )
     assert ingest_running_when_asked
