@@ -355,6 +355,7 @@ def _feedback_section(res: state.Resources) -> None:
         "feedback.jsonl",
         mime="application/jsonl",
         key="fb_all",
+        on_click="ignore",  # downloading needs no rerun of the page
     )
     c2.download_button(
         "⬇️ Kun 👎 (JSONL)",
@@ -362,4 +363,5 @@ def _feedback_section(res: state.Resources) -> None:
         "feedback-down.jsonl",
         mime="application/jsonl",
         key="fb_down",
+        on_click="ignore",
     )

@@ -76,10 +76,13 @@ def sidebar_conversations(res: state.Resources, user: User, signed_in: bool) -> 
             mime="text/markdown",
             key="export_md",
             width="stretch",
+            on_click="ignore",  # a rerun would re-register the PDF's callable and fail a PDF click that follows
             help="Gem samtalen med kilder som Markdown",
         )
         if pdf_export.available():
-            # Made only when clicked (on Streamlit's download thread), from a snapshot of the turns shown now.
+            # Made only when clicked (on Streamlit's download thread), from a snapshot of the turns shown now. The
+            # export buttons do not rerun the page (on_click="ignore"): a rerun gives the PDF's callable a new id and
+            # drops the old one, so a PDF click right after the Markdown click failed ("Deferred file … not found").
             snapshot, name = [dict(v) for v in views], user.name
             c2.download_button(
                 "⬇️ PDF",
@@ -88,6 +91,7 @@ def sidebar_conversations(res: state.Resources, user: User, signed_in: bool) -> 
                 mime="application/pdf",
                 key="export_pdf",
                 width="stretch",
+                on_click="ignore",
                 help="Gem samtalen med kilder som PDF",
             )
     if not signed_in:
