@@ -39,6 +39,14 @@ def sign_out(page: Page) -> None:
     wait_idle(page)
 
 
+def new_conversation(page: Page) -> None:
+    """Click "Ny samtale" and wait until the page shows no turn. (wait_idle alone may look before the click's rerun
+    has begun on a busy machine: the next ask then counted the old turns' buttons.)"""
+    page.locator('[data-testid="stSidebar"]').get_by_role("button", name="Ny samtale").click()
+    expect(page.locator('[data-testid="stChatMessage"]')).to_have_count(0, timeout=TIMEOUT)
+    wait_idle(page)
+
+
 def ask(page: Page, question: str, n_before: int | None = None) -> None:
     """Type a question in the chat input and wait until its answer (with feedback buttons) is shown."""
     if n_before is None:

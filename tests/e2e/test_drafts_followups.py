@@ -11,7 +11,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from tests.e2e.conftest import ARTIFACTS
-from tests.e2e.helpers import TIMEOUT, ask, open_app, wait_idle
+from tests.e2e.helpers import TIMEOUT, ask, new_conversation, open_app, wait_idle
 
 pytestmark = pytest.mark.integration
 
@@ -77,8 +77,7 @@ def test_follow_up_cost_is_the_subjects_or_refused(served, browser):
     expect(panel).to_contain_text("Skovvej", timeout=TIMEOUT)  # cited from the cycle path's item
     page.screenshot(path=str(ARTIFACTS / "e2e-followup-cost.png"), full_page=True)
 
-    page.locator('[data-testid="stSidebar"]').get_by_role("button", name="Ny samtale").click()
-    wait_idle(page)
+    new_conversation(page)
     ask(page, "Hvordan stiller et byrådsmedlem et spørgsmål til forvaltningen?")
     ask(page, "Og hvad koster det?")
     said = _answer_area(page)

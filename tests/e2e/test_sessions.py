@@ -9,7 +9,7 @@ from playwright.sync_api import expect
 
 from byraad.users import UserStore
 from tests.e2e.conftest import ARTIFACTS, PASSWORDS
-from tests.e2e.helpers import TIMEOUT, ask, open_app, sign_in, sign_out, wait_idle
+from tests.e2e.helpers import TIMEOUT, ask, new_conversation, open_app, sign_in, sign_out, wait_idle
 
 pytestmark = pytest.mark.integration
 
@@ -98,8 +98,7 @@ def test_anonymous_conversation_survives_reload(served, browser):
     expect(msgs.last).to_contain_text(first_line.strip(), timeout=TIMEOUT)
     page.screenshot(path=str(ARTIFACTS / "sessions-3-anonymous-reloaded.png"), full_page=True)
     # "Ny samtale" starts afresh, and a reload keeps it empty.
-    page.locator('[data-testid="stSidebar"]').get_by_role("button", name="Ny samtale").click()
-    wait_idle(page)
+    new_conversation(page)
     _reload(page)
     wait_idle(page)
     expect(page.locator('[data-testid="stChatMessage"]')).to_have_count(0, timeout=TIMEOUT)
