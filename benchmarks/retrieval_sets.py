@@ -47,6 +47,13 @@ SETS = {  # name: (test set, config, corpus folders inside ../shared — the sam
 }
 
 
+def save_results(name: str, data: dict) -> Path:
+    """Write one benchmark's results as benchmarks/results/<name>.json (indented, UTF-8); returns the path."""
+    path = RESULTS / f"{name}.json"
+    path.write_text(json.dumps(data, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
+    return path
+
+
 def half_metrics(rows: list[dict], halves: dict[str, str], sources: dict[str, str]) -> dict[str, dict]:
     """The metrics of one system's cases.jsonl rows per document half."""
     from evaluation.metrics import summarise
@@ -144,7 +151,7 @@ def main() -> int:
         pass
     for name in args.sets.split(","):
         results["sets"][name] = run_set(name, base, systems, RESULTS / "retrieval-sets" / args.label / name)
-        path.write_text(json.dumps(results, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
+        save_results(path.stem, results)
     print(table(results))
     return 0
 

@@ -21,7 +21,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from retrieval_sets import RESULTS, SETS, SHARED, half_metrics  # noqa: E402
+from retrieval_sets import SETS, SHARED, half_metrics, save_results  # noqa: E402
 
 METRICS = ("recall_at_1", "recall_at_5", "recall_at_10", "mrr", "all_parts_at_10")
 
@@ -131,9 +131,7 @@ def main() -> int:
                 flush=True,
             )
     if args.label:
-        (RESULTS / f"retrieval-variants-{args.label}.json").write_text(
-            json.dumps(out, indent=1, ensure_ascii=False) + "\n", encoding="utf-8"
-        )
+        save_results(f"retrieval-variants-{args.label}", out)
     return 0
 
 
