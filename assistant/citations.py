@@ -53,6 +53,9 @@ _ABBREV = {
     "p",
     "d",  # "d. 20. december" (den)
 }
+# A month's short form before a day or year ("1. jan. 2027", "dec. 2025") ends no sentence; before anything else it
+# may ("… til jul. Derefter …").
+_MONTH_ABBREV = frozenset({"jan", "feb", "mar", "apr", "jun", "jul", "aug", "sep", "sept", "okt", "nov", "dec"})
 _SPLIT_RE = re.compile(r"(?<=[.!?])[\"')\]]*\s+(?=[\"'(]?[A-ZÆØÅ0-9\[])")
 _NUM_RE = re.compile(r"\d+(?:[.,]\d+)*")
 _REFUSAL_NORM = " ".join(REFUSAL.lower().rstrip(".").split())
@@ -146,11 +149,14 @@ def split_sentences(text: str) -> list[str]:
             continue
         parts = _SPLIT_RE.split(line)
         buf = ""
-        for p in parts:
+        for i, p in enumerate(parts):
             buf = f"{buf} {p}" if buf else p
             last = re.findall(r"([\wæøå.]+)\.$", buf.rstrip("\"')]"))
-            if last and last[-1].lower().rstrip(".") in _ABBREV:
+            word = last[-1].lower().rstrip(".") if last else ""
+            if word in _ABBREV:
                 continue  # "jf. Byrådets …" is one sentence
+            if word in _MONTH_ABBREV and i + 1 < len(parts) and parts[i + 1][:1].isdigit():
+                continue  # "senest 1. jan. 2027 …" is one sentence
             out.append(buf)
             buf = ""
         if buf:

@@ -219,7 +219,7 @@ def span(sentence: str, kind: str, unit: str = "") -> str:
         if not m:
             return ""
         start, end = m.start(), m.end()
-        tail = re.match(r"\s*\d{4}", sentence[end:]) if kind in ("day", "when") and m.re is _DAY_DATE else None
+        tail = re.match(r"\.?\s*\d{4}", sentence[end:]) if kind in ("day", "when") and m.re is _DAY_DATE else None
         if tail:
             end += tail.end()
         if m.re is _WHEN:

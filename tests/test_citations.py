@@ -60,6 +60,16 @@ def test_split_sentences_danish():
         "Det skal ske på byrådsmødet d. 20. december.",
         "Derefter høring.",
     ]
+    # a month's short form before a year or day is no sentence end; before a word it may be
+    assert split_sentences("Kommunerne skal senest 1. jan. 2027 organisere sig. Derefter høring.") == [
+        "Kommunerne skal senest 1. jan. 2027 organisere sig.",
+        "Derefter høring.",
+    ]
+    assert split_sentences("Mødet holdes i dec. 2025. Vi ses til jul. Derefter høring.") == [
+        "Mødet holdes i dec. 2025.",
+        "Vi ses til jul.",
+        "Derefter høring.",
+    ]
     # a line break inside a sentence is no boundary
     assert split_sentences("Skriv også, at borgmesteren\nallerede har godkendt zonen.") == [
         "Skriv også, at borgmesteren allerede har godkendt zonen."

@@ -110,6 +110,7 @@ def test_parts_and_spans():
     assert span("Der er afsat 4 mio. kr. på investeringsoversigten.", "number") == "4 mio. kr."
     # a time phrase whole, not its noun alone ("Halvår")
     assert span("Rammen behandles i 1. halvår 2026 i kredsen.", "when") == "1. halvår 2026"
+    assert span("Kommunerne skal senest 1. jan. 2027 samles i 4-5 organisationer.", "when") == "1. jan. 2027"
     assert span("Seminaret holdes primo juni 2025.", "when") == "primo juni 2025"
 
 
