@@ -14,6 +14,7 @@ from functools import lru_cache
 from typing import Mapping, Sequence
 
 from assistant.prompts import REFUSAL, looks_like_instruction, page_label
+from byraad.dates import MONTH_NAMES, MONTHS
 from byraad.text import normalise_for_match
 from byraad.types import Citation, Hit
 
@@ -53,9 +54,9 @@ _ABBREV = {
     "p",
     "d",  # "d. 20. december" (den)
 }
-# A month's short form before a day or year ("1. jan. 2027", "dec. 2025") ends no sentence; before anything else it
-# may ("… til jul. Derefter …").
-_MONTH_ABBREV = frozenset({"jan", "feb", "mar", "apr", "jun", "jul", "aug", "sep", "sept", "okt", "nov", "dec"})
+# A month's short form (byraad.dates: "jan", "sept", …) before a day or year ("1. jan. 2027", "dec. 2025") ends no
+# sentence; before anything else it may ("… til jul. Derefter …").
+_MONTH_ABBREV = frozenset(MONTHS) - frozenset(MONTH_NAMES)
 _SPLIT_RE = re.compile(r"(?<=[.!?])[\"')\]]*\s+(?=[\"'(]?[A-ZÆØÅ0-9\[])")
 _NUM_RE = re.compile(r"\d+(?:[.,]\d+)*")
 _REFUSAL_NORM = " ".join(REFUSAL.lower().rstrip(".").split())

@@ -803,6 +803,7 @@ def _missing_outcome(question: str, chosen: Sequence[_Cand]) -> str:
 
 _AUXILIARIES = frozenset("blev bliver er var har havde skal skulle kan kunne vil ville".split())
 _SUBJECT_WORDS = frozenset("det den de der man han hun vi jeg du i".split())
+_ARTICLES = frozenset("den det de en et".split())
 _HV_PHRASE = re.compile(
     r"^(?:og\s+)?(?:i\s+)?(?:hvilke[nt]?\s+\w+|hvor\s+(?:meget|stor\w*|lang\w*(?:\s+tid)?|længe)(?:\s+penge)?|"
     r"hvor\s+mange(?:\s+penge|\s+(?!(?:var|er|blev|bliver|har|havde|skal|skulle|kan|kunne|vil|ville|kom|deltog|"
@@ -816,16 +817,12 @@ _SUBJECT_HV = re.compile(r"^(?:hvem|hvad|hvilke[nt]?\s+\w+|hvor\s+mange(?:\s+\w+
 
 def _pronoun_or_article(word: str) -> bool:
     """ "den", "det", "de", "en", "et", a personal pronoun or a name: a subject, not a participle ("besluttet")."""
-    return word.lower() in ("den", "det", "de", "en", "et") or word.lower() in _SUBJECT_WORDS or word[:1].isupper()
+    return word.lower() in _ARTICLES or word.lower() in _SUBJECT_WORDS or word[:1].isupper()
 
 
 def _subject_like(word: str) -> bool:
     """A word that starts a subject after the verb: an article, a name, a definite noun ("kommunen", "udvalget")."""
-    return (
-        word.lower() in ("den", "det", "de", "en", "et")
-        or word[:1].isupper()
-        or bool(re.search(r"(?:en|et|ne)$", word.lower()))
-    )
+    return word.lower() in _ARTICLES or word[:1].isupper() or bool(re.search(r"(?:en|et|ne)$", word.lower()))
 
 
 def _indirect(question_part: str) -> str:
@@ -839,7 +836,7 @@ def _indirect(question_part: str) -> str:
     if len(words) >= 2 and not m:
         # Yes/no: the verb goes after the subject (a run of names, an article and its noun, or one word).
         n = 1
-        if words[1].lower() in ("den", "det", "de", "en", "et") and len(words) > 2:
+        if words[1].lower() in _ARTICLES and len(words) > 2:
             n = 2
         words = words[1 : n + 1] + [words[0].lower()] + words[n + 1 :]
     elif (
@@ -866,7 +863,7 @@ def _indirect(question_part: str) -> str:
     elif len(words) >= 3 and words[0].lower() in _AUXILIARIES:
         # "hvornår blev cykelstien indviet" → "hvornår cykelstien blev indviet": the auxiliary before the verb
         words = words[1:-1] + [words[0].lower(), words[-1]]
-    elif len(words) >= 3 and words[1].lower() in ("den", "det", "de", "en", "et"):
+    elif len(words) >= 3 and words[1].lower() in _ARTICLES:
         # "hvornår holdes det konstituerende møde" → "hvornår det konstituerende møde holdes"
         words = words[1:] + [words[0].lower()]
     elif len(words) >= 2 and (words[1].lower() in _SUBJECT_WORDS or _subject_like(words[1])):

@@ -69,7 +69,7 @@ class SentenceScorer:
         todo = list(dict.fromkeys(sentences))
         if self._store is not None:
             keys = {t: self._key(t) for t in todo}
-            have = self._lookup(list(keys.values()))
+            have = self._store.has(list(keys.values()))  # the keys only, not the stored vectors
             todo = [t for t in todo if keys[t] not in have]
         before = self.embedded
         counter = bar(len(todo)) if bar is not None and todo else None

@@ -28,6 +28,15 @@ def test_second_embedder_on_the_same_file_embeds_nothing(tmp_path):
     assert stat.S_IMODE(os.stat(path).st_mode) == 0o600
 
 
+def test_has_names_the_stored_keys_only(tmp_path):
+    from vectorstore.embedcache import _key
+
+    c = CachingEmbedder(HashEmbedder(16), tmp_path / "cache.sqlite")
+    c.embed_documents(["gemt tekst"])
+    stored, other = _key(c.id, "gemt tekst"), _key(c.id, "aldrig set")
+    assert c.has([stored, other]) == {stored} == set(c.arrays([stored, other]))
+
+
 def test_vectors_are_keyed_by_embedder(tmp_path):
     path = tmp_path / "cache.sqlite"
     CachingEmbedder(HashEmbedder(16), path).embed_documents(["samme tekst"])

@@ -164,6 +164,16 @@ class CachingEmbedder:
             return {}
         return found
 
+    def has(self, keys: Sequence[bytes]) -> set[bytes]:
+        """Those of `keys` that have a stored vector (nothing read but the keys; as SparseStore.has)."""
+        if self._db is None:
+            return set()
+        try:
+            with self._lock:
+                return {bytes(k) for (k,) in select_keys(self._db, "vec", "", keys)}
+        except sqlite3.Error:
+            return set()
+
     def _put(self, rows: list[tuple[bytes, list[float]]]) -> None:
         if self._db is None or not rows:
             return
