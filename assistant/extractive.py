@@ -470,6 +470,11 @@ def compose(
             )
     # The passages quoted: the best sentence's passage, and a passage an answered part needs.
     need = [c for _, _, c in answered]
+    if need and not missing and _typed_only(qparts, answered):
+        # Every part answered by a typed candidate (a header field: "Mødested: Aarhus Rådhus, lokale 398"): quote the
+        # passages holding those answers, not the best-scoring sentence of another passage about the meeting.
+        own = [c for c in chosen if c.key in {n.key for n in need}]
+        chosen = own or list(need)
     chosen = _focus(chosen, need, hits)
     anchor = need[0] if need else max(chosen, key=lambda c: (c.score, -c.key))  # the sentence that answers
     keys = list(dict.fromkeys(c.key for c in chosen))
@@ -589,6 +594,18 @@ OTHER_DOCS = False
 SPAN_REQUIRED: tuple[str, ...] = ("number",)
 MEETING_FIELDS = True  # see the comment in compose (docs/answering.md)
 TYPED_SHARE = 0.5  # a typed candidate (date, number, name, place) must reach this share of the best score
+
+
+# Which typed answers quote only their own passages: "field" (a meeting header field answers every part), "all" (any
+# typed candidate does) or "none" (the best sentence's passage is quoted too). docs/answering.md.
+TYPED_QUOTES = "field"
+
+
+def _typed_only(qparts: Sequence[tuple[str, str]], answered: Sequence[tuple[str, str, _Cand]]) -> bool:
+    """Whether the question is answered by typed candidates alone (see TYPED_QUOTES): every part typed and answered."""
+    if TYPED_QUOTES not in ("field", "all") or len(answered) < len(qparts) or any(not k for _, k in qparts):
+        return False
+    return TYPED_QUOTES == "all" or all(c.field for _, _, c in answered)
 
 
 def _echoes(span_text: str, question: str) -> bool:

@@ -495,3 +495,25 @@ def test_the_date_field_of_the_minutes_answers_for_another_passage_of_them():
         "Hvilken dag holdt udvalget det møde, hvor de to prøvehandlinger blev videreudviklet?", "", [item, head]
     )
     assert c.text.startswith("18. februar 2025") and not c.partial
+
+
+def test_a_question_answered_by_header_fields_cites_only_their_passage():
+    """'Hvor holdt udvalget det møde, …?' is answered by the Mødested field of the minutes' first passage; the
+    item's passage that shares the question's words is not quoted beside it (it holds no evidence of the place)."""
+    from assistant import extractive
+
+    head = _hit(2, "Mødedato 18. februar 2025\nMødested Aarhus Rådhus, lokale 398\nDeltagere Mette Bjerre", "Møde")
+    item = _hit(1, "Udvalget drøftede i plenum de to prøvehandlinger og videreudviklede dem.", "Prøvehandlinger")
+    h = []
+    for n, x in ((1, item), (2, head)):
+        x.chunk.meta["doc_id"] = "d1"
+        h.append(Hit(chunk=Chunk(f"c{n}", "d1", x.chunk.text, x.chunk.embed_text, x.chunk.meta), score=1.0, rank=n))
+    q = "Hvor holdt udvalget det møde, hvor de to prøvehandlinger blev videreudviklet?"
+    c = compose(q, "", h)
+    assert c.text.startswith("Aarhus Rådhus, lokale 398") and c.keys == [2]
+    kept = extractive.TYPED_QUOTES
+    try:
+        extractive.TYPED_QUOTES = "none"  # before: the item's sentence quoted too
+        assert compose(q, "", h).keys == [1, 2]
+    finally:
+        extractive.TYPED_QUOTES = kept
