@@ -30,6 +30,7 @@ class Rows(list):
     """A statement's rows, read in full, with the cursor's `fetchone`/`fetchall` and `rowcount`."""
 
     rowcount: int = -1
+    lastrowid: int | None = None
 
     def fetchone(self) -> Any:
         return self[0] if self else None
@@ -52,8 +53,13 @@ class SharedDB:
         with self.lock:
             cur = self._db.execute(sql, params)
             rows = Rows(cur.fetchall())
-            rows.rowcount = cur.rowcount
+            rows.rowcount, rows.lastrowid = cur.rowcount, cur.lastrowid
             return rows
+
+    def executemany(self, sql: str, seq: Any) -> None:
+        """Run one statement for each parameter set, under the lock."""
+        with self.lock:
+            self._db.executemany(sql, seq)
 
     def executescript(self, script: str) -> None:
         with self.lock:

@@ -11,12 +11,12 @@ It is the source of truth the vector store and the BM25 index are reconciled aga
 from __future__ import annotations
 
 import json
-import sqlite3
 import time
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterable, Iterator, Sequence
 
+from byraad.shared_db import SharedDB
 from byraad.types import Chunk
 
 SCHEMA = """
@@ -40,9 +40,11 @@ class Catalog:
             from byraad.private import private_dir
 
             private_dir(self.path.parent)  # the data directory itself is made private by Index
-        # check_same_thread=False: Streamlit serves sessions from several threads; writes are serialised by SQLite.
-        self.db = sqlite3.connect(str(path), timeout=30, check_same_thread=False, isolation_level=None)
-        self.db.execute("PRAGMA journal_mode=WAL")
+        # One connection shared by the app's session threads, one statement (read to the end) or write transaction at
+        # a time (byraad/shared_db.py). A bare check_same_thread=False connection let one thread's write start while
+        # another's read was still open on it: with an ingest committing beside the app, that write (the BM25
+        # generation after an ingest) failed at once with "database is locked" (tests/test_catalog_threads.py).
+        self.db = SharedDB(path, timeout=30)
         self.db.execute("PRAGMA synchronous=NORMAL")
         self.db.executescript(SCHEMA)
         if str(path) != ":memory:":
@@ -54,16 +56,10 @@ class Catalog:
         self.db.close()
 
     @contextmanager
-    def transaction(self) -> Iterator[sqlite3.Connection]:
-        """An atomic write: everything inside commits together or not at all."""
-        self.db.execute("BEGIN IMMEDIATE")
-        try:
-            yield self.db
-        except BaseException:
-            self.db.execute("ROLLBACK")
-            raise
-        else:
-            self.db.execute("COMMIT")
+    def transaction(self) -> Iterator[SharedDB]:
+        """An atomic write: everything inside commits together or not at all (no other thread's statement joins it)."""
+        with self.db.write_transaction() as db:
+            yield db
 
     # --- files --------------------------------------------------------------------------------
     def files(self) -> dict[str, tuple[str, str | None, int, float]]:
@@ -194,7 +190,7 @@ class Catalog:
         row = self.db.execute("SELECT v FROM kv WHERE k='generation'").fetchone()
         return int(row[0]) if row else 0
 
-    def _bump(self, db: sqlite3.Connection) -> None:
+    def _bump(self, db: SharedDB) -> None:
         db.execute(
             "INSERT INTO kv(k, v) VALUES('generation', '1') "
             "ON CONFLICT(k) DO UPDATE SET v = CAST(CAST(v AS INTEGER) + 1 AS TEXT)"
@@ -208,11 +204,11 @@ class Catalog:
         self.db.execute("INSERT INTO kv(k, v) VALUES(?,?) ON CONFLICT(k) DO UPDATE SET v=excluded.v", (key, value))
 
     def add_run(self, started: float, report: dict) -> int:
-        cur = self.db.execute(
+        rows = self.db.execute(
             "INSERT INTO runs(started, finished, report) VALUES(?,?,?)",
             (started, time.time(), json.dumps(report, ensure_ascii=False)),
         )
-        return int(cur.lastrowid or 0)
+        return int(rows.lastrowid or 0)
 
     def runs(self, limit: int = 20) -> list[dict]:
         rows = self.db.execute("SELECT id, started, finished, report FROM runs ORDER BY id DESC LIMIT ?", (limit,))

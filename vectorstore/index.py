@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import math
 import shutil
+import sqlite3
 import threading
 from dataclasses import replace
 from pathlib import Path
@@ -323,8 +324,8 @@ class Index:
         try:
             idx.save(path)
             self.catalog.set_kv("bm25_generation", str(gen))
-        except OSError:
-            pass  # read-only data dir: keep the in-memory index
+        except (OSError, sqlite3.Error):
+            pass  # read-only data dir, or the catalog busy past its timeout: keep the in-memory index (built again later)
         return idx
 
     def _bm25_mask(self, bm, flt: Filter):
