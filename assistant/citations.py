@@ -141,6 +141,13 @@ def clean_markers(text: str, k: int) -> tuple[str, list[int]]:
 
 def split_sentences(text: str) -> list[str]:
     """Sentences of Danish text: lines, then sentence ends not after abbreviations; markers stay with their sentence."""
+    return list(_split_sentences(text))
+
+
+@lru_cache(maxsize=8192)
+def _split_sentences(text: str) -> tuple[str, ...]:
+    """split_sentences, kept per text: the answerer splits the same retrieved chunks for every question that finds
+    them (a pure function of the text; with looks_like_instruction kept too, about 2.5 ms less CPU an answer of ~70)."""
     out: list[str] = []
     # A line break inside a sentence (a line not ending a sentence, the next starting lowercase) is no boundary.
     text = re.sub(r"(?<![.!?:;])[ \t]*\n[ \t]*(?=[a-zæøå])", " ", text)
@@ -174,7 +181,7 @@ def split_sentences(text: str) -> list[str]:
             fixed[-1] = f"{fixed[-1]} {m.group(1).strip()}"
             s = rest
         fixed.append(s)
-    return fixed
+    return tuple(fixed)
 
 
 @lru_cache(maxsize=20000)

@@ -9,6 +9,7 @@ citation check ever treats them as support.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from typing import Sequence
 
 from byraad.dates import format_date
@@ -68,6 +69,7 @@ _INSTRUCTION_RES = [
 ]
 
 
+@lru_cache(maxsize=32768)  # a pure function of the sentence: the answerer checks the same retrieved sentences again
 def looks_like_instruction(sentence: str) -> bool:
     """True when a sentence addresses the assistant with an order (prompt injection), not council content."""
     return any(r.search(sentence) for r in _INSTRUCTION_RES)
