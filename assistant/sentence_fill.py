@@ -40,12 +40,7 @@ def fill(index: Any, settings: Any, bar: Bar | None = None) -> int:
     are off). Closed chunks too: the store holds hashes and vectors, never text, and both readers only use a
     sentence of a passage the user may see. Safe to interrupt: what is stored stays stored. `bar(total)` makes the
     bar counting the sentences embedded."""
-    chunks = list(index.all_chunks().values())
-    texts: list[str] = []
-    if ranks(settings, str(getattr(index.embedder, "id", "hash"))):
-        texts += [t for c in chunks for t in chunk_sentences(c)]
-    if has_meaning(settings):
-        texts += [t for c in chunks for t in candidate_texts([Hit(chunk=c, score=0.0)])]
+    texts = fill_texts(index, settings)
     if not texts:
         return 0
     path = store(settings)
@@ -57,6 +52,18 @@ def fill(index: Any, settings: Any, bar: Bar | None = None) -> int:
             settle(path)
         except (OSError, sqlite3.Error) as e:
             log.warning("sætningslagerets generation ikke opdateret: %s", e)
+
+
+def fill_texts(index: Any, settings: Any) -> list[str]:
+    """The sentences the sentence fill embeds (those the store lacks among them), each once: every indexed chunk's
+    sentences for retrieval and its candidate sentences for the answerer, as far as each is on."""
+    chunks = list(index.all_chunks().values())
+    texts: list[str] = []
+    if ranks(settings, str(getattr(index.embedder, "id", "hash"))):
+        texts += [t for c in chunks for t in chunk_sentences(c)]
+    if has_meaning(settings):
+        texts += [t for c in chunks for t in candidate_texts([Hit(chunk=c, score=0.0)])]
+    return list(dict.fromkeys(texts))
 
 
 def sparse_on(settings: Any) -> bool:

@@ -12,8 +12,13 @@ consumes it, then the cited passages' surrounding text for the asker, `render.an
 the conversation store. Members ask one question after another without pause (closed loop), each starting at a
 different place in the question list (../shared/eval/external-dev.jsonl), as anonymous (public) visitors; a member's
 conversation history is passed on, as the UI does. The retriever's query-vector cache keeps a vector only for the
-turn that computed it (the app's cache serves a turn's relaxed second search from it), so every question pays its
-embedding (members asking the same question would otherwise hit it). `--query-paths batched,direct` also measures
+turn that computed it (the app's cache serves a turn's relaxed second search from it), and so does the sparse
+ranker's question cache (since session 8; before, a question asked again got its sparse encoding free), so every
+question pays both its encodings (members asking the same question would otherwise hit them). Before measuring, the
+server answers every question once (`--warm`, default): the first segment, always an idle one, carried the server's
+cold start (the answerer's per-sentence work, the sentence list's answer-kind masks) and its p95 was 2-4x the next
+ones'; idle and busy also alternate which goes first per round. The ingest's priority is the app's setting
+(`BYRAAD_INGEST_NICE`, default 10). `--query-paths batched,direct` also measures
 each segment with the questions embedded in the members' own threads instead of the embedder's QueryBatcher,
 interleaved in the same run.
 
@@ -174,6 +179,21 @@ class TurnCache:
         self._d().clear()
 
 
+def turn_caches(res) -> None:
+    """The retriever's question caches become TurnCaches: the dense vectors' and the sparse ranker's (before session 8
+    only the dense one was, so a question asked again — the set is cycled — got its sparse encoding free)."""
+    res.assistant.retriever._vec_cache = TurnCache()
+    sparse = getattr(res.assistant.retriever, "sparse", None)
+    if sparse is not None:
+        sparse._queries = TurnCache()
+
+
+def query_caches(res) -> list[TurnCache]:
+    sparse = getattr(res.assistant.retriever, "sparse", None)
+    caches = [res.assistant.retriever._vec_cache, getattr(sparse, "_queries", None)]
+    return [c for c in caches if isinstance(c, TurnCache)]
+
+
 def set_query_path(res, path: str) -> None:
     """ "batched": questions embedded by the embedder's QueryBatcher (the app's path); "direct": each in its
     member's own thread (the path before the batcher), for comparison in the same run."""
@@ -257,8 +277,7 @@ def chat_turn(
     from byraad.access import ANONYMOUS
     from ui import render, state
 
-    cache = res.assistant.retriever._vec_cache
-    if isinstance(cache, TurnCache):
+    for cache in query_caches(res):
         cache.new_turn()
     t0 = time.perf_counter()
     first = None
@@ -364,6 +383,13 @@ def main() -> None:
         help="batched (the app's) and optionally direct (each question embedded in its member's thread, as before "
         "the QueryBatcher), measured interleaved in the same run; direct cells are reported as idle_direct/busy_direct",
     )
+    ap.add_argument(
+        "--warm",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="answer every question once before measuring (per-sentence and per-kind work the answerer keeps), so "
+        "the first segment (always an idle one) does not carry the server's cold start",
+    )
     ap.add_argument("--out", default=str(ROOT / "benchmarks" / "results" / "load.json"))
     args = ap.parse_args()
 
@@ -381,11 +407,14 @@ def main() -> None:
     startup_s = time.perf_counter() - t0
     if not res.index.all_chunks():
         sys.exit(f"empty index in {args.data_dir}: ingest first")
-    res.assistant.retriever._vec_cache = TurnCache()
+    turn_caches(res)
     time_query_embedding(res.index.embedder)
     questions = load_questions()
     rss_ready = rss_mb()
     chat_turn(res, questions[0], [])  # the first answer after start-up: not measured with the segments
+    if args.warm:  # every question once, one member: what a server that has answered for a while has ready
+        for q in questions:
+            chat_turn(res, q, [])
     folders = [Path(p) for p in args.ingest.split(",") if p and Path(p).exists()]
     if not folders:
         sys.exit("no ingest folders found (../shared/corpus-pdf, esdh, html)")
@@ -416,7 +445,7 @@ def main() -> None:
                 for key in keys
             }
             for r in range(args.rounds):
-                for ph in ("idle", "busy"):
+                for ph in ("idle", "busy") if r % 2 == 0 else ("busy", "idle"):  # which goes first alternates
                     if ph == "busy":
                         ingest.resume()
                         time.sleep(args.warmup_s)
@@ -499,14 +528,16 @@ def main() -> None:
         "ingest": {
             "folders": [str(f) for f in folders],
             "runs_started": ingest.runs,
-            "command": "ui.admin.ingest_command (byraad ingest, role ingest, nice 10), no embedding cache",
+            "command": f"ui.admin.ingest_command (byraad ingest, role ingest, nice {settings.ingest_nice}), "
+            "no embedding cache",
         },
         "questions": {
             "source": "external-dev.jsonl" if (SHARED / "eval").exists() else "built-in",
             "count": len(questions),
             "per_member_per_segment": args.questions,
             "rounds": args.rounds,
-            "query_vector_cache": "per turn only (nothing shared between turns or members)",
+            "query_vector_cache": "per turn only, dense and sparse (nothing shared between turns or members)",
+            "warmed": args.warm,
             "query_paths": paths,
         },
         "server": {
