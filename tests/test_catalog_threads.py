@@ -14,6 +14,7 @@ import threading
 import time
 
 from byraad.types import Chunk
+from tests.test_shared_db import heartbeat
 from vectorstore.catalog import Catalog
 
 
@@ -29,14 +30,6 @@ def test_writes_beside_reads_and_an_ingest_neither_fail_nor_stall(tmp_path):
     errors: list[str] = []
     counts = {"writes": 0, "reads": 0, "commits": 0}
     gaps: list[float] = []
-
-    def heartbeat() -> None:
-        last = time.monotonic()
-        while not done.is_set():
-            time.sleep(0.01)
-            now = time.monotonic()
-            gaps.append(now - last)
-            last = now
 
     def server_writer() -> None:
         while not done.is_set():
@@ -69,7 +62,8 @@ def test_writes_beside_reads_and_an_ingest_neither_fail_nor_stall(tmp_path):
         finally:
             other.close()
 
-    threads = [threading.Thread(target=f) for f in (heartbeat, server_writer, reader, reader, ingest)]
+    threads = [threading.Thread(target=f) for f in (server_writer, reader, reader, ingest)]
+    threads.append(threading.Thread(target=heartbeat, args=(done, gaps)))
     for t in threads:
         t.start()
     deadline = time.monotonic() + 3

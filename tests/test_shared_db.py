@@ -18,6 +18,17 @@ from ui.conversations import ConversationStore
 from ui.sessions import SessionStore
 
 
+def heartbeat(done: threading.Event, gaps: list[float]) -> None:
+    """Sleep 10 ms at a time until `done`, recording each gap: a process-wide stop (a thread waiting for SQLite while
+    holding the GIL) shows as one long gap."""
+    last = time.monotonic()
+    while not done.is_set():
+        time.sleep(0.01)
+        now = time.monotonic()
+        gaps.append(now - last)
+        last = now
+
+
 def test_sessions_from_many_threads_neither_fail_nor_stall_the_process(tmp_path):
     app, route = SessionStore(tmp_path), SessionStore(tmp_path)  # the app's store and ui/server.py's own
     users = UserStore(tmp_path / "users.sqlite")
@@ -55,17 +66,8 @@ def test_sessions_from_many_threads_neither_fail_nor_stall_the_process(tmp_path)
                 errors.append(f"route {type(e).__name__}: {e}")
 
     gaps: list[float] = []
-
-    def heartbeat() -> None:
-        last = time.monotonic()
-        while not done.is_set():
-            time.sleep(0.01)
-            now = time.monotonic()
-            gaps.append(now - last)
-            last = now
-
     threads = [threading.Thread(target=member, args=(i,)) for i in range(10)]
-    threads += [threading.Thread(target=cookie_route), threading.Thread(target=heartbeat)]
+    threads += [threading.Thread(target=cookie_route), threading.Thread(target=heartbeat, args=(done, gaps))]
     for t in threads:
         t.start()
     time.sleep(2)
