@@ -42,9 +42,9 @@ def timed(fn) -> tuple[float, float]:
 
 
 def main() -> None:
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--data-dir", required=True)
-    ap.add_argument("--rounds", type=int, default=5)
+    ap = argparse.ArgumentParser(description="an answer right after the catalog generation changes")
+    ap.add_argument("--data-dir", required=True, help="an ingested data dir (copied; the copy's generation is raised)")
+    ap.add_argument("--rounds", type=int, default=5, help="generation changes measured")
     ap.add_argument("--out", default=str(ROOT / "benchmarks" / "results" / "generation.json"))
     args = ap.parse_args()
     from byraad.runtime import configure_process
@@ -103,11 +103,12 @@ def main() -> None:
             "answer_after_new_generation": cell(after),
             "rebuild_steps": {k: cell(v) for k, v in got.items()},
         }
-        Path(args.out).parent.mkdir(parents=True, exist_ok=True)
-        Path(args.out).write_text(json.dumps(out, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
-        print(json.dumps(out, ensure_ascii=False, indent=2))
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
+    text = json.dumps(out, ensure_ascii=False, indent=2)
+    print(text)
+    Path(args.out).parent.mkdir(parents=True, exist_ok=True)
+    Path(args.out).write_text(text + "\n", encoding="utf-8")
 
 
 if __name__ == "__main__":
