@@ -73,22 +73,23 @@ def main() -> None:
     try:
         s = Settings(data_dir=str(data_dir), embedder=args.embedder)
         idx = Index(s)
-        _cpu()
-        t0 = time.perf_counter()
+        cpu0, t0 = _cpu(), time.perf_counter()
         rep = ingest_paths([folder], s, index=idx, progress=True)
         chunks_s = time.perf_counter() - t0
+        chunks_cpu_s = _cpu() - cpu0
         chunks = idx.catalog.chunks()
         pages = sum(d.get("pages", 0) for d in idx.catalog.documents())
         idx.close()
         # Then what `byraad ingest` does next: the fills (a fresh Index, as the command opens one); each fill's time
         # from its first progress event to the next fill's (the sparse fill runs first).
         first: dict[str, float] = {}
-        t0 = time.perf_counter()
+        cpu0, t0 = _cpu(), time.perf_counter()
         filled = fill_after_ingest(
             None, s, progress=True, on_progress=lambda ev: first.setdefault(ev["phase"], time.perf_counter())
         )
         t_end = time.perf_counter()
         fill_s = t_end - t0
+        fills_cpu_s = _cpu() - cpu0
         sparse_s = first.get("sentences", t_end) - t0 if "sparse" in first else 0.0
         sentence_s = fill_s - sparse_s
         ingest_s = chunks_s + fill_s
@@ -168,6 +169,12 @@ def main() -> None:
             "chunks_per_s": round(len(chunks) / ingest_s, 2),
             "pure_embedding_s": round(embed_s, 2),
             "pure_embedding_cores": round(embed_cpu_s / embed_s, 2),
+            # CPU seconds per second of this process (the loader worker's parsing not counted): below the pure
+            # embedding's, a phase waited (for the cores others took, or for work that does not run in parallel)
+            "chunk_ingest_cores": round(chunks_cpu_s / chunks_s, 2),
+            "chunk_ingest_cpu_s": round(chunks_cpu_s, 1),
+            "pure_embedding_cpu_s": round(embed_cpu_s, 1),
+            "fills_cores": round(fills_cpu_s / fill_s, 2) if fill_s else None,
             "ratio_to_embedding": round(ingest_s / embed_s, 3),
             "engine_sparse_fill_texts_s": round(engine_fill_s.get("sparse", 0.0), 2),
             "engine_sentence_fill_texts_s": round(engine_fill_s.get("sentences", 0.0), 2),
