@@ -74,7 +74,7 @@ def test_writes_beside_reads_and_an_ingest_neither_fail_nor_stall(tmp_path):
         t.join(60)
     assert not errors, errors[:3]
     assert counts["writes"] > 5 and counts["reads"] > 5 and counts["commits"] > 5, counts
-    assert max(gaps) < 2.0, max(gaps)
+    assert max(gaps) < 10, max(gaps)  # a stall holding the GIL lasts the busy timeout (30 s); load delays far less
 
 
 def test_add_run_returns_its_id_and_a_transaction_rolls_back(tmp_path):
