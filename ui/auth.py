@@ -4,8 +4,9 @@ Without signing in a visitor is ANONYMOUS (groups ("public",)). OIDC group claim
 an explicit table in secrets.toml ([byraad_auth.group_map]); unmapped claim values grant nothing. An OIDC sign-in older
 than `max_session_hours` (from the ID token's auth_time/iat) is refused.
 
-A local sign-in and an anonymous visitor's conversation survive a reload through a signed session cookie
-(ui/sessions.py): read here from st.context.cookies, handed to the browser through ui/server.py's route.
+A local sign-in and the conversation of every visitor (local, single sign-on or anonymous) survive a reload through a
+signed session cookie (ui/sessions.py): read here from st.context.cookies, handed to the browser through ui/server.py's
+route. A single-sign-on user's session holds only the conversation: who is signed in always comes from st.user.
 """
 
 from __future__ import annotations
@@ -76,6 +77,7 @@ def resolve_user(res: "state.Resources") -> User:
     """The session's user: OIDC identity when logged in through it, else the local sign-in (restored from the
     session cookie on a new page load) or ANONYMOUS."""
     cfg = oidc_config(_secrets())
+    oidc_user = None
     if cfg is not None:
         try:
             claims = st.user.to_dict() if st.user.is_logged_in else None
@@ -85,13 +87,15 @@ def resolve_user(res: "state.Resources") -> User:
             st.session_state["session_note"] = SESSION_ENDED
             claims = None
         if claims is not None:
-            u = user_from_claims(claims, cfg["group_map"], cfg["groups_claim"])
-            if state.current_user() != u:
-                state.set_user(u)
-            return u
-        if state.current_user().name != ANONYMOUS.name and not st.session_state.get("sid"):
-            state.set_user(ANONYMOUS)  # signed out of OIDC elsewhere (or expired): nothing of it stays
-    restore_session(res)
+            oidc_user = user_from_claims(claims, cfg["group_map"], cfg["groups_claim"])
+            if state.current_user() != oidc_user:
+                state.set_user(oidc_user)
+        else:
+            if st.session_state.get("session_kind") == "oidc":
+                _end_session(res)  # signed out of OIDC elsewhere (or expired): its conversation is not shown
+            if state.current_user().name != ANONYMOUS.name and not st.session_state.get("sid"):
+                state.set_user(ANONYMOUS)  # nothing of the OIDC sign-in stays
+    restore_session(res, oidc_user)
     return state.current_user()
 
 
@@ -113,19 +117,28 @@ def _cookie() -> str | None:
     return value if isinstance(value, str) and value else None
 
 
-def restore_session(res: "state.Resources") -> None:
+def restore_session(res: "state.Resources", oidc_user: User | None = None) -> None:
     """Once per page load: the local user and the conversation of a valid session cookie. A tampered, expired or
-    revoked cookie is refused (and cleared), and the visitor starts anonymous."""
+    revoked cookie is refused (and cleared), and the visitor starts anonymous. A single-sign-on user (`oidc_user`,
+    whose identity comes from the provider's cookie) gets the conversation of the session cookie only when that
+    session is their own single-sign-on session; otherwise a new one starts."""
     if st.session_state.get("session_checked"):
         return
     st.session_state["session_checked"] = True
     token = _cookie()
-    if token is None:
-        return
     store = sessions(res)
-    sess = store.get(token)
+    sess = store.get(token) if token is not None else None
+    if oidc_user is not None:
+        if sess is None or sess.kind != "oidc" or sess.user != oidc_user.name:
+            if sess is not None:  # another visitor's session in this browser ends with the sign-in
+                store.revoke(sess.sid)
+                _drop_conversations(res, sess.owner)
+            _start_session(res, oidc_user.name, kind="oidc")
+            return
+    elif token is None:
+        return
     user = res.users.get(sess.user) if sess is not None and sess.kind == "local" else None
-    if sess is None or (sess.kind == "local" and user is None):
+    if sess is None or (sess.kind == "oidc" and oidc_user is None) or (sess.kind == "local" and user is None):
         if sess is not None:
             store.revoke(sess.sid)
         st.session_state["session_note"] = SESSION_ENDED
@@ -134,7 +147,7 @@ def restore_session(res: "state.Resources") -> None:
     if user is not None:
         state.set_user(user)
     st.session_state["sid"], st.session_state["session_owner"] = sess.sid, sess.owner
-    st.session_state["session_conv"] = sess.conv_id
+    st.session_state["session_conv"], st.session_state["session_kind"] = sess.conv_id, sess.kind
     turns = res.conversations.turns(sess.conv_id, sess.owner) if sess.conv_id else []
     if turns:
         st.session_state["conv_id"], st.session_state["turns"] = sess.conv_id, turns
@@ -151,20 +164,20 @@ def _end_session(res: "state.Resources") -> None:
     if st.session_state.get("sid"):
         sessions(res).revoke(st.session_state["sid"])
         _drop_conversations(res, st.session_state.get("session_owner") or "")
-    for k in ("sid", "session_owner", "session_conv"):
+    for k in ("sid", "session_owner", "session_conv", "session_kind"):
         st.session_state.pop(k, None)
     _send_cookie("")
 
 
-def _start_session(res: "state.Resources", user_name: str) -> None:
+def _start_session(res: "state.Resources", user_name: str, kind: str = "") -> None:
     """A new session for this tab (the previous one, if any, ends) and its cookie on its way to the browser."""
     _end_session(res)
     store = sessions(res)
     for owner in store.purge():
         _drop_conversations(res, owner)
-    sess, token = store.create(user_name)
+    sess, token = store.create(user_name, kind=kind)
     st.session_state["sid"], st.session_state["session_owner"] = sess.sid, sess.owner
-    st.session_state["session_conv"] = None
+    st.session_state["session_conv"], st.session_state["session_kind"] = None, sess.kind
     _send_cookie(store.handoff(token))
 
 

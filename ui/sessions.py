@@ -63,7 +63,7 @@ def _hash(value: str) -> str:
 class Session:
     sid: str
     user: str  # "" for an anonymous visitor
-    kind: str  # "local" | "anonymous"
+    kind: str  # "local" | "anonymous" | "oidc"
     expires: float
     conv_id: str | None
 
@@ -107,10 +107,13 @@ class SessionStore:
         return parts[1]
 
     # --- sessions ----------------------------------------------------------------------------------------------------
-    def create(self, user: str = "", hours: float | None = None, now: float | None = None) -> tuple[Session, str]:
-        """A new session (anonymous when `user` is "") and its cookie value."""
+    def create(
+        self, user: str = "", hours: float | None = None, now: float | None = None, kind: str = ""
+    ) -> tuple[Session, str]:
+        """A new session (anonymous when `user` is "") and its cookie value. kind "oidc": a single-sign-on user's,
+        which holds only the conversation (who is signed in comes from the provider's own cookie every time)."""
         now = time.time() if now is None else now
-        kind = "local" if user else "anonymous"
+        kind = kind or ("local" if user else "anonymous")
         hours = hours if hours is not None else (LOCAL_HOURS if user else ANONYMOUS_HOURS)
         sid = secrets.token_urlsafe(32)
         expires = int(now + hours * 3600)

@@ -172,8 +172,10 @@ def test_sso_sign_in_groups_sign_out_and_refused_sessions(sso, browser):
     page.screenshot(path=str(ARTIFACTS / "sso-1-member.png"), full_page=True)
     genuine = _user_cookie(ctx)
     assert genuine["httpOnly"]
-    _reload(page)  # the sign-in survives a reload
+    _reload(page)  # the sign-in and its conversation survive a reload
     expect(_signed_in_as(side, METTE[2])).to_be_visible(timeout=TIMEOUT)
+    expect(page.locator('[data-testid="stChatMessage"]').last).to_contain_text(CLOSED_FACT, timeout=TIMEOUT)
+    expect(page.locator('[data-testid="stChatMessage"]')).to_have_count(2)  # its one turn, once (not the anonymous one)
 
     # A tampered identity cookie (claims or signature changed) is refused: anonymous again.
     ctx.add_cookies([dict(genuine, value=genuine["value"][:-3] + ("xyz" if genuine["value"][-3:] != "xyz" else "abc"))])
