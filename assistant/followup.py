@@ -147,6 +147,47 @@ def key_terms(question: str) -> list[str]:
     ]
 
 
+_V2_RE = re.compile(
+    r"^\s*(?:(?:og|men|så)\s+)?(?:i\s+)?(?:hvornår|hvordan|hvorfor|hvad|hvem|hvor(?:\s+(?:meget|længe|mange\s+[\wæøå-]+))?|"
+    r"hvilke[nt]?\s+[\wæøå-]+)\s+([\wæøå]+)\b(.*)$",
+    re.I,
+)
+_AUX = frozenset("blev bliver er var har havde".split())  # before a participle: "blev … indviet", "har … vedtaget"
+_NOT_BEFORE_VERB = frozenset(
+    "i på til af for med om ved fra over under efter før mod langs hos den det de en et denne dette disse".split()
+)
+
+
+def predicate(question: str) -> set[str]:
+    """The verbs of a hv-question (lower case), which say what was asked, not what about: the finite verb after the
+    question word (Danish puts it second: "Hvornår *åbner* cykelstien …", "Hvem *vandt* udbuddet …") and, after an
+    auxiliary of the passive or perfect, a last word that ends like a participle and follows no preposition ("Hvornår blev
+    cykelstien langs Skovvej *indviet*?"; not "… kritik af Deloittes klimaanalyse", "… af budgettet").
+    A follow-up ("Og hvad koster det?") takes over the subject, not these: carried, "åbner" made the follow-up ask
+    what the opening costs, and the amount of the cycle path went unanswered."""
+    m = _V2_RE.match(question.strip().rstrip("?").strip())
+    if not m:
+        return set()
+    verb, rest = m.group(1).lower(), m.group(2).split()
+    out = {verb}
+    last = rest[-1] if rest else ""
+    if (
+        verb in _AUX
+        and len(rest) >= 2
+        and last.islower()
+        and last.endswith("t")  # a participle (indviet, godkendt), not a noun object (klimaanalyse, information)
+        and rest[-2].lower() not in _NOT_BEFORE_VERB  # "… af budgettet": a noun
+    ):
+        out.add(last.lower())
+    return out
+
+
+def subject_terms(question: str) -> list[str]:
+    """The key terms of a question without its verbs (`predicate`): what a follow-up to it is about."""
+    verbs = predicate(question)
+    return [w for w in key_terms(question) if w.lower() not in verbs]
+
+
 def is_followup(question: str, previous: str) -> bool:
     """True when a question leans on the previous one (pronoun/ellipsis, or too few words of its own)."""
     own = key_terms(question)
@@ -183,7 +224,7 @@ def _carried(question: str, hist: list[tuple[str, str]]) -> tuple[list[str], str
     terms: list[str] = []
     date = ""
     for q, _ in reversed(hist):
-        terms = list(dict.fromkeys(key_terms(q) + terms))
+        terms = list(dict.fromkeys(subject_terms(q) + terms))
         m = _DATE_RE.search(q)
         date = date or (m.group(1) if m else "")
         if not is_followup(q, ""):
