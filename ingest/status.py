@@ -35,7 +35,14 @@ def index_status(s: Settings) -> dict:
             ],
             newest_material=max(dates) if dates else None,
             documents_list=[
-                {"path": d["path"], "title": d["title"], "kind": d["kind"], "chunks": d["n_chunks"]} for d in docs
+                {
+                    "path": d["path"],
+                    "title": d["title"],
+                    "kind": d["kind"],
+                    "access": d.get("access") or "public",
+                    "chunks": d["n_chunks"],
+                }
+                for d in docs
             ],
             last_run=(
                 {k: runs[0].get(k) for k in ("finished", "duration_s", "new", "changed", "removed", "failed")}

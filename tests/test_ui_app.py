@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import shutil
 from pathlib import Path
 
@@ -189,6 +190,24 @@ def test_local_sign_in_and_admin(app, env):
     assert not app.exception
     metrics = {m.label: m.value for m in app.metric}
     assert int(metrics["Dokumenter"]) >= 1
+
+
+def test_admin_index_overview_is_danish(app, env):
+    """The admin page's overview speaks Danish (issue 14.6): documents with restricted access under their own heading
+    with the level in words ("intern", not "internal"), and the document table with Danish columns and types."""
+    _login(app, "sekr", "hemmelig-1234")
+    app.sidebar.radio(key="nav").set_value("admin")
+    app.run()
+    assert not app.exception
+    md = [m.value for m in app.markdown]
+    assert any(m.startswith("**Dokumenter med begrænset adgang (") for m in md), md
+    restricted = [html.unescape(m) for m in md if "skolestruktur" in m]  # file names are shown as text (escaped)
+    assert restricted and all("(intern)" in m and "internal" not in m for m in restricted), restricted
+    table = app.dataframe[0].value
+    assert list(table.columns) == ["Fil", "Titel", "Type", "Adgang", "Tekststykker"], list(table.columns)
+    codes = {"agenda", "minutes", "indstilling", "handbook", "report", "other", "public", "internal"}
+    assert not codes & (set(table["Type"]) | set(table["Adgang"])), table[["Type", "Adgang"]]
+    assert "Referater" in set(table["Type"]) and "offentlig" in set(table["Adgang"])
 
 
 def test_closed_material_depends_on_user(app, env):

@@ -19,7 +19,7 @@ import streamlit as st
 from byraad.access import User
 from byraad.dates import format_date
 from ui import state
-from ui.render import as_text, reason_da
+from ui.render import KIND_LABELS, access_label, as_text, reason_da
 
 
 def save_uploads(folder: str | Path, files: list[tuple[str, bytes]]) -> list[Path]:
@@ -130,6 +130,20 @@ PHASES = {  # phase → (start, end, text)
 }
 
 
+def document_rows(docs: list[dict]) -> list[dict]:
+    """The index's documents as the admin table shows them: Danish columns, type and access level in words."""
+    return [
+        {
+            "Fil": d["path"],
+            "Titel": d["title"],
+            "Type": KIND_LABELS.get(d["kind"], d["kind"]),
+            "Adgang": access_label(d.get("access")),
+            "Tekststykker": d["chunks"],
+        }
+        for d in docs
+    ]
+
+
 def progress_text(ev: dict) -> tuple[float, str]:
     """(fraction, Danish text) for the progress bar from one progress event."""
     done, total, name = int(ev.get("done") or 0), int(ev.get("total") or 0), str(ev.get("file") or "")
@@ -238,10 +252,13 @@ def admin_page(res: state.Resources, user: User) -> None:
             st.markdown(f"**Møder uden mødedato ({len(stt['undated_meetings'])})**")
             for u in stt["undated_meetings"]:
                 st.markdown("- " + as_text(f"{u['path']}: {u['body'] or 'møde uden angivet udvalg'}"))
-            for d in stt.get("restricted_documents", []):
-                st.markdown("- " + as_text(f"begrænset adgang: {d['path']} ({d['access']})"))
+            restricted = stt.get("restricted_documents", [])
+            if restricted:
+                st.markdown(f"**Dokumenter med begrænset adgang ({len(restricted)})**")
+            for d in restricted:
+                st.markdown("- " + as_text(f"{d['path']} ({access_label(d['access'])})"))
             with st.expander(f"Alle dokumenter ({stt['documents']})"):
-                st.dataframe(stt["documents_list"], width="stretch", hide_index=True)
+                st.dataframe(document_rows(stt["documents_list"]), width="stretch", hide_index=True)
     with ingest_tab:
         _ingest_section(res)
     with runs_tab:

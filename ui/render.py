@@ -15,7 +15,7 @@ from typing import Any, Iterable, Mapping
 from assistant.citations import MARKER_RE, content_tokens, keys_in, split_sentences
 from byraad.access import is_closed
 from byraad.dates import format_date
-from byraad.types import Answer, Citation, Hit
+from byraad.types import CLOSED_PREFIX, INTERNAL, PUBLIC, Answer, Citation, Hit
 
 KIND_LABELS = {
     "agenda": "Dagsordener",
@@ -26,6 +26,17 @@ KIND_LABELS = {
     "other": "Andet",
 }
 _CITE = re.compile(r"\[(\d+(?:\s*,\s*\d+)*)\]")
+
+
+def access_label(level: str | None) -> str:
+    """An access level in Danish words: "offentlig", "intern", "lukket dagsorden (<organ>)", "lukket dagsorden"."""
+    if level == PUBLIC:
+        return "offentlig"
+    if level == INTERNAL:
+        return "intern"
+    if level and level.startswith(CLOSED_PREFIX):
+        return f"lukket dagsorden ({level[len(CLOSED_PREFIX) :]})"
+    return "lukket dagsorden"  # closed of every body, or an unknown level (counts as closed)
 
 
 def mode_label(mode: str) -> str:
