@@ -128,6 +128,7 @@ class _Cand:
     score: float = 0.0
     cov: float = 0.0  # the sentence's own (IDF-weighted) coverage of the question's words
     field: str = ""  # a meeting header field's kind ("when", "place", "person"), else ""
+    items: bool = False  # a flattened list (`_lists`)
 
 
 def is_decision(hit: Hit) -> bool:
@@ -260,6 +261,74 @@ def _candidates(hits: Sequence[Hit]) -> list[_Cand]:
                 # A line naming a person with a role ("Kristian Würtz (S), rådmand, Sociale Forhold og
                 # Beskæftigelse", "Ansvarlig: Vibeke Jensen") is no sentence, but it answers "hvem …" like a field.
                 out.append(_Cand(key, pos, s.rstrip(" ,;"), content_tokens(s), field="person"))
+        if LISTS:
+            out.extend(_lists(key, h))
+    return out
+
+
+LISTS = True  # a list (an introducing line and its short item lines) is a candidate of its own (docs/answering.md)
+LIST_BULLETS = True  # a bullet line without an end opens a list of the bullets after it ("…, der kan")
+LIST_ITEMS = 8  # at most this many items of one list
+_LIST_ITEM_WORDS = 16  # an item line has at most this many words
+LIST_Q = "any"  # which questions a list may answer: "any", or "untyped" (no part asking for a date, number, …)
+LIST_TOKS = "intro"  # the words a list covers the question with: "intro" (its introducing line) or "all"
+
+
+def _asks_list(kinds: set[str]) -> bool:
+    """Whether a list may answer a question asking for these kinds (LIST_Q)."""
+    return LIST_Q != "untyped" or not kinds
+
+
+def _lists(key: int, h: Hit) -> list[_Cand]:
+    """Flattened lists as candidates: a line introducing a list (ending with ':' or, as a bullet, without an end:
+    "Modellen arbejder med tre kerneområder, som …:", "• Tanke om … en digital assistent, der kan") and the short
+    lines after it ("1. Den fysiske planlægning", "• Hjælpe til bedre søgning i diverse systemer") as one
+    candidate: "<intro> <item>; <item>; <item>." Each item alone is no sentence (no full stop, short), so without
+    this the answer to "Hvilke tre kerneområder …?" quoted the text around the list, never the list."""
+    lines = [ln.strip() for ln in MARKER_RE.sub(" ", h.chunk.text).split("\n")]
+    out: list[_Cand] = []
+    i = 0
+    while i < len(lines):
+        intro = lines[i]
+        bullet = bool(_BULLET_RE.match(intro))
+        opens = intro.endswith(":") or (LIST_BULLETS and bullet and not re.search(r"[.!?;:)\]\"']$", intro))
+        if not opens or _FIELD_RE.match(intro) or looks_like_instruction(intro) or len(intro.split()) < 3:
+            i += 1
+            continue
+        items: list[str] = []
+        marked = False
+        j = i + 1
+        while j < len(lines) and len(items) < LIST_ITEMS:
+            ln = lines[j]
+            if not ln:
+                if j + 1 < len(lines) and not lines[j + 1]:
+                    break  # two empty lines end the list
+                j += 1
+                continue
+            item = _BULLET_RE.sub("", ln).strip()
+            if (
+                _FIELD_RE.match(ln)
+                or looks_like_instruction(ln)
+                or len(item.split()) > _LIST_ITEM_WORDS
+                or ((bullet or (items and marked)) and not _BULLET_RE.match(ln))
+                or _LABEL_RE.match(item)
+                or not re.search(r"[a-zæøå]", item)
+                or re.search(r"(?:…|\.\.\.)\s*\d+\s*$", item)  # a table of contents ("Værested … 2")
+            ):
+                break
+            if not items:
+                marked = bool(_BULLET_RE.match(ln))  # bullet items: the list ends at the first line without one
+            items.append(item.rstrip(" .;,"))
+            j += 1
+            if ln.endswith(":"):
+                break  # the next list's intro
+        if len(items) >= 2:
+            head = _BULLET_RE.sub("", intro).strip()
+            text = f"{head} {'; '.join(items)}."
+            if len(text.split()) <= MAX_WORDS + 30:
+                toks = content_tokens(head if LIST_TOKS == "intro" else text)
+                out.append(_Cand(key, 500 + i, text, toks, items=True))
+        i = max(j, i + 1)
     return out
 
 
@@ -380,7 +449,11 @@ def compose(
         if trail.text:
             trail.confidence = 1.0
             return trail
-    cands = [c for c in _candidates(hits) if not c.field or _field_fits(c.field, kinds)]
+    cands = [
+        c
+        for c in _candidates(hits)
+        if (not c.field or _field_fits(c.field, kinds)) and (not c.items or _asks_list(kinds))
+    ]
     confidence = _score(cands, qtoks, core, hits, sims, idf)
     if confidence < MIN_COVERAGE:
         return Composed("", confidence=confidence, reason="ingen sætning i kilderne dækker spørgsmålets emne")

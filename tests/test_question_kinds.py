@@ -517,3 +517,34 @@ def test_a_question_answered_by_header_fields_cites_only_their_passage():
         assert compose(q, "", h).keys == [1, 2]
     finally:
         extractive.TYPED_QUOTES = kept
+
+
+def test_a_flattened_list_is_one_candidate_with_its_intro():
+    """A list (an introducing line ending with ':' and short item lines, each no sentence) answers "Hvilke tre …?"
+    as one candidate; before, the answer quoted the sentences around it and never the items."""
+    from assistant import extractive
+
+    text = (
+        "Udvalget har drøftet et oplæg om kulturkommunen og bosætning i hele kommunen.\n\n"
+        "Modellen arbejder med tre kerneområder, som udvalget har direkte adgang til at påvirke:\n\n"
+        "1. Den fysiske planlægning / det fysiske miljø\n2. Markedsføring / intern branding\n"
+        "3. Kulturelle fyrtårne / kulturelle initiativer\n\n"
+        "Oplægget er et første udkast og vil blive forfinet i takt med udvalgets arbejde med modellen."
+    )
+    h = [_hit(1, text, "Kulturkommune")]
+    q = "Hvilke tre kerneområder arbejder modellen med?"
+    c = compose(q, "", h)
+    assert "Den fysiske planlægning / det fysiske miljø; Markedsføring / intern branding; Kulturelle" in c.text
+    kept = extractive.LISTS
+    try:
+        extractive.LISTS = False
+        assert "Markedsføring" not in compose(q, "", h).text
+    finally:
+        extractive.LISTS = kept
+    # bullets after a bullet that opens them ("…, der kan") are a list too; a list of attachments is none
+    bullets = "• Et forslag om en digital assistent, der kan\n• Hjælpe til bedre søgning\n• Assistere i formulering af spørgsmål"
+    texts = [c.text for c in extractive._lists(1, _hit(1, bullets, "Forslag"))]
+    assert texts == [
+        "Et forslag om en digital assistent, der kan Hjælpe til bedre søgning; Assistere i formulering af spørgsmål."
+    ]
+    assert not extractive._lists(1, _hit(1, "Bilag:\nBilag 1: Udkast A\nBilag 2: Udkast B", "Bilag"))
