@@ -902,6 +902,10 @@ _HV_PHRASE = re.compile(
 )
 
 
+# An infinitive or participle after the subject ("være", "søge", "indviet", "godkendt", "behandles"); not a preposition.
+_VERB_FORM = re.compile(
+    r"(?!(?:efter|inde|ude|mellem|omkring|under|over|fra|langs|siden|imellem)$)[a-zæøå]{2,}(?:e|et|t|es)"
+)
 _SUBJECT_HV = re.compile(r"^(?:hvem|hvad|hvilke[nt]?\s+\w+|hvor\s+mange(?:\s+\w+)?)$", re.I)
 
 
@@ -926,8 +930,8 @@ def _indirect(question_part: str) -> str:
     if len(words) >= 2 and not m:
         # Yes/no: the verb goes after the subject (a run of names, an article and its noun, or one word).
         n = 1
-        if words[1].lower() in _ARTICLES and len(words) > 2:
-            n = 2
+        if words[1].lower() in _ARTICLES and len(words) > 2 and not words[2].endswith(","):
+            n = 2  # "Blev det nye budget vedtaget": the article and its noun ("Er det besluttet, at …": a pronoun)
         words = words[1 : n + 1] + [words[0].lower()] + words[n + 1 :]
     elif (
         _SUBJECT_HV.match(head)
@@ -950,14 +954,21 @@ def _indirect(question_part: str) -> str:
     elif len(words) >= 3 and words[0].lower() in ("er", "var"):
         # "hvad er den præcise dato for kurset" → "hvad den præcise dato for kurset er"
         words = words[1:] + [words[0].lower()]
+    elif len(words) >= 3 and words[0].lower() in _AUXILIARIES and words[1].lower() not in _ARTICLES:
+        # "hvornår skal rammerne være på plads" → "hvornår rammerne skal være på plads": the auxiliary after a
+        # one-word subject (a name, a pronoun, a definite noun)
+        # (after the subject's own phrase: "hvornår blev cykelstien langs Skovvej indviet": before the first verb form)
+        j = next((i for i in range(2, len(words)) if _VERB_FORM.fullmatch(words[i])), len(words) - 1)
+        words = [*words[1:j], words[0].lower(), *words[j:]]
     elif len(words) >= 3 and words[0].lower() in _AUXILIARIES:
-        # "hvornår blev cykelstien indviet" → "hvornår cykelstien blev indviet": the auxiliary before the verb
+        # "hvornår blev den nye cykelsti indviet" → "hvornår den nye cykelsti blev indviet": the auxiliary before the
+        # verb
         words = words[1:-1] + [words[0].lower(), words[-1]]
     elif len(words) >= 3 and words[1].lower() in _ARTICLES:
         # "hvornår holdes det konstituerende møde" → "hvornår det konstituerende møde holdes"
         words = words[1:] + [words[0].lower()]
-    elif len(words) >= 2 and (words[1].lower() in _SUBJECT_WORDS or _subject_like(words[1])):
-        # "hvornår åbner skolen" → "hvornår skolen åbner"
+    elif len(words) >= 2 and words[1] != "i" and (words[1].lower() in _SUBJECT_WORDS or _subject_like(words[1])):
+        # "hvornår åbner skolen" → "hvornår skolen åbner" (not "i" of "i stedet": a preposition; the pronoun is "I")
         words[0], words[1] = words[1], words[0].lower()
     out = f"{head} {' '.join(words)}".strip()
     return out[0].lower() + out[1:] if out[:1].isupper() and not out.split()[0][1:].isupper() and m else out

@@ -370,6 +370,12 @@ def test_who_was_absent_is_answered_by_the_absence_field():
         ("Hvad er den præcise dato for kurset?", "hvad den præcise dato for kurset er"),
         ("Hvornår holdes det konstituerende møde?", "hvornår det konstituerende møde holdes"),
         ("Vandt Aarhus prisen?", "om Aarhus vandt prisen"),
+        # the auxiliary after a one-word subject (before: "hvornår rammerne være på skal plads")
+        ("hvornår skal rammerne være på plads?", "hvornår rammerne skal være på plads"),
+        ("Hvornår kan borgerne søge om tilskud?", "hvornår borgerne kan søge om tilskud"),
+        ("hvornår blev den nye cykelsti indviet?", "hvornår den nye cykelsti blev indviet"),
+        ("Er det besluttet, at forslagene skal gennemføres?", "om det er besluttet, at forslagene skal gennemføres"),
+        ("hvad foreslås i stedet?", "hvad foreslås i stedet"),  # "i" is a preposition here
     ],
 )
 def test_indirect_question(question, indirect):
