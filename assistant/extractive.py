@@ -902,10 +902,29 @@ _HV_PHRASE = re.compile(
 )
 
 
-# An infinitive or participle after the subject ("være", "søge", "indviet", "godkendt", "behandles"); not a preposition.
-_VERB_FORM = re.compile(
-    r"(?!(?:efter|inde|ude|mellem|omkring|under|over|fra|langs|siden|imellem)$)[a-zæøå]{2,}(?:e|et|t|es)"
+# An infinitive or participle after the subject ("være", "søge", "indviet", "godkendt", "behandles"), not a
+# preposition, an article, a pronoun or an adjective before a noun ("det nye budget").
+_VERB_FORM = re.compile(r"[a-zæøå]{2,}(?:e|et|t|es)")
+_NOT_VERB = frozenset(
+    "efter inde ude mellem omkring under over fra langs siden imellem alle hele samme store nye gamle første sidste "
+    "mest meget dette disse nogle ikke flere andre egne".split()
 )
+
+
+_PREPOSITIONS = frozenset("i på til fra for med om af ved hos uden mod".split())
+
+
+def _verb_form(words: Sequence[str], i: int) -> bool:
+    """Whether words[i] reads as the verb after a subject: an infinitive/participle form not led by a preposition, an
+    article or an adjective ("fra udvalget", "det nye budget" are the subject's phrase)."""
+    w, before = words[i].lower(), words[i - 1].lower()
+    return (
+        bool(_VERB_FORM.fullmatch(words[i]))
+        and w not in _NOT_VERB | _ARTICLES | _SUBJECT_WORDS
+        and before not in _PREPOSITIONS | _NOT_VERB | _ARTICLES
+    )
+
+
 _SUBJECT_HV = re.compile(r"^(?:hvem|hvad|hvilke[nt]?\s+\w+|hvor\s+mange(?:\s+\w+)?)$", re.I)
 
 
@@ -955,10 +974,10 @@ def _indirect(question_part: str) -> str:
         # "hvad er den præcise dato for kurset" → "hvad den præcise dato for kurset er"
         words = words[1:] + [words[0].lower()]
     elif len(words) >= 3 and words[0].lower() in _AUXILIARIES and words[1].lower() not in _ARTICLES:
-        # "hvornår skal rammerne være på plads" → "hvornår rammerne skal være på plads": the auxiliary after a
-        # one-word subject (a name, a pronoun, a definite noun)
-        # (after the subject's own phrase: "hvornår blev cykelstien langs Skovvej indviet": before the first verb form)
-        j = next((i for i in range(2, len(words)) if _VERB_FORM.fullmatch(words[i])), len(words) - 1)
+        # "hvornår skal rammerne være på plads" → "hvornår rammerne skal være på plads": the auxiliary after the
+        # subject (a name, a pronoun, a definite noun, with its phrase: "hvornår blev cykelstien langs Skovvej
+        # indviet"), before the first verb form
+        j = next((i for i in range(2, len(words)) if _verb_form(words, i)), len(words) - 1)
         words = [*words[1:j], words[0].lower(), *words[j:]]
     elif len(words) >= 3 and words[0].lower() in _AUXILIARIES:
         # "hvornår blev den nye cykelsti indviet" → "hvornår den nye cykelsti blev indviet": the auxiliary before the

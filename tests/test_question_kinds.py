@@ -376,6 +376,8 @@ def test_who_was_absent_is_answered_by_the_absence_field():
         ("hvornår blev den nye cykelsti indviet?", "hvornår den nye cykelsti blev indviet"),
         ("Er det besluttet, at forslagene skal gennemføres?", "om det er besluttet, at forslagene skal gennemføres"),
         ("hvad foreslås i stedet?", "hvad foreslås i stedet"),  # "i" is a preposition here
+        ("hvornår skal rapporten fra udvalget være færdig?", "hvornår rapporten fra udvalget skal være færdig"),
+        ("hvornår skal rammerne for det nye budget være klar?", "hvornår rammerne for det nye budget skal være klar"),
     ],
 )
 def test_indirect_question(question, indirect):
