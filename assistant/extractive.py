@@ -13,6 +13,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Callable, Collection, Mapping, Sequence
 
+from assistant import answerable
 from assistant.question_kinds import counts, duration, fits, holds, measure, parts, span
 from assistant.citations import MARKER_RE, content_tokens, split_sentences
 from assistant.prompts import looks_like_instruction
@@ -588,6 +589,19 @@ def compose(
             for part, d, c in answered
             if d and sims and sims.get(c.text, 1.0) < NAME_SIM and not _topic_near(part, c, cands, hits)
         )
+    # The question part's most specific words near its typed answer (assistant/answerable.py): a typed answer from
+    # a sentence about another thing than the one the part names is no answer to it.
+    gaps = answerable.typed_gaps(
+        [(part, c) for part, d, c in answered if d and _indirect(part) not in missing],
+        lambda part: topic_tokens(part) - _MEETING_WORDS,
+        lambda c: c.toks | content_tokens(" ".join(_neighbourhood(c, cands, hits)[1:])),
+        idf,
+        {id(c): sims.get(c.text, 1.0) for _, _, c in answered} if sims else {},
+        NAME_SIM,
+        signals,
+    )
+    if not far:
+        missing.extend(_indirect(part) for part in gaps)
     if far:
         # A typed answer ("20 timer") from a sentence that does not name what the question names ("Odense") in it,
         # the two sentences before it or its passage's heading, and is not close in meaning: the material states the
@@ -688,10 +702,7 @@ def _echoes(span_text: str, question: str) -> bool:
     return bool(toks) and toks <= content_tokens(question)
 
 
-def _present(t: str, toks: frozenset[str]) -> bool:
-    """A question word is in a text when the text has it, or a compound holding it ("flygtning" in
-    "flygtningeområd")."""
-    return t in toks or (len(t) >= 5 and any(t in u for u in toks if len(u) > len(t)))
+_present = answerable.present  # a question word in a text, or a compound holding it
 
 
 _QNAME_RE = re.compile(r"(?<=\S )[A-ZÆØÅ][\wæøå]*|\b(?:19|20)\d\d\b")

@@ -5,10 +5,11 @@
         [--one-at-a-time] [--out /tmp/sweep.json]
 
 Every combination of the grid (or, with --one-at-a-time, each value of each constant with the others at their
-defaults) sets `assistant.extractive.<NAME>` and answers every case of the sets again over the same index (the
-retrieval results and question vectors are the ones `benchmarks/answer_quality.py` caches in the data dir), then
-prints and writes the summary of every half (tuning and checking halves apart; choose on the tuning half). A
-constant that is not a module attribute of assistant.extractive is an error, so a typo sweeps nothing silently.
+defaults) sets `assistant.extractive.<NAME>` (or `assistant.answerable.<NAME>`, the refusal gate's) and answers every
+case of the sets again over the same index (the retrieval results and question vectors are the ones
+`benchmarks/answer_quality.py` caches in the data dir), then prints and writes the summary of every half (tuning and
+checking halves apart; choose on the tuning half). A constant that is an attribute of neither module is an error, so
+a typo sweeps nothing silently.
 """
 
 from __future__ import annotations
@@ -64,7 +65,7 @@ def configs(grid: dict[str, list[Any]], one_at_a_time: bool) -> list[dict[str, A
 
 
 def main() -> int:
-    from assistant import extractive
+    from assistant import answerable, extractive
     from byraad.access import User
 
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -75,9 +76,10 @@ def main() -> int:
     ap.add_argument("--out", default="")
     args = ap.parse_args()
     grid = parse_grid(args.grid)
-    unknown = [k for k in grid if not hasattr(extractive, k)]
+    module = {k: next((m for m in (extractive, answerable) if hasattr(m, k)), None) for k in grid}
+    unknown = [k for k, m in module.items() if m is None]
     if unknown:
-        ap.error(f"no such constant in assistant.extractive: {', '.join(unknown)}")
+        ap.error(f"no such constant in assistant.extractive or assistant.answerable: {', '.join(unknown)}")
     names = [s.strip() for s in args.sets.split(",") if s.strip()]
     assistant, index = build(args.data_dir, "extractive")
     council = User("eval-byraadsmedlem", ("byraadsmedlem",))
@@ -85,11 +87,11 @@ def main() -> int:
     for name in names:
         halves = {} if name == "external" else halves_of(SETS[name], SETS.get(HALVES_FROM.get(name, "")))
         sets.append((name, halves, "external" if name == "external" else "project", load_cases(SETS[name])))
-    defaults = {k: getattr(extractive, k) for k in grid}
+    defaults = {k: getattr(module[k], k) for k in grid}
     results = []
     for cfg in configs(grid, args.one_at_a_time):
         for k, v in {**defaults, **cfg}.items():
-            setattr(extractive, k, type(defaults[k])(v) if isinstance(defaults[k], (int, float, bool)) else v)
+            setattr(module[k], k, type(defaults[k])(v) if isinstance(defaults[k], (int, float, bool)) else v)
         row: dict[str, Any] = {"config": cfg or "defaults"}
         for name, halves, rule, cases in sets:
             rows = [
@@ -108,7 +110,7 @@ def main() -> int:
         results.append(row)
         assistant.retriever.save()
     for k, v in defaults.items():
-        setattr(extractive, k, v)
+        setattr(module[k], k, v)
     if args.out:
         Path(args.out).write_text(json.dumps(results, ensure_ascii=False, indent=1), encoding="utf-8")
     return 0

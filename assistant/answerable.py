@@ -1,0 +1,77 @@
+"""Whether the material answers what was asked, or only talks around it (issue 12: refusals of almost-answerable
+questions).
+
+The extractive answerer (assistant/extractive.py) finds the sentence that fits the question best; this module
+decides whether that sentence answers the question's *specific* constraint or only its topic: a typed answer ("0,86
+mio. kr.") from a sentence about something else than the thing the question names ("egnsteatret") is no answer,
+and the answer then says what the material states and what it does not ("…, men ikke hvor mange penge …").
+
+The figures behind every rule are in docs/answering.md (session 8: refusals).
+"""
+
+from __future__ import annotations
+
+from typing import Callable, Collection, Mapping
+
+
+def present(t: str, toks: Collection[str]) -> bool:
+    """A question word is in a text when the text has it, or a compound holding it ("flygtning" in
+    "flygtningeområd")."""
+    return t in toks or (len(t) >= 5 and any(t in u for u in toks if len(u) > len(t)))
+
+
+def weighted_share(focus: Collection[str], near: Collection[str], weights: Mapping[str, float]) -> float:
+    """The IDF-weighted share of the focus words found in `near` (1.0 when there is no focus word)."""
+    total = sum(weights.get(t, 1.0) for t in focus)
+    if not focus or total <= 0:
+        return 1.0
+    return sum(weights.get(t, 1.0) for t in focus if present(t, near)) / total
+
+
+def rarest(focus: Collection[str], weights: Mapping[str, float]) -> str:
+    """The focus word rarest in the material (highest IDF; ties by the word itself)."""
+    return max(focus, key=lambda t: (weights.get(t, 0.0), t)) if focus else ""
+
+
+def typed_focus(
+    focus: Collection[str],
+    near: Collection[str],
+    idf: Callable[[set[str]], Mapping[str, float]] | None,
+) -> tuple[float, bool]:
+    """How well a typed answer's neighbourhood (`near`: its sentence, the sentences before it, its passage's
+    heading) names what its question part is about (`focus`): the IDF-weighted share of the focus words it holds,
+    and whether it holds the rarest of them."""
+    focus = set(focus)
+    w = dict(idf(focus)) if idf and focus else {t: 1.0 for t in focus}
+    r = rarest(focus, w)
+    return weighted_share(focus, near, w), (not r or present(r, near))
+
+
+# A typed answer is kept only when its neighbourhood holds this IDF-weighted share of its part's topic words, or its
+# sentence is close in meaning to the question (cosine at least the name rule's extractive.NAME_SIM). 0 = off. Chosen
+# on the tuning halves: 0.26-0.30 one plateau (docs/answering.md, session 8).
+TYPED_FOCUS_MIN = 0.3
+
+
+def typed_gaps(
+    answered: list[tuple[str, object]],
+    focus_of: Callable[[str], Collection[str]],
+    near_of: Callable[[object], Collection[str]],
+    idf: Callable[[set[str]], Mapping[str, float]] | None,
+    sims: Mapping[int, float],
+    sim_floor: float,
+    signals: dict[str, float],
+) -> list[str]:
+    """The question parts whose typed answer (the candidate `c` of each (part, c)) is not about what the part names;
+    records the weakest part's figures in `signals` (typed_focus, typed_rarest, typed_sim). A part is a gap when
+    its answer's neighbourhood (`near_of`) holds less than TYPED_FOCUS_MIN of its topic words (`focus_of`, IDF-weighted
+    by `idf`) and its sentence's cosine (`sims`, by the candidate's id; 1.0 when unmeasured) is below `sim_floor`."""
+    gaps = []
+    for part, c in answered:
+        share, has_rarest = typed_focus(focus_of(part), near_of(c), idf)
+        sim = sims.get(id(c), 1.0)
+        if share < signals.get("typed_focus", 2.0):
+            signals.update(typed_focus=share, typed_rarest=float(has_rarest), typed_sim=sim)
+        if sim < sim_floor and share < TYPED_FOCUS_MIN:
+            gaps.append(part)
+    return gaps

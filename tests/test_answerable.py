@@ -1,0 +1,56 @@
+"""The answerability gate (assistant/answerable.py): a typed answer from a sentence about another thing than the one
+the question names is no answer; the answer then says what the material states and what it does not."""
+
+from __future__ import annotations
+
+from assistant import answerable
+from assistant.extractive import candidate_texts, compose
+from byraad.types import Chunk, Hit
+
+
+def _hit(key: int, text: str, title: str) -> Hit:
+    meta = {"doc_id": f"d{key}", "path": f"d{key}.txt", "title": "Politik", "kind": "report", "access": "public"}
+    return Hit(chunk=Chunk(f"c{key}", f"d{key}", text, f"Politik › {title}\n{text}", meta), score=1.0, rank=key)
+
+
+def test_present_counts_compounds():
+    assert answerable.present("flygtning", {"flygtningeområd"})
+    assert not answerable.present("bil", {"bilag"})  # short words only whole
+    assert not answerable.present("egnsteat", {"kultur", "idræt"})
+
+
+def test_typed_focus_weighs_rare_words():
+    idf = lambda ts: {t: (5.0 if t == "egnsteat" else 1.0) for t in ts}  # noqa: E731
+    share, rarest = answerable.typed_focus({"kultur", "egnsteat"}, {"kultur", "kunstgræsban"}, idf)
+    assert round(share, 3) == round(1 / 6, 3) and not rarest
+    share, rarest = answerable.typed_focus({"kultur", "egnsteat"}, {"egnsteat"}, idf)
+    assert round(share, 3) == round(5 / 6, 3) and rarest
+    assert answerable.typed_focus(set(), {"x"}, idf) == (1.0, True)
+
+
+AMOUNTS = (
+    "Kultur- og fritidspolitikken vil styrke kulturlivet i hele kommunen. Politikken vil etablere et egnsteater i "
+    "kommunen. Der afsættes 0,86 mio. kr. til drift af kunstgræsbaner og klubhuse i Kultur og Borgerservice."
+)
+
+
+def test_an_amount_for_another_thing_is_no_answer():
+    """The material names the egnsteater and an amount, but the amount is for kunstgræsbaner: the answer gives the
+    amount and says the material does not state how much the egnsteater gets; close in meaning it is answered."""
+    h = [_hit(1, AMOUNTS, "Kultur og fritid")]
+    q = "Hvor mange penge afsætter kommunen til egnsteatret og dets nye scene i hallen?"
+    far = compose(q, "", h, sims={t: 0.85 for t in candidate_texts(h)})
+    assert far.partial and "men ikke" in far.text and not far.direct
+    assert far.signals["typed_focus"] < answerable.TYPED_FOCUS_MIN
+    close = compose(q, "", h, sims={t: 0.95 for t in candidate_texts(h)})
+    assert close.direct.startswith("0,86 mio. kr.") and not close.partial
+    named = [_hit(1, "Der afsættes 0,86 mio. kr. til egnsteatret og dets nye scene i hallen.", "Kultur og fritid")]
+    ok = compose(q, "", named, sims={t: 0.85 for t in candidate_texts(named)})
+    assert ok.direct.startswith("0,86 mio. kr.") and not ok.partial
+
+
+def test_the_gate_can_be_turned_off(monkeypatch):
+    h = [_hit(1, AMOUNTS, "Kultur og fritid")]
+    q = "Hvor mange penge afsætter kommunen til egnsteatret og dets nye scene i hallen?"
+    monkeypatch.setattr(answerable, "TYPED_FOCUS_MIN", 0.0)
+    assert compose(q, "", h, sims={t: 0.85 for t in candidate_texts(h)}).direct.startswith("0,86 mio. kr.")
