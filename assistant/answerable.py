@@ -11,6 +11,7 @@ The figures behind every rule are in docs/answering.md (session 8: refusals).
 
 from __future__ import annotations
 
+import re
 from typing import Callable, Collection, Mapping
 
 
@@ -75,3 +76,19 @@ def typed_gaps(
         if sim < sim_floor and share < TYPED_FOCUS_MIN:
             gaps.append(part)
     return gaps
+
+
+# A sentence that points to an annex for its content ("Sekretariatet har i bilaget oplistet …", "jf. bilag 3",
+# "se vedlagte notat"): the passage names the content, it does not hold it. Chosen on the tuning halves
+# (docs/answering.md, session 8); False = off.
+ANNEX_POINTERS = True
+_ANNEX_RE = re.compile(
+    r"\b(?:i|jf\.?|se|af)\s+(?:det\s+|de\s+)?(?:vedlagte\s+)?bilag(?:et|ene)?\b|\bvedlagt\w*|\bvedhæft\w*", re.I
+)
+_ANNEX_Q_RE = re.compile(r"bilag|vedlagt|vedhæft", re.I)
+
+
+def points_elsewhere(question: str, sentence: str) -> bool:
+    """Whether the answering sentence says its content stands in an annex, while the question does not ask about
+    the annex itself (then the annex's own text would be the answer)."""
+    return ANNEX_POINTERS and bool(_ANNEX_RE.search(sentence)) and not _ANNEX_Q_RE.search(question)

@@ -568,6 +568,10 @@ def compose(
         missing.append("hvad der blev " + ("konkluderet" if re.search(r"konklu", question, re.I) else "besluttet"))
     elif not kinds and (gap := _missing_outcome(question, chosen)):
         missing.append(gap)
+    elif not answered and answerable.points_elsewhere(question, anchor.text):
+        # The answering sentence says the content asked for stands in an annex ("Sekretariatet har i bilaget
+        # oplistet flere bud på organisationer"): the material names it, it does not give it.
+        missing.append(_indirect(question))
     if not missing and signals["names_missing"] and signals.get("sim", 1.0) < NAME_SIM:
         # A name or year the question asks about (Ballerup, Ældrerådet, 2024) is in none of the passages quoted, and
         # the answering sentence is not close in meaning either: an answer about something else. (An answer that

@@ -54,3 +54,24 @@ def test_the_gate_can_be_turned_off(monkeypatch):
     q = "Hvor mange penge afsætter kommunen til egnsteatret og dets nye scene i hallen?"
     monkeypatch.setattr(answerable, "TYPED_FOCUS_MIN", 0.0)
     assert compose(q, "", h, sims={t: 0.85 for t in candidate_texts(h)}).direct.startswith("0,86 mio. kr.")
+
+
+def test_a_sentence_pointing_to_an_annex_does_not_give_its_content():
+    """ "Sekretariatet har i bilaget oplistet …" names the list, it does not give it: the answer says so. A question
+    about the annex itself is answered as before."""
+    text = (
+        "Sekretariatet har i bilaget oplistet flere bud på organisationer, der kan kontaktes om borgerpanelet. "
+        "Udvalget drøftede borgerpanelets sammensætning."
+    )
+    h = [_hit(1, text, "Borgerpanel")]
+    q = "Hvilke organisationer står på sekretariatets liste til borgerpanelet?"
+    c = compose(q, "", h, sims={t: 0.9 for t in candidate_texts(h)})
+    assert (
+        c.text.startswith("Materialet nævner, at sekretariatet har i bilaget oplistet") and "men ikke hvilke" in c.text
+    )
+    about = compose("Hvad står der i bilaget om borgerpanelet?", "", h, sims={t: 0.9 for t in candidate_texts(h)})
+    assert not about.partial
+    assert answerable.points_elsewhere("Hvad koster det?", "Beløbet fremgår af bilag 3.")
+    assert answerable.points_elsewhere("Hvad koster det?", "Se vedlagte notat.")
+    assert not answerable.points_elsewhere("Hvad koster det?", "Bilagsmaterialet er udsendt.")
+    assert not answerable.points_elsewhere("Hvad står der i bilag 3?", "Beløbet fremgår af bilag 3.")
