@@ -92,3 +92,18 @@ def points_elsewhere(question: str, sentence: str) -> bool:
     """Whether the answering sentence says its content stands in an annex, while the question does not ask about
     the annex itself (then the annex's own text would be the answer)."""
     return ANNEX_POINTERS and bool(_ANNEX_RE.search(sentence)) and not _ANNEX_Q_RE.search(question)
+
+
+# A question asking for a kind of answer (when, how many, who, …) that no sentence of that kind answers is no longer
+# refused outright when the best sentence is about the question (its sentence and the one before hold at least
+# TYPED_FOCUS_MIN of the topic words, IDF-weighted, and every name and year of the question stands in the quoted
+# passages): the answer says what the material states and what it does not ("Materialet nævner, at forpersonen bød
+# velkommen til den nye sekretariatsmedarbejder [1], men ikke hvad den nye sekretariatsmedarbejder hedder."; issue 14.4:
+# no bare refusal next to suggestions that talk about the very thing asked). False = refuse as before.
+TALK_AROUND = True
+
+
+def talks_around(signals: Mapping[str, float]) -> bool:
+    """Whether an answer without the kind asked for is about the question: worth saying what the material states
+    (the figures of extractive._signals: focus_sentence, names_missing)."""
+    return TALK_AROUND and not signals.get("names_missing") and signals.get("focus_sentence", 0.0) >= TYPED_FOCUS_MIN

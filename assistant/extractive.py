@@ -530,7 +530,8 @@ def compose(
         else:
             missing.append(_indirect(part))
             around += bool(typed)
-    if kinds and not answered and not around:
+    untyped = kinds and not answered and not around
+    if untyped and (not answerable.TALK_AROUND or about is not None):  # a follow-up's rewritten question reads badly
         # A when/where/who/how-many question that no sentence of that type answers: the material only talks
         # around it.
         return Composed("", confidence=confidence, reason="ingen sætning af den type, spørgsmålet spørger efter")
@@ -553,6 +554,9 @@ def compose(
     anchor = need[0] if need else max(chosen, key=lambda c: (c.score, -c.key))  # the sentence that answers
     keys = list(dict.fromkeys(c.key for c in chosen))
     signals = _signals(question, hits, keys, anchor, cands, sims, idf) | {"typed": float(bool(answered))}
+    if untyped and not answerable.talks_around(signals):
+        # … and the best sentence is not about it either (answerable.talks_around): nothing to say.
+        return Composed("", confidence=confidence, reason="ingen sætning af den type, spørgsmålet spørger efter")
     notes: list[str] = []
     recs = sorted({c.key for c in chosen if is_recommendation(hits[c.key - 1], c.text)})
     docs = {hits[k - 1].chunk.doc_id for k in keys}

@@ -65,7 +65,11 @@ def _hit(key: int, text: str, title: str) -> Hit:
     )
 
 
-def test_compose_refuses_a_when_question_that_only_talks_around_it():
+def test_compose_says_a_when_question_that_only_talks_around_it_is_not_answered(monkeypatch):
+    """No date in the material: the answer says what it states and that it does not say when (session 8,
+    assistant/answerable.talks_around; before: a bare refusal); about something else, it is refused."""
+    from assistant import answerable
+
     hits = [
         _hit(
             1,
@@ -73,14 +77,16 @@ def test_compose_refuses_a_when_question_that_only_talks_around_it():
             "Vinterhjælp til økonomisk trængte",
         )
     ]
-    assert (
-        compose(
-            "Hvilken dato drøftede rådmandsmødet vinterhjælp til økonomisk trængte?",
-            "vinterhjælp økonomisk trængte",
-            hits,
-        ).text
-        == ""
+    q = "Hvilken dato drøftede rådmandsmødet vinterhjælp til økonomisk trængte?"
+    c = compose(q, "vinterhjælp økonomisk trængte", hits)
+    assert c.text.startswith(
+        "Materialet nævner, at rådmandsmødet drøftede vinterhjælp til økonomisk trængte borgere [1]"
     )
+    assert c.partial.startswith("hvilken dato") and not c.direct
+    other = [_hit(1, "Rådmandsmødet drøftede vejledninger om boliger. Der forberedes vejledninger.", "Boliger")]
+    assert compose("Hvilken dato drøftede rådmandsmødet vinterhjælp til Ballerup?", "", other).text == ""
+    monkeypatch.setattr(answerable, "TALK_AROUND", False)
+    assert compose(q, "vinterhjælp økonomisk trængte", hits).text == ""
     dated = [
         _hit(
             1,
