@@ -107,3 +107,10 @@ def talks_around(signals: Mapping[str, float]) -> bool:
     """Whether an answer without the kind asked for is about the question: worth saying what the material states
     (the figures of extractive._signals: focus_sentence, names_missing)."""
     return TALK_AROUND and not signals.get("names_missing") and signals.get("focus_sentence", 0.0) >= TYPED_FOCUS_MIN
+
+
+# A question whose typed part is answered ("Hvornår var beslutningsforslaget på dagsordenen?" → a date; "Hvem er
+# beslutningstager …?" → a name) is not asked what was decided: its "besluttet" word names the thing, and the typed
+# part's own outcome check (extractive: an outcome verb in the part) already holds for "Hvornår blev … besluttet?".
+# False = such an answer also says "…, men ikke hvad der blev besluttet" when no quoted sentence states a decision.
+TYPED_NOT_DECISION = True

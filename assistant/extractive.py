@@ -568,7 +568,8 @@ def compose(
         lead = "Ifølge materialet:"
     if recs:
         notes.append(f"Kilde {', '.join(f'[{k}]' for k in recs)} er en indstilling/anbefaling, ikke en beslutning.")
-    if decision_q and not any(_OUTCOME_RE.search(c.text) for c in chosen):
+    decided = decision_q and not (answered and answerable.TYPED_NOT_DECISION)  # a typed answer is no decision asked
+    if decided and not any(_OUTCOME_RE.search(c.text) for c in chosen):
         missing.append("hvad der blev " + ("konkluderet" if re.search(r"konklu", question, re.I) else "besluttet"))
     elif not kinds and (gap := _missing_outcome(question, chosen)):
         missing.append(gap)
