@@ -77,17 +77,16 @@ def test_a_sentence_pointing_to_an_annex_does_not_give_its_content():
     assert not answerable.points_elsewhere("Hvad står der i bilag 3?", "Beløbet fremgår af bilag 3.")
 
 
+PROPOSAL = (
+    "Udvalget drøftede kort beslutningsforslaget om en politik mod diskrimination, der blev behandlet i byrådet den "
+    "22. januar 2025."
+)
+
+
 def test_a_typed_answer_to_a_question_naming_a_proposal_is_not_hedged_as_a_decision(monkeypatch):
     """ "Hvornår var beslutningsforslaget … på dagsordenen?" asks for a date, not what was decided: the date is the
     answer, without "…, men ikke hvad der blev besluttet" (before session 8 it was added)."""
-    h = [
-        _hit(
-            1,
-            "Udvalget drøftede kort beslutningsforslaget om en politik mod diskrimination, der blev behandlet i "
-            "byrådet den 22. januar 2025.",
-            "Diskrimination",
-        )
-    ]
+    h = [_hit(1, PROPOSAL, "Diskrimination")]
     q = "Hvornår var beslutningsforslaget om en politik mod diskrimination på byrådets dagsorden?"
     c = compose(q, "", h, sims={t: 0.9 for t in candidate_texts(h)})
     assert c.direct.startswith("22. januar 2025") and not c.partial
