@@ -179,8 +179,11 @@ def test_session_cookie_signed_expiring_revocable(tmp_path):
     # A cookie signed with another server's secret is refused even for a live id.
     foreign = SessionStore(tmp_path / "other").token(sess.sid, sess.expires)
     assert store.get(foreign, now=T0) is None
+    assert not store.signed(foreign, now=T0) and not store.signed(".".join([v, sid, exp, flipped]), now=T0)
+    assert not store.signed(token, now=T0 + LOCAL_HOURS * 3600 + 1)  # expired
     store.revoke(sess.sid)
     assert store.get(token, now=T0 + 10) is None  # signed out
+    assert store.signed(token, now=T0 + 10)  # … but ours, untampered: refused without an "expired" note
 
 
 def test_session_handoff_code_is_single_use_and_short_lived(tmp_path):

@@ -119,7 +119,8 @@ def _cookie() -> str | None:
 
 def restore_session(res: "state.Resources", oidc_user: User | None = None) -> None:
     """Once per page load: the local user and the conversation of a valid session cookie. A tampered, expired or
-    revoked cookie is refused (and cleared), and the visitor starts anonymous. A single-sign-on user (`oidc_user`,
+    revoked cookie is refused (and cleared), and the visitor starts anonymous (with a note, except for a session that
+    was signed out: the cookie a sign-out could not clear, as when st.logout navigates away). A single-sign-on user (`oidc_user`,
     whose identity comes from the provider's cookie) gets the conversation of the session cookie only when that
     session is their own single-sign-on session; otherwise a new one starts."""
     if st.session_state.get("session_checked"):
@@ -141,7 +142,8 @@ def restore_session(res: "state.Resources", oidc_user: User | None = None) -> No
     if sess is None or (sess.kind == "oidc" and oidc_user is None) or (sess.kind == "local" and user is None):
         if sess is not None:
             store.revoke(sess.sid)
-        st.session_state["session_note"] = SESSION_ENDED
+        if sess is not None or not store.signed(token):  # a session that was signed out ends quietly
+            st.session_state["session_note"] = SESSION_ENDED
         _send_cookie("")
         return
     if user is not None:

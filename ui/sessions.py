@@ -124,6 +124,11 @@ class SessionStore:
         )
         return Session(sid, user, kind, expires, None), self.token(sid, expires)
 
+    def signed(self, token: str, now: float | None = None) -> bool:
+        """Whether a cookie value is one of ours, correctly signed and unexpired (its session may have ended since:
+        signed out or revoked)."""
+        return self._parse(token, time.time() if now is None else now) is not None
+
     def get(self, token: str, now: float | None = None) -> Session | None:
         """The live session a cookie value names; None when it is tampered, expired, revoked or unknown."""
         now = time.time() if now is None else now

@@ -204,6 +204,8 @@ def test_sso_sign_in_groups_sign_out_and_refused_sessions(sso, browser):
     page.locator("button[autofocus], button[type=submit]").first.click()  # the provider's "Yes, sign me out"
     expect(page.get_by_role("heading", name="byråds-GPT")).to_be_visible(timeout=TIMEOUT)
     expect(side.get_by_text("ikke logget ind")).to_be_visible(timeout=TIMEOUT)
+    wait_idle(page)
+    assert "Din session er udløbet" not in side.inner_text()  # a sign-out is no expired session
     assert not any(c["name"] == USER_COOKIE for c in ctx.cookies())
     _reload(page)
     expect(side.get_by_text("ikke logget ind")).to_be_visible(timeout=TIMEOUT)
