@@ -1,0 +1,271 @@
+"""Second-stage reranking of the fused list, replayed on every question set in seconds (issue 12, session 8).
+
+    BYRAAD_EMBED_CACHE=/work/embcache.sqlite .venv/bin/python benchmarks/retrieval_rerank.py --data-dir DIR \
+        [--sets shared,sources,external] [--label s8] [--variants now,sibling-unit-0.1,…]
+
+Most misses at rank 1 lose to a sibling chunk of the evidence's own item or section, and no list that hybrid
+retrieval fuses ranks the evidence first (retrieval_lists.py). This script asks whether a signal computed for the
+fused candidates only — from vectors the index already holds, nothing embedded per candidate — tells the evidence
+apart: each set is retrieved once as the app does (council member, k = 10; `Retriever.retrieve`), the fused list
+before selection is kept (near-duplicates collapsed, `DEPTH` deep), and every variant reorders that list and hands it
+to the app's own `Retriever._select` (per-document cap). Variant "now" reproduces `retrieval_sets.py`'s hybrid
+figures exactly. Two ways to use a signal:
+
+- `sibling-<signal>-<λ>`: inside each unit (same header: agenda item or section) among the fused top `SIB_TOP`, a
+  chunk loses λ × the fused rank-1 score × how far its signal lies below its best sibling's (0..1 of the unit's
+  range); chunks alone in their unit keep their score.
+- `list-<signal>-<w>`: the candidates ranked by the signal, fused as one more RRF list of weight w (rrf_k of the
+  settings).
+
+Signals: `unit` — cosine of the question with the chunk's vector minus its unit's mean vector (what sets it apart
+from its siblings); `doc` — the same with the document's mean; `chunk` — the chunk's own cosine; `sentence` — its
+best sentence's cosine; `cover1/2/3` — the best IDF-weighted share of the question's terms in a window of 1/2/3
+consecutive sentences (lexical proximity); `passage` — the rank of the chunk in a dense search with the question
+embedded as a passage ("passage: …", symmetric matching) instead of a query.
+
+Per set and document half (tune halves choose, check halves and the external set report): recall@1/5/10, MRR@10,
+both parts of a two-passage question in the top 10. Writes benchmarks/results/retrieval-rerank-<label>.json.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from retrieval_sets import SHARED, half_metrics, save_results  # noqa: E402
+from retrieval_variants import METRICS, open_set  # noqa: E402
+
+DEPTH = 40  # distinct fused candidates kept per question
+SIB_TOP = 20  # sibling reranking looks at the fused top SIB_TOP
+SIGNALS = ("unit", "doc", "chunk", "sentence", "cover1", "cover2", "cover3", "passage")
+DEFAULT_VARIANTS = (
+    "now",
+    *(f"sibling-{s}-{w}" for s in ("unit", "doc", "chunk", "sentence") for w in (0.1, 0.3)),
+    *(f"list-{s}-{w}" for s in ("cover1", "cover2", "cover3", "passage") for w in (0.15, 0.3)),
+)
+
+
+def _unit(v: np.ndarray) -> np.ndarray:
+    return v / max(float(np.linalg.norm(v)), 1e-9)
+
+
+class Signals:
+    """The per-candidate signals of one set's index (means per unit and document from the vector snapshot)."""
+
+    def __init__(self, retriever) -> None:
+        from vectorstore.bm25 import tokenize
+
+        self.r = retriever
+        self.tokenize = tokenize
+        index = retriever.index
+        self.chunks = index.all_chunks()
+        snap = index.vector_snapshot()
+        if snap is None:
+            raise SystemExit("the index has no vector snapshot (run byraad ingest)")
+        self.snap = snap
+        self.pos = snap.pos
+        groups: dict[tuple, list[int]] = {}
+        for cid, c in self.chunks.items():
+            if cid in self.pos:
+                groups.setdefault(("unit", c.doc_id, c.meta.get("header") or ""), []).append(self.pos[cid])
+                groups.setdefault(("doc", c.doc_id), []).append(self.pos[cid])
+        self.means = {k: (np.asarray(snap.mat[rows], np.float32).mean(axis=0), len(rows)) for k, rows in groups.items()}
+        self.sent = {}
+        ranker = retriever.sentences
+        if ranker is not None and ranker.active:
+            cols, rows, starts, mat, texts, _ = ranker._matrix()
+            ends = np.append(starts[1:], len(texts))
+            for i, row in enumerate(rows):
+                self.sent[cols.ids[row]] = (mat[starts[i] : ends[i]], texts[starts[i] : ends[i]])
+        self._toks: dict[str, frozenset] = {}
+
+    def passage_ranks(self, text: str) -> dict[str, int]:
+        v = _unit(np.asarray(self.r.index.embedder.embed_documents([text])[0], np.float32))
+        sims = np.einsum("ij,j->i", np.asarray(self.snap.mat, np.float32), v)
+        return {self.snap.ids[i]: n for n, i in enumerate(np.argsort(-sims), 1)}
+
+    def value(self, name: str, cid: str, ctx: dict) -> float | None:
+        c = self.chunks[cid]
+        q = ctx["q"]
+        vec = np.asarray(self.snap.mat[self.pos[cid]], np.float32) if cid in self.pos else None
+        if name in ("unit", "doc"):
+            key = ("unit", c.doc_id, c.meta.get("header") or "") if name == "unit" else ("doc", c.doc_id)
+            mean, n = self.means.get(key, (None, 0))
+            return None if vec is None or mean is None or n < 2 else float(_unit(vec - mean) @ q)
+        if name == "chunk":
+            return None if vec is None else float(_unit(vec) @ q)
+        if name == "sentence":
+            s = self.sent.get(cid)
+            return None if s is None else float(np.max(s[0] @ q))
+        if name.startswith("cover"):
+            idf, win = ctx["idf"], int(name[-1])
+            total = sum(idf.values()) or 1.0
+            texts = self.sent.get(cid, (None, [c.text]))[1] or [c.text]
+            toks = [self._tok(t) for t in texts]
+            best = 0.0
+            for i in range(len(toks)):
+                words = frozenset().union(*toks[i : i + win])
+                best = max(best, sum(w for t, w in idf.items() if t in words) / total)
+            return best
+        if name == "passage":
+            return -float(ctx["passage"].get(cid, 10**6))
+        raise ValueError(name)
+
+    def _tok(self, text: str) -> frozenset:
+        t = self._toks.get(text)
+        if t is None:
+            t = self._toks[text] = frozenset(self.tokenize(text))
+        return t
+
+
+def rerank(variant: str, fused: list, sig: Signals, ctx: dict, rrf_k: int) -> list:
+    """The fused hits reordered by one variant (see the module docstring)."""
+    from dataclasses import replace
+
+    if variant == "now":
+        return fused
+    how, name, w = variant.split("-")
+    w = float(w)
+    if how == "list":
+        vals = {h.chunk.chunk_id: sig.value(name, h.chunk.chunk_id, ctx) for h in fused}
+        order = sorted((c for c in vals if vals[c] is not None), key=lambda c: -vals[c])
+        rank = {c: i for i, c in enumerate(order, 1)}
+        new = [
+            replace(h, score=h.score + (w / (rrf_k + rank[h.chunk.chunk_id]) if h.chunk.chunk_id in rank else 0))
+            for h in fused
+        ]
+        return sorted(new, key=lambda h: -h.score)
+    head, tail = fused[:SIB_TOP], fused[SIB_TOP:]
+    top = head[0].score if head else 0.0
+    vals = {h.chunk.chunk_id: sig.value(name, h.chunk.chunk_id, ctx) for h in head}
+    unit_of = {h.chunk.chunk_id: (h.chunk.doc_id, h.chunk.meta.get("header") or "") for h in head}
+    members: dict[tuple, list[float]] = {}
+    for cid, v in vals.items():
+        if v is not None:
+            members.setdefault(unit_of[cid], []).append(v)
+    new = []
+    for h in head:
+        v, g = vals[h.chunk.chunk_id], members.get(unit_of[h.chunk.chunk_id], [])
+        lo, hi = (min(g), max(g)) if g else (0.0, 0.0)
+        bonus = (v - hi) / (hi - lo) if v is not None and len(g) >= 2 and hi > lo else 0.0
+        new.append(replace(h, score=h.score + w * top * bonus))
+    return sorted(new, key=lambda h: -h.score) + tail
+
+
+def run_set(name: str, base, variants: tuple[str, ...]) -> dict:
+    from assistant.retrieval import Retriever, _dup
+    from byraad.access import User
+    from evaluation.matching import prepare_passage, split_evidence
+    from evaluation.metrics import is_answerable, retrieval_scores, summarise
+
+    cases, index, settings, halves, rule = open_set(name, base, progress=False)
+    r = Retriever(index, settings)
+    sig = Signals(r)
+    user = User("eval-byraadsmedlem", ("byraadsmedlem",))
+    select = r._select
+    calls: list[tuple[list, list[str]]] = []  # (fused list, selected ids) of each _search of one retrieve
+
+    def keep(fused, k):
+        out = select(fused, k)
+        calls.append((list(fused), [h.chunk.chunk_id for h in out]))
+        return out
+
+    r._select = keep
+    rows: dict[str, list[dict]] = {v: [] for v in variants}
+    for c in cases:
+        evs = split_evidence(c.evidence)
+        if not evs or not is_answerable(c.kind):
+            continue
+        calls.clear()
+        res = r.retrieve(c.question, user, k=10)
+        ids = [h.chunk.chunk_id for h in res.hits]
+        fused = next(f for f, got in reversed(calls) if got == ids)  # the search whose hits were kept (date relax)
+        distinct, sigs = [], []
+        for h in fused:  # near-duplicates collapsed as _select does, so DEPTH counts distinct passages
+            s = r._sig(h.chunk)
+            if not any(_dup(s, o) for o in sigs):
+                sigs.append(s)
+                distinct.append(h)
+            if len(distinct) >= DEPTH:
+                break
+        ctx = {
+            "q": _unit(np.asarray(r._query_vector(res.query.expanded), np.float32)),
+            "idf": r.term_weights(set(sig.tokenize(res.query.expanded))),
+        }
+        if any(v.split("-")[1:2] == ["passage"] for v in variants):
+            ctx["passage"] = sig.passage_ranks(res.query.expanded)
+        for v in variants:
+            hits = select(rerank(v, distinct, sig, ctx, settings.rrf_k), 10)
+            if v == "now" and [h.chunk.chunk_id for h in hits] != ids:
+                raise AssertionError(f"{c.id}: the replay of the current ranking differs from Retriever.retrieve")
+            sc = retrieval_scores(
+                evs, [prepare_passage(h.chunk.text, index.source_text(h.chunk.chunk_id)) for h in hits], rule=rule
+            )
+            rows[v].append(
+                {
+                    "id": c.id,
+                    "kind": c.kind,
+                    "scored_retrieval": True,
+                    "evidence_count": len(evs),
+                    "recall": sc["recall"],
+                    "rr": sc["rr"],
+                    "ndcg10": sc["ndcg10"],
+                }
+            )
+    out = {}
+    for v, rs in rows.items():
+        s = summarise(rs)
+        entry = {"all": {"cases": s["cases"], **{m: s[m] for m in METRICS}}}
+        if halves:
+            entry.update(half_metrics(rs, halves, {c.id: c.source_file for c in cases}))
+        out[v] = entry
+    return out
+
+
+def table(results: dict) -> str:
+    """One row per variant: r@1 / r@5 / r@10 per tune half, check half and the external set."""
+    cols = [(s, h) for s in ("shared", "sources") for h in ("tune", "check")] + [("external", "all")]
+    cols = [(s, h) for s, h in cols if s in results["sets"]]
+    lines = ["| variant | " + " | ".join(f"{s} {h}" for s, h in cols) + " |", "|---" * (len(cols) + 1) + "|"]
+    variants = next(iter(results["sets"].values())).keys() if results["sets"] else ()
+    for v in variants:
+        cells = []
+        for s, h in cols:
+            e = results["sets"][s][v][h]
+            cells.append(" / ".join(f"{e[m] or 0:.3f}" for m in ("recall_at_1", "recall_at_5", "recall_at_10")))
+        lines.append(f"| {v} | " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--sets", default="shared,sources,external")
+    ap.add_argument("--variants", default=",".join(DEFAULT_VARIANTS))
+    ap.add_argument("--label", default="")
+    ap.add_argument("--data-dir", default=str(Path(__file__).resolve().parents[1] / ".byraad"))
+    args = ap.parse_args()
+    if not SHARED.is_dir():
+        print(f"{SHARED} findes ikke: intet at måle", file=sys.stderr)
+        return 0
+    from byraad.settings import Settings
+
+    variants = tuple(v for v in args.variants.split(",") if v)
+    if "now" not in variants:
+        variants = ("now", *variants)
+    base = Settings.load(overrides={"data_dir": args.data_dir})
+    results = {"label": args.label, "depth": DEPTH, "started": time.strftime("%Y-%m-%d %H:%M:%S"), "sets": {}}
+    for name in args.sets.split(","):
+        results["sets"][name] = run_set(name, base, variants)
+    print(table(results))
+    if args.label:
+        save_results(f"retrieval-rerank-{args.label}", results)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
