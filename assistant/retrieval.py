@@ -90,10 +90,22 @@ class Retriever:
 
         self.sentences = make_ranker(index, settings)
         self.sparse = make_sparse_ranker(index, settings)
+        self.second = self._make_second_stage()
         self._sig_cache: dict[str, tuple] = {}
         self._tok_cache: dict[str, frozenset[str]] = {}
         self._vec_cache: dict[str, list[float]] = {}
         self._cases: tuple | None = None  # (catalog columns, {case key: chunk ids})
+
+    def _make_second_stage(self):
+        """The title and cover lists (assistant/rerank.py): where the sentence list is (a filled store, an embedder
+        that carries meaning) and a weight is on; else None."""
+        s = self.settings
+        if self.sentences is None or (s.title_weight <= 0 and s.cover_weight <= 0):
+            return None
+        from assistant.rerank import SecondStage
+        from vectorstore.bm25 import tokenize
+
+        return SecondStage(self.index.embedder, self.sentences.path, tokenize)
 
     @property
     def today(self) -> dt.date:
@@ -233,6 +245,8 @@ class Retriever:
         fused = self._fuse(dense, lex, query, sent, sparse)
         if query.cases and mode == "hybrid":
             fused = self._case_first(query, fused)
+        if mode == "hybrid" and self.second is not None and self.sentences.active:
+            fused = self._second_stage(query, fused)
         hits = self._select(fused, k)
         weak = self._weak(query, dense, lex, mode)
         timings["dense_ms"] = timings.get("dense_ms", 0.0) + (t1 - t) * 1000
@@ -328,6 +342,24 @@ class Retriever:
         order = sorted(acc.items(), key=lambda kv: (-kv[1][0], kv[0]))
         return [Hit(chunk=c, score=sc, dense_score=ds, bm25_score=bs) for _, (sc, c, ds, bs) in order]
 
+    def _second_stage(self, query: Query, fused: list[Hit]) -> list[Hit]:
+        """The best RERANK_DEPTH distinct candidates reordered by the title and cover lists (assistant/rerank.py); the
+        rest of the fused list after them as it was."""
+        from assistant.rerank import RERANK_DEPTH
+        from vectorstore.bm25 import tokenize
+
+        head, stop = self._distinct(fused, RERANK_DEPTH)
+        s = self.settings
+        head = self.second.rerank(
+            head,
+            self._query_vector(query.expanded),
+            self._idf(set(tokenize(query.expanded))),
+            title_weight=s.title_weight,
+            cover_weight=s.cover_weight,
+            rrf_k=s.rrf_k,
+        )
+        return head + fused[stop:]
+
     def _case_first(self, query: Query, fused: list[Hit]) -> list[Hit]:
         """The chunks of the case(s) the question names first: those the lists found in fused order, then the rest of
         the case (that the filter admits) in document order; everything else after. "Hvad er der sket i sag X?" is
@@ -350,16 +382,7 @@ class Retriever:
         candidates)) of the k places: when the candidates come from many documents the cap spreads the answer's
         sources, and when one long document holds most of what matches (an annex volume, a handbook) it is not
         cut down to max_per_doc and its evidence is not pushed out. Over-cap hits are pushed down, not dropped."""
-        distinct: list[Hit] = []
-        seen: list[tuple] = []
-        for h in fused:
-            if len(distinct) >= CAP_POOL * k:
-                break
-            sig = self._sig(h.chunk)
-            if any(_dup(sig, o) for o in seen):
-                continue
-            seen.append(sig)
-            distinct.append(h)
+        distinct, _ = self._distinct(fused, CAP_POOL * k)
         share = Counter(h.chunk.doc_id for h in distinct)
         base = self.settings.max_per_doc
         cap = {d: max(base, math.ceil(k * n / len(distinct))) for d, n in share.items()}
@@ -377,6 +400,22 @@ class Retriever:
             kept.append(h)
         kept += over[: max(0, k - len(kept))]
         return [replace(h, rank=i + 1) for i, h in enumerate(kept)]
+
+    def _distinct(self, fused: Sequence[Hit], n: int) -> tuple[list[Hit], int]:
+        """The first `n` hits that are not near-duplicates of a better ranked one, and how many of `fused` were read."""
+        distinct: list[Hit] = []
+        seen: list[tuple] = []
+        read = 0
+        for h in fused:
+            if len(distinct) >= n:
+                break
+            read += 1
+            sig = self._sig(h.chunk)
+            if any(_dup(sig, o) for o in seen):
+                continue
+            seen.append(sig)
+            distinct.append(h)
+        return distinct, read
 
     def _sig(self, c: Chunk) -> tuple:
         sig = self._sig_cache.get(c.chunk_id)

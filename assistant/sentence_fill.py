@@ -22,6 +22,7 @@ from typing import Any, Callable, Mapping, Sequence
 
 from assistant.extractive import candidate_texts
 from assistant.semantic import SentenceScorer, has_meaning
+from assistant.rerank import heading
 from assistant.sentence_rank import chunk_sentences
 from assistant.sentence_store import ranks, store
 from byraad.progress import progress_bar
@@ -56,11 +57,13 @@ def fill(index: Any, settings: Any, bar: Bar | None = None) -> int:
 
 def fill_texts(index: Any, settings: Any) -> list[str]:
     """The sentences the sentence fill embeds (those the store lacks among them), each once: every indexed chunk's
-    sentences for retrieval and its candidate sentences for the answerer, as far as each is on."""
+    sentences and heading for retrieval and its candidate sentences for the answerer, as far as each is on."""
     chunks = list(index.all_chunks().values())
     texts: list[str] = []
     if ranks(settings, str(getattr(index.embedder, "id", "hash"))):
         texts += [t for c in chunks for t in chunk_sentences(c)]
+        if settings.title_weight > 0:  # the headings the second stage ranks by (assistant/rerank.py)
+            texts += [t for t in map(heading, chunks) if t]
     if has_meaning(settings):
         texts += [t for c in chunks for t in candidate_texts([Hit(chunk=c, score=0.0)])]
     return list(dict.fromkeys(texts))

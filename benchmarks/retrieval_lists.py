@@ -24,14 +24,12 @@ Writes benchmarks/results/retrieval-lists-<label>.json (per case and aggregated)
 
 from __future__ import annotations
 
-import argparse
 import sys
-import time
 from collections import Counter
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from retrieval_sets import SHARED, save_results  # noqa: E402
+from retrieval_sets import diagnostic_main  # noqa: E402
 from retrieval_variants import open_set  # noqa: E402
 
 DEPTH = 100  # how deep each list is read
@@ -190,24 +188,7 @@ def table(results: dict) -> str:
 
 
 def main() -> int:
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--sets", default="shared,sources,external")
-    ap.add_argument("--label", default="")
-    ap.add_argument("--data-dir", default=str(Path(__file__).resolve().parents[1] / ".byraad"))
-    args = ap.parse_args()
-    if not SHARED.is_dir():
-        print(f"{SHARED} findes ikke: intet at måle", file=sys.stderr)
-        return 0
-    from byraad.settings import Settings
-
-    base = Settings.load(overrides={"data_dir": args.data_dir})
-    results = {"label": args.label, "depth": DEPTH, "started": time.strftime("%Y-%m-%d %H:%M:%S"), "sets": {}}
-    for name in args.sets.split(","):
-        results["sets"][name] = run_set(name, base)
-    print(table(results))
-    if args.label:
-        save_results(f"retrieval-lists-{args.label}", results)
-    return 0
+    return diagnostic_main(__doc__, "retrieval-lists", lambda name, base, args: run_set(name, base), table, depth=DEPTH)
 
 
 if __name__ == "__main__":

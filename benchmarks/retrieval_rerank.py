@@ -29,20 +29,19 @@ both parts of a two-passage question in the top 10. Writes benchmarks/results/re
 
 from __future__ import annotations
 
-import argparse
+import json
 import sys
-import time
 from pathlib import Path
 
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from retrieval_sets import SHARED, half_metrics, save_results  # noqa: E402
+from retrieval_sets import diagnostic_main, half_metrics  # noqa: E402
 from retrieval_variants import METRICS, open_set  # noqa: E402
 
 DEPTH = 40  # distinct fused candidates kept per question
 SIB_TOP = 20  # sibling reranking looks at the fused top SIB_TOP
-SIGNALS = ("unit", "doc", "chunk", "sentence", "cover1", "cover2", "cover3", "passage")
+SIGNALS = ("unit", "doc", "chunk", "sentence", "cover1", "cover2", "cover3", "passage", "title", "title1")
 DEFAULT_VARIANTS = (
     "now",
     *(f"sibling-{s}-{w}" for s in ("unit", "doc", "chunk", "sentence") for w in (0.1, 0.3)),
@@ -83,6 +82,7 @@ class Signals:
             for i, row in enumerate(rows):
                 self.sent[cols.ids[row]] = (mat[starts[i] : ends[i]], texts[starts[i] : ends[i]])
         self._toks: dict[str, frozenset] = {}
+        self._titles: dict[str, np.ndarray] = {}
 
     def passage_ranks(self, text: str) -> dict[str, int]:
         v = _unit(np.asarray(self.r.index.embedder.embed_documents([text])[0], np.float32))
@@ -114,7 +114,18 @@ class Signals:
             return best
         if name == "passage":
             return -float(ctx["passage"].get(cid, 10**6))
+        if name in ("title", "title1"):
+            head = c.meta.get("header") or ""
+            if name == "title1":
+                head = head.split(" › ")[-1]
+            return float(self._title_vec(head) @ q) if head else None
         raise ValueError(name)
+
+    def _title_vec(self, text: str) -> np.ndarray:
+        v = self._titles.get(text)
+        if v is None:
+            v = self._titles[text] = _unit(np.asarray(self.r.index.embedder.embed_documents([text])[0], np.float32))
+        return v
 
     def _tok(self, text: str) -> frozenset:
         t = self._toks.get(text)
@@ -128,6 +139,10 @@ def rerank(variant: str, fused: list, sig: Signals, ctx: dict, rrf_k: int) -> li
     from dataclasses import replace
 
     if variant == "now":
+        return fused
+    if "+" in variant:  # variants applied one after the other ("list-title-0.15+list-cover3-0.15")
+        for v in variant.split("+"):
+            fused = rerank(v, fused, sig, ctx, rrf_k)
         return fused
     how, name, w = variant.split("-")
     w = float(w)
@@ -197,7 +212,7 @@ def run_set(name: str, base, variants: tuple[str, ...]) -> dict:
             "q": _unit(np.asarray(r._query_vector(res.query.expanded), np.float32)),
             "idf": r.term_weights(set(sig.tokenize(res.query.expanded))),
         }
-        if any(v.split("-")[1:2] == ["passage"] for v in variants):
+        if any("-passage-" in v for v in variants):
             ctx["passage"] = sig.passage_ranks(res.query.expanded)
         for v in variants:
             hits = select(rerank(v, distinct, sig, ctx, settings.rrf_k), 10)
@@ -242,29 +257,28 @@ def table(results: dict) -> str:
     return "\n".join(lines)
 
 
-def main() -> int:
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--sets", default="shared,sources,external")
-    ap.add_argument("--variants", default=",".join(DEFAULT_VARIANTS))
-    ap.add_argument("--label", default="")
-    ap.add_argument("--data-dir", default=str(Path(__file__).resolve().parents[1] / ".byraad"))
-    args = ap.parse_args()
-    if not SHARED.is_dir():
-        print(f"{SHARED} findes ikke: intet at måle", file=sys.stderr)
-        return 0
-    from byraad.settings import Settings
+def variants_of(arg: str) -> tuple[str, ...]:
+    """The variants asked for, "now" first (the check that the replay is the app's ranking)."""
+    variants = tuple(v for v in arg.split(",") if v)
+    return variants if "now" in variants else ("now", *variants)
 
-    variants = tuple(v for v in args.variants.split(",") if v)
-    if "now" not in variants:
-        variants = ("now", *variants)
-    base = Settings.load(overrides={"data_dir": args.data_dir})
-    results = {"label": args.label, "depth": DEPTH, "started": time.strftime("%Y-%m-%d %H:%M:%S"), "sets": {}}
-    for name in args.sets.split(","):
-        results["sets"][name] = run_set(name, base, variants)
-    print(table(results))
-    if args.label:
-        save_results(f"retrieval-rerank-{args.label}", results)
-    return 0
+
+def add_args(ap) -> None:
+    ap.add_argument("--variants", default=",".join(DEFAULT_VARIANTS))
+    ap.add_argument(
+        "--settings", default="{}", help='JSON ranking settings, e.g. {"title_weight": 0, "cover_weight": 0}'
+    )
+
+
+def main() -> int:
+    return diagnostic_main(
+        __doc__,
+        "retrieval-rerank",
+        lambda name, base, args: run_set(name, base.replace(**json.loads(args.settings)), variants_of(args.variants)),
+        table,
+        add_args,
+        depth=DEPTH,
+    )
 
 
 if __name__ == "__main__":

@@ -54,6 +54,32 @@ def save_results(name: str, data: dict) -> Path:
     return path
 
 
+def diagnostic_main(doc: str, prefix: str, run, table, add_args=None, **extra) -> int:
+    """The command line of a per-set retrieval diagnostic (retrieval_lists.py, retrieval_rerank.py): --sets, --label,
+    --data-dir (+ `add_args(parser)`); `run(name, base settings, args)` for each set, the results printed as
+    `table(results)` and, with a label, saved as benchmarks/results/<prefix>-<label>.json."""
+    ap = argparse.ArgumentParser(description=doc.splitlines()[0])
+    ap.add_argument("--sets", default="shared,sources,external")
+    ap.add_argument("--label", default="")
+    ap.add_argument("--data-dir", default=str(ROOT / ".byraad"))
+    if add_args is not None:
+        add_args(ap)
+    args = ap.parse_args()
+    if not SHARED.is_dir():
+        print(f"{SHARED} findes ikke: intet at måle", file=sys.stderr)
+        return 0
+    from byraad.settings import Settings
+
+    base = Settings.load(overrides={"data_dir": args.data_dir})
+    results = {"label": args.label, **extra, "started": time.strftime("%Y-%m-%d %H:%M:%S"), "sets": {}}
+    for name in args.sets.split(","):
+        results["sets"][name] = run(name, base, args)
+    print(table(results))
+    if args.label:
+        save_results(f"{prefix}-{args.label}", results)
+    return 0
+
+
 def half_metrics(rows: list[dict], halves: dict[str, str], sources: dict[str, str]) -> dict[str, dict]:
     """The metrics of one system's cases.jsonl rows per document half."""
     from evaluation.metrics import summarise

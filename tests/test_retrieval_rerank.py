@@ -4,8 +4,6 @@ fuses one more RRF list, and the lexical window signal reads consecutive sentenc
 
 from __future__ import annotations
 
-import importlib.util
-import sys
 from pathlib import Path
 
 from byraad.types import Hit
@@ -15,14 +13,7 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 def _module():
-    sys.path.insert(0, str(ROOT / "benchmarks"))
-    try:
-        spec = importlib.util.spec_from_file_location("retrieval_rerank", ROOT / "benchmarks" / "retrieval_rerank.py")
-        mod = importlib.util.module_from_spec(spec)
-        spec.loader.exec_module(mod)
-        return mod
-    finally:
-        sys.path.remove(str(ROOT / "benchmarks"))
+    return builders.benchmark_module("retrieval_rerank")
 
 
 class FixedSignals:
