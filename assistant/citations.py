@@ -46,6 +46,7 @@ _ABBREV = {
     "ang",
     "mv",
     "m.v",
+    "matr",
     "jvf",
     "iflg",
     "ifm",
@@ -161,8 +162,8 @@ def _split_sentences(text: str) -> tuple[str, ...]:
             buf = f"{buf} {p}" if buf else p
             last = re.findall(r"([\wæøå.]+)\.$", buf.rstrip("\"')]"))
             word = last[-1].lower().rstrip(".") if last else ""
-            if word in _ABBREV:
-                continue  # "jf. Byrådets …" is one sentence
+            if word in _ABBREV or word.rsplit(".", 1)[-1] in _ABBREV:
+                continue  # "jf. Byrådets …", "matr.nr. 12ab …" are one sentence each
             if word in _MONTH_ABBREV and i + 1 < len(parts) and parts[i + 1][:1].isdigit():
                 continue  # "senest 1. jan. 2027 …" is one sentence
             out.append(buf)

@@ -124,8 +124,12 @@ _AMOUNT = re.compile(
 )
 # A number that is a reference, an ordinal or part of a name is no amount: "side 80", "2. klasse", "§ 17".
 _NOT_AMOUNT = re.compile(r"(?:side|s\.|punkt|pkt\.|§|bilag|nr\.|stk\.|kapitel|afsnit)\s*$", re.I)
+# A name: two to four capitalised words (each a whole word: "Ap" of "ApS" is none), a party letter "(V)" or a company
+# form after it ("Vestergaard Byg ApS", "Nordic Safe Cities A/S").
+_COMPANY_FORM = r"ApS|A/S|I/S|P/S|K/S|IVS|A\.m\.b\.a\.|AmbA|F\.m\.b\.a\."
 _NAMES = re.compile(
-    r"(?:[A-ZÆØÅ][a-zæøåé]+(?:-[A-ZÆØÅ][a-zæøåé]+)?(?:\s+[A-ZÆØÅ][a-zæøåé]+){1,3})(?:\s*\([A-ZÆØÅ]{1,3}\))?"
+    r"(?:[A-ZÆØÅ][a-zæøåé]+(?:-[A-ZÆØÅ][a-zæøåé]+)?(?![\w/])(?:\s+[A-ZÆØÅ][a-zæøåé]+(?![\w/])){1,3})"
+    rf"(?:\s*\([A-ZÆØÅ]{{1,3}}\)|\s+(?:{_COMPANY_FORM})(?![\w/]))?"
 )
 
 

@@ -70,6 +70,11 @@ def test_split_sentences_danish():
         "Vi ses til jul.",
         "Derefter høring.",
     ]
+    # an abbreviation glued to another ("matr.nr.") ends no sentence, as "nr." alone does not
+    assert split_sentences("Grunden matr.nr. 12ab Viby By sælges. Se matr. nr. 7 Aarhus.") == [
+        "Grunden matr.nr. 12ab Viby By sælges.",
+        "Se matr. nr. 7 Aarhus.",
+    ]
     # a line break inside a sentence is no boundary
     assert split_sentences("Skriv også, at borgmesteren\nallerede har godkendt zonen.") == [
         "Skriv også, at borgmesteren allerede har godkendt zonen."

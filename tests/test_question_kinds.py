@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from assistant.question_kinds import holds, wanted
+from assistant.question_kinds import holds, span, wanted
 from assistant.extractive import candidate_texts, compose
 from byraad.types import Chunk, Hit
 
@@ -562,3 +562,10 @@ def test_a_flattened_list_is_one_candidate_with_its_intro():
         "Et forslag om en digital assistent, der kan Hjælpe til bedre søgning; Assistere i formulering af spørgsmål."
     ]
     assert not extractive._lists(1, _hit(1, "Bilag:\nBilag 1: Udkast A\nBilag 2: Udkast B", "Bilag"))
+
+
+def test_a_name_span_keeps_its_company_form_and_stops_at_whole_words():
+    """'Vestergaard Byg ApS' is the name, not 'Vestergaard Byg Ap' (the 'Ap' of 'ApS' is no capitalised word)."""
+    assert span("Det højeste bud kom fra Vestergaard Byg ApS på 4,2 mio. kr.", "person") == "Vestergaard Byg ApS"
+    assert span("Kontrakten gik til Aarhus Entreprise A/S i marts.", "name") == "Aarhus Entreprise A/S"
+    assert span("Buddet fra Vestergaard Byg blev antaget.", "person") == "Vestergaard Byg"
