@@ -29,6 +29,11 @@ def weighted_share(focus: Collection[str], near: Collection[str], weights: Mappi
     return sum(weights.get(t, 1.0) for t in focus if present(t, near)) / total
 
 
+def focus_weights(focus: set[str], idf: Callable[[set[str]], Mapping[str, float]] | None) -> dict[str, float]:
+    """How rare each focus word is in the material (`idf`; every word 1.0 without it)."""
+    return dict(idf(focus)) if idf and focus else {t: 1.0 for t in focus}
+
+
 def rarest(focus: Collection[str], weights: Mapping[str, float]) -> str:
     """The focus word rarest in the material (highest IDF; ties by the word itself)."""
     return max(focus, key=lambda t: (weights.get(t, 0.0), t)) if focus else ""
@@ -43,7 +48,7 @@ def typed_focus(
     heading) names what its question part is about (`focus`): the IDF-weighted share of the focus words it holds,
     and whether it holds the rarest of them."""
     focus = set(focus)
-    w = dict(idf(focus)) if idf and focus else {t: 1.0 for t in focus}
+    w = focus_weights(focus, idf)
     r = rarest(focus, w)
     return weighted_share(focus, near, w), (not r or present(r, near))
 

@@ -765,18 +765,17 @@ def _signals(
     (`focus_sentence`), whether the rarest topic word is missing from the quoted passages (`rarest_missing`), and the
     answering sentence's similarity by meaning (`sim`, raw cosine; `sim_best` the best of all candidates)."""
     focus = set(topic_tokens(question))
-    w = dict(idf(focus)) if idf and focus else {t: 1.0 for t in focus}
-    total = sum(w.values()) or 1.0
+    w = answerable.focus_weights(focus, idf)
     passage = frozenset().union(*(content_tokens(hits[k - 1].chunk.embed_text) for k in keys)) if keys else frozenset()
     prev = [c for c in cands if c.key == anchor.key and c.pos < anchor.pos and not c.field]
     near = anchor.toks | (max(prev, key=lambda c: c.pos).toks if prev else frozenset())
-    rarest = max(focus, key=lambda t: (w.get(t, 0.0), t)) if focus else ""
+    rarest = answerable.rarest(focus, w)
     text = " ".join(hits[k - 1].chunk.embed_text for k in keys).lower().replace("-", "")
     missing_names = [n for n in _names(question) if not all(t in text for t in content_tokens(n))]
     missing_near = _not_near(question, anchor, cands, hits)
     out = {
-        "focus_passage": sum(v for t, v in w.items() if _present(t, passage)) / total if focus else 1.0,
-        "focus_sentence": sum(v for t, v in w.items() if _present(t, near)) / total if focus else 1.0,
+        "focus_passage": answerable.weighted_share(focus, passage, w),
+        "focus_sentence": answerable.weighted_share(focus, near, w),
         "rarest_missing": float(bool(rarest) and not _present(rarest, passage)),
         "focus_words": float(len(focus)),
         "names_missing": float(len(missing_names)),
