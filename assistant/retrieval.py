@@ -159,8 +159,11 @@ class Retriever:
         return tuple(dict.fromkeys(t for t in toks if len(t) >= CASE_MIN and t in known))
 
     def _case_chunks(self) -> dict[str, list[str]]:
-        """{case key: chunk ids} of every chunk with a case number, built once per catalog generation."""
+        """{case key: chunk ids} of every chunk with a case number, built once per snapshot of the index (its
+        columns' `base`: the same while a serving index withdraws documents from it; callers keep only ids in the
+        chunks they are served)."""
         cols = self.index.columns()
+        cols = getattr(cols, "base", cols)
         st = self._cases
         if st is None or st[0] is not cols:
             out: dict[str, list[str]] = {}

@@ -17,7 +17,6 @@ per question); above MAX_SENTENCES it is off.
 from __future__ import annotations
 
 import os
-import threading
 from pathlib import Path
 from typing import Any, Sequence
 
@@ -29,6 +28,7 @@ from assistant.sentence_store import old_retrieval_store, ranks, store
 from byraad.types import Chunk
 from vectorstore.embedcache import Generation
 from vectorstore.filters import Filter
+from vectorstore.index import Derived
 
 MIN_CHARS = 4  # shorter "sentences" (a list number, "Nej") are not matched on their own
 MIN_COVERAGE = 0.9  # the list is used only when the store holds vectors for this share of the sentences
@@ -53,32 +53,19 @@ class SentenceRanker:
         self.path = Path(path)
         self.store = SentenceScorer(index.embedder, path, budget=0)
         self.generation = Generation(path)
-        # (key, chunk rows, row starts, sentence matrix, sentence texts, {answer kinds: mask}); rows None = inactive
-        self._state: tuple | None = None
-        self._lock = threading.Lock()
-
-    def _key(self, cols: Any) -> tuple:
-        """What the matrix was built from: the catalog generation's columns (the columns object itself: identity,
-        as long as it is held here) and the store's generation (a fill after ingest changes the store, not the
-        catalog; an answer's on-the-spot sentence vectors change neither)."""
-        return (cols, self.generation.read())
+        # Per snapshot and store generation (vectorstore.index.Derived: the snapshot's columns, by identity, and the
+        # store's generation — a fill after ingest changes the store, not the catalog; an answer's on-the-spot
+        # sentence vectors change neither): (chunk rows, row starts, sentence matrix, sentence texts, {answer kinds:
+        # mask}); rows None = inactive. A serving index builds the next one off the question's path.
+        self._derived = Derived(index, lambda chunks, cols: self._build(chunks, cols), self.generation.read)
 
     def _matrix(self) -> tuple:
+        """(columns, *matrix) of the snapshot being served (its columns admit what the current catalog allows)."""
         cols = self.index.columns()
-        key = self._key(cols)
-        st = self._state
-        if st is not None and st[0] == key:
-            return (cols, *st[1:])
-        with self._lock:
-            st = self._state
-            if st is None or st[0] != key:
-                st = (key, *self._build(cols))
-                self._state = st
-        return (cols, *st[1:])
+        return (cols, *self._derived.get(cols))
 
-    def _build(self, cols: Any) -> tuple:
-        chunks = self.index.all_chunks()
-        per_chunk = [chunk_sentences(chunks[cid]) for cid in cols.ids]
+    def _build(self, chunks: Any, cols: Any) -> tuple:
+        per_chunk = [chunk_sentences(chunks[cid]) if cid in chunks else [] for cid in cols.ids]
         texts = [t for ss in per_chunk for t in ss]
         if len(texts) > MAX_SENTENCES:
             return (None, None, None, None, None)

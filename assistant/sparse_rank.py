@@ -33,6 +33,7 @@ import numpy as np
 from vectorstore.embedcache import Generation, open_db, select_keys, settle
 from vectorstore.embedders import embedding_workers
 from vectorstore.filters import Filter
+from vectorstore.index import Derived
 
 log = logging.getLogger(__name__)
 
@@ -179,36 +180,27 @@ class SparseRanker:
         self.path = Path(path)
         self.encode = enc
         self.generation = Generation(self.path)
-        self._state: tuple | None = None  # (key, weights, indices, row starts, rows with a vector); None = inactive
         self._lock = threading.Lock()
         self._queries: dict[str, tuple[np.ndarray, np.ndarray]] = {}
         self._pending: dict[str, Future] = {}  # prefetched question encodings, by text
+        self._derived = Derived(index, lambda chunks, cols: self._build(chunks, cols), self.generation.read)
         self.ahead = True  # prefetch at all (benchmarks/answer_cost.py turns it off to price it)
 
-    def _key(self, cols: Any) -> tuple:
-        """What the matrix was built from: the catalog generation's columns (identity) and the store's generation
-        (raised once at the end of a fill: a fill while serving is picked up once, never half-way)."""
-        return (cols, self.generation.read())
-
     def _matrix(self) -> tuple:
+        """(columns, weights, indices, row starts, rows with a vector) of the snapshot being served; None = inactive.
+        Kept per snapshot (the columns, by identity) and the store's generation (raised once at the end of a fill:
+        a fill while serving is picked up once, never half-way): vectorstore.index.Derived, which builds the next one
+        off the question's path when the index serves."""
         cols = self.index.columns()
-        key = self._key(cols)
-        st = self._state
-        if st is None or st[0] != key:
-            with self._lock:
-                st = self._state
-                if st is None or st[0] != key:
-                    st = self._state = (key, *self._build(cols))
-        return (cols, *st[1:])
+        return (cols, *self._derived.get(cols))
 
-    def _build(self, cols: Any) -> tuple:
+    def _build(self, chunks: Any, cols: Any) -> tuple:
         if len(cols.ids) > MAX_CHUNKS:
             return (None, None, None, None)
-        chunks = self.index.all_chunks()
         store = SparseStore(self.path, self.index.embedder.id)
         try:
-            keys = [store.key(chunks[cid].text) for cid in cols.ids]
-            have = store.get(list(dict.fromkeys(keys)))
+            keys = [store.key(chunks[cid].text) if cid in chunks else None for cid in cols.ids]
+            have = store.get(list(dict.fromkeys(k for k in keys if k is not None)))
         finally:
             store.close()
         rows = [i for i, k in enumerate(keys) if k in have]

@@ -1,16 +1,21 @@
 """What an answer pays right after an ingest commits a document into the data dir the app serves.
 
-    python benchmarks/generation_bench.py --data-dir D [--rounds 5] [--out benchmarks/results/generation.json]
+    python benchmarks/generation_bench.py --data-dir D [--rounds 5] [--modes serve,sync]
+                                          [--out benchmarks/results/generation.json]
 
 Every document an ingest completes raises the catalog's generation (vectorstore/catalog.py), and the serving process
-rebuilds what it keeps per generation at the next question: the chunk table and metadata columns
-(Index._current), the BM25 index (Index.bm25: rebuilt unless the ingest saved it for that generation), the sentence
-list's matrix (assistant/sentence_rank.py) and the sparse list's (assistant/sparse_rank.py). The load benchmark
-(benchmarks/load_bench.py) ingests into a scratch data dir, so it never sees this; an admin page ingesting into the
-served data dir does, once per document. The server is built as the app builds it (`ui.state.build_resources`, role
-"server") over a copy of D, answers every question of the external set once (warm), then per round: one answer at the
-same generation, the generation raised (as `complete_document` does), each rebuild step timed on its own (wall and
-process CPU), then one answer again. Writes p50/max per step and both answers' wall/CPU.
+rebuilds what it keeps per generation: the chunk table and metadata columns (Index._build_state), the BM25 index
+(Index._load_bm25: rebuilt unless the ingest saved it for that generation), the sentence list's matrix
+(assistant/sentence_rank.py) and the sparse list's (assistant/sparse_rank.py). The load benchmark
+(benchmarks/load_bench.py) ingests into a scratch data dir unless `--into served`; an admin page ingesting into the
+served data dir raises the generation once per document. The server is built as the app builds it
+(`ui.state.build_resources`, role "server") over a copy of D, answers every question of the external set once
+(warm), then per round and mode: one answer at the same generation, the generation raised (as `complete_document`
+does), one answer right after. Modes, interleaved in one run: `serve` — the app's serving index (Index.background:
+the next snapshot built by a background thread, the answer served from the previous one meanwhile; also timed: how
+long until the next snapshot is published), `sync` — the previous behaviour (rebuilt in the first answer's path).
+Answer CPU is the process's (all threads: in `serve` it includes whatever of the background build ran meanwhile).
+Each rebuild step is also timed on its own (wall and process CPU). Writes p50/max per cell.
 """
 
 from __future__ import annotations
@@ -45,6 +50,7 @@ def main() -> None:
     ap = argparse.ArgumentParser(description="an answer right after the catalog generation changes")
     ap.add_argument("--data-dir", required=True, help="an ingested data dir (copied; the copy's generation is raised)")
     ap.add_argument("--rounds", type=int, default=5, help="generation changes measured")
+    ap.add_argument("--modes", default="serve,sync", help="serve (background rebuild) and/or sync (in the path)")
     ap.add_argument("--out", default=str(ROOT / "benchmarks" / "results" / "generation.json"))
     args = ap.parse_args()
     from byraad.runtime import configure_process
@@ -54,6 +60,9 @@ def main() -> None:
     from byraad.settings import Settings
     from ui.state import build_resources
 
+    modes = [m for m in args.modes.split(",") if m]
+    if not modes or set(modes) - {"serve", "sync"}:
+        sys.exit("--modes: serve and/or sync")
     tmp = Path(tempfile.mkdtemp(prefix="byraad-genbench-"))
     try:
         data = tmp / "data"
@@ -64,27 +73,44 @@ def main() -> None:
         qs = load_questions()
         for q in qs:
             chat_turn(res, q, [])
-        steps = {
-            "chunks_and_columns": lambda: idx._current(),
-            "bm25": lambda: idx.bm25(),
-            "sentence_matrix": (lambda: ret.sentences._matrix()) if ret.sentences is not None else None,
-            "sparse_matrix": (lambda: ret.sparse._matrix()) if ret.sparse is not None else None,
-        }
-        got: dict[str, list[tuple[float, float]]] = {k: [] for k, f in steps.items() if f is not None}
-        same: list[tuple[float, float]] = []
-        after: list[tuple[float, float]] = []
+
+        def bump() -> None:
+            with idx.catalog.transaction() as db:
+                idx.catalog._bump(db)
+
+        def build_steps() -> dict:
+            gen = idx.catalog.generation()
+            out: dict = {}
+            out["chunks_and_columns"] = timed(lambda: out.setdefault("st", idx._build_state(gen)))
+            _, chunks, cols = out.pop("st")
+            out["bm25"] = timed(lambda: idx._load_bm25(gen, chunks))
+            if ret.sentences is not None:
+                out["sentence_matrix"] = timed(lambda: ret.sentences._build(chunks, cols))
+            if ret.sparse is not None:
+                out["sparse_matrix"] = timed(lambda: ret.sparse._build(chunks, cols))
+            return out
+
+        got: dict[str, list[tuple[float, float]]] = {}
+        same: dict[str, list[tuple[float, float]]] = {m: [] for m in modes}
+        after: dict[str, list[tuple[float, float]]] = {m: [] for m in modes}
+        published: list[tuple[float, float]] = []
         for r in range(args.rounds):
             q = qs[r % len(qs)]
-            ret.clear_query_cache()
-            same.append(timed(lambda: chat_turn(res, q, [])))
-            with idx.catalog.transaction() as db:
-                idx.catalog._bump(db)
-            for k in got:
-                got[k].append(timed(steps[k]))
-            with idx.catalog.transaction() as db:
-                idx.catalog._bump(db)
-            ret.clear_query_cache()
-            after.append(timed(lambda: chat_turn(res, q, [])))
+            for mode in modes if r % 2 == 0 else modes[::-1]:
+                idx.background = mode == "serve"
+                idx.wait_fresh(60)
+                ret.clear_query_cache()
+                same[mode].append(timed(lambda: chat_turn(res, q, [])))
+                bump()
+                ret.clear_query_cache()
+                after[mode].append(timed(lambda: chat_turn(res, q, [])))
+                if mode == "serve":
+                    published.append(timed(lambda: idx.wait_fresh(60)))
+            bump()
+            idx.background = False
+            for k, v in build_steps().items():
+                got.setdefault(k, []).append(v)
+        idx.background = True
 
         def cell(xs: list[tuple[float, float]]) -> dict:
             return {
@@ -99,8 +125,14 @@ def main() -> None:
             "chunks": len(idx.all_chunks()),
             "rounds": args.rounds,
             "loadavg_1min": round(os.getloadavg()[0], 2),
-            "answer_same_generation": cell(same),
-            "answer_after_new_generation": cell(after),
+            "modes": {
+                m: {
+                    "answer_same_generation": cell(same[m]),
+                    "answer_after_new_generation": cell(after[m]),
+                    **({"next_snapshot_published_after_answer": cell(published)} if m == "serve" else {}),
+                }
+                for m in modes
+            },
             "rebuild_steps": {k: cell(v) for k, v in got.items()},
         }
     finally:

@@ -194,6 +194,13 @@ def query_caches(res) -> list[TurnCache]:
     return [c for c in caches if isinstance(c, TurnCache)]
 
 
+def set_serving(res, serving: str) -> None:
+    """ "background": the app's serving index (a new catalog generation built in a background thread, questions
+    answered from the previous snapshot meanwhile: vectorstore/index.py); "sync": rebuilt in the path of the first
+    question after the change (the behaviour before session 9), for comparison in the same run."""
+    res.index.background = serving == "background"
+
+
 def set_query_path(res, path: str) -> None:
     """ "batched": questions embedded by the embedder's QueryBatcher (the app's path); "direct": each in its
     member's own thread (the path before the batcher), for comparison in the same run."""
@@ -206,24 +213,49 @@ def set_query_path(res, path: str) -> None:
 
 
 class Ingest:
-    """The admin page's ingest process over the real-sources folders, paused (idle) and resumed (busy)."""
+    """The admin page's ingest process over the real-sources folders, paused (idle) and resumed (busy).
 
-    def __init__(self, settings, folders: list[Path], scratch: Path) -> None:
+    `served`: into the data dir the server serves (as the admin page does), from copies of the folders; runs
+    alternate between adding them (even runs) and removing them again (odd runs: the copies emptied, `--prune`), so
+    the server sees the catalog's generation move on with every document completed or removed."""
+
+    def __init__(self, settings, folders: list[Path], scratch: Path, served: Path | None = None) -> None:
         self.settings, self.folders, self.scratch = settings, folders, scratch
         self.proc: subprocess.Popen | None = None
         self.runs = 0
         self.log = scratch / "ingest.log"
+        self.served = served
+        if served is not None:
+            self.src = [scratch / "src" / f.name for f in folders]
+            self.aside = [scratch / "aside" / f.name for f in folders]
+            for f, c, a in zip(folders, self.src, self.aside):
+                shutil.copytree(f, c)
+                a.mkdir(parents=True)
+
+    def _swap(self, remove: bool) -> None:
+        """Move the copies' contents aside (remove) or back (add)."""
+        for c, a in zip(self.src, self.aside):
+            frm, to = (c, a) if remove else (a, c)
+            for x in list(frm.iterdir()):
+                shutil.move(str(x), str(to / x.name))
 
     def _start(self) -> None:
         import dataclasses
 
         from ui.admin import ingest_command
 
-        data = self.scratch / f"data-{self.runs}"
-        shutil.rmtree(data, ignore_errors=True)
+        folders, extra = self.folders, []
+        if self.served is not None:
+            data = self.served
+            remove = self.runs % 2 == 1
+            self._swap(remove)
+            folders, extra = self.src, (["--prune"] if remove else [])
+        else:
+            data = self.scratch / f"data-{self.runs}"
+            shutil.rmtree(data, ignore_errors=True)
         s = dataclasses.replace(self.settings, data_dir=str(data), embed_cache="")
-        argv, env = ingest_command(s, self.folders)
-        argv = [a for a in argv if a != "--progress-jsonl"] + ["--quiet"]
+        argv, env = ingest_command(s, folders)
+        argv = [a for a in argv if a != "--progress-jsonl"] + ["--quiet"] + extra
         env["BYRAAD_EMBED_CACHE"] = ""
         self.proc = subprocess.Popen(
             argv,
@@ -378,6 +410,26 @@ def main() -> None:
     ap.add_argument("--ingest", default=",".join(str(SHARED / d) for d in ("corpus-pdf", "esdh", "html")))
     ap.add_argument("--warmup-s", type=float, default=4.0, help="seconds the resumed ingest runs before asking")
     ap.add_argument(
+        "--into",
+        choices=("scratch", "served"),
+        default="scratch",
+        help="scratch: the ingest writes a data dir of its own; served: into (a copy of) the data dir the server "
+        "serves, adding the folders and removing them again in turn, so the server sees every document completed",
+    )
+    ap.add_argument(
+        "--serving",
+        default="background",
+        help="background (the app's: next snapshot built off the question's path) and optionally sync (rebuilt in "
+        "the path, as before session 9), measured interleaved in the same run; sync cells are reported as *_sync",
+    )
+    ap.add_argument(
+        "--head-start-s",
+        type=float,
+        default=0.0,
+        help="seconds the ingest runs (unmeasured) before the first segment, e.g. past reading the files, so busy "
+        "segments see documents completed",
+    )
+    ap.add_argument(
         "--query-paths",
         default="batched",
         help="batched (the app's) and optionally direct (each question embedded in its member's thread, as before "
@@ -399,7 +451,12 @@ def main() -> None:
     from byraad.settings import Settings
     from ui.state import build_resources
 
-    settings = Settings.load(None, {"data_dir": args.data_dir, "embedder": args.embedder}, os.environ)
+    scratch = Path(tempfile.mkdtemp(prefix="byraad-loadbench-"))
+    data_dir = args.data_dir
+    if args.into == "served":  # never the given data dir itself
+        data_dir = str(scratch / "served")
+        shutil.copytree(args.data_dir, data_dir)
+    settings = Settings.load(None, {"data_dir": data_dir, "embedder": args.embedder}, os.environ)
     peak = PeakRss()
     peak.start()
     t0 = time.perf_counter()
@@ -418,16 +475,28 @@ def main() -> None:
     folders = [Path(p) for p in args.ingest.split(",") if p and Path(p).exists()]
     if not folders:
         sys.exit("no ingest folders found (../shared/corpus-pdf, esdh, html)")
-    scratch = Path(tempfile.mkdtemp(prefix="byraad-loadbench-"))
-    ingest = Ingest(settings, folders, scratch)
+    ingest = Ingest(settings, folders, scratch, Path(data_dir) if args.into == "served" else None)
     members = [int(x) for x in args.members.split(",")]
     paths = [p for p in args.query_paths.split(",") if p]
     if not paths or set(paths) - {"batched", "direct"}:
         sys.exit("--query-paths: batched and/or direct")
+    servings = [x for x in args.serving.split(",") if x]
+    if not servings or set(servings) - {"background", "sync"}:
+        sys.exit("--serving: background and/or sync")
+    # (query path, serving, cell key suffix) of every variant measured: the app's (batched, background) has none
+    variants = [
+        (path, sv, "".join(f"_{x}" for x, dflt in ((path, "batched"), (sv, "background")) if x != dflt))
+        for path in paths
+        for sv in servings
+    ]
+    if args.head_start_s > 0:
+        ingest.resume()
+        time.sleep(args.head_start_s)
+        ingest.pause()
     cells: dict[str, dict[str, dict]] = {}
     try:
         for n in members:
-            keys = [ph if path == "batched" else f"{ph}_{path}" for path in paths for ph in ("idle", "busy")]
+            keys = [f"{ph}{sfx}" for _, _, sfx in variants for ph in ("idle", "busy")]
             acc = {
                 key: {
                     "first": [],
@@ -441,6 +510,7 @@ def main() -> None:
                     "server_cpu_s": 0.0,
                     "batches": 0,
                     "batched_texts": 0,
+                    "generations": 0,
                 }
                 for key in keys
             }
@@ -452,13 +522,18 @@ def main() -> None:
                     else:
                         ingest.pause()
                         time.sleep(1.0)
-                    for path in paths if r % 2 == 0 else paths[::-1]:  # alternate which path goes first
+                    for path, serving, sfx in variants if r % 2 == 0 else variants[::-1]:  # alternate the first
                         set_query_path(res, path)
-                        key = ph if path == "batched" else f"{ph}_{path}"
+                        set_serving(res, serving)
+                        if serving == "background" and not res.index.wait_fresh(60):
+                            print("the snapshot did not catch up within 60 s", file=sys.stderr)
+                        key = f"{ph}{sfx}"
                         cpu0 = ingest.cpu_s()
+                        gen0 = res.index.catalog.generation()
                         got = segment(res, questions, n, args.questions, seed=1000 * n + r)
                         cpu1 = ingest.cpu_s()
                         a = acc[key]
+                        a["generations"] += res.index.catalog.generation() - gen0
                         if ph == "busy":
                             # a restarted ingest (the previous one finished) counts from 0
                             a_cores = max(cpu1 - cpu0, 0.0) / got["wall_s"] if got["wall_s"] else 0.0
@@ -482,6 +557,7 @@ def main() -> None:
                     if ph == "busy":
                         ingest.pause()
             set_query_path(res, "batched")
+            set_serving(res, "background")
             cell = {}
             for key, a in acc.items():
                 cell[key] = {
@@ -502,10 +578,10 @@ def main() -> None:
                     else None,
                     "server_cores_used": round(a["server_cpu_s"] / a["wall_s"], 2) if a["wall_s"] else None,
                     "loadavg_1min": a["loadavg_1min"],
+                    "catalog_generations_during": a["generations"],
                     **({"ingest_cores_used": a["ingest_cores"]} if key.startswith("busy") else {}),
                 }
-            for path in paths:
-                sfx = "" if path == "batched" else f"_{path}"
+            for _, _, sfx in variants:
                 i, b = cell["idle" + sfx], cell["busy" + sfx]
                 cell["busy_vs_idle" + sfx] = {
                     k: round(b[k] / i[k], 2) if b[k] and i[k] else None
@@ -527,6 +603,8 @@ def main() -> None:
         },
         "ingest": {
             "folders": [str(f) for f in folders],
+            "into": args.into,
+            "head_start_s": args.head_start_s,
             "runs_started": ingest.runs,
             "command": f"ui.admin.ingest_command (byraad ingest, role ingest, nice {settings.ingest_nice}), "
             "no embedding cache",
@@ -539,6 +617,7 @@ def main() -> None:
             "query_vector_cache": "per turn only, dense and sparse (nothing shared between turns or members)",
             "warmed": args.warm,
             "query_paths": paths,
+            "serving": servings,
         },
         "server": {
             "startup_s": round(startup_s, 2),
@@ -553,9 +632,9 @@ def main() -> None:
         },
         "results": cells,
     }
-    if "10" in cells:
+    if "10" in cells and "busy" in cells["10"]:
         out["targets"]["met_10_busy"] = (cells["10"]["busy"]["full_answer_p95_s"] or 1e9) <= TARGET_P95_10_BUSY_S
-    if "20" in cells:
+    if "20" in cells and "busy" in cells["20"]:
         out["targets"]["met_20_ratio"] = (cells["20"]["busy_vs_idle"]["full_answer_p95_s"] or 1e9) <= TARGET_RATIO_20
     Path(args.out).parent.mkdir(parents=True, exist_ok=True)
     Path(args.out).write_text(json.dumps(out, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")

@@ -246,7 +246,7 @@ def _sync_files(
             if was and was != doc_id:
                 rep.changed.append(f.rel)
             continue
-        todo.append((f, doc_id, bool(was)))
+        todo.append((f, doc_id, was))
 
     for p in sorted(gone):
         if prune:
@@ -260,7 +260,7 @@ def _sync_files(
 
 def _ingest_new(
     index: Index,
-    todo: list[tuple[SourceFile, str, bool]],
+    todo: list[tuple[SourceFile, str, str | None]],
     rep: IngestReport,
     s: Settings,
     progress: bool,
@@ -271,14 +271,15 @@ def _ingest_new(
     opts = LoadOptions.from_settings(s)
     parsed = []
     bar = progress_bar(len(todo), progress, "Læser filer", "fil", on_progress, "read")
-    for f, doc_id, existed in todo:
+    for f, doc_id, was in todo:
+        existed = bool(was)
         bar.set_postfix_str(f.rel, refresh=False)
         try:
             doc = parse_file(f.path, f.rel, doc_id, opts=opts)
             chunks, sources = chunk_document(doc, s)
             if not chunks:
                 raise LoadError("ingen brugbar tekst fundet i filen", "empty")
-            parsed.append((f, doc, chunks, sources, existed))
+            parsed.append((f, doc, chunks, sources, was))
         except LoadError as e:
             _fail(cat, f, rep, getattr(e, "code", "invalid"), str(e), existed)
         except Exception as e:  # a parser bug must cost only this file
@@ -287,7 +288,8 @@ def _ingest_new(
     bar.close()
     bar = progress_bar(sum(len(p[2]) for p in parsed), progress, "Indlejrer", "stk", on_progress, "embed")
     try:
-        for f, doc, chunks, sources, existed in parsed:
+        for f, doc, chunks, sources, was in parsed:
+            existed = bool(was)
             bar.set_postfix_str(f.rel, refresh=False)
             info = _doc_info(doc)
             cat.begin_document(doc.doc_id, f.rel, doc.title, doc.kind, info, chunks, sources)
@@ -297,8 +299,8 @@ def _ingest_new(
                 vectors += index.embedder.embed_documents([c.embed_text for c in batch])
                 bar.update(len(batch))
             index.store.upsert(chunks, vectors)
-            cat.complete_document(doc.doc_id)
-            cat.set_file(f.rel, f.root, doc.doc_id, f.size, f.mtime)
+            # Complete, the file pointed at it and the file's previous version withdrawn: one step (one generation).
+            cat.complete_document(doc.doc_id, file=(f.rel, f.root, f.size, f.mtime), replaces=was)
             (rep.changed if existed else rep.new).append(f.rel)
             rep.chunks_added += len(chunks)
             rep.embedded += len(chunks)

@@ -157,7 +157,7 @@ def test_a_fill_while_serving_is_picked_up_once_and_never_half_way(tmp_path, mon
     ranker = make_ranker(idx, s)
     builds: list[int] = []
     build = ranker._build
-    monkeypatch.setattr(ranker, "_build", lambda cols: builds.append(1) or build(cols))
+    monkeypatch.setattr(ranker, "_build", lambda chunks, cols: builds.append(1) or build(chunks, cols))
     q = "busbanen i bydel 45"
     assert ranker.active and len(builds) == 1
     add_doc(idx, corpus(40, "docB", start=40), "docB")  # an ingest: 40 new chunks without sparse vectors yet

@@ -162,17 +162,17 @@ def test_an_answers_own_sentence_vectors_do_not_rebuild_the_ranker(tmp_path):
     ranker = make_ranker(idx, s)
     q = idx.embedder.embed_query(ANSWER)
     before = ranker.search(q, 3, Filter(access=("public",)))
-    built = ranker._state
+    built = ranker._matrix()[3]  # the sentence matrix
     size = store_path(s).stat().st_size
     scorer = make_scorer(idx, s)
     scorer.similarities(q, [f"En sætning, ingen har spurgt om før, nummer {i}." for i in range(30)])
     assert scorer.embedded == 24  # its budget, written to the shared store
     scorer._store.close()
     assert store_path(s).stat().st_size != size or store_path(s).with_name("sentences.sqlite-wal").exists()
-    assert ranker.search(q, 3, Filter(access=("public",))) == before and ranker._state is built  # not rebuilt
+    assert ranker.search(q, 3, Filter(access=("public",))) == before and ranker._matrix()[3] is built  # not rebuilt
     assert fill_sentences(idx, s) == 0  # nothing new to embed, but the store holds vectors not counted yet
     ranker.search(q, 3, Filter(access=("public",)))
-    assert ranker._state is not built
+    assert ranker._matrix()[3] is not built
 
 
 def _old_layout(tmp_path, idx, s):

@@ -405,10 +405,10 @@ def test_bm25_rebuild_does_not_block_other_readers(tmp_path, monkeypatch):
     started, release = threading.Event(), threading.Event()
     real = idx._load_bm25
 
-    def slow(gen):
+    def slow(gen, chunks):
         started.set()
         release.wait(10)
-        return real(gen)
+        return real(gen, chunks)
 
     monkeypatch.setattr(idx, "_load_bm25", slow)
     t = threading.Thread(target=idx.bm25)

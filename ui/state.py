@@ -43,6 +43,9 @@ def build_resources(settings: Settings, environ: Mapping[str, str]) -> Resources
     from vectorstore.index import Index
 
     index = Index(settings, environ=environ)
+    # Serving: an ingest's new catalog generation is built in the background, questions meanwhile answered from the
+    # previous snapshot without the documents the ingest changed (vectorstore/index.py).
+    index.background = True
     # Create the lazily built backends now, once (Index builds each under its lock), so the first question is fast.
     if index.vector_snapshot() is None:  # with the ingest's vector snapshot, dense search never opens the store
         index.store.count()
@@ -74,7 +77,7 @@ def resources(environ: Mapping[str, str]) -> Resources:
 
 # --- catalog facts per user, cached per catalog generation (cheap to check, costly to recompute) -----------------
 _facet_lock = threading.Lock()
-_facet_cache: dict[tuple, dict] = {}
+_facet_cache: dict[tuple, tuple[Any, dict]] = {}
 
 
 def facets(index, user: User | None, group_table: dict | None = None) -> dict:
@@ -87,9 +90,12 @@ def facets(index, user: User | None, group_table: dict | None = None) -> dict:
     levels = permitted_levels(user, group_table)
     gen = index.catalog.generation()
     key = (str(index.dir), gen, levels)
+    # Kept with the columns served: a new snapshot (or the previous one with documents withdrawn) is a new object.
+    served = index.columns()
     with _facet_lock:
-        if key in _facet_cache:
-            return _facet_cache[key]
+        hit = _facet_cache.get(key)
+        if hit is not None and hit[0] is served:
+            return hit[1]
     bodies: dict[str, str] = {}
     kinds: set[str] = set()
     dates: list[int] = []
@@ -113,7 +119,7 @@ def facets(index, user: User | None, group_table: dict | None = None) -> dict:
     with _facet_lock:
         if len(_facet_cache) > 64 or any(k[1] != gen for k in _facet_cache):
             _facet_cache.clear()
-        _facet_cache[key] = out
+        _facet_cache[key] = (served, out)
     return out
 
 

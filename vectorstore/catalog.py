@@ -123,13 +123,54 @@ class Catalog:
                 ],
             )
 
-    def complete_document(self, doc_id: str) -> None:
+    def complete_document(
+        self, doc_id: str, file: tuple[str, str, int, float] | None = None, replaces: str | None = None
+    ) -> None:
+        """Mark a document complete (one generation step). With `file` (path, root, size, mtime) the file row is
+        pointed at it in the same transaction, and the document the file held before (`replaces`) is withdrawn
+        ('deleting': no longer served; ingest's garbage collection removes its vectors and rows) when no other file
+        holds it: a changed file's old and new versions are never both complete, so a version that closes an item
+        does not leave the old open text searchable until the end of the run."""
         with self.transaction() as db:
-            db.execute("UPDATE docs SET state='complete', updated=? WHERE doc_id=?", (time.time(), doc_id))
+            now = time.time()
+            db.execute("UPDATE docs SET state='complete', updated=? WHERE doc_id=?", (now, doc_id))
+            if file is not None:
+                path, root, size, mtime = file
+                db.execute(
+                    "INSERT INTO files(path, root, doc_id, size, mtime, seen) VALUES(?,?,?,?,?,?) "
+                    "ON CONFLICT(path) DO UPDATE SET root=excluded.root, doc_id=excluded.doc_id, size=excluded.size, "
+                    "mtime=excluded.mtime, seen=excluded.seen",
+                    (path, root, doc_id, size, mtime, now),
+                )
+                if replaces and replaces != doc_id:
+                    if not db.execute("SELECT 1 FROM files WHERE doc_id=? LIMIT 1", (replaces,)).fetchone():
+                        db.execute(
+                            "UPDATE docs SET state='deleting', updated=? WHERE doc_id=? AND state='complete'",
+                            (now, replaces),
+                        )
             self._bump(db)
 
     def mark_deleting(self, doc_id: str) -> None:
-        self.db.execute("UPDATE docs SET state='deleting' WHERE doc_id=?", (doc_id,))
+        self.db.execute("UPDATE docs SET state='deleting', updated=? WHERE doc_id=?", (time.time(), doc_id))
+
+    def doc_versions(self) -> dict[str, tuple[str, float]]:
+        """doc_id → (state, updated) of every document row: a document's version changes whenever it is completed,
+        renamed or withdrawn (what a server answering from an older snapshot checks it against; vectorstore/index.py)."""
+        return {d: (st, u or 0.0) for d, st, u in self.db.execute("SELECT doc_id, state, updated FROM docs")}
+
+    def complete_chunks(self) -> tuple[list[Chunk], dict[str, float]]:
+        """Every complete chunk (document order) and the version (`updated`) of each document they come from, read in
+        one statement (one consistent state of the catalog)."""
+        chunks: list[Chunk] = []
+        versions: dict[str, float] = {}
+        rows = self.db.execute(
+            "SELECT c.chunk_id, c.doc_id, c.text, c.embed_text, c.meta, d.updated FROM chunks c "
+            "JOIN docs d ON d.doc_id=c.doc_id WHERE d.state='complete' ORDER BY c.doc_id, c.idx"
+        )
+        for row in rows:
+            chunks.append(_row_chunk(row))
+            versions[row[1]] = row[5] or 0.0
+        return chunks, versions
 
     def forget_document(self, doc_id: str) -> None:
         """Remove a document and its chunks (after its vectors are gone from the store)."""
@@ -141,7 +182,7 @@ class Catalog:
     def rename_document(self, doc_id: str, path: str, chunks: Sequence[Chunk]) -> None:
         """Point a document at a new path (its chunks' metadata changes, its vectors do not)."""
         with self.transaction() as db:
-            db.execute("UPDATE docs SET path=? WHERE doc_id=?", (path, doc_id))
+            db.execute("UPDATE docs SET path=?, updated=? WHERE doc_id=?", (path, time.time(), doc_id))
             db.executemany(
                 "UPDATE chunks SET meta=? WHERE chunk_id=?",
                 [(json.dumps(dict(c.meta), ensure_ascii=False), c.chunk_id) for c in chunks],

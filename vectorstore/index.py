@@ -2,10 +2,20 @@
 
 Ingestion writes through it; retrieval reads through it. The BM25 index and the metadata columns are derived from
 the catalog and rebuilt whenever the catalog's generation moved on (so they are always in step with the vector store).
+
+A serving process (`Index.background = True`: the app, ui/state.py) does not rebuild in a question's path: when an
+ingest moves the catalog on, a background thread builds the next snapshot — chunk table, metadata columns, BM25 and
+whatever the retriever derives from them (`on_snapshot`: the sentence and sparse matrices) — and publishes it whole.
+Until then questions are answered from the previous snapshot *minus every document whose version in the current
+catalog differs* (completed again, renamed, withdrawn, removed: `Catalog.doc_versions`), so no answer mixes a
+document's new access level with its old text: a document an ingest has just closed is not served from the old
+snapshot once the catalog says so, and is served again only from the snapshot that holds its new levels. Documents
+new since the snapshot are found once it is published (measured: benchmarks/generation_bench.py).
 """
 
 from __future__ import annotations
 
+import logging
 import math
 import shutil
 import sqlite3
@@ -20,6 +30,8 @@ from vectorstore import vectorfile
 from vectorstore.catalog import Catalog
 from vectorstore.filters import Filter
 from vectorstore.protocols import Embedder, VectorStore
+
+log = logging.getLogger(__name__)
 
 # Dense search with a filter beyond access, per permitted access level (= store shard): the shard gives its nearest
 # chunks and we keep those the filter admits; the candidate pool is sized from the filter's selectivity in that
@@ -61,9 +73,23 @@ class MetaColumns:
         self._dates = np.fromiter((d if isinstance(d, int) else 0 for d in dates), np.int64, n)
         self._masks: dict[Filter, Any] = {}
         self._levels: dict[Filter, list] = {}
+        self._keep: Any = None  # a restricted view's rows (see `restricted`); None = all
+        self.base: MetaColumns = self  # the snapshot's full columns: what derived matrices are keyed on
+        self.versions: Mapping[str, float] = {}  # doc_id → catalog version of the chunks these columns hold
 
     def __len__(self) -> int:
         return len(self.ids)
+
+    def restricted(self, keep) -> "MetaColumns":
+        """The same columns with only the rows where `keep` (a boolean array over `ids`) is True admitted by any
+        filter: a snapshot with some documents withdrawn, without rebuilding it (same ids, same `base`)."""
+        import copy
+
+        view = copy.copy(self)
+        view._masks, view._levels = {}, {}
+        view._keep = keep if self._keep is None else keep & self._keep
+        view._keep.flags.writeable = False
+        return view
 
     def _isin(self, key: str, wanted: Sequence[Any]):
         import numpy as np
@@ -112,6 +138,8 @@ class MetaColumns:
                 m &= self._dated & (self._dates >= flt.date_from)
             if flt.date_to is not None:
                 m &= self._dated & (self._dates <= flt.date_to)
+            if self._keep is not None:
+                m &= self._keep
             m.flags.writeable = False
             if len(self._masks) >= 256:
                 self._masks = {}
@@ -225,7 +253,12 @@ class Index:
         self._closed = False
         self._snapshot: vectorfile.VectorFile | None = None  # the ingest's vector snapshot (see vectorfile)
         self._opener: threading.Thread | None = None
-        self._siblings: tuple[int, dict[str, list[str]]] | None = None  # generation, doc id → chunk ids in order
+        self._siblings: tuple[Any, dict[str, list[str]]] | None = None  # chunk table, doc id → chunk ids in order
+        # Serving (see the module doc): rebuild off the question's path, answer from the previous snapshot meanwhile.
+        self.background = False
+        self._builder: threading.Thread | None = None
+        self._view: tuple[Any, int, tuple[int, dict[str, Chunk], MetaColumns]] | None = None
+        self._on_snapshot: list[Any] = []
 
     # --- lazily built backends (heavy imports only when needed) ------------------------------
     # Both are created under the lock: Streamlit sessions run in threads and chromadb's shared client
@@ -262,7 +295,7 @@ class Index:
         shutil.rmtree(self.dir, ignore_errors=True)
         self.dir.mkdir(parents=True, exist_ok=True)
         self.catalog = Catalog(self.dir / "catalog.sqlite")
-        self._state, self._bm25_state, self._perm = None, None, None
+        self._state, self._bm25_state, self._perm, self._view = None, None, None, None
         self.vectors, self._warm_gen = VectorCache(VECTOR_CACHE_MB << 20), -1
         self._snapshot, self._siblings = None, None
 
@@ -272,16 +305,97 @@ class Index:
         st = self._state
         if st is not None and st[0] == gen:
             return st
+        if st is not None and self.background:
+            self._refresh_soon()
+            return self._stale_view(st, gen)
         with self._lock:
             st = self._state
             if st is None or st[0] != gen:
-                chunks = {c.chunk_id: c for c in self.catalog.chunks()}
-                st = (gen, chunks, MetaColumns(list(chunks), [c.meta for c in chunks.values()]))
+                st = self._build_state(gen)
                 self._state = st
-                refresh = getattr(self._store, "refresh", None)
-                if refresh is not None:
-                    refresh()  # another process may have written a new access-level shard
-            return st
+        return st
+
+    def _build_state(self, gen: int) -> tuple[int, dict[str, Chunk], MetaColumns]:
+        """The chunk table and metadata columns of the catalog as it is now (labelled `gen`, read just before: if an
+        ingest commits in between, the state is newer than its label and is simply built again)."""
+        found, versions = self.catalog.complete_chunks()
+        chunks = {c.chunk_id: c for c in found}
+        cols = MetaColumns(list(chunks), [c.meta for c in chunks.values()])
+        cols.versions = versions
+        refresh = getattr(self._store, "refresh", None)
+        if refresh is not None:
+            refresh()  # another process may have written a new access-level shard
+        return (gen, chunks, cols)
+
+    def _stale_view(
+        self, st: tuple[int, dict[str, Chunk], MetaColumns], gen: int
+    ) -> tuple[int, dict[str, Chunk], MetaColumns]:
+        """The published snapshot `st` as it may be served while the catalog is at `gen`: without the chunks of every
+        document whose version in the catalog now differs from the one `st` holds (completed again, renamed,
+        withdrawn, removed), so its old text and old access levels are never served after the catalog changed them.
+        Computed once per (snapshot, generation)."""
+        import numpy as np
+
+        v = self._view
+        if v is not None and v[0] is st and v[1] == gen:
+            return v[2]
+        _, chunks, cols = st
+        now = self.catalog.doc_versions()
+        gone = {d for d, u in cols.versions.items() if now.get(d) != ("complete", u)}
+        if gone:
+            keep = np.fromiter((chunks[cid].doc_id not in gone for cid in cols.ids), bool, len(cols.ids))
+            view = (st[0], {cid: c for cid, c in chunks.items() if c.doc_id not in gone}, cols.restricted(keep))
+        else:
+            view = st
+        self._view = (st, gen, view)
+        return view
+
+    def on_snapshot(self, prepare) -> None:
+        """Have `prepare(chunks, columns)` called with every snapshot the background builder makes, before it is
+        published (the retriever builds its sentence and sparse matrices for it there, not in a question's path)."""
+        self._on_snapshot.append(prepare)
+
+    def _refresh_soon(self) -> None:
+        with self._lock:
+            if self._closed or (self._builder is not None and self._builder.is_alive()):
+                return
+            self._builder = threading.Thread(target=self._rebuild, daemon=True, name="byraad-snapshot")
+            self._builder.start()
+
+    def _rebuild(self) -> None:
+        """Build snapshots until the published one is the catalog's generation (an ingest may move it on meanwhile:
+        only the newest is built), each published whole: BM25 and the derived matrices first, the chunk table and
+        columns last."""
+        try:
+            while not self._closed:
+                gen = self.catalog.generation()
+                if self._state is not None and self._state[0] == gen:
+                    return
+                st = self._build_state(gen)
+                bm = self._load_bm25(gen, st[1])
+                for prepare in list(self._on_snapshot):
+                    prepare(st[1], st[2])
+                with self._bm25_lock:
+                    self._bm25_state = (gen, bm)
+                self._state = st
+        except Exception:  # noqa: BLE001 - questions go on with the previous snapshot; the next one tries again
+            log.exception("indekset kunne ikke genopbygges i baggrunden")
+
+    def wait_fresh(self, timeout: float = 30.0) -> bool:
+        """Wait until the published snapshot is the catalog's generation (a serving index; tests and benchmarks)."""
+        import time
+
+        end = time.monotonic() + timeout
+        while time.monotonic() < end:
+            if self._state is not None and self._state[0] == self.catalog.generation():
+                return True
+            self._current()
+            b = self._builder
+            if b is not None:
+                b.join(min(0.05, max(0.0, end - time.monotonic())))
+            else:
+                time.sleep(0.01)
+        return False
 
     def all_chunks(self) -> dict[str, Chunk]:
         """Every complete chunk by id (cached per catalog generation)."""
@@ -293,9 +407,19 @@ class Index:
 
     def bm25(self):
         """The BM25 index for the current catalog generation (loaded or rebuilt). While one thread rebuilds it,
-        others keep using the previous one (hits are still checked against the current chunks and filter)."""
-        gen = self.catalog.generation()
+        others keep using the previous one (hits are still checked against the current chunks and filter). A
+        serving index (`background`) never rebuilds here once it has one: the background builder publishes the next
+        with its snapshot."""
         st = self._bm25_state
+        if self.background:
+            if st is not None:
+                return st[1]
+            with self._bm25_lock:
+                if self._bm25_state is None:
+                    snap = self._state if self._state is not None else self._current()
+                    self._bm25_state = (snap[0], self._load_bm25(snap[0], snap[1]))
+                return self._bm25_state[1]
+        gen = self.catalog.generation()
         if st is not None and st[0] == gen:
             return st[1]
         if not self._bm25_lock.acquire(blocking=st is None):
@@ -303,13 +427,13 @@ class Index:
         try:
             st = self._bm25_state
             if st is None or st[0] != gen:
-                st = (gen, self._load_bm25(gen))
+                st = (gen, self._load_bm25(gen, None))
                 self._bm25_state = st
             return st[1]
         finally:
             self._bm25_lock.release()
 
-    def _load_bm25(self, gen: int):
+    def _load_bm25(self, gen: int, chunks: Mapping[str, Chunk] | None):
         from vectorstore.bm25 import BM25Index
 
         path = self.dir / "bm25"
@@ -318,7 +442,8 @@ class Index:
                 return BM25Index.load(path)
             except Exception:  # a damaged cache is rebuilt, never fatal
                 pass
-        chunks = self.all_chunks()
+        if chunks is None:
+            chunks = self._current()[1]
         ids = list(chunks)
         idx = BM25Index.build(ids, [chunks[i].embed_text for i in ids])
         try:
@@ -328,11 +453,11 @@ class Index:
             pass  # read-only data dir, or the catalog busy past its timeout: keep the in-memory index (built again later)
         return idx
 
-    def _bm25_mask(self, bm, flt: Filter):
+    def _bm25_mask(self, bm, flt: Filter, cols: MetaColumns | None = None):
         """The filter's column mask in the BM25 index's row order (rows the columns lack are excluded)."""
         import numpy as np
 
-        cols = self.columns()
+        cols = cols if cols is not None else self.columns()
         p = self._perm
         if p is None or p[0] is not bm or p[1] is not cols:
             perm = None if bm.ids == cols.ids else np.fromiter((cols.pos.get(c, -1) for c in bm.ids), np.int64)
@@ -498,9 +623,13 @@ class Index:
 
     def lexical_search(self, query: str, k: int, flt: Filter | None) -> list[Hit]:
         """BM25 over chunks; disallowed chunks are masked before ranking."""
-        chunks = self.all_chunks()
+        _, chunks, cols = self._current()
         bm = self.bm25()
-        allowed = None if flt is None or (flt.access is None and flt.is_empty()) else self._bm25_mask(bm, flt)
+        unfiltered = flt is None or (flt.access is None and flt.is_empty())
+        if unfiltered and cols._keep is None:
+            allowed = None
+        else:
+            allowed = self._bm25_mask(bm, flt or Filter(access=None), cols)
         res = bm.search(query, k, allowed=allowed)
         return [
             Hit(chunk=chunks[cid], score=s, bm25_score=s, rank=i + 1) for i, (cid, s) in enumerate(res) if cid in chunks
@@ -564,13 +693,14 @@ class Index:
 
     def _doc_chunks(self, gen: int, chunks: dict[str, Chunk]) -> dict[str, list[str]]:
         """Each document's chunk ids in document order, from the cached chunks of generation `gen` (which the
-        catalog lists by document, then position): a cited chunk's surroundings without reading the catalog."""
+        catalog lists by document, then position): a cited chunk's surroundings without reading the catalog.
+        Cached per chunk table (a snapshot served with documents withdrawn is a table of its own)."""
         st = self._siblings
-        if st is None or st[0] != gen:
+        if st is None or st[0] is not chunks:
             order: dict[str, list[str]] = {}
             for cid, c in chunks.items():
                 order.setdefault(c.doc_id, []).append(cid)
-            st = self._siblings = (gen, order)
+            st = self._siblings = (chunks, order)
         return st[1]
 
     def close(self) -> None:
@@ -611,3 +741,84 @@ def stitch(chunks: list[Chunk], focus: str = "") -> tuple[str, tuple[int, int]]:
         pos += len(piece)
         end = e if end is None else max(end, e)
     return "".join(out), span
+
+
+class Derived:
+    """What a ranker derives from a snapshot's chunks and columns (and its own store's generation): a matrix kept
+    per (snapshot, store generation) for the snapshot being served and the next. With a serving index
+    (`Index.background`) the next one is built before its snapshot is published (`Index.on_snapshot`), and a new
+    store generation (a fill ending) is built in a background thread while questions use the previous matrix of
+    the same snapshot; otherwise it is built when first asked for, as before."""
+
+    KEEP = 2
+
+    def __init__(self, index: Any, build, store_generation) -> None:
+        self.index = index
+        self._build = build  # (chunks, columns) → value; columns are the snapshot's full columns
+        self._store_generation = store_generation  # () → int
+        self._values: dict[tuple, Any] = {}  # (base columns, store generation) → value, oldest first
+        self._lock = threading.Lock()
+        self._pending: threading.Thread | None = None
+        on_snapshot = getattr(index, "on_snapshot", None)
+        if on_snapshot is not None:
+            on_snapshot(self.prepare)
+
+    def _put(self, key: tuple, value: Any) -> Any:
+        values = dict(self._values)  # replaced, not changed: readers iterate the one they took
+        values.pop(key, None)
+        values[key] = value
+        while len(values) > (self.KEEP if getattr(self.index, "background", False) else 1):
+            values.pop(next(iter(values)))
+        self._values = values
+        return value
+
+    def prepare(self, chunks: Mapping[str, Chunk], cols: MetaColumns) -> None:
+        """Build the value of a snapshot about to be published (called by the index's background builder)."""
+        key = (cols.base, self._store_generation())
+        if key not in self._values:
+            value = self._build(chunks, cols.base)
+            with self._lock:
+                self._put(key, value)
+
+    def get(self, cols: MetaColumns) -> Any:
+        """The value for these columns (a served snapshot, possibly with documents withdrawn) at the store's current
+        generation."""
+        key = (cols.base, self._store_generation())
+        values = self._values
+        value = values.get(key)
+        if value is not None:
+            return value
+        if getattr(self.index, "background", False):
+            older = [v for (base, _), v in values.items() if base is cols.base]
+            if older:
+                self._soon()
+                return older[-1]
+        with self._lock:
+            value = self._values.get(key)
+            if value is None:
+                value = self._put(key, self._build(self.index.all_chunks(), cols.base))
+        return value
+
+    def _soon(self) -> None:
+        with self._lock:
+            if self._pending is not None and self._pending.is_alive():
+                return
+            self._pending = threading.Thread(target=self._fill, daemon=True, name="byraad-derived")
+            self._pending.start()
+
+    def _fill(self) -> None:
+        try:
+            _, chunks, cols = self.index._current()
+            key = (cols.base, self._store_generation())
+            if key not in self._values:
+                value = self._build(chunks, cols.base)
+                with self._lock:
+                    self._put(key, value)
+        except Exception:  # noqa: BLE001 - questions keep the previous value; the next one tries again
+            log.exception("afledt matrix kunne ikke bygges i baggrunden")
+
+    def wait(self, timeout: float = 30.0) -> None:
+        """Wait for a background build (tests and benchmarks)."""
+        p = self._pending
+        if p is not None:
+            p.join(timeout)
