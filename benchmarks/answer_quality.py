@@ -32,6 +32,7 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))  # this checkout's code, not the one the venv's editable install points at
 SHARED = ROOT.parent / "shared"
 SETS = {
     "shared": ROOT / "evaluation" / "testsets" / "shared_corpus.jsonl",

@@ -18,6 +18,7 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))  # this checkout's code, not the one the venv's editable install points at
 SHARED = ROOT.parent / "shared"
 TESTSET = ROOT / "evaluation" / "testsets" / "shared_sources.jsonl"
 CONFIG = ROOT / "evaluation" / "configs" / "shared_sources.toml"

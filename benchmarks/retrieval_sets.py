@@ -24,6 +24,7 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))  # this checkout's code, not the one the venv's editable install points at
 SHARED = Path(os.environ.get("BYRAAD_SHARED_DIR") or ROOT.parent / "shared")  # a worktree elsewhere sets it
 RESULTS = ROOT / "benchmarks" / "results"
 SYSTEMS = ("hybrid", "dense", "bm25", "naive", "naive-bm25")

@@ -28,6 +28,7 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))  # this checkout's code, not the one the venv's editable install points at
 TARGET_COLD_ASK_S = 2.0
 QUESTIONS = [
     "Hvad besluttede byrådet om cykelstien langs Skovvej?",
