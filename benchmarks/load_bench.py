@@ -2,6 +2,7 @@
 
     python benchmarks/load_bench.py --data-dir D [--members 1,5,10,20] [--questions 3] [--rounds 2]
                                     [--ingest ../shared/corpus-pdf,../shared/esdh,../shared/html]
+                                    [--into scratch|served] [--serving background[,sync]] [--head-start-s S]
                                     [--out benchmarks/results/load.json]
 
 The server: this process, set up exactly as the app is (`byraad.runtime.configure_process("server")`, then
@@ -30,6 +31,16 @@ So both see the same machine, and the busy/idle ratios hold however loaded the m
 load average is recorded per segment, and for busy segments how many cores' worth of CPU the ingest got (CPU
 seconds per second of the ingest's process tree: its own group and its loader worker's, which has a session of its
 own; pausing stops both).
+
+`--into served` (session 9): the ingest writes into the data dir the server serves (a scratch copy of D), as the
+admin page's ingest does, from copies of the folders: its runs alternate between adding them and removing them again
+(`--prune` over the emptied copies), with the app's embedding cache (BYRAAD_EMBED_CACHE) kept so that adding them again
+costs no embedding, so every document completed or removed raises the catalog's generation under the server's feet
+(`catalog_generations_during` per cell counts them). `--serving background,sync` measures the app's
+serving index (the next snapshot built off the question's path, vectorstore/index.py) and the behaviour before
+session 9 (rebuilt in the path of the first question after each change) interleaved in the same run (cells
+`idle_sync`/`busy_sync`); `--head-start-s` lets the ingest run unmeasured first (past reading and OCR-ing the files,
+so that busy segments see documents completed).
 
 Reported per N and phase: p50/p95 (nearest rank) of time to first text and to the full answer, errors, answers;
 p50/p95 of the question embeddings' wall time (as the members waited for them) and how many questions an engine call
@@ -253,10 +264,13 @@ class Ingest:
         else:
             data = self.scratch / f"data-{self.runs}"
             shutil.rmtree(data, ignore_errors=True)
-        s = dataclasses.replace(self.settings, data_dir=str(data), embed_cache="")
+        # Scratch: no embedding cache, so it really embeds. Served: the app's cache (BYRAAD_EMBED_CACHE) is kept, so
+        # adding the folders again costs no embedding and the catalog moves on document after document.
+        cache = self.settings.embed_cache if self.served is not None else ""
+        s = dataclasses.replace(self.settings, data_dir=str(data), embed_cache=cache)
         argv, env = ingest_command(s, folders)
         argv = [a for a in argv if a != "--progress-jsonl"] + ["--quiet"] + extra
-        env["BYRAAD_EMBED_CACHE"] = ""
+        env["BYRAAD_EMBED_CACHE"] = cache
         self.proc = subprocess.Popen(
             argv,
             env=env,
@@ -550,7 +564,8 @@ def main() -> None:
                         a["batched_texts"] += got["embed_calls"][1]
                         print(
                             f"N={n} round {r + 1} {key}: full p95 {pct(got['full'], 95)} s "
-                            f"(n={len(got['full'])}, errors {len(got['errors'])}, load {got['loadavg_1min']})",
+                            f"(n={len(got['full'])}, errors {len(got['errors'])}, load {got['loadavg_1min']}, "
+                            f"generations {res.index.catalog.generation() - gen0})",
                             file=sys.stderr,
                             flush=True,
                         )
@@ -607,7 +622,7 @@ def main() -> None:
             "head_start_s": args.head_start_s,
             "runs_started": ingest.runs,
             "command": f"ui.admin.ingest_command (byraad ingest, role ingest, nice {settings.ingest_nice}), "
-            "no embedding cache",
+            + ("the app's embedding cache, add/remove runs in turn" if args.into == "served" else "no embedding cache"),
         },
         "questions": {
             "source": "external-dev.jsonl" if (SHARED / "eval").exists() else "built-in",
