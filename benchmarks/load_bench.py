@@ -34,13 +34,13 @@ own; pausing stops both).
 
 `--into served` (session 9): the ingest writes into the data dir the server serves (a scratch copy of D), as the
 admin page's ingest does, from copies of the folders: its runs alternate between adding them and removing them again
-(`--prune` over the emptied copies), with the app's embedding cache (BYRAAD_EMBED_CACHE) kept so that adding them again
-costs no embedding, so every document completed or removed raises the catalog's generation under the server's feet
-(`catalog_generations_during` per cell counts them). `--serving background,sync` measures the app's
-serving index (the next snapshot built off the question's path, vectorstore/index.py) and the behaviour before
-session 9 (rebuilt in the path of the first question after each change) interleaved in the same run (cells
-`idle_sync`/`busy_sync`); `--head-start-s` lets the ingest run unmeasured first (past reading and OCR-ing the files,
-so that busy segments see documents completed).
+(`--prune` over the emptied copies; while busy the next run starts as soon as one ends), with the app's embedding
+cache (BYRAAD_EMBED_CACHE) kept so that adding them again costs no embedding, so every document completed or removed
+raises the catalog's generation under the server's feet (`catalog_generations_during` per cell counts them).
+`--serving background,sync` measures the app's serving index (the next snapshot built off the question's path,
+vectorstore/index.py) and the behaviour before session 9 (rebuilt in the path of the first question after each
+change) interleaved in the same run (cells `idle_sync`/`busy_sync`); `--head-start-s` lets the ingest run unmeasured
+first (past reading the files, so that busy segments see documents completed).
 
 Reported per N and phase: p50/p95 (nearest rank) of time to first text and to the full answer, errors, answers;
 p50/p95 of the question embeddings' wall time (as the members waited for them) and how many questions an engine call
@@ -236,6 +236,9 @@ class Ingest:
         self.runs = 0
         self.log = scratch / "ingest.log"
         self.served = served
+        self.busy = False
+        self._watch: threading.Thread | None = None
+        self._lock = threading.Lock()  # a restart never slips in after a pause
         if served is not None:
             self.src = [scratch / "src" / f.name for f in folders]
             self.aside = [scratch / "aside" / f.name for f in folders]
@@ -295,15 +298,32 @@ class Ingest:
                 pass
 
     def resume(self) -> None:
-        if self.proc is None or self.proc.poll() is not None:
-            self._start()
-        else:
-            self._signal(signal.SIGCONT)
+        with self._lock:
+            self.busy = True
+            if self.proc is None or self.proc.poll() is not None:
+                self._start()
+            else:
+                self._signal(signal.SIGCONT)
+        if self.served is not None and self._watch is None:
+            # Served: a run (add or remove) takes seconds; the next one starts as soon as it ends, while busy.
+            self._watch = threading.Thread(target=self._restart, daemon=True)
+            self._watch.start()
+
+    def _restart(self) -> None:
+        while True:
+            time.sleep(0.2)
+            with self._lock:
+                if self.busy and self.proc is not None and self.proc.poll() is not None:
+                    self._start()
 
     def pause(self) -> None:
-        self._signal(signal.SIGSTOP)
+        with self._lock:
+            self.busy = False
+            self._signal(signal.SIGSTOP)
 
     def stop(self) -> None:
+        with self._lock:
+            self.busy = False
         if self.proc is not None and self.proc.poll() is None:
             self._signal(signal.SIGCONT)
             os.killpg(self.proc.pid, signal.SIGTERM)  # its loader worker follows its parent (ingest/sandbox)
