@@ -38,15 +38,19 @@ class SentenceScorer:
         """Sentences embedded by this scorer (for benchmarks and tests)."""
         return self._store.misses if self._store is not None else self._fresh
 
-    def _key(self, text: str) -> bytes:
+    def key(self, text: str) -> bytes:
         """A sentence's key in the store (sha256 of embedder id and text; assistant/sentence_rank.py reads by key)."""
         from vectorstore.embedcache import _key
 
         return _key(self.embedder.id, text)
 
-    def _lookup(self, keys: list[bytes]) -> dict[bytes, np.ndarray]:
+    def lookup(self, keys: list[bytes]) -> dict[bytes, np.ndarray]:
         """The stored vectors of those keys that have one (nothing is embedded)."""
         return self._store.arrays(keys) if self._store is not None else {}
+
+    def forget(self) -> None:
+        """Drop the vectors kept in memory (a caller that keeps its own matrix of them holds the one copy)."""
+        self._mem.clear()
 
     def _add(self, texts: list[str], vecs: Sequence[Sequence[float]]) -> None:
         for t, v in zip(texts, vecs):
@@ -68,7 +72,7 @@ class SentenceScorer:
         the sentences embedded."""
         todo = list(dict.fromkeys(sentences))
         if self._store is not None:
-            keys = {t: self._key(t) for t in todo}
+            keys = {t: self.key(t) for t in todo}
             have = self._store.has(list(keys.values()))  # the keys only, not the stored vectors
             todo = [t for t in todo if keys[t] not in have]
         before = self.embedded

@@ -69,9 +69,9 @@ class SentenceRanker:
         texts = [t for ss in per_chunk for t in ss]
         if len(texts) > MAX_SENTENCES:
             return (None, None, None, None, None)
-        keys = [self.store._key(t) for t in texts]
-        have = self.store._lookup(keys)
-        self.store._mem.clear()  # the matrix below is the one copy kept
+        keys = [self.store.key(t) for t in texts]
+        have = self.store.lookup(keys)
+        self.store.forget()  # the matrix below is the one copy kept
         if not texts or sum(k in have for k in keys) < MIN_COVERAGE * len(keys):
             return (None, None, None, None, None)
         rows: list[int] = []
