@@ -128,7 +128,7 @@ def test_panel_names_document_meeting_item_page_and_escapes_text():
     assert '<a class="byraad-original" href="/original/t#page=3" target="_blank">' in panel
     assert "<script>" not in panel and "&lt;script&gt;" in panel and "<img" not in panel
     assert render.meeting_date_text({"kind": "report"}) == ""
-    assert render.meeting_date_text({"kind": "minutes", "body": "Byrådet"}) == "ingen mødedato"
+    assert render.meeting_date_text({"kind": "minutes", "body": "Byrådet"}) == "udateret møde"
 
 
 def test_internal_refusal_reason_is_kept_apart_from_public_notes():

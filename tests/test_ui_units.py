@@ -116,7 +116,7 @@ def test_render_answer_view_links_and_highlight():
     assert not found and 'id="a"' in panel and "<mark" not in panel
     line = render.source_line(v["citations"][0])
     assert "25. april 2024" in line and "punkt 3: Skoler" in line and "s. 2-3" in line
-    assert "ingen mødedato" in render.source_line({"title": "X", "kind": "minutes"})
+    assert "udateret møde" in render.source_line({"title": "X", "kind": "minutes"})
     assert render.source_line({"title": "Aarhuskompasset", "kind": "report"}) == "Aarhuskompasset"
     md = render.conversation_markdown("T", [v])
     assert "\\[1\\] Referat · Byrådet · 25. april 2024" in md and "Andre relevante kilder" in md
@@ -178,7 +178,7 @@ def test_citation_ocr_and_case_number_shown():
     hv = render.hit_view(Hit(Chunk("s1", "d", "tekst", "x", meta), 1.0))
     assert "Sagsnr. 27.00.00-G01-1-23" in render.source_line(hv) and "OCR" in render.source_line(hv)
     # Views stored before these fields existed still render.
-    assert render.source_line({"title": "Gammel", "kind": "minutes"}) == "Gammel · ingen mødedato"
+    assert render.source_line({"title": "Gammel", "kind": "minutes"}) == "Gammel · udateret møde"
     assert "udateret" not in line and "mødedato" not in line  # a report has no meeting: nothing to flag
 
 
