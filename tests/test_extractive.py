@@ -145,12 +145,13 @@ def test_decision_trail_needs_the_topic_not_just_the_body():
 
 def test_another_documents_passage_is_quoted_only_when_it_answers_a_part():
     """A passage of another document that shares the question's words is context, not evidence: the answer quotes
-    the best sentence's document only (a passage of the same document that is nearly as strong stays)."""
+    the best sentence's document only (a passage of the same document that is nearly as strong stays only when it adds
+    a word of the question's focus: test_second_passage_cited_only_for_a_focus_word_the_first_lacks)."""
     best = row("Madaffald fra parcelhuse i Viby og Tranbjerg indsamles særskilt i nye grønne spande.", item="5")
     near = "Madaffald fra parcelhuse i Viby indsamles særskilt hver anden uge fra marts."
     q = "Hvordan indsamles madaffald fra parcelhuse i Viby og Tranbjerg?"
     sims = {near: 0.9, best[-1]: 0.9}  # both close in meaning (fake cosines)
-    assert compose(q, q, hits(row(near), best), sims=sims).keys == [1, 2]
+    assert compose(q, q, hits(row(near), best), sims=sims).keys == [2]  # "near" adds no word of the question
     assert compose(q, q, hits(("dy",) + row(near)[1:], best), sims=sims).keys == [2]
 
 
@@ -199,3 +200,21 @@ def test_a_line_naming_a_person_answers_who():
     )
     c = compose("Hvem var rådmand for Sociale Forhold og Beskæftigelse?", "rådmand sociale forhold", hits(row(text)))
     assert c.direct.startswith("Kristian Würtz")
+
+
+def test_second_passage_cited_only_for_a_focus_word_the_first_lacks():
+    # Session 9 (ADDS_FACT): a passage besides the answering one is quoted only when its sentence adds a word of the
+    # question's focus that the answering passage's quoted sentences lack; one that repeats them is context without
+    # the evidence, and its citation is imprecise.
+    a = (
+        "Renoveringen af svømmehallen i Skovby begynder efter sommerferien og tager et år. "
+        "Svømmehallen i Skovby holder lukket, mens renoveringen står på."
+    )
+    repeats = "Renoveringen af svømmehallen i Skovby blev drøftet på mødet."
+    adds = "Omklædningsrummene i svømmehallen i Skovby bliver også renoveret."
+    q = "Hvad sker der med renoveringen af svømmehallen i Skovby og omklædningsrummene?"
+    sims = {s: 0.88 for s in split_sentences(a)} | {repeats: 0.89, adds: 0.89}
+    c = compose(q, q, hits(row(a), row(repeats, item="5")), sims=sims)
+    assert c.keys == [1] and "drøftet" not in c.text and "begynder efter sommerferien" in c.text
+    c = compose(q, q, hits(row(a), row(adds, item="5")), sims=sims)
+    assert c.keys == [1, 2] and "Omklædningsrummene i svømmehallen i Skovby bliver også renoveret [2]." in c.text
