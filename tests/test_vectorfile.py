@@ -108,6 +108,36 @@ def test_chunks_newer_than_the_snapshot_are_found_once_the_store_is_open(built, 
     assert again[0].chunk.chunk_id in new_ids
 
 
+def test_a_failing_read_of_newer_vectors_does_not_fail_the_question(built, tmp_path):
+    """An ingest in another process that deletes vectors (--prune, the admin page) can make chromadb fail a read of
+    ids this process listed a moment before ("Error finding id", seen under load_bench --into served): the question
+    is answered from the snapshot without the newer chunks instead of failing."""
+    s0, corpus0 = built
+    data = tmp_path / "data"
+    shutil.copytree(s0.data_dir, data)
+    s = Settings(data_dir=str(data), embedder="hash:64")
+    idx_dir = Index(s).dir
+    old = {p.name: p.read_bytes() for p in idx_dir.glob("vectors*")}
+    new_doc = tmp_path / "ny.txt"
+    new_doc.write_text(
+        "Referat fra Kulturudvalget\n\nPunkt 1. Ny kunstgræsbane ved Vestervang skole.\n" * 3, encoding="utf-8"
+    )
+    assert ingest_paths([corpus0, new_doc], s, progress=False).ok
+    vectorfile.remove(idx_dir)
+    for name, data_ in old.items():
+        (idx_dir / name).write_bytes(data_)
+    idx = Index(s)
+    idx._open_store_soon()
+    idx._opener.join(120)
+
+    def gone(ids, access):
+        raise RuntimeError("Error executing plan: Internal error: Error finding id")
+
+    idx.store.vectors = gone
+    hits = idx.dense_search("kunstgræsbane ved Vestervang skole", 3, Filter(access=None))
+    assert hits and not any(h.chunk.meta.get("path", "").endswith("ny.txt") for h in hits)
+
+
 def test_big_indexes_keep_the_store(built, tmp_path, monkeypatch):
     _, corpus = built
     monkeypatch.setattr(vectorfile, "MAX_CHUNKS", 10)

@@ -524,7 +524,15 @@ class Index:
         if newer:
             if self._store is not None:
                 miss = self.vectors.missing(newer)
-                got = self._store.vectors(miss, None) if miss else ((), None)
+                try:
+                    got = self._store.vectors(miss, None) if miss else ((), None)
+                except Exception:  # noqa: BLE001 - chromadb's error types differ between clients
+                    # Another process (an ingest with --prune, the admin page) deleted some of those vectors after this
+                    # process's Chroma client had read its segments: chromadb then fails the whole read ("Error
+                    # finding id"). The question is answered from the snapshot without the newer chunks; the next
+                    # snapshot (written at the end of that ingest) holds what is left of them.
+                    log.warning("nyere tekststykkers vektorer kunne ikke læses; besvaret uden dem", exc_info=True)
+                    return sorted(out, key=lambda t: (-t[1], t[0]))[:k]
                 self.vectors.add(*got)
                 out += self.vectors.score(vec, newer, k, got)
             else:
