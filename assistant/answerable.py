@@ -67,20 +67,30 @@ def typed_gaps(
     sims: Mapping[int, float],
     sim_floor: float,
     signals: dict[str, float],
+    apart: Collection[int] = (),
 ) -> list[str]:
     """The question parts whose typed answer (the candidate `c` of each (part, c)) is not about what the part names;
     records the weakest part's figures in `signals` (typed_focus, typed_rarest, typed_sim). A part is a gap when
     its answer's neighbourhood (`near_of`) holds less than TYPED_FOCUS_MIN of its topic words (`focus_of`, IDF-weighted
-    by `idf`) and its sentence's cosine (`sims`, by the candidate's id; 1.0 when unmeasured) is below `sim_floor`."""
+    by `idf`) and its sentence's cosine (`sims`, by the candidate's id; 1.0 when unmeasured) is below `sim_floor`; or,
+    with SPLICED, when its neighbourhood holds none of them and it stands in another passage than the best sentence
+    (`apart`, by the candidate's id), whatever its cosine."""
     gaps = []
     for part, c in answered:
         share, has_rarest = typed_focus(focus_of(part), near_of(c), idf)
         sim = sims.get(id(c), 1.0)
         if share < signals.get("typed_focus", 2.0):
             signals.update(typed_focus=share, typed_rarest=float(has_rarest), typed_sim=sim)
-        if sim < sim_floor and share < TYPED_FOCUS_MIN:
+        if share < TYPED_FOCUS_MIN and (sim < sim_floor or (SPLICED and share == 0 and id(c) in apart)):
             gaps.append(part)
     return gaps
+
+
+# A typed answer whose neighbourhood holds none of its part's topic words, taken from another passage than the one the
+# best sentence stands in, is a span spliced onto the answer ("En hverdag" — a Copenhagen deadline — for "Hvor mange
+# dage har forvaltningen til at svare på en 10-dagesforespørgsel …?"), even when its sentence is close in meaning.
+# Chosen on the tuning halves (docs/answering.md, session 9); False = the cosine alone keeps it.
+SPLICED = True
 
 
 # A sentence that points to an annex for its content ("Sekretariatet har i bilaget oplistet …", "jf. bilag 3",
@@ -119,3 +129,43 @@ def talks_around(signals: Mapping[str, float]) -> bool:
 # part's own outcome check (extractive: an outcome verb in the part) already holds for "Hvornår blev … besluttet?".
 # False = such an answer also says "…, men ikke hvad der blev besluttet" when no quoted sentence states a decision.
 TYPED_NOT_DECISION = True
+
+
+# A question asking what a named document says ("Hvad står der i kommissoriet for …?", "Hvad indeholder udkastet til
+# …?", "Hvad skrev Seniorrådet i sit høringssvar om …?") is answered by that document's own text: a quoted passage of
+# it (the document's noun in the passage's heading or its document's title). A passage of another document that
+# only names it ("fremtidige udvalg har et klart kommissorium", "Redegørelse vedrørende Seniorrådets høringssvar") talks
+# about the document, it does not give its content: the answer then says what the material states and that the
+# document's content is not in it. Chosen on the tuning halves (docs/answering.md, session 9); False = off.
+DOCUMENT_CONTENT = True
+_DOC_Q_RE = re.compile(
+    r"^\s*hvad\s+(?:(?:står|stod)\s+der\s+(?:\S+\s+){0,4}?(?:i|på)\s+|(?:fremgår|fremgik)\s+(?:der\s+)?af\s+|"
+    r"indeholder\s+|indeholdt\s+|"
+    r"(?:skrev|skriver|foreslår|foreslog|anbefaler|anbefalede|svarede|svarer|siger|sagde)\s+\S+(?:\s+\S+)?\s+i\s+"
+    r"(?=(?:sit|sin|sine|deres|hans|hendes)\s))(.+)$",
+    re.I,
+)
+_NP_END_RE = re.compile(r"\s(?:om|for|til|fra|på|med|ved|vedrørende|angående|af|i|hvor|som|der|og)\s|[,?]", re.I)
+_NOT_DOC = frozenset("forhold dag alt år stedet øvrigt praksis perioden".split())
+
+
+def asked_document(question: str) -> str:
+    """The noun of the document a question asks the content of ("kommissoriet", "høringssvar", "udkastet"), '' for
+    another question: the last word of the noun phrase after "står der i", "fremgår af", "indeholder", "skrev X i
+    sit" (up to its first preposition)."""
+    if not DOCUMENT_CONTENT:
+        return ""
+    m = _DOC_Q_RE.match(question)
+    if not m:
+        return ""
+    np = _NP_END_RE.split(" " + m.group(1).strip() + " ", maxsplit=1)[0].split()
+    head = np[-1].strip(".!?") if np else ""
+    return "" if not head or head.lower() in _NOT_DOC or not re.search(r"[a-zæøå]", head, re.I) else head
+
+
+def holds_document(document: str, headings: Collection[str]) -> bool:
+    """Whether one of the quoted passages' headings (its section heading, document title, item title: content words)
+    names the asked document."""
+    from assistant.citations import content_tokens
+
+    return all(present(t, headings) for t in content_tokens(document)) if content_tokens(document) else True

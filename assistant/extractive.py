@@ -469,11 +469,8 @@ def compose(
     # A header field answers only from the passage the question is about (the top hit, or the passage of the best
     # sentence): the date field of another meeting is no answer to "hvornår blev <this> holdt". A follow-up is about
     # its carried subject: the passages about it, whatever their rank, and no other.
-    topical = (
-        set(about)
-        if about is not None
-        else {1} | {max((c for c in cands if not c.field), key=lambda c: c.score, default=chosen[0]).key}
-    )
+    best_key = max((c for c in cands if not c.field), key=lambda c: c.score, default=chosen[0]).key
+    topical = set(about) if about is not None else {1, best_key}
     # A meeting's header fields (Mødedato, Mødested) hold for every passage of its minutes or agenda: the date field of
     # the document the question is about answers "hvornår" even when the item quoted is another passage of it.
     docs_about = {hits[k - 1].chunk.doc_id for k in topical if 0 < k <= len(hits)}
@@ -577,6 +574,14 @@ def compose(
         # The answering sentence says the content asked for stands in an annex ("Sekretariatet har i bilaget
         # oplistet flere bud på organisationer"): the material names it, it does not give it.
         missing.append(_indirect(question))
+    elif (
+        not kinds
+        and (document := answerable.asked_document(question))
+        and not answerable.holds_document(document, content_tokens(" ".join(_heading(hits[k - 1]) for k in keys)))
+    ):
+        # "Hvad står der i kommissoriet …?" answered from passages of which none is the kommissorium (its noun in
+        # none of their headings): the material names the document, it does not give its content.
+        missing.append(_indirect(question))
     if not missing and signals["names_missing"] and signals.get("sim", 1.0) < NAME_SIM:
         # A name or year the question asks about (Ballerup, Ældrerådet, 2024) is in none of the passages quoted, and
         # the answering sentence is not close in meaning either: an answer about something else. (An answer that
@@ -608,6 +613,7 @@ def compose(
         {id(c): sims.get(c.text, 1.0) for _, _, c in answered} if sims else {},
         NAME_SIM,
         signals,
+        {id(c) for _, _, c in answered if c.key != best_key},
     )
     if not far:
         missing.extend(_indirect(part) for part in gaps)
@@ -734,6 +740,11 @@ def _names(question: str) -> list[str]:
             if not re.search(r"[A-ZÆØÅ]\w* $", q[: m.start()]) and not re.fullmatch(r"[IVX]+", m.group(0))
         )
     )
+
+
+def _heading(h: Hit) -> str:
+    """A passage's headings: its section heading line, its document's title and its item's title."""
+    return " ".join((h.chunk.embed_text.split("\n", 1)[0], doc_title(h.chunk.meta), item_title(h.chunk.meta)))
 
 
 def _neighbourhood(c: _Cand, cands: Sequence[_Cand], hits: Sequence[Hit]) -> list[str]:

@@ -69,8 +69,15 @@ def test_a_sentence_pointing_to_an_annex_does_not_give_its_content():
     assert (
         c.text.startswith("Materialet nævner, at sekretariatet har i bilaget oplistet") and "men ikke hvilke" in c.text
     )
-    about = compose("Hvad står der i bilaget om borgerpanelet?", "", h, sims={t: 0.9 for t in candidate_texts(h)})
-    assert not about.partial
+    # A question about the annex itself is answered by the annex (since session 9: a passage whose heading names
+    # it, answerable.DOCUMENT_CONTENT; the pointing passage says that the annex's content is not in the material).
+    annex = [_hit(1, text, "Bilag 2: Organisationer til borgerpanelet")]
+    q_annex = "Hvad står der i bilaget om borgerpanelet?"
+    assert not compose(q_annex, "", annex, sims={t: 0.9 for t in candidate_texts(annex)}).partial
+    assert (
+        compose(q_annex, "", h, sims={t: 0.9 for t in candidate_texts(h)}).partial
+        == "hvad der står i bilaget om borgerpanelet"
+    )
     assert answerable.points_elsewhere("Hvad koster det?", "Beløbet fremgår af bilag 3.")
     assert answerable.points_elsewhere("Hvad koster det?", "Se vedlagte notat.")
     assert not answerable.points_elsewhere("Hvad koster det?", "Bilagsmaterialet er udsendt.")
@@ -92,3 +99,55 @@ def test_a_typed_answer_to_a_question_naming_a_proposal_is_not_hedged_as_a_decis
     assert c.direct.startswith("22. januar 2025") and not c.partial
     monkeypatch.setattr(answerable, "TYPED_NOT_DECISION", False)
     assert compose(q, "", h, sims={t: 0.9 for t in candidate_texts(h)}).partial == "hvad der blev besluttet"
+
+
+def test_the_document_a_question_asks_the_content_of():
+    assert answerable.asked_document("Hvad står der i kommissoriet for udvalget?") == "kommissoriet"
+    assert answerable.asked_document("Hvad skrev Seniorrådet i sit høringssvar om træning?") == "høringssvar"
+    assert answerable.asked_document("Hvad foreslår KL i sit nye udspil om beskæftigelse?") == "udspil"
+    assert answerable.asked_document("Hvad står der om borgerne i Aarhuskompasset?") == "Aarhuskompasset"
+    assert answerable.asked_document("Hvad fremgår af notatet om skolerne?") == "notatet"
+    assert answerable.asked_document("Hvad foreslår udvalget i forhold til skolerne?") == ""
+    assert answerable.asked_document("Hvad blev besluttet om skolerne?") == ""
+
+
+RECOMMENDS = (
+    "Udvalget anbefaler, at fremtidige udvalg har et klart kommissorium, mandat og et afgrænset problem at undersøge. "
+    "Udvalget anbefaler, at sekretariatet placeres tæt på forvaltningen."
+)
+
+
+def test_a_passage_naming_a_document_does_not_give_its_content(monkeypatch):
+    """ "Hvad står der i kommissoriet …?" answered from a passage that only names a kommissorium (no passage quoted is
+    the kommissorium: its noun in none of their headings) says that the content is not in the material; a passage
+    of the kommissorium itself answers."""
+    q = "Hvad står der i kommissoriet for udvalget om nyt byråd?"
+    h = [_hit(1, RECOMMENDS, "Anbefalinger fra udvalget om nyt byråd")]
+    c = compose(q, "", h, sims={t: 0.9 for t in candidate_texts(h)})
+    assert c.partial == "hvad der står i kommissoriet for udvalget om nyt byråd" and "men ikke hvad der står" in c.text
+    own = [_hit(1, RECOMMENDS, "Kommissorium for udvalget om nyt byråd")]
+    assert not compose(q, "", own, sims={t: 0.9 for t in candidate_texts(own)}).partial
+    monkeypatch.setattr(answerable, "DOCUMENT_CONTENT", False)
+    assert not compose(q, "", h, sims={t: 0.9 for t in candidate_texts(h)}).partial
+
+
+def test_a_typed_answer_spliced_from_another_passage_is_no_answer(monkeypatch):
+    """A typed answer ("En hverdag") from another passage than the best sentence's, whose neighbourhood holds none of
+    its part's topic words, is no answer even when its sentence is close in meaning (SPLICED)."""
+    h = [
+        _hit(
+            1,
+            "Byrådsmedlemmer kan stille spørgsmål til forvaltningen om sager. Det kaldes en 10-dagesforespørgsel, og "
+            "den sendes til forvaltningen.",
+            "Rettigheder",
+        ),
+        _hit(
+            2, "I København skal en anmodning om foretræde være sendt senest kl. 12.00 en hverdag inden mødet.", "Møder"
+        ),
+    ]
+    q = "Hvor mange dage har forvaltningen til at svare på en 10-dagesforespørgsel?"
+    sims = {t: (0.9 if "København" in t else 0.8) for t in candidate_texts(h)}
+    c = compose(q, "", h, sims=sims)
+    assert c.text.startswith("Materialet nævner en hverdag [2], men ikke hvor mange dage") and not c.direct
+    monkeypatch.setattr(answerable, "SPLICED", False)
+    assert compose(q, "", h, sims=sims).direct.startswith("En hverdag")
