@@ -12,7 +12,7 @@ The figures behind every rule are in docs/answering.md (session 8: refusals).
 from __future__ import annotations
 
 import re
-from typing import Callable, Collection, Mapping
+from typing import Callable, Collection, Mapping, Sequence
 
 
 def present(t: str, toks: Collection[str]) -> bool:
@@ -163,9 +163,16 @@ def asked_document(question: str) -> str:
     return "" if not head or head.lower() in _NOT_DOC or not re.search(r"[a-zæøå]", head, re.I) else head
 
 
-def holds_document(document: str, headings: Collection[str]) -> bool:
-    """Whether one of the quoted passages' headings (its section heading, document title, item title: content words)
-    names the asked document."""
+# In a heading "A vedrørende B", "A om B", "A fra X", the document is A: "Redegørelse fra Træning og Aktivitet vedrørende
+# Seniorrådets høringssvar" is a redegørelse, not the høringssvar.
+_HEAD_END_RE = re.compile(r"\s(?:vedrørende|vedr\.|angående|om|af|til|på|med|fra)\s", re.I)
+
+
+def holds_document(document: str, headings: Sequence[str]) -> bool:
+    """Whether one of the quoted passages' headings (section headings, document titles, item titles) is the asked
+    document's: its noun stands in a heading's head part (before "vedrørende", "om", "af", "fra", …)."""
     from assistant.citations import content_tokens
 
-    return all(present(t, headings) for t in content_tokens(document)) if content_tokens(document) else True
+    doc = content_tokens(document)
+    heads = [_HEAD_END_RE.split(f" {h.strip()} ", maxsplit=1)[0] for h in headings if h.strip()]
+    return not doc or any(all(present(t, content_tokens(h)) for t in doc) for h in heads)

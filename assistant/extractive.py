@@ -577,7 +577,7 @@ def compose(
     elif (
         not kinds
         and (document := answerable.asked_document(question))
-        and not answerable.holds_document(document, content_tokens(" ".join(_heading(hits[k - 1]) for k in keys)))
+        and not answerable.holds_document(document, [t for k in keys for t in _headings(hits[k - 1])])
     ):
         # "Hvad står der i kommissoriet …?" answered from passages of which none is the kommissorium (its noun in
         # none of their headings): the material names the document, it does not give its content.
@@ -742,9 +742,10 @@ def _names(question: str) -> list[str]:
     )
 
 
-def _heading(h: Hit) -> str:
-    """A passage's headings: its section heading line, its document's title and its item's title."""
-    return " ".join((h.chunk.embed_text.split("\n", 1)[0], doc_title(h.chunk.meta), item_title(h.chunk.meta)))
+def _headings(h: Hit) -> list[str]:
+    """A passage's headings: the levels of its heading line ("Dokument › Afsnit › Punkt"), its document's title and its
+    item's title."""
+    return [*h.chunk.embed_text.split("\n", 1)[0].split("›"), doc_title(h.chunk.meta), item_title(h.chunk.meta)]
 
 
 def _neighbourhood(c: _Cand, cands: Sequence[_Cand], hits: Sequence[Hit]) -> list[str]:
