@@ -152,13 +152,15 @@ _NOT_DOC = frozenset("forhold dag alt år stedet øvrigt praksis perioden".split
 def asked_document(question: str) -> str:
     """The noun of the document a question asks the content of ("kommissoriet", "høringssvar", "udkastet"), '' for
     another question: the last word of the noun phrase after "står der i", "fremgår af", "indeholder", "skrev X i
-    sit" (up to its first preposition)."""
+    sit" (up to its first preposition); '' for an indefinite one (a kind of document, not a named one)."""
     if not DOCUMENT_CONTENT:
         return ""
     m = _DOC_Q_RE.match(question)
     if not m:
         return ""
     np = _NP_END_RE.split(" " + m.group(1).strip() + " ", maxsplit=1)[0].split()
+    if np and np[0].lower() in ("en", "et", "nogle"):
+        return ""  # a kind of document ("Hvad indeholder en træningsaftale?"): a sentence describing it answers
     head = np[-1].strip(".!?") if np else ""
     return "" if not head or head.lower() in _NOT_DOC or not re.search(r"[a-zæøå]", head, re.I) else head
 

@@ -109,6 +109,7 @@ def test_the_document_a_question_asks_the_content_of():
     assert answerable.asked_document("Hvad fremgår af notatet om skolerne?") == "notatet"
     assert answerable.asked_document("Hvad foreslår udvalget i forhold til skolerne?") == ""
     assert answerable.asked_document("Hvad blev besluttet om skolerne?") == ""
+    assert answerable.asked_document("Hvad indeholder en træningsaftale for en borger?") == ""  # a kind, not one
     # the heading that holds the document: its noun in the heading's head part ("A vedrørende B" is an A)
     assert answerable.holds_document("høringssvar", ["Høringssvar fra Seniorrådet om træning"])
     assert not answerable.holds_document("høringssvar", ["Redegørelse fra Træning vedrørende Seniorrådets høringssvar"])
