@@ -444,6 +444,7 @@ def compose(
     decision_q = bool(DECISION_Q_RE.search(question))
     qparts = [(p, k) for p, k in parts(question)]
     kinds = {k for _, k in qparts if k}
+    kinds_of = dict(qparts)
     if decision_q and not kinds:  # "Hvornår blev … besluttet?" wants the date, not the decision trail
         topic = frozenset(t for t in qtoks - _DECISION_WORDS if not t.isdigit())
         trail = _decision_trail(topic, hits, period)
@@ -548,6 +549,17 @@ def compose(
         own = [c for c in chosen if c.key in {n.key for n in need}]
         chosen = own or list(need)
     chosen = _focus(chosen, need, hits, topic_tokens(question))
+    # A "hvem" part answered by a sentence that holds no name, while no quoted sentence names anyone either (a
+    # decision list's row "Ansættelse af forvaltningschef |  | Vedtaget"): the material does not say who
+    # (answerable.NAMELESS_WHO).
+    missing.extend(
+        _indirect(part)
+        for part, d, c in answered
+        if answerable.NAMELESS_WHO
+        and not d
+        and kinds_of.get(part) in ("person", "name")
+        and not any(span(o.text, kinds_of[part]) for o in [*chosen, c])
+    )
     anchor = need[0] if need else max(chosen, key=lambda c: (c.score, -c.key))  # the sentence that answers
     keys = list(dict.fromkeys(c.key for c in chosen))
     signals = _signals(question, hits, keys, anchor, cands, sims, idf) | {"typed": float(bool(answered))}

@@ -157,3 +157,17 @@ def test_a_typed_answer_spliced_from_another_passage_is_no_answer(monkeypatch):
     assert c.text.startswith("Materialet nævner en hverdag [2], men ikke hvor mange dage") and not c.direct
     monkeypatch.setattr(answerable, "SPLICED", False)
     assert compose(q, "", h, sims=sims).direct.startswith("En hverdag")
+
+
+def test_a_who_question_answered_by_a_row_without_a_name_says_who_is_not_stated(monkeypatch):
+    """ "Hvem blev ansat …?" answered by decision-list rows that name no one ("Ansættelse af forvaltningschef | |
+    Vedtaget"): the answer says that the material does not state who (NAMELESS_WHO); with a name it is the answer."""
+    q = "Hvem blev ansat som forvaltningschef i februar?"
+    rows = "Sager på vej i februar:\nAnsættelse af forvaltningschef | | Vedtaget.\nImplementering af ældrelov | Taskforce | Vedtaget."
+    h = [_hit(1, rows, "Sager på vej")]
+    c = compose(q, "", h, sims={t: 0.9 for t in candidate_texts(h)})
+    assert c.partial == "hvem der blev ansat som forvaltningschef i februar" and "men ikke hvem" in c.text
+    named = [_hit(1, "Magistraten ansatte Mette Hansen som forvaltningschef i februar.", "Sager på vej")]
+    assert compose(q, "", named, sims={t: 0.9 for t in candidate_texts(named)}).direct.startswith("Mette Hansen")
+    monkeypatch.setattr(answerable, "NAMELESS_WHO", False)
+    assert not compose(q, "", h, sims={t: 0.9 for t in candidate_texts(h)}).partial
