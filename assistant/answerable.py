@@ -74,7 +74,8 @@ def typed_gaps(
     its answer's neighbourhood (`near_of`) holds less than TYPED_FOCUS_MIN of its topic words (`focus_of`, IDF-weighted
     by `idf`) and its sentence's cosine (`sims`, by the candidate's id; 1.0 when unmeasured) is below `sim_floor`; or,
     with SPLICED, when its neighbourhood holds none of them and it stands in another passage than the best sentence
-    (`apart`, by the candidate's id), whatever its cosine."""
+    (`apart`, by the candidate's id; not a meeting header field, which answers for its whole meeting), whatever its
+    cosine."""
     gaps = []
     for part, c in answered:
         share, has_rarest = typed_focus(focus_of(part), near_of(c), idf)

@@ -625,7 +625,7 @@ def compose(
         {id(c): sims.get(c.text, 1.0) for _, _, c in answered} if sims else {},
         NAME_SIM,
         signals,
-        {id(c) for _, _, c in answered if c.key != best_key},
+        {id(c) for _, _, c in answered if c.key != best_key and not c.field},  # a header field is its meeting's
     )
     if not far:
         missing.extend(_indirect(part) for part in gaps)
