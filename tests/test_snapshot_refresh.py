@@ -126,12 +126,8 @@ def test_a_serving_index_answers_from_the_previous_snapshot_without_the_changed_
     server.close()
 
 
-def test_unchanged_documents_stay_searchable_and_new_ones_come_with_the_next_snapshot(tmp_path):
-    """Only the documents an ingest changed leave the previous snapshot; a new document is found once the next
-    snapshot is published, and the derived matrices of that snapshot are built before it is (no question builds
-    them)."""
-    from vectorstore.index import Derived
-
+def _serving_minutes(tmp_path):
+    """A folder with the sample minutes, ingested, and a serving index (background rebuilds) over it."""
     folder = tmp_path / "corpus"
     folder.mkdir()
     shutil.copy(SAMPLE / MINUTES, folder / MINUTES)
@@ -139,6 +135,16 @@ def test_unchanged_documents_stay_searchable_and_new_ones_come_with_the_next_sna
     assert ingest_paths([folder], s, progress=False).ok
     server = Index(s)
     server.background = True
+    return folder, s, server
+
+
+def test_unchanged_documents_stay_searchable_and_new_ones_come_with_the_next_snapshot(tmp_path):
+    """Only the documents an ingest changed leave the previous snapshot; a new document is found once the next
+    snapshot is published, and the derived matrices of that snapshot are built before it is (no question builds
+    them)."""
+    from vectorstore.index import Derived
+
+    folder, s, server = _serving_minutes(tmp_path)
     built: list[tuple[object, str]] = []
 
     def build(chunks, cols):
@@ -177,13 +183,7 @@ def test_a_new_store_generation_is_built_in_the_background_while_the_previous_ma
     matrix of the previous store generation (same snapshot) while the next is built in a thread."""
     from vectorstore.index import Derived
 
-    folder = tmp_path / "corpus"
-    folder.mkdir()
-    shutil.copy(SAMPLE / MINUTES, folder / MINUTES)
-    s = Settings(data_dir=str(tmp_path / "data"), embedder="hash:64")
-    assert ingest_paths([folder], s, progress=False).ok
-    server = Index(s)
-    server.background = True
+    folder, s, server = _serving_minutes(tmp_path)
     store_gen = [1]
     hold = threading.Event()
 
