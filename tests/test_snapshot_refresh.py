@@ -44,14 +44,19 @@ def _seen(ret: Retriever, who) -> bool:
     return False
 
 
-@pytest.fixture()
-def corpus(tmp_path):
+def _ingested_minutes(tmp_path):
+    """A folder with the sample minutes, ingested: (folder, settings)."""
     folder = tmp_path / "corpus"
     folder.mkdir()
     shutil.copy(SAMPLE / MINUTES, folder / MINUTES)
     s = Settings(data_dir=str(tmp_path / "data"), embedder="hash:64")
     assert ingest_paths([folder], s, progress=False).ok
     return folder, s
+
+
+@pytest.fixture()
+def corpus(tmp_path):
+    return _ingested_minutes(tmp_path)
 
 
 def test_the_old_open_version_is_withdrawn_when_the_closing_version_completes(corpus):
@@ -128,11 +133,7 @@ def test_a_serving_index_answers_from_the_previous_snapshot_without_the_changed_
 
 def _serving_minutes(tmp_path):
     """A folder with the sample minutes, ingested, and a serving index (background rebuilds) over it."""
-    folder = tmp_path / "corpus"
-    folder.mkdir()
-    shutil.copy(SAMPLE / MINUTES, folder / MINUTES)
-    s = Settings(data_dir=str(tmp_path / "data"), embedder="hash:64")
-    assert ingest_paths([folder], s, progress=False).ok
+    folder, s = _ingested_minutes(tmp_path)
     server = Index(s)
     server.background = True
     return folder, s, server
