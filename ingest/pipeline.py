@@ -272,7 +272,6 @@ def _ingest_new(
     parsed = []
     bar = progress_bar(len(todo), progress, "Læser filer", "fil", on_progress, "read")
     for f, doc_id, was in todo:
-        existed = bool(was)
         bar.set_postfix_str(f.rel, refresh=False)
         try:
             doc = parse_file(f.path, f.rel, doc_id, opts=opts)
@@ -281,15 +280,14 @@ def _ingest_new(
                 raise LoadError("ingen brugbar tekst fundet i filen", "empty")
             parsed.append((f, doc, chunks, sources, was))
         except LoadError as e:
-            _fail(cat, f, rep, getattr(e, "code", "invalid"), str(e), existed)
+            _fail(cat, f, rep, getattr(e, "code", "invalid"), str(e), bool(was))
         except Exception as e:  # a parser bug must cost only this file
-            _fail(cat, f, rep, "error", f"uventet fejl under læsning: {type(e).__name__}: {e}"[:300], existed)
+            _fail(cat, f, rep, "error", f"uventet fejl under læsning: {type(e).__name__}: {e}"[:300], bool(was))
         bar.update(1)
     bar.close()
     bar = progress_bar(sum(len(p[2]) for p in parsed), progress, "Indlejrer", "stk", on_progress, "embed")
     try:
         for f, doc, chunks, sources, was in parsed:
-            existed = bool(was)
             bar.set_postfix_str(f.rel, refresh=False)
             info = _doc_info(doc)
             cat.begin_document(doc.doc_id, f.rel, doc.title, doc.kind, info, chunks, sources)
@@ -301,7 +299,7 @@ def _ingest_new(
             index.store.upsert(chunks, vectors)
             # Complete, the file pointed at it and the file's previous version withdrawn: one step (one generation).
             cat.complete_document(doc.doc_id, file=(f.rel, f.root, f.size, f.mtime), replaces=was)
-            (rep.changed if existed else rep.new).append(f.rel)
+            (rep.changed if was else rep.new).append(f.rel)
             rep.chunks_added += len(chunks)
             rep.embedded += len(chunks)
             _note_structure(doc, info, rep)

@@ -31,6 +31,14 @@ CREATE TABLE IF NOT EXISTS kv (k TEXT PRIMARY KEY, v TEXT);
 """
 
 
+# A file row pointed at a document (set_file, and complete_document in the same transaction as the completion).
+_SET_FILE = (
+    "INSERT INTO files(path, root, doc_id, size, mtime, seen) VALUES(?,?,?,?,?,?) "
+    "ON CONFLICT(path) DO UPDATE SET root=excluded.root, doc_id=excluded.doc_id, size=excluded.size, "
+    "mtime=excluded.mtime, seen=excluded.seen"
+)
+
+
 class Catalog:
     """SQLite-backed catalog of one index (one collection)."""
 
@@ -69,12 +77,7 @@ class Catalog:
         }
 
     def set_file(self, path: str, root: str, doc_id: str | None, size: int, mtime: float) -> None:
-        self.db.execute(
-            "INSERT INTO files(path, root, doc_id, size, mtime, seen) VALUES(?,?,?,?,?,?) "
-            "ON CONFLICT(path) DO UPDATE SET root=excluded.root, doc_id=excluded.doc_id, size=excluded.size, "
-            "mtime=excluded.mtime, seen=excluded.seen",
-            (path, root, doc_id, size, mtime, time.time()),
-        )
+        self.db.execute(_SET_FILE, (path, root, doc_id, size, mtime, time.time()))
 
     def referenced_docs(self) -> set[str]:
         """Documents some known file points at."""
@@ -136,12 +139,7 @@ class Catalog:
             db.execute("UPDATE docs SET state='complete', updated=? WHERE doc_id=?", (now, doc_id))
             if file is not None:
                 path, root, size, mtime = file
-                db.execute(
-                    "INSERT INTO files(path, root, doc_id, size, mtime, seen) VALUES(?,?,?,?,?,?) "
-                    "ON CONFLICT(path) DO UPDATE SET root=excluded.root, doc_id=excluded.doc_id, size=excluded.size, "
-                    "mtime=excluded.mtime, seen=excluded.seen",
-                    (path, root, doc_id, size, mtime, now),
-                )
+                db.execute(_SET_FILE, (path, root, doc_id, size, mtime, now))
                 if replaces and replaces != doc_id:
                     if not db.execute("SELECT 1 FROM files WHERE doc_id=? LIMIT 1", (replaces,)).fetchone():
                         db.execute(
