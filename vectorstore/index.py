@@ -782,9 +782,14 @@ class Derived:
 
     def prepare(self, chunks: Mapping[str, Chunk], cols: MetaColumns) -> None:
         """Build the value of a snapshot about to be published (called by the index's background builder)."""
-        key = (cols.base, self._store_generation())
+        self._ensure(chunks, cols.base)
+
+    def _ensure(self, chunks: Mapping[str, Chunk], base: MetaColumns) -> None:
+        """Build and keep the value of the snapshot with these full columns at the store's current generation, unless
+        it is kept already."""
+        key = (base, self._store_generation())
         if key not in self._values:
-            value = self._build(chunks, cols.base)
+            value = self._build(chunks, base)
             with self._lock:
                 self._put(key, value)
 
@@ -817,11 +822,7 @@ class Derived:
     def _fill(self) -> None:
         try:
             _, chunks, cols = self.index._current()
-            key = (cols.base, self._store_generation())
-            if key not in self._values:
-                value = self._build(chunks, cols.base)
-                with self._lock:
-                    self._put(key, value)
+            self._ensure(chunks, cols.base)
         except Exception:  # noqa: BLE001 - questions keep the previous value; the next one tries again
             log.exception("afledt matrix kunne ikke bygges i baggrunden")
 
