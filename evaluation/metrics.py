@@ -169,8 +169,12 @@ def _split_gold(gold: str) -> tuple[str, str]:
 def partial_correct(question: str, gold: str, answer: str) -> bool:
     """A partial answer: the supported part given and the missing part named (see the module docstring)."""
     supported, missing = _split_gold(gold)
-    if not answer_correct(supported, answer)[0]:
-        return False
+    return answer_correct(supported, answer)[0] and names_missing(question, missing, answer)
+
+
+def names_missing(question: str, missing: str, answer: str) -> bool:
+    """Whether the answer says that the material does not state something, in a clause naming a word or number of
+    the missing part (or of the question)."""
     text = _CITE.sub(" ", answer)
     for m in NOT_STATED_RE.finditer(text):
         clause = re.split(r"(?<=[.!?])\s", text[m.start() :], maxsplit=1)[0]
