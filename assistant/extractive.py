@@ -594,7 +594,20 @@ def compose(
         # "Hvad står der i kommissoriet …?" answered from passages of which none is the kommissorium (its noun in
         # none of their headings): the material names the document, it does not give its content.
         missing.append(_indirect(question))
-    if not missing and signals["names_missing"] and signals.get("sim", 1.0) < NAME_SIM:
+    # answerable.ABSENT_NAMES: a name or year that no passage retrieval returned mentions is missing whatever the
+    # cosine; answerable.PART_NAMES: when it stands in one part of a question of several, that part is not answered.
+    named_off = signals["names_missing"] and (
+        signals.get("sim", 1.0) < NAME_SIM or (answerable.ABSENT_NAMES and signals["names_absent"])
+    )
+    if named_off and not missing and answerable.PART_NAMES and len(qparts) > 1:
+        gone = set(_missing_names(question, [hits[k - 1] for k in keys]))
+        lacking = [p for p, _ in qparts if gone & set(_names(p))]
+        if 0 < len(lacking) < len(qparts):
+            missing.extend(_indirect(p) for p in lacking)
+            answered = [a for a in answered if a[0] not in lacking]
+            kept = [c for _, _, c in answered]
+            anchor = kept[0] if kept else max(chosen, key=lambda c: (c.score, -c.key))  # what the rest says
+    if not missing and named_off:
         # A name or year the question asks about (Ballerup, Ældrerådet, 2024) is in none of the passages quoted, and
         # the answering sentence is not close in meaning either: an answer about something else. (An answer that
         # already says what the material does not state is kept.)
@@ -744,14 +757,40 @@ def _names(question: str) -> list[str]:
     """The names and years a question asks about: capitalised words not starting it ("Ballerup", "Dokk1",
     "Egebakken" of "Egebakken-planen", "Aarhus" of "Aarhus Kommune") and years."""
     q = question.strip()
-    # The second word of a name ("Aarhus Kommune", "Radikale Venstre") is part of the first one's name.
+    first = re.match(r"\s*\S+ ", q)
+    start = first.end() if first else 0
+
+    def second_word(m: re.Match) -> bool:
+        # The second word of a name ("Aarhus Kommune", "Radikale Venstre") is part of the first one's name; with
+        # answerable.NAME_FIX not a year ("Inklusionsprisen 2029") and not after the question's own first word
+        # ("Kan Hjørring Byråd …?").
+        if answerable.NAME_FIX and (m.group(0)[0].isdigit() or m.start() == start):
+            return False
+        return bool(re.search(r"[A-ZÆØÅ]\w* $", q[: m.start()]))
+
     return list(
         dict.fromkeys(
-            m.group(0)
-            for m in _QNAME_RE.finditer(q)
-            if not re.search(r"[A-ZÆØÅ]\w* $", q[: m.start()]) and not re.fullmatch(r"[IVX]+", m.group(0))
+            m.group(0) for m in _QNAME_RE.finditer(q) if not second_word(m) and not re.fullmatch(r"[IVX]+", m.group(0))
         )
     )
+
+
+def _missing_names(question: str, hits: Sequence[Hit]) -> list[str]:
+    """The question's names and years that none of the passages mentions."""
+    text = " ".join(h.chunk.embed_text for h in hits).lower().replace("-", "")
+    return [n for n in _names(question) if not all(t in text for t in content_tokens(n))]
+
+
+_NAME_GROUP_RE = re.compile(r"[A-ZÆØÅ][\wæøå]*(?:,? (?:og|&) [A-ZÆØÅ][\wæøå]*)+")
+
+
+def _absent_names(question: str, hits: Sequence[Hit]) -> list[str]:
+    """The question's names and years that none of the hits mentions, not counting a word of a name joined by "og"
+    ("Kultur og Borgerservice", "Børn og Unge") of which another word is mentioned: such a name is often written as
+    an abbreviation ("MKB") or otherwise shortened in the material."""
+    gone = _missing_names(question, hits)
+    groups = [re.findall(r"[A-ZÆØÅ][\wæøå]*", m.group(0)) for m in _NAME_GROUP_RE.finditer(question)]
+    return [n for n in gone if not any(n in g and any(o not in gone for o in g) for g in groups)]
 
 
 def _headings(h: Hit) -> list[str]:
@@ -799,8 +838,7 @@ def _signals(
     prev = [c for c in cands if c.key == anchor.key and c.pos < anchor.pos and not c.field]
     near = anchor.toks | (max(prev, key=lambda c: c.pos).toks if prev else frozenset())
     rarest = answerable.rarest(focus, w)
-    text = " ".join(hits[k - 1].chunk.embed_text for k in keys).lower().replace("-", "")
-    missing_names = [n for n in _names(question) if not all(t in text for t in content_tokens(n))]
+    missing_names = _missing_names(question, [hits[k - 1] for k in keys])
     missing_near = _not_near(question, anchor, cands, hits)
     out = {
         "focus_passage": answerable.weighted_share(focus, passage, w),
@@ -810,6 +848,7 @@ def _signals(
         "names_missing": float(len(missing_names)),
         "names": float(len(_names(question))),
         "names_missing_near": float(len(missing_near)),
+        "names_absent": float(len(_absent_names(question, hits))),  # in none of the hits retrieval returned
     }
     if sims:
         out["sim"] = sims.get(anchor.text, 0.0)

@@ -35,7 +35,8 @@ read. Each variant says what was checked to make sure the material does not answ
 
 Scored per document half (evaluation/splits.py, as benchmarks/answer_quality.py): of the perturbed questions the
 share *declined* (refused, or the answer says what the material does not state), per perturbation; of the original
-questions the share refused (false refusals), hedged and correct; of the partial joins the share given with the
+questions the share refused (false refusals), hedged and correct (`originals`: those with a variant;
+`all_answerable`: every answerable case of the set, asked as controls); of the partial joins the share given with the
 missing part named. With `--rows`, every answer with the refusal signals the answerer looked at
 (extractive.Composed.signals: cosines, focus shares, missing names) for finding which signal fails.
 """
@@ -461,8 +462,10 @@ def summarise(rows: list[dict]) -> dict[str, Any]:
         xs = list(xs)
         return {"n": len(xs), "rate": round(sum(xs) / len(xs), 3) if xs else None}
 
-    orig = [r for r in rows if r["role"] == "original"]
-    by_id = {r["id"] for r in orig}
+    every = [r for r in rows if r["role"] == "original"]
+    by_id = {r["id"] for r in every}
+    varied = {r["original"] for r in rows if r["role"] == "perturbed"}
+    orig = [r for r in every if r["id"] in varied]
     pert = [r for r in rows if r["role"] == "perturbed" and r["expect"] == "decline"]
     part = [r for r in rows if r["expect"] == "partial"]
     plain = {r["id"] for r in orig if not r["refused"] and not r["declines"]}
@@ -476,6 +479,12 @@ def summarise(rows: list[dict]) -> dict[str, Any]:
             "refused": rate(r["refused"] for r in orig)["rate"],
             "hedged": rate(r["declines"] and not r["refused"] for r in orig)["rate"],
             "correct": rate(r["correct"] for r in orig)["rate"],
+        },
+        "all_answerable": {
+            "n": len(every),
+            "refused": rate(r["refused"] for r in every)["rate"],
+            "hedged": rate(r["declines"] and not r["refused"] for r in every)["rate"],
+            "correct": rate(r["correct"] for r in every)["rate"],
         },
         "perturbed_declined": rate(r["refused"] or r["declines"] for r in pert),
         "perturbed_refused": rate(r["refused"] for r in pert),
@@ -500,6 +509,11 @@ def main() -> int:
     ap.add_argument("--cases-out", default="")
     ap.add_argument("--out", default=str(ROOT / "benchmarks" / "results" / "near-miss.json"))
     ap.add_argument("--rows", default=str(Path("/tmp") / "near-miss-rows.jsonl"))
+    ap.add_argument(
+        "--settings",
+        default="",
+        help='answer with these constants of assistant.extractive/answerable set, e.g. "ABSENT_NAMES=false;NAME_SIM=0.9"',
+    )
     args = ap.parse_args()
     names = [s.strip() for s in args.sets.split(",") if s.strip()]
     generated = {}
@@ -520,6 +534,16 @@ def main() -> int:
     from byraad.access import User
     from evaluation.metrics import answer_correct, names_missing
 
+    from answer_sweep import parse_grid
+
+    from assistant import answerable
+
+    for k, vs in parse_grid(args.settings).items():
+        module = next((m for m in (extractive, answerable) if hasattr(m, k)), None)
+        if module is None:
+            ap.error(f"no such constant in assistant.extractive or assistant.answerable: {k}")
+        kept = getattr(module, k)
+        setattr(module, k, type(kept)(vs[0]) if isinstance(kept, (int, float, bool)) else vs[0])
     assistant, index = build(args.data_dir, "extractive")
     council = User("eval-byraadsmedlem", ("byraadsmedlem",))
     seen: dict[str, Any] = {}
@@ -531,7 +555,7 @@ def main() -> int:
         return comp
 
     extractive.compose = recording
-    results: dict[str, Any] = {"data_dir": args.data_dir, "sets": {}}
+    results: dict[str, Any] = {"data_dir": args.data_dir, "settings": args.settings, "sets": {}}
     rows_all = []
     t0 = time.time()
     try:
@@ -539,7 +563,10 @@ def main() -> int:
             halves = halves_of(SETS[name])
             by_id = {c["id"]: c for c in cases}
             by_variant = {v.id: v for v in variants}
-            asked = [(by_id[i], "original", "", "answer") for i in dict.fromkeys(v.original for v in variants)]
+            # the controls: every answerable case of the set (the originals of the variants among them)
+            asked = [
+                (c, "original", "", "answer") for c in cases if c.get("kind") not in ANSWERABLE_SKIP and c["evidence"]
+            ]
             asked += [
                 (
                     {
@@ -592,7 +619,8 @@ def main() -> int:
             o = s["originals"]
             print(
                 f"{name:7s} {h:5s} originals n={o['n']} refused={o['refused']} hedged={o['hedged']} "
-                f"correct={o['correct']} | perturbed declined={s['perturbed_declined']} "
+                f"correct={o['correct']} (all n={s['all_answerable']['n']} refused={s['all_answerable']['refused']} "
+                f"correct={s['all_answerable']['correct']}) | perturbed declined={s['perturbed_declined']} "
                 f"{json.dumps({k: v['rate'] for k, v in s['by_perturbation'].items()})} | "
                 f"partial={s['partial_correct']}"
             )
