@@ -597,7 +597,7 @@ def compose(
     # answerable.ABSENT_NAMES: a name or year that no passage retrieval returned mentions is missing whatever the
     # cosine; answerable.PART_NAMES: when it stands in one part of a question of several, that part is not answered.
     named_off = signals["names_missing"] and (
-        signals.get("sim", 1.0) < NAME_SIM or (answerable.ABSENT_NAMES and signals["names_absent"])
+        signals.get("sim", 1.0) < NAME_SIM or (answerable.ABSENT_NAMES and "sim" in signals and signals["names_absent"])
     )
     if named_off and not missing and answerable.PART_NAMES and len(qparts) > 1:
         gone = set(_missing_names(question, [hits[k - 1] for k in keys]))

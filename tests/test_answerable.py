@@ -171,3 +171,55 @@ def test_a_who_question_answered_by_a_row_without_a_name_says_who_is_not_stated(
     assert compose(q, "", named, sims={t: 0.9 for t in candidate_texts(named)}).direct.startswith("Mette Hansen")
     monkeypatch.setattr(answerable, "NAMELESS_WHO", False)
     assert not compose(q, "", h, sims={t: 0.9 for t in candidate_texts(h)}).partial
+
+
+PRIZE = (
+    "Udvalget blev orienteret om, at Aarhus Kommune sammen med Odense og Viborg er nomineret til Inklusionsprisen "
+    "2025. Vinderen offentliggøres til foråret."
+)
+
+
+def test_a_year_after_a_name_and_a_name_after_the_first_word_are_names():
+    """Session 10 (NAME_FIX): "Inklusionsprisen 2029" names a year, "Kan Hjørring Byråd …" names Hjørring; before,
+    both were taken for the second word of a name and never checked."""
+    from assistant.extractive import _names
+
+    assert "2029" in _names("Hvilke kommuner er i spil til Inklusionsprisen 2029?")
+    assert "Hjørring" in _names("Kan Hjørring Byråd få flere medlemmer?")
+    assert _names("Hvad sagde Aarhus Kommune?") == ["Aarhus"]  # a name's second word is still part of it
+
+
+def test_a_name_no_hit_mentions_is_missing_however_close_in_meaning(monkeypatch):
+    """Session 10 (ABSENT_NAMES): a year no passage retrieved mentions refuses the answer even when the answering
+    sentence is close in meaning (the cosine escape of NAME_SIM is for names the material writes otherwise)."""
+    h = [_hit(1, PRIZE, "Orientering")]
+    q = "Hvilke andre kommuner er sammen med Aarhus i spil til Inklusionsprisen 2029?"
+    sims = {t: 0.9 for t in candidate_texts(h)}  # above extractive.NAME_SIM
+    assert compose(q, "", h, sims=sims).reason == "spørgsmålets navn/årstal nævnes ikke i kilderne"
+    assert "Odense" in compose(q.replace("2029", "2025"), "", h, sims=sims).text  # the original is answered
+    monkeypatch.setattr(answerable, "ABSENT_NAMES", False)
+    assert "Odense" in compose(q, "", h, sims=sims).text
+
+
+def test_a_name_of_two_words_joined_by_og_is_absent_only_when_both_are():
+    """ "Kultur og Borgerservice" is written "MKB" in the material: one of its words found, it is not absent."""
+    from assistant.extractive import _absent_names
+
+    h = [_hit(1, "Borgerservice i MKB overtager opgaven fra 2026.", "Organisering")]
+    assert _absent_names("Skal opgaven flyttes til Kultur og Borgerservice?", h) == []
+    assert _absent_names("Skal opgaven flyttes til Havne og Fiskeri?", h) == ["Havne", "Fiskeri"]
+
+
+def test_a_part_naming_what_the_material_does_not_is_named_missing(monkeypatch):
+    """Session 10 (PART_NAMES): "…, og <part with a name no passage mentions>?" answers the other part and says the
+    material does not state that one, instead of refusing the whole answer."""
+    h = [_hit(1, PRIZE, "Orientering")]
+    q = (
+        "Hvilke andre kommuner er sammen med Aarhus i spil til Inklusionsprisen 2025, og hvad er det for en indsats, "
+        "Lemvig er indstillet til en pris for?"
+    )
+    sims = {t: 0.8 for t in candidate_texts(h)}
+    c = compose(q, "", h, sims=sims)
+    assert c.text and "Odense" in c.text and "Lemvig" in c.partial and "Inklusionsprisen" not in c.partial
+    monkeypatch.setattr(answerable, "PART_NAMES", False)
+    assert compose(q, "", h, sims=sims).reason == "spørgsmålets navn/årstal nævnes ikke i kilderne"
