@@ -84,6 +84,12 @@ def main() -> None:
             out["chunks_and_columns"] = timed(lambda: out.setdefault("st", idx._build_state(gen)))
             _, chunks, cols = out.pop("st")
             out["bm25"] = timed(lambda: idx._load_bm25(gen, chunks))
+            # the same without the previous build's token lists (as before session 10; here no text changed, so
+            # `bm25` above tokenizes nothing: an ingest's new document adds the tokenizing of its chunks alone)
+            from vectorstore.bm25 import BM25Index
+
+            ids = list(chunks)
+            out["bm25_from_scratch"] = timed(lambda: BM25Index.build(ids, [chunks[i].embed_text for i in ids]))
             if ret.sentences is not None:
                 out["sentence_matrix"] = timed(lambda: ret.sentences._build(chunks, cols))
             if ret.sparse is not None:

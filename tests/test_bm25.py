@@ -118,3 +118,54 @@ def test_saved_scores_score_as_bm25s_does(tmp_path):
             assert np.array_equal(ours._model.get_scores(toks), ref.get_scores(toks)), q
         want = [(i, round(s, 5)) for i, s in BM25Index(ours.ids, ref).search(q, 8)]
         assert [(i, round(s, 5)) for i, s in ours.search(q, 8)] == want
+
+
+def test_a_build_from_an_earlier_builds_tokens_is_the_same_index(monkeypatch):
+    import vectorstore.bm25 as bm25
+
+    first = BM25Index.build(IDS[:3], TEXTS[:3])
+    assert first.tokens is not None and set(first.tokens) == set(TEXTS[:3])
+    calls: list[str] = []
+    real = bm25.tokenize
+    monkeypatch.setattr(bm25, "tokenize", lambda t: calls.append(t) or real(t))
+    again = BM25Index.build(IDS, TEXTS, known=first.tokens)
+    assert calls == TEXTS[3:]  # only the new texts are tokenized
+    monkeypatch.setattr(bm25, "tokenize", real)
+    fresh = BM25Index.build(IDS, TEXTS)
+    assert again.tokens == fresh.tokens
+    for q in ["børnehaven på Østergade", "budget skoler", "cykelstier vedligeholdelse", "referat", "Århus 2024"]:
+        assert again.search(q, 5) == fresh.search(q, 5)  # same ids, same scores
+
+
+def test_the_index_reuses_its_last_builds_tokens_after_an_ingest(tmp_path, monkeypatch):
+    import shutil
+
+    import vectorstore.bm25 as bm25
+    from byraad.settings import Settings
+    from ingest.pipeline import ingest_paths
+    from vectorstore.index import Index
+
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    texts = sorted(SAMPLE_DIR.glob("*.txt"))
+    assert len(texts) >= 2
+    shutil.copy(texts[0], corpus)
+    s = Settings(data_dir=str(tmp_path / "data"), embedder="hash:64")
+    idx = Index(s)
+    try:
+        assert ingest_paths([corpus], s, index=idx, progress=False).ok  # builds BM25 at its end
+        before = len(idx.all_chunks())
+        shutil.copy(texts[1], corpus)
+        calls: list[str] = []
+        real = bm25.tokenize
+        monkeypatch.setattr(bm25, "tokenize", lambda t: calls.append(t) or real(t))
+        assert ingest_paths([corpus], s, index=idx, progress=False).ok
+        monkeypatch.setattr(bm25, "tokenize", real)
+        chunks = idx.all_chunks()
+        assert 0 < len(calls) == len(chunks) - before  # the new document's chunks only
+        ids = list(chunks)
+        fresh = BM25Index.build(ids, [chunks[i].embed_text for i in ids])
+        for q in ["byrådet besluttede", "budget", "cykelsti", "møde referat"]:
+            assert idx.bm25().search(q, 10) == fresh.search(q, 10)
+    finally:
+        idx.close()

@@ -247,6 +247,7 @@ class Index:
         self._state: tuple[int, dict[str, Chunk], MetaColumns] | None = None
         self._bm25_state: tuple[int, Any] | None = None
         self._perm: tuple[Any, MetaColumns, Any] | None = None  # (bm25, columns, bm25 row → column row)
+        self._bm25_tokens: dict[str, list[str]] | None = None  # the last BM25 build's token lists by text
         self.vectors = VectorCache(VECTOR_CACHE_MB << 20)
         self._warmer: threading.Thread | None = None
         self._warm_gen = -1
@@ -445,7 +446,9 @@ class Index:
         if chunks is None:
             chunks = self._current()[1]
         ids = list(chunks)
-        idx = BM25Index.build(ids, [chunks[i].embed_text for i in ids])
+        # The previous build's token lists: only the texts of new chunks are tokenized (the same index either way).
+        idx = BM25Index.build(ids, [chunks[i].embed_text for i in ids], known=self._bm25_tokens)
+        self._bm25_tokens = idx.tokens
         try:
             idx.save(path)
             self.catalog.set_kv("bm25_generation", str(gen))
