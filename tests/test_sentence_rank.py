@@ -229,3 +229,29 @@ def test_closed_sentences_in_the_shared_store_never_reach_an_anonymous_user(tmp_
     assert "closed" not in [h.chunk.chunk_id for h in ans.hits]
     shown = ans.text + " ".join(c.quote for c in ans.citations)
     assert "99,9" not in shown and "Lukket punkt" not in shown
+
+
+def test_a_new_generations_matrix_reads_only_new_sentences_and_is_the_same_as_from_scratch(tmp_path):
+    import numpy as np
+
+    s, idx = builders.index_with(tmp_path, corpus(), vectors=WordsEmbedder())
+    fill_sentences(idx, s)
+    ranker = make_ranker(idx, s)
+    assert ranker.active  # built once: its sentences are kept for the next build
+    new = [chunk(f"new{i}", f"Ny sag nummer {i} om noget helt andet. Slut på sag {i}.") for i in range(3)]
+    _add(idx, new)
+    fill_sentences(idx, s)
+    read: list[bytes] = []
+    lookup = ranker.store.lookup
+    ranker.store.lookup = lambda keys: read.extend(keys) or lookup(keys)
+    again = ranker._matrix()
+    assert len(read) == len({t for c in new for t in chunk_sentences(c)})  # only the new chunks' sentences
+    fresh = make_ranker(idx, s)._matrix()
+    assert again[0] is fresh[0]  # the same snapshot's columns
+    for a, b in zip(again[1:4], fresh[1:4]):
+        assert np.array_equal(a, b) and a.dtype == b.dtype
+    assert again[3].tobytes() == fresh[3].tobytes() and again[4] == fresh[4]  # bit for bit, the same rows' texts
+    q = idx.embedder.embed_query(ANSWER)
+    assert ranker.search(q, 5, Filter(access=("public",))) == make_ranker(idx, s).search(
+        q, 5, Filter(access=("public",))
+    )
