@@ -17,7 +17,7 @@ from assistant import answerable
 from assistant.question_kinds import counts, duration, fits, holds, measure, parts, span
 from assistant.citations import MARKER_RE, content_tokens, split_sentences
 from assistant.prompts import looks_like_instruction
-from byraad.dates import format_date
+from byraad.dates import MONTH_ALT, find_dates, format_date
 from byraad.types import Hit
 
 # Quote more of the best passage, less of the others: up to MAX_PER_CHUNK sentences of one passage, MAX_SENTENCES in
@@ -768,17 +768,33 @@ def _names(question: str) -> list[str]:
             return False
         return bool(re.search(r"[A-ZÆØÅ]\w* $", q[: m.start()]))
 
-    return list(
-        dict.fromkeys(
-            m.group(0) for m in _QNAME_RE.finditer(q) if not second_word(m) and not re.fullmatch(r"[IVX]+", m.group(0))
-        )
-    )
+    names = [
+        m.group(0) for m in _QNAME_RE.finditer(q) if not second_word(m) and not re.fullmatch(r"[IVX]+", m.group(0))
+    ]
+    if answerable.DATE_NAMES:
+        names += [m.group(0) for m in _Q_DATE_RE.finditer(q)]  # "18. februar 2025": a date is a name too
+    return list(dict.fromkeys(names))
+
+
+_Q_DATE_RE = re.compile(rf"(?<![\w.])\d{{1,2}}\.?\s*(?:{MONTH_ALT})\b\.?,?\s*\d{{4}}(?!\d)", re.I)
 
 
 def _missing_names(question: str, hits: Sequence[Hit]) -> list[str]:
-    """The question's names and years that none of the passages mentions."""
+    """The question's names and years that none of the passages mentions (a date: none states that day, in its text
+    or as its meeting's date)."""
     text = " ".join(h.chunk.embed_text for h in hits).lower().replace("-", "")
-    return [n for n in _names(question) if not all(t in text for t in content_tokens(n))]
+    days: set[int] | None = None
+    out = []
+    for n in _names(question):
+        if _Q_DATE_RE.fullmatch(n):
+            if days is None:
+                days = {d for h in hits for _, _, d in find_dates(h.chunk.embed_text)}
+                days |= {v for h in hits if isinstance(v := h.chunk.meta.get("meeting_date"), int) and v}
+            if not {d for _, _, d in find_dates(n)} <= days:
+                out.append(n)
+        elif not all(t in text for t in content_tokens(n)):
+            out.append(n)
+    return out
 
 
 _NAME_GROUP_RE = re.compile(r"[A-ZÆØÅ][\wæøå]*(?:,? (?:og|&) [A-ZÆØÅ][\wæøå]*)+")

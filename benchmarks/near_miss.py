@@ -180,12 +180,15 @@ class Corpus:
 
     def near(self, term: str, stems: Iterable[str], window: int) -> bool:
         """Whether any occurrence of the term (a whole word) has one of the stems within `window` characters."""
-        import bisect
-
         if term not in self._spots:
             rx = r"(?<![\wæøå])" + re.escape(_fold(term)) + r"(?![\wæøå])"
             self._spots[term] = [m.start() for m in re.finditer(rx, self.folded)]
-        spots = self._spots[term]
+        return self.near_spots(self._spots[term], stems, window)
+
+    def near_spots(self, spots: Sequence[int], stems: Iterable[str], window: int) -> bool:
+        """Whether one of the stems stands within `window` characters of one of the offsets `spots`."""
+        import bisect
+
         for t in stems:
             pos = self.positions(t)
             for i in spots:
@@ -338,6 +341,40 @@ def swap_elsewhere(question: str, corpus: Corpus, key: str, kind: str) -> tuple[
     return None
 
 
+MONTHS = ("januar februar marts april maj juni juli august september oktober november december").split()
+_MONTH_RE = re.compile(r"(?<![\wæøå])(" + "|".join(MONTHS) + r")(?![\wæøå])", re.I)
+
+
+def swap_month(question: str, corpus: Corpus) -> tuple[str, str, str] | None:
+    """The question's first month name → the nearest other month that the corpus never names (by name, or as a
+    numeric date "18-03-…", "18/3") within ELSEWHERE_WINDOW characters of any of the question's ELSEWHERE_RARE
+    rarest topic words: the material does not speak of the question's matter in that month."""
+    m = _MONTH_RE.search(question)
+    if not m:
+        return None
+    i = MONTHS.index(m.group(1).lower())
+    rare = _rare_stems(question, corpus, ELSEWHERE_RARE, m.group(0))
+    if not rare:
+        return None
+    for d in (1, -1, 2, -2, 3, -3, 4, -4, 5, -5, 6):
+        j = i + d
+        if not 0 <= j < 12:
+            continue
+        new = MONTHS[j]
+        numeric = re.compile(rf"(?<!\d)\d{{1,2}}[./-]0?{j + 1}(?:[./-]\d{{2,4}})?(?!\d)")
+        spots = [x.start() for x in numeric.finditer(corpus.folded)]
+        if corpus.near(new, rare, ELSEWHERE_WINDOW) or corpus.near_spots(spots, rare, ELSEWHERE_WINDOW):
+            continue
+        new = new if m.group(1).islower() else new.capitalize()
+        return (
+            _replace_at(question, m.start(), m.end(), new),
+            f"{m.group(1)} → {new}",
+            f"'{new.lower()}' (or a numeric date in month {j + 1}) never within {ELSEWHERE_WINDOW} characters of "
+            + " / ".join(f"'{w}'" for w in rare),
+        )
+    return None
+
+
 def swap_day(question: str, gold: str, corpus: Corpus) -> tuple[str, str, str] | None:
     """A one-part "Hvornår …?" → "Hvilken dato …?" where neither the gold answer nor any corpus sentence holding
     one of the question's two rarest topic words holds a day (so the material cannot give the date)."""
@@ -377,6 +414,9 @@ def variants_of(case: dict, corpus: Corpus) -> list[Variant]:
         }[kind]()
         if got and got[0] != q:
             out.append(Variant(f"{key}~{kind}", key, kind, got[0], "decline", "", got[1], got[2]))
+    got = swap_month(q, corpus)
+    if got and got[0] != q:
+        out.append(Variant(f"{key}~month", key, "month", got[0], "decline", "", got[1], got[2]))
     for kind in ("place", "year"):
         got = swap_elsewhere(q, corpus, key, kind)
         if got and got[0] != q:

@@ -223,3 +223,14 @@ def test_a_part_naming_what_the_material_does_not_is_named_missing(monkeypatch):
     assert c.text and "Odense" in c.text and "Lemvig" in c.partial and "Inklusionsprisen" not in c.partial
     monkeypatch.setattr(answerable, "PART_NAMES", False)
     assert compose(q, "", h, sims=sims).reason == "spørgsmålets navn/årstal nævnes ikke i kilderne"
+
+
+def test_a_date_no_passage_states_is_a_missing_name(monkeypatch):
+    """Session 10 (DATE_NAMES): the minutes of 18 February do not answer where the meeting of 18 March was held."""
+    h = [_hit(1, "Mødested Aarhus Rådhus, lokale 398. Mødet den 18. februar 2025 varede tre timer.", "Møde")]
+    sims = {t: 0.8 for t in candidate_texts(h)}
+    q = "Hvor foregik mødet i udvalget den 18. marts 2025?"
+    assert compose(q, "", h, sims=sims).reason == "spørgsmålets navn/årstal nævnes ikke i kilderne"
+    assert "398" in compose(q.replace("marts", "februar"), "", h, sims=sims).text
+    monkeypatch.setattr(answerable, "DATE_NAMES", False)
+    assert "398" in compose(q, "", h, sims=sims).text

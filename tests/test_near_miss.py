@@ -85,6 +85,16 @@ def test_a_day_is_asked_only_where_no_sentence_about_the_question_holds_one(nm, 
     assert nm.swap_day("Hvornår og hvor mødes udvalget?", "", corpus) is None  # two parts: not swapped
 
 
+def test_a_month_is_swapped_only_for_one_the_corpus_never_names_near_the_question(nm):
+    text = "Udvalget for mangfoldighed holdt møde den 18. februar 2025. " + "Fyld. " * 400 + "Marts og april kommer."
+    c = nm.Corpus({"a.txt": text})
+    q, swapped, _ = nm.swap_month("Hvor holdt udvalget for mangfoldighed møde den 18. februar 2025?", c)
+    assert swapped == "februar → marts" and "18. marts 2025" in q  # marts stands far from the question's words
+    near = nm.Corpus({"a.txt": "Mangfoldighed: møde 3. marts, 4. januar og 5/4 og 6/5 og 7/6 og 8/7 og 9/8 og 10/9."})
+    got = nm.swap_month("Hvor holdt udvalget for mangfoldighed møde den 18. februar 2025?", near)
+    assert got is None or got[1] not in ("februar → marts", "februar → januar", "februar → april")
+
+
 def test_an_elsewhere_swap_takes_a_name_the_corpus_holds_far_from_the_question(nm):
     near = "Odense og Aarhus er i spil til Inklusionsprisen. " + "Fyld. " * 400 + "Viborg har en havn."
     c = nm.Corpus({"a.txt": near})
