@@ -20,8 +20,9 @@ across variants; variant "now" is the app's ranking.
 - `a+b`: variants applied one after the other (the fused list of the first is the input of the second).
 
 Per set and document half (tune halves choose, check halves and the external set report): recall@1/5/10, MRR@10,
-both parts in the top 10, question-units (r@1 + r@5 + r@10 summed over the cases) and the fusion step's time
-(`fuse_ms` p50/p95, which includes the second stage). Writes benchmarks/results/retrieval-feedback-<label>.json.
+both parts in the top 10, question-units (r@1 + r@5 + r@10 summed over the cases), the fusion step's time
+(`fuse_ms` p50/p95, which includes the second stage) and per-case recalls (in full for "now", else where they
+differ). Writes benchmarks/results/retrieval-feedback-<label>.json.
 """
 
 from __future__ import annotations
@@ -181,6 +182,15 @@ def run_set(name: str, base, variants: tuple[str, ...]) -> dict:
             if h in ("all", "tune", "check")
         )
         print(f"{name:9s} {v:22s} {line} fuse p50/p95 {entry['fuse_ms']['p50']}/{entry['fuse_ms']['p95']}", flush=True)
+    return compact(out)
+
+
+def compact(out: dict) -> dict:
+    """Per-case recalls [r@1, r@5, r@10] in full for "now"; for the other variants only the cases that differ."""
+    now = out.get("now", {}).get("per_case_r", {})
+    for v, e in out.items():
+        if v != "now":
+            e["per_case_r"] = {c: r for c, r in e["per_case_r"].items() if now.get(c) != r}
     return out
 
 

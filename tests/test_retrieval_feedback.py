@@ -83,3 +83,10 @@ def test_now_is_the_apps_ranking_and_feedback_keeps_the_filter(tmp_path):
     fused = [Hit(chunk=chunks["head"], score=0.3)]
     out = r._prf(fused, [], [], PUBLIC, [], [], 1, 1.0, "0.5")
     assert "closed" not in [h.chunk.chunk_id for h in out] and len(out) == 3  # the three public chunks
+
+
+def test_results_keep_every_case_for_now_and_only_the_changed_ones_for_a_variant():
+    out = _module().compact(
+        {"now": {"per_case_r": {"a": [1, 1, 1], "b": [0, 1, 1]}}, "v": {"per_case_r": {"a": [1, 1, 1], "b": [0, 0, 1]}}}
+    )
+    assert out["now"]["per_case_r"] == {"a": [1, 1, 1], "b": [0, 1, 1]} and out["v"]["per_case_r"] == {"b": [0, 0, 1]}
