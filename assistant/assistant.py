@@ -151,15 +151,20 @@ class Assistant:
             yield from self._generate(turn, standalone, hits)
             return
         hits = self._with_case_history(standalone, hits, access)
+        # The passages the answer may quote: the hits and (extractive.NEIGHBOURS) the chunks next to the best of them
+        # in their item or section, admitted by the same filter as the hits (access included); a refusal still
+        # shows the hits only.
+        read, near = self._with_neighbours(hits, ret.query.flt, access)
         anchor = anchor_terms(question, history)  # a follow-up's carried subject (empty for a question of its own)
         comp = extractive.compose(
             standalone,
             ret.query.expanded,
-            hits,
+            read,
             ret.query.period,
-            sims=self._similarities(ret.query.expanded, hits),
+            sims=self._similarities(ret.query.expanded, read),
             idf=getattr(self.retriever, "term_weights", None),
-            about=about(anchor, hits, pairs(history)[-1][1]) if anchor else None,
+            about=about(anchor, read, pairs(history)[-1][1]) if anchor else None,
+            near=near,
         )
         if not comp.text:
             yield REFUSAL
@@ -168,17 +173,17 @@ class Assistant:
                 confidence=comp.confidence,
             )
             return
-        if not grounded(anchor, comp.text, hits):
+        if not grounded(anchor, comp.text, read):
             yield REFUSAL  # a follow-up answered by a sentence about something else than its subject
             yield self._refusal(
                 turn, hits, f"opfølgningsspørgsmålets emne ({', '.join(sorted(anchor))}) nævnes ikke i svaret"
             )
             return
-        new = numbering(comp.text, comp.keys, len(hits))  # as _finish numbers them
+        new = numbering(comp.text, comp.keys, len(read))  # as _finish numbers them
         for piece in comp.pieces:
             yield apply_numbering(piece, new)
         yield replace(
-            self._finish(turn, hits, comp),
+            self._finish(turn, read, comp),
             direct=apply_numbering(comp.direct, new),
             partial=apply_numbering(comp.partial, new),
             confidence=comp.confidence,
@@ -251,6 +256,26 @@ class Assistant:
             else self.scorer.embedder.embed_query(query)
         )
         return self.scorer.similarities(qv, extractive.candidate_texts(hits))
+
+    def _with_neighbours(
+        self, hits: tuple[Hit, ...], flt: Filter, access: Access
+    ) -> tuple[tuple[Hit, ...], dict[int, int]]:
+        """The hits and the neighbours of the first extractive.NEIGHBOURS of them (Retriever.neighbours, with the
+        query's filter: the hits' own access check), and {a neighbour's key: the key of the hit it neighbours}
+        (1-based positions in the returned hits)."""
+        if extractive.NEIGHBOURS <= 0 or not hasattr(self.retriever, "neighbours"):
+            return hits, {}
+        extra = self.retriever.neighbours(
+            hits,
+            flt,
+            access,
+            extractive.NEIGHBOURS,
+            extractive.NEIGHBOUR_BEFORE,
+            extractive.NEIGHBOUR_AFTER,
+            extractive.NEIGHBOUR_UNIT,
+        )
+        near = {len(hits) + j + 1: i + 1 for j, (i, _) in enumerate(extra)}
+        return hits + tuple(h for _, h in extra), near
 
     def _with_case_history(self, question: str, hits: tuple[Hit, ...], access: Access) -> tuple[Hit, ...]:
         """For 'hvad blev besluttet …': add the decisions on the same case at other meetings (decision trail), and

@@ -17,6 +17,7 @@ from assistant import answerable
 from assistant.question_kinds import counts, duration, fits, holds, measure, parts, span
 from assistant.citations import MARKER_RE, content_tokens, split_sentences
 from assistant.prompts import looks_like_instruction
+from assistant.rerank import heading
 from byraad.dates import MONTH_ALT, find_dates, format_date
 from byraad.types import Hit
 
@@ -194,15 +195,16 @@ def _cite(sentence: str, key: int) -> str:
     return f"{s} [{key}]."
 
 
-def _fields(key: int, h: Hit) -> list[_Cand]:
+def _fields(key: int, h: Hit, lead: str = "") -> list[_Cand]:
     """Meeting header fields of a passage as candidates ("Mødested Aarhus Rådhus, lokale 398"); a list field
-    (Deltagere, Afbud) takes the short lines after it, up to the next field."""
+    (Deltagere, Afbud) takes the short lines after it, up to the next field. `lead`: the heading of the passage this
+    one continues (a neighbour read after its hit), whose subject the fields are about too."""
     lines = [ln.strip() for ln in MARKER_RE.sub(" ", h.chunk.text).split("\n")]
     out: list[_Cand] = []
     # A field belongs to its meeting: its body, title, date and the passage's heading line count as its words.
     m_ = h.chunk.meta
     about = " ".join(
-        [str(m_.get("body", "")), str(m_.get("title", "")), _date_word(m_), next((ln for ln in lines if ln), "")]
+        [str(m_.get("body", "")), str(m_.get("title", "")), _date_word(m_), next((ln for ln in lines if ln), ""), lead]
     )
     i = 0
     while i < len(lines):
@@ -239,11 +241,11 @@ def _fields(key: int, h: Hit) -> list[_Cand]:
     return out
 
 
-def _candidates(hits: Sequence[Hit]) -> list[_Cand]:
+def _candidates(hits: Sequence[Hit], leads: Mapping[int, str] | None = None) -> list[_Cand]:
     out = []
     for key, h in enumerate(hits, 1):
         dec = is_decision(h)
-        fields = _fields(key, h)
+        fields = _fields(key, h, leads.get(key, "") if leads else "")
         out.extend(fields)
         # The lines of a list field (the names after "Deltagere") are not sentences of their own.
         listed = {x.strip() for f in fields if f.field == "person" for x in _value(f).split(", ")}
@@ -355,6 +357,8 @@ def _score(
     hits: Sequence[Hit],
     sims: Mapping[str, float] | None = None,
     idf: Callable[[set[str]], Mapping[str, float]] | None = None,
+    near: Mapping[int, int] | None = None,
+    leads: Mapping[int, str] | None = None,
 ) -> float:
     """Score candidates in place; return the best sentence's coverage of the question's own words.
 
@@ -371,6 +375,8 @@ def _score(
         w = {t: (1 - CORPUS_IDF) * v + CORPUS_IDF * float(corpus.get(t, v)) for t, v in w.items()}
     total = sum(w[t] for t in core_w) or 1.0
     passage = {key: content_tokens(h.chunk.embed_text) for key, h in enumerate(hits, 1)}
+    for k, lead in (leads or {}).items():
+        passage[k] = passage[k] | content_tokens(lead)  # a neighbour after its hit continues the hit's subject
     best = 0.0
     for c in cands:
         cov = min(1.0, sum(w[t] for t in c.toks & words) / total)
@@ -382,12 +388,29 @@ def _score(
         best = max(best, cov, PASSAGE_WEIGHT * ctx if c.key == 1 else 0.0)
         # A paraphrased question may share no word with the answering sentence; the top passage (whose header
         # names the item) then still lends its sentences a score, so the answer quotes it instead of refusing.
+        # A neighbour's sentence (`near`: its key → the key of the hit it neighbours) is ranked as its hit, with a
+        # prior (NEIGHBOUR_WEIGHT).
+        rank = near.get(c.key, c.key) if near else c.key
+        prior = NEIGHBOUR_WEIGHT if near and c.key in near else 1.0
         c.score = (
-            ((1 - CTX_WEIGHT) * cov + CTX_WEIGHT * ctx + nums) / (1 + RANK_DISCOUNT * (c.key - 1))
+            prior * ((1 - CTX_WEIGHT) * cov + CTX_WEIGHT * ctx + nums) / (1 + RANK_DISCOUNT * (rank - 1))
             if cov or c.key == 1
             else 0.0
         )
     return best
+
+
+def _leads(hits: Sequence[Hit], near: Mapping[int, int]) -> dict[int, str]:
+    """{a neighbour read after its hit: what it carries of the hit's subject}: the hit's first line ("• Opfølgende
+    dagsseminar", "Udvalget for Børn og Unge – Tvangsforanstaltninger mv."), or (NEIGHBOUR_CARRY = "text") its
+    whole text."""
+    out = {}
+    for k, of in near.items():
+        h, src = hits[k - 1].chunk, hits[of - 1].chunk
+        if int(h.meta.get("index", 0)) > int(src.meta.get("index", 0)):
+            lines = [ln.strip() for ln in MARKER_RE.sub(" ", src.text).split("\n") if ln.strip()]
+            out[k] = src.text if NEIGHBOUR_CARRY == "text" else (lines[0] if lines else "")
+    return out
 
 
 def _select(cands: list[_Cand]) -> list[_Cand]:
@@ -430,10 +453,12 @@ def compose(
     sims: Mapping[str, float] | None = None,
     idf: Callable[[set[str]], Mapping[str, float]] | None = None,
     about: Collection[int] | None = None,
+    near: Mapping[int, int] | None = None,
 ) -> Composed:
     """Compose the extractive answer from the hits (keys are 1-based positions in `hits`); empty text = nothing.
     `about`: for a follow-up, the keys of the passages about its carried subject (assistant.followup.about), the
-    only ones its typed answer ("Og hvad koster det?": an amount) may come from, whatever their rank.
+    only ones its typed answer ("Og hvad koster det?": an amount) may come from, whatever their rank. `near`: the
+    hits that are no search results but the chunks next to one (NEIGHBOURS), {their key: the key of that hit}.
 
     A short direct answer first (the date, amount, name or place a typed question asks for), then the supporting
     sentences, each with its [n]. When only part of the question is answered, the answer says what the material
@@ -451,12 +476,13 @@ def compose(
         if trail.text:
             trail.confidence = 1.0
             return trail
+    leads = _leads(hits, near) if near and NEIGHBOUR_CARRY in ("line", "text") else {}
     cands = [
         c
-        for c in _candidates(hits)
+        for c in _candidates(hits, leads)
         if (not c.field or _field_fits(c.field, kinds)) and (not c.items or _asks_list(kinds))
     ]
-    confidence = _score(cands, qtoks, core, hits, sims, idf)
+    confidence = _score(cands, qtoks, core, hits, sims, idf, near, leads)
     if confidence < MIN_COVERAGE:
         return Composed("", confidence=confidence, reason="ingen sætning i kilderne dækker spørgsmålets emne")
     # Header fields are quoted only as the answer to a part asking for them (below), not as supporting sentences.
@@ -472,6 +498,10 @@ def compose(
     # its carried subject: the passages about it, whatever their rank, and no other.
     best_key = max((c for c in cands if not c.field), key=lambda c: c.score, default=chosen[0]).key
     topical = set(about) if about is not None else {1, best_key}
+    if near and about is None and NEIGHBOUR_TOPICAL:
+        # the chunk after the one naming the subject ("• Opfølgende dagsseminar …" | "Dato: ultimo maj 2025") is
+        # about it too: a neighbour in the same item or section as a passage the question is about
+        topical |= {k for k, of in near.items() if of in topical}
     # A meeting's header fields (Mødedato, Mødested) hold for every passage of its minutes or agenda: the date field of
     # the document the question is about answers "hvornår" even when the item quoted is another passage of it.
     docs_about = {hits[k - 1].chunk.doc_id for k in topical if 0 < k <= len(hits)}
@@ -700,6 +730,21 @@ def compose(
     )
 
 
+# The chunks next to the best hits (in their agenda item or section, admitted by the hits' own filter: closed stays
+# closed) are read as candidates too: the chunk boundary often separates a heading or a list's intro from its answer
+# (docs/answering.md, session 10). NEIGHBOURS: of how many top hits (0: none); NEIGHBOUR_BEFORE/AFTER: how many chunks
+# each side; NEIGHBOUR_UNIT: only within the hit's item/section (else any chunk of the document); NEIGHBOUR_WEIGHT:
+# a neighbour's sentence scores as a sentence of its hit times this; NEIGHBOUR_TOPICAL: a neighbour of a passage the
+# question is about may give its header fields ("Dato: …") as that passage does.
+NEIGHBOURS = 0
+NEIGHBOUR_BEFORE = 1
+NEIGHBOUR_AFTER = 1
+NEIGHBOUR_UNIT = True
+NEIGHBOUR_WEIGHT = 1.0
+NEIGHBOUR_TOPICAL = True
+# A neighbour after its hit continues the hit's subject: its header fields and its passage coverage count the hit's
+# first line ("line"), its whole text ("text"), or nothing ("none").
+NEIGHBOUR_CARRY = "line"
 CTX_WEIGHT = 0.25  # share of a sentence's score that comes from its passage's coverage of the question
 RANK_DISCOUNT = 0.15  # a sentence of the passage at rank k is divided by 1 + RANK_DISCOUNT * (k - 1)
 # Word coverage weighs each question word by how rare it is among the candidate sentences and, with this share, by
@@ -812,13 +857,13 @@ def _absent_names(question: str, hits: Sequence[Hit]) -> list[str]:
 def _headings(h: Hit) -> list[str]:
     """A passage's headings: the levels of its heading line ("Dokument › Afsnit › Punkt"), its document's title and its
     item's title."""
-    return [*h.chunk.embed_text.split("\n", 1)[0].split("›"), doc_title(h.chunk.meta), item_title(h.chunk.meta)]
+    return [*heading(h.chunk).split("›"), doc_title(h.chunk.meta), item_title(h.chunk.meta)]
 
 
 def _neighbourhood(c: _Cand, cands: Sequence[_Cand], hits: Sequence[Hit]) -> list[str]:
     """A candidate's sentence, the two sentences before it and its passage's heading."""
     before = [o.text for o in cands if o.key == c.key and o.pos < c.pos and not o.field][-2:]
-    return [c.text, *before, hits[c.key - 1].chunk.embed_text.split("\n", 1)[0]]
+    return [c.text, *before, heading(hits[c.key - 1].chunk)]
 
 
 def _topic_near(part: str, c: _Cand, cands: Sequence[_Cand], hits: Sequence[Hit]) -> bool:

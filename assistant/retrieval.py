@@ -508,6 +508,31 @@ class Retriever:
             self.audit.record(access.name, f"[context] {chunk_id}", used)
         return text
 
+    def neighbours(
+        self,
+        hits: Sequence[Hit],
+        flt: Filter,
+        access: Access,
+        top: int,
+        before: int = 1,
+        after: int = 1,
+        unit: bool = True,
+    ) -> list[tuple[int, Hit]]:
+        """The chunks next to the first `top` hits (Index.neighbours) that are not hits themselves, each once, as (the
+        0-based position in `hits` of the hit it neighbours, a Hit ranked after the hits). `flt` must be the filter
+        the hits were retrieved with (the query's: access and content), so a neighbour is admitted exactly as a hit
+        is. Audited (ids only) when any is read."""
+        have = {h.chunk.chunk_id for h in hits}
+        out: list[tuple[int, Hit]] = []
+        for i, h in enumerate(hits[:top]):
+            for c in self.index.neighbours(h.chunk.chunk_id, flt, before, after, unit):
+                if c.chunk_id not in have:
+                    have.add(c.chunk_id)
+                    out.append((i, Hit(chunk=c, score=0.0, rank=len(hits) + len(out) + 1)))
+        if out and self.audit is not None:
+            self.audit.record(access.name, "[neighbours]", [h.chunk.chunk_id for _, h in out])
+        return out
+
     def open_item(self, doc_id: str, item_no: str, who: User | Access | None) -> list[Chunk]:
         """Every chunk of an agenda item the asker may see, in document order."""
         access = self.access(who)

@@ -10,7 +10,8 @@ from byraad.types import Chunk, Hit
 
 def _hit(key: int, text: str, title: str) -> Hit:
     meta = {"doc_id": f"d{key}", "path": f"d{key}.txt", "title": "Politik", "kind": "report", "access": "public"}
-    return Hit(chunk=Chunk(f"c{key}", f"d{key}", text, f"Politik › {title}\n{text}", meta), score=1.0, rank=key)
+    meta["header"] = f"Politik › {title}"  # as ingest writes it: embed_text is the header and the text
+    return Hit(chunk=Chunk(f"c{key}", f"d{key}", text, f"{meta['header']}\n{text}", meta), score=1.0, rank=key)
 
 
 def test_present_counts_compounds():

@@ -254,7 +254,8 @@ class Index:
         self._closed = False
         self._snapshot: vectorfile.VectorFile | None = None  # the ingest's vector snapshot (see vectorfile)
         self._opener: threading.Thread | None = None
-        self._siblings: tuple[Any, dict[str, list[str]]] | None = None  # chunk table, doc id → chunk ids in order
+        # chunk table, doc id → chunk ids in order, chunk id → its position in that list
+        self._siblings: tuple[Any, dict[str, list[str]], dict[str, int]] | None = None
         # Serving (see the module doc): rebuild off the question's path, answer from the previous snapshot meanwhile.
         self.background = False
         self._builder: threading.Thread | None = None
@@ -672,16 +673,12 @@ class Index:
             return "", []
         m = chunk.meta
 
-        def same_unit(c: Chunk) -> bool:
-            o = c.meta
-            if m.get("item_no"):
-                return o.get("item_no") == m.get("item_no") and o.get("meeting_start") == m.get("meeting_start")
-            if m.get("section_id") or m.get("section"):
-                return (o.get("section_id"), o.get("section")) == (m.get("section_id"), m.get("section"))
-            return False
-
         def ok(i: int, unit: bool) -> bool:
-            return 0 <= i < len(siblings) and flt.matches(siblings[i].meta) and (not unit or same_unit(siblings[i]))
+            return (
+                0 <= i < len(siblings)
+                and flt.matches(siblings[i].meta)
+                and (not unit or _same_unit(m, siblings[i].meta))
+            )
 
         lo = hi = pos
         while ok(lo - 1, True) and pos - lo < reach:
@@ -702,21 +699,61 @@ class Index:
             )
         return text, [c.chunk_id for c in used]
 
+    def neighbours(self, chunk_id: str, flt: Filter, before: int = 1, after: int = 1, unit: bool = True) -> list[Chunk]:
+        """The chunks next to a chunk in its document, from chunks `flt` (with access) admits only, in document order
+        without the chunk itself: up to `before` chunks before it and `after` after it, of its agenda item or section
+        (`unit`; a chunk of no unit then has none), else of its document. Like `context`, widening stops at the first
+        chunk the filter does not admit, so a closed item's text is never read next to an open one. [] when the chunk
+        itself is not admitted or unknown. (The extractive answerer reads these as candidates besides the hits.)"""
+        _, chunks, _ = self._current()
+        chunk = chunks.get(chunk_id)
+        if chunk is None or not flt.matches(chunk.meta):
+            return []
+        _, order, at = self._sibling_table(chunks)
+        siblings = order.get(chunk.doc_id, ())
+        pos = at.get(chunk_id)
+        if pos is None:
+            return []
+        out: list[Chunk] = []
+        for step, reach in ((-1, before), (1, after)):
+            i = pos + step
+            while 0 <= i < len(siblings) and abs(i - pos) <= reach:
+                c = chunks[siblings[i]]
+                if not flt.matches(c.meta) or (unit and not _same_unit(chunk.meta, c.meta)):
+                    break
+                out.append(c)
+                i += step
+        return sorted(out, key=lambda c: at[c.chunk_id])
+
     def _doc_chunks(self, gen: int, chunks: dict[str, Chunk]) -> dict[str, list[str]]:
         """Each document's chunk ids in document order, from the cached chunks of generation `gen` (which the
         catalog lists by document, then position): a cited chunk's surroundings without reading the catalog.
         Cached per chunk table (a snapshot served with documents withdrawn is a table of its own)."""
+        return self._sibling_table(chunks)[1]
+
+    def _sibling_table(self, chunks: dict[str, Chunk]) -> tuple[Any, dict[str, list[str]], dict[str, int]]:
+        """(chunks, doc id → chunk ids in document order, chunk id → its position there), cached per chunk table."""
         st = self._siblings
         if st is None or st[0] is not chunks:
             order: dict[str, list[str]] = {}
             for cid, c in chunks.items():
                 order.setdefault(c.doc_id, []).append(cid)
-            st = self._siblings = (chunks, order)
-        return st[1]
+            at = {cid: i for ids in order.values() for i, cid in enumerate(ids)}  # position in its document's list
+            st = self._siblings = (chunks, order, at)
+        return st
 
     def close(self) -> None:
         self._closed = True
         self.catalog.close()
+
+
+def _same_unit(m: Mapping[str, Any], o: Mapping[str, Any]) -> bool:
+    """Whether chunk metadata `o` is of the same agenda item or section as `m` (False when `m` has neither)."""
+    if m.get("item_no"):
+        return o.get("item_no") == m.get("item_no") and o.get("meeting_start") == m.get("meeting_start")
+    if m.get("section_id") or m.get("section"):
+        return (o.get("section_id"), o.get("section")) == (m.get("section_id"), m.get("section"))
+    return False
 
 
 def index_dir(settings: Settings) -> Path:
