@@ -735,7 +735,8 @@ def compose(
 # (docs/answering.md, session 10). NEIGHBOURS: of how many top hits (0: none); NEIGHBOUR_BEFORE/AFTER: how many chunks
 # each side; NEIGHBOUR_UNIT: only within the hit's item/section (else any chunk of the document); NEIGHBOUR_WEIGHT:
 # a neighbour's sentence scores as a sentence of its hit times this; NEIGHBOUR_TOPICAL: a neighbour of a passage the
-# question is about may give its header fields ("Dato: …") as that passage does.
+# question is about may give its header fields ("Dato: …") as that passage does. Off: on the tuning halves no point of
+# NEIGHBOURS 1–10 × weight 0.6–1.25 × carry changed correctness (shared .577, real sources .645; precision ±2 citations).
 NEIGHBOURS = 0
 NEIGHBOUR_BEFORE = 1
 NEIGHBOUR_AFTER = 1
