@@ -36,7 +36,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from retrieval_sets import diagnostic_main, half_metrics  # noqa: E402
-from retrieval_variants import METRICS, open_set  # noqa: E402
+from retrieval_variants import METRICS, case_row, open_set  # noqa: E402
 
 NB_DEPTH = 40  # fused passages whose neighbours gain
 DEFAULT_VARIANTS = (
@@ -136,8 +136,8 @@ def make_retriever(index, settings):
 
 def run_set(name: str, base, variants: tuple[str, ...]) -> dict:
     from byraad.access import User
-    from evaluation.matching import prepare_passage, split_evidence
-    from evaluation.metrics import is_answerable, retrieval_scores, summarise
+    from evaluation.matching import split_evidence
+    from evaluation.metrics import is_answerable, summarise
 
     cases, index, settings, halves, rule = open_set(name, base, progress=False)
     r = make_retriever(index, settings)
@@ -152,20 +152,7 @@ def run_set(name: str, base, variants: tuple[str, ...]) -> dict:
                 continue
             res = r.retrieve(c.question, user, k=10)
             fuse_ms.append(res.timings.get("fuse_ms", 0.0))
-            sc = retrieval_scores(
-                evs, [prepare_passage(h.chunk.text, index.source_text(h.chunk.chunk_id)) for h in res.hits], rule=rule
-            )
-            rows.append(
-                {
-                    "id": c.id,
-                    "kind": c.kind,
-                    "scored_retrieval": True,
-                    "evidence_count": len(evs),
-                    "recall": sc["recall"],
-                    "rr": sc["rr"],
-                    "ndcg10": sc["ndcg10"],
-                }
-            )
+            rows.append(case_row(c, evs, res.hits, index, rule))
         s = summarise(rows)
         entry = {"all": {"cases": s["cases"], **{m: s[m] for m in METRICS}}}
         if halves:

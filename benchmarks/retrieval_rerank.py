@@ -37,7 +37,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from retrieval_sets import diagnostic_main, half_metrics  # noqa: E402
-from retrieval_variants import METRICS, open_set  # noqa: E402
+from retrieval_variants import METRICS, case_row, open_set  # noqa: E402
 
 DEPTH = 40  # distinct fused candidates kept per question
 SIB_TOP = 20  # sibling reranking looks at the fused top SIB_TOP
@@ -175,8 +175,8 @@ def rerank(variant: str, fused: list, sig: Signals, ctx: dict, rrf_k: int) -> li
 def run_set(name: str, base, variants: tuple[str, ...]) -> dict:
     from assistant.retrieval import Retriever, _dup
     from byraad.access import User
-    from evaluation.matching import prepare_passage, split_evidence
-    from evaluation.metrics import is_answerable, retrieval_scores, summarise
+    from evaluation.matching import split_evidence
+    from evaluation.metrics import is_answerable, summarise
 
     cases, index, settings, halves, rule = open_set(name, base, progress=False)
     r = Retriever(index, settings)
@@ -218,20 +218,7 @@ def run_set(name: str, base, variants: tuple[str, ...]) -> dict:
             hits = select(rerank(v, distinct, sig, ctx, settings.rrf_k), 10)
             if v == "now" and [h.chunk.chunk_id for h in hits] != ids:
                 raise AssertionError(f"{c.id}: the replay of the current ranking differs from Retriever.retrieve")
-            sc = retrieval_scores(
-                evs, [prepare_passage(h.chunk.text, index.source_text(h.chunk.chunk_id)) for h in hits], rule=rule
-            )
-            rows[v].append(
-                {
-                    "id": c.id,
-                    "kind": c.kind,
-                    "scored_retrieval": True,
-                    "evidence_count": len(evs),
-                    "recall": sc["recall"],
-                    "rr": sc["rr"],
-                    "ndcg10": sc["ndcg10"],
-                }
-            )
+            rows[v].append(case_row(c, evs, hits, index, rule))
     out = {}
     for v, rs in rows.items():
         s = summarise(rs)

@@ -62,8 +62,8 @@ def score(cases, retriever, rule: str, k: int = 10, user=None) -> list[dict]:
     """Per-case retrieval rows in the shape of `byraad eval`'s cases.jsonl (what evaluation.metrics.summarise reads),
     passages matched on chunk text + source text as the runner does."""
     from byraad.access import User
-    from evaluation.matching import prepare_passage, split_evidence
-    from evaluation.metrics import is_answerable, retrieval_scores
+    from evaluation.matching import split_evidence
+    from evaluation.metrics import is_answerable
 
     user = user or User("eval-byraadsmedlem", ("byraadsmedlem",))
     rows = []
@@ -71,22 +71,27 @@ def score(cases, retriever, rule: str, k: int = 10, user=None) -> list[dict]:
         evs = split_evidence(c.evidence)
         if not evs or not is_answerable(c.kind):
             continue
-        hits = retriever.retrieve(c.question, user, k=k).hits
-        rs = retrieval_scores(
-            evs, [prepare_passage(h.chunk.text, retriever.index.source_text(h.chunk.chunk_id)) for h in hits], rule=rule
-        )
-        rows.append(
-            {
-                "id": c.id,
-                "kind": c.kind,
-                "scored_retrieval": True,
-                "evidence_count": len(evs),
-                "recall": rs["recall"],
-                "rr": rs["rr"],
-                "ndcg10": rs["ndcg10"],
-            }
-        )
+        rows.append(case_row(c, evs, retriever.retrieve(c.question, user, k=k).hits, retriever.index, rule))
     return rows
+
+
+def case_row(case, evs: list[str], hits, index, rule: str) -> dict:
+    """One case's retrieval row: its evidence parts matched on the hits' chunk text + source text."""
+    from evaluation.matching import prepare_passage
+    from evaluation.metrics import retrieval_scores
+
+    rs = retrieval_scores(
+        evs, [prepare_passage(h.chunk.text, index.source_text(h.chunk.chunk_id)) for h in hits], rule=rule
+    )
+    return {
+        "id": case.id,
+        "kind": case.kind,
+        "scored_retrieval": True,
+        "evidence_count": len(evs),
+        "recall": rs["recall"],
+        "rr": rs["rr"],
+        "ndcg10": rs["ndcg10"],
+    }
 
 
 def main() -> int:

@@ -4,14 +4,12 @@ never read for a user without access, and an answer cites the neighbour that hol
 
 from __future__ import annotations
 
-import shutil
-
 import pytest
 
 from assistant import extractive
 from byraad.access import ANONYMOUS
 from byraad.types import Hit
-from tests.test_security import BYRAAD_MEMBER, CLOSED_77, QUESTIONS_77, RAADMAND, SAMPLE, norm, settings_for, surfaces
+from tests.test_security import BYRAAD_MEMBER, CLOSED_77, QUESTIONS_77, ingest_sample, norm, surfaces
 from vectorstore.filters import Filter
 
 
@@ -66,20 +64,7 @@ def replace_filter(flt: Filter, **kw) -> Filter:
 
 @pytest.fixture(scope="module")
 def sample(tmp_path_factory):
-    if not SAMPLE.exists():
-        pytest.skip("sample_corpus is absent")
-    from assistant.assistant import build_assistant
-    from ingest.pipeline import ingest_paths
-    from vectorstore.index import Index
-
-    base = tmp_path_factory.mktemp("sample")
-    corpus = base / "corpus"
-    shutil.copytree(SAMPLE, corpus)
-    (corpus / "referat-raadmandsmoede-2025-06-02.txt").write_text(RAADMAND, encoding="utf-8")
-    s = settings_for(base / "data")
-    ingest_paths([corpus], s, progress=False)
-    idx = Index(s)
-    asst = build_assistant(s, idx, environ={})
+    _, idx, asst = ingest_sample(tmp_path_factory.mktemp("sample"))
     yield idx, asst
     idx.close()
 

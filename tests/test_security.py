@@ -91,11 +91,10 @@ def norm(s: str) -> str:
 # ---------------------------------------------------------------- 10.1 context around a public citation
 
 
-@pytest.fixture(scope="module")
-def sample(tmp_path_factory):
+def ingest_sample(base: Path):
+    """The sample corpus plus the internal rådmandsmøde minutes, ingested under `base`: (settings, index, assistant)."""
     if not SAMPLE.exists():
         pytest.skip("sample_corpus is absent")
-    base = tmp_path_factory.mktemp("sample")
     corpus = base / "corpus"
     shutil.copytree(SAMPLE, corpus)
     # Internal material with a body of its own and the newest date: neither may show in an anonymous list.
@@ -105,7 +104,13 @@ def sample(tmp_path_factory):
     from assistant.assistant import build_assistant
 
     idx = Index(s)
-    asst = build_assistant(s, idx, environ={})
+    return s, idx, build_assistant(s, idx, environ={})
+
+
+@pytest.fixture(scope="module")
+def sample(tmp_path_factory):
+    base = tmp_path_factory.mktemp("sample")
+    s, idx, asst = ingest_sample(base)
     yield s, idx, asst, base
     idx.close()
 
