@@ -9,7 +9,16 @@ import pytest
 from assistant import extractive
 from byraad.access import ANONYMOUS
 from byraad.types import Hit
-from tests.test_security import BYRAAD_MEMBER, CLOSED_77, QUESTIONS_77, ingest_sample, norm, surfaces
+from tests.test_security import (
+    BYRAAD_MEMBER,
+    CLOSED_77,
+    MEETING_7,
+    QUESTIONS_77,
+    closed_between_chunks,
+    ingest_sample,
+    norm,
+    surfaces,
+)
 from vectorstore.filters import Filter
 
 
@@ -17,24 +26,9 @@ def test_neighbours_never_cross_a_hidden_chunk(tmp_path):
     """Index.neighbours on a hand-built index: public | closed | public in one item, and as plain neighbours."""
     from tests.test_retrieval import build_index, chunk
 
-    meet = dict(body="Byrådet", body_key="byraadet", meeting_date=20240425, meeting_start=0, item_no="7")
-    chunks = [
-        chunk("a", "d", "Offentlig indledning om grunden.", char_start=0, index=0, **meet),
-        chunk(
-            "b",
-            "d",
-            "Budgiver HEMMELIGFIRMA ApS bød 9.999.999 kr.",
-            char_start=100,
-            index=1,
-            access="closed:byraadet",
-            **meet,
-        ),  # fmt: skip
-        chunk("c", "d", "Godkendt.", char_start=200, index=2, **meet),
-        chunk("d2", "d", "Næste punkt, offentligt.", char_start=300, index=3, **{**meet, "item_no": "8"}),
-        chunk("x", "e", "Første offentlige afsnit.", char_start=0, index=0),
-        chunk("y", "e", "Lukket nabo HEMMELIGNABO.", char_start=100, index=1, access="closed"),
-        chunk("z", "e", "Sidste offentlige afsnit.", char_start=200, index=2),
-    ]
+    chunks = closed_between_chunks(
+        chunk("d2", "d", "Næste punkt, offentligt.", char_start=300, index=3, **{**MEETING_7, "item_no": "8"})
+    )
     _, idx = build_index(tmp_path, chunks)
     try:
         public = Filter(access=("public",))

@@ -148,13 +148,13 @@ def test_closed_item_text_is_indexed_and_shown_to_its_committee(sample, tmp_path
     assert asst.retriever.context(closed.chunk_id, ANONYMOUS) == ""
 
 
-def test_context_never_crosses_a_hidden_chunk(tmp_path):
-    """Index.context on a hand-built index: public | closed | public in one item and as plain neighbours."""
-    from tests.test_retrieval import build_index, chunk
-    from vectorstore.filters import Filter
+def closed_between_chunks(*extra):
+    """A hand-built corpus: public | closed | public in one agenda item (document d, item 7), then `extra`, then the
+    same as plain neighbours without an item (document e)."""
+    from tests.test_retrieval import chunk
 
-    meet = dict(body="Byrådet", body_key="byraadet", meeting_date=20240425, meeting_start=0, item_no="7")
-    chunks = [
+    meet = dict(MEETING_7)
+    return [
         chunk("a", "d", "Offentlig indledning om grunden.", char_start=0, index=0, **meet),
         chunk(
             "b",
@@ -166,10 +166,22 @@ def test_context_never_crosses_a_hidden_chunk(tmp_path):
             **meet,
         ),
         chunk("c", "d", "Godkendt.", char_start=200, index=2, **meet),
+        *extra,
         chunk("x", "e", "Første offentlige afsnit.", char_start=0, index=0),
         chunk("y", "e", "Lukket nabo HEMMELIGNABO.", char_start=100, index=1, access="closed"),
         chunk("z", "e", "Sidste offentlige afsnit.", char_start=200, index=2),
     ]
+
+
+MEETING_7 = dict(body="Byrådet", body_key="byraadet", meeting_date=20240425, meeting_start=0, item_no="7")
+
+
+def test_context_never_crosses_a_hidden_chunk(tmp_path):
+    """Index.context on a hand-built index: public | closed | public in one item and as plain neighbours."""
+    from tests.test_retrieval import build_index
+    from vectorstore.filters import Filter
+
+    chunks = closed_between_chunks()
     _, idx = build_index(tmp_path, chunks)
     public = Filter(access=("public",))
     text, used = idx.context("c", public)
