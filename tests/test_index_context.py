@@ -24,7 +24,7 @@ def test_context_siblings_are_the_catalogs_in_order_and_follow_changes(tmp_path)
     idx = Index(s)
     try:
         gen, chunks, _ = idx._current()
-        order = idx._doc_chunks(gen, chunks)
+        order = idx._sibling_table(chunks)[1]
         docs = {c.doc_id for c in chunks.values()}
         assert len(docs) > 3 and set(order) == docs
         for doc in docs:
@@ -55,7 +55,7 @@ def test_context_siblings_are_the_catalogs_in_order_and_follow_changes(tmp_path)
         gen2, chunks2, _ = idx._current()
         assert gen2 != gen
         new = next(c for c in chunks2.values() if "KONTEKSTPRØVE" in c.text)
-        assert idx._doc_chunks(gen2, chunks2)[new.doc_id] == [c.chunk_id for c in idx.catalog.chunks(doc_id=new.doc_id)]
+        assert idx._sibling_table(chunks2)[1][new.doc_id] == [c.chunk_id for c in idx.catalog.chunks(doc_id=new.doc_id)]
         assert "KONTEKSTPRØVE" in idx.context(new.chunk_id, Filter())[0]
     finally:
         idx.close()

@@ -663,31 +663,17 @@ class Index:
         filter does not admit, so text a user may not see never joins the context. Returns (text, chunk ids used);
         ("", []) when the chunk itself is not admitted or unknown. This is the one way to read a chunk's
         surroundings (chat context, saved conversations, feedback, exports all take their text from it)."""
-        gen, chunks, _ = self._current()
+        _, chunks, _ = self._current()
         chunk = chunks.get(chunk_id)
         if chunk is None or not flt.matches(chunk.meta):
             return "", []
-        siblings = [chunks[cid] for cid in self._doc_chunks(gen, chunks).get(chunk.doc_id, ())]
-        pos = next((i for i, c in enumerate(siblings) if c.chunk_id == chunk_id), None)
-        if pos is None:
+        span = self._admitted_span(chunks, chunk, flt, reach, reach, unit=True)
+        if span is None:
             return "", []
-        m = chunk.meta
-
-        def ok(i: int, unit: bool) -> bool:
-            return (
-                0 <= i < len(siblings)
-                and flt.matches(siblings[i].meta)
-                and (not unit or _same_unit(m, siblings[i].meta))
-            )
-
-        lo = hi = pos
-        while ok(lo - 1, True) and pos - lo < reach:
-            lo -= 1
-        while ok(hi + 1, True) and hi - pos < reach:
-            hi += 1
+        ids, lo, _, hi = span
         if lo == hi:  # no unit to widen to: one admitted neighbour on each side
-            lo, hi = (pos - 1 if ok(pos - 1, False) else pos), (pos + 1 if ok(pos + 1, False) else pos)
-        used = siblings[lo : hi + 1]
+            _, lo, _, hi = self._admitted_span(chunks, chunk, flt, 1, 1, unit=False) or span
+        used = [chunks[cid] for cid in ids[lo : hi + 1]]
         # The repaired text, each character once: overlapping chunks do not repeat their shared sentences.
         text, (at, _) = stitch(list(used), chunk_id)
         if len(text) > max_chars:
@@ -709,30 +695,43 @@ class Index:
         chunk = chunks.get(chunk_id)
         if chunk is None or not flt.matches(chunk.meta):
             return []
-        _, order, at = self._sibling_table(chunks)
-        siblings = order.get(chunk.doc_id, ())
-        pos = at.get(chunk_id)
-        if pos is None:
+        span = self._admitted_span(chunks, chunk, flt, before, after, unit)
+        if span is None:
             return []
-        out: list[Chunk] = []
-        for step, reach in ((-1, before), (1, after)):
-            i = pos + step
-            while 0 <= i < len(siblings) and abs(i - pos) <= reach:
-                c = chunks[siblings[i]]
-                if not flt.matches(c.meta) or (unit and not _same_unit(chunk.meta, c.meta)):
-                    break
-                out.append(c)
-                i += step
-        return sorted(out, key=lambda c: at[c.chunk_id])
+        ids, lo, pos, hi = span
+        return [chunks[cid] for cid in ids[lo:pos] + ids[pos + 1 : hi + 1]]
 
-    def _doc_chunks(self, gen: int, chunks: dict[str, Chunk]) -> dict[str, list[str]]:
-        """Each document's chunk ids in document order, from the cached chunks of generation `gen` (which the
-        catalog lists by document, then position): a cited chunk's surroundings without reading the catalog.
-        Cached per chunk table (a snapshot served with documents withdrawn is a table of its own)."""
-        return self._sibling_table(chunks)[1]
+    def _admitted_span(
+        self, chunks: dict[str, Chunk], chunk: Chunk, flt: Filter, before: int, after: int, unit: bool
+    ) -> tuple[list[str], int, int, int] | None:
+        """(its document's chunk ids in order, lo, pos, hi): the chunk's position `pos` and the run ids[lo..hi] around
+        it of up to `before` / `after` chunks either side, widened one chunk at a time and stopping at the first chunk
+        `flt` (with access) does not admit or, with `unit`, of another agenda item or section (a chunk of neither then
+        has none). None when the chunk is not in its document's list. `context` and `neighbours` read through this."""
+        _, order, at = self._sibling_table(chunks)
+        ids = order.get(chunk.doc_id, [])
+        pos = at.get(chunk.chunk_id)
+        if pos is None:
+            return None
+
+        def ok(i: int) -> bool:
+            return (
+                0 <= i < len(ids)
+                and flt.matches(chunks[ids[i]].meta)
+                and (not unit or _same_unit(chunk.meta, chunks[ids[i]].meta))
+            )
+
+        lo = hi = pos
+        while pos - lo < before and ok(lo - 1):
+            lo -= 1
+        while hi - pos < after and ok(hi + 1):
+            hi += 1
+        return ids, lo, pos, hi
 
     def _sibling_table(self, chunks: dict[str, Chunk]) -> tuple[Any, dict[str, list[str]], dict[str, int]]:
-        """(chunks, doc id → chunk ids in document order, chunk id → its position there), cached per chunk table."""
+        """(chunks, doc id → chunk ids in document order, chunk id → its position there): a cited chunk's
+        surroundings without reading the catalog (which lists the chunks by document, then position). Cached per chunk
+        table (a snapshot served with documents withdrawn is a table of its own)."""
         st = self._siblings
         if st is None or st[0] is not chunks:
             order: dict[str, list[str]] = {}
