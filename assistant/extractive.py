@@ -592,7 +592,8 @@ def compose(
     )
     anchor = need[0] if need else max(chosen, key=lambda c: (c.score, -c.key))  # the sentence that answers
     keys = list(dict.fromkeys(c.key for c in chosen))
-    signals = _signals(question, hits, keys, anchor, cands, sims, idf) | {"typed": float(bool(answered))}
+    missing_names = _missing_names(question, [hits[k - 1] for k in keys])  # in none of the quoted passages
+    signals = _signals(question, hits, keys, anchor, cands, sims, idf, missing_names) | {"typed": float(bool(answered))}
     if untyped and not answerable.talks_around(signals):
         # … and the best sentence is not about it either (answerable.talks_around): nothing to say.
         return Composed("", confidence=confidence, reason="ingen sætning af den type, spørgsmålet spørger efter")
@@ -630,7 +631,7 @@ def compose(
         signals.get("sim", 1.0) < NAME_SIM or (answerable.ABSENT_NAMES and "sim" in signals and signals["names_absent"])
     )
     if named_off and not missing and answerable.PART_NAMES and len(qparts) > 1:
-        gone = set(_missing_names(question, [hits[k - 1] for k in keys]))
+        gone = set(missing_names)
         lacking = [p for p, _ in qparts if gone & set(_names(p))]
         if 0 < len(lacking) < len(qparts):
             missing.extend(_indirect(p) for p in lacking)
@@ -889,8 +890,10 @@ def _signals(
     cands: Sequence[_Cand],
     sims: Mapping[str, float] | None,
     idf: Callable[[set[str]], Mapping[str, float]] | None,
+    missing_names: Sequence[str],
 ) -> dict[str, float]:
-    """What says whether the answer is about the question's focus: the IDF-weighted share of the question's topic
+    """What says whether the answer is about the question's focus (`missing_names`: the question's names and years
+    that none of the quoted passages mentions, `_missing_names`): the IDF-weighted share of the question's topic
     words found in the quoted passages (`focus_passage`) and in the answering sentence with the one before it
     (`focus_sentence`), whether the rarest topic word is missing from the quoted passages (`rarest_missing`), and the
     answering sentence's similarity by meaning (`sim`, raw cosine; `sim_best` the best of all candidates)."""
@@ -900,7 +903,6 @@ def _signals(
     prev = [c for c in cands if c.key == anchor.key and c.pos < anchor.pos and not c.field]
     near = anchor.toks | (max(prev, key=lambda c: c.pos).toks if prev else frozenset())
     rarest = answerable.rarest(focus, w)
-    missing_names = _missing_names(question, [hits[k - 1] for k in keys])
     missing_near = _not_near(question, anchor, cands, hits)
     out = {
         "focus_passage": answerable.weighted_share(focus, passage, w),

@@ -56,6 +56,18 @@ def parse_grid(text: str) -> dict[str, list[Any]]:
     return out
 
 
+def answerer_modules(names) -> dict[str, Any]:
+    """The module holding each named constant (assistant.extractive or assistant.answerable); None when neither does."""
+    from assistant import answerable, extractive
+
+    return {k: next((m for m in (extractive, answerable) if hasattr(m, k)), None) for k in names}
+
+
+def set_constant(module: Any, name: str, value: Any, default: Any) -> None:
+    """Set an answerer constant, a parsed number or boolean taking the type of its default (0.0 → 0 for an int)."""
+    setattr(module, name, type(default)(value) if isinstance(default, (int, float, bool)) else value)
+
+
 def configs(grid: dict[str, list[Any]], one_at_a_time: bool) -> list[dict[str, Any]]:
     """The settings to answer at: the defaults ({}) first, then every combination (or each value alone)."""
     if one_at_a_time:
@@ -65,7 +77,6 @@ def configs(grid: dict[str, list[Any]], one_at_a_time: bool) -> list[dict[str, A
 
 
 def main() -> int:
-    from assistant import answerable, extractive
     from byraad.access import User
 
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -76,7 +87,7 @@ def main() -> int:
     ap.add_argument("--out", default="")
     args = ap.parse_args()
     grid = parse_grid(args.grid)
-    module = {k: next((m for m in (extractive, answerable) if hasattr(m, k)), None) for k in grid}
+    module = answerer_modules(grid)
     unknown = [k for k, m in module.items() if m is None]
     if unknown:
         ap.error(f"no such constant in assistant.extractive or assistant.answerable: {', '.join(unknown)}")
@@ -91,7 +102,7 @@ def main() -> int:
     results = []
     for cfg in configs(grid, args.one_at_a_time):
         for k, v in {**defaults, **cfg}.items():
-            setattr(module[k], k, type(defaults[k])(v) if isinstance(defaults[k], (int, float, bool)) else v)
+            set_constant(module[k], k, v, defaults[k])
         row: dict[str, Any] = {"config": cfg or "defaults"}
         for name, halves, rule, cases in sets:
             rows = [

@@ -574,16 +574,14 @@ def main() -> int:
     from byraad.access import User
     from evaluation.metrics import answer_correct, names_missing
 
-    from answer_sweep import parse_grid
+    from answer_sweep import answerer_modules, parse_grid, set_constant
 
-    from assistant import answerable
-
-    for k, vs in parse_grid(args.settings).items():
-        module = next((m for m in (extractive, answerable) if hasattr(m, k)), None)
-        if module is None:
+    settings = parse_grid(args.settings)
+    module = answerer_modules(settings)
+    for k, vs in settings.items():
+        if module[k] is None:
             ap.error(f"no such constant in assistant.extractive or assistant.answerable: {k}")
-        kept = getattr(module, k)
-        setattr(module, k, type(kept)(vs[0]) if isinstance(kept, (int, float, bool)) else vs[0])
+        set_constant(module[k], k, vs[0], getattr(module[k], k))
     assistant, index = build(args.data_dir, "extractive")
     council = User("eval-byraadsmedlem", ("byraadsmedlem",))
     seen: dict[str, Any] = {}

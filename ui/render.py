@@ -222,8 +222,9 @@ def source_line(s: Mapping[str, Any]) -> str:
 
 
 def meeting_date_text(s: Mapping[str, Any]) -> str:
-    """The meeting date in words; "udateret møde" (the word answers use too) for a meeting whose date is not written; "" for a document that
-    is no meeting (a report, the handbook) — having no meeting date is normal for those, not a warning."""
+    """The meeting date in words; "udateret møde" (the word answers use too) for a meeting whose date is not
+    written; "" for a document that is no meeting (a report, the handbook) — having no meeting date is normal for
+    those, not a warning."""
     if s.get("meeting_date"):
         return format_date(s["meeting_date"])
     if s.get("kind") in ("agenda", "minutes") or s.get("item_no") or s.get("body"):
