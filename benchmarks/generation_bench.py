@@ -97,6 +97,9 @@ def main() -> None:
                 ret.sentences._reuse = kept
             if ret.sparse is not None:
                 out["sparse_matrix"] = timed(lambda: ret.sparse._build(chunks, cols))
+                kept, ret.sparse._reuse = ret.sparse._reuse, None  # and without the last build's rows (session 11)
+                out["sparse_matrix_from_scratch"] = timed(lambda: ret.sparse._build(chunks, cols))
+                ret.sparse._reuse = kept
             return out
 
         got: dict[str, list[tuple[float, float]]] = {}

@@ -227,3 +227,67 @@ def test_a_failing_sparse_encoding_fails_the_question_as_before(tmp_path):
     with pytest.raises(RuntimeError, match="sparse encoding failed"):
         r.search("busbanen på randersvej", 3, PUBLIC)
     assert r._pending == {} and r._queries == {}
+
+
+def test_a_new_generations_matrix_reads_only_new_texts_and_is_the_same_as_from_scratch(tmp_path):
+    """The sparse matrix of a new catalog generation takes the unchanged chunks' rows from the last build and reads
+    from the store only the new texts; the matrix is the one a build from scratch makes, bit for bit, and a closed
+    chunk is still never scored for an anonymous (public) question."""
+    from tests.test_sentence_rank import _add
+
+    sw = SparseWords()
+    s, idx = builders.index_with(tmp_path, corpus(), vectors=sw)
+    fill(idx, s)
+    ranker = make_ranker(idx, s)
+    assert ranker.active  # built once: its rows are kept for the next build
+    new = [
+        chunk("new0", "lukket tillæg om busbanen på randersvej", access="closed:byraadet"),
+        chunk("new1", "ny sag om randersvej og cykelstien"),
+        chunk("new2", "skolen i gellerup får ny gymnastiksal"),  # a text the last build had (another chunk's)
+    ]
+    _add(idx, new)
+    fill(idx, s)
+    read: list[bytes] = []
+    get = SparseStore.get
+
+    def spy(store, keys):
+        read.extend(keys)
+        return get(store, keys)
+
+    SparseStore.get = spy
+    try:
+        again = ranker._matrix()
+    finally:
+        SparseStore.get = get
+    assert len(read) == 2  # the two texts the last build did not have, not the whole store
+    fresh = make_ranker(idx, s)._matrix()
+    assert again[0] is fresh[0] and fresh[1] is not again[1]  # the same snapshot's columns, built apart
+    for a, b in zip(again[1:], fresh[1:]):
+        assert a.dtype == b.dtype and a.tobytes() == b.tobytes()
+    public = Filter(access=("public",))
+    for q in ("busbanen på randersvej tillæg", "gymnastiksal i gellerup", "cykelstien randersvej"):
+        got = ranker.search(q, 10, public)
+        assert got == make_ranker(idx, s).search(q, 10, public)
+        assert not {"closed", "new0"} & {c for c, _ in got}
+    both = ranker.search("busbanen på randersvej tillæg", 10, Filter(access=("public", "closed:byraadet")))
+    assert {"closed", "new0"} <= {c for c, _ in both}  # there, for those who may see them
+    anonymous = Retriever(idx, s).retrieve("lukket tillæg om busbanen på randersvej", None, k=10)
+    assert not {"closed", "new0"} & {h.chunk.chunk_id for h in anonymous.hits}
+
+
+def test_a_store_that_went_back_is_read_whole_again(tmp_path):
+    sw = SparseWords()
+    s, idx = builders.index_with(tmp_path, corpus(), vectors=sw)
+    fill(idx, s)
+    ranker = make_ranker(idx, s)
+    assert ranker.active
+    gen, *rest = ranker._reuse
+    ranker._reuse = (gen + 5, *rest)  # built at a later store generation than the store now says
+    read: list[bytes] = []
+    get = SparseStore.get
+    SparseStore.get = lambda store, keys: read.extend(keys) or get(store, keys)
+    try:
+        ranker._build(idx.all_chunks(), idx.columns())
+    finally:
+        SparseStore.get = get
+    assert len(read) == 3  # every distinct text again
