@@ -298,6 +298,7 @@ class Ingest:
         self.settings, self.folders, self.scratch = settings, folders, scratch
         self.proc: subprocess.Popen | None = None
         self.runs = 0
+        self.nice_seen: set[int] = set()
         self.log = scratch / "ingest.log"
         self.served = served
         self.busy = False
@@ -383,6 +384,11 @@ class Ingest:
     def pause(self) -> None:
         with self._lock:
             self.busy = False
+            if self.proc is not None and self.proc.poll() is None:
+                try:  # the nice value the ingest ran at (byraad ingest lowers its own on start)
+                    self.nice_seen.add(os.getpriority(os.PRIO_PROCESS, self.proc.pid))
+                except OSError:
+                    pass
             self._signal(signal.SIGSTOP)
 
     def stop(self) -> None:
@@ -731,6 +737,7 @@ def main() -> None:
             "into": args.into,
             "head_start_s": args.head_start_s,
             "runs_started": ingest.runs,
+            "nice_seen": sorted(ingest.nice_seen),
             "command": f"ui.admin.ingest_command (byraad ingest, role ingest, nice {settings.ingest_nice}), "
             + ("the app's embedding cache, add/remove runs in turn" if args.into == "served" else "no embedding cache"),
         },
