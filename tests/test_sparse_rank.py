@@ -291,3 +291,16 @@ def test_a_store_that_went_back_is_read_whole_again(tmp_path):
     finally:
         SparseStore.get = get
     assert len(read) == 3  # every distinct text again
+
+
+def test_too_many_chunks_turn_the_list_off_and_drop_the_kept_rows(tmp_path, monkeypatch):
+    from assistant import sparse_rank
+
+    sw = SparseWords()
+    s, idx = builders.index_with(tmp_path, corpus(), vectors=sw)
+    fill(idx, s)
+    ranker = make_ranker(idx, s)
+    assert ranker.active and ranker._reuse is not None
+    monkeypatch.setattr(sparse_rank, "MAX_CHUNKS", 2)
+    assert ranker._build(idx.all_chunks(), idx.columns()) == (None, None, None, None)
+    assert ranker._reuse is None
