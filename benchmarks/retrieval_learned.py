@@ -23,13 +23,15 @@ cosine (title list) minus the best candidate's; the cover share (cover list); wh
 of answer and the chunk has / has no sentence that can hold one (assistant/question_kinds.py); the share of the
 candidates from the same document and from the same unit (document + header); first of its unit among the
 candidates; first chunk of its unit in the document; log length in words; the chunk type (meeting header, decision,
-item, section); inside the question's date window; of the case the question names; how many lists found it.
+item, section); inside the question's date window; of the case the question names; how many lists found it; the
+dense and best-sentence cosine against the best of its own unit among the candidates.
 
-**Model.** A linear score over standardised features, fitted by L2-regularised logistic regression on pairs (a
-candidate with evidence against one without, in the same case; each case weighs the same), or by coordinate ascent
-on question-units starting from that fit. Candidates are reordered by the score (ties keep the fused order) and
-handed to `select`. Reported per set and half: r@1 / r@5 / r@10, MRR, both parts in the top 10, question-units (r@1 +
-r@5 + r@10 summed over the cases), for the current order (`now`) and each model:
+**Model.** A linear score over standardised features, fitted by L2-regularised logistic regression on pairs (`lr-`: a
+candidate with evidence against one without, in the same case; each case weighs the same), by coordinate ascent on
+question-units starting from that fit (`ca-`), or by a listwise softmax loss (`ln-`); `-top10`: only the first 10
+candidates reordered. Candidates are reordered by the score (ties keep the fused order) and handed to `select`.
+Reported per set and half: r@1 / r@5 / r@10, MRR, both parts in the top 10, question-units (r@1 + r@5 + r@10
+summed over the cases), for the current order (`now`) and each model:
 
 - `cv`: the tune halves pooled (shared + sources), leave-one-document-out (a case's document = its first source
   file, as evaluation/splits.py): each document's cases scored by a model fitted on the other tune documents;
@@ -82,6 +84,8 @@ FEATURES = (
     "date_window",
     "case_match",
     "n_lists",
+    "dense_unit_gap",
+    "sentence_unit_gap",
 )
 # Feature groups for the model grid: the lists' evidence only, and everything.
 LIST_FEATURES = FEATURES[:12]
@@ -236,6 +240,13 @@ def features(ctx: Context, query, lists, head) -> np.ndarray:
             row[col["date_window"]] = 1.0 if isinstance(d, int) and lo <= d <= hi else 0.0
         row[col["case_match"]] = 1.0 if cid in case_ids else 0.0
         row[col["n_lists"]] = sum(1 for rank in ranks if cid in rank) / 4.0
+    # Against the best of its own unit among the candidates (0 for the best, or alone): what sets a sibling apart.
+    unit_of = [(h.chunk.doc_id, h.chunk.meta.get("header") or "") for h in head]
+    for name, vals in (("dense_unit_gap", dg), ("sentence_unit_gap", sg)):
+        best: dict = {}
+        for u, v in zip(unit_of, vals):
+            best[u] = max(best.get(u, v), v)
+        X[:, col[name]] = [v - best[u] for u, v in zip(unit_of, vals)]
     return X
 
 
@@ -393,46 +404,80 @@ def fit_pairwise(cases: list[dict], cols: list[int], lam: float) -> tuple[np.nda
     return w, mu, sd
 
 
-def scores_of(case: dict, cols: list[int], model) -> np.ndarray:
+def fit_listwise(cases: list[dict], cols: list[int], lam: float, steps: int = 400) -> tuple:
+    """(weights, mean, std): L2-regularised listwise softmax loss (per case, −mean log-probability of its evidence
+    candidates under a softmax over its candidates), by gradient descent with a fixed step over standardised
+    features."""
+    X = np.concatenate([np.asarray(c["X"], np.float64)[:, cols] for c in cases])
+    mu, sd = X.mean(axis=0), X.std(axis=0)
+    sd[sd < 1e-9] = 1.0
+    data = []
+    for c in cases:
+        t = np.asarray([1.0 if p else 0.0 for p in c["parts"]])
+        if 0 < t.sum() < len(t):
+            data.append(((np.asarray(c["X"], np.float64)[:, cols] - mu) / sd, t / t.sum()))
+    w = np.zeros(len(cols))
+    for _ in range(steps):
+        g = lam * w
+        for Z, t in data:
+            z = Z @ w
+            p = np.exp(z - z.max())
+            p /= p.sum()
+            g += Z.T @ (p - t) / max(len(data), 1)
+        w -= 0.5 * g
+    return w, mu, sd
+
+
+def scores_of(case: dict, cols: list[int], model, top: int = DEPTH) -> np.ndarray:
+    """The learned score of each candidate; with `top` < DEPTH only the first `top` are reordered (the rest keep
+    their places after them)."""
     w, mu, sd = model
-    return ((np.asarray(case["X"], np.float64)[:, cols] - mu) / sd) @ w
+    s = ((np.asarray(case["X"], np.float64)[:, cols] - mu) / sd) @ w
+    if top < len(s):
+        s = s.copy()
+        s[top:] = s[:top].min() - 1.0 - np.arange(len(s) - top)
+    return s
 
 
-def units_of(cases: list[dict], cols: list[int], model) -> float:
+def units_of(cases: list[dict], cols: list[int], model, top: int = DEPTH) -> float:
     return sum(
-        (lambda s: s["r1"] + s["r5"] + s["r10"])(case_scores(c, order_by(scores_of(c, cols, model)))) for c in cases
+        (lambda s: s["r1"] + s["r5"] + s["r10"])(case_scores(c, order_by(scores_of(c, cols, model, top))))
+        for c in cases
     )
 
 
-def coordinate_ascent(cases: list[dict], cols: list[int], start, rounds: int = 2) -> tuple:
+def coordinate_ascent(cases: list[dict], cols: list[int], start, top: int = DEPTH, rounds: int = 2) -> tuple:
     """Coordinate ascent on question-units from `start` (weights over standardised features): each weight in turn
     tried at a few multiples/offsets, the best kept when it gains (ties keep the weight)."""
     w, mu, sd = start
     w = w.copy()
-    best = units_of(cases, cols, (w, mu, sd))
+    best = units_of(cases, cols, (w, mu, sd), top)
     scale = max(float(np.abs(w).max()), 1e-3)
     for _ in range(rounds):
         for j in range(len(w)):
             for delta in (-1.0, -0.5, -0.25, 0.25, 0.5, 1.0):
                 trial = w.copy()
                 trial[j] += delta * scale
-                u = units_of(cases, cols, (trial, mu, sd))
+                u = units_of(cases, cols, (trial, mu, sd), top)
                 if u > best + 1e-9:
                     best, w = u, trial
     return w, mu, sd
 
 
 def train(cases: list[dict], cols: list[int], spec: dict):
-    model = fit_pairwise(cases, cols, spec["lam"])
+    fit = fit_listwise if spec.get("loss") == "list" else fit_pairwise
+    model = fit(cases, cols, spec["lam"])
     if spec.get("ascent"):
-        model = coordinate_ascent(cases, cols, model)
+        model = coordinate_ascent(cases, cols, model, spec.get("top", DEPTH))
     return model
 
 
 MODELS = {
-    # name: feature set and regularisation (λ on the mean pair loss per case)
+    # name: feature set, regularisation (λ on the mean pair loss per case), candidates reordered (top)
     **{f"lr-all-{lam}": {"feats": "all", "lam": lam} for lam in (0.01, 0.1, 1.0)},
     **{f"lr-lists-{lam}": {"feats": "lists", "lam": lam} for lam in (0.01, 0.1, 1.0)},
+    **{f"lr-all-{lam}-top10": {"feats": "all", "lam": lam, "top": 10} for lam in (0.1, 1.0)},
+    **{f"ln-all-{lam}": {"feats": "all", "lam": lam, "loss": "list"} for lam in (0.01, 0.1)},
     "ca-all-0.1": {"feats": "all", "lam": 0.1, "ascent": True},
 }
 
@@ -457,6 +502,7 @@ def evaluate(dump: list[dict], models: dict) -> dict:
     out["models"]["now"] = {h: summary(cs, now) for h, cs in halves.items()}
     for name, spec in models.items():
         cols = columns(spec)
+        top = spec.get("top", DEPTH)
         t0 = time.time()
         cv_orders = dict(now)
         for g in groups:  # leave one tune document out
@@ -464,9 +510,9 @@ def evaluate(dump: list[dict], models: dict) -> dict:
             model = train(train_cases, cols, spec)
             for c in tune:
                 if c["group"] == g:
-                    cv_orders[c["id"]] = order_by(scores_of(c, cols, model))
+                    cv_orders[c["id"]] = order_by(scores_of(c, cols, model, top))
         model = train(tune, cols, spec)
-        fit_orders = {c["id"]: order_by(scores_of(c, cols, model)) for c in dump}
+        fit_orders = {c["id"]: order_by(scores_of(c, cols, model, top)) for c in dump}
         entry = {}
         for h, cs in halves.items():
             entry[h] = summary(cs, fit_orders)

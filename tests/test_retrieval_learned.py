@@ -97,3 +97,11 @@ def test_features_read_the_lists_the_app_fused(tmp_path):
     assert f["kind_holds"] == [0.0, 1.0, 0.0] and f["kind_lacks"] == [1.0, 0.0, 1.0]  # "Hvornår": a date
     assert f["unit_best"] == [1.0, 0.0, 1.0] and f["unit_first"] == [0.0, 1.0, 1.0]
     assert f["doc_share"] == [2 / 3, 2 / 3, 1 / 3] and f["type_section"] == [0.0, 0.0, 1.0]
+
+
+def test_the_listwise_fit_learns_it_too():
+    m = _module()
+    cases = [_case(f"t{i}", good=11 - i % 3, group=f"g{i % 3}") for i in range(9)]
+    cols = m.columns({"feats": "all"})
+    model = m.fit_listwise(cases, cols, 0.01)
+    assert m.case_scores(cases[1], m.order_by(m.scores_of(cases[1], cols, model)))["r1"] == 1.0
