@@ -35,7 +35,12 @@ summed over the cases), for the current order (`now`) and each model:
 
 - `cv`: the tune halves pooled (shared + sources), leave-one-document-out (a case's document = its first source
   file, as evaluation/splits.py): each document's cases scored by a model fitted on the other tune documents;
-- `fit`: fitted on all tune cases, evaluated on the check halves and the external set (check only; never fitted to).
+- `fit`: fitted on all tune cases, evaluated on the check halves and the external set (check only; never fitted to);
+  on the tune halves themselves this is the in-sample figure (reported beside the cross-validated one);
+- `cv by case`: for contrast, 5 folds of tune cases (every 5th case by set and id), so a held-out case's document
+  is also in training (the optimistic estimate that the document split guards against).
+
+`oracle`: the candidates with evidence first (the ceiling of any reordering of these 40).
 
 Writes benchmarks/results/retrieval-learned-<label>.json (figures, weights, per-case recalls where they differ).
 """
@@ -57,6 +62,7 @@ from retrieval_sets import SHARED, save_results  # noqa: E402
 
 DEPTH = 40  # distinct fused candidates per question (the second stage's RERANK_DEPTH)
 K = 10
+CASE_FOLDS = 5  # the contrast cross-validation by case (not by document)
 FEATURES = (
     "fused_rrf",
     "fused_rel",
@@ -364,14 +370,15 @@ def summary(cases: list[dict], orders: dict[str, list[int]]) -> dict:
     return out
 
 
-def pairs(cases: list[dict], cols: list[int]) -> tuple[np.ndarray, np.ndarray]:
-    """Difference vectors (evidence − no evidence) of every pair in each case, and a weight per pair so that each
-    case weighs 1 in all."""
+def pairs(cases: list[dict], cols: list[int], neg_top: int = DEPTH) -> tuple[np.ndarray, np.ndarray]:
+    """Difference vectors (evidence − no evidence) of every pair in each case (with `neg_top`, only against the
+    candidates without evidence among the fused first `neg_top`: those that take the places), and a weight per pair
+    so that each case weighs 1 in all."""
     diffs, weights = [], []
     for c in cases:
         X = np.asarray(c["X"], np.float64)[:, cols]
         pos = [i for i, p in enumerate(c["parts"]) if p]
-        neg = [i for i, p in enumerate(c["parts"]) if not p]
+        neg = [i for i, p in enumerate(c["parts"]) if not p and i < neg_top]
         if not pos or not neg:
             continue
         d = (X[pos][:, None, :] - X[neg][None, :, :]).reshape(-1, len(cols))
@@ -382,21 +389,25 @@ def pairs(cases: list[dict], cols: list[int]) -> tuple[np.ndarray, np.ndarray]:
     return np.concatenate(diffs), np.concatenate(weights)
 
 
-def fit_pairwise(cases: list[dict], cols: list[int], lam: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def fit_pairwise(
+    cases: list[dict], cols: list[int], lam: float, free: tuple[str, ...] = (), neg_top: int = DEPTH
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(weights over standardised features, mean, std): L2-regularised logistic regression on pair differences
-    (no intercept; Newton steps)."""
+    (no intercept; Newton steps). Features named in `free` are not penalised: with the fused score free, a large λ
+    shrinks the model towards the current order rather than towards ties."""
     X = np.concatenate([np.asarray(c["X"], np.float64)[:, cols] for c in cases])
     mu, sd = X.mean(axis=0), X.std(axis=0)
     sd[sd < 1e-9] = 1.0
-    D, w8 = pairs(cases, cols)
+    D, w8 = pairs(cases, cols, neg_top)
     D = D / sd  # differences: the mean cancels
     w = np.zeros(len(cols))
     ncase = max(len(cases), 1)
+    pen = np.asarray([1e-6 if FEATURES[j] in free else lam for j in cols])
     for _ in range(50):
         z = D @ w
         p = 1.0 / (1.0 + np.exp(-z))
-        g = -(D * (w8 * (1 - p))[:, None]).sum(axis=0) / ncase + lam * w
-        h = (D * (w8 * p * (1 - p))[:, None]).T @ D / ncase + lam * np.eye(len(cols))
+        g = -(D * (w8 * (1 - p))[:, None]).sum(axis=0) / ncase + pen * w
+        h = (D * (w8 * p * (1 - p))[:, None]).T @ D / ncase + np.diag(pen)
         step = np.linalg.solve(h, g)
         w -= step
         if np.abs(step).max() < 1e-8:
@@ -465,8 +476,10 @@ def coordinate_ascent(cases: list[dict], cols: list[int], start, top: int = DEPT
 
 
 def train(cases: list[dict], cols: list[int], spec: dict):
-    fit = fit_listwise if spec.get("loss") == "list" else fit_pairwise
-    model = fit(cases, cols, spec["lam"])
+    if spec.get("loss") == "list":
+        model = fit_listwise(cases, cols, spec["lam"])
+    else:
+        model = fit_pairwise(cases, cols, spec["lam"], tuple(spec.get("free", ())), spec.get("neg_top", DEPTH))
     if spec.get("ascent"):
         model = coordinate_ascent(cases, cols, model, spec.get("top", DEPTH))
     return model
@@ -478,6 +491,11 @@ MODELS = {
     **{f"lr-lists-{lam}": {"feats": "lists", "lam": lam} for lam in (0.01, 0.1, 1.0)},
     **{f"lr-all-{lam}-top10": {"feats": "all", "lam": lam, "top": 10} for lam in (0.1, 1.0)},
     **{f"ln-all-{lam}": {"feats": "all", "lam": lam, "loss": "list"} for lam in (0.01, 0.1)},
+    # the fused score unpenalised: λ → ∞ is the current order
+    **{f"lrb-all-{lam}": {"feats": "all", "lam": lam, "free": ("fused_rel",)} for lam in (0.1, 1.0, 10.0)},
+    **{f"lrb-lists-{lam}": {"feats": "lists", "lam": lam, "free": ("fused_rel",)} for lam in (0.1, 1.0, 10.0)},
+    # pairs against the candidates that take the first places only
+    **{f"lrb-all-{lam}-neg5": {"feats": "all", "lam": lam, "free": ("fused_rel",), "neg_top": 5} for lam in (0.1, 1.0)},
     "ca-all-0.1": {"feats": "all", "lam": 0.1, "ascent": True},
 }
 
@@ -500,6 +518,9 @@ def evaluate(dump: list[dict], models: dict) -> dict:
     }
     out: dict = {"groups": groups, "models": {}}
     out["models"]["now"] = {h: summary(cs, now) for h, cs in halves.items()}
+    # The ceiling of any reordering of these candidates: those with evidence first (then the per-document cap).
+    best = {c["id"]: sorted(range(len(c["parts"])), key=lambda i: (not c["parts"][i], i)) for c in dump}
+    out["oracle"] = {h: summary(cs, best) for h, cs in halves.items()}
     for name, spec in models.items():
         cols = columns(spec)
         top = spec.get("top", DEPTH)
@@ -511,6 +532,13 @@ def evaluate(dump: list[dict], models: dict) -> dict:
             for c in tune:
                 if c["group"] == g:
                     cv_orders[c["id"]] = order_by(scores_of(c, cols, model, top))
+        fold = {c["id"]: i % CASE_FOLDS for i, c in enumerate(sorted(tune, key=lambda c: (c["set"], c["id"])))}
+        case_orders = dict(now)
+        for f in range(CASE_FOLDS):  # for contrast: folds of cases, a case's document also in training
+            model = train([c for c in tune if fold[c["id"]] != f], cols, spec)
+            for c in tune:
+                if fold[c["id"]] == f:
+                    case_orders[c["id"]] = order_by(scores_of(c, cols, model, top))
         model = train(tune, cols, spec)
         fit_orders = {c["id"]: order_by(scores_of(c, cols, model, top)) for c in dump}
         entry = {}
@@ -518,6 +546,7 @@ def evaluate(dump: list[dict], models: dict) -> dict:
             entry[h] = summary(cs, fit_orders)
             if "tune" in h:
                 entry[h + " (cv)"] = summary(cs, cv_orders)
+                entry[h + " (cv by case)"] = summary(cs, case_orders)
         w, mu, sd = model
         entry["weights"] = {FEATURES[j]: round(float(w[i]), 4) for i, j in enumerate(cols)}
         entry["weights_raw"] = {FEATURES[j]: round(float(w[i] / sd[i]), 4) for i, j in enumerate(cols)}
@@ -560,9 +589,11 @@ def table(res: dict) -> str:
         cells = []
         for h in cols:
             s = e.get(h + " (cv)", e.get(h))
-            cells.append(" / ".join(f"{s[m]:.3f}" for m in ("recall_at_1", "recall_at_5", "recall_at_10")))
-        tu = sum(e.get(h + " (cv)", e.get(h))["units"] for h in cols[:2])
-        cu = sum(e[h]["units"] for h in cols[2:4])
+            cells.append(
+                " / ".join(f"{s[m]:.3f}" for m in ("recall_at_1", "recall_at_5", "recall_at_10")) if s["cases"] else "—"
+            )
+        tu = sum(e.get(h + " (cv)", e.get(h)).get("units", 0.0) for h in cols[:2])
+        cu = sum(e[h].get("units", 0.0) for h in cols[2:4])
         lines.append(f"| {name} | " + " | ".join(cells) + f" | {tu:.1f} | {cu:.1f} |")
     return "\n".join(lines)
 

@@ -68,6 +68,8 @@ def test_evaluate_reports_now_and_cross_validated_figures():
     res = m.evaluate(dump, {"lr": {"feats": "all", "lam": 0.1}})
     assert res["models"]["now"]["shared tune"]["units"] == 2.0  # the two cases whose evidence is 10th
     assert res["models"]["lr"]["shared tune (cv)"]["units"] == 18.0  # each document's cases fitted without it
+    assert res["models"]["lr"]["shared tune (cv by case)"]["cases"] == 6
+    assert res["oracle"]["shared tune"]["units"] == 18.0  # the evidence first
     assert res["models"]["lr"]["shared check"]["recall_at_1"] == 1.0
     assert res["models"]["lr"]["external"]["recall_at_1"] == 1.0
 
