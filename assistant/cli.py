@@ -22,17 +22,91 @@ from byraad.types import Answer, Hit
 
 
 def _date(value: str | None, end: bool = False) -> int | None:
-    """YYYY-MM-DD, YYYYMMDD or YYYY (a year means its first/last day) → YYYYMMDD."""
+    """YYYY-MM-DD, YYYYMMDD, YYYY-MM (its first/last day) or YYYY (its first/last day) → YYYYMMDD; a date that
+    does not exist (month 13, 31 April) is a usage error, not a filter that silently matches nothing."""
+    import calendar
+    import datetime
+
     if not value:
         return None
     v = value.strip().replace("-", "")
     if len(v) == 4 and v.isdigit():
         return int(v + ("1231" if end else "0101"))
     if len(v) == 6 and v.isdigit():
-        return int(v + ("31" if end else "01"))
+        y, m = int(v[:4]), int(v[4:])
+        if 1 <= m <= 12:
+            return int(v + (f"{calendar.monthrange(y, m)[1]:02d}" if end else "01"))
     if len(v) == 8 and v.isdigit():
-        return int(v)
+        try:
+            datetime.date(int(v[:4]), int(v[4:6]), int(v[6:]))
+        except ValueError:
+            pass
+        else:
+            return int(v)
     raise click.BadParameter(f"ugyldig dato {value!r}; brug ÅÅÅÅ-MM-DD")
+
+
+# --kind in Danish as members say it, beside the index's own names (byraad.types.KINDS).
+KIND_ALIASES = {
+    "dagsorden": "agenda",
+    "dagsordener": "agenda",
+    "referat": "minutes",
+    "referater": "minutes",
+    "indstillinger": "indstilling",
+    "håndbog": "handbook",
+    "haandbog": "handbook",
+    "rapport": "report",
+    "rapporter": "report",
+    "notat": "report",
+    "notater": "report",
+    "andet": "other",
+}
+
+
+def _kinds(values) -> tuple[str, ...]:
+    """--kind values as the index names them; an unknown one is a usage error (it would match nothing)."""
+    from byraad.types import KINDS
+
+    out = []
+    for v in values or ():
+        k = KIND_ALIASES.get(v.strip().lower(), v.strip().lower())
+        if k not in KINDS:
+            raise click.BadParameter(
+                f"ukendt dokumenttype {v!r}; brug en af: {', '.join(KINDS)} (eller dagsorden, referat, rapport, "
+                "notat, håndbog, andet)",
+                param_hint="'--kind'",
+            )
+        out.append(k)
+    return tuple(dict.fromkeys(out))
+
+
+def _warn_unknown_filters(index, levels, bodies, docs) -> None:
+    """A --body or --doc with no material the asker may see matches nothing: say so on stderr (with the bodies
+    that do exist for this asker, computed from the chunks their access admits only, so a list never names a body
+    that occurs only in material they may not see)."""
+    from byraad.text import body_key
+    from vectorstore.filters import Filter
+
+    if not bodies and not docs:
+        return
+    known_bodies: dict[str, str] = {}
+    known_docs: set[str] = set()
+    for c in index.chunks_where(Filter(access=levels)):
+        m = c.meta
+        if m.get("body_key") and m.get("body"):
+            known_bodies.setdefault(str(m["body_key"]), str(m["body"]))
+        known_docs.add(str(m.get("doc_id", "")))
+    for b in bodies:
+        if body_key(str(b)) not in known_bodies:
+            names = ", ".join(sorted(set(known_bodies.values()))) or "ingen"
+            click.echo(
+                f"Bemærk: intet materiale fra udvalg/organ {b!r}, som du har adgang til. Kendte: {names}.", err=True
+            )
+    for d in docs:
+        if d not in known_docs:
+            click.echo(
+                f"Bemærk: intet dokument med doc_id {d!r}, som du har adgang til (se `--json`: meta.doc_id).", err=True
+            )
 
 
 def lookup_user(settings, name: str | None, groups: str | None) -> User | None:
@@ -100,6 +174,7 @@ def answer_json(a: Answer, index) -> dict[str, Any]:
 def render_answer(a: Answer) -> str:
     """The answer for a terminal: text, sources with quotes, notes; 'måske relevant' for a refusal."""
     from assistant.extractive import doc_title, item_title
+    from assistant.prompts import page_label
 
     lines = [a.text, ""]
     if a.citations:
@@ -123,15 +198,24 @@ def render_answer(a: Answer) -> str:
             q = " ".join(c.quote.split())
             lines.append(f"    »{q[:300]}{'…' if len(q) > 300 else ''}«")
     elif a.refused and a.hits:
+        # Up to three different places (document, item, pages): several chunks of one item are one suggestion.
         lines.append("Måske relevant:")
-        for h in a.hits[:3]:
+        shown: list[str] = []
+        for h in a.hits:
             m = h.chunk.meta
             t = item_title(m)
-            lines.append(
+            pages = page_label(m)
+            line = (
                 f"  - {doc_title(m)}"
                 + (f", punkt {m.get('item_no')} {t}" if m.get("item_no") else "")
+                + (f", side {pages}" if pages else "")
                 + f" ({m.get('path', '')})"
             )
+            if line not in shown:
+                shown.append(line)
+            if len(shown) == 3:
+                break
+        lines += shown
     for n in a.notes:
         lines.append(f"Bemærk: {n}")
     return "\n".join(lines).rstrip()
@@ -171,6 +255,8 @@ def _questions(path: str) -> Iterable[dict]:
                     raise click.UsageError(f"{path}:{no}: ugyldig JSON ({e})") from None
                 if "question" not in obj:
                     raise click.UsageError(f"{path}:{no}: mangler 'question'")
+                if not isinstance(obj["question"], str) or not obj["question"].strip():
+                    raise click.UsageError(f"{path}:{no}: 'question' er tom")
                 yield obj
 
 
@@ -184,7 +270,13 @@ def _common(f):
         click.option("--doc", "docs", multiple=True, help="Kun dette dokument (doc_id); kan gentages."),
         click.option("--to", "date_to", help="Til og med dato (ÅÅÅÅ-MM-DD)."),
         click.option("--from", "date_from", help="Fra og med dato (ÅÅÅÅ-MM-DD)."),
-        click.option("--kind", "kinds", multiple=True, help="agenda|minutes|indstilling|handbook|report|other."),
+        click.option(
+            "--kind",
+            "kinds",
+            multiple=True,
+            help="Dokumenttype: dagsorden|referat|indstilling|håndbog|rapport|andet "
+            "(eller agenda|minutes|indstilling|handbook|report|other); kan gentages.",
+        ),
         click.option("--body", "bodies", multiple=True, help="Udvalg/organ; kan gentages."),
         click.option("--all-access", is_flag=True, help="Se alt materiale (sekretariatets egne tjek)."),
         click.option("--groups", help="Grupper, kommasepareret (fx byraadsmedlem,udvalg:teknik-og-miljoeudvalget)."),
@@ -216,18 +308,21 @@ def _setup(obj, user_name, groups, all_access, bodies, kinds, docs, date_from, d
     user = None if all_access else lookup_user(s, user_name, groups)
     filters = {
         "bodies": tuple(bodies),
-        "kinds": tuple(kinds),
+        "kinds": _kinds(kinds),
         "doc_ids": tuple(docs),
         "date_from": _date(date_from),
         "date_to": _date(date_to, end=True),
     }
+    if filters["date_from"] and filters["date_to"] and filters["date_from"] > filters["date_to"]:
+        raise click.UsageError(f"--from {date_from} ligger efter --to {date_to}")
+    _warn_unknown_filters(index, asst.retriever.access_for(user, all_access), bodies, docs)
     return index, asst, user, filters
 
 
 def _batch(question: str | None, questions: str | None) -> list[dict]:
     if questions:
         return list(_questions(questions))
-    if not question:
+    if not question or not question.strip():
         raise click.UsageError("angiv et spørgsmål eller --questions FIL.jsonl")
     return [{"question": question}]
 
