@@ -22,6 +22,7 @@ from ui import cli as ui_cli
 
 # The thread policy each command's process runs with (byraad.runtime); anything else answers questions.
 ROLE_OF_COMMAND = {"ingest": "ingest", "sync": "ingest", "eval": "ingest"}
+INTERRUPTED = 130  # exit code of an ingest stopped with Ctrl-C (128 + SIGINT, as a shell reports it)
 
 
 class ByraadGroup(click.Group):
@@ -135,10 +136,18 @@ def ingest(obj: Ctx, paths, prune, rebuild, as_json, quiet, niceness, progress_j
             environ=os.environ,
             on_progress=on_progress,
         )
+        filled = _fill_after_ingest(s, quiet=quiet or as_json or progress_jsonl, on_progress=on_progress)
     except IngestLocked as e:
         click.echo(f"Fejl: {e}", err=True)
         sys.exit(3)
-    filled = _fill_after_ingest(s, quiet=quiet or as_json or progress_jsonl, on_progress=on_progress)
+    except KeyboardInterrupt:
+        # Ctrl-C: what was completed stays; the next run cleans up the document that was under way and does the rest.
+        click.echo(
+            "\nAfbrudt: indlæsningen blev stoppet. Færdige dokumenter er bevaret; kør samme kommando igen for at "
+            "fortsætte (det afbrudte dokument ryddes op og indlæses forfra).",
+            err=True,
+        )
+        sys.exit(INTERRUPTED)
     if as_json:
         click.echo(json.dumps({**rep.to_dict(), "filled": filled}, ensure_ascii=False, indent=2))
     else:

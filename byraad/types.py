@@ -19,6 +19,15 @@ CLOSED = "closed"  # closed agenda of an unknown body: only all-access users
 CLOSED_PREFIX = "closed:"  # closed agenda of one body: "closed:<body-slug>"
 
 KINDS = ("agenda", "minutes", "indstilling", "handbook", "report", "other")
+# Each kind in Danish, as members and the secretariat read it (the app's filter, `byraad status`).
+KIND_LABELS = {
+    "agenda": "Dagsordener",
+    "minutes": "Referater",
+    "indstilling": "Indstillinger",
+    "handbook": "Håndbog",
+    "report": "Rapporter og notater",
+    "other": "Andet",
+}
 
 
 class ChunkMeta(TypedDict, total=False):

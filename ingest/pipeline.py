@@ -89,13 +89,7 @@ def scan(roots: Sequence[Path]) -> tuple[list[SourceFile], list[dict]]:
                 continue  # ingested as part of its package
             rel = rel_of(p)
             if p.suffix.lower() not in SUPPORTED_EXTENSIONS and claimed[p] is None:
-                skipped.append(
-                    {
-                        "path": rel,
-                        "code": "unsupported",
-                        "reason": f"filtypen {p.suffix or '(ingen)'} understøttes ikke",
-                    }
-                )
+                skipped.append({"path": rel, "code": "unsupported", "reason": _unsupported_reason(p)})
                 continue
             members = tuple(m for m in members_of.get(p, ()) if m.exists())
             stats = [p.stat()] + [m.stat() for m in members]
@@ -105,6 +99,20 @@ def scan(roots: Sequence[Path]) -> tuple[list[SourceFile], list[dict]]:
                 )
             )
     return files, skipped
+
+
+def _unsupported_reason(p: Path) -> str:
+    """Why a file no loader or source takes is skipped. A .html or .xml file is read when it is a meeting page of
+    the portal or an ESDH package, so "the type is not supported" would be untrue for those suffixes."""
+    suffix = p.suffix.lower()
+    if suffix in (".html", ".htm"):
+        return (
+            "kun mødeportalens dagsorden- og referatsider læses; denne side er ikke en mødeside "
+            "(fx portalens oversigtsside, som `byraad sync` bruger)"
+        )
+    if suffix == ".xml":
+        return "kun ESDH-mødepakker (eDoc, Acadre) læses som .xml; denne fil er ikke en sådan pakke"
+    return f"filtypen {p.suffix or '(ingen)'} understøttes ikke"
 
 
 def source_digest(f: SourceFile) -> str:

@@ -7,6 +7,7 @@ import re
 import unicodedata
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
+from typing import Any, Mapping
 
 
 @dataclass
@@ -94,10 +95,88 @@ class IngestReport:
             if v:
                 lines.append(f"  REPARERET {k}: {v}")
         for s in self.skipped:
-            lines.append(f"  SPRUNGET OVER {q(s['path'])}: {c_(s['reason'])}")
+            lines.append(f"  SPRUNGET OVER {q(s['path'])}: {c_(reason_da(s))}")
         for f in self.failed:
-            lines.append(f"  FEJL     {q(f['path'])}: {c_(f['reason'])}")
+            lines.append(f"  FEJL     {q(f['path'])}: {c_(reason_da(f))}")
         return "\n".join(lines)
+
+
+# The ingest report keeps the loaders' English reason and a stable English code ("not_pdf", "corrupt") for scripts;
+# people read these.
+REASONS_DA = {
+    "file is empty": "filen er tom",
+    "file ends in .doc but is not a Word document": "filen hedder .doc, men er ikke et Word-dokument",
+    "damaged Word file that cannot be read": "beskadiget Word-fil, der ikke kan læses",
+    "file ends in .pdf but is not a PDF": "filen hedder .pdf, men er ikke en PDF",
+    "damaged PDF that cannot be read": "beskadiget PDF, der ikke kan læses",
+    "PDF has no pages": "PDF'en har ingen sider",
+    "scanned PDF without a text layer: needs OCR": "skannet PDF uden tekstlag: kræver tekstgenkendelse (OCR)",
+    "password-protected PDF; remove the password and add it again": (
+        "PDF'en er beskyttet med adgangskode; fjern adgangskoden, og læg den ind igen"
+    ),
+    "file claims to be UTF-8 but contains invalid bytes": "filen angiver UTF-8, men indeholder ugyldige tegn",
+    "file claims to be UTF-16 but cannot be decoded": "filen angiver UTF-16, men kan ikke afkodes",
+    "binary file, not text (contains NUL bytes)": "binær fil, ikke tekst",
+    "binary or damaged file, not readable text": "binær eller beskadiget fil, ikke læsbar tekst",
+    "file contains no text": "filen indeholder ingen tekst",
+    "Word file contains no text": "Word-filen indeholder ingen tekst",
+    "password-protected Word file; remove the password and add it again": (
+        "Word-filen er beskyttet med adgangskode; fjern adgangskoden, og læg den ind igen"
+    ),
+    "old Word .doc file saved as .docx; save it as a real .docx or PDF": (
+        "gammel Word .doc-fil gemt som .docx; gem den som en rigtig .docx eller PDF"
+    ),
+    "damaged Word file (not a .docx package)": "beskadiget Word-fil (ikke en .docx-pakke)",
+    "text encoding could not be recognised": "filens tegnsæt kunne ikke genkendes",
+}
+CODES_DA = {
+    "empty": "filen indeholder ingen brugbar tekst",
+    "corrupt": "beskadiget fil, der ikke kan læses",
+    "not_pdf": "filen er ikke en PDF",
+    "needs_ocr": "skannet fil uden tekst: kræver tekstgenkendelse (OCR)",
+    "encrypted": "filen er beskyttet med adgangskode",
+    "decode": "filens tegnsæt kan ikke afkodes",
+    "unsupported": "filtypen understøttes ikke",
+    "unreadable": "filen kan ikke læses",
+    "timeout": "filen tog for lang tid at læse",
+    "too_large": "filen er for stor",
+}
+_ASCII_ONLY = re.compile(r"^[\x00-\x7f]*$")
+# The loaders' reasons with figures in them (sizes, limits, the tool to install), kept with their figures.
+_REASON_PATTERNS_DA = [
+    (re.compile(r"^file is too large \((.+); limit (.+)\)$"), "filen er for stor ({}; grænsen er {})"),
+    (re.compile(r"^Word file unpacks to (.+); limit (.+)$"), "Word-filen fylder {} udpakket; grænsen er {}"),
+    (
+        re.compile(r"^reading the file took longer than the limit \((.+) s per file\)$"),
+        "det tog længere end grænsen ({} s pr. fil) at læse filen",
+    ),
+    (
+        re.compile(r"^the file needs more memory than the limit \((.+)\)$"),
+        "filen kræver mere hukommelse end grænsen ({})",
+    ),
+    (re.compile(r"^encrypted PDF that cannot be opened here"), "krypteret PDF, der ikke kan åbnes her"),
+    (
+        re.compile(r"^old Word \.doc file needs a converter that is not installed \((.+)\)$"),
+        "gammel Word .doc-fil kræver et konverteringsprogram, der ikke er installeret ({})",
+    ),
+]
+
+
+def reason_da(entry: Mapping[str, Any]) -> str:
+    """A failed or skipped file's reason in Danish for the admin page (the report keeps code and reason as they are).
+    A reason the project writes in Danish is shown as is; a known English one is translated; an unknown English
+    one is described by its code."""
+    reason = str(entry.get("reason") or "")
+    if reason in REASONS_DA:
+        return REASONS_DA[reason]
+    if reason and (not _ASCII_ONLY.match(reason) or re.search(r"\b(filen|kan|ikke|understøttes)\b", reason)):
+        return reason
+    for pattern, danish in _REASON_PATTERNS_DA:
+        m = pattern.match(reason)
+        if m:
+            return danish.format(*m.groups())
+    code = str(entry.get("code") or "")
+    return CODES_DA.get(code, "filen kunne ikke indlæses") + (f" ({code})" if code and code not in CODES_DA else "")
 
 
 _UNSAFE = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029\u200e\u200f\u202a-\u202e\u2066-\u2069]")

@@ -6,6 +6,7 @@ from collections import Counter
 
 from byraad.dates import format_date
 from byraad.settings import Settings
+from byraad.types import KIND_LABELS
 from vectorstore.catalog import Catalog
 from vectorstore.index import index_dir
 
@@ -65,7 +66,7 @@ def render_status(st: dict) -> str:
         f"Møder: {st['meetings']}  dagsordenspunkter: {st['items']}  lukkede punkter: {st['closed_items']}  "
         f"udaterede møder: {len(st['undated_meetings'])}",
         f"Nyeste materiale: {format_date(st['newest_material']) if st.get('newest_material') else 'ukendt'}",
-        "Dokumenttyper: " + ", ".join(f"{k} {v}" for k, v in sorted(st["kinds"].items())),
+        "Dokumenttyper: " + ", ".join(f"{KIND_LABELS.get(k, k).lower()} {v}" for k, v in sorted(st["kinds"].items())),
     ]
     if st.get("pending"):
         lines.append(f"OBS: {st['pending']} dokument(er) blev afbrudt under indlæsning; kør byraad ingest igen.")

@@ -193,7 +193,7 @@ def test_only_the_image_page_is_ocred_and_marked(tmp_path: Path, monkeypatch) ->
     assert asked == [[1]]
     assert lf.meta["ocr"] is True and lf.meta["ocr_pages"] == "2" and lf.meta["empty_pages"] == 0
     assert "OCR på 1 side" in lf.warnings
-    assert not any("no text layer" in w for w in lf.warnings)
+    assert not any("intet tekstlag" in w for w in lf.warnings)
     assert "vejbelysning i Ballerup" in _page_text(lf, 0)
     scanned = _page_text(lf, 1)
     for word in ("Udvalget", "godkendte", "budgettet", "Skovlunde", "Bibliotek", "Beslutning"):
@@ -238,8 +238,8 @@ def test_photo_page_is_not_ocred(tmp_path: Path, monkeypatch) -> None:
     monkeypatch.setattr(ocr, "_tesseract", no_tesseract)
     lf = load_file(p, opts=ON)
     assert "ocr" not in lf.meta and lf.meta["empty_pages"] == 1
-    assert any("1 without text in their images" in w for w in lf.warnings), lf.warnings
-    assert not any(w.startswith("page 2") for w in lf.warnings)  # a photo is normal, not a problem
+    assert any("1 uden tekst i billedet" in w for w in lf.warnings), lf.warnings
+    assert not any(w.startswith("side 2") for w in lf.warnings)  # a photo is normal, not a problem
 
 
 def test_ocr_disabled_or_missing_keeps_needs_ocr(tmp_path: Path, monkeypatch) -> None:
@@ -282,7 +282,7 @@ def test_real_scanned_bygningsliste_first_page(monkeypatch) -> None:
     lf = load_file(SCANNED, opts=ON)
     assert lf.meta["ocr_pages"] == "1" and lf.meta["empty_pages"] == 7 and len(lf.page_starts) == 8
     assert "OCR på 1 side" in lf.warnings
-    assert any("7 not tried" in w for w in lf.warnings), lf.warnings
+    assert any("7 ikke forsøgt" in w for w in lf.warnings), lf.warnings
     page = _page_text(lf, 0)
     for word in (
         "Ejendomsoversigt",

@@ -100,7 +100,7 @@ def test_edoc_scanned_member_costs_a_warning_not_the_package():
     assert "OCR" in scanned[0]
     sec = attachments(doc, "2")[0]
     assert "Bygningsliste og prioriteringssystem" in doc.text[sec.start : sec.end]
-    assert any("1543229.PDF" in w and "no text layer" in w for w in doc.warnings)  # 13 of 108 KL pages
+    assert any("1543229.PDF" in w and "intet tekstlag" in w for w in doc.warnings)  # 13 of 108 KL pages
 
 
 @needs_shared

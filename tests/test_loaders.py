@@ -156,7 +156,7 @@ def test_pdf_some_pages_without_text_keep_numbering(tmp_path: Path) -> None:
     assert len(lf.page_starts) == 4
     assert _page(lf, 1).strip() == "" and "tredje" in _page(lf, 2)
     assert lf.meta["empty_pages"] == 2
-    assert any("2 of 4 pages have no text layer" in w for w in lf.warnings)
+    assert any("2 af 4 sider har intet tekstlag" in w for w in lf.warnings)
 
 
 def test_pdf_encrypted_with_empty_user_password_opens(tmp_path: Path) -> None:

@@ -15,16 +15,11 @@ from typing import Any, Iterable, Mapping
 from assistant.citations import MARKER_RE, content_tokens, keys_in, split_sentences
 from byraad.access import is_closed
 from byraad.dates import format_date
-from byraad.types import CLOSED_PREFIX, INTERNAL, PUBLIC, Answer, Citation, Hit
+from byraad.types import CLOSED_PREFIX, INTERNAL, KIND_LABELS, PUBLIC, Answer, Citation, Hit
 
-KIND_LABELS = {
-    "agenda": "Dagsordener",
-    "minutes": "Referater",
-    "indstilling": "Indstillinger",
-    "handbook": "Håndbog",
-    "report": "Rapporter og notater",
-    "other": "Andet",
-}
+# The failed/skipped files' reasons in Danish: one table, in ingest.report (the CLI's ingest report uses it too).
+from ingest.report import CODES_DA, REASONS_DA, reason_da  # noqa: F401
+
 _CITE = re.compile(r"\[(\d+(?:\s*,\s*\d+)*)\]")
 
 
@@ -452,62 +447,6 @@ div.byraad-source { white-space: pre-wrap; font-size: .92em; border-left: 3px so
 mark.byraad-mark { background: #ffe08a; padding: 0 .1em; scroll-margin-top: 8rem; }
 .byraad-note { font-size: .85em; color: #555; margin: .2rem 0; }
 </style>"""
-
-
-# The ingest report keeps the loaders' English reason and a stable English code ("not_pdf", "corrupt") for scripts;
-# people read these.
-REASONS_DA = {
-    "file is empty": "filen er tom",
-    "file ends in .doc but is not a Word document": "filen hedder .doc, men er ikke et Word-dokument",
-    "damaged Word file that cannot be read": "beskadiget Word-fil, der ikke kan læses",
-    "file ends in .pdf but is not a PDF": "filen hedder .pdf, men er ikke en PDF",
-    "damaged PDF that cannot be read": "beskadiget PDF, der ikke kan læses",
-    "PDF has no pages": "PDF'en har ingen sider",
-    "scanned PDF without a text layer: needs OCR": "skannet PDF uden tekstlag: kræver tekstgenkendelse (OCR)",
-    "password-protected PDF; remove the password and add it again": (
-        "PDF'en er beskyttet med adgangskode; fjern adgangskoden, og læg den ind igen"
-    ),
-    "file claims to be UTF-8 but contains invalid bytes": "filen angiver UTF-8, men indeholder ugyldige tegn",
-    "file claims to be UTF-16 but cannot be decoded": "filen angiver UTF-16, men kan ikke afkodes",
-    "binary file, not text (contains NUL bytes)": "binær fil, ikke tekst",
-    "binary or damaged file, not readable text": "binær eller beskadiget fil, ikke læsbar tekst",
-    "file contains no text": "filen indeholder ingen tekst",
-    "Word file contains no text": "Word-filen indeholder ingen tekst",
-    "password-protected Word file; remove the password and add it again": (
-        "Word-filen er beskyttet med adgangskode; fjern adgangskoden, og læg den ind igen"
-    ),
-    "old Word .doc file saved as .docx; save it as a real .docx or PDF": (
-        "gammel Word .doc-fil gemt som .docx; gem den som en rigtig .docx eller PDF"
-    ),
-    "damaged Word file (not a .docx package)": "beskadiget Word-fil (ikke en .docx-pakke)",
-    "text encoding could not be recognised": "filens tegnsæt kunne ikke genkendes",
-}
-CODES_DA = {
-    "empty": "filen indeholder ingen brugbar tekst",
-    "corrupt": "beskadiget fil, der ikke kan læses",
-    "not_pdf": "filen er ikke en PDF",
-    "needs_ocr": "skannet fil uden tekst: kræver tekstgenkendelse (OCR)",
-    "encrypted": "filen er beskyttet med adgangskode",
-    "decode": "filens tegnsæt kan ikke afkodes",
-    "unsupported": "filtypen understøttes ikke",
-    "unreadable": "filen kan ikke læses",
-    "timeout": "filen tog for lang tid at læse",
-    "too_large": "filen er for stor",
-}
-_ASCII_ONLY = re.compile(r"^[\x00-\x7f]*$")
-
-
-def reason_da(entry: Mapping[str, Any]) -> str:
-    """A failed or skipped file's reason in Danish for the admin page (the report keeps code and reason as they are).
-    A reason the project writes in Danish is shown as is; a known English one is translated; an unknown English
-    one is described by its code."""
-    reason = str(entry.get("reason") or "")
-    if reason in REASONS_DA:
-        return REASONS_DA[reason]
-    if reason and (not _ASCII_ONLY.match(reason) or re.search(r"\b(filen|kan|ikke|understøttes)\b", reason)):
-        return reason
-    code = str(entry.get("code") or "")
-    return CODES_DA.get(code, "filen kunne ikke indlæses") + (f" ({code})" if code and code not in CODES_DA else "")
 
 
 def describe_filters(flt: Mapping[str, Any], body_names: Mapping[str, str] | None = None) -> str:

@@ -31,7 +31,7 @@ PAPER_MIN_SHARE = 0.5  # a text scan is mostly paper: >= this share of pixels ne
 MIN_CONFIDENCE = 55.0  # mean word confidence (0-100) below this is garbage read out of a photo or figure
 MAX_WARNINGS = 10
 _LANG_RE = re.compile(r"[A-Za-z_]+(?:\+[A-Za-z_]+)*")
-_NO_LAYER = re.compile(r"^\d+ of \d+ pages have no text layer")  # the loader's warning, replaced after OCR
+_NO_LAYER = re.compile(r"^\d+ af \d+ sider har intet tekstlag")  # the loader's warning, replaced after OCR
 
 
 @dataclass
@@ -110,13 +110,13 @@ def with_ocr(data: bytes, loaded: LoadedFile | None, lang: str) -> LoadedFile:
         k = len(res.texts)
         warns.append(f"OCR på {k} side" if k == 1 else f"OCR på {k} sider")
     if still:
-        why = [f"{len(res.no_text)} without text in their images"] if res.no_text else []
+        why = [f"{len(res.no_text)} uden tekst i billedet"] if res.no_text else []
         if res.over_limit:
-            why.append(f"{len(res.over_limit)} not tried: the OCR limit is {MAX_PAGES_PER_FILE} pages per file")
+            why.append(f"{len(res.over_limit)} ikke forsøgt: OCR-grænsen er {MAX_PAGES_PER_FILE} sider pr. fil")
         why_s = f" ({'; '.join(why)})" if why else ""
-        warns.append(f"{len(still)} of {n} pages have no text layer and no OCR text{why_s}")
+        warns.append(f"{len(still)} af {n} sider har intet tekstlag og ingen OCR-tekst{why_s}")
     if len(res.warnings) > MAX_WARNINGS:
-        detail.append(f"{len(res.warnings) - MAX_WARNINGS} more OCR warnings")
+        detail.append(f"{len(res.warnings) - MAX_WARNINGS} OCR-advarsler mere")
     raw_text, starts = offsets(pages)
     meta["empty_pages"] = len(still)
     if res.texts:
@@ -143,19 +143,19 @@ def ocr_pages(
     exe = shutil.which("tesseract")
     res = OcrResult(over_limit=list(indices[max_pages:]))
     if exe is None:
-        res.warnings.append("tesseract is not installed; no OCR")
+        res.warnings.append("tesseract er ikke installeret; ingen OCR")
         return res
     for i in indices[:max_pages]:
         try:
             text = _ocr_page(exe, reader.pages[i], lang, timeout)
         except subprocess.TimeoutExpired:
-            res.warnings.append(f"page {i + 1}: OCR took longer than {timeout:g} s and was skipped")
+            res.warnings.append(f"side {i + 1}: OCR tog mere end {timeout:g} s og blev sprunget over")
             continue
         except _NoText as e:
             res.no_text[i] = str(e)
             continue
         except _OcrError as e:
-            res.warnings.append(f"page {i + 1}: {e}")
+            res.warnings.append(f"side {i + 1}: {e}")
             continue
         res.texts[i] = text
     return res

@@ -111,7 +111,7 @@ def read_pdf(data: bytes) -> LoadedFile:
         try:
             text = reader.pages[i].extract_text() or ""
         except Exception as e:  # one bad page must not lose the others; keep it so numbering stays true
-            warns.append(f"page {i + 1} could not be read ({type(e).__name__})")
+            warns.append(f"side {i + 1} kunne ikke læses ({type(e).__name__})")
             text = ""
         n = 0
         if text.strip() and (may_have_table(text) or n_prev):  # a table may run on from the page before
@@ -126,7 +126,7 @@ def read_pdf(data: bytes) -> LoadedFile:
     if empty == n_pages:
         raise LoadError("scanned PDF without a text layer: needs OCR", "needs_ocr")
     if empty:
-        warns.insert(0, f"{empty} of {n_pages} pages have no text layer (needs OCR)")
+        warns.insert(0, f"{empty} af {n_pages} sider har intet tekstlag (kræver OCR)")
 
     labels = page_labels(reader, n_pages, warns)
     raw_text, starts = offsets(pages)

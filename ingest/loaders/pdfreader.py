@@ -19,7 +19,7 @@ def page_labels(reader, n_pages: int, warns: list[str]) -> tuple[str, ...]:
     try:
         labels = [str(x) for x in reader.page_labels]
     except Exception:  # a broken /PageLabels tree only loses the labels, not the text
-        warns.append("printed page labels could not be read; using page numbers")
+        warns.append("de trykte sidetal kunne ikke læses; sidernes rækkefølge bruges i stedet")
         labels = []
     if len(labels) != n_pages:
         labels = [str(i + 1) for i in range(n_pages)]
