@@ -82,6 +82,24 @@ def forbidden_terms(case: EvalCase) -> list[str]:
     return [t.strip() for t in terms.split(";") if t.strip()]
 
 
+def _unknown_fields(where: str, unknown: list[str]) -> str:
+    return f"{where}: unknown field(s) ignored: {', '.join(unknown)}"
+
+
+def _line_ranges(lines: list[int]) -> str:
+    """[1, 2, 3, 7] → "1-3, 7"."""
+    out: list[str] = []
+    start = prev = lines[0]
+    for n in lines[1:] + [None]:
+        if n is not None and n == prev + 1:
+            prev = n
+            continue
+        out.append(str(start) if start == prev else f"{start}-{prev}")
+        if n is not None:
+            start = prev = n
+    return ", ".join(out)
+
+
 def _case_from_obj(obj: object, where: str, warnings: list[str]) -> EvalCase:
     if not isinstance(obj, dict):
         raise TestsetError(f"{where}: expected a JSON object, got {type(obj).__name__}")
@@ -90,7 +108,7 @@ def _case_from_obj(obj: object, where: str, warnings: list[str]) -> EvalCase:
         raise TestsetError(f"{where}: missing required field(s): {', '.join(missing)}")
     unknown = sorted(set(obj) - set(REQUIRED) - set(OPTIONAL))
     if unknown:
-        warnings.append(f"{where}: unknown field(s) ignored: {', '.join(unknown)}")
+        warnings.append(_unknown_fields(where, unknown))
     for key in REQUIRED + ("notes",):
         if key in obj and not isinstance(obj[key], str):
             raise TestsetError(f"{where}: field {key!r} must be a string")
@@ -136,6 +154,9 @@ def load_testset(path: str | Path, warnings: list[str] | None = None) -> list[Ev
     notes: list[str] = [] if warnings is None else warnings
     cases: list[EvalCase] = []
     seen: dict[str, int] = {}
+    # Unknown fields once per set of fields, with the lines that have it (an external set with one extra field on
+    # every line gave one warning per case: 300 lines that hid everything else on stderr).
+    unknown_at: dict[tuple[str, ...], list[int]] = {}
     for lineno, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
         if not line.strip():
             continue
@@ -144,11 +165,21 @@ def load_testset(path: str | Path, warnings: list[str] | None = None) -> list[Ev
             obj = json.loads(line)
         except json.JSONDecodeError as exc:
             raise TestsetError(f"{where}: invalid JSON: {exc.msg}") from exc
-        case = _case_from_obj(obj, where, notes)
+        own: list[str] = []
+        case = _case_from_obj(obj, where, own)
+        if own:
+            unknown_at.setdefault(tuple(sorted(set(obj) - set(REQUIRED) - set(OPTIONAL))), []).append(lineno)
         if case.id in seen:
             raise TestsetError(f"{where}: duplicate id {case.id!r} (first on line {seen[case.id]})")
         seen[case.id] = lineno
         cases.append(case)
+    for fields, lines in unknown_at.items():
+        where = (
+            f"{path.name} line {lines[0]}"
+            if len(lines) == 1
+            else f"{path.name} lines {_line_ranges(lines)} ({len(lines)} cases)"
+        )
+        notes.append(_unknown_fields(where, list(fields)))
     if warnings is None and notes:
         import warnings as _w
 

@@ -259,3 +259,16 @@ def test_forbidden_terms_parsing():
 
 def test_normalise_joins_hyphen_splits():
     assert normalise("bor-\n\ngerne  og\tPolitikere") == "borgerne og politikere"
+
+
+def test_unknown_fields_are_reported_once_per_field_set_with_their_lines(tmp_path):
+    rows = [{**GOOD, "id": f"c-{i}", "team": "x", **({"difficulty": 1} if i == 5 else {})} for i in range(7)]
+    rows.insert(3, {**GOOD, "id": "plain"})
+    warnings: list[str] = []
+    cases = load_testset(_write(tmp_path, *rows), warnings)
+    assert len(cases) == 8
+    # was: one warning per line (7 here; 300 for a large external set)
+    assert warnings == [
+        "set.jsonl lines 1-3, 5-6, 8 (6 cases): unknown field(s) ignored: team",
+        "set.jsonl line 7: unknown field(s) ignored: difficulty, team",
+    ]
