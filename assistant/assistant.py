@@ -160,7 +160,7 @@ class Assistant:
             standalone,
             ret.query.expanded,
             read,
-            ret.query.period,
+            turn.scope(),
             sims=self._similarities(ret.query.expanded, read),
             idf=getattr(self.retriever, "term_weights", None),
             about=about(anchor, read, pairs(history)[-1][1]) if anchor else None,
@@ -219,7 +219,7 @@ class Assistant:
             streamed += " " + text
             return apply_numbering(text, numbering(streamed, keys_in(streamed), len(hits)))
 
-        for delta in self.llm.stream(SYSTEM_PROMPT, answer_prompt(question, hits, turn.period)):
+        for delta in self.llm.stream(SYSTEM_PROMPT, answer_prompt(question, hits, turn.scope())):
             buf += delta
             if failed:
                 continue
@@ -366,6 +366,7 @@ class _Turn:
     standalone: str = ""
     filters: dict[str, Any] = field(default_factory=dict)  # in force (given + dates from the question), flat
     period: str = ""
+    period_hint: bool = False  # the period only weighted the ranking (Query.period_hint)
     t1: float = 0.0  # retrieval done (or the direct answer ready)
     timings: dict[str, float] = field(default_factory=dict)
 
@@ -375,13 +376,20 @@ class _Turn:
             key: ",".join(map(str, v)) if isinstance(v, tuple) else v for key, v in ret.query.flt.given().items()
         }
         self.period = ret.query.period
+        self.period_hint = bool(getattr(ret.query, "period_hint", False))
         self.timings = {
             "retrieve_ms": (self.t1 - self.t0) * 1000,
             **{f"retrieval.{k}": v for k, v in ret.timings.items()},
         }
 
     def period_note(self) -> str:
+        if self.period_hint:
+            return f"Materiale fra perioden {self.period} er vægtet højere; søgningen er ikke afgrænset til den."
         return f"Søgningen er afgrænset til perioden {self.period}."
+
+    def scope(self) -> str:
+        """The period the search was limited to, for the answer's wording ("" when it only weighted the ranking)."""
+        return "" if self.period_hint else self.period
 
     def timings_now(self) -> dict[str, float]:
         t2 = time.perf_counter()

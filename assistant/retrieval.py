@@ -51,6 +51,9 @@ class Query:
     period: str
     date_boost: tuple[int, int] | None = None
     cases: tuple[str, ...] = ()  # case numbers the question names that the material knows (case_key form)
+    # True when `period` only weights the ranking (a bare year, "budget 2026"): the search is not limited to it, so
+    # an answer must not say "Søgningen er afgrænset til perioden …" (session 11 QA).
+    period_hint: bool = False
 
 
 @dataclass(frozen=True)
@@ -147,7 +150,15 @@ class Retriever:
                     boost = (p.date_from or 0, p.date_to or 99991231)
         flt = replace(given, access=self.access(who, all_access).levels, date_from=date_from, date_to=date_to)
         cases = self.case_keys(q) if self.settings.case_numbers else ()
-        return Query(question=q, expanded=expanded, flt=flt, period=period, date_boost=boost, cases=cases)
+        return Query(
+            question=q,
+            expanded=expanded,
+            flt=flt,
+            period=period,
+            date_boost=boost,
+            cases=cases,
+            period_hint=bool(period) and boost is not None,
+        )
 
     def case_keys(self, question: str) -> tuple[str, ...]:
         """The case numbers written in the question that are some chunk's case number ("Hvad er der sket i sag

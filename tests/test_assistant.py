@@ -277,3 +277,20 @@ def test_answer_citations_numbered_from_one_without_gaps(small):
     assert [h.chunk.chunk_id for h in a.hits[:2]] == [plain[k - 1].chunk.chunk_id for k in order]
     assert [c.chunk_id for c in a.citations] == [h.chunk.chunk_id for h in a.hits[:2]]
     assert sorted(h.rank for h in a.hits) == sorted(h.rank for h in plain)  # retrieval ranks kept
+
+
+def test_a_period_that_only_weights_the_ranking_is_not_called_a_limit(small):
+    """Session 11 QA: "Hvad er budgettet for Sport, fritid og kultur i 2026?" was answered from a meeting of 8 October
+    2025 under the note "Søgningen er afgrænset til perioden 2026" — a fiscal year is only a boost (query.parse_period),
+    so the search was not limited to it and the note (and the lead's "(perioden 2026)") said something untrue."""
+    s, idx = small
+    asst = Assistant(s, idx)
+    a = asst.answer("Hvad koster cykelstien langs Skovvej i 2024?")  # "koster … i 2024": fiscal, a boost only
+    assert a.period == "2024" and not a.filters.get("date_from")
+    assert not any("afgrænset til perioden" in n for n in a.notes), a.notes
+    assert any("vægtet højere" in n and "ikke afgrænset" in n for n in a.notes), a.notes
+    assert "(perioden 2024)" not in a.text
+    # an explicit period still limits the search and says so
+    b = asst.answer("Hvad skete der med cykelstien i april 2024?")
+    assert b.filters.get("date_from") == 20240401
+    assert any(n == "Søgningen er afgrænset til perioden april 2024." for n in b.notes), b.notes
