@@ -28,6 +28,10 @@ _ANAPHOR_RE = re.compile(
     re.I,
 )
 _LEAD_RE = re.compile(r"^\s*(og|men|så|hvad så|hvad med|hvorfor ikke)\b", re.I)
+# "Hvad koster det?", "Hvordan finansieres den?": the pronoun as the question's last word stands for the subject of
+# the conversation (session 11: without a leading "Og" such follow-ups were taken as questions of their own and
+# answered from another document; benchmarks/followup_bench.py, docs/qa-session11.md).
+_TAIL_PRONOUN_RE = re.compile(r"\b(det|den|dem)\s*[?.!]*\s*$", re.I)
 _QWORDS = {
     "hvad",
     "hvem",
@@ -194,6 +198,8 @@ def is_followup(question: str, previous: str) -> bool:
     if not own:
         return True
     if _LEAD_RE.match(question) and len(own) <= 1:  # "Og hvad koster det?" — not "Og hvad koster cykelstien?"
+        return True
+    if len(own) <= 1 and _TAIL_PRONOUN_RE.search(question):  # "Hvad koster det?" — not "Hvad koster cykelstien?"
         return True
     return len(own) <= 2 and bool(_ANAPHOR_RE.search(question))
 

@@ -53,9 +53,9 @@ def classify(first, ans) -> str:
     return "drift"
 
 
-def summarise(rows: list[dict]) -> dict:
+def summarise(rows: list[dict], follow_ups=FOLLOW_UPS) -> dict:
     out: dict = {"conversations": len({r["id"] for r in rows})}
-    for q in FOLLOW_UPS:
+    for q in follow_ups:
         sub = [r for r in rows if r["follow_up"] == q]
         n = max(len(sub), 1)
         out[q] = {"n": len(sub)} | {
@@ -72,26 +72,48 @@ def main() -> int:
     ap.add_argument("--shared", default=str(SHARED), help="the shared folder (for the external set)")
     ap.add_argument("--out", default="")
     ap.add_argument("--cases", default="", help="write every follow-up and its answer here (JSONL)")
+    ap.add_argument(
+        "--follow-ups",
+        default="|".join(FOLLOW_UPS),
+        help='the follow-up questions, separated by "|" (session 11: also without the leading "Og")',
+    )
     args = ap.parse_args()
+    follow_ups = tuple(q.strip() for q in args.follow_ups.split("|") if q.strip())
+    # Session 11: a question of its own asked after another case's conversation must not be taken for a follow-up
+    # (the previous subject carried into it): the share of such questions rewritten, and answered differently than
+    # without the history, is the price side of any wider follow-up rule.
     SETS["external"] = Path(args.shared) / "eval" / "external-dev.jsonl"
     names = [n for n in args.sets.split(",") if n and SETS[n].exists()]
     from byraad.access import User
 
     assistant, _ = build(args.data_dir, "extractive")
     council = User("eval-byraadsmedlem", ("byraadsmedlem",))
-    result: dict = {"data_dir": args.data_dir, "follow_ups": list(FOLLOW_UPS), "sets": {}}
+    result: dict = {"data_dir": args.data_dir, "follow_ups": list(follow_ups), "sets": {}}
     all_rows = []
     t0 = time.time()
     for name in names:
         halves = {} if name == "external" else halves_of(SETS[name])
         rows = []
+        probes: list[dict] = []
+        prev: tuple[str, str] | None = None
         for c in load_cases(SETS[name]):
             if c.get("kind") in SKIP:
                 continue
             first = assistant.answer(c["question"], council)
+            if prev is not None:
+                again = assistant.answer(c["question"], council, history=[prev])
+                probes.append(
+                    {
+                        "id": c["id"],
+                        "half": halves.get(c["id"], ""),
+                        "rewritten": again.standalone_query != c["question"],
+                        "answer_changed": again.text != first.text,
+                    }
+                )
             if first.refused or not first.citations:
                 continue  # no subject to follow up on
-            for q in FOLLOW_UPS:
+            prev = (c["question"], first.text)
+            for q in follow_ups:
                 ans = assistant.answer(q, council, history=[(c["question"], first.text)])
                 rows.append(
                     {
@@ -106,7 +128,14 @@ def main() -> int:
                     }
                 )
         all_rows += rows
-        result["sets"][name] = {p: summarise(rs) for p, rs in by_half(name, rows).items()}
+        result["sets"][name] = {p: summarise(rs, follow_ups) for p, rs in by_half(name, rows).items()}
+        for part, ps in by_half(name, probes).items():
+            n = max(len(ps), 1)
+            result["sets"][name][part]["own_question_after_another"] = {
+                "n": len(ps),
+                "rewritten": round(sum(r["rewritten"] for r in ps) / n, 3),
+                "answer_changed": round(sum(r["answer_changed"] for r in ps) / n, 3),
+            }
     assistant.retriever.save()
     result["seconds"] = round(time.time() - t0, 1)
     text = json.dumps(result, ensure_ascii=False, indent=1)
