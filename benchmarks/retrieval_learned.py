@@ -34,7 +34,8 @@ Reported per set and half: r@1 / r@5 / r@10, MRR, both parts in the top 10, ques
 summed over the cases), for the current order (`now`) and each model:
 
 - `cv`: the tune halves pooled (shared + sources), leave-one-document-out (a case's document = its first source
-  file, as evaluation/splits.py): each document's cases scored by a model fitted on the other tune documents;
+  file, as evaluation/splits.py): each document's cases scored by a model fitted on the other tune documents
+  (`cv_by_document`: each held-out document's units, now and cross-validated);
 - `fit`: fitted on all tune cases, evaluated on the check halves and the external set (check only; never fitted to);
   on the tune halves themselves this is the in-sample figure (reported beside the cross-validated one);
 - `cv by case`: for contrast, 5 folds of tune cases (every 5th case by set and id), so a held-out case's document
@@ -450,11 +451,12 @@ def scores_of(case: dict, cols: list[int], model, top: int = DEPTH) -> np.ndarra
     return s
 
 
+def unit_sum(s: dict) -> float:
+    return s["r1"] + s["r5"] + s["r10"]
+
+
 def units_of(cases: list[dict], cols: list[int], model, top: int = DEPTH) -> float:
-    return sum(
-        (lambda s: s["r1"] + s["r5"] + s["r10"])(case_scores(c, order_by(scores_of(c, cols, model, top))))
-        for c in cases
-    )
+    return sum(unit_sum(case_scores(c, order_by(scores_of(c, cols, model, top)))) for c in cases)
 
 
 def coordinate_ascent(cases: list[dict], cols: list[int], start, top: int = DEPTH, rounds: int = 2) -> tuple:
@@ -548,6 +550,15 @@ def evaluate(dump: list[dict], models: dict) -> dict:
                 entry[h + " (cv)"] = summary(cs, cv_orders)
                 entry[h + " (cv by case)"] = summary(cs, case_orders)
         w, mu, sd = model
+        entry["cv_by_document"] = {
+            g: {
+                "cases": len(cs),
+                "now_units": round(sum(unit_sum(case_scores(c, now[c["id"]])) for c in cs), 2),
+                "cv_units": round(sum(unit_sum(case_scores(c, cv_orders[c["id"]])) for c in cs), 2),
+            }
+            for g in groups
+            for cs in [[c for c in tune if c["group"] == g]]
+        }
         entry["weights"] = {FEATURES[j]: round(float(w[i]), 4) for i, j in enumerate(cols)}
         entry["weights_raw"] = {FEATURES[j]: round(float(w[i] / sd[i]), 4) for i, j in enumerate(cols)}
         entry["seconds"] = round(time.time() - t0, 1)

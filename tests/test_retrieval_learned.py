@@ -70,6 +70,7 @@ def test_evaluate_reports_now_and_cross_validated_figures():
     assert res["models"]["lr"]["shared tune (cv)"]["units"] == 18.0  # each document's cases fitted without it
     assert res["models"]["lr"]["shared tune (cv by case)"]["cases"] == 6
     assert res["oracle"]["shared tune"]["units"] == 18.0  # the evidence first
+    assert res["models"]["lr"]["cv_by_document"]["g2"] == {"cases": 2, "now_units": 2.0, "cv_units": 6.0}
     assert res["models"]["lr"]["shared check"]["recall_at_1"] == 1.0
     assert res["models"]["lr"]["external"]["recall_at_1"] == 1.0
 
