@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Iterable
 
 
 def real(path: Path) -> Path | None:
@@ -65,11 +66,13 @@ def _loops(path: Path) -> bool:
     return True
 
 
-def walk(root: Path) -> tuple[list[Path], list[tuple[Path, str, str]]]:
+def walk(root: Path, exclude: Iterable[Path] = ()) -> tuple[list[Path], list[tuple[Path, str, str]]]:
     """Every regular file under `root` (sorted) that may be read, and the links that may not: (path, code, reason).
     Hidden entries (".name") and Office lock files ("~$name") are left out silently; folders are walked without
-    following links."""
+    following links. A folder in `exclude` (the index's own data dir, when it lies inside the folder ingested) is
+    not walked and is listed once: its catalog, reports and quarantined uploads are never read as council material."""
     root = Path(root)
+    excluded = {Path(x).resolve() for x in exclude}
     files: list[Path] = []
     refused: list[tuple[Path, str, str]] = []
     for dirpath, dirnames, filenames in os.walk(root, followlinks=False):
@@ -77,6 +80,9 @@ def walk(root: Path) -> tuple[list[Path], list[tuple[Path, str, str]]]:
         keep = []
         for d in sorted(dirnames):
             if d.startswith((".", "~$")):
+                continue
+            if excluded and (here / d).resolve() in excluded:
+                refused.append((here / d, "data_dir", "indeksets egen datamappe (data_dir) indlæses aldrig"))
                 continue
             if (here / d).is_symlink():
                 why = refusal(here / d, root) or ("symlink_dir", "symbolsk link til en mappe følges ikke")

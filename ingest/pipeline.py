@@ -44,7 +44,7 @@ class SourceFile:
     members: tuple[Path, ...] = ()  # for a package: the files it references (part of its content id)
 
 
-def scan(roots: Sequence[Path]) -> tuple[list[SourceFile], list[dict]]:
+def scan(roots: Sequence[Path], exclude: Sequence[Path] = ()) -> tuple[list[SourceFile], list[dict]]:
     """Every candidate file under the roots (sorted), plus the skipped ones to report (unsupported types, and links
     that are not followed: outside the root, dangling, looping or to a folder; see ingest.paths).
 
@@ -63,7 +63,7 @@ def scan(roots: Sequence[Path]) -> tuple[list[SourceFile], list[dict]]:
             raise FileNotFoundError(f"findes ikke: {root}")
         single = not root.is_dir()
         base = root.parent if single else root
-        found, refused = ([root], []) if single else walk(root)
+        found, refused = ([root], []) if single else walk(root, exclude)
 
         def rel_of(p: Path) -> str:
             rel = "/".join(p.relative_to(base).parts)
@@ -151,7 +151,7 @@ def ingest_paths(
     with ingest_lock(settings.data_path):
         if rebuild:
             index.reset()
-        files, rep.skipped = scan(roots)
+        files, rep.skipped = scan(roots, exclude=[settings.data_path])
         _recover(index, rep)
         _sync_files(index, files, rep, settings, prune, progress, on_progress)
         if on_progress is not None:

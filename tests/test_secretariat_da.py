@@ -84,3 +84,22 @@ def test_status_names_document_kinds_in_danish():
     }
     line = [x for x in render_status(st).splitlines() if x.startswith("Dokumenttyper")][0]
     assert line == "Dokumenttyper: dagsordener 1, referater 1, andet 1"  # was "agenda 1, minutes 1, other 1"
+
+
+def test_a_data_dir_inside_the_ingested_folder_is_not_walked(tmp_path):
+    """Session 11 QA: with data_dir inside the folder, every file of the index (catalog, vectors, reports, the
+    quarantined uploads of the admin page) was walked: 4 then 19 "SPRUNGET OVER indeks/…" lines, and a quarantined
+    upload would be read (and fail) again on every run. Now the data dir is one skipped line and never read."""
+    (tmp_path / "a.txt").write_text("Byrådet besluttede at bygge en ny skole i Nordby.", encoding="utf-8")
+    data = tmp_path / "indeks"
+    args = ["--data-dir", str(data), "--embedder", "hash:64", "ingest", str(tmp_path), "--json", "--quiet"]
+    import json
+
+    assert CliRunner().invoke(main, args).exit_code == 0
+    (data / "karantaene").mkdir()
+    (data / "karantaene" / "20261208-upload.txt").write_text("Et upload, der ikke kunne indlæses.", encoding="utf-8")
+    r = CliRunner().invoke(main, args)
+    assert r.exit_code == 0, r.output
+    out = json.loads(r.stdout)
+    assert out["new"] == [] and out["unchanged"] == ["a.txt"]
+    assert [s["path"] for s in out["skipped"]] == ["indeks"] and out["skipped"][0]["code"] == "data_dir"
