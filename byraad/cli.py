@@ -73,7 +73,7 @@ def main(ctx: click.Context, config, data_dir, embedder, llm, chroma_url) -> Non
 
 
 @main.command()
-@click.argument("paths", nargs=-1, type=click.Path(exists=True))
+@click.argument("paths", nargs=-1, type=click.Path())
 @click.option("--prune", is_flag=True, help="Fjern filer fra indekset, der ikke længere findes i mappen.")
 @click.option("--rebuild", is_flag=True, help="Byg indekset helt forfra.")
 @click.option("--json", "as_json", is_flag=True, help="Skriv rapporten som JSON på stdout.")

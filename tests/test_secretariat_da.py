@@ -103,3 +103,10 @@ def test_a_data_dir_inside_the_ingested_folder_is_not_walked(tmp_path):
     out = json.loads(r.stdout)
     assert out["new"] == [] and out["unchanged"] == ["a.txt"]
     assert [s["path"] for s in out["skipped"]] == ["indeks"] and out["skipped"][0]["code"] == "data_dir"
+
+
+def test_a_missing_folder_is_named_in_danish(tmp_path):
+    r = CliRunner().invoke(
+        main, ["--data-dir", str(tmp_path / "d"), "--embedder", "hash:64", "ingest", str(tmp_path / "mangler")]
+    )
+    assert r.exit_code == 2 and "findes ikke" in r.output and "does not exist" not in r.output
