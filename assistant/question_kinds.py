@@ -137,7 +137,7 @@ _NAMES = re.compile(
 # ("hvor længe", "hvor mange timer"), a share ("hvor mange procent") or the noun after "hvor mange" ("hvor mange
 # medarbejdere"). A number answers it only with that unit or noun: "i alt 25" is no answer to "hvor mange penge".
 _Q_MONEY = re.compile(
-    r"\bhvad\s+koste\w*|\bbeløb\w*|\bpenge\b|\bhvor\s+dyr\w*|\bkroner\b|\bkr\b|\bbevilling\w*|\bbetal\w*|"
+    r"\bhvad\s+koste\w*|\bkoste(?:r|de|t)\b|\bomkostning\w*|\bbeløb\w*|\bpenge\b|\bhvor\s+dyr\w*|\bkroner\b|\bkr\b|\bbevilling\w*|\bbetal\w*|"
     r"\budgift\w*|\bpris(?:en)?\b",
     re.I,
 )
@@ -266,6 +266,7 @@ def span(sentence: str, kind: str, unit: str = "") -> str:
                 or _DAY_DATE.match(sentence, m.start())
                 or _NOT_AMOUNT.search(sentence[: m.start()])
                 or re.match(r"\d+\.\s+[a-zæøå]", sentence[m.start() :])
+                or re.match(r"\d+\)", sentence[m.start() :])  # an enumerator: "At 1) der frigives …"
             ):
                 continue
             nxt = re.match(r"\s+([a-zæøå]+)", sentence[m.end() :])

@@ -239,6 +239,9 @@ def test_sentence_vectors_filled_once_and_only_for_an_embedder_with_meaning(tmp_
     [
         ("Hvor mange nye penge skal der findes om året?", "money"),
         ("Hvad koster cykelstien?", "money"),
+        ("Hvor meget koster det nye idrætsanlæg?", "money"),
+        ("Hvad kostede ombygningen?", "money"),
+        ("Hvor store var omkostningerne til festen?", "money"),
         ("Hvad skulle kommunen betale for landbrugsejendommen?", "money"),
         ("Hvor længe var der sat af til mødet?", "duration"),
         ("Hvor mange procent steg udgifterne?", "share"),
@@ -264,6 +267,14 @@ def test_a_number_answers_only_with_the_unit_asked_for():
     assert fits("Der er brugt ca. 85 ÅV.", "n:årsværk") and not counts("Der er brugt ca. 85 ÅV.", "n:årsværk")
     s = "Kulturudvalget mødtes 20 gange og behandlede 68 dagsordenspunkter i 2024."
     assert counts(s, "n:dagsordenspunk") and span(s, "number", "n:dagsordenspunk") == "68 dagsordenspunkter"
+
+
+def test_an_enumerator_is_no_amount():
+    from assistant.question_kinds import span
+
+    s = "At 1) der frigives anlægsbevilling på 21,5 mio. kr. til et nyt idrætsanlæg."
+    assert span(s, "number", "money") == "21,5 mio. kr."
+    assert span("At 1) der gives 40 borgere tilbud.", "number", "") == "40 borgere"
 
 
 def test_money_question_without_an_amount_is_not_answered_by_another_number():
