@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import os
 import sys
+import time
 from pathlib import Path
 
 import click
@@ -136,7 +137,7 @@ def ingest(obj: Ctx, paths, prune, rebuild, as_json, quiet, niceness, progress_j
             environ=os.environ,
             on_progress=on_progress,
         )
-        filled = _fill_after_ingest(s, quiet=quiet or as_json or progress_jsonl, on_progress=on_progress)
+        filled = _fill_after_ingest(s, quiet=quiet or as_json or progress_jsonl, on_progress=on_progress, echo=False)
     except IngestLocked as e:
         click.echo(f"Fejl: {e}", err=True)
         sys.exit(3)
@@ -152,22 +153,41 @@ def ingest(obj: Ctx, paths, prune, rebuild, as_json, quiet, niceness, progress_j
         click.echo(json.dumps({**rep.to_dict(), "filled": filled}, ensure_ascii=False, indent=2))
     else:
         click.echo(rep.render())
+        for line in _fill_lines(filled, rep.duration_s):
+            click.echo(line)
         click.echo(f"  Rapport gemt: {s.data_path / 'reports' / 'latest.json'}")
     sys.exit(0 if rep.ok else 1)
 
 
-def _fill_after_ingest(s, quiet: bool, on_progress=None) -> dict:
+def _fill_after_ingest(s, quiet: bool, on_progress=None, echo: bool = True) -> dict:
     """After ingest: the sparse and sentence fills (assistant.sentence_fill.fill_after_ingest: what is missing, with
-    a progress bar each unless quiet, events to `on_progress`; safe to interrupt), their counts echoed unless quiet."""
+    a progress bar each unless quiet, events to `on_progress`; safe to interrupt). Returns their counts and wall time
+    ("seconds"); the counts are echoed unless quiet or `echo` is off (`byraad ingest` prints them under its summary,
+    `_fill_lines`)."""
     from assistant.sentence_fill import fill_after_ingest
 
+    t0 = time.perf_counter()
     n = fill_after_ingest(None, s, progress=not quiet, on_progress=on_progress, environ=os.environ)
-    if not quiet:
-        if n["sparse"]:
-            click.echo(f"  Latente søgeord beregnet: {n['sparse']}")
-        if n["sentences"]:
-            click.echo(f"  Sætninger indlejret: {n['sentences']}")
+    n = {**n, "seconds": round(time.perf_counter() - t0, 1)}
+    if echo and not quiet:
+        for line in _fill_lines(n, None):
+            click.echo(line)
     return n
+
+
+def _fill_lines(filled: dict, ingest_s: float | None) -> list[str]:
+    """The fills' lines of the terminal report: what each encoded and, under the ingest's summary (`ingest_s`, the
+    seconds its first line names), how long they took and the whole command's time — the summary's time alone left
+    them out, though on a large folder they take longer than the chunks."""
+    lines = []
+    if filled.get("sparse"):
+        lines.append(f"  Latente søgeord beregnet: {filled['sparse']}")
+    if filled.get("sentences"):
+        lines.append(f"  Sætninger indlejret: {filled['sentences']}")
+    if ingest_s is not None and (filled.get("sparse") or filled.get("sentences")):
+        total = ingest_s + filled.get("seconds", 0.0)
+        lines.append(f"  Sætninger og latente søgeord: {filled.get('seconds', 0.0):.1f} s (hele kørslen {total:.1f} s)")
+    return lines
 
 
 @main.command()

@@ -8,6 +8,8 @@ exit 1 (which the README reserves for "a file failed"); `byraad status` listed k
 
 from __future__ import annotations
 
+import re
+
 from click.testing import CliRunner
 
 from byraad.cli import main
@@ -110,3 +112,36 @@ def test_a_missing_folder_is_named_in_danish(tmp_path):
         main, ["--data-dir", str(tmp_path / "d"), "--embedder", "hash:64", "ingest", str(tmp_path / "mangler")]
     )
     assert r.exit_code == 2 and "findes ikke" in r.output and "does not exist" not in r.output
+
+
+def test_the_fills_after_ingest_are_reported_under_the_summary_with_their_time(tmp_path, monkeypatch):
+    """The summary's "Indlæsning færdig på 9.3 s" left out the sparse and sentence fills after it (the whole
+    command took ~25 s), and their lines were printed above the summary."""
+    import assistant.sentence_fill
+
+    def fills(*a, **k):
+        import time
+
+        time.sleep(0.2)
+        return {"sparse": 2, "sentences": 5}
+
+    monkeypatch.setattr(assistant.sentence_fill, "fill_after_ingest", fills)
+    (tmp_path / "a.txt").write_text("Byrådet besluttede at bygge en ny skole i Lisbjerg.", encoding="utf-8")
+    r = CliRunner().invoke(
+        main, ["--data-dir", str(tmp_path / "d"), "--embedder", "hash:64", "ingest", str(tmp_path / "a.txt")]
+    )
+    assert r.exit_code == 0, (r.output, r.exception)
+    lines = r.stdout.splitlines()
+    order = [
+        next(i for i, x in enumerate(lines) if x.startswith(p))
+        for p in (
+            "Indlæsning færdig",
+            "  Latente søgeord beregnet: 2",
+            "  Sætninger indlejret: 5",
+            "  Sætninger og latente søgeord:",
+        )
+    ]
+    assert order == sorted(order), r.stdout
+    fill_s, total_s = (float(x) for x in re.findall(r"([\d.]+) s", lines[order[3]]))
+    first_s = float(re.search(r"på ([\d.]+) s", lines[order[0]]).group(1))
+    assert fill_s >= 0.2 and abs(total_s - (first_s + fill_s)) < 0.11
