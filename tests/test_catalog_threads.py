@@ -66,8 +66,13 @@ def test_writes_beside_reads_and_an_ingest_neither_fail_nor_stall(tmp_path):
     threads.append(threading.Thread(target=heartbeat, args=(done, gaps)))
     for t in threads:
         t.start()
-    deadline = time.monotonic() + 3
-    while time.monotonic() < deadline and not errors:
+    # 3 s at least; up to 15 s while a side has not yet made progress (the busy handler's back-off can leave the
+    # server's writer behind the ingest's short transactions for a while on a loaded machine: slow, not stalled —
+    # a stall shows as no progress by the end, or as a heartbeat gap)
+    start = time.monotonic()
+    while not errors and (
+        time.monotonic() - start < 3 or (time.monotonic() - start < 15 and min(counts.values()) <= 5)
+    ):
         time.sleep(0.05)
     done.set()
     for t in threads:
