@@ -59,6 +59,7 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+from retrieval_rerank import sentence_blocks  # noqa: E402
 from retrieval_sets import SHARED, save_results  # noqa: E402
 
 DEPTH = 40  # distinct fused candidates per question (the second stage's RERANK_DEPTH)
@@ -142,13 +143,7 @@ class Context:
             if key not in first or at < first[key]:
                 first[key] = at
         self.unit_first = {v[2] for v in first.values()}
-        self.sent = {}
-        ranker = retriever.sentences
-        if ranker is not None and ranker.active:
-            cols, rows, starts, mat, texts, _ = ranker._matrix()
-            ends = np.append(starts[1:], len(texts))
-            for i, row in enumerate(rows):
-                self.sent[cols.ids[row]] = (mat[starts[i] : ends[i]], texts[starts[i] : ends[i]])
+        self.sent = sentence_blocks(retriever)
 
 
 def features(ctx: Context, query, lists, head) -> np.ndarray:

@@ -53,6 +53,19 @@ def _unit(v: np.ndarray) -> np.ndarray:
     return v / max(float(np.linalg.norm(v)), 1e-9)
 
 
+def sentence_blocks(retriever) -> dict[str, tuple]:
+    """Each chunk's sentence vectors and texts from the retriever's sentence list ({} when it is off): chunk id →
+    (matrix rows, texts). Shared with retrieval_learned.py."""
+    out: dict[str, tuple] = {}
+    ranker = retriever.sentences
+    if ranker is not None and ranker.active:
+        cols, rows, starts, mat, texts, _ = ranker._matrix()
+        ends = np.append(starts[1:], len(texts))
+        for i, row in enumerate(rows):
+            out[cols.ids[row]] = (mat[starts[i] : ends[i]], texts[starts[i] : ends[i]])
+    return out
+
+
 class Signals:
     """The per-candidate signals of one set's index (means per unit and document from the vector snapshot)."""
 
@@ -74,13 +87,7 @@ class Signals:
                 groups.setdefault(("unit", c.doc_id, c.meta.get("header") or ""), []).append(self.pos[cid])
                 groups.setdefault(("doc", c.doc_id), []).append(self.pos[cid])
         self.means = {k: (np.asarray(snap.mat[rows], np.float32).mean(axis=0), len(rows)) for k, rows in groups.items()}
-        self.sent = {}
-        ranker = retriever.sentences
-        if ranker is not None and ranker.active:
-            cols, rows, starts, mat, texts, _ = ranker._matrix()
-            ends = np.append(starts[1:], len(texts))
-            for i, row in enumerate(rows):
-                self.sent[cols.ids[row]] = (mat[starts[i] : ends[i]], texts[starts[i] : ends[i]])
+        self.sent = sentence_blocks(retriever)
         self._toks: dict[str, frozenset] = {}
         self._titles: dict[str, np.ndarray] = {}
 
