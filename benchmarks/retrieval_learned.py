@@ -59,7 +59,7 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from retrieval_rerank import sentence_blocks  # noqa: E402
+from retrieval_rerank import distinct_head, sentence_blocks  # noqa: E402
 from retrieval_sets import SHARED, save_results  # noqa: E402
 
 DEPTH = 40  # distinct fused candidates per question (the second stage's RERANK_DEPTH)
@@ -253,7 +253,6 @@ def features(ctx: Context, query, lists, head) -> np.ndarray:
 
 
 def dump_set(name: str, base) -> list[dict]:
-    from assistant.retrieval import _dup
     from byraad.access import User
     from evaluation.matching import matched_parts, prepare_passage, split_evidence
     from evaluation.metrics import is_answerable
@@ -273,14 +272,7 @@ def dump_set(name: str, base) -> list[dict]:
         res = r.retrieve(c.question, user, k=K)
         ids = [h.chunk.chunk_id for h in res.hits]
         query, lists, fused, _ = next(call for call in reversed(r.calls) if call[3] == ids)
-        head, sigs = [], []
-        for h in fused:  # near-duplicates collapsed as _select does
-            sg = r._sig(h.chunk)
-            if not any(_dup(sg, o) for o in sigs):
-                sigs.append(sg)
-                head.append(h)
-            if len(head) >= DEPTH:
-                break
+        head = distinct_head(r, fused, DEPTH)
         X = features(ctx, query, lists, head)
         parts = [
             sorted(matched_parts(evs, prepare_passage(h.chunk.text, index.source_text(h.chunk.chunk_id)), rule))

@@ -66,6 +66,22 @@ def sentence_blocks(retriever) -> dict[str, tuple]:
     return out
 
 
+def distinct_head(retriever, fused: list, depth: int) -> list:
+    """The first `depth` distinct hits of a fused list, near-duplicates collapsed as `Retriever._select` does.
+    Shared with retrieval_learned.py."""
+    from assistant.retrieval import _dup
+
+    head, sigs = [], []
+    for h in fused:
+        sg = retriever._sig(h.chunk)
+        if not any(_dup(sg, o) for o in sigs):
+            sigs.append(sg)
+            head.append(h)
+        if len(head) >= depth:
+            break
+    return head
+
+
 class Signals:
     """The per-candidate signals of one set's index (means per unit and document from the vector snapshot)."""
 
@@ -180,7 +196,7 @@ def rerank(variant: str, fused: list, sig: Signals, ctx: dict, rrf_k: int) -> li
 
 
 def run_set(name: str, base, variants: tuple[str, ...]) -> dict:
-    from assistant.retrieval import Retriever, _dup
+    from assistant.retrieval import Retriever
     from byraad.access import User
     from evaluation.matching import split_evidence
     from evaluation.metrics import is_answerable, summarise
@@ -207,14 +223,7 @@ def run_set(name: str, base, variants: tuple[str, ...]) -> dict:
         res = r.retrieve(c.question, user, k=10)
         ids = [h.chunk.chunk_id for h in res.hits]
         fused = next(f for f, got in reversed(calls) if got == ids)  # the search whose hits were kept (date relax)
-        distinct, sigs = [], []
-        for h in fused:  # near-duplicates collapsed as _select does, so DEPTH counts distinct passages
-            s = r._sig(h.chunk)
-            if not any(_dup(s, o) for o in sigs):
-                sigs.append(s)
-                distinct.append(h)
-            if len(distinct) >= DEPTH:
-                break
+        distinct = distinct_head(r, fused, DEPTH)  # so DEPTH counts distinct passages
         ctx = {
             "q": _unit(np.asarray(r._query_vector(res.query.expanded), np.float32)),
             "idf": r.term_weights(set(sig.tokenize(res.query.expanded))),
