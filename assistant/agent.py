@@ -150,7 +150,7 @@ def run_agent(asst: Any, *, question: str, access: Access, retrieval: Any, filte
     s, llm = asst.settings, asst.llm
     hits: list[Hit] = list(retrieval.hits)
     seen = {h.chunk.chunk_id: i + 1 for i, h in enumerate(hits)}
-    period = "" if getattr(retrieval.query, "period_hint", False) else retrieval.query.period
+    period = retrieval.query.scope
     messages: list[dict] = [{"role": "user", "content": answer_prompt(question, hits, period, ids=True)}]
     steps: list[str] = []
     deadline = time.monotonic() + s.agent_max_seconds

@@ -148,7 +148,7 @@ class Assistant:
             yield self._finish(turn, out.hits, out, steps=out.steps, refused=out.refused)
             return
         if self.llm is not None:
-            yield from self._generate(turn, standalone, hits)
+            yield from self._generate(turn, standalone, hits, ret.query.scope)
             return
         hits = self._with_case_history(standalone, hits, access)
         # The passages the answer may quote: the hits and (extractive.NEIGHBOURS) the chunks next to the best of them
@@ -160,7 +160,7 @@ class Assistant:
             standalone,
             ret.query.expanded,
             read,
-            turn.scope(),
+            ret.query.scope,
             sims=self._similarities(ret.query.expanded, read),
             idf=getattr(self.retriever, "term_weights", None),
             about=about(anchor, read, pairs(history)[-1][1]) if anchor else None,
@@ -208,7 +208,7 @@ class Assistant:
         yield from (apply_numbering(p, new) for p in d.pieces)
         yield self._finish(turn, d.hits, d, steps=(d.step,))
 
-    def _generate(self, turn: "_Turn", question: str, hits: tuple[Hit, ...]) -> Iterator[str | Answer]:
+    def _generate(self, turn: "_Turn", question: str, hits: tuple[Hit, ...], scope: str) -> Iterator[str | Answer]:
         """LLM path: stream, yield each sentence once it is complete and supported, then check the whole reply."""
         assert self.llm is not None
         buf, shown, failed = "", 0, False
@@ -219,7 +219,7 @@ class Assistant:
             streamed += " " + text
             return apply_numbering(text, numbering(streamed, keys_in(streamed), len(hits)))
 
-        for delta in self.llm.stream(SYSTEM_PROMPT, answer_prompt(question, hits, turn.scope())):
+        for delta in self.llm.stream(SYSTEM_PROMPT, answer_prompt(question, hits, scope)):
             buf += delta
             if failed:
                 continue
@@ -376,7 +376,7 @@ class _Turn:
             key: ",".join(map(str, v)) if isinstance(v, tuple) else v for key, v in ret.query.flt.given().items()
         }
         self.period = ret.query.period
-        self.period_hint = bool(getattr(ret.query, "period_hint", False))
+        self.period_hint = ret.query.period_hint
         self.timings = {
             "retrieve_ms": (self.t1 - self.t0) * 1000,
             **{f"retrieval.{k}": v for k, v in ret.timings.items()},
@@ -386,10 +386,6 @@ class _Turn:
         if self.period_hint:
             return f"Materiale fra perioden {self.period} er vægtet højere; søgningen er ikke afgrænset til den."
         return f"Søgningen er afgrænset til perioden {self.period}."
-
-    def scope(self) -> str:
-        """The period the search was limited to, for the answer's wording ("" when it only weighted the ranking)."""
-        return "" if self.period_hint else self.period
 
     def timings_now(self) -> dict[str, float]:
         t2 = time.perf_counter()

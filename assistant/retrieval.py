@@ -55,6 +55,11 @@ class Query:
     # an answer must not say "Søgningen er afgrænset til perioden …" (session 11 QA).
     period_hint: bool = False
 
+    @property
+    def scope(self) -> str:
+        """The period the search was limited to, for an answer's wording ("" when it only weighted the ranking)."""
+        return "" if self.period_hint else self.period
+
 
 @dataclass(frozen=True)
 class Retrieval:
