@@ -82,10 +82,6 @@ def forbidden_terms(case: EvalCase) -> list[str]:
     return [t.strip() for t in terms.split(";") if t.strip()]
 
 
-def _unknown_fields(where: str, unknown: list[str]) -> str:
-    return f"{where}: unknown field(s) ignored: {', '.join(unknown)}"
-
-
 def _line_ranges(lines: list[int]) -> str:
     """[1, 2, 3, 7] → "1-3, 7"."""
     out: list[str] = []
@@ -100,15 +96,14 @@ def _line_ranges(lines: list[int]) -> str:
     return ", ".join(out)
 
 
-def _case_from_obj(obj: object, where: str, warnings: list[str]) -> EvalCase:
+def _case_from_obj(obj: object, where: str) -> tuple[EvalCase, tuple[str, ...]]:
+    """The validated case of one line and its unknown fields (sorted; ignored, reported by load_testset)."""
     if not isinstance(obj, dict):
         raise TestsetError(f"{where}: expected a JSON object, got {type(obj).__name__}")
     missing = [k for k in REQUIRED if k not in obj]
     if missing:
         raise TestsetError(f"{where}: missing required field(s): {', '.join(missing)}")
-    unknown = sorted(set(obj) - set(REQUIRED) - set(OPTIONAL))
-    if unknown:
-        warnings.append(_unknown_fields(where, unknown))
+    unknown = tuple(sorted(set(obj) - set(REQUIRED) - set(OPTIONAL)))
     for key in REQUIRED + ("notes",):
         if key in obj and not isinstance(obj[key], str):
             raise TestsetError(f"{where}: field {key!r} must be a string")
@@ -143,7 +138,7 @@ def _case_from_obj(obj: object, where: str, warnings: list[str]) -> EvalCase:
                     f"{where}: evidence part of {len(part)} chars is outside "
                     f"{EVIDENCE_MIN}-{EVIDENCE_MAX}: {part[:40]!r}"
                 )
-    return case
+    return case, unknown
 
 
 def load_testset(path: str | Path, warnings: list[str] | None = None) -> list[EvalCase]:
@@ -165,10 +160,9 @@ def load_testset(path: str | Path, warnings: list[str] | None = None) -> list[Ev
             obj = json.loads(line)
         except json.JSONDecodeError as exc:
             raise TestsetError(f"{where}: invalid JSON: {exc.msg}") from exc
-        own: list[str] = []
-        case = _case_from_obj(obj, where, own)
-        if own:
-            unknown_at.setdefault(tuple(sorted(set(obj) - set(REQUIRED) - set(OPTIONAL))), []).append(lineno)
+        case, unknown = _case_from_obj(obj, where)
+        if unknown:
+            unknown_at.setdefault(unknown, []).append(lineno)
         if case.id in seen:
             raise TestsetError(f"{where}: duplicate id {case.id!r} (first on line {seen[case.id]})")
         seen[case.id] = lineno
@@ -179,7 +173,7 @@ def load_testset(path: str | Path, warnings: list[str] | None = None) -> list[Ev
             if len(lines) == 1
             else f"{path.name} lines {_line_ranges(lines)} ({len(lines)} cases)"
         )
-        notes.append(_unknown_fields(where, list(fields)))
+        notes.append(f"{where}: unknown field(s) ignored: {', '.join(fields)}")
     if warnings is None and notes:
         import warnings as _w
 
