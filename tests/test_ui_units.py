@@ -346,19 +346,18 @@ def test_exports_with_closed_material_are_marked_on_every_page():
 
 
 def test_ingest_reasons_shown_in_danish_with_the_code_kept():
+    from ingest.report import reason_da
+
     assert (
-        render.reason_da({"code": "not_pdf", "reason": "file ends in .pdf but is not a PDF"})
+        reason_da({"code": "not_pdf", "reason": "file ends in .pdf but is not a PDF"})
         == "filen hedder .pdf, men er ikke en PDF"
     )
     assert (
-        render.reason_da({"code": "corrupt", "reason": "damaged PDF that cannot be read"})
+        reason_da({"code": "corrupt", "reason": "damaged PDF that cannot be read"})
         == "beskadiget PDF, der ikke kan læses"
     )
-    assert render.reason_da({"code": "unreadable", "reason": "kan ikke læses: Permission denied"}).startswith("kan")
-    assert (
-        render.reason_da({"code": "corrupt", "reason": "some new English message"})
-        == "beskadiget fil, der ikke kan læses"
-    )
+    assert reason_da({"code": "unreadable", "reason": "kan ikke læses: Permission denied"}).startswith("kan")
+    assert reason_da({"code": "corrupt", "reason": "some new English message"}) == "beskadiget fil, der ikke kan læses"
     # Every English reason the loaders raise has a Danish text.
     import re as _re
     from pathlib import Path as _P
@@ -379,5 +378,5 @@ def test_ingest_reasons_shown_in_danish_with_the_code_kept():
         "scanned",
     )
     for r in raised:
-        out = render.reason_da({"reason": r, "code": "corrupt"})
+        out = reason_da({"reason": r, "code": "corrupt"})
         assert not out.startswith(english), (r, out)

@@ -18,8 +18,9 @@ import streamlit as st
 
 from byraad.access import User
 from byraad.dates import format_date
+from ingest.report import reason_da
 from ui import state
-from ui.render import KIND_LABELS, access_label, as_text, reason_da
+from ui.render import KIND_LABELS, access_label, as_text
 
 
 def save_uploads(folder: str | Path, files: list[tuple[str, bytes]]) -> list[Path]:

@@ -17,9 +17,6 @@ from byraad.access import is_closed
 from byraad.dates import format_date
 from byraad.types import CLOSED_PREFIX, INTERNAL, KIND_LABELS, PUBLIC, Answer, Citation, Hit
 
-# The failed/skipped files' reasons in Danish: one table, in ingest.report (the CLI's ingest report uses it too).
-from ingest.report import CODES_DA, REASONS_DA, reason_da  # noqa: F401
-
 _CITE = re.compile(r"\[(\d+(?:\s*,\s*\d+)*)\]")
 
 
