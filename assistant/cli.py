@@ -82,28 +82,22 @@ def _kinds(values) -> tuple[str, ...]:
 
 def _warn_unknown_filters(index, levels, bodies, docs) -> None:
     """A --body or --doc with no material the asker may see matches nothing: say so on stderr (with the bodies
-    that do exist for this asker, computed from the chunks their access admits only, so a list never names a body
-    that occurs only in material they may not see)."""
+    that do exist for this asker, read from the chunks their access admits only — vectorstore.filters.facets_of, as
+    the app's filter list — so a list never names a body that occurs only in material they may not see)."""
     from byraad.text import body_key
-    from vectorstore.filters import Filter
+    from vectorstore.filters import Filter, facets_of
 
     if not bodies and not docs:
         return
-    known_bodies: dict[str, str] = {}
-    known_docs: set[str] = set()
-    for c in index.chunks_where(Filter(access=levels)):
-        m = c.meta
-        if m.get("body_key") and m.get("body"):
-            known_bodies.setdefault(str(m["body_key"]), str(m["body"]))
-        known_docs.add(str(m.get("doc_id", "")))
+    seen = facets_of(index.chunks_where(Filter(access=levels)))
     for b in bodies:
-        if body_key(str(b)) not in known_bodies:
-            names = ", ".join(sorted(set(known_bodies.values()))) or "ingen"
+        if body_key(str(b)) not in seen["bodies"]:
+            names = ", ".join(sorted(set(seen["bodies"].values()))) or "ingen"
             click.echo(
                 f"Bemærk: intet materiale fra udvalg/organ {b!r}, som du har adgang til. Kendte: {names}.", err=True
             )
     for d in docs:
-        if d not in known_docs:
+        if d not in seen["doc_ids"]:
             click.echo(
                 f"Bemærk: intet dokument med doc_id {d!r}, som du har adgang til (se `--json`: meta.doc_id).", err=True
             )

@@ -81,11 +81,12 @@ _facet_cache: dict[tuple, tuple[Any, dict]] = {}
 
 
 def facets(index, user: User | None, group_table: dict | None = None) -> dict:
-    """Filter values a user may see: bodies (body_key → name), kinds, date range and newest material — computed
-    only from the chunks the user's access levels admit (the same Filter as retrieval), so a body or a date that
-    occurs only in internal or closed material is not revealed by a list, a count or "newest material"."""
+    """Filter values a user may see (vectorstore.filters.facets_of: bodies, kinds, date range, newest material,
+    doc_ids) — computed only from the chunks the user's access levels admit (the same Filter as retrieval), so a
+    body or a date that occurs only in internal or closed material is not revealed by a list, a count or "newest
+    material"; cached per catalog generation and served columns."""
     from byraad.access import permitted_levels
-    from vectorstore.filters import Filter
+    from vectorstore.filters import Filter, facets_of
 
     levels = permitted_levels(user, group_table)
     gen = index.catalog.generation()
@@ -96,26 +97,7 @@ def facets(index, user: User | None, group_table: dict | None = None) -> dict:
         hit = _facet_cache.get(key)
         if hit is not None and hit[0] is served:
             return hit[1]
-    bodies: dict[str, str] = {}
-    kinds: set[str] = set()
-    dates: list[int] = []
-    newest: list[int] = []
-    for c in index.chunks_where(Filter(access=levels)):
-        m = c.meta
-        if m.get("body_key") and m.get("body"):
-            bodies.setdefault(str(m["body_key"]), str(m["body"]))
-        if m.get("kind"):
-            kinds.add(str(m["kind"]))
-        if isinstance(m.get("meeting_date"), int):
-            dates.append(m["meeting_date"])
-        newest += [d for d in (m.get("meeting_date"), m.get("doc_date")) if isinstance(d, int)]
-    out = {
-        "bodies": dict(sorted(bodies.items(), key=lambda kv: kv[1])),
-        "kinds": sorted(kinds),
-        "date_min": min(dates) if dates else None,
-        "date_max": max(dates) if dates else None,
-        "newest_material": max(newest) if newest else None,
-    }
+    out = facets_of(index.chunks_where(Filter(access=levels)))
     with _facet_lock:
         if len(_facet_cache) > 64 or any(k[1] != gen for k in _facet_cache):
             _facet_cache.clear()

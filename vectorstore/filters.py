@@ -6,7 +6,7 @@ Access is part of the filter, so a chunk the user may not see never reaches rank
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Iterable
 
 from byraad.text import body_key
 from byraad.types import Meta
@@ -83,3 +83,34 @@ class Filter:
         if self.date_to is not None and not (isinstance(date, int) and date <= self.date_to):
             return False
         return True
+
+
+def facets_of(chunks: Iterable[Any]) -> dict[str, Any]:
+    """What lists and filter choices may name, read from the given chunks only — pass `index.chunks_where(Filter(
+    access=levels))`, so a body, a date or a document that occurs only in material the user may not see is never
+    named: bodies (body_key → name, by name), kinds, the meeting-date range, the newest material and the doc_ids.
+    One reading for the app's filter lists (ui.state.facets) and the CLI's note on an unknown --body / --doc."""
+    bodies: dict[str, str] = {}
+    kinds: set[str] = set()
+    dates: list[int] = []
+    newest: list[int] = []
+    doc_ids: set[str] = set()
+    for c in chunks:
+        m = c.meta
+        if m.get("body_key") and m.get("body"):
+            bodies.setdefault(str(m["body_key"]), str(m["body"]))
+        if m.get("kind"):
+            kinds.add(str(m["kind"]))
+        if isinstance(m.get("meeting_date"), int):
+            dates.append(m["meeting_date"])
+        newest += [d for d in (m.get("meeting_date"), m.get("doc_date")) if isinstance(d, int)]
+        if m.get("doc_id"):
+            doc_ids.add(str(m["doc_id"]))  # as Filter.matches reads it
+    return {
+        "bodies": dict(sorted(bodies.items(), key=lambda kv: kv[1])),
+        "kinds": sorted(kinds),
+        "date_min": min(dates) if dates else None,
+        "date_max": max(dates) if dates else None,
+        "newest_material": max(newest) if newest else None,
+        "doc_ids": tuple(sorted(doc_ids)),
+    }
